@@ -1,0 +1,43 @@
+# xerosync - the two commands a fresh machine needs are `make demo` and `make test`.
+# Each creates .venv (Python 3.13) and installs the pinned packages first.
+
+# The first Python 3.13 that runs: pyenv's, then whatever python3.13 is on PATH (a pyenv shim
+# on PATH fails when 3.13 is not the selected version, hence the check).
+PYTHON313 := $(shell for p in $(HOME)/.pyenv/versions/3.13*/bin/python3.13 $$(command -v python3.13); do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit integration e2e template chaos bench clean
+
+$(STAMP): requirements-dev.txt layers/deps/requirements.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13.0, or put python3.13 on PATH)"; exit 1; }
+	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m local.demo
+
+test: $(STAMP) lint typecheck
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check shared functions local tests
+	$(VENV)/bin/ruff format --check shared functions local tests
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy shared/xerosync functions local
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+integration: $(STAMP)
+	$(PY) -m pytest -q tests/integration
+
+e2e: $(STAMP)
+	$(PY) -m pytest -q tests/e2e
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache local/.run

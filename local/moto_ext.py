@@ -1,0 +1,92 @@
+"""What moto's CloudFormation lacks for our template, added in-process.
+
+moto 5.2.5 deploys every resource our SAM output needs except ``AWS::SecretsManager::Secret``
+(it marks it CREATE_COMPLETE without creating anything, so ``!Ref`` to it resolves to
+nothing and the functions lose their secret ARN). This registers a CloudFormation model
+for it that creates the secret in moto's Secrets Manager, ``GenerateSecretString``
+included. It must be imported before the first stack is created (moto caches its model
+list), which :mod:`local.stack` does.
+"""
+
+import json
+import secrets
+import string
+from typing import Any
+
+from moto.core.common_models import CloudFormationModel
+from moto.secretsmanager.models import secretsmanager_backends
+
+
+def _generate(spec: dict[str, Any]) -> str:
+    alphabet = string.ascii_letters + string.digits
+    if not spec.get("ExcludePunctuation"):
+        alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
+    alphabet = "".join(c for c in alphabet if c not in spec.get("ExcludeCharacters", ""))
+    value = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    template = spec.get("SecretStringTemplate")
+    if template:
+        data = json.loads(template)
+        data[spec["GenerateStringKey"]] = value
+        return json.dumps(data)
+    return value
+
+
+class CfnSecret(CloudFormationModel):
+    def __init__(self, arn: str, name: str) -> None:
+        self.arn = arn
+        self.name = name
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("Id",)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn  # Ref of a secret is its ARN
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> "CfnSecret":
+        props = cloudformation_json.get("Properties", {})
+        name = props.get("Name") or resource_name
+        value = props.get("SecretString")
+        if value is None and "GenerateSecretString" in props:
+            value = _generate(props["GenerateSecretString"])
+        backend = secretsmanager_backends[account_id][region_name]
+        created = backend.create_secret(
+            name=name,
+            secret_string=value,
+            secret_binary=None,
+            description=props.get("Description"),
+            tags=props.get("Tags"),
+            kms_key_id=props.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        return cls(json.loads(created)["ARN"], name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> Any:
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        return None

@@ -1,0 +1,67 @@
+"""template.yaml, read the way AWS reads it: SAM-transformed into plain CloudFormation.
+
+Used by the local runner (which deploys the output into moto's CloudFormation) and by the
+template tests (which cfn-lint the output: cfn-lint on template.yaml alone misses errors
+inside SAM event sources, research/aws.md 4b).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+CODE_BUCKET = "xerosync-local-code"
+
+
+class _NoManagedPolicies:
+    """samtranslator asks IAM for managed policy ARNs by name; we use none by name."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass(frozen=True)
+class Template:
+    source: dict[str, Any]  # template.yaml as written
+    cloudformation: dict[str, Any]  # after the SAM transform
+    code_paths: dict[str, Path]  # logical id -> local folder of each function and layer
+
+
+def load(path: Path = TEMPLATE, region: str = "us-east-1") -> Template:
+    source = yaml_parse(path.read_text())
+    working = yaml_parse(path.read_text())
+    code_paths: dict[str, Path] = {}
+    for logical_id, res in working.get("Resources", {}).items():
+        props = res.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if res["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion") and isinstance(
+                props.get(key), str
+            ):
+                code_paths[logical_id] = (path.parent / props[key]).resolve()
+                props[key] = f"s3://{CODE_BUCKET}/{logical_id}.zip"
+    cloudformation = transform(working, {"AWS::Region": region}, _NoManagedPolicies())
+    return Template(source=source, cloudformation=cloudformation, code_paths=code_paths)
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    function: str  # logical id
+    method: str
+    path: str
+
+
+def http_routes(template: Template) -> list[HttpRoute]:
+    """The HttpApi routes of each function, as declared in template.yaml."""
+    routes = []
+    for logical_id, res in template.source.get("Resources", {}).items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in (res.get("Properties", {}).get("Events") or {}).values():
+            if event.get("Type") == "HttpApi":
+                props = event.get("Properties", {})
+                routes.append(HttpRoute(logical_id, str(props.get("Method", "ANY")).upper(), props.get("Path", "/")))
+    return routes

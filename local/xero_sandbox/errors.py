@@ -1,0 +1,51 @@
+"""Xero's error responses, in Xero's shapes and, where the research records it, its words."""
+
+from typing import Any
+
+
+class SandboxError(Exception):
+    """An HTTP error answer: status, JSON body, extra headers."""
+
+    def __init__(self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(str(body)[:200])
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+class ElementInvalid(Exception):
+    """One element of a write is invalid: Xero's ``ValidationErrors`` messages for it."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+def validation_exception(elements: list[dict[str, Any]]) -> SandboxError:
+    return SandboxError(
+        400,
+        {"ErrorNumber": 10, "Type": "ValidationException", "Message": "A validation exception occurred",
+         "Elements": elements},
+    )
+
+
+def post_data_invalid(message: str) -> SandboxError:
+    return SandboxError(400, {"ErrorNumber": 14, "Type": "PostDataInvalidException", "Message": message})
+
+
+def unauthorized(detail: str = "AuthenticationUnsuccessful") -> SandboxError:
+    return SandboxError(
+        401,
+        {"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": detail, "Instance": None, "Extensions": {}},
+        {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def forbidden(detail: str = "AuthorizationUnsuccessful") -> SandboxError:
+    return SandboxError(
+        403, {"Type": None, "Title": "Forbidden", "Status": 403, "Detail": detail, "Instance": None, "Extensions": {}}
+    )
+
+
+def not_found(message: str = "The resource you're looking for cannot be found") -> SandboxError:
+    return SandboxError(404, {"Title": "Not Found", "Status": 404, "Detail": message})

@@ -1,0 +1,85 @@
+"""A new organisation's chart of accounts, tax rates and currencies (an AU GST organisation,
+like Xero's Demo Company (AU), trimmed to what a store sync touches)."""
+
+from decimal import Decimal
+from typing import Any
+
+from local.xero_sandbox.state import Organisation, new_id
+
+ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
+    # Code, Name, Type, TaxType, SystemAccount
+    ("090", "Business Bank Account", "BANK", "BASEXCLUDED", None),
+    ("091", "Business Savings Account", "BANK", "BASEXCLUDED", None),
+    ("092", "Stripe Clearing", "BANK", "BASEXCLUDED", None),
+    ("093", "PayPal Clearing", "BANK", "BASEXCLUDED", None),
+    ("200", "Sales", "REVENUE", "OUTPUT", None),
+    ("210", "Shipping Income", "REVENUE", "OUTPUT", None),
+    ("220", "Fees Income", "REVENUE", "OUTPUT", None),
+    ("260", "Other Revenue", "REVENUE", "OUTPUT", None),
+    ("310", "Cost of Goods Sold", "DIRECTCOSTS", "INPUT", None),
+    ("400", "Advertising", "EXPENSE", "INPUT", None),
+    ("404", "Bank Fees", "EXPENSE", "INPUT", None),
+    ("610", "Accounts Receivable", "CURRENT", "BASEXCLUDED", "DEBTORS"),
+    ("630", "Inventory", "INVENTORY", "BASEXCLUDED", None),
+    ("800", "Accounts Payable", "CURRLIAB", "BASEXCLUDED", "CREDITORS"),
+    ("820", "GST", "CURRLIAB", "BASEXCLUDED", "GST"),
+    ("860", "Rounding", "CURRLIAB", "BASEXCLUDED", "ROUNDING"),
+]
+
+CLASS_OF = {
+    "BANK": "ASSET", "CURRENT": "ASSET", "INVENTORY": "ASSET", "REVENUE": "REVENUE", "SALES": "REVENUE",
+    "DIRECTCOSTS": "EXPENSE", "EXPENSE": "EXPENSE", "CURRLIAB": "LIABILITY",
+}
+
+TAX_RATES: list[tuple[str, str, Decimal, str]] = [
+    # TaxType, Name, Rate (%), ReportTaxType
+    ("OUTPUT", "GST on Income", Decimal("10.0000"), "OUTPUT"),
+    ("INPUT", "GST on Expenses", Decimal("10.0000"), "INPUT"),
+    ("EXEMPTOUTPUT", "GST Free Income", Decimal("0.0000"), "OUTPUT"),
+    ("EXEMPTEXPENSES", "GST Free Expenses", Decimal("0.0000"), "INPUT"),
+    ("BASEXCLUDED", "BAS Excluded", Decimal("0.0000"), "BASEXCLUDED"),
+    ("NONE", "No GST", Decimal("0.0000"), "NONE"),
+]
+
+CURRENCIES = [("AUD", "Australian Dollar"), ("USD", "United States Dollar"), ("NZD", "New Zealand Dollar")]
+
+
+def seed(org: Organisation) -> Organisation:
+    for code, name, kind, tax_type, system in ACCOUNTS:
+        account: dict[str, Any] = {
+            "AccountID": new_id(),
+            "Code": code,
+            "Name": name,
+            "Type": kind,
+            "TaxType": tax_type,
+            "Status": "ACTIVE",
+            "Class": CLASS_OF.get(kind, "ASSET"),
+            "EnablePaymentsToAccount": kind == "BANK",
+            "ShowInExpenseClaims": False,
+            "ReportingCode": "",
+            "HasAttachments": False,
+        }
+        if kind == "BANK":
+            account["BankAccountType"] = "BANK"
+            account["CurrencyCode"] = org.base_currency
+        if system:
+            account["SystemAccount"] = system
+        org.accounts[account["AccountID"]] = account
+    for tax_type, name, rate, report in TAX_RATES:
+        org.tax_rates[tax_type] = {
+            "Name": name,
+            "TaxType": tax_type,
+            "ReportTaxType": report,
+            "Status": "ACTIVE",
+            "CanApplyToAssets": True,
+            "CanApplyToEquity": True,
+            "CanApplyToExpenses": report in ("INPUT", "BASEXCLUDED", "NONE"),
+            "CanApplyToLiabilities": True,
+            "CanApplyToRevenue": report in ("OUTPUT", "BASEXCLUDED", "NONE"),
+            "DisplayTaxRate": rate,
+            "EffectiveRate": rate,
+            "TaxComponents": [{"Name": "GST", "Rate": rate, "IsCompound": False, "IsNonRecoverable": False}],
+        }
+    for code, description in CURRENCIES:
+        org.currencies[code] = {"Code": code, "Description": description}
+    return org

@@ -1,0 +1,18 @@
+"""Sending store events to the entity queues."""
+
+from xerosync.aws import client
+
+
+def send(queue_url: str, body: str, *, attributes: dict[str, str] | None = None, delay_seconds: int = 0) -> str:
+    """Send one message; returns its SQS message id."""
+    kwargs = {
+        "QueueUrl": queue_url,
+        "MessageBody": body,
+        "MessageAttributes": {
+            k: {"DataType": "String", "StringValue": v} for k, v in (attributes or {}).items()
+        },
+    }
+    if delay_seconds:
+        kwargs["DelaySeconds"] = delay_seconds
+    response = client("sqs").send_message(**kwargs)
+    return str(response["MessageId"])

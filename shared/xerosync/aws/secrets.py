@@ -1,0 +1,35 @@
+"""Secrets from Secrets Manager, cached per process for a few minutes.
+
+Functions receive secret ARNs in their environment, never values; a rotated secret is
+picked up once the cache entry expires.
+"""
+
+import json
+import time
+from typing import Any
+
+from xerosync.aws import client
+
+CACHE_SECONDS = 300.0
+_cache: dict[str, tuple[float, str]] = {}
+
+
+def get_secret_string(secret_id: str, *, max_age: float = CACHE_SECONDS) -> str:
+    now = time.monotonic()
+    hit = _cache.get(secret_id)
+    if hit and now - hit[0] < max_age:
+        return hit[1]
+    value = client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+    _cache[secret_id] = (now, value)
+    return str(value)
+
+
+def get_secret_json(secret_id: str, *, max_age: float = CACHE_SECONDS) -> dict[str, Any]:
+    value = json.loads(get_secret_string(secret_id, max_age=max_age))
+    if not isinstance(value, dict):
+        raise ValueError(f"secret {secret_id} is not a JSON object")
+    return value
+
+
+def clear_cache() -> None:
+    _cache.clear()

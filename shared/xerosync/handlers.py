@@ -1,0 +1,59 @@
+"""The one shape every queue-fed sync function has, so each function is a line of intent.
+
+An SQS batch goes through Powertools' ``BatchProcessor`` (a failing record fails alone:
+``ReportBatchItemFailures``); each record's event goes through Powertools idempotency keyed
+on the event's identity (source, resource, id and the hash of the state it carries, never
+the delivery id), with the Lambda context registered so a timed-out record does not stay
+"in progress"; then through the use case.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from xerosync.events import StoreEvent
+from xerosync.observability import logger, metrics
+from xerosync.sync.contacts import Outcome
+from xerosync.sync.records import handle_record
+from xerosync.wiring import SyncContext, sync_context
+
+IDEMPOTENCY_HOURS = 6
+
+UseCase = Callable[[StoreEvent, SyncContext], Outcome]
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def sqs_sync_handler(use_case: UseCase) -> Handler:
+    processor = BatchProcessor(event_type=EventType.SQS)
+    idempotency = IdempotencyConfig(
+        event_key_jmespath="[source, resource, id, sha256]",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_HOURS * 3600,
+    )
+    persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+
+    @idempotent_function(data_keyword_argument="envelope", config=idempotency, persistence_store=persistence)
+    def apply(envelope: dict[str, Any]) -> dict[str, Any]:
+        return asdict(use_case(StoreEvent(**envelope), sync_context()))
+
+    def record_handler(record: SQSRecord) -> dict[str, Any]:
+        return handle_record(record.body, apply)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        idempotency.register_lambda_context(context)
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+
+    return lambda_handler

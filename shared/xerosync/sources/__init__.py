@@ -1,0 +1,1 @@
+"""Store platforms: each turns its webhooks and REST payloads into our domain."""

@@ -1,0 +1,1 @@
+"""WooCommerce: webhook signature, topics, payload models and mapping to the domain."""

@@ -1,0 +1,1 @@
+"""The use cases: one store event in, the right Xero documents out."""

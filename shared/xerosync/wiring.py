@@ -1,0 +1,57 @@
+"""Builds what the sync functions need from their environment, once per container.
+
+Handlers call :func:`sync_context`; nothing below the handlers reads ``os.environ``.
+"""
+
+import os
+import time
+from dataclasses import dataclass
+from functools import cache
+
+from xerosync.aws import parameters, secrets
+from xerosync.aws.mappings import DynamoMappings
+from xerosync.config import StoreSettings, parse_settings
+from xerosync.xero.client import XeroClient, XeroCredentials
+
+SETTINGS_MAX_AGE = 300.0
+
+
+@dataclass
+class SyncContext:
+    settings: StoreSettings
+    xero: XeroClient
+    mappings: DynamoMappings
+
+
+_settings_cache: tuple[float, StoreSettings] | None = None
+
+
+def load_settings() -> StoreSettings:
+    """The store settings from the SSM parameter named in SETTINGS_PARAMETER (cached 5 minutes)."""
+    global _settings_cache
+    now = time.monotonic()
+    if _settings_cache and now - _settings_cache[0] < SETTINGS_MAX_AGE:
+        return _settings_cache[1]
+    name = os.environ["SETTINGS_PARAMETER"]
+    settings = parse_settings(parameters.get_parameter(name), source=f"SSM parameter {name}")
+    _settings_cache = (now, settings)
+    return settings
+
+
+@cache
+def _xero() -> XeroClient:
+    credentials = XeroCredentials.from_dict(secrets.get_secret_json(os.environ["XERO_CREDENTIALS_SECRET_ARN"]))
+    return XeroClient(
+        credentials,
+        api_url=os.environ.get("XERO_API_URL", "https://api.xero.com"),
+        identity_url=os.environ.get("XERO_IDENTITY_URL", "https://identity.xero.com"),
+    )
+
+
+@cache
+def _mappings() -> DynamoMappings:
+    return DynamoMappings(os.environ["MAPPINGS_TABLE"])
+
+
+def sync_context() -> SyncContext:
+    return SyncContext(settings=load_settings(), xero=_xero(), mappings=_mappings())

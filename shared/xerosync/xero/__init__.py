@@ -1,0 +1,1 @@
+"""Xero: the client (the only module that talks to Xero), errors, and payload builders."""

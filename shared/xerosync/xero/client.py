@@ -1,0 +1,362 @@
+"""The one place that talks to Xero: our client over xero-python's ``AccountingApi``.
+
+Everything above this module deals in plain dicts in Xero's JSON shape (PascalCase keys,
+``Decimal`` money), so the sync logic stays pure and ``xerosync preview`` can print exactly
+what would be sent. This module:
+
+* gets and caches custom-connection (client_credentials) tokens itself - the SDK treats
+  those tokens as never expiring (research/xero.md 5.2) - and finds the tenant id via
+  ``/connections`` when it is not configured;
+* sends bodies through the SDK and reads responses raw (``_preload_content=False``) so
+  money is parsed as ``Decimal``, never float, and response headers are per call;
+* always batches with ``summarizeErrors=false`` and returns one :class:`ElementResult` per
+  element, so a rejected element fails alone;
+* turns HTTP failures into :mod:`xerosync.xero.errors` (transient or not), never retrying
+  inside the Lambda: the queue retries.
+
+xero-python is imported lazily, on the first call that needs it.
+"""
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import urllib3
+
+from xerosync.xero.errors import (
+    XeroAuthError,
+    XeroError,
+    XeroNotFound,
+    XeroRateLimited,
+    XeroRejected,
+    XeroTransientError,
+    error_messages,
+    validation_messages,
+)
+
+ACCOUNTING_PATH = "/api.xro/2.0"
+TOKEN_PATH = "/connect/token"
+CONNECTIONS_PATH = "/connections"
+TOKEN_EXPIRY_MARGIN = 120.0  # renew this many seconds before Xero says the token expires
+MAX_BATCH = 50  # Xero's recommended elements per request
+IDEMPOTENCY_KEY_MAX = 128
+
+
+@dataclass(frozen=True)
+class XeroCredentials:
+    client_id: str
+    client_secret: str
+    tenant_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "XeroCredentials":
+        try:
+            return cls(str(data["client_id"]), str(data["client_secret"]), data.get("tenant_id") or None)
+        except KeyError as missing:
+            raise XeroAuthError(f"Xero credentials secret has no {missing.args[0]!r}") from None
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"XeroCredentials(client_id={self.client_id!r}, tenant_id={self.tenant_id!r})"
+
+
+@dataclass(frozen=True)
+class RateHeaders:
+    """Xero's remaining-quota headers from one response (None when absent)."""
+
+    minute_remaining: int | None = None
+    day_remaining: int | None = None
+    app_minute_remaining: int | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Any) -> "RateHeaders":
+        def num(name: str) -> int | None:
+            value = headers.get(name)
+            try:
+                return int(value) if value is not None else None
+            except ValueError:
+                return None
+
+        return cls(num("X-MinLimit-Remaining"), num("X-DayLimit-Remaining"), num("X-AppMinLimit-Remaining"))
+
+
+@dataclass(frozen=True)
+class ElementResult:
+    """Xero's answer for one element of a batch write."""
+
+    ok: bool
+    record: dict[str, Any]
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+    rate: RateHeaders = field(default_factory=RateHeaders)
+
+
+@dataclass
+class _Token:
+    access_token: str
+    expires_at: float
+
+
+_token_cache: dict[tuple[str, str], _Token] = {}
+_token_lock = threading.Lock()
+
+
+def _decode(data: bytes) -> dict[str, Any]:
+    if not data:
+        return {}
+    parsed = json.loads(data, parse_float=Decimal)
+    return parsed if isinstance(parsed, dict) else {"items": parsed}
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class XeroClient:
+    """A Xero organisation reached through a custom connection."""
+
+    def __init__(
+        self,
+        credentials: XeroCredentials,
+        *,
+        api_url: str = "https://api.xero.com",
+        identity_url: str = "https://identity.xero.com",
+        timeout: float = 20.0,
+    ) -> None:
+        self.credentials = credentials
+        self.api_url = api_url.rstrip("/")
+        self.identity_url = identity_url.rstrip("/")
+        self._http = urllib3.PoolManager(
+            num_pools=4,
+            maxsize=5,
+            retries=False,  # the queue retries; a silent retry here could write twice
+            timeout=urllib3.Timeout(connect=5.0, read=timeout),
+        )
+        self._api: Any = None
+        self._tenant_id = credentials.tenant_id
+        self.calls = 0
+        self.last_rate = RateHeaders()
+
+    # --- authentication --------------------------------------------------------------------
+    def access_token(self, *, force: bool = False) -> str:
+        key = (self.identity_url, self.credentials.client_id)
+        with _token_lock:
+            cached = _token_cache.get(key)
+            if cached and not force and cached.expires_at - TOKEN_EXPIRY_MARGIN > time.time():
+                return cached.access_token
+            basic = base64.b64encode(f"{self.credentials.client_id}:{self.credentials.client_secret}".encode())
+            try:
+                reply = self._http.request(
+                    "POST",
+                    self.identity_url + TOKEN_PATH,
+                    body="grant_type=client_credentials",
+                    headers={
+                        "Authorization": "Basic " + basic.decode(),
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    },
+                )
+            except urllib3.exceptions.HTTPError as exc:
+                raise XeroTransientError(f"Xero identity unreachable: {type(exc).__name__}") from None
+            body = _decode(reply.data)
+            if reply.status >= 500:
+                raise XeroTransientError(f"Xero identity answered {reply.status}", status=reply.status)
+            if reply.status != 200 or "access_token" not in body:
+                raise XeroAuthError(
+                    f"Xero refused the custom connection credentials: {body.get('error', reply.status)}"
+                )
+            token = _Token(str(body["access_token"]), time.time() + float(body.get("expires_in", 1800)))
+            _token_cache[key] = token
+            return token.access_token
+
+    def tenant_id(self) -> str:
+        if self._tenant_id:
+            return self._tenant_id
+        reply = self._raw("GET", self.api_url + CONNECTIONS_PATH)
+        connections = reply.body.get("items", [])
+        organisations = [c for c in connections if c.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+        if len(organisations) != 1:
+            raise XeroAuthError(
+                f"the Xero connection reaches {len(organisations)} organisations; set tenant_id in the credentials"
+            )
+        self._tenant_id = str(organisations[0]["tenantId"])
+        return self._tenant_id
+
+    def _raw(self, method: str, url: str) -> Response:
+        """A plain authorised request (used for /connections, which the SDK's identity API also wraps)."""
+        reply = self._http.request(method, url, headers={"Authorization": "Bearer " + self.access_token()})
+        self.calls += 1
+        if reply.status == 401:
+            raise XeroAuthError("Xero refused the access token")
+        if reply.status != 200:
+            raise XeroTransientError(f"Xero answered {reply.status} to {url}", status=reply.status)
+        return Response(reply.status, _decode(reply.data), RateHeaders.from_headers(reply.headers))
+
+    # --- the SDK ---------------------------------------------------------------------------
+    def _accounting(self) -> Any:
+        if self._api is None:
+            from xero_python.accounting import AccountingApi  # heavy: imported on the first call only
+            from xero_python.api_client import ApiClient
+            from xero_python.api_client.configuration import Configuration
+            from xero_python.api_client.oauth2 import OAuth2Token
+
+            configuration = Configuration()
+            # Configuration is a process-wide singleton in xero-python (issue #99): set our own token object.
+            configuration.oauth2_token = OAuth2Token(
+                client_id=self.credentials.client_id, client_secret=self.credentials.client_secret
+            )
+            api_client = ApiClient(
+                configuration,
+                pool_threads=1,
+                oauth2_token_getter=lambda: {
+                    "access_token": self.access_token(),
+                    "token_type": "Bearer",
+                    "scope": None,
+                    "expires_in": None,
+                    "expires_at": None,  # we track expiry ourselves
+                },
+                oauth2_token_saver=lambda token: None,
+            )
+            api_client.rest_client.pool_manager = self._http
+            self._api = AccountingApi(api_client, base_url=self.api_url + ACCOUNTING_PATH)
+        return self._api
+
+    def call(self, operation: str, **kwargs: Any) -> Response:
+        """Call one ``AccountingApi`` operation; returns Xero's JSON with ``Decimal`` money."""
+        from xero_python.exceptions import ApiException
+
+        api = self._accounting()
+        method = getattr(api, operation)
+        for attempt in (1, 2):
+            self.calls += 1
+            try:
+                reply = method(self.tenant_id(), _preload_content=False, **kwargs)
+            except urllib3.exceptions.HTTPError as exc:
+                raise XeroTransientError(f"Xero unreachable during {operation}: {type(exc).__name__}") from None
+            except ApiException as exc:
+                status = int(exc.status) if isinstance(exc.status, int) else 400
+                headers = exc.headers or {}
+                self.last_rate = RateHeaders.from_headers(headers)
+                if status == 401 and attempt == 1:
+                    self.access_token(force=True)  # expired or revoked early: one fresh token, then give up
+                    continue
+                raise self._classify(operation, status, headers, exc.body) from None
+            self.last_rate = RateHeaders.from_headers(reply.headers)
+            return Response(reply.status, _decode(reply.data), self.last_rate)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _classify(operation: str, status: int, headers: Any, raw: Any) -> XeroError:
+        try:
+            body = _decode(raw if isinstance(raw, bytes) else str(raw or "").encode())
+        except ValueError:
+            body = {"Message": str(raw)[:500]}
+        if status == 429:
+            return XeroRateLimited(str(headers.get("X-Rate-Limit-Problem", "")), _retry_after(headers))
+        if status == 400:
+            return XeroRejected(error_messages(body) or [f"{operation} was rejected"], body)
+        if status in (401, 403):
+            return XeroAuthError(f"Xero refused {operation} ({status}): {body.get('Detail') or body.get('Title') or ''}")
+        if status == 404:
+            return XeroNotFound(f"{operation}: not found")
+        return XeroTransientError(f"Xero answered {status} to {operation}", status=status, retry_after=_retry_after(headers))
+
+    # --- operations ------------------------------------------------------------------------
+    def batch(
+        self, operation: str, plural: str, elements: list[dict[str, Any]], *, idempotency_key: str, **kwargs: Any
+    ) -> list[ElementResult]:
+        """A batch write (``create_*`` / ``update_or_create_*``) with ``summarizeErrors=false``."""
+        if not elements:
+            return []
+        if len(elements) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} elements per Xero request, got {len(elements)}")
+        reply = self.call(
+            operation,
+            **{_snake(plural): {plural: elements}},
+            summarize_errors=False,
+            idempotency_key=idempotency_key[:IDEMPOTENCY_KEY_MAX],
+            **kwargs,
+        )
+        return [_element_result(e) for e in reply.body.get(plural, [])]
+
+    def get_list(self, operation: str, plural: str, **kwargs: Any) -> list[dict[str, Any]]:
+        reply = self.call(operation, **kwargs)
+        return list(reply.body.get(plural, []))
+
+    def create_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        return self.batch("create_contacts", "Contacts", contacts, idempotency_key=idempotency_key)
+
+    def update_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        """Update (by ``ContactID``) or create, in one batch."""
+        return self.batch("update_or_create_contacts", "Contacts", contacts, idempotency_key=idempotency_key)
+
+    def create_invoices(self, invoices: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        return self.batch("create_invoices", "Invoices", invoices, idempotency_key=idempotency_key, unitdp=4)
+
+    def update_invoice(self, invoice_id: str, invoice: dict[str, Any], *, idempotency_key: str) -> ElementResult:
+        reply = self.call(
+            "update_invoice",
+            invoice_id=invoice_id,
+            invoices={"Invoices": [invoice]},
+            unitdp=4,
+            idempotency_key=idempotency_key[:IDEMPOTENCY_KEY_MAX],
+        )
+        results = [_element_result(e) for e in reply.body.get("Invoices", [])]
+        if not results:
+            raise XeroTransientError("Xero answered update_invoice without the invoice")
+        return results[0]
+
+    def contacts_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
+        """Contacts whose ``ContactNumber`` is one of ``numbers`` (one call)."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return []
+        where = " OR ".join(f'ContactNumber=="{_quote(n)}"' for n in wanted)
+        return self.get_list("get_contacts", "Contacts", where=where)
+
+    def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
+        return self.get_list("get_contacts", "Contacts", where=f'EmailAddress=="{_quote(email)}"')
+
+    def contacts_by_name(self, name: str) -> list[dict[str, Any]]:
+        return self.get_list("get_contacts", "Contacts", where=f'Name=="{_quote(name)}"')
+
+    def invoices_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return []
+        return self.get_list("get_invoices", "Invoices", invoice_numbers=wanted, unitdp=4)
+
+    def organisation(self) -> dict[str, Any]:
+        organisations = self.get_list("get_organisations", "Organisations")
+        if not organisations:
+            raise XeroNotFound("no organisation")
+        return organisations[0]
+
+
+def _snake(plural: str) -> str:
+    return {"CreditNotes": "credit_notes"}.get(plural, plural.lower())
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _element_result(element: dict[str, Any]) -> ElementResult:
+    status = str(element.get("StatusAttributeString", "OK")).upper()
+    errors = tuple(validation_messages(element))
+    warnings = tuple(str(w.get("Message", "")) for w in element.get("Warnings") or [])
+    ok = status != "ERROR" and not element.get("HasErrors") and not element.get("HasValidationErrors")
+    return ElementResult(ok=ok and not errors, record=element, errors=errors, warnings=warnings)

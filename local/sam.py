@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from samtranslator.translator.transform import transform
+import boto3
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+from samtranslator.utils.py27hash_fix import to_py27_compatible_template, undo_mark_unicode_str_in_template
 from samtranslator.yaml_helper import yaml_parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,11 +20,14 @@ TEMPLATE = ROOT / "template.yaml"
 CODE_BUCKET = "xerosync-local-code"
 
 
-class _NoManagedPolicies:
-    """samtranslator asks IAM for managed policy ARNs by name; we use none by name."""
-
-    def load(self) -> dict[str, str]:
-        return {}
+def transform(template: dict[str, Any], region: str) -> dict[str, Any]:
+    """``samtranslator``'s transform, offline: a fixed region and no IAM lookups (it asks IAM
+    only for managed policies named in ``Policies``, and we name none)."""
+    parameters: dict[str, Any] = {"AWS::Region": region}
+    to_py27_compatible_template(template, parameters)
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
+    translated = translator.translate(template, parameter_values=parameters, get_managed_policy_map=lambda: {})
+    return dict(undo_mark_unicode_str_in_template(translated))
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ def load(path: Path = TEMPLATE, region: str = "us-east-1") -> Template:
             ):
                 code_paths[logical_id] = (path.parent / props[key]).resolve()
                 props[key] = f"s3://{CODE_BUCKET}/{logical_id}.zip"
-    cloudformation = transform(working, {"AWS::Region": region}, _NoManagedPolicies())
+    cloudformation = transform(working, region)
     return Template(source=source, cloudformation=cloudformation, code_paths=code_paths)
 
 

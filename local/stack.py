@@ -21,11 +21,13 @@ import base64
 import contextlib
 import io
 import json
+import logging
 import os
 import socket
 import threading
 import time
 import uuid
+import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,6 +138,10 @@ class LocalStack:
 
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call otherwise
+        # The HTTP API is served by this runner from the template's routes, not by moto.
+        warnings.filterwarnings("ignore", message=".*AWS::ApiGatewayV2::.*")
 
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._moto.start()

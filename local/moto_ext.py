@@ -90,3 +90,20 @@ class CfnSecret(CloudFormationModel):
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
         return None
+
+
+def detach_queue_triggers(account_id: str, region: str) -> int:
+    """Stop moto from delivering SQS messages to Lambda itself.
+
+    moto's SQS receives a new message on behalf of each event source mapping and tries to
+    run the function in Docker; without Docker the message stays hidden for the visibility
+    timeout with its receive count raised. The local runner's pollers are the event source
+    mappings here, so moto's own delivery is switched off (the mappings stay listed).
+    """
+    from moto.sqs.models import sqs_backends
+
+    detached = 0
+    for queue in sqs_backends[account_id][region].queues.values():
+        detached += len(queue.lambda_event_source_mappings)
+        queue.lambda_event_source_mappings = {}
+    return detached

@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl, urlsplit
 import boto3
 from botocore.config import Config
 
-from local import moto_ext  # noqa: F401 - registers CloudFormation models before moto caches its list
+from local import moto_ext  # registers CloudFormation models before moto caches its list
 from local.functions import FunctionConfig, InvokeResult, LocalFunction
 from local.sam import CODE_BUCKET, ROOT, HttpRoute, Template, http_routes, load
 
@@ -142,6 +142,9 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call otherwise
         # The HTTP API is served by this runner from the template's routes, not by moto.
         warnings.filterwarnings("ignore", message=".*AWS::ApiGatewayV2::.*")
+        logging.getLogger("moto.cloudformation.parsing").addFilter(
+            lambda record: "AWS::ApiGatewayV2::" not in record.getMessage()
+        )
 
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._moto.start()
@@ -169,6 +172,7 @@ class LocalStack:
         self.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         summaries = cloudformation.list_stack_resources(StackName=self.stack_name)["StackResourceSummaries"]
         self.resources = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in summaries}
+        moto_ext.detach_queue_triggers(ACCOUNT, REGION)
 
     def _layers_of(self, template: Template, logical_id: str) -> tuple[Path, ...]:
         source = template.source["Resources"]

@@ -142,7 +142,7 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call otherwise
         # The HTTP API is served by this runner from the template's routes, not by moto.
         warnings.filterwarnings("ignore", message=".*AWS::ApiGatewayV2::.*")
-        logging.getLogger("moto.cloudformation.parsing").addFilter(
+        logging.getLogger("moto").addFilter(
             lambda record: "AWS::ApiGatewayV2::" not in record.getMessage()
         )
 

@@ -50,14 +50,19 @@ def print_xero(org: Organisation) -> None:
     print(f"  {len(org.invoices)} invoice(s)")
     for inv in sorted(org.invoices.values(), key=lambda i: i["InvoiceNumber"]):
         contact = org.contacts[inv["ContactID"]]["Name"]
-        print(f"    {inv['InvoiceNumber']:<8} {inv['Status']:<10} {inv['CurrencyCode']} total {money(inv['Total']):>8}"
-              f"  tax {money(inv['TotalTax']):>6}  due {money(inv['AmountDue']):>8}  {inv['LineAmountTypes']:<9} {contact}")
+        print(
+            f"    {inv['InvoiceNumber']:<8} {inv['Status']:<10} {inv['CurrencyCode']} total {money(inv['Total']):>8}"
+            f"  tax {money(inv['TotalTax']):>6}  due {money(inv['AmountDue']):>8}"
+            f"  {inv['LineAmountTypes']:<9} {contact}"
+        )
         for line in inv["LineItems"]:
             discount = f" less {money(line['DiscountAmount'])}" if line.get("DiscountAmount") else ""
             quantity, unit = line["Quantity"].normalize(), line["UnitAmount"].normalize()
-            print(f"             {quantity:>4} x {unit:>8}{discount:<12} = {money(line['LineAmount']):>8}"
-                  f"  {line['TaxType']:<13} tax {money(line['TaxAmount']):>5}  [{line.get('AccountCode', '')}]"
-                  f" {line['Description']}")
+            print(
+                f"             {quantity:>4} x {unit:>8}{discount:<12} = {money(line['LineAmount']):>8}"
+                f"  {line['TaxType']:<13} tax {money(line['TaxAmount']):>5}  [{line.get('AccountCode', '')}]"
+                f" {line['Description']}"
+            )
 
 
 def print_mappings(stack: LocalStack) -> None:
@@ -83,7 +88,9 @@ def check_totals(org: Organisation, samples: SampleSet) -> list[str]:
             continue
         for field, store in (("Total", "total"), ("TotalTax", "total_tax")):
             if Decimal(str(invoice[field])) != Decimal(payload[store]):
-                problems.append(f"order {payload['number']}: Xero {field} {invoice[field]} != store {store} {payload[store]}")
+                problems.append(
+                    f"order {payload['number']}: Xero {field} {invoice[field]} != store {store} {payload[store]}"
+                )
     return problems
 
 
@@ -98,13 +105,18 @@ def main() -> int:
     org = sandbox.add_organisation("Demo Outdoor Co Pty Ltd")
     connection = sandbox.add_client([org.tenant_id])
     samples = sample_deliveries()
-    stack = LocalStack(stack_name="xerosync-demo", store_name="demo",
-                       parameters={"XeroApiUrl": sandbox.url, "XeroIdentityUrl": sandbox.url})
+    stack = LocalStack(
+        stack_name="xerosync-demo",
+        store_name="demo",
+        parameters={"XeroApiUrl": sandbox.url, "XeroIdentityUrl": sandbox.url},
+    )
     try:
         stack.start()
         stack.put_secret("WebhookSecret", samples.secret)
-        stack.put_secret("XeroCredentialsSecret",
-                         json.dumps({"client_id": connection.client_id, "client_secret": connection.client_secret}))
+        stack.put_secret(
+            "XeroCredentialsSecret",
+            json.dumps({"client_id": connection.client_id, "client_secret": connection.client_secret}),
+        )
         stack.put_settings(Path(SETTINGS).read_text())
         print(f"  Xero sandbox  {sandbox.url}   tenant {org.tenant_id}")
         print(f"  AWS (moto)    {stack.aws_endpoint}   stack {stack.stack_name}")
@@ -130,8 +142,10 @@ def main() -> int:
         send_all(stack, samples)
         drained_again = stack.wait_idle(args.timeout)
         new_writes = xero_writes(sandbox) - writes
-        print(f"  contacts {contacts} -> {len(org.contacts)}, invoices {invoices} -> {len(org.invoices)}, "
-              f"Xero writes during the replay: {new_writes}")
+        print(
+            f"  contacts {contacts} -> {len(org.contacts)}, invoices {invoices} -> {len(org.invoices)}, "
+            f"Xero writes during the replay: {new_writes}"
+        )
 
         problems = check_totals(org, samples)
         failed = sum(s.failed_records for s in stack.poller_stats.values())

@@ -58,8 +58,14 @@ class _Worker:
     def __init__(self, config: FunctionConfig, env: dict[str, str], log: IO[bytes]) -> None:
         read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, str(WORKER), str(config.code_dir), config.handler, str(write_fd),
-             *(str(p) for p in config.layers)],
+            [
+                sys.executable,
+                str(WORKER),
+                str(config.code_dir),
+                config.handler,
+                str(write_fd),
+                *(str(p) for p in config.layers),
+            ],
             stdin=subprocess.PIPE,
             stdout=log,
             stderr=log,
@@ -143,8 +149,12 @@ class LocalFunction:
             try:
                 worker, cold = self._take()
             except (WorkerGone, TimeoutError) as exc:
-                return self._record(InvokeResult(False, error={"errorType": "Runtime.InitError",
-                                                                "errorMessage": str(exc)}, request_id=request_id), started)
+                return self._record(
+                    InvokeResult(
+                        False, error={"errorType": "Runtime.InitError", "errorMessage": str(exc)}, request_id=request_id
+                    ),
+                    started,
+                )
             deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
             request = {"id": next(self._ids), "request_id": request_id, "deadline_ms": deadline_ms, "event": event}
             try:
@@ -153,8 +163,10 @@ class LocalFunction:
             except TimeoutError:
                 worker.kill()
                 self.stats.timeouts += 1
-                error = {"errorType": "Sandbox.Timedout",
-                         "errorMessage": f"Task timed out after {self.config.timeout:.2f} seconds"}
+                error = {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"Task timed out after {self.config.timeout:.2f} seconds",
+                }
                 return self._record(InvokeResult(False, error=error, cold=cold, request_id=request_id), started)
             except WorkerGone as exc:
                 worker.kill()
@@ -165,8 +177,9 @@ class LocalFunction:
                     worker.kill()
                 else:
                     self._idle.append(worker)
-            result = InvokeResult(bool(answer["ok"]), answer.get("result"), answer.get("error"), cold=cold,
-                                  request_id=request_id)
+            result = InvokeResult(
+                bool(answer["ok"]), answer.get("result"), answer.get("error"), cold=cold, request_id=request_id
+            )
             return self._record(result, started)
 
     def _record(self, result: InvokeResult, started: float) -> InvokeResult:

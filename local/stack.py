@@ -97,7 +97,7 @@ class LocalStack:
 
     # --- AWS clients for the tooling (never for the functions, which build their own) ---------
     def client(self, service: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
+        return boto3.client(
             service,
             endpoint_url=self.aws_endpoint,
             region_name=REGION,
@@ -142,9 +142,7 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call otherwise
         # The HTTP API is served by this runner from the template's routes, not by moto.
         warnings.filterwarnings("ignore", message=".*AWS::ApiGatewayV2::.*")
-        logging.getLogger("moto").addFilter(
-            lambda record: "AWS::ApiGatewayV2::" not in record.getMessage()
-        )
+        logging.getLogger("moto").addFilter(lambda record: "AWS::ApiGatewayV2::" not in record.getMessage())
 
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._moto.start()
@@ -233,8 +231,9 @@ class LocalStack:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                status, headers, payload = stack.http_request(self.command, self.path, dict(self.headers), body,
-                                                              self.client_address[0])
+                status, headers, payload = stack.http_request(
+                    self.command, self.path, dict(self.headers), body, self.client_address[0]
+                )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -242,7 +241,7 @@ class LocalStack:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
         self._api = ThreadingHTTPServer(("127.0.0.1", self.api_port), Handler)
         self._api.daemon_threads = True
@@ -278,8 +277,13 @@ class LocalStack:
                 "apiId": "local",
                 "domainName": lower.get("host", "127.0.0.1"),
                 "domainPrefix": "local",
-                "http": {"method": method, "path": url.path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
-                         "userAgent": lower.get("user-agent", "")},
+                "http": {
+                    "method": method,
+                    "path": url.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": source_ip,
+                    "userAgent": lower.get("user-agent", ""),
+                },
                 "requestId": str(uuid.uuid4()),
                 "routeKey": f"{route.method} {route.path}",
                 "stage": "$default",
@@ -355,9 +359,12 @@ class LocalStack:
 def _path_matches(pattern: str, path: str) -> bool:
     want, got = pattern.strip("/").split("/"), path.strip("/").split("/")
     if want and want[-1].endswith("+}"):
-        return len(got) >= len(want) - 1 and all(w == g or w.startswith("{") for w, g in zip(want[:-1], got, strict=False))
-    return len(want) == len(got) and all(w == g or (w.startswith("{") and w.endswith("}")) for w, g in zip(want, got,
-                                                                                                             strict=True))
+        return len(got) >= len(want) - 1 and all(
+            w == g or w.startswith("{") for w, g in zip(want[:-1], got, strict=False)
+        )
+    return len(want) == len(got) and all(
+        w == g or (w.startswith("{") and w.endswith("}")) for w, g in zip(want, got, strict=True)
+    )
 
 
 def _http_response(result: InvokeResult) -> tuple[int, dict[str, str], bytes]:
@@ -423,8 +430,13 @@ class _QueuePoller(threading.Thread):
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         attributes = {
-            name: {"stringValue": a.get("StringValue"), "binaryValue": a.get("BinaryValue"),
-                   "stringListValues": [], "binaryListValues": [], "dataType": a.get("DataType", "String")}
+            name: {
+                "stringValue": a.get("StringValue"),
+                "binaryValue": a.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": a.get("DataType", "String"),
+            }
             for name, a in (message.get("MessageAttributes") or {}).items()
         }
         return {
@@ -451,7 +463,9 @@ class _QueuePoller(threading.Thread):
             for i in range(0, len(done), 10):
                 self.sqs.delete_message_batch(
                     QueueUrl=self.queue_url,
-                    Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done[i:i + 10])],
+                    Entries=[
+                        {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done[i : i + 10])
+                    ],
                 )
         finally:
             self.stats.in_flight -= 1

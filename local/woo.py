@@ -40,8 +40,15 @@ class Delivery:
     body: bytes
 
 
-def delivery(topic: str, payload: Any, secret: str, *, webhook_id: int = 1, store_url: str = "https://shop.example.com.au/",
-             signature: str | None = None) -> Delivery:
+def delivery(
+    topic: str,
+    payload: Any,
+    secret: str,
+    *,
+    webhook_id: int = 1,
+    store_url: str = "https://shop.example.com.au/",
+    signature: str | None = None,
+) -> Delivery:
     body = wp_json_encode(payload)
     resource, _, event = topic.partition(".")
     delivery_id = hashlib.md5(f"{webhook_id}{time.time()}".encode(), usedforsecurity=False).hexdigest()
@@ -61,8 +68,11 @@ def delivery(topic: str, payload: Any, secret: str, *, webhook_id: int = 1, stor
 
 def ping(webhook_id: int = 1) -> Delivery:
     """The creation ping: a form body, no X-WC-Webhook headers, no signature."""
-    return Delivery("ping", {"User-Agent": USER_AGENT, "Content-Type": "application/x-www-form-urlencoded"},
-                    f"webhook_id={webhook_id}".encode())
+    return Delivery(
+        "ping",
+        {"User-Agent": USER_AGENT, "Content-Type": "application/x-www-form-urlencoded"},
+        f"webhook_id={webhook_id}".encode(),
+    )
 
 
 def post(url: str, item: Delivery, timeout: float = 60.0) -> tuple[int, bytes]:
@@ -86,8 +96,13 @@ def sample_deliveries(folder: Path = EVENTS) -> SampleSet:
     """The sample deliveries of ``events/woocommerce/deliveries.json``, signed."""
     manifest = json.loads((folder / "deliveries.json").read_text())
     items = [
-        delivery(d["topic"], json.loads((folder / d["file"]).read_text()), manifest["webhook_secret"],
-                 webhook_id=d["webhook_id"], store_url=manifest["store_url"])
+        delivery(
+            d["topic"],
+            json.loads((folder / d["file"]).read_text()),
+            manifest["webhook_secret"],
+            webhook_id=d["webhook_id"],
+            store_url=manifest["store_url"],
+        )
         for d in manifest["deliveries"]
     ]
     return SampleSet(manifest["store_url"], manifest["webhook_secret"], items)

@@ -25,6 +25,7 @@ ROUTES = {"POST /webhooks/woocommerce": decide_woocommerce}
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     decide = ROUTES.get(event.get("routeKey", ""))
     if decide is None:
+        metrics.add_metric(name="webhook_no_route", unit=MetricUnit.Count, value=1)
         return _response(404, {"message": "no such webhook route"})
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")

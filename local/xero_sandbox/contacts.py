@@ -7,12 +7,33 @@ from local.xero_sandbox.errors import ElementInvalid
 from local.xero_sandbox.state import Organisation, new_id
 
 WRITABLE = (
-    "Name", "ContactNumber", "AccountNumber", "FirstName", "LastName", "EmailAddress", "CompanyNumber",
-    "TaxNumber", "BankAccountDetails", "DefaultCurrency", "Website", "Addresses", "Phones", "ContactPersons",
-    "IsCustomer", "IsSupplier", "ContactStatus",
+    "Name",
+    "ContactNumber",
+    "AccountNumber",
+    "FirstName",
+    "LastName",
+    "EmailAddress",
+    "CompanyNumber",
+    "TaxNumber",
+    "BankAccountDetails",
+    "DefaultCurrency",
+    "Website",
+    "Addresses",
+    "Phones",
+    "ContactPersons",
+    "IsCustomer",
+    "IsSupplier",
+    "ContactStatus",
 )
-LIMITS = {"Name": 255, "ContactNumber": 50, "AccountNumber": 50, "FirstName": 255, "LastName": 255,
-          "EmailAddress": 255, "TaxNumber": 50}
+LIMITS = {
+    "Name": 255,
+    "ContactNumber": 50,
+    "AccountNumber": 50,
+    "FirstName": 255,
+    "LastName": 255,
+    "EmailAddress": 255,
+    "TaxNumber": 50,
+}
 
 
 def name_taken(org: Organisation, name: str, except_id: str | None = None) -> bool:

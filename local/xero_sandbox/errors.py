@@ -24,8 +24,12 @@ class ElementInvalid(Exception):
 def validation_exception(elements: list[dict[str, Any]]) -> SandboxError:
     return SandboxError(
         400,
-        {"ErrorNumber": 10, "Type": "ValidationException", "Message": "A validation exception occurred",
-         "Elements": elements},
+        {
+            "ErrorNumber": 10,
+            "Type": "ValidationException",
+            "Message": "A validation exception occurred",
+            "Elements": elements,
+        },
     )
 
 

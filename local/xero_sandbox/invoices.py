@@ -132,7 +132,10 @@ def _totals(record: dict[str, Any]) -> None:
 def _check_lock(org: Organisation, when: date | None) -> None:
     if when is None:
         return
-    for lock, label in ((org.end_of_year_lock_date, "end of year lock date"), (org.period_lock_date, "period lock date")):
+    for lock, label in (
+        (org.end_of_year_lock_date, "end of year lock date"),
+        (org.period_lock_date, "period lock date"),
+    ):
         if lock and when <= lock:
             raise ElementInvalid(
                 f"The document date cannot be before the {label}, currently set at {lock.strftime('%d-%b-%Y')}"
@@ -141,7 +144,9 @@ def _check_lock(org: Organisation, when: date | None) -> None:
 
 def _number_taken(org: Organisation, kind: str, value: str, except_id: str | None) -> bool:
     return kind == "ACCREC" and any(
-        i["InvoiceID"] != except_id and i["Type"] == "ACCREC" and i["Status"] != "DELETED"
+        i["InvoiceID"] != except_id
+        and i["Type"] == "ACCREC"
+        and i["Status"] != "DELETED"
         and str(i.get("InvoiceNumber", "")).casefold() == value.casefold()
         for i in org.invoices.values()
     )
@@ -187,7 +192,7 @@ def _apply(org: Organisation, record: dict[str, Any], element: dict[str, Any], u
         problems.append(f"The currency code '{currency}' is not set up in this organisation.")
     record["CurrencyCode"] = currency
 
-    if "InvoiceNumber" in element and element["InvoiceNumber"]:
+    if element.get("InvoiceNumber"):
         if len(str(element["InvoiceNumber"])) > 255:
             problems.append("Invoice number must not be more than 255 characters long.")
         elif _number_taken(org, record["Type"], str(element["InvoiceNumber"]), record.get("InvoiceID")):
@@ -290,6 +295,10 @@ def find(org: Organisation, element: dict[str, Any]) -> dict[str, Any] | None:
     wanted = element.get("InvoiceNumber")
     if wanted:
         for invoice in org.invoices.values():
-            if invoice["Type"] == "ACCREC" and invoice["Status"] != "DELETED" and invoice.get("InvoiceNumber") == wanted:
+            if (
+                invoice["Type"] == "ACCREC"
+                and invoice["Status"] != "DELETED"
+                and invoice.get("InvoiceNumber") == wanted
+            ):
                 return invoice
     return None

@@ -44,7 +44,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise bad_query(f"Unable to parse the where clause near: {text[pos:pos + 20]!r}")
+            raise bad_query(f"Unable to parse the where clause near: {text[pos : pos + 20]!r}")
         pos = match.end()
         kind = match.lastgroup
         value = match.group(kind) if kind else ""

@@ -27,8 +27,14 @@ ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
 ]
 
 CLASS_OF = {
-    "BANK": "ASSET", "CURRENT": "ASSET", "INVENTORY": "ASSET", "REVENUE": "REVENUE", "SALES": "REVENUE",
-    "DIRECTCOSTS": "EXPENSE", "EXPENSE": "EXPENSE", "CURRLIAB": "LIABILITY",
+    "BANK": "ASSET",
+    "CURRENT": "ASSET",
+    "INVENTORY": "ASSET",
+    "REVENUE": "REVENUE",
+    "SALES": "REVENUE",
+    "DIRECTCOSTS": "EXPENSE",
+    "EXPENSE": "EXPENSE",
+    "CURRLIAB": "LIABILITY",
 }
 
 TAX_RATES: list[tuple[str, str, Decimal, str]] = [

@@ -122,15 +122,17 @@ class XeroSandbox:
         self.routes.append((method, pattern, handler))
 
     # --- set-up -----------------------------------------------------------------------------
-    def add_organisation(self, name: str = "Demo Store Pty Ltd", *, tenant_id: str | None = None,
-                         **fields: Any) -> Organisation:
+    def add_organisation(
+        self, name: str = "Demo Store Pty Ltd", *, tenant_id: str | None = None, **fields: Any
+    ) -> Organisation:
         org = seed(Organisation(tenant_id=tenant_id or new_id(), name=name, created=self.state.clock(), **fields))
         with self.state.lock:
             self.state.organisations[org.tenant_id] = org
         return org
 
-    def add_client(self, tenant_ids: list[str], *, client_id: str | None = None,
-                   client_secret: str | None = None) -> Client:
+    def add_client(
+        self, tenant_ids: list[str], *, client_id: str | None = None, client_secret: str | None = None
+    ) -> Client:
         """A custom connection (client_credentials) to one organisation."""
         client = Client(
             client_id=client_id or uuid.uuid4().hex.upper(),
@@ -165,7 +167,7 @@ class XeroSandbox:
                 if request.path.lower().startswith(API.lower()):
                     self._authorise(request)
                     assert request.org is not None
-                    resource = request.path[len(API):].split("/")[1]
+                    resource = request.path[len(API) :].split("/")[1]
                     with self.state.lock:
                         self.state.calls[(request.org.tenant_id, f"{request.method} /{resource}")] += 1
                     with request.org.lock:
@@ -180,8 +182,13 @@ class XeroSandbox:
     def _envelope(self, payload: Any) -> Any:
         if not isinstance(payload, dict):
             return payload
-        return {"Id": new_id(), "Status": "OK", "ProviderName": self.provider_name,
-                "DateTimeUTC": ms(self.state.clock()), **payload}
+        return {
+            "Id": new_id(),
+            "Status": "OK",
+            "ProviderName": self.provider_name,
+            "DateTimeUTC": ms(self.state.clock()),
+            **payload,
+        }
 
     def _bearer(self, request: Request) -> Token:
         header = request.headers.get("authorization", "")
@@ -231,18 +238,27 @@ class XeroSandbox:
         with self.state.lock:
             self.state.tokens[token.access_token] = token
         scope = "accounting.invoices accounting.payments accounting.contacts accounting.settings"
-        return 200, {"access_token": token.access_token, "expires_in": int(TOKEN_LIFETIME.total_seconds()),
-                     "token_type": "Bearer", "scope": scope}
+        return 200, {
+            "access_token": token.access_token,
+            "expires_in": int(TOKEN_LIFETIME.total_seconds()),
+            "token_type": "Bearer",
+            "scope": scope,
+        }
 
     def _connections(self, request: Request) -> tuple[int, Any]:
         token = self._bearer(request)
         return 200, [
-            {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, token.client_id + tenant)), "authEventId": new_id(),
-             "tenantId": tenant, "tenantType": "ORGANISATION",
-             "tenantName": self.state.organisations[tenant].name,
-             "createdDateUtc": self.state.organisations[tenant].created.strftime("%Y-%m-%dT%H:%M:%S.%f0"),
-             "updatedDateUtc": self.state.clock().strftime("%Y-%m-%dT%H:%M:%S.%f0")}
-            for tenant in token.tenant_ids if tenant in self.state.organisations
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, token.client_id + tenant)),
+                "authEventId": new_id(),
+                "tenantId": tenant,
+                "tenantType": "ORGANISATION",
+                "tenantName": self.state.organisations[tenant].name,
+                "createdDateUtc": self.state.organisations[tenant].created.strftime("%Y-%m-%dT%H:%M:%S.%f0"),
+                "updatedDateUtc": self.state.clock().strftime("%Y-%m-%dT%H:%M:%S.%f0"),
+            }
+            for tenant in token.tenant_ids
+            if tenant in self.state.organisations
         ]
 
     # --- reference data -----------------------------------------------------------------------
@@ -254,14 +270,32 @@ class XeroSandbox:
     def _organisation(self, request: Request) -> tuple[int, Any]:
         org = self._org(request)
         body: dict[str, Any] = {
-            "OrganisationID": org.tenant_id, "Name": org.name, "LegalName": org.name, "PaysTax": True,
-            "Version": org.country, "OrganisationType": "COMPANY", "BaseCurrency": org.base_currency,
-            "CountryCode": org.country, "IsDemoCompany": False, "OrganisationStatus": "ACTIVE",
-            "ShortCode": org.short_code, "Class": "STANDARD", "Edition": "BUSINESS", "LineOfBusiness": "Retail",
-            "Timezone": "AUSEASTERNSTANDARDTIME", "SalesTaxBasis": "ACCRUALS", "SalesTaxPeriod": "QUARTERLY1",
-            "DefaultSalesTax": "Tax Exclusive", "DefaultPurchasesTax": "Tax Exclusive",
-            "FinancialYearEndDay": 30, "FinancialYearEndMonth": 6, "CreatedDateUTC": org.created,
-            "OrganisationEntityType": "COMPANY", "Addresses": [], "Phones": [], "ExternalLinks": [],
+            "OrganisationID": org.tenant_id,
+            "Name": org.name,
+            "LegalName": org.name,
+            "PaysTax": True,
+            "Version": org.country,
+            "OrganisationType": "COMPANY",
+            "BaseCurrency": org.base_currency,
+            "CountryCode": org.country,
+            "IsDemoCompany": False,
+            "OrganisationStatus": "ACTIVE",
+            "ShortCode": org.short_code,
+            "Class": "STANDARD",
+            "Edition": "BUSINESS",
+            "LineOfBusiness": "Retail",
+            "Timezone": "AUSEASTERNSTANDARDTIME",
+            "SalesTaxBasis": "ACCRUALS",
+            "SalesTaxPeriod": "QUARTERLY1",
+            "DefaultSalesTax": "Tax Exclusive",
+            "DefaultPurchasesTax": "Tax Exclusive",
+            "FinancialYearEndDay": 30,
+            "FinancialYearEndMonth": 6,
+            "CreatedDateUTC": org.created,
+            "OrganisationEntityType": "COMPANY",
+            "Addresses": [],
+            "Phones": [],
+            "ExternalLinks": [],
             "PaymentTerms": {},
         }
         if org.period_lock_date:
@@ -299,10 +333,12 @@ class XeroSandbox:
             return {plural: records}
         size = min(max(int(request.arg("pageSize") or PAGE_SIZE), 1), 1000)
         number = max(int(page), 1)
-        chunk = records[(number - 1) * size: number * size]
+        chunk = records[(number - 1) * size : number * size]
         count = len(records)
-        return {"pagination": {"page": number, "pageSize": size, "pageCount": -(-count // size),
-                               "itemCount": count}, plural: chunk}
+        return {
+            "pagination": {"page": number, "pageSize": size, "pageCount": -(-count // size), "itemCount": count},
+            plural: chunk,
+        }
 
     def _modified_since(self, request: Request) -> datetime | None:
         raw = request.headers.get("if-modified-since")
@@ -328,11 +364,17 @@ class XeroSandbox:
         archived = request.flag("includeArchived", False)
         since = self._modified_since(request)
         found = [
-            c for c in org.contacts.values()
+            c
+            for c in org.contacts.values()
             if (archived or c.get("ContactStatus") == "ACTIVE")
             and (ids is None or c["ContactID"] in ids)
-            and (not search or any(search in str(c.get(f, "")).casefold()
-                                   for f in ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")))
+            and (
+                not search
+                or any(
+                    search in str(c.get(f, "")).casefold()
+                    for f in ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
+                )
+            )
             and (since is None or c["UpdatedDateUTC"] >= since)
             and test(c)
         ]
@@ -347,9 +389,14 @@ class XeroSandbox:
         return 200, {"Contacts": [self._render_contact(record)]}
 
     def _write(
-        self, request: Request, plural: str, elements: list[dict[str, Any]],
-        write: Callable[[dict[str, Any]], dict[str, Any]], render: Callable[[dict[str, Any]], dict[str, Any]],
-        error_flag: str, summarize_default: bool = True,
+        self,
+        request: Request,
+        plural: str,
+        elements: list[dict[str, Any]],
+        write: Callable[[dict[str, Any]], dict[str, Any]],
+        render: Callable[[dict[str, Any]], dict[str, Any]],
+        error_flag: str,
+        summarize_default: bool = True,
     ) -> tuple[int, Any]:
         """Xero's batch semantics: each element on its own (not transactional); with
         ``summarizeErrors=false`` a 200 with a status per element, otherwise a 400 listing only
@@ -362,8 +409,12 @@ class XeroSandbox:
                 record = render(write(element))
                 results.append({**record, "StatusAttributeString": "OK"} if not summarize else record)
             except ElementInvalid as exc:
-                echo = {**element, error_flag: True, "StatusAttributeString": "ERROR",
-                        "ValidationErrors": [{"Message": m} for m in exc.messages]}
+                echo = {
+                    **element,
+                    error_flag: True,
+                    "StatusAttributeString": "ERROR",
+                    "ValidationErrors": [{"Message": m} for m in exc.messages],
+                }
                 results.append(echo)
                 failed.append(echo)
         if summarize and failed:
@@ -372,8 +423,14 @@ class XeroSandbox:
 
     def _put_contacts(self, request: Request) -> tuple[int, Any]:
         org, now = self._org(request), self.state.clock()
-        return self._write(request, "Contacts", _elements(request.json(), "Contacts"),
-                           lambda e: contacts.create(org, e, now), self._render_contact, "HasValidationErrors")
+        return self._write(
+            request,
+            "Contacts",
+            _elements(request.json(), "Contacts"),
+            lambda e: contacts.create(org, e, now),
+            self._render_contact,
+            "HasValidationErrors",
+        )
 
     def _post_contacts(self, request: Request) -> tuple[int, Any]:
         org, now = self._org(request), self.state.clock()
@@ -384,8 +441,14 @@ class XeroSandbox:
                 raise ElementInvalid("The contact with the specified ContactID could not be found.")
             return contacts.update(org, existing, element, now) if existing else contacts.create(org, element, now)
 
-        return self._write(request, "Contacts", _elements(request.json(), "Contacts"), upsert,
-                           self._render_contact, "HasValidationErrors")
+        return self._write(
+            request,
+            "Contacts",
+            _elements(request.json(), "Contacts"),
+            upsert,
+            self._render_contact,
+            "HasValidationErrors",
+        )
 
     def _post_contact(self, request: Request, id: str) -> tuple[int, Any]:
         org, now = self._org(request), self.state.clock()
@@ -393,8 +456,14 @@ class XeroSandbox:
         if record is None:
             raise not_found()
         elements = _elements(request.json(), "Contacts")[:1]
-        return self._write(request, "Contacts", elements, lambda e: contacts.update(org, record, e, now),
-                           self._render_contact, "HasValidationErrors")
+        return self._write(
+            request,
+            "Contacts",
+            elements,
+            lambda e: contacts.update(org, record, e, now),
+            self._render_contact,
+            "HasValidationErrors",
+        )
 
     # --- invoices -----------------------------------------------------------------------------
     def _render_invoice(self, org: Organisation, record: dict[str, Any], *, lines: bool = True) -> dict[str, Any]:
@@ -422,7 +491,8 @@ class XeroSandbox:
         since = self._modified_since(request)
         archived = request.flag("includeArchived", False)
         found = [
-            i for i in org.invoices.values()
+            i
+            for i in org.invoices.values()
             if (ids is None or i["InvoiceID"] in ids)
             and (numbers is None or str(i.get("InvoiceNumber", "")).lower() in numbers)
             and (contact_ids is None or i["ContactID"] in contact_ids)
@@ -445,9 +515,14 @@ class XeroSandbox:
 
     def _put_invoices(self, request: Request) -> tuple[int, Any]:
         org, now, unitdp = self._org(request), self.state.clock(), self._unitdp(request)
-        return self._write(request, "Invoices", _elements(request.json(), "Invoices"),
-                           lambda e: invoices.create(org, e, unitdp, now),
-                           lambda r: self._render_invoice(org, r), "HasErrors")
+        return self._write(
+            request,
+            "Invoices",
+            _elements(request.json(), "Invoices"),
+            lambda e: invoices.create(org, e, unitdp, now),
+            lambda r: self._render_invoice(org, r),
+            "HasErrors",
+        )
 
     def _post_invoices(self, request: Request) -> tuple[int, Any]:
         org, now, unitdp = self._org(request), self.state.clock(), self._unitdp(request)
@@ -460,8 +535,14 @@ class XeroSandbox:
                 return invoices.update(org, existing, element, unitdp, now)
             return invoices.create(org, element, unitdp, now)
 
-        return self._write(request, "Invoices", _elements(request.json(), "Invoices"), upsert,
-                           lambda r: self._render_invoice(org, r), "HasErrors")
+        return self._write(
+            request,
+            "Invoices",
+            _elements(request.json(), "Invoices"),
+            upsert,
+            lambda r: self._render_invoice(org, r),
+            "HasErrors",
+        )
 
     def _post_invoice(self, request: Request, id: str) -> tuple[int, Any]:
         org, now, unitdp = self._org(request), self.state.clock(), self._unitdp(request)
@@ -469,8 +550,14 @@ class XeroSandbox:
         if record is None:
             raise not_found()
         elements = _elements(request.json(), "Invoices")[:1]
-        return self._write(request, "Invoices", elements, lambda e: invoices.update(org, record, e, unitdp, now),
-                           lambda r: self._render_invoice(org, r), "HasErrors")
+        return self._write(
+            request,
+            "Invoices",
+            elements,
+            lambda e: invoices.update(org, record, e, unitdp, now),
+            lambda r: self._render_invoice(org, r),
+            "HasErrors",
+        )
 
     # --- serving ------------------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1") -> "XeroSandbox":
@@ -493,7 +580,7 @@ class XeroSandbox:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True

@@ -41,7 +41,9 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
     )
     persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
 
-    @idempotent_function(data_keyword_argument="envelope", config=idempotency, persistence_store=persistence)
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="envelope", config=idempotency, persistence_store=persistence
+    )
     def apply(envelope: dict[str, Any]) -> dict[str, Any]:
         return asdict(use_case(StoreEvent(**envelope), sync_context()))
 
@@ -52,8 +54,9 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         idempotency.register_lambda_context(context)
-        return process_partial_response(
+        response = process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
+        return dict(response)
 
     return lambda_handler

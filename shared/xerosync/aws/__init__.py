@@ -16,9 +16,9 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeou
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, config=_CONFIG)
 
 
 @cache
 def resource(service: str) -> Any:
-    return boto3.resource(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.resource(service, config=_CONFIG)

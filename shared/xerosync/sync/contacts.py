@@ -94,7 +94,9 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
         contact_id, digest = _create(party, xero, f"contact:{party.key}:create:{digest[:16]}")
         action = "created"
     else:
-        result = xero.update_contacts([{**body, "ContactID": contact_id}], idempotency_key=f"contact:{party.key}:{digest}")[0]
+        result = xero.update_contacts(
+            [{**body, "ContactID": contact_id}], idempotency_key=f"contact:{party.key}:{digest}"
+        )[0]
         if not result.ok and any(NAME_TAKEN in e for e in result.errors):
             body = {**body, "Name": disambiguated(party)}
             result = xero.update_contacts(

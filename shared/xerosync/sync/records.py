@@ -22,12 +22,16 @@ def handle_record(body: str, apply: Callable[..., dict[str, Any]]) -> dict[str, 
         outcome = apply(envelope=asdict(event))
     except (MappingError, XeroError) as exc:
         transient = getattr(exc, "transient", False)
-        logger.log(
-            30 if transient else 40,
-            "sync failed",
-            extra={**context, "outcome": "retry" if transient else "rejected", "reason": str(exc)},
-        )
+        report = logger.warning if transient else logger.error
+        report("sync failed", extra={**context, "outcome": "retry" if transient else "rejected", "reason": str(exc)})
         raise
-    logger.info("sync applied", extra={**context, "outcome": outcome["action"], "xero_id": outcome.get("xero_id"),
-                                       "reason": outcome.get("reason", "")})
+    logger.info(
+        "sync applied",
+        extra={
+            **context,
+            "outcome": outcome["action"],
+            "xero_id": outcome.get("xero_id"),
+            "reason": outcome.get("reason", ""),
+        },
+    )
     return outcome

@@ -40,7 +40,7 @@ from xerosync.xero.errors import (
 )
 
 ACCOUNTING_PATH = "/api.xro/2.0"
-TOKEN_PATH = "/connect/token"
+TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
 CONNECTIONS_PATH = "/connections"
 TOKEN_EXPIRY_MARGIN = 120.0  # renew this many seconds before Xero says the token expires
 MAX_BATCH = 50  # Xero's recommended elements per request
@@ -269,10 +269,14 @@ class XeroClient:
         if status == 400:
             return XeroRejected(error_messages(body) or [f"{operation} was rejected"], body)
         if status in (401, 403):
-            return XeroAuthError(f"Xero refused {operation} ({status}): {body.get('Detail') or body.get('Title') or ''}")
+            return XeroAuthError(
+                f"Xero refused {operation} ({status}): {body.get('Detail') or body.get('Title') or ''}"
+            )
         if status == 404:
             return XeroNotFound(f"{operation}: not found")
-        return XeroTransientError(f"Xero answered {status} to {operation}", status=status, retry_after=_retry_after(headers))
+        return XeroTransientError(
+            f"Xero answered {status} to {operation}", status=status, retry_after=_retry_after(headers)
+        )
 
     # --- operations ------------------------------------------------------------------------
     def batch(

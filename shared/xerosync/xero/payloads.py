@@ -105,7 +105,7 @@ def _tax_type(line: SaleLine, sale: Sale, settings: StoreSettings) -> str:
     if mapped is None:
         names = ", ".join(f"{i} {sale.tax_rate_labels.get(i, '')}".strip() for i in line.tax_rate_ids)
         raise MappingError(
-            f"WooCommerce tax rate {names} has no Xero tax type: add \"{key}\": \"<Xero TaxType>\" "
+            f'WooCommerce tax rate {names} has no Xero tax type: add "{key}": "<Xero TaxType>" '
             "under tax.rates in the store settings (xerosync never creates tax rates in Xero)"
         )
     return mapped

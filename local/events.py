@@ -1,0 +1,154 @@
+"""``python -m local.events``: (re)write the sample Lambda events in ``events/`` from the sample
+WooCommerce deliveries, so ``sam local invoke -e`` and the tests use the same payloads.
+
+* ``events/ingress/*.json``: API Gateway HTTP API (payload 2.0) events carrying a correctly
+  signed WooCommerce delivery, plus the creation ping and a forged delivery;
+* ``events/sync_orders/*.json``, ``events/sync_contacts/*.json``: SQS batches holding the
+  envelopes the ingress function enqueues for those deliveries.
+
+The events are deterministic (fixed ids and times) so that regenerating them changes
+nothing unless the sample deliveries changed; a test checks that they are current.
+"""
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from local.sam import ROOT
+from local.woo import Delivery, delivery, sample_deliveries
+from local.woo import ping as ping_delivery
+
+EVENTS = ROOT / "events"
+FIXED_TIME = "21/Nov/2026:09:00:00 +0000"
+FIXED_EPOCH_MS = 1795251600000
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:xerosync-demo-{queue}"
+
+
+def api_event(item: Delivery, request_id: str) -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in item.headers.items()}
+    is_text = headers.get("content-type", "").startswith("application/json")
+    return {
+        "version": "2.0",
+        "routeKey": "POST /webhooks/woocommerce",
+        "rawPath": "/webhooks/woocommerce",
+        "rawQueryString": "",
+        "headers": {**headers, "host": "abc123.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abc123",
+            "http": {
+                "method": "POST",
+                "path": "/webhooks/woocommerce",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": "POST /webhooks/woocommerce",
+            "stage": "$default",
+            "time": FIXED_TIME,
+            "timeEpoch": FIXED_EPOCH_MS,
+        },
+        "body": item.body.decode() if is_text else base64.b64encode(item.body).decode(),
+        "isBase64Encoded": not is_text,
+    }
+
+
+def envelope(item: Delivery) -> dict[str, Any]:
+    """What the ingress function enqueues for ``item`` (see xerosync.webhooks)."""
+    payload = json.loads(item.body)
+    resource, _, event = item.topic.partition(".")
+    return {
+        "v": 1,
+        "source": "woocommerce",
+        "store": item.headers["X-WC-Webhook-Source"],
+        "topic": item.topic,
+        "resource": resource,
+        "event": event,
+        "id": str(payload["id"]),
+        "modified": payload.get("date_modified_gmt"),
+        "sha256": hashlib.sha256(item.body).hexdigest(),
+        "webhook_id": item.headers["X-WC-Webhook-ID"],
+        "delivery_id": item.headers["X-WC-Webhook-Delivery-ID"],
+        "received_at": "2026-11-21T09:00:00+00:00",
+        "payload": item.body.decode(),
+    }
+
+
+def sqs_event(items: list[Delivery], queue: str) -> dict[str, Any]:
+    records = []
+    for n, item in enumerate(items, start=1):
+        body = json.dumps(envelope(item), separators=(",", ":"))
+        records.append(
+            {
+                "messageId": f"00000000-0000-4000-8000-{n:012d}",
+                "receiptHandle": f"sample-receipt-handle-{n}",
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": str(FIXED_EPOCH_MS),
+                    "SenderId": "AROAEXAMPLE:ingress",
+                    "ApproximateFirstReceiveTimestamp": str(FIXED_EPOCH_MS + 5),
+                },
+                "messageAttributes": {
+                    "record": {
+                        "stringValue": f"{item.topic.partition('.')[0]}:{json.loads(item.body)['id']}",
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": "String",
+                    }
+                },
+                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": QUEUE_ARN.format(queue=queue),
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+def _fixed(item: Delivery, n: int) -> Delivery:
+    headers = (
+        {**item.headers, "X-WC-Webhook-Delivery-ID": f"{n:032x}"} if "X-WC-Webhook-ID" in item.headers else item.headers
+    )
+    return Delivery(item.topic, headers, item.body)
+
+
+def build() -> dict[Path, dict[str, Any]]:
+    samples = sample_deliveries()
+    deliveries = [_fixed(d, n) for n, d in enumerate(samples.deliveries, start=1)]
+    files: dict[Path, dict[str, Any]] = {}
+    for n, item in enumerate(deliveries, start=1):
+        payload = json.loads(item.body)
+        name = f"{item.topic.replace('.', '-')}-{payload['id']}.json"
+        files[EVENTS / "ingress" / name] = api_event(item, f"sample-request-{n}")
+    files[EVENTS / "ingress" / "ping.json"] = api_event(ping_delivery(21), "sample-request-ping")
+    order = json.loads(deliveries[1].body)
+    forged = _fixed(delivery("order.created", order, "not-the-secret", webhook_id=22, store_url=samples.store_url), 99)
+    files[EVENTS / "ingress" / "order-created-forged-signature.json"] = api_event(forged, "sample-request-forged")
+    orders = [
+        d for d in deliveries if d.topic.startswith("order.") and json.loads(d.body)["status"] != "checkout-draft"
+    ]
+    customers = [d for d in deliveries if d.topic.startswith("customer.")]
+    files[EVENTS / "sync_orders" / "sqs-batch.json"] = sqs_event(orders, "OrdersQueue")
+    files[EVENTS / "sync_contacts" / "sqs-batch.json"] = sqs_event(customers, "ContactsQueue")
+    return files
+
+
+def render(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2) + "\n"
+
+
+def main() -> None:
+    for path, event in build().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(event))
+        print(path.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""In-memory stand-ins for the use cases' ports (unit tests only; integration tests use the
+sandbox and moto over HTTP)."""
+
+import itertools
+from typing import Any
+
+from xerosync.sync.ports import Mapping
+from xerosync.xero.client import ElementResult
+
+
+class InMemoryMappings:
+    def __init__(self) -> None:
+        self.items: dict[str, Mapping] = {}
+        self.writes = 0
+
+    def get(self, key: str) -> Mapping | None:
+        return self.items.get(key)
+
+    def put(self, mapping: Mapping) -> None:
+        self.writes += 1
+        self.items[mapping.key] = mapping
+
+
+class FakeXero:
+    """Just enough of Xero to exercise the use cases: ids, unique names and invoice numbers."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[str, dict[str, Any]] = {}
+        self.invoices: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
+        self._ids = itertools.count(1)
+
+    def _id(self) -> str:
+        return f"00000000-0000-0000-0000-{next(self._ids):012d}"
+
+    def contacts_by_number(self, numbers: list[str]) -> list[dict[str, Any]]:
+        self.calls.append("contacts_by_number")
+        return [c for c in self.contacts.values() if c.get("ContactNumber") in numbers]
+
+    def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
+        self.calls.append("contacts_by_email")
+        return [c for c in self.contacts.values() if c.get("EmailAddress", "").lower() == email.lower()]
+
+    def _name_taken(self, name: str, except_id: str | None = None) -> bool:
+        return any(c["Name"].casefold() == name.casefold() and i != except_id for i, c in self.contacts.items())
+
+    def create_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        self.calls.append("create_contacts")
+        results = []
+        for body in contacts:
+            if self._name_taken(body["Name"]):
+                message = f"The contact name {body['Name']} is already assigned to another contact."
+                results.append(ElementResult(False, body, (message,)))
+                continue
+            record = {**body, "ContactID": self._id(), "ContactStatus": "ACTIVE"}
+            self.contacts[record["ContactID"]] = record
+            results.append(ElementResult(True, record))
+        return results
+
+    def update_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        self.calls.append("update_contacts")
+        results = []
+        for body in contacts:
+            if self._name_taken(body["Name"], body["ContactID"]):
+                message = f"The contact name {body['Name']} is already assigned to another contact."
+                results.append(ElementResult(False, body, (message,)))
+                continue
+            self.contacts[body["ContactID"]].update(body)
+            results.append(ElementResult(True, self.contacts[body["ContactID"]]))
+        return results
+
+    def invoices_by_number(self, numbers: list[str]) -> list[dict[str, Any]]:
+        self.calls.append("invoices_by_number")
+        return [i for i in self.invoices.values() if i["InvoiceNumber"] in numbers]
+
+    def create_invoices(self, invoices: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        self.calls.append("create_invoices")
+        results = []
+        for body in invoices:
+            if any(i["InvoiceNumber"] == body["InvoiceNumber"] for i in self.invoices.values()):
+                results.append(ElementResult(False, body, ("Invoice # must be unique.",)))
+                continue
+            record = {**body, "InvoiceID": self._id()}
+            self.invoices[record["InvoiceID"]] = record
+            results.append(ElementResult(True, record))
+        return results
+
+    def update_invoice(self, invoice_id: str, invoice: dict[str, Any], *, idempotency_key: str) -> ElementResult:
+        self.calls.append("update_invoice")
+        self.invoices[invoice_id].update(invoice)
+        return ElementResult(True, self.invoices[invoice_id])

@@ -1,0 +1,149 @@
+"""Invoice bodies: Xero's own arithmetic (the sandbox's, written independently) must land on
+the store's totals to the cent."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from local.xero_sandbox import invoices as xero_invoices
+from local.xero_sandbox.contacts import create as create_contact
+from local.xero_sandbox.seed import seed
+from local.xero_sandbox.state import Organisation
+from tests.conftest import EVENTS
+from xerosync.config import StoreSettings, TaxSettings
+from xerosync.domain import Party, Sale, SaleLine
+from xerosync.sources.woocommerce.mapping import parse_order, sale_from_order
+from xerosync.xero import payloads
+
+SETTINGS = StoreSettings(tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT", rounding="BASEXCLUDED"))
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
+
+
+def land(body: dict[str, Any]) -> dict[str, Any]:
+    """What Xero computes for ``body`` (the sandbox's invoice engine, unitdp=4)."""
+    org = seed(Organisation("t", "Test"))
+    contact = create_contact(org, {"Name": "Someone"}, NOW)
+    return xero_invoices.create(org, {**body, "Contact": {"ContactID": contact["ContactID"]}}, 4, NOW)
+
+
+@pytest.mark.parametrize("name", ["order-1001.json", "order-1002.json", "order-1003.json"])
+def test_sample_orders_land_on_the_store_totals(name: str) -> None:
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / name).read_text()))
+    invoice = land(payloads.invoice(sale, "c", SETTINGS))
+    assert invoice["Total"] == sale.total
+    assert invoice["TotalTax"] == sale.total_tax
+
+
+def test_round_at_subtotal_store_tax_is_kept_exactly() -> None:
+    # three 0.45 lines at 10%: Xero per line says 0.15, the store (rounding at subtotal) 0.14
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1002.json").read_text()))
+    body = payloads.invoice(sale, "c", SETTINGS)
+    assert [line["TaxAmount"] for line in body["LineItems"][:3]] == [Decimal("0.04"), Decimal("0.05"), Decimal("0.05")]
+
+
+def test_unmapped_tax_rate_is_a_clear_error_naming_the_rate() -> None:
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1001.json").read_text()))
+    with pytest.raises(payloads.MappingError, match=r'rate 1 AU-GST-1 \(GST\).*"1"'):
+        payloads.invoice(sale, "c", StoreSettings())
+
+
+def test_allocate_tax_hits_the_target_and_moves_the_fewest_cents() -> None:
+    assert payloads.allocate_tax([Decimal("0.045")] * 3, Decimal("0.14")) == [
+        Decimal("0.04"),
+        Decimal("0.05"),
+        Decimal("0.05"),
+    ]
+    assert payloads.allocate_tax([Decimal("1.004"), Decimal("2.004")], Decimal("3.01")) == [
+        Decimal("1.01"),
+        Decimal("2.00"),
+    ]
+    assert payloads.allocate_tax([Decimal(0), Decimal(0)], Decimal(0)) == [Decimal("0.00"), Decimal("0.00")]
+
+
+def test_contact_body_respects_xero_limits() -> None:
+    party = Party(key="customer:1", name="N" * 300, customer_number="9" * 60, email="a@b.c")
+    body = payloads.contact(party)
+    assert len(body["Name"]) == 255 and len(body["ContactNumber"]) == 50
+
+
+def test_a_difference_left_over_becomes_a_rounding_line() -> None:
+    # a store line total with more precision than cents cannot be expressed exactly
+    line = SaleLine(
+        "product", "line:1", "Thing", Decimal(3), Decimal("10.005"), Decimal(0), Decimal("10.005"), Decimal(0)
+    )
+    sale = Sale(
+        key="order:1",
+        number="1",
+        status="processing",
+        date=NOW.date(),
+        currency="AUD",
+        prices_include_tax=False,
+        customer=Party("guest:x", "X"),
+        lines=(line,),
+        total=Decimal("10.00"),
+        total_tax=Decimal("0"),
+    )
+    body = payloads.invoice(sale, "c", SETTINGS)
+    assert body["LineItems"][-1]["AccountCode"] == SETTINGS.accounts.rounding
+    assert land(body)["Total"] == Decimal("10.00")
+
+
+# --- property: any order a store could produce lands on its total ----------------------------
+
+CENTS = st.integers(min_value=0, max_value=500_000).map(lambda c: Decimal(c).scaleb(-2))
+
+
+@st.composite
+def orders(draw: st.DrawFn) -> Sale:
+    inclusive = draw(st.booleans())
+    lines = []
+    for n in range(draw(st.integers(1, 6))):
+        quantity = Decimal(draw(st.integers(1, 9)))
+        subtotal = draw(CENTS)
+        discount = min(subtotal, draw(CENTS)) if draw(st.booleans()) else Decimal(0)
+        total = subtotal - discount
+        taxed = draw(st.booleans())
+        rate = Decimal("0.1") if taxed else Decimal(0)
+        # WooCommerce line taxes carry three or more decimals
+        tax = (total * rate).quantize(Decimal("0.001"))
+        sub_tax = (subtotal * rate).quantize(Decimal("0.001"))
+        kind = draw(st.sampled_from(["product", "product", "shipping", "fee"]))
+        lines.append(
+            SaleLine(
+                kind,
+                f"{kind}:{n}",
+                f"Line {n}",
+                quantity if kind == "product" else Decimal(1),
+                subtotal,
+                sub_tax,
+                total,
+                tax,
+                (1,) if taxed else (),
+            )
+        )
+    total_tax = sum((ln.tax for ln in lines), Decimal(0)).quantize(Decimal("0.01"))
+    total = sum((ln.total for ln in lines), Decimal(0)) + total_tax
+    return Sale(
+        key="order:9",
+        number="9",
+        status="processing",
+        date=NOW.date(),
+        currency="AUD",
+        prices_include_tax=inclusive,
+        customer=Party("guest:x", "X"),
+        lines=tuple(lines),
+        total=total,
+        total_tax=total_tax,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(orders())
+def test_any_order_lands_on_its_total_and_tax(sale: Sale) -> None:
+    invoice = land(payloads.invoice(sale, "c", SETTINGS))
+    assert invoice["Total"] == sale.total
+    assert invoice["TotalTax"] == sale.total_tax

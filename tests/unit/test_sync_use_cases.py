@@ -1,0 +1,149 @@
+"""The use cases with in-memory fakes: what gets created, matched, skipped or left alone."""
+
+import json
+
+import pytest
+
+from tests.conftest import EVENTS
+from tests.fakes import FakeXero, InMemoryMappings
+from xerosync.config import StoreSettings, TaxSettings
+from xerosync.events import StoreEvent
+from xerosync.sync.contacts import sync_customer_event
+from xerosync.sync.orders import sync_order_event
+from xerosync.sync.ports import Mapping
+from xerosync.xero.errors import XeroRejected
+from xerosync.xero.payloads import MappingError
+
+SETTINGS = StoreSettings(tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT"))
+
+
+def event(name: str, topic: str, **changes: object) -> StoreEvent:
+    payload = json.loads((EVENTS / "woocommerce" / name).read_text())
+    payload.update(changes)
+    resource, _, action = topic.partition(".")
+    body = json.dumps(payload)
+    return StoreEvent(
+        "woocommerce",
+        topic,
+        resource,
+        action,
+        str(payload["id"]),
+        payload.get("date_modified_gmt"),
+        str(hash(body)),
+        body,
+    )
+
+
+def test_new_order_creates_contact_and_invoice_and_maps_both() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    outcome = sync_order_event(
+        event("order-1001.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings
+    )
+    assert outcome.action == "created"
+    assert len(xero.contacts) == 1 and len(xero.invoices) == 1
+    invoice = next(iter(xero.invoices.values()))
+    assert invoice["InvoiceNumber"] == "WC-1001"
+    assert invoice["Contact"]["ContactID"] == mappings.items["customer:12"].xero_id
+    assert mappings.items["order:1001"].xero_id == invoice["InvoiceID"]
+
+
+def test_same_state_twice_writes_nothing_the_second_time() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    first = event("order-1001.json", "order.created")
+    sync_order_event(first, settings=SETTINGS, xero=xero, mappings=mappings)
+    calls = list(xero.calls)
+    outcome = sync_order_event(first, settings=SETTINGS, xero=xero, mappings=mappings)
+    assert outcome.action == "unchanged"
+    assert xero.calls == calls  # not even a lookup
+
+
+def test_changed_order_updates_the_same_invoice() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    sync_order_event(event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    outcome = sync_order_event(
+        event("order-1003.json", "order.updated", customer_note="leave at the door", payment_method_title="Card"),
+        settings=SETTINGS,
+        xero=xero,
+        mappings=mappings,
+    )
+    assert outcome.action == "updated"
+    assert len(xero.invoices) == 1
+    assert next(iter(xero.invoices.values()))["Reference"] == "Order 1003 - Card"
+
+
+def test_lost_mapping_is_recovered_by_invoice_number_not_duplicated() -> None:
+    # Given an invoice created by an attempt that died before recording the mapping
+    xero, mappings = FakeXero(), InMemoryMappings()
+    sync_order_event(event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    del mappings.items["order:1002"]
+    # When the order arrives again
+    outcome = sync_order_event(
+        event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings
+    )
+    # Then the existing invoice is found by number and kept; there is still one
+    assert outcome.action == "updated"
+    assert len(xero.invoices) == 1
+
+
+def test_existing_xero_contact_is_matched_by_email_before_creating() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    xero.create_contacts([{"Name": "Sam T", "EmailAddress": "SAM.TAYLOR@example.net"}], idempotency_key="k")
+    sync_order_event(event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    assert len(xero.contacts) == 1
+    assert "create_contacts" not in xero.calls[1:]
+
+
+def test_name_taken_by_another_contact_is_disambiguated_not_overwritten() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    sync_order_event(event("order-1001.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    sync_order_event(event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    names = sorted(c["Name"] for c in xero.contacts.values())
+    assert names == ["Jane Citizen", "Jane Citizen (jane.c@example.org)"]
+
+
+@pytest.mark.parametrize("status", ["pending", "cancelled", "failed", "some-plugin-status"])
+def test_statuses_the_settings_skip_are_skipped_with_a_reason(status: str) -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    outcome = sync_order_event(
+        event("order-1001.json", "order.updated", status=status), settings=SETTINGS, xero=xero, mappings=mappings
+    )
+    assert outcome.action == "skipped" and status in outcome.reason
+    assert xero.calls == []
+
+
+def test_unmapped_tax_rate_fails_before_any_invoice_is_written() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    with pytest.raises(MappingError):
+        sync_order_event(
+            event("order-1001.json", "order.created"), settings=StoreSettings(), xero=xero, mappings=mappings
+        )
+    assert xero.invoices == {}
+
+
+def test_xero_rejection_carries_xeros_message() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    xero.invoices["x"] = {"InvoiceID": "x", "InvoiceNumber": "WC-1003"}
+    mappings.put(Mapping("guest:jane.c@example.org", "c1"))
+    xero.invoices_by_number = lambda numbers: []  # type: ignore[method-assign]
+    with pytest.raises(XeroRejected, match="Invoice # must be unique"):
+        sync_order_event(event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+
+
+def test_customer_created_then_updated_keeps_one_contact() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    created = sync_customer_event(event("customer-12.json", "customer.created"), xero=xero, mappings=mappings)
+    updated = sync_customer_event(
+        event("customer-12.json", "customer.updated", last_name="Citizen-Smith"), xero=xero, mappings=mappings
+    )
+    again = sync_customer_event(
+        event("customer-12.json", "customer.updated", last_name="Citizen-Smith"), xero=xero, mappings=mappings
+    )
+    assert (created.action, updated.action, again.action) == ("created", "updated", "unchanged")
+    assert len(xero.contacts) == 1
+    assert next(iter(xero.contacts.values()))["LastName"] == "Citizen-Smith"
+
+
+def test_deleted_customer_keeps_the_xero_contact() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    outcome = sync_customer_event(event("customer-12.json", "customer.deleted"), xero=xero, mappings=mappings)
+    assert outcome.action == "skipped" and xero.calls == []

@@ -20,7 +20,7 @@ def test_money_is_decimal_parsed_from_text() -> None:
 def test_sale_lines_cover_products_shipping_and_fees_with_store_taxes() -> None:
     sale = sale_from_order(parse_order(sample("order-1002.json")))
     assert [line.kind for line in sale.lines] == ["product"] * 4 + ["fee"]
-    assert sale.lines[0].description == "Sticker – Mountain"  # &ndash; decoded
+    assert sale.lines[0].description == "Sticker \u2013 Mountain"  # &ndash; decoded
     assert sale.lines[0].tax_rate_ids == (1,)
     assert sale.lines[3].tax_rate_ids == ()  # a 0.00 tax on the GST-free rate is no tax
     assert sale.lines[4].tax == Decimal("0.2")
@@ -58,6 +58,6 @@ def test_docs_order_fixture_maps() -> None:
     order = parse_order(reference_file("fixtures", "woocommerce", "docs_v3_order_create_response.json").read_text())
     sale = sale_from_order(order)
     assert sale.total == Decimal("29.35")
-    assert sale.lines[1].description == "Ship Your Idea – Color: Black, Size: M Test"
+    assert sale.lines[1].description == "Ship Your Idea \u2013 Color: Black, Size: M Test"
     assert sale.lines[1].sku == "Bar3"
     assert sale.lines[2].kind == "shipping"

@@ -245,7 +245,7 @@ class LocalStack:
 
         self._api = ThreadingHTTPServer(("127.0.0.1", self.api_port), Handler)
         self._api.daemon_threads = True
-        threading.Thread(target=self._api.serve_forever, daemon=True, name="http-api").start()
+        threading.Thread(target=self._api.serve_forever, args=(0.05,), daemon=True, name="http-api").start()
 
     def _match(self, method: str, path: str) -> HttpRoute | None:
         for route in self.routes:

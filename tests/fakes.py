@@ -4,19 +4,33 @@ sandbox and moto over HTTP)."""
 import itertools
 from typing import Any
 
-from xerosync.sync.ports import Mapping
+from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
 from xerosync.xero.client import ElementResult
 
 
 class InMemoryMappings:
+    """Completed mappings and live claims (claims never expire here: tests release them)."""
+
     def __init__(self) -> None:
         self.items: dict[str, Mapping] = {}
+        self.claims: dict[str, str] = {}
         self.writes = 0
 
     def get(self, key: str) -> Mapping | None:
         return self.items.get(key)
 
-    def put(self, mapping: Mapping) -> None:
+    def claim(self, key: str, token: str) -> Mapping | None:
+        if key in self.items:
+            return self.items[key]
+        if key in self.claims:
+            raise ClaimHeld(key)
+        self.claims[key] = token
+        return None
+
+    def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
+        if claim is not None and self.claims.get(mapping.key) != claim:
+            raise ClaimLost(mapping.key)
+        self.claims.pop(mapping.key, None)
         self.writes += 1
         self.items[mapping.key] = mapping
 

@@ -585,7 +585,7 @@ class XeroSandbox:
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="xero-sandbox").start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True, name="xero-sandbox").start()
         return self
 
     def stop(self) -> None:

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from xerosync.aws import queues
 from xerosync.events import StoreEvent
 from xerosync.observability import logger, metrics
 from xerosync.sync.contacts import Outcome
@@ -48,7 +49,13 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
         return asdict(use_case(StoreEvent(**envelope), sync_context()))
 
     def record_handler(record: SQSRecord) -> dict[str, Any]:
-        return handle_record(record.body, apply)
+        try:
+            return handle_record(record.body, apply)
+        except Exception as exc:
+            delay = getattr(exc, "retry_after", None)
+            if getattr(exc, "transient", False) and delay is not None:
+                _retry_later(record, float(delay))
+            raise
 
     @logger.inject_lambda_context
     @metrics.log_metrics
@@ -60,3 +67,12 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
         return dict(response)
 
     return lambda_handler
+
+
+def _retry_later(record: SQSRecord, seconds: float) -> None:
+    """Bring a transiently failed record back after ``seconds`` rather than the queue's full
+    visibility timeout. Best effort: if it fails, the visibility timeout still brings it back."""
+    try:
+        queues.retry_later(record.event_source_arn, record.receipt_handle, seconds)
+    except Exception as exc:  # never hide the record's own failure behind this one
+        logger.warning("could not shorten the retry delay", extra={"reason": str(exc)})

@@ -10,7 +10,7 @@ from xerosync.config import StoreSettings, TaxSettings
 from xerosync.events import StoreEvent
 from xerosync.sync.contacts import sync_customer_event
 from xerosync.sync.orders import sync_order_event
-from xerosync.sync.ports import Mapping
+from xerosync.sync.ports import ClaimHeld, Mapping
 from xerosync.xero.errors import XeroRejected
 from xerosync.xero.payloads import MappingError
 
@@ -147,3 +147,33 @@ def test_deleted_customer_keeps_the_xero_contact() -> None:
     xero, mappings = FakeXero(), InMemoryMappings()
     outcome = sync_customer_event(event("customer-12.json", "customer.deleted"), xero=xero, mappings=mappings)
     assert outcome.action == "skipped" and xero.calls == []
+
+
+def test_two_workers_racing_for_a_new_customer_create_one_contact() -> None:
+    # Given worker A is creating customer 12's contact (it holds the claim)
+    xero, mappings = FakeXero(), InMemoryMappings()
+    assert mappings.claim("customer:12", "worker-a") is None
+    # When worker B gets customer 12's order meanwhile
+    with pytest.raises(ClaimHeld) as held:
+        sync_order_event(event("order-1001.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    # Then B creates nothing and asks to be retried shortly
+    assert held.value.retry_after > 0
+    assert xero.contacts == {} and xero.invoices == {}
+    # When A finishes and B's record comes back
+    [contact] = xero.create_contacts([{"Name": "Jane Citizen", "ContactNumber": "12"}], idempotency_key="a")
+    mappings.put(Mapping("customer:12", contact.record["ContactID"]), claim="worker-a")
+    sync_order_event(event("order-1001.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    # Then there is one contact, and the invoice is on it
+    assert len(xero.contacts) == 1
+    assert next(iter(xero.invoices.values()))["Contact"]["ContactID"] == contact.record["ContactID"]
+
+
+def test_claim_holder_looks_in_xero_before_creating() -> None:
+    # Given a contact created by a worker that crashed before recording it
+    xero, mappings = FakeXero(), InMemoryMappings()
+    xero.create_contacts([{"Name": "Jane Citizen", "ContactNumber": "12"}], idempotency_key="crashed")
+    # When the customer is synced again
+    outcome = sync_customer_event(event("customer-12.json", "customer.created"), xero=xero, mappings=mappings)
+    # Then the contact is found by ContactNumber and updated, not created twice
+    assert outcome.action == "updated"
+    assert len(xero.contacts) == 1

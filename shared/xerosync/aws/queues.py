@@ -1,5 +1,7 @@
 """Sending store events to the entity queues."""
 
+import math
+from functools import cache
 from typing import Any
 
 from xerosync.aws import client
@@ -16,3 +18,19 @@ def send(queue_url: str, body: str, *, attributes: dict[str, str] | None = None,
         kwargs["DelaySeconds"] = delay_seconds
     response = client("sqs").send_message(**kwargs)
     return str(response["MessageId"])
+
+
+@cache
+def _queue_url(queue_arn: str) -> str:
+    _, _, _, _, account, name = queue_arn.split(":", 5)
+    return str(client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"])
+
+
+def retry_later(queue_arn: str, receipt_handle: str, seconds: float) -> None:
+    """Make a received message visible again after ``seconds`` (instead of the queue's full
+    visibility timeout): how a record waits for a Retry-After without the Lambda waiting."""
+    client("sqs").change_message_visibility(
+        QueueUrl=_queue_url(queue_arn),
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=max(0, min(math.ceil(seconds), 43_200)),
+    )

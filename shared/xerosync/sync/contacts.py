@@ -6,6 +6,7 @@ Xero insists contact names are unique among active contacts, so a new customer w
 another contact already uses gets ``Name (email)`` instead of a failure or an overwrite.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,6 +30,10 @@ class Outcome:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_claim() -> str:
+    return uuid.uuid4().hex
 
 
 def _active(contacts: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -67,16 +72,24 @@ def _create(party: Party, xero: Xero, idempotency_key: str) -> tuple[str, str]:
 
 
 def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
-    """The ContactID for ``party``, creating the contact only if it exists nowhere."""
+    """The ContactID for ``party``, creating the contact only if it exists nowhere.
+
+    Orders and customers arrive on different queues, so the order of a new customer and the
+    customer itself race for the contact: the claim lets exactly one of them create it."""
     known = mappings.get(party.key)
     if known:
         return known.xero_id
+    claim = new_claim()
+    done = mappings.claim(party.key, claim)
+    if done:
+        return done.xero_id
     contact_id = find_in_xero(party, xero)
     content = ""
     if contact_id is None:
-        contact_id, content = _create(party, xero, f"contact:{party.key}:create")
+        contact_id, content = _create(party, xero, f"contact:{party.key}:{claim}")
     mappings.put(
-        Mapping(party.key, contact_id, content_hash=content, xero_number=party.customer_number, updated_at=now_iso())
+        Mapping(party.key, contact_id, content_hash=content, xero_number=party.customer_number, updated_at=now_iso()),
+        claim=claim,
     )
     return contact_id
 
@@ -86,12 +99,18 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
     body = payloads.contact(party)
     digest = payloads.content_hash(body)
     known = mappings.get(party.key)
+    claim = None
+    if known is None:
+        claim = new_claim()
+        known = mappings.claim(party.key, claim)
+        if known:
+            claim = None  # another worker created it meanwhile: update theirs
     if known and known.content_hash == digest:
         return Outcome("unchanged", party.key, known.xero_id)
 
     contact_id = known.xero_id if known else find_in_xero(party, xero)
     if contact_id is None:
-        contact_id, digest = _create(party, xero, f"contact:{party.key}:create:{digest[:16]}")
+        contact_id, digest = _create(party, xero, f"contact:{party.key}:{claim}")
         action = "created"
     else:
         result = xero.update_contacts(
@@ -113,7 +132,8 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
             xero_number=party.customer_number,
             source_modified=modified,
             updated_at=now_iso(),
-        )
+        ),
+        claim=claim,
     )
     return Outcome(action, party.key, contact_id)
 

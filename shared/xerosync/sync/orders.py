@@ -4,7 +4,7 @@ from xerosync.config import StoreSettings
 from xerosync.domain import Sale
 from xerosync.events import StoreEvent
 from xerosync.sources.woocommerce.mapping import parse_order, sale_from_order
-from xerosync.sync.contacts import Outcome, ensure_contact, now_iso
+from xerosync.sync.contacts import Outcome, ensure_contact, new_claim, now_iso
 from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.errors import XeroRejected
@@ -27,6 +27,12 @@ def sync_sale(sale: Sale, *, status: str, settings: StoreSettings, xero: Xero, m
     digest = payloads.content_hash(body)
     number = body["InvoiceNumber"]
     known = mappings.get(sale.key)
+    claim = None
+    if known is None:
+        claim = new_claim()
+        known = mappings.claim(sale.key, claim)
+        if known:
+            claim = None  # another worker created it meanwhile
     if known and known.content_hash == digest:
         return Outcome("unchanged", sale.key, known.xero_id)
 
@@ -38,7 +44,7 @@ def sync_sale(sale: Sale, *, status: str, settings: StoreSettings, xero: Xero, m
         invoice_id = str(existing[0]["InvoiceID"]) if existing else None
 
     if invoice_id is None:
-        result = xero.create_invoices([body], idempotency_key=f"invoice:{sale.key}:create:{digest}")[0]
+        result = xero.create_invoices([body], idempotency_key=f"invoice:{sale.key}:{claim}")[0]
         action = "created"
     else:
         result = xero.update_invoice(invoice_id, body, idempotency_key=f"invoice:{sale.key}:{digest}")
@@ -54,6 +60,7 @@ def sync_sale(sale: Sale, *, status: str, settings: StoreSettings, xero: Xero, m
             xero_number=number,
             source_modified=sale.modified_at.isoformat() if sale.modified_at else None,
             updated_at=now_iso(),
-        )
+        ),
+        claim=claim,
     )
     return Outcome(action, sale.key, invoice_id)

@@ -19,10 +19,41 @@ class Mapping:
     updated_at: str = ""
 
 
-class Mappings(Protocol):
-    def get(self, key: str) -> Mapping | None: ...
+class ClaimHeld(Exception):
+    """Another worker is creating this record in Xero right now: try again shortly."""
 
-    def put(self, mapping: Mapping) -> None: ...
+    transient = True
+
+    def __init__(self, key: str, retry_after: float = 3.0) -> None:
+        super().__init__(f"{key} is being created by another worker")
+        self.retry_after = retry_after
+
+
+class ClaimLost(Exception):
+    """Our claim expired and another worker took it over (a worker ran past the lease)."""
+
+    transient = True
+    retry_after = 3.0
+
+
+class Mappings(Protocol):
+    """The mapping table. Creation in Xero is guarded by claims, so that two workers (two
+    queues, two deliveries, a redelivery after a timeout) never both create one record."""
+
+    def get(self, key: str) -> Mapping | None:
+        """The completed mapping of ``key`` (a pending claim is not a mapping)."""
+        ...
+
+    def claim(self, key: str, token: str) -> Mapping | None:
+        """Claim the right to create ``key``'s Xero record. Returns the mapping when another
+        worker completed it meanwhile, None when the claim is ours (new, or taken over from a
+        worker whose lease expired), and raises :class:`ClaimHeld` while another claim is live.
+        Whoever holds a claim looks the record up in Xero by its natural key before creating."""
+        ...
+
+    def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
+        """Record the mapping; with ``claim``, only if that claim is still ours."""
+        ...
 
 
 class Xero(Protocol):

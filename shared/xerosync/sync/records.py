@@ -6,6 +6,7 @@ from typing import Any
 
 from xerosync.events import parse_envelope
 from xerosync.observability import logger
+from xerosync.sync.ports import ClaimHeld, ClaimLost
 from xerosync.xero.errors import XeroError
 from xerosync.xero.payloads import MappingError
 
@@ -20,7 +21,7 @@ def handle_record(body: str, apply: Callable[..., dict[str, Any]]) -> dict[str, 
     context = {"record": event.key, "topic": event.topic, "modified": event.modified}
     try:
         outcome = apply(envelope=asdict(event))
-    except (MappingError, XeroError) as exc:
+    except (MappingError, XeroError, ClaimHeld, ClaimLost) as exc:
         transient = getattr(exc, "transient", False)
         report = logger.warning if transient else logger.error
         report("sync failed", extra={**context, "outcome": "retry" if transient else "rejected", "reason": str(exc)})

@@ -1,0 +1,137 @@
+"""The boto3 layer (xerosync.aws) against moto in server mode, over HTTP via AWS_ENDPOINT_URL."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from local.stack import free_port
+from xerosync import aws
+from xerosync.aws import parameters, queues, secrets
+from xerosync.aws.mappings import DynamoMappings
+from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def endpoint(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    aws.client.cache_clear()
+    aws.resource.cache_clear()
+    secrets.clear_cache()
+    yield moto_endpoint
+    aws.client.cache_clear()
+    aws.resource.cache_clear()
+
+
+def boto(service: str, endpoint: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+
+
+def test_mappings_round_trip(endpoint: str) -> None:
+    boto("dynamodb", endpoint).create_table(
+        TableName="mappings-a",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = DynamoMappings("mappings-a")
+    assert table.get("order:1") is None
+    mapping = Mapping(
+        "order:1",
+        "inv-1",
+        content_hash="abc",
+        xero_number="WC-1",
+        source_modified="2026-11-20T00:00:00",
+        updated_at="now",
+    )
+    table.put(mapping)
+    assert table.get("order:1") == mapping
+    table.put(Mapping("customer:2", "c-2"))
+    assert {m.key for m in table.scan()} == {"order:1", "customer:2"}
+    assert table.get("customer:2") == Mapping("customer:2", "c-2", content_hash="", updated_at="")
+
+
+def test_secrets_are_read_and_cached(endpoint: str) -> None:
+    sm = boto("secretsmanager", endpoint)
+    arn = sm.create_secret(Name="webhook-a", SecretString='{"client_id": "x", "client_secret": "y"}')["ARN"]
+    assert secrets.get_secret_json(arn) == {"client_id": "x", "client_secret": "y"}
+    sm.put_secret_value(SecretId=arn, SecretString='{"client_id": "rotated", "client_secret": "z"}')
+    assert secrets.get_secret_json(arn)["client_id"] == "x"  # cached for a few minutes
+    assert secrets.get_secret_json(arn, max_age=0)["client_id"] == "rotated"
+
+
+def test_queue_send_carries_attributes(endpoint: str) -> None:
+    sqs = boto("sqs", endpoint)
+    url = sqs.create_queue(QueueName="orders-a")["QueueUrl"]
+    queues.send(url, '{"hello": 1}', attributes={"record": "order:1"})
+    [message] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]
+    assert message["Body"] == '{"hello": 1}'
+    assert message["MessageAttributes"]["record"]["StringValue"] == "order:1"
+
+
+def test_parameters_round_trip(endpoint: str) -> None:
+    parameters.put_parameter("/xerosync/test/settings", "invoice_prefix: X-")
+    assert parameters.get_parameter("/xerosync/test/settings") == "invoice_prefix: X-"
+
+
+def test_creation_claims(endpoint: str) -> None:
+    boto("dynamodb", endpoint).create_table(
+        TableName="mappings-claims",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = DynamoMappings("mappings-claims")
+    # the first claim wins; a second worker is told to come back later
+    assert table.claim("order:7", "a") is None
+    with pytest.raises(ClaimHeld):
+        table.claim("order:7", "b")
+    assert table.get("order:7") is None  # a pending claim is not a mapping
+    # only the holder completes it
+    with pytest.raises(ClaimLost):
+        table.put(Mapping("order:7", "inv-b"), claim="b")
+    table.put(Mapping("order:7", "inv-a"), claim="a")
+    assert table.get("order:7") == Mapping("order:7", "inv-a")
+    # once completed, a claim returns the mapping instead
+    assert table.claim("order:7", "c") == Mapping("order:7", "inv-a")
+
+
+def test_a_claim_left_by_a_crashed_worker_is_taken_over_after_its_lease(endpoint: str) -> None:
+    boto("dynamodb", endpoint).create_table(
+        TableName="mappings-lease",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = DynamoMappings("mappings-lease")
+    assert table.claim("customer:9", "crashed") is None
+    boto("dynamodb", endpoint).update_item(
+        TableName="mappings-lease",
+        Key={"pk": {"S": "customer:9"}, "sk": {"S": "mapping"}},
+        UpdateExpression="SET claimed_until = :past",
+        ExpressionAttributeValues={":past": {"N": "1"}},
+    )
+    assert table.claim("customer:9", "next") is None
+    table.put(Mapping("customer:9", "c-9"), claim="next")
+    assert table.get("customer:9") == Mapping("customer:9", "c-9")

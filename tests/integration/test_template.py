@@ -1,0 +1,126 @@
+"""template.yaml, checked offline the two ways it must be (research/aws.md 4b): cfn-lint on the
+SAM template, and cfn-lint on its samtranslator output, which alone sees errors inside SAM
+event sources."""
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.sam import ROOT, TEMPLATE, load, transform
+
+CFN_LINT = [str(Path(sys.executable).parent / "cfn-lint")]
+
+
+def lint(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CFN_LINT, str(path)], capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def source() -> dict[str, Any]:
+    return load().source
+
+
+def test_cfn_lint_passes_on_the_sam_template() -> None:
+    result = lint(TEMPLATE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cfn_lint_passes_on_the_transformed_template(tmp_path: Path) -> None:
+    out = tmp_path / "transformed.json"
+    out.write_text(json.dumps(load().cloudformation))
+    result = lint(out)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_transformed_lint_catches_errors_inside_sam_event_sources(tmp_path: Path, source: dict[str, Any]) -> None:
+    # the mistake cfn-lint on template.yaml does not report since cfn-lint 1.54
+    broken = copy.deepcopy(load().source)
+    broken["Resources"]["SyncOrdersFunction"]["Properties"]["Events"]["Orders"]["Properties"][
+        "FunctionResponseTypes"
+    ] = ["ReportBatchItemFailure"]
+    for res in broken["Resources"].values():
+        for key in ("CodeUri", "ContentUri"):
+            if key in res.get("Properties", {}):
+                res["Properties"][key] = "s3://bucket/code.zip"
+    out = tmp_path / "broken.json"
+    out.write_text(json.dumps(transform(broken, "us-east-1")))
+    result = lint(out)
+    assert result.returncode != 0
+    assert "ReportBatchItemFailure" in result.stdout
+
+
+def functions(source: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in source["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+
+
+def test_runtime_is_python313_on_arm64(source: dict[str, Any]) -> None:
+    globals_ = source["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13"
+    assert globals_["Architectures"] == ["arm64"]
+
+
+def test_every_sqs_source_reports_partial_batch_failures(source: dict[str, Any]) -> None:
+    sources = [
+        e["Properties"]
+        for f in functions(source).values()
+        for e in f["Properties"].get("Events", {}).values()
+        if e["Type"] == "SQS"
+    ]
+    assert sources
+    assert all(s["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for s in sources)
+
+
+def test_every_queue_has_a_dead_letter_queue(source: dict[str, Any]) -> None:
+    queues = {k: v for k, v in source["Resources"].items() if v["Type"] == "AWS::SQS::Queue"}
+    sources = [k for k in queues if not k.endswith("DLQ")]
+    assert sources
+    for name in sources:
+        redrive = queues[name]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"]["Fn::GetAtt"][0] == name.replace("Queue", "DLQ")
+        assert redrive["maxReceiveCount"] >= 3
+        # Lambda's guidance: visibility timeout at least six times the function timeout
+        assert queues[name]["Properties"]["VisibilityTimeout"] >= 6 * source["Globals"]["Function"]["Timeout"]
+
+
+def test_no_fixed_resource_names_so_two_stores_deploy_side_by_side(source: dict[str, Any]) -> None:
+    for name, res in source["Resources"].items():
+        for key in ("QueueName", "TableName", "FunctionName", "LayerName", "Name", "ApiName"):
+            if name != "SettingsParameter":
+                assert key not in res.get("Properties", {}), f"{name} has a fixed {key}"
+    # the one explicit name is derived from the stack name
+    assert "${AWS::StackName}" in json.dumps(source["Resources"]["SettingsParameter"]["Properties"]["Name"])
+
+
+def test_tables_expire_items(source: dict[str, Any]) -> None:
+    tables = [v for v in source["Resources"].values() if v["Type"] == "AWS::DynamoDB::Table"]
+    assert len(tables) >= 2
+    assert all(t["Properties"]["TimeToLiveSpecification"]["Enabled"] for t in tables)
+
+
+def test_secrets_are_referenced_never_inlined(source: dict[str, Any]) -> None:
+    for name, parameter in source.get("Parameters", {}).items():
+        assert "secret" not in name.lower() and "password" not in name.lower()
+        assert not parameter.get("NoEcho")
+    for function in functions(source).values():
+        env = function["Properties"].get("Environment", {}).get("Variables", {})
+        for key, value in env.items():
+            if "SECRET" in key:
+                assert key.endswith("_ARN") and "Ref" in value, key
+
+
+def test_every_function_and_layer_has_its_code(source: dict[str, Any]) -> None:
+    for name, function in functions(source).items():
+        folder = ROOT / function["Properties"]["CodeUri"]
+        module, _, handler = function["Properties"]["Handler"].rpartition(".")
+        code = (folder / f"{module}.py").read_text()
+        assert f"{handler} =" in code or f"def {handler}(" in code, name
+    for layer in (v for v in source["Resources"].values() if v["Type"] == "AWS::Serverless::LayerVersion"):
+        assert (ROOT / layer["Properties"]["ContentUri"]).is_dir()
+    assert (ROOT / "shared" / "xerosync" / "__init__.py").exists()
+    requirements = (ROOT / "layers" / "deps" / "requirements.txt").read_text()
+    assert "xero-python==" in requirements and "boto3" not in requirements.split("#")[0]

@@ -11,10 +11,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit integration e2e template chaos bench clean
 
-$(STAMP): requirements-dev.txt layers/deps/requirements.txt
+$(STAMP): requirements-dev.txt layers/deps/requirements.txt pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13.0, or put python3.13 on PATH)"; exit 1; }
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -126,7 +126,7 @@ def main() -> int:
         print("\nWooCommerce deliveries:")
         status, _ = post(stack.api_url + WEBHOOK, ping(21))
         print(f"  {'webhook creation ping (no signature)':<48} -> {status}")
-        forged = delivery("order.created", json.loads(samples.deliveries[1].body), "not-the-secret")
+        forged = delivery("order.created", samples.payload("order", 1001), "not-the-secret")
         status, _ = post(stack.api_url + WEBHOOK, forged)
         print(f"  {'order.created signed with the wrong secret':<48} -> {status} (nothing enqueued)")
         for label, status in send_all(stack, samples):

@@ -3,7 +3,7 @@ WooCommerce deliveries, so ``sam local invoke -e`` and the tests use the same pa
 
 * ``events/ingress/*.json``: API Gateway HTTP API (payload 2.0) events carrying a correctly
   signed WooCommerce delivery, plus the creation ping and a forged delivery;
-* ``events/sync_orders/*.json``, ``events/sync_contacts/*.json``: SQS batches holding the
+* ``events/sync_orders``, ``events/sync_contacts``, ``events/sync_items``: SQS batches holding the
   envelopes the ingress function enqueues for those deliveries.
 
 The events are deterministic (fixed ids and times) so that regenerating them changes
@@ -127,15 +127,17 @@ def build() -> dict[Path, dict[str, Any]]:
         name = f"{item.topic.replace('.', '-')}-{payload['id']}.json"
         files[EVENTS / "ingress" / name] = api_event(item, f"sample-request-{n}")
     files[EVENTS / "ingress" / "ping.json"] = api_event(ping_delivery(21), "sample-request-ping")
-    order = json.loads(deliveries[1].body)
+    order = samples.payload("order", 1001)
     forged = _fixed(delivery("order.created", order, "not-the-secret", webhook_id=22, store_url=samples.store_url), 99)
     files[EVENTS / "ingress" / "order-created-forged-signature.json"] = api_event(forged, "sample-request-forged")
     orders = [
         d for d in deliveries if d.topic.startswith("order.") and json.loads(d.body)["status"] != "checkout-draft"
     ]
     customers = [d for d in deliveries if d.topic.startswith("customer.")]
+    products = [d for d in deliveries if d.topic.startswith("product.")]
     files[EVENTS / "sync_orders" / "sqs-batch.json"] = sqs_event(orders, "OrdersQueue")
     files[EVENTS / "sync_contacts" / "sqs-batch.json"] = sqs_event(customers, "ContactsQueue")
+    files[EVENTS / "sync_items" / "sqs-batch.json"] = sqs_event(products, "ItemsQueue")
     return files
 
 

@@ -91,6 +91,17 @@ class SampleSet:
     secret: str
     deliveries: list[Delivery]
 
+    def find(self, resource: str, record_id: int) -> Delivery:
+        """The sample delivery about ``resource`` (order, customer, product) number ``record_id``."""
+        for item in self.deliveries:
+            if item.topic.startswith(resource + ".") and json.loads(item.body)["id"] == record_id:
+                return item
+        raise KeyError(f"no sample delivery for {resource} {record_id}")
+
+    def payload(self, resource: str, record_id: int) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.find(resource, record_id).body)
+        return data
+
 
 def sample_deliveries(folder: Path = EVENTS) -> SampleSet:
     """The sample deliveries of ``events/woocommerce/deliveries.json``, signed."""

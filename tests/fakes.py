@@ -2,6 +2,7 @@
 sandbox and moto over HTTP)."""
 
 import itertools
+from decimal import Decimal
 from typing import Any
 
 from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
@@ -26,6 +27,10 @@ class InMemoryMappings:
             raise ClaimHeld(key)
         self.claims[key] = token
         return None
+
+    def release(self, key: str, claim: str) -> None:
+        if self.claims.get(key) == claim:
+            del self.claims[key]
 
     def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
         if claim is not None and self.claims.get(mapping.key) != claim:
@@ -101,5 +106,44 @@ class FakeXero:
 
     def update_invoice(self, invoice_id: str, invoice: dict[str, Any], *, idempotency_key: str) -> ElementResult:
         self.calls.append("update_invoice")
-        self.invoices[invoice_id].update(invoice)
-        return ElementResult(True, self.invoices[invoice_id])
+        record = self.invoices[invoice_id]
+        if record.get("Payments") and set(invoice) - {"Status"}:
+            return ElementResult(False, invoice, ("Invoice not of valid status for modification",))
+        record.update(invoice)
+        return ElementResult(True, record)
+
+    @staticmethod
+    def total(document: dict[str, Any]) -> Decimal:
+        """The document's total, roughly as Xero computes it (enough for the fakes' amount due)."""
+        amount = sum(
+            (
+                Decimal(str(line["Quantity"])) * Decimal(str(line["UnitAmount"]))
+                - Decimal(str(line.get("DiscountAmount", 0)))
+                for line in document.get("LineItems", [])
+            ),
+            Decimal(0),
+        )
+        tax = sum((Decimal(str(line.get("TaxAmount", 0))) for line in document.get("LineItems", [])), Decimal(0))
+        return (amount if document.get("LineAmountTypes") == "Inclusive" else amount + tax).quantize(Decimal("0.01"))
+
+    def get_invoice(self, invoice_id: str) -> dict[str, Any]:
+        self.calls.append("get_invoice")
+        record = self.invoices[invoice_id]
+        paid = sum((Decimal(str(p["Amount"])) for p in record.get("Payments", [])), Decimal(0))
+        return {
+            **record,
+            "Total": self.total(record),
+            "AmountPaid": paid,
+            "AmountCredited": Decimal(0),
+            "AmountDue": self.total(record) - paid,
+            "Status": record.get("Status", "AUTHORISED"),
+        }
+
+    def create_payments(self, payments: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        self.calls.append("create_payments")
+        results = []
+        for body in payments:
+            record = {**body, "PaymentID": self._id()}
+            self.invoices[body["Invoice"]["InvoiceID"]].setdefault("Payments", []).append(record)
+            results.append(ElementResult(True, record))
+        return results

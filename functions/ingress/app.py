@@ -15,7 +15,11 @@ from xerosync.aws import queues, secrets
 from xerosync.observability import logger, metrics
 from xerosync.webhooks import decide_woocommerce
 
-QUEUE_URLS = {"orders": os.environ["ORDERS_QUEUE_URL"], "contacts": os.environ["CONTACTS_QUEUE_URL"]}
+QUEUE_URLS = {
+    "orders": os.environ["ORDERS_QUEUE_URL"],
+    "contacts": os.environ["CONTACTS_QUEUE_URL"],
+    "items": os.environ["ITEMS_QUEUE_URL"],
+}
 WEBHOOK_SECRET_ARN = os.environ["WEBHOOK_SECRET_ARN"]
 ROUTES = {"POST /webhooks/woocommerce": decide_woocommerce}
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Literal
 
 LineKind = Literal["product", "shipping", "fee"]
+Day = date  # for fields declared after a field named ``date``
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,19 @@ class Party:
 
 
 @dataclass(frozen=True)
+class TaxRate:
+    """A store tax rate as an order names it."""
+
+    id: int
+    code: str = ""  # WooCommerce rate_code, e.g. "AU-GST-1"
+    label: str = ""
+    percent: Decimal | None = None
+
+    def describe(self) -> str:
+        return f"{self.id} {self.code} ({self.label})".strip()
+
+
+@dataclass(frozen=True)
 class SaleLine:
     kind: LineKind
     source_id: str  # the store's line id, stable across updates of the order
@@ -54,6 +68,44 @@ class SaleLine:
     tax: Decimal  # after discounts, at the store's precision
     tax_rate_ids: tuple[int, ...] = ()  # the store tax rates charged on this line
     sku: str | None = None
+    product_key: str | None = None  # "product:<id>" (the variation's id for a variation)
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    """A refund as the order payload lists it: enough to know it exists."""
+
+    id: int
+    amount: Decimal  # positive
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A refund in full (from the store's refunds API)."""
+
+    key: str  # "refund:<order id>:<refund id>"
+    id: int
+    order_key: str
+    date: date
+    amount: Decimal  # positive: what went back to the customer
+    reason: str
+    lines: tuple[SaleLine, ...]  # positive amounts; empty for an amount-only refund
+    refunded_payment: bool = False  # the gateway returned the money automatically
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product or a variation, as Xero's item list needs it."""
+
+    key: str  # "product:<id>"
+    sku: str | None
+    name: str
+    description: str
+    price: Decimal | None  # the regular price, as the store shows it
+    prices_include_tax: bool = False
+    is_variation: bool = False
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,4 +125,6 @@ class Sale:
     payment_method: str = ""
     payment_method_title: str = ""
     transaction_id: str = ""
-    tax_rate_labels: dict[int, str] = field(default_factory=dict)  # store rate id -> "rate_code (label)"
+    tax_rates: dict[int, TaxRate] = field(default_factory=dict)  # the rates the order names
+    refunds: tuple[RefundSummary, ...] = ()
+    paid_date: Day | None = None  # the day it was paid, in the store's time zone

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from xerosync.aws import queues
 from xerosync.events import StoreEvent
 from xerosync.observability import logger, metrics
-from xerosync.sync.contacts import Outcome
+from xerosync.sync.base import Outcome
 from xerosync.sync.records import handle_record
 from xerosync.wiring import SyncContext, sync_context
 

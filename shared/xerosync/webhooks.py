@@ -22,6 +22,7 @@ ENVELOPE_VERSION = 1
 QUEUE_FOR_RESOURCE = {
     "order": "orders",
     "customer": "contacts",
+    "product": "items",  # variations arrive as product.* too
 }
 # Topics WooCommerce can send (WC_Webhook::get_default_topic_hooks). Known topics for a
 # resource we do not sync yet are acknowledged and logged, like unknown ones.

@@ -11,6 +11,7 @@ from functools import cache
 from xerosync.aws import parameters, secrets
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.config import StoreSettings, parse_settings
+from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
 from xerosync.xero.client import XeroClient, XeroCredentials
 
 SETTINGS_MAX_AGE = 300.0
@@ -21,6 +22,7 @@ class SyncContext:
     settings: StoreSettings
     xero: XeroClient
     mappings: DynamoMappings
+    store: WooClient | None  # None until the store's REST credentials are filled in
 
 
 _settings_cache: tuple[float, StoreSettings] | None = None
@@ -53,5 +55,21 @@ def _mappings() -> DynamoMappings:
     return DynamoMappings(os.environ["MAPPINGS_TABLE"])
 
 
+_store_cache: tuple[float, WooClient | None] | None = None
+
+
+def _store() -> WooClient | None:
+    """The store's REST client, re-read every few minutes (the merchant fills the secret in later)."""
+    global _store_cache
+    now = time.monotonic()
+    if _store_cache and now - _store_cache[0] < SETTINGS_MAX_AGE:
+        return _store_cache[1]
+    arn = os.environ.get("STORE_API_SECRET_ARN")
+    credentials = StoreCredentials.from_dict(secrets.get_secret_json(arn)) if arn else None
+    client = WooClient(credentials) if credentials else None
+    _store_cache = (now, client)
+    return client
+
+
 def sync_context() -> SyncContext:
-    return SyncContext(settings=load_settings(), xero=_xero(), mappings=_mappings())
+    return SyncContext(settings=load_settings(), xero=_xero(), mappings=_mappings(), store=_store())

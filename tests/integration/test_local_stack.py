@@ -21,7 +21,12 @@ def stack() -> Iterator[LocalStack]:
 
 
 def test_every_function_is_deployed_with_its_resolved_environment(stack: LocalStack) -> None:
-    assert set(stack.functions) == {"IngressFunction", "SyncOrdersFunction", "SyncContactsFunction"}
+    assert set(stack.functions) == {
+        "IngressFunction",
+        "SyncOrdersFunction",
+        "SyncContactsFunction",
+        "SyncItemsFunction",
+    }
     ingress = stack.functions["IngressFunction"].config
     assert ingress.environment["ORDERS_QUEUE_URL"] == stack.resources["OrdersQueue"]
     assert ingress.environment["WEBHOOK_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
@@ -48,7 +53,7 @@ def test_event_source_mappings_match_the_template(stack: LocalStack) -> None:
         for m in stack.client("lambda").list_event_source_mappings()["EventSourceMappings"]
         if m["FunctionArn"].rsplit(":", 1)[-1] in ours  # moto's state is per process, shared by all stacks in it
     ]
-    assert len(mappings) == 2
+    assert len(mappings) == 3
     for esm in mappings:
         assert esm["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert esm["BatchSize"] == 10
@@ -57,7 +62,7 @@ def test_event_source_mappings_match_the_template(stack: LocalStack) -> None:
 
 def test_queues_redrive_to_their_dead_letter_queues(stack: LocalStack) -> None:
     sqs = stack.client("sqs")
-    for queue in ("OrdersQueue", "ContactsQueue"):
+    for queue in ("OrdersQueue", "ContactsQueue", "ItemsQueue"):
         attrs = sqs.get_queue_attributes(QueueUrl=stack.resources[queue], AttributeNames=["All"])["Attributes"]
         redrive = json.loads(attrs["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"].endswith(stack.resources[queue.replace("Queue", "DLQ")].rsplit("/")[-1])

@@ -32,6 +32,7 @@ def ingress(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, list[
     # Given the ingress function configured as the template configures it
     monkeypatch.setenv("ORDERS_QUEUE_URL", "https://sqs.example/orders")
     monkeypatch.setenv("CONTACTS_QUEUE_URL", "https://sqs.example/contacts")
+    monkeypatch.setenv("ITEMS_QUEUE_URL", "https://sqs.example/items")
     monkeypatch.setenv("WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "xerosync")
     monkeypatch.syspath_prepend(str(ROOT / "functions" / "ingress"))
@@ -110,6 +111,7 @@ def test_ingress_imports_nothing_heavy() -> None:
         "PYTHONPATH": os.pathsep.join([str(ROOT / "functions" / "ingress"), str(ROOT / "shared")]),
         "ORDERS_QUEUE_URL": "q",
         "CONTACTS_QUEUE_URL": "q",
+        "ITEMS_QUEUE_URL": "q",
         "WEBHOOK_SECRET_ARN": "s",
     }
     # When the handler module is imported

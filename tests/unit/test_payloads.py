@@ -1,6 +1,8 @@
 """Invoice bodies: Xero's own arithmetic (the sandbox's, written independently) must land on
 the store's totals to the cent."""
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,7 +17,7 @@ from local.xero_sandbox.seed import seed
 from local.xero_sandbox.state import Organisation
 from tests.conftest import EVENTS
 from xerosync.config import StoreSettings, TaxSettings
-from xerosync.domain import Party, Sale, SaleLine
+from xerosync.domain import Party, Refund, Sale, SaleLine
 from xerosync.sources.woocommerce.mapping import parse_order, sale_from_order
 from xerosync.xero import payloads
 
@@ -147,3 +149,132 @@ def test_any_order_lands_on_its_total_and_tax(sale: Sale) -> None:
     invoice = land(payloads.invoice(sale, "c", SETTINGS))
     assert invoice["Total"] == sale.total
     assert invoice["TotalTax"] == sale.total_tax
+
+
+# --- items, tracking, payments, credit notes ------------------------------------------------
+
+
+def test_item_codes_follow_xeros_limits() -> None:
+    from xerosync.config import Items
+
+    assert payloads.item_code("BEANIE-MER-GRY", SETTINGS).code == "BEANIE-MER-GRY"
+    missing = payloads.item_code(None, SETTINGS)
+    assert missing.code is None and "no SKU" in missing.decision
+    long_sku = "X" * 25 + "-VARIANT-BLUE-LARGE"
+    shortened = payloads.item_code(long_sku, SETTINGS)
+    assert shortened.code is not None and len(shortened.code) == 30
+    assert shortened.code == payloads.item_code(long_sku, SETTINGS).code  # stable
+    assert shortened.code != payloads.item_code(long_sku + "2", SETTINGS).code
+    assert long_sku in shortened.decision
+    skipping = SETTINGS.model_copy(update={"items": Items(long_sku="skip")})
+    assert payloads.item_code(long_sku, skipping).code is None
+
+
+def test_item_body_is_untracked_and_truncates_the_name() -> None:
+    from xerosync.domain import Product
+
+    body = payloads.item(Product("product:1", "SKU1", "N" * 80, "desc", Decimal("19.995")), "SKU1", SETTINGS)
+    assert len(body["Name"]) == 50
+    assert body["IsTrackedAsInventory"] is False
+    assert body["SalesDetails"] == {"AccountCode": "200", "UnitPrice": Decimal("19.995")}
+
+
+def test_tracking_and_item_codes_go_on_the_lines() -> None:
+    from xerosync.config import Tracking
+
+    settings = SETTINGS.model_copy(update={"tracking": Tracking(category="Channel", option="Online")})
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1001.json").read_text()))
+    body = payloads.invoice(sale, "c", settings, item_codes={"product:301": "BEANIE-MER-GRY"})
+    assert body["LineItems"][0]["ItemCode"] == "BEANIE-MER-GRY"
+    assert "ItemCode" not in body["LineItems"][1]
+    assert all(line["Tracking"] == [{"Name": "Channel", "Option": "Online"}] for line in body["LineItems"])
+    assert land(body)["Total"] == sale.total
+
+
+def test_tax_rates_map_by_rate_code_too() -> None:
+    settings = SETTINGS.model_copy(update={"tax": TaxSettings(rates={"AU-GST-1": "OUTPUT"})})
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1003.json").read_text()))
+    assert {line["TaxType"] for line in payloads.invoice(sale, "c", settings)["LineItems"]} == {"OUTPUT"}
+
+
+def test_line_ids_are_kept_on_update() -> None:
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1003.json").read_text()))
+    body = payloads.invoice(sale, "c", SETTINGS, line_ids={"line:5201": "id-1", "shipping:5202": "id-2"})
+    assert [line["LineItemID"] for line in body["LineItems"]] == ["id-1", "id-2"]
+
+
+def test_payment_needs_a_mapped_gateway() -> None:
+    from xerosync.config import Payments
+
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1002.json").read_text()))
+    with pytest.raises(payloads.MappingError, match=r"payment gateway 'ppcp-gateway' \(PayPal\)"):
+        payloads.payment_account(sale, SETTINGS)
+    mapped = SETTINGS.model_copy(update={"payments": Payments(accounts={"ppcp-gateway": "093"})})
+    assert payloads.payment_account(sale, mapped) == "093"
+    fallback = SETTINGS.model_copy(update={"payments": Payments(default_account="090")})
+    assert payloads.payment_account(sale, fallback) == "090"
+    body = payloads.payment(
+        invoice_id="i",
+        account="093",
+        when=sale.paid_date or NOW.date(),
+        amount=Decimal("28.690"),
+        reference=payloads.payment_reference(sale),
+    )
+    assert body == {
+        "Account": {"Code": "093"},
+        "Date": "2026-11-20",
+        "Amount": Decimal("28.69"),
+        "Reference": "8DEMO1002PAYPAL",
+        "Invoice": {"InvoiceID": "i"},
+    }
+
+
+def refund_of(sale: Sale, lines: tuple[SaleLine, ...], amount: str) -> Refund:
+    return Refund("refund:1:5", 5, sale.key, NOW.date(), Decimal(amount), "damaged", lines)
+
+
+def test_credit_note_for_a_line_refund_totals_the_refund() -> None:
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1001.json").read_text()))
+    beanie = sale.lines[0]
+    one = SaleLine(
+        "product",
+        beanie.source_id,
+        beanie.description,
+        Decimal(1),
+        Decimal("27.00"),
+        Decimal("2.70"),
+        Decimal("27.00"),
+        Decimal("2.70"),
+        beanie.tax_rate_ids,
+        beanie.sku,
+        beanie.product_key,
+    )
+    body = payloads.credit_note(refund_of(sale, (one,), "29.70"), sale, "c", SETTINGS)
+    assert body["Type"] == "ACCRECCREDIT" and body["CreditNoteNumber"] == "WC-1001-R5"
+    assert "damaged" in body["Reference"]
+    landed = land({**body, "Type": "ACCREC"})  # same arithmetic as an invoice
+    assert (landed["Total"], landed["TotalTax"]) == (Decimal("29.70"), Decimal("2.70"))
+
+
+def test_amount_only_refund_carries_the_orders_single_tax_rate() -> None:
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1003.json").read_text()))
+    body = payloads.credit_note(refund_of(sale, (), "11.00"), sale, "c", SETTINGS)
+    landed = land({**body, "Type": "ACCREC"})
+    # GST-inclusive 11.00 at 10% holds 1.00 of GST
+    assert (landed["Total"], landed["TotalTax"]) == (Decimal("11.00"), Decimal("1.00"))
+    assert {line["TaxType"] for line in body["LineItems"]} == {"OUTPUT"}
+
+
+def test_amount_only_refund_of_a_mixed_rate_order_has_no_tax() -> None:
+    sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1002.json").read_text()))
+    body = payloads.credit_note(refund_of(sale, (), "5.00"), sale, "c", SETTINGS)
+    landed = land({**body, "Type": "ACCREC"})
+    assert (landed["Total"], landed["TotalTax"]) == (Decimal("5.00"), Decimal("0"))
+
+
+def test_amount_only_refund_of_a_tax_exclusive_order_still_totals_the_refund() -> None:
+    data = json.loads((EVENTS / "woocommerce" / "order-1003.json").read_text())
+    sale = replace(sale_from_order(parse_order(data)), prices_include_tax=False)
+    body = payloads.credit_note(refund_of(sale, (), "11.00"), sale, "c", SETTINGS)
+    landed = land({**body, "Type": "ACCREC"})
+    assert (landed["Total"], landed["TotalTax"]) == (Decimal("11.00"), Decimal("1.00"))

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import EVENTS
 from tests.fakes import FakeXero, InMemoryMappings
-from xerosync.config import StoreSettings, TaxSettings
+from xerosync.config import Payments, StoreSettings, Sync, TaxSettings
 from xerosync.events import StoreEvent
 from xerosync.sync.contacts import sync_customer_event
 from xerosync.sync.orders import sync_order_event
@@ -14,7 +14,11 @@ from xerosync.sync.ports import ClaimHeld, Mapping
 from xerosync.xero.errors import XeroRejected
 from xerosync.xero.payloads import MappingError
 
-SETTINGS = StoreSettings(tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT"))
+SETTINGS = StoreSettings(
+    tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT"),
+    payments=Payments(accounts={"stripe": "092", "ppcp-gateway": "093"}),
+)
+INVOICE_ONLY = SETTINGS.model_copy(update={"sync": Sync(payments=False)})
 
 
 def event(name: str, topic: str, **changes: object) -> StoreEvent:
@@ -59,10 +63,10 @@ def test_same_state_twice_writes_nothing_the_second_time() -> None:
 
 def test_changed_order_updates_the_same_invoice() -> None:
     xero, mappings = FakeXero(), InMemoryMappings()
-    sync_order_event(event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    sync_order_event(event("order-1003.json", "order.created"), settings=INVOICE_ONLY, xero=xero, mappings=mappings)
     outcome = sync_order_event(
         event("order-1003.json", "order.updated", customer_note="leave at the door", payment_method_title="Card"),
-        settings=SETTINGS,
+        settings=INVOICE_ONLY,
         xero=xero,
         mappings=mappings,
     )
@@ -80,9 +84,10 @@ def test_lost_mapping_is_recovered_by_invoice_number_not_duplicated() -> None:
     outcome = sync_order_event(
         event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings
     )
-    # Then the existing invoice is found by number and kept; there is still one
-    assert outcome.action == "updated"
+    # Then the existing invoice is found by number and kept; there is still one, and one payment
+    assert outcome.action == "unchanged"
     assert len(xero.invoices) == 1
+    assert len(next(iter(xero.invoices.values()))["Payments"]) == 1
 
 
 def test_existing_xero_contact_is_matched_by_email_before_creating() -> None:

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from xerosync.aws import resource
@@ -57,7 +58,7 @@ class DynamoMappings:
         raise ClaimHeld(key)
 
     def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
-        item = {k: v for k, v in asdict(mapping).items() if v is not None and k != "key"}
+        item = {k: v for k, v in asdict(mapping).items() if v not in (None, {}) and k != "key"}
         kwargs: dict[str, Any] = {}
         if claim is not None:
             kwargs = {
@@ -72,6 +73,18 @@ class DynamoMappings:
                 raise ClaimLost(f"claim on {mapping.key} was taken over before it completed") from None
             raise
 
+    def release(self, key: str, claim: str) -> None:
+        try:
+            self.table.delete_item(
+                Key={"pk": key, "sk": SK},
+                ConditionExpression="#c = :claim AND #s = :pending",
+                ExpressionAttributeNames={"#c": "claim", "#s": "status"},
+                ExpressionAttributeValues={":claim": claim, ":pending": PENDING},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def scan(self) -> list[Mapping]:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {}
@@ -84,11 +97,15 @@ class DynamoMappings:
         return [_from_item(i) for i in items if i.get("sk") == SK and i.get("status", DONE) == DONE]
 
 
+_TYPE_CODES = {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"}
+
+
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
     """An item as the resource API gives it, from either API's shape (the failed condition's
     ``Item`` comes back in the low-level attribute-value shape)."""
-    if all(isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("S", "N", "BOOL", "NULL") for v in item.values()):
-        return {k: next(iter(v.values())) for k, v in item.items()}
+    if all(isinstance(v, dict) and len(v) == 1 and next(iter(v)) in _TYPE_CODES for v in item.values()):
+        deserializer = TypeDeserializer()
+        return {k: deserializer.deserialize(v) for k, v in item.items()}
     return item
 
 
@@ -100,4 +117,5 @@ def _from_item(item: dict[str, Any]) -> Mapping:
         xero_number=item.get("xero_number"),
         source_modified=item.get("source_modified"),
         updated_at=str(item.get("updated_at", "")),
+        data=dict(item.get("data") or {}),
     )

@@ -1,7 +1,6 @@
 """Sending store events to the entity queues."""
 
 import math
-from functools import cache
 from typing import Any
 
 from xerosync.aws import client
@@ -20,17 +19,18 @@ def send(queue_url: str, body: str, *, attributes: dict[str, str] | None = None,
     return str(response["MessageId"])
 
 
-@cache
-def _queue_url(queue_arn: str) -> str:
-    _, _, _, _, account, name = queue_arn.split(":", 5)
-    return str(client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"])
+def queue_url(queue_arn: str) -> str:
+    """A queue's URL from its ARN (no GetQueueUrl call, and no permission for one)."""
+    _, partition, _, region, account, name = queue_arn.split(":", 5)
+    domain = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return f"https://sqs.{region}.{domain}/{account}/{name}"
 
 
 def retry_later(queue_arn: str, receipt_handle: str, seconds: float) -> None:
     """Make a received message visible again after ``seconds`` (instead of the queue's full
     visibility timeout): how a record waits for a Retry-After without the Lambda waiting."""
     client("sqs").change_message_visibility(
-        QueueUrl=_queue_url(queue_arn),
+        QueueUrl=queue_url(queue_arn),
         ReceiptHandle=receipt_handle,
         VisibilityTimeout=max(0, min(math.ceil(seconds), 43_200)),
     )

@@ -6,50 +6,35 @@ Xero insists contact names are unique among active contacts, so a new customer w
 another contact already uses gets ``Name (email)`` instead of a failure or an overwrite.
 """
 
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Any
 
+from xerosync.config import StoreSettings
 from xerosync.domain import Party
 from xerosync.events import StoreEvent
 from xerosync.sources.woocommerce.mapping import parse_customer, party_from_customer
+from xerosync.sync.base import Outcome, create_once, now_iso
 from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
+from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 
 NAME_TAKEN = "already assigned to another contact"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    action: str  # created | updated | unchanged | matched | skipped
-    key: str
-    xero_id: str | None = None
-    reason: str = ""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def new_claim() -> str:
-    return uuid.uuid4().hex
-
-
-def _active(contacts: list[dict[str, object]]) -> list[dict[str, object]]:
+def _active(contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [c for c in contacts if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
 
 
-def find_in_xero(party: Party, xero: Xero) -> str | None:
-    """The ContactID of the Xero contact that already is this party, if any."""
+def find_in_xero(party: Party, xero: Xero) -> dict[str, Any] | None:
+    """The Xero contact that already is this party, if any."""
     if party.customer_number:
         for found in _active(xero.contacts_by_number([party.customer_number])):
-            return str(found["ContactID"])
+            return found
     if party.email:
         matches = _active(xero.contacts_by_email(party.email))
         exact = [c for c in matches if c.get("Name") == party.name]
         for found in exact or matches:
-            return str(found["ContactID"])
+            return found
     return None
 
 
@@ -58,17 +43,23 @@ def disambiguated(party: Party) -> str:
     return f"{party.name} ({suffix})"
 
 
-def _create(party: Party, xero: Xero, idempotency_key: str) -> tuple[str, str]:
-    """Create the contact; returns (ContactID, content hash of the party's contact body)."""
-    body = payloads.contact(party)
-    digest = payloads.content_hash(body)
-    result = xero.create_contacts([body], idempotency_key=idempotency_key)[0]
+def _write(party: Party, send: Any, body: dict[str, Any], key: str) -> ElementResult:
+    """Send ``body``; if Xero says the name is taken, send it again as ``Name (email)``."""
+    result: ElementResult = send([body], idempotency_key=key)[0]
     if not result.ok and any(NAME_TAKEN in e for e in result.errors):
-        body = {**body, "Name": disambiguated(party)}
-        result = xero.create_contacts([body], idempotency_key=idempotency_key + ":2")[0]
-    if not result.ok:
-        raise XeroRejected(list(result.errors), result.record)
-    return str(result.record["ContactID"]), digest
+        result = send([{**body, "Name": disambiguated(party)}], idempotency_key=key + ":2")[0]
+    return result
+
+
+def _mapping(party: Party, contact_id: str, digest: str, modified: str | None = None) -> Mapping:
+    return Mapping(
+        party.key,
+        contact_id,
+        content_hash=digest,
+        xero_number=party.customer_number,
+        source_modified=modified,
+        updated_at=now_iso(),
+    )
 
 
 def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
@@ -76,69 +67,46 @@ def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
 
     Orders and customers arrive on different queues, so the order of a new customer and the
     customer itself race for the contact: the claim lets exactly one of them create it."""
-    known = mappings.get(party.key)
-    if known:
-        return known.xero_id
-    claim = new_claim()
-    done = mappings.claim(party.key, claim)
-    if done:
-        return done.xero_id
-    contact_id = find_in_xero(party, xero)
-    content = ""
-    if contact_id is None:
-        contact_id, content = _create(party, xero, f"contact:{party.key}:{claim}")
-    mappings.put(
-        Mapping(party.key, contact_id, content_hash=content, xero_number=party.customer_number, updated_at=now_iso()),
-        claim=claim,
+    body = payloads.contact(party)
+    created = create_once(
+        mappings,
+        party.key,
+        find=lambda: find_in_xero(party, xero),
+        create=lambda claim: _write(party, xero.create_contacts, body, f"contact:{party.key}:{claim}"),
+        # a contact found in Xero keeps an empty hash, so the customer's next update refreshes it
+        record=lambda found, new: _mapping(party, str(found["ContactID"]), payloads.content_hash(body) if new else ""),
     )
-    return contact_id
+    return created.mapping.xero_id
 
 
 def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: str | None = None) -> Outcome:
     """A customer created or updated in the store: the same Xero contact, up to date."""
     body = payloads.contact(party)
     digest = payloads.content_hash(body)
-    known = mappings.get(party.key)
-    claim = None
-    if known is None:
-        claim = new_claim()
-        known = mappings.claim(party.key, claim)
-        if known:
-            claim = None  # another worker created it meanwhile: update theirs
-    if known and known.content_hash == digest:
-        return Outcome("unchanged", party.key, known.xero_id)
-
-    contact_id = known.xero_id if known else find_in_xero(party, xero)
-    if contact_id is None:
-        contact_id, digest = _create(party, xero, f"contact:{party.key}:{claim}")
-        action = "created"
-    else:
-        result = xero.update_contacts(
-            [{**body, "ContactID": contact_id}], idempotency_key=f"contact:{party.key}:{digest}"
-        )[0]
-        if not result.ok and any(NAME_TAKEN in e for e in result.errors):
-            body = {**body, "Name": disambiguated(party)}
-            result = xero.update_contacts(
-                [{**body, "ContactID": contact_id}], idempotency_key=f"contact:{party.key}:{digest}:2"
-            )[0]
-        if not result.ok:
-            raise XeroRejected(list(result.errors), result.record)
-        action = "updated"
-    mappings.put(
-        Mapping(
-            party.key,
-            contact_id,
-            content_hash=digest,
-            xero_number=party.customer_number,
-            source_modified=modified,
-            updated_at=now_iso(),
-        ),
-        claim=claim,
+    created = create_once(
+        mappings,
+        party.key,
+        find=lambda: find_in_xero(party, xero),
+        create=lambda claim: _write(party, xero.create_contacts, body, f"contact:{party.key}:{claim}"),
+        record=lambda found, new: _mapping(party, str(found["ContactID"]), digest if new else "", modified),
     )
-    return Outcome(action, party.key, contact_id)
+    if created.record is not None:  # we created it just now, from this very state
+        return Outcome("created", party.key, created.mapping.xero_id)
+    known = created.mapping
+    if known.content_hash == digest:
+        return Outcome("unchanged", party.key, known.xero_id)
+    result = _write(party, xero.update_contacts, {**body, "ContactID": known.xero_id}, f"contact:{party.key}:{digest}")
+    if not result.ok:
+        raise XeroRejected(list(result.errors), result.record)
+    mappings.put(_mapping(party, known.xero_id, digest, modified))
+    return Outcome("updated", party.key, known.xero_id)
 
 
-def sync_customer_event(event: StoreEvent, *, xero: Xero, mappings: Mappings) -> Outcome:
+def sync_customer_event(
+    event: StoreEvent, *, xero: Xero, mappings: Mappings, settings: StoreSettings | None = None
+) -> Outcome:
+    if settings is not None and not settings.sync.customers:
+        return Outcome("skipped", event.key, reason="customer sync is switched off (settings: sync.customers)")
     if event.event == "deleted":
         # The contact stays in Xero: invoices refer to it, and the books keep their history.
         return Outcome("skipped", event.key, reason="customer deleted in the store; the Xero contact is kept")

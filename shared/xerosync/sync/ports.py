@@ -3,7 +3,7 @@
 The Lambda functions plug in DynamoDB and the Xero client; unit tests plug in fakes.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xerosync.xero.client import ElementResult
@@ -17,6 +17,7 @@ class Mapping:
     xero_number: str | None = None  # InvoiceNumber, ContactNumber
     source_modified: str | None = None  # the store's date_modified_gmt of the state we sent
     updated_at: str = ""
+    data: dict[str, Any] = field(default_factory=dict)  # per document kind: line ids, what was booked, state
 
 
 class ClaimHeld(Exception):
@@ -55,9 +56,39 @@ class Mappings(Protocol):
         """Record the mapping; with ``claim``, only if that claim is still ours."""
         ...
 
+    def release(self, key: str, claim: str) -> None:
+        """Give up a claim that created nothing (Xero refused), so a retry is not kept waiting."""
+        ...
+
+
+class Store(Protocol):
+    """The store's REST API, for what its webhooks leave out (a refund's lines)."""
+
+    def refund(self, order_id: int, refund_id: int) -> dict[str, Any]: ...
+
 
 class Xero(Protocol):
     """The operations of :class:`xerosync.xero.client.XeroClient` the use cases call."""
+
+    def get_invoice(self, invoice_id: str) -> dict[str, Any]: ...
+
+    def get_credit_note(self, credit_note_id: str) -> dict[str, Any]: ...
+
+    def create_items(self, items: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...
+
+    def update_items(self, items: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...
+
+    def items_by_code(self, codes: list[str]) -> list[dict[str, Any]]: ...
+
+    def create_payments(self, payments: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...
+
+    def create_credit_notes(self, notes: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...
+
+    def credit_notes_by_number(self, numbers: list[str]) -> list[dict[str, Any]]: ...
+
+    def allocate_credit_note(
+        self, credit_note_id: str, allocation: dict[str, Any], *, idempotency_key: str
+    ) -> ElementResult: ...
 
     def contacts_by_number(self, numbers: list[str]) -> list[dict[str, Any]]: ...
 

@@ -323,6 +323,60 @@ class XeroClient:
             raise XeroTransientError("Xero answered update_invoice without the invoice")
         return results[0]
 
+    def get_invoice(self, invoice_id: str) -> dict[str, Any]:
+        invoices = self.get_list("get_invoice", "Invoices", invoice_id=invoice_id, unitdp=4)
+        if not invoices:
+            raise XeroNotFound(f"invoice {invoice_id}")
+        return invoices[0]
+
+    def get_credit_note(self, credit_note_id: str) -> dict[str, Any]:
+        notes = self.get_list("get_credit_note", "CreditNotes", credit_note_id=credit_note_id, unitdp=4)
+        if not notes:
+            raise XeroNotFound(f"credit note {credit_note_id}")
+        return notes[0]
+
+    def create_items(self, items: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        return self.batch("create_items", "Items", items, idempotency_key=idempotency_key, unitdp=4)
+
+    def update_items(self, items: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        """Update (by ``ItemID`` or ``Code``) or create, in one batch."""
+        return self.batch("update_or_create_items", "Items", items, idempotency_key=idempotency_key, unitdp=4)
+
+    def items_by_code(self, codes: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = sorted(set(codes))
+        if not wanted:
+            return []
+        where = " OR ".join(f'Code=="{_quote(c)}"' for c in wanted)
+        return self.get_list("get_items", "Items", where=where, unitdp=4)
+
+    def create_payments(self, payments: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        return self.batch("create_payments", "Payments", payments, idempotency_key=idempotency_key)
+
+    def create_credit_notes(self, notes: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        return self.batch("create_credit_notes", "CreditNotes", notes, idempotency_key=idempotency_key, unitdp=4)
+
+    def credit_notes_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return []
+        where = " OR ".join(f'CreditNoteNumber=="{_quote(n)}"' for n in wanted)
+        return self.get_list("get_credit_notes", "CreditNotes", where=where, unitdp=4)
+
+    def allocate_credit_note(
+        self, credit_note_id: str, allocation: dict[str, Any], *, idempotency_key: str
+    ) -> ElementResult:
+        reply = self.call(
+            "create_credit_note_allocation",
+            credit_note_id=credit_note_id,
+            allocations={"Allocations": [allocation]},
+            summarize_errors=False,
+            idempotency_key=idempotency_key[:IDEMPOTENCY_KEY_MAX],
+        )
+        results = [_element_result(e) for e in reply.body.get("Allocations", [])]
+        if not results:
+            raise XeroTransientError("Xero answered the allocation without it")
+        return results[0]
+
     def contacts_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
         """Contacts whose ``ContactNumber`` is one of ``numbers`` (one call)."""
         wanted = sorted(set(numbers))
@@ -342,6 +396,15 @@ class XeroClient:
         if not wanted:
             return []
         return self.get_list("get_invoices", "Invoices", invoice_numbers=wanted, unitdp=4)
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return self.get_list("get_accounts", "Accounts")
+
+    def tax_rates(self) -> list[dict[str, Any]]:
+        return self.get_list("get_tax_rates", "TaxRates")
+
+    def tracking_categories(self) -> list[dict[str, Any]]:
+        return self.get_list("get_tracking_categories", "TrackingCategories")
 
     def organisation(self) -> dict[str, Any]:
         organisations = self.get_list("get_organisations", "Organisations")

@@ -2,11 +2,14 @@
 
 import html
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from xerosync.domain import Party, PostalAddress, Sale, SaleLine
+from xerosync.domain import Party, PostalAddress, Product, Refund, RefundSummary, Sale, SaleLine, TaxRate
 from xerosync.sources.woocommerce.models import Address, Customer, FeeLine, LineItem, Order, ShippingLine
+from xerosync.sources.woocommerce.models import Product as WooProduct
+from xerosync.sources.woocommerce.models import Refund as WooRefund
 
 
 def parse_order(payload: str | bytes | dict[str, Any]) -> Order:
@@ -15,6 +18,14 @@ def parse_order(payload: str | bytes | dict[str, Any]) -> Order:
 
 def parse_customer(payload: str | bytes | dict[str, Any]) -> Customer:
     return Customer.model_validate(_load(payload))
+
+
+def parse_product(payload: str | bytes | dict[str, Any]) -> WooProduct:
+    return WooProduct.model_validate(_load(payload))
+
+
+def parse_refund(payload: str | bytes | dict[str, Any]) -> WooRefund:
+    return WooRefund.model_validate(_load(payload))
 
 
 def _load(payload: str | bytes | dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +114,9 @@ def _product_line(item: LineItem) -> SaleLine:
         tax=sum((t.total for t in item.taxes), Decimal("0")) if item.taxes else item.total_tax,
         tax_rate_ids=_rate_ids(item.taxes),
         sku=(item.sku or "").strip() or None,
+        product_key=f"product:{item.variation_id or item.product_id}"
+        if (item.variation_id or item.product_id)
+        else None,
     )
 
 
@@ -159,5 +173,92 @@ def sale_from_order(order: Order) -> Sale:
         payment_method=order.payment_method,
         payment_method_title=text(order.payment_method_title),
         transaction_id=order.transaction_id,
-        tax_rate_labels={t.rate_id: f"{t.rate_code} ({t.label})" for t in order.tax_lines},
+        tax_rates={t.rate_id: TaxRate(t.rate_id, t.rate_code, text(t.label), t.rate_percent) for t in order.tax_lines},
+        refunds=tuple(RefundSummary(r.id, abs(r.total), text(r.reason)) for r in order.refunds),
+        paid_date=_paid_date(order),
+    )
+
+
+def _paid_date(order: Order) -> date | None:
+    paid = order.date_paid or order.date_paid_gmt
+    return paid.date() if paid else None
+
+
+def product_from_payload(product: WooProduct, *, prices_include_tax: bool = False) -> Product:
+    """A product or variation. Variable products themselves are not sold: their variations are."""
+    is_variation = product.type == "variation"
+    name = text(product.name)
+    if is_variation and product.attributes and not any(a.option in name for a in product.attributes):
+        name = f"{name} - {', '.join(text(a.option) for a in product.attributes)}".strip(" -")
+    description = text(product.short_description or product.description)
+    return Product(
+        key=f"product:{product.id}",
+        sku=(product.sku or "").strip() or None,
+        name=name or (product.sku or f"Product {product.id}"),
+        description=_strip_tags(description) or name,
+        price=product.regular_price or product.price or None,
+        prices_include_tax=prices_include_tax,
+        is_variation=is_variation,
+        deleted=product.status == "trash",
+    )
+
+
+def _strip_tags(value: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", value).split())
+
+
+def refund_from_payload(order: Order | Sale, refund: WooRefund) -> Refund:
+    """A refund of ``order``: its lines as positive amounts (WooCommerce sends them negative)."""
+    order_id = order.id if isinstance(order, Order) else int(order.key.split(":", 1)[1])
+    created = refund.date_created or refund.date_created_gmt
+    if created is None:
+        raise ValueError(f"refund {refund.id} has no date_created")
+    lines: list[SaleLine] = []
+    for item in refund.line_items:
+        lines.append(
+            SaleLine(
+                kind="product",
+                source_id=f"line:{item.refunded_item_id or item.id}",
+                description=text(item.name) or f"Product {item.product_id}",
+                quantity=abs(item.quantity),
+                subtotal=-item.subtotal,
+                subtotal_tax=-item.subtotal_tax,
+                total=-item.total,
+                tax=-(sum((t.total for t in item.taxes), Decimal("0")) if item.taxes else item.total_tax),
+                tax_rate_ids=_rate_ids(item.taxes),
+                sku=(item.sku or "").strip() or None,
+                product_key=f"product:{item.variation_id or item.product_id}"
+                if (item.variation_id or item.product_id)
+                else None,
+            )
+        )
+    for shipping in refund.shipping_lines:
+        lines.append(_negated(_shipping_line(shipping)))
+    for fee in refund.fee_lines:
+        lines.append(_negated(_fee_line(fee)))
+    return Refund(
+        key=f"refund:{order_id}:{refund.id}",
+        id=refund.id,
+        order_key=f"order:{order_id}",
+        date=created.date(),
+        amount=abs(refund.amount),
+        reason=text(refund.reason),
+        lines=tuple(line for line in lines if line.total or line.tax),
+        refunded_payment=refund.refunded_payment,
+    )
+
+
+def _negated(line: SaleLine) -> SaleLine:
+    return SaleLine(
+        kind=line.kind,
+        source_id=line.source_id,
+        description=line.description,
+        quantity=Decimal("1"),
+        subtotal=-line.subtotal,
+        subtotal_tax=-line.subtotal_tax,
+        total=-line.total,
+        tax=-line.tax,
+        tax_rate_ids=line.tax_rate_ids,
     )

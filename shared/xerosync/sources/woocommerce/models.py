@@ -121,6 +121,7 @@ class Order(_Model):
     date_created: OptionalDatetime = None  # the store's local time
     date_created_gmt: OptionalDatetime = None
     date_modified_gmt: OptionalDatetime = None
+    date_paid: OptionalDatetime = None  # the store's local time
     date_paid_gmt: OptionalDatetime = None
     discount_total: Money = Decimal("0")
     discount_tax: Money = Decimal("0")
@@ -142,6 +143,89 @@ class Order(_Model):
     fee_lines: list[FeeLine] = Field(default_factory=list)
     coupon_lines: list[CouponLine] = Field(default_factory=list)
     refunds: list[RefundRef] = Field(default_factory=list)
+
+
+class MetaData(_Model):
+    key: str = ""
+    value: Any = None
+
+
+class RefundLineItem(LineItem):
+    """A refunded line: negative quantity and amounts, ``_refunded_item_id`` in its meta."""
+
+    meta_data: list[MetaData] = Field(default_factory=list)
+
+    @property
+    def refunded_item_id(self) -> int | None:
+        for meta in self.meta_data:
+            if meta.key == "_refunded_item_id":
+                return int(meta.value)
+        return None
+
+
+class RefundShippingLine(ShippingLine):
+    meta_data: list[MetaData] = Field(default_factory=list)
+
+
+class RefundFeeLine(FeeLine):
+    meta_data: list[MetaData] = Field(default_factory=list)
+
+
+class Refund(_Model):
+    """``GET /orders/{id}/refunds/{refund_id}``."""
+
+    id: int
+    date_created: OptionalDatetime = None  # the store's local time
+    date_created_gmt: OptionalDatetime = None
+    amount: Money = Decimal("0")  # positive
+    reason: str = ""
+    refunded_payment: bool = False
+    line_items: list[RefundLineItem] = Field(default_factory=list)
+    shipping_lines: list[RefundShippingLine] = Field(default_factory=list)
+    fee_lines: list[RefundFeeLine] = Field(default_factory=list)
+
+
+class ProductAttribute(_Model):
+    name: str = ""
+    option: str = ""
+
+
+class Link(_Model):
+    href: str = ""
+
+
+class Product(_Model):
+    """A product or, with ``type == "variation"``, a variation (``product.*`` webhooks carry both)."""
+
+    id: int
+    name: str = ""
+    type: str = "simple"
+    status: str | bool = "publish"
+    parent_id: int = 0
+    sku: str | None = ""
+    description: str = ""
+    short_description: str = ""
+    regular_price: Money = Decimal("0")
+    price: Money = Decimal("0")
+    tax_status: str = "taxable"
+    tax_class: str = ""
+    manage_stock: bool | str = False
+    stock_quantity: int | None = None
+    date_modified_gmt: OptionalDatetime = None
+    attributes: list[ProductAttribute] = Field(default_factory=list)
+    variations: list[int] = Field(default_factory=list)
+    links: dict[str, list[Link]] = Field(default_factory=dict, alias="_links")
+
+    @property
+    def parent(self) -> int:
+        """The parent product of a variation (older payloads only link to it)."""
+        if self.parent_id:
+            return self.parent_id
+        for link in self.links.get("up", []):
+            tail = link.href.rstrip("/").rsplit("/", 1)[-1]
+            if tail.isdigit():
+                return int(tail)
+        return 0
 
 
 class Customer(_Model):

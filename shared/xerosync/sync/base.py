@@ -1,0 +1,76 @@
+"""What every use case shares: the outcome it reports, and creating a Xero record exactly once."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from xerosync.sync.ports import Mapping, Mappings
+from xerosync.xero.client import ElementResult
+from xerosync.xero.errors import XeroRejected
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str  # created | updated | unchanged | matched | skipped | voided | deleted | credited
+    key: str
+    xero_id: str | None = None
+    reason: str = ""
+    also: tuple[str, ...] = ()  # the other documents this event wrote, e.g. "payment created"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_claim() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Created:
+    mapping: Mapping
+    record: dict[str, Any] | None  # Xero's answer when we created it; None when it already existed
+    claim: str | None = None
+
+
+def create_once(
+    mappings: Mappings,
+    key: str,
+    *,
+    find: Callable[[], dict[str, Any] | None],
+    create: Callable[[str], ElementResult],
+    record: Callable[[dict[str, Any], bool], Mapping],
+) -> Created:
+    """The Xero record for ``key``, created at most once whatever the deliveries do.
+
+    1. the mapping table knows it: done;
+    2. otherwise claim it (a live claim elsewhere raises ``ClaimHeld``: come back later);
+    3. holding the claim, look for it in Xero by its natural key (``find``): a previous attempt
+       may have created it and died before recording it;
+    4. only then ``create`` it (with an ``Idempotency-Key`` derived from the claim), and record
+       the mapping under the claim. ``record(xero_record, created)`` builds the mapping.
+    """
+    known = mappings.get(key)
+    if known:
+        return Created(known, None)
+    claim = new_claim()
+    done = mappings.claim(key, claim)
+    if done:
+        return Created(done, None)
+    try:
+        existing = find()
+        if existing is not None:
+            mapping = record(existing, False)
+            mappings.put(mapping, claim=claim)
+            return Created(mapping, None)
+        result = create(claim)
+        if not result.ok:
+            raise XeroRejected(list(result.errors), result.record)
+    except BaseException:
+        mappings.release(key, claim)
+        raise
+    mapping = record(result.record, True)
+    mappings.put(mapping, claim=claim)
+    return Created(mapping, result.record, claim)

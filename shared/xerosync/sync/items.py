@@ -1,0 +1,72 @@
+"""Store products and variations -> Xero items (untracked), one item per SKU.
+
+Xero item codes are required, unique and at most 30 characters: a product without a SKU gets
+no item, and a longer SKU gets a stable shortened code or none (settings) - a decision that
+is logged, never a crash. Each variation is its own item.
+"""
+
+from xerosync.config import StoreSettings
+from xerosync.domain import Product
+from xerosync.events import StoreEvent
+from xerosync.sources.woocommerce.mapping import parse_product, product_from_payload
+from xerosync.sync.base import Outcome, create_once, now_iso
+from xerosync.sync.ports import Mapping, Mappings, Xero
+from xerosync.xero import payloads
+from xerosync.xero.errors import XeroRejected
+
+
+def _mapping(product: Product, item_id: str, code: str, digest: str) -> Mapping:
+    return Mapping(product.key, item_id, content_hash=digest, xero_number=code, updated_at=now_iso())
+
+
+def upsert_item(product: Product, settings: StoreSettings, xero: Xero, mappings: Mappings) -> Outcome:
+    code = payloads.item_code(product.sku, settings)
+    if code.code is None:
+        return Outcome("skipped", product.key, reason=code.decision)
+    body = payloads.item(product, code.code, settings)
+    digest = payloads.content_hash(body)
+
+    def find() -> dict[str, object] | None:
+        found = xero.items_by_code([code.code or ""])
+        return found[0] if found else None
+
+    created = create_once(
+        mappings,
+        product.key,
+        find=find,
+        create=lambda claim: xero.create_items([body], idempotency_key=f"item:{product.key}:{claim}")[0],
+        record=lambda found, new: _mapping(product, str(found["ItemID"]), code.code or "", digest if new else ""),
+    )
+    reason = code.decision
+    if created.record is not None:
+        return Outcome("created", product.key, created.mapping.xero_id, reason=reason)
+    known = created.mapping
+    if known.content_hash == digest:
+        return Outcome("unchanged", product.key, known.xero_id, reason=reason)
+    result = xero.update_items([{**body, "ItemID": known.xero_id}], idempotency_key=f"item:{product.key}:{digest}")[0]
+    if not result.ok:
+        raise XeroRejected(list(result.errors), result.record)
+    mappings.put(_mapping(product, known.xero_id, code.code, digest))
+    return Outcome("updated", product.key, known.xero_id, reason=reason)
+
+
+def sync_product_event(event: StoreEvent, *, settings: StoreSettings, xero: Xero, mappings: Mappings) -> Outcome:
+    if not settings.sync.products:
+        return Outcome("skipped", event.key, reason="product sync is switched off (settings: sync.products)")
+    if event.event == "deleted":
+        # Xero items referenced by invoices stay; the item is left for the merchant to archive.
+        return Outcome("skipped", event.key, reason="product deleted in the store; the Xero item is kept")
+    product = parse_product(event.payload)
+    if product.type == "variable":
+        return Outcome("skipped", event.key, reason="a variable product is sold as its variations, which are items")
+    return upsert_item(product_from_payload(product), settings, xero, mappings)
+
+
+def item_codes(keys: set[str], mappings: Mappings) -> dict[str, str]:
+    """The Xero item codes of the store products in ``keys`` that have items."""
+    codes = {}
+    for key in sorted(keys):
+        known = mappings.get(key)
+        if known and known.xero_number:
+            codes[key] = known.xero_number
+    return codes

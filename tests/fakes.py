@@ -15,6 +15,7 @@ class InMemoryMappings:
     def __init__(self) -> None:
         self.items: dict[str, Mapping] = {}
         self.claims: dict[str, str] = {}
+        self.locks: dict[str, str] = {}
         self.writes = 0
 
     def get(self, key: str) -> Mapping | None:
@@ -27,6 +28,15 @@ class InMemoryMappings:
             raise ClaimHeld(key)
         self.claims[key] = token
         return None
+
+    def lock(self, key: str, token: str) -> None:
+        if self.locks.get(key, token) != token:
+            raise ClaimHeld(key, doing="changed")
+        self.locks[key] = token
+
+    def unlock(self, key: str, token: str) -> None:
+        if self.locks.get(key) == token:
+            del self.locks[key]
 
     def release(self, key: str, claim: str) -> None:
         if self.claims.get(key) == claim:

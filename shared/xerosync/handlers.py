@@ -24,13 +24,18 @@ from xerosync.aws import queues
 from xerosync.events import StoreEvent
 from xerosync.observability import logger, metrics
 from xerosync.sync.base import Outcome
-from xerosync.sync.records import handle_record
-from xerosync.wiring import SyncContext, sync_context
+from xerosync.sync.records import Delivery, handle_record
+from xerosync.wiring import SyncContext, sync_context, sync_log
 
 IDEMPOTENCY_HOURS = 6
 
 UseCase = Callable[[StoreEvent, SyncContext], Outcome]
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def _mark_duplicate(response: Any, idempotent_data: Any) -> Any:
+    """Powertools calls this when it answers with a stored result: the event was a duplicate."""
+    return {**response, "duplicate": True} if isinstance(response, dict) else response
 
 
 def sqs_sync_handler(use_case: UseCase) -> Handler:
@@ -39,8 +44,10 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
         event_key_jmespath="[source, resource, id, sha256]",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=IDEMPOTENCY_HOURS * 3600,
+        response_hook=_mark_duplicate,
     )
     persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+    dead_letters = os.environ.get("DEAD_LETTER_QUEUE_URL", "")
 
     @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="envelope", config=idempotency, persistence_store=persistence
@@ -49,13 +56,17 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
         return asdict(use_case(StoreEvent(**envelope), sync_context()))
 
     def record_handler(record: SQSRecord) -> dict[str, Any]:
-        try:
-            return handle_record(record.body, apply)
-        except Exception as exc:
-            delay = getattr(exc, "retry_after", None)
-            if getattr(exc, "transient", False) and delay is not None:
-                _retry_later(record, float(delay))
-            raise
+        def park(reason: str, key: str) -> None:
+            if not dead_letters:
+                raise RuntimeError(f"no dead-letter queue configured to park {key}: {reason}")
+            queues.send(dead_letters, record.body, attributes={"reason": reason[:1000], "record": key})
+
+        delivery = Delivery(
+            receive_count=int(record.attributes.approximate_receive_count or 1),
+            park=park,
+            retry_later=lambda seconds: _retry_later(record, seconds),
+        )
+        return handle_record(record.body, apply, delivery, sync_log())
 
     @logger.inject_lambda_context
     @metrics.log_metrics

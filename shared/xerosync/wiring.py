@@ -10,6 +10,7 @@ from functools import cache
 
 from xerosync.aws import parameters, secrets
 from xerosync.aws.mappings import DynamoMappings
+from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
 from xerosync.xero.client import XeroClient, XeroCredentials
@@ -48,6 +49,12 @@ def _xero() -> XeroClient:
         api_url=os.environ.get("XERO_API_URL", "https://api.xero.com"),
         identity_url=os.environ.get("XERO_IDENTITY_URL", "https://identity.xero.com"),
     )
+
+
+@cache
+def sync_log() -> DynamoSyncLog | None:
+    table = os.environ.get("SYNC_LOG_TABLE")
+    return DynamoSyncLog(table, int(os.environ.get("SYNC_LOG_DAYS", "30"))) if table else None
 
 
 @cache

@@ -135,3 +135,26 @@ def test_a_claim_left_by_a_crashed_worker_is_taken_over_after_its_lease(endpoint
     assert table.claim("customer:9", "next") is None
     table.put(Mapping("customer:9", "c-9"), claim="next")
     assert table.get("customer:9") == Mapping("customer:9", "c-9")
+
+
+def test_record_locks(endpoint: str) -> None:
+    boto("dynamodb", endpoint).create_table(
+        TableName="mappings-locks",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = DynamoMappings("mappings-locks")
+    table.lock("order:1", "a")
+    with pytest.raises(ClaimHeld) as held:
+        table.lock("order:1", "b")
+    assert 1 <= held.value.retry_after <= 15
+    table.unlock("order:1", "b")  # not the holder: nothing happens
+    with pytest.raises(ClaimHeld):
+        table.lock("order:1", "b")
+    table.unlock("order:1", "a")
+    table.lock("order:1", "b")
+    assert table.get("order:1") is None  # a lock is not a mapping

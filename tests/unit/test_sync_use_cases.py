@@ -182,3 +182,31 @@ def test_claim_holder_looks_in_xero_before_creating() -> None:
     # Then the contact is found by ContactNumber and updated, not created twice
     assert outcome.action == "updated"
     assert len(xero.contacts) == 1
+
+
+def test_an_older_state_arriving_after_a_newer_one_is_superseded() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    newer = event("order-1003.json", "order.updated", date_modified_gmt="2026-11-21T10:00:00", payment_method_title="B")
+    older = event("order-1003.json", "order.updated", date_modified_gmt="2026-11-21T09:00:00", payment_method_title="A")
+    sync_order_event(newer, settings=INVOICE_ONLY, xero=xero, mappings=mappings)
+    calls = len(xero.calls)
+    outcome = sync_order_event(older, settings=INVOICE_ONLY, xero=xero, mappings=mappings)
+    assert outcome.action == "superseded" and "older" in outcome.reason
+    assert len(xero.calls) == calls
+    assert next(iter(xero.invoices.values()))["Reference"] == "Order 1003 - B"
+
+
+def test_events_about_one_record_are_applied_one_at_a_time() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    mappings.lock("order:1003", "another-worker")
+    with pytest.raises(ClaimHeld, match="being changed by another worker"):
+        sync_order_event(event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    assert xero.calls == []
+    mappings.unlock("order:1003", "another-worker")
+    assert (
+        sync_order_event(
+            event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings
+        ).action
+        == "created"
+    )
+    assert mappings.locks == {}  # released after the event

@@ -16,10 +16,19 @@ from xerosync.aws import resource
 from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
 
 SK = "mapping"
+LOCK_SK = "lock"
 PENDING, DONE = "PENDING", "DONE"
-# A claim outlives any invocation holding it (functions time out after 30 s), so a live
-# worker never loses its claim; one left by a crashed worker is taken over after this.
-CLAIM_LEASE_SECONDS = 120
+# A claim or lock outlives any invocation holding it (functions time out after 30 s), so a
+# live worker never loses it; one left by a crashed worker is taken over after this.
+CLAIM_LEASE_SECONDS = 60
+# A worker kept waiting comes back after the holder's lease runs out, or this, whichever is
+# sooner: soon for a live holder, and few receives (each counts towards the DLQ) for a dead one.
+MAX_WAIT_SECONDS = 15.0
+
+
+def _wait(item: dict[str, Any] | None, now: float) -> float:
+    until = float((item or {}).get("claimed_until", now + MAX_WAIT_SECONDS))
+    return max(1.0, min(MAX_WAIT_SECONDS, until - now))
 
 
 class DynamoMappings:
@@ -53,9 +62,10 @@ class DynamoMappings:
             item = err.response.get("Item") or self.table.get_item(Key={"pk": key, "sk": SK}, ConsistentRead=True).get(
                 "Item"
             )
-        if item and _plain(item).get("status", DONE) == DONE:
-            return _from_item(_plain(item))
-        raise ClaimHeld(key)
+        item = _plain(item) if item else None
+        if item and item.get("status", DONE) == DONE:
+            return _from_item(item)
+        raise ClaimHeld(key, _wait(item, now))
 
     def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
         item = {k: v for k, v in asdict(mapping).items() if v not in (None, {}) and k != "key"}
@@ -80,6 +90,39 @@ class DynamoMappings:
                 ConditionExpression="#c = :claim AND #s = :pending",
                 ExpressionAttributeNames={"#c": "claim", "#s": "status"},
                 ExpressionAttributeValues={":claim": claim, ":pending": PENDING},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def lock(self, key: str, token: str) -> None:
+        now = time.time()
+        try:
+            self.table.put_item(
+                Item={
+                    "pk": key,
+                    "sk": LOCK_SK,
+                    "claim": token,
+                    "claimed_until": Decimal(int(now + CLAIM_LEASE_SECONDS)),
+                    "expires_at": Decimal(int(now + 86400)),
+                },
+                ConditionExpression="attribute_not_exists(pk) OR claimed_until < :now",
+                ExpressionAttributeValues={":now": Decimal(int(now))},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            held = err.response.get("Item")
+            raise ClaimHeld(key, _wait(_plain(held) if held else None, now), doing="changed") from None
+
+    def unlock(self, key: str, token: str) -> None:
+        try:
+            self.table.delete_item(
+                Key={"pk": key, "sk": LOCK_SK},
+                ConditionExpression="#c = :token",
+                ExpressionAttributeNames={"#c": "claim"},
+                ExpressionAttributeValues={":token": token},
             )
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":

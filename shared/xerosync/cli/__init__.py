@@ -7,6 +7,8 @@ XERO_API_URL, XERO_IDENTITY_URL), so they run against a real organisation or the
 
 import json
 import sys
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -111,6 +113,92 @@ def preview(
         console.print_json(dumps(request.body))
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+
+
+StackOption = Annotated[str, typer.Option("--stack", envvar="XEROSYNC_STACK", help="the store's stack name")]
+
+
+def _stack(name: str):  # type: ignore[no-untyped-def]
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from xerosync.aws.stack import find
+
+    try:
+        return find(name)
+    except (ClientError, BotoCoreError) as exc:
+        errors.print(f"[red]stack {name!r}: {exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _ago(text: str) -> timedelta:
+    units = {"m": 60, "h": 3600, "d": 86400}
+    try:
+        return timedelta(seconds=float(text[:-1]) * units[text[-1]])
+    except (KeyError, ValueError):
+        raise typer.BadParameter("a duration such as 30m, 6h or 7d") from None
+
+
+@app.command()
+def log(
+    stack: StackOption,
+    record: Annotated[str | None, typer.Option(help="one store record, e.g. order:1001")] = None,
+    since: Annotated[str, typer.Option(help="how far back: 30m, 6h, 7d")] = "24h",
+    failed: Annotated[bool, typer.Option("--failed", help="only what failed or is retrying")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What happened to each store event: applied, skipped, superseded, failed - and why."""
+    from xerosync.ops import log_entries
+
+    now = datetime.now(UTC)
+    entries = log_entries(_stack(stack), record=record, since=now - _ago(since), until=now)
+    if failed:
+        entries = [e for e in entries if e.outcome in ("failed", "retrying")]
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(e) for e in entries], indent=2) + "\n")
+        return
+    table = Table("time", "record", "outcome", "action", "xero id", "reason")
+    colours = {"failed": "red", "retrying": "yellow", "applied": "green"}
+    for e in entries:
+        colour = colours.get(e.outcome, "white")
+        table.add_row(
+            e.at[:19],
+            e.key,
+            f"[{colour}]{e.outcome}[/{colour}]",
+            e.action,
+            e.xero_id[:8],
+            "; ".join(filter(None, [e.reason, *e.also])),
+        )
+    console.print(table)
+    console.print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
+
+
+@app.command()
+def retry(
+    stack: StackOption,
+    queue: Annotated[str | None, typer.Option(help="orders, contacts or items (default: all)")] = None,
+    record: Annotated[str | None, typer.Option(help="only this store record, e.g. order:1001")] = None,
+) -> None:
+    """Send dead-lettered records back to their queues, after fixing what made them fail."""
+    from xerosync.ops import retry as redrive
+
+    results = redrive(_stack(stack), queue=queue, record=record)
+    for r in results:
+        console.print(f"{r.queue}: {r.moved} sent back" + (f", {r.kept} left" if r.kept else ""))
+
+
+@app.command()
+def status(stack: StackOption) -> None:
+    """Queues, dead letters, and the last of what happened."""
+    from xerosync.ops import queue_depths
+
+    found = _stack(stack)
+    table = Table("queue", "waiting", "in flight", "dead letters")
+    for name, row in queue_depths(found).items():
+        dead = row.get("dead", 0)
+        table.add_row(
+            name, str(row.get("waiting", 0)), str(row.get("in flight", 0)), f"[red]{dead}[/red]" if dead else "0"
+        )
+    console.print(table)
 
 
 def main() -> None:

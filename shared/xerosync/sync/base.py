@@ -1,7 +1,8 @@
 """What every use case shares: the outcome it reports, and creating a Xero record exactly once."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,41 @@ def now_iso() -> str:
 
 def new_claim() -> str:
     return uuid.uuid4().hex
+
+
+@contextmanager
+def holding(mappings: Mappings, key: str) -> Iterator[None]:
+    """Apply one event to ``key`` at a time (``ClaimHeld`` while another worker holds it)."""
+    token = new_claim()
+    mappings.lock(key, token)
+    try:
+        yield
+    finally:
+        mappings.unlock(key, token)
+
+
+def _moment(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def superseded(known: Mapping | None, modified: str | None) -> bool:
+    """True when the store state in an event is older than the one already applied."""
+    if known is None or not known.source_modified or not modified:
+        return False
+    try:
+        return _moment(modified) < _moment(known.source_modified)
+    except ValueError:
+        return False
+
+
+def superseded_outcome(key: str, modified: str | None, known: Mapping) -> Outcome:
+    return Outcome(
+        "superseded",
+        key,
+        known.xero_id,
+        reason=f"the store state of {modified} is older than the one applied ({known.source_modified})",
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from xerosync.config import StoreSettings
 from xerosync.domain import Party
 from xerosync.events import StoreEvent
 from xerosync.sources.woocommerce.mapping import parse_customer, party_from_customer
-from xerosync.sync.base import Outcome, create_once, now_iso
+from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
@@ -110,5 +110,9 @@ def sync_customer_event(
     if event.event == "deleted":
         # The contact stays in Xero: invoices refer to it, and the books keep their history.
         return Outcome("skipped", event.key, reason="customer deleted in the store; the Xero contact is kept")
-    customer = parse_customer(event.payload)
-    return upsert_customer(party_from_customer(customer), xero, mappings, modified=event.modified)
+    party = party_from_customer(parse_customer(event.payload))
+    with holding(mappings, party.key):
+        known = mappings.get(party.key)
+        if superseded(known, event.modified) and known is not None:
+            return superseded_outcome(party.key, event.modified, known)
+        return upsert_customer(party, xero, mappings, modified=event.modified)

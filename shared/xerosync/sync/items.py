@@ -9,17 +9,21 @@ from xerosync.config import StoreSettings
 from xerosync.domain import Product
 from xerosync.events import StoreEvent
 from xerosync.sources.woocommerce.mapping import parse_product, product_from_payload
-from xerosync.sync.base import Outcome, create_once, now_iso
+from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.errors import XeroRejected
 
 
-def _mapping(product: Product, item_id: str, code: str, digest: str) -> Mapping:
-    return Mapping(product.key, item_id, content_hash=digest, xero_number=code, updated_at=now_iso())
+def _mapping(product: Product, item_id: str, code: str, digest: str, modified: str | None = None) -> Mapping:
+    return Mapping(
+        product.key, item_id, content_hash=digest, xero_number=code, source_modified=modified, updated_at=now_iso()
+    )
 
 
-def upsert_item(product: Product, settings: StoreSettings, xero: Xero, mappings: Mappings) -> Outcome:
+def upsert_item(
+    product: Product, settings: StoreSettings, xero: Xero, mappings: Mappings, *, modified: str | None = None
+) -> Outcome:
     code = payloads.item_code(product.sku, settings)
     if code.code is None:
         return Outcome("skipped", product.key, reason=code.decision)
@@ -35,7 +39,9 @@ def upsert_item(product: Product, settings: StoreSettings, xero: Xero, mappings:
         product.key,
         find=find,
         create=lambda claim: xero.create_items([body], idempotency_key=f"item:{product.key}:{claim}")[0],
-        record=lambda found, new: _mapping(product, str(found["ItemID"]), code.code or "", digest if new else ""),
+        record=lambda found, new: _mapping(
+            product, str(found["ItemID"]), code.code or "", digest if new else "", modified
+        ),
     )
     reason = code.decision
     if created.record is not None:
@@ -46,7 +52,7 @@ def upsert_item(product: Product, settings: StoreSettings, xero: Xero, mappings:
     result = xero.update_items([{**body, "ItemID": known.xero_id}], idempotency_key=f"item:{product.key}:{digest}")[0]
     if not result.ok:
         raise XeroRejected(list(result.errors), result.record)
-    mappings.put(_mapping(product, known.xero_id, code.code, digest))
+    mappings.put(_mapping(product, known.xero_id, code.code, digest, modified))
     return Outcome("updated", product.key, known.xero_id, reason=reason)
 
 
@@ -59,7 +65,11 @@ def sync_product_event(event: StoreEvent, *, settings: StoreSettings, xero: Xero
     product = parse_product(event.payload)
     if product.type == "variable":
         return Outcome("skipped", event.key, reason="a variable product is sold as its variations, which are items")
-    return upsert_item(product_from_payload(product), settings, xero, mappings)
+    with holding(mappings, event.key):
+        known = mappings.get(event.key)
+        if superseded(known, event.modified) and known is not None:
+            return superseded_outcome(event.key, event.modified, known)
+        return upsert_item(product_from_payload(product), settings, xero, mappings, modified=event.modified)
 
 
 def item_codes(keys: set[str], mappings: Mappings) -> dict[str, str]:

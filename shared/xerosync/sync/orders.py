@@ -25,7 +25,7 @@ from xerosync.config import CANCELLED_STATUSES, StoreSettings
 from xerosync.domain import Product, Refund, Sale
 from xerosync.events import StoreEvent
 from xerosync.sources.woocommerce.mapping import parse_order, parse_refund, refund_from_payload, sale_from_order
-from xerosync.sync.base import Outcome, create_once, now_iso
+from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.contacts import ensure_contact
 from xerosync.sync.items import item_codes, upsert_item
 from xerosync.sync.ports import Mapping, Mappings, Store, Xero
@@ -495,6 +495,16 @@ def sync_order_event(
 ) -> Outcome:
     if not settings.sync.orders:
         return Outcome("skipped", event.key, reason="order sync is switched off (settings: sync.orders)")
+    with holding(mappings, event.key):
+        known = mappings.get(event.key)
+        if superseded(known, event.modified) and known is not None:
+            return superseded_outcome(event.key, event.modified, known)
+        return _apply_order(event, settings=settings, xero=xero, mappings=mappings, store=store)
+
+
+def _apply_order(
+    event: StoreEvent, *, settings: StoreSettings, xero: Xero, mappings: Mappings, store: Store | None
+) -> Outcome:
     if event.event == "deleted":  # trashed: the payload is {"id": N}
         return cancel_order(event.key, "order trashed in the store", xero=xero, mappings=mappings)
     order = parse_order(event.payload)

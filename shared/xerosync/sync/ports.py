@@ -21,12 +21,12 @@ class Mapping:
 
 
 class ClaimHeld(Exception):
-    """Another worker is creating this record in Xero right now: try again shortly."""
+    """Another worker is creating or changing this record right now: try again shortly."""
 
     transient = True
 
-    def __init__(self, key: str, retry_after: float = 3.0) -> None:
-        super().__init__(f"{key} is being created by another worker")
+    def __init__(self, key: str, retry_after: float = 3.0, *, doing: str = "created") -> None:
+        super().__init__(f"{key} is being {doing} by another worker")
         self.retry_after = retry_after
 
 
@@ -59,6 +59,14 @@ class Mappings(Protocol):
     def release(self, key: str, claim: str) -> None:
         """Give up a claim that created nothing (Xero refused), so a retry is not kept waiting."""
         ...
+
+    def lock(self, key: str, token: str) -> None:
+        """Hold ``key`` while one event is applied to it, so that events about one record are
+        applied one at a time (and an older state never overwrites a newer one). Raises
+        :class:`ClaimHeld` while another worker holds it."""
+        ...
+
+    def unlock(self, key: str, token: str) -> None: ...
 
 
 class Store(Protocol):

@@ -1,38 +1,137 @@
-"""One SQS record through one use case, with the outcome logged either way."""
+"""One SQS record through one use case: classify what went wrong, log every outcome.
+
+* applied / unchanged / skipped / superseded / duplicate: logged; the record is done.
+* transient (Xero 429 or 5xx, timeouts, a record another worker holds): logged as retrying;
+  the record goes back to its queue after the delay the error asks for (Xero's Retry-After),
+  without the Lambda waiting; after the queue's last attempt the DLQ keeps it.
+* permanent (Xero refused it, the settings cannot map it, the payload is not an event):
+  retrying would only repeat the refusal, so it is logged with the reason and the payload
+  and parked on the dead-letter queue at once; ``xerosync retry`` sends it back after a fix.
+* anything else is a bug: logged, and retried like a transient failure.
+"""
 
 from collections.abc import Callable
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
-from xerosync.events import parse_envelope
+from pydantic import ValidationError
+
+from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
 from xerosync.observability import logger
-from xerosync.sync.ports import ClaimHeld, ClaimLost
-from xerosync.xero.errors import XeroError
+from xerosync.sources.woocommerce.rest import StoreError
+from xerosync.xero.errors import XeroAuthError, XeroRejected
 from xerosync.xero.payloads import MappingError
 
+APPLIED_ACTIONS = {"created", "updated", "adjusted", "voided", "deleted", "credited", "matched"}
+AUTH_RETRY_SECONDS = 900.0  # a broken Xero connection: come back in 15 minutes, not in a storm
+UNKNOWN_RETRY_SECONDS = 30.0
 
-def handle_record(body: str, apply: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-    """Parse the envelope, apply it (``apply(envelope=...)``), log what happened.
 
-    Raising fails only this record (partial batch response): SQS delivers it again after
-    the visibility timeout, and the dead-letter queue keeps it after the last attempt.
-    """
-    event = parse_envelope(body)
-    context = {"record": event.key, "topic": event.topic, "modified": event.modified}
+class Journal(Protocol):
+    def write(self, entry: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the handler knows about the SQS record besides its body, and what it can do with it."""
+
+    receive_count: int
+    park: Callable[[str, str], None]  # (reason, record key): move the message to the DLQ now
+    retry_later: Callable[[float], None]  # seconds: make the message visible again then
+
+
+def classify(exc: BaseException) -> str:
+    if isinstance(exc, XeroAuthError):
+        return "connection"
+    if getattr(exc, "transient", False):
+        return "transient"
+    if isinstance(exc, MappingError | XeroRejected | BadEnvelope | ValidationError | StoreError | ValueError):
+        return "permanent"
+    if type(exc).__name__ == "IdempotencyAlreadyInProgressError":  # the same event, running elsewhere now
+        return "transient"
+    return "unknown"
+
+
+def _outcome_word(outcome: dict[str, Any]) -> str:
+    if outcome.get("duplicate"):
+        return "duplicate"
+    action = str(outcome.get("action", ""))
+    return "applied" if action in APPLIED_ACTIONS else action
+
+
+def handle_record(
+    body: str, apply: Callable[..., dict[str, Any]], delivery: Delivery, journal: Journal | None
+) -> dict[str, Any]:
+    from xerosync.aws.synclog import LogEntry
+
+    def record(event: StoreEvent | None, key: str, outcome: str, **fields: Any) -> None:
+        entry = LogEntry(
+            key=key,
+            outcome=outcome,
+            topic=event.topic if event else "",
+            modified=event.modified or "" if event else "",
+            event=event.sha256 if event else "",
+            attempt=delivery.receive_count,
+            **fields,
+        )
+        if journal is not None:
+            journal.write(entry)
+
+    try:
+        event = parse_envelope(body)
+    except BadEnvelope as exc:
+        logger.error("not a store event", extra={"outcome": "failed", "reason": str(exc)})
+        record(None, "unknown", "failed", reason=str(exc), payload=body[:100_000])
+        delivery.park(str(exc), "unknown")
+        return {"action": "failed", "reason": str(exc)}
+
+    context = {"record": event.key, "topic": event.topic, "modified": event.modified, "attempt": delivery.receive_count}
     try:
         outcome = apply(envelope=asdict(event))
-    except (MappingError, XeroError, ClaimHeld, ClaimLost) as exc:
-        transient = getattr(exc, "transient", False)
-        report = logger.warning if transient else logger.error
-        report("sync failed", extra={**context, "outcome": "retry" if transient else "rejected", "reason": str(exc)})
+    except Exception as exc:
+        kind = classify(exc)
+        reason = str(exc)
+        if kind == "permanent":
+            logger.error("sync failed", extra={**context, "outcome": "failed", "reason": reason})
+            record(event, event.key, "failed", reason=reason, payload=event.payload)
+            delivery.park(reason, event.key)
+            return {"action": "failed", "key": event.key, "reason": reason}
+        if kind == "connection":
+            logger.error(
+                "Xero connection refused: the sync waits for it to be fixed (xerosync setup)",
+                extra={**context, "outcome": "retrying", "reason": reason},
+            )
+            record(event, event.key, "retrying", reason=reason)
+            delivery.retry_later(AUTH_RETRY_SECONDS)
+            raise
+        delay = float(getattr(exc, "retry_after", None) or (UNKNOWN_RETRY_SECONDS if kind == "unknown" else 5.0))
+        report = logger.warning if kind == "transient" else logger.exception
+        report(
+            "sync will retry",
+            extra={**context, "outcome": "retrying", "reason": f"{type(exc).__name__}: {reason}", "retry_after": delay},
+        )
+        record(event, event.key, "retrying", reason=f"{type(exc).__name__}: {reason}")
+        delivery.retry_later(delay)
         raise
+    word = _outcome_word(outcome)
     logger.info(
-        "sync applied",
+        "sync " + word,
         extra={
             **context,
-            "outcome": outcome["action"],
+            "outcome": word,
+            "action": outcome.get("action"),
             "xero_id": outcome.get("xero_id"),
             "reason": outcome.get("reason", ""),
+            "also": outcome.get("also", ()),
         },
+    )
+    record(
+        event,
+        event.key,
+        word,
+        action=str(outcome.get("action", "")),
+        xero_id=str(outcome.get("xero_id") or ""),
+        reason=str(outcome.get("reason", "")),
+        also=tuple(outcome.get("also") or ()),
     )
     return outcome

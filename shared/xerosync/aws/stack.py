@@ -1,0 +1,34 @@
+"""A deployed xerosync stack, found by name: its resources, for the operator's commands."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from xerosync.aws import client
+
+QUEUES = {
+    "orders": ("OrdersQueue", "OrdersDLQ"),
+    "contacts": ("ContactsQueue", "ContactsDLQ"),
+    "items": ("ItemsQueue", "ItemsDLQ"),
+}
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    resources: dict[str, str]  # logical id -> physical id
+    outputs: dict[str, str]
+
+    def queue_url(self, logical_id: str) -> str:
+        return self.resources[logical_id]
+
+
+def find(name: str) -> Stack:
+    cloudformation = client("cloudformation")
+    described: dict[str, Any] = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    resources: dict[str, str] = {}
+    paginator = cloudformation.get_paginator("list_stack_resources")
+    for page in paginator.paginate(StackName=name):
+        for summary in page["StackResourceSummaries"]:
+            resources[summary["LogicalResourceId"]] = summary.get("PhysicalResourceId", "")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    return Stack(name, resources, outputs)

@@ -1,0 +1,98 @@
+"""The sync log (DynamoDB): every event applied, skipped, superseded or failed, with why.
+
+Queryable by record (``pk = record#<key>``) and by time (the ``by-day`` index: ``day`` =
+``day#YYYY-MM-DD``, ``at`` = ISO time). Entries expire (TTL) after the retention the stack
+sets. The store payload - customer details included - is kept only for failed events, where
+a merchant needs it to see what went wrong.
+"""
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from xerosync.aws import resource
+
+DEFAULT_RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    key: str  # the store record, e.g. order:1001
+    outcome: str  # applied | unchanged | skipped | superseded | duplicate | retrying | failed
+    action: str = ""  # created | updated | voided | ... (what was done in Xero)
+    topic: str = ""
+    xero_id: str = ""
+    reason: str = ""
+    also: tuple[str, ...] = ()
+    modified: str = ""  # the store state's date_modified_gmt
+    event: str = ""  # the event's content hash (equal deliveries, equal hash)
+    attempt: int = 1  # SQS receive count
+    payload: str = ""  # failed events only
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+
+
+class DynamoSyncLog:
+    def __init__(self, table_name: str, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+        self.table = resource("dynamodb").Table(table_name)
+        self.retention = retention_days
+
+    def write(self, entry: LogEntry) -> None:
+        item: dict[str, Any] = {k: v for k, v in asdict(entry).items() if v not in ("", (), None)}
+        item["also"] = list(entry.also) if entry.also else None
+        item = {k: v for k, v in item.items() if v is not None}
+        self.table.put_item(
+            Item={
+                "pk": f"record#{entry.key}",
+                "sk": f"{entry.at}#{entry.event[:12]}#{entry.outcome}",
+                "day": f"day#{entry.at[:10]}",
+                "expires_at": Decimal(int(time.time() + self.retention * 86400)),
+                **item,
+            }
+        )
+
+    def by_record(self, key: str) -> list[LogEntry]:
+        items = self._query(KeyConditionExpression=Key("pk").eq(f"record#{key}"))
+        return [_entry(i) for i in items]
+
+    def between(self, start: datetime, end: datetime) -> list[LogEntry]:
+        entries: list[LogEntry] = []
+        day = start.astimezone(UTC).date()
+        while day <= end.astimezone(UTC).date():
+            items = self._query(
+                IndexName="by-day",
+                KeyConditionExpression=Key("day").eq(f"day#{day.isoformat()}")
+                & Key("at").between(start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()),
+            )
+            entries.extend(_entry(i) for i in items)
+            day += timedelta(days=1)
+        return sorted(entries, key=lambda e: e.at)
+
+    def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _entry(item: dict[str, Any]) -> LogEntry:
+    return LogEntry(
+        key=str(item["key"]),
+        outcome=str(item["outcome"]),
+        action=str(item.get("action", "")),
+        topic=str(item.get("topic", "")),
+        xero_id=str(item.get("xero_id", "")),
+        reason=str(item.get("reason", "")),
+        also=tuple(item.get("also") or ()),
+        modified=str(item.get("modified", "")),
+        event=str(item.get("event", "")),
+        attempt=int(item.get("attempt", 1)),
+        payload=str(item.get("payload", "")),
+        at=str(item["at"]),
+    )

@@ -1,0 +1,92 @@
+"""What the operator's commands do to a running stack (AWS calls through xerosync.aws)."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from xerosync.aws import client
+from xerosync.aws.stack import QUEUES, Stack
+from xerosync.aws.synclog import DynamoSyncLog, LogEntry
+
+
+def log_entries(stack: Stack, *, record: str | None, since: datetime, until: datetime) -> list[LogEntry]:
+    journal = DynamoSyncLog(stack.resources["SyncLogTable"])
+    if record:
+        return [e for e in journal.by_record(record) if since.isoformat() <= e.at <= until.isoformat()]
+    return journal.between(since, until)
+
+
+@dataclass
+class Redrive:
+    queue: str
+    moved: int = 0
+    kept: int = 0
+
+
+def retry(stack: Stack, *, queue: str | None = None, record: str | None = None, limit: int = 10_000) -> list[Redrive]:
+    """Send dead-lettered messages back to their queues (all, one queue's, or one record's)."""
+    sqs = client("sqs")
+    results = []
+    for name, (source, dead) in QUEUES.items():
+        if (queue and queue != name) or dead not in stack.resources:
+            continue
+        result = Redrive(name)
+        seen: set[str] = set()
+        while result.moved + result.kept < limit:
+            reply = sqs.receive_message(
+                QueueUrl=stack.resources[dead],
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=60,
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            )
+            messages: list[dict[str, Any]] = reply.get("Messages", [])
+            fresh = [m for m in messages if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            for message in fresh:
+                seen.add(message["MessageId"])
+                key = _record_of(message)
+                if record and key != record:
+                    result.kept += 1
+                    continue
+                sqs.send_message(
+                    QueueUrl=stack.resources[source],
+                    MessageBody=message["Body"],
+                    MessageAttributes={"record": {"DataType": "String", "StringValue": key or "unknown"}},
+                )
+                sqs.delete_message(QueueUrl=stack.resources[dead], ReceiptHandle=message["ReceiptHandle"])
+                result.moved += 1
+        results.append(result)
+    return results
+
+
+def _record_of(message: dict[str, Any]) -> str:
+    attribute = (message.get("MessageAttributes") or {}).get("record", {})
+    if attribute.get("StringValue"):
+        return str(attribute["StringValue"])
+    try:
+        body = json.loads(message["Body"])
+        return f"{body['resource']}:{body['id']}"
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def queue_depths(stack: Stack) -> dict[str, dict[str, int]]:
+    sqs = client("sqs")
+    depths: dict[str, dict[str, int]] = {}
+    for name, (source, dead) in QUEUES.items():
+        row = {}
+        for label, logical in (("waiting", source), ("dead", dead)):
+            if logical not in stack.resources:
+                continue
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=stack.resources[logical],
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            row[label] = int(attrs["ApproximateNumberOfMessages"])
+            if label == "waiting":
+                row["in flight"] = int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        depths[name] = row
+    return depths

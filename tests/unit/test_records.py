@@ -1,0 +1,109 @@
+"""How one SQS record's failure is classified, logged and handled."""
+
+import json
+from typing import Any
+
+import pytest
+
+from local.events import envelope
+from local.woo import delivery
+from xerosync.aws.synclog import LogEntry
+from xerosync.sync.ports import ClaimHeld
+from xerosync.sync.records import Delivery, handle_record
+from xerosync.xero.errors import XeroAuthError, XeroRateLimited, XeroRejected
+from xerosync.xero.payloads import MappingError
+
+BODY = json.dumps(envelope(delivery("order.created", {"id": 7, "status": "processing"}, "s")))
+
+
+class Journal:
+    def __init__(self) -> None:
+        self.entries: list[LogEntry] = []
+
+    def write(self, entry: LogEntry) -> None:
+        self.entries.append(entry)
+
+
+class Spy:
+    def __init__(self) -> None:
+        self.parked: list[tuple[str, str]] = []
+        self.delays: list[float] = []
+
+    def delivery(self, receive_count: int = 1) -> Delivery:
+        return Delivery(receive_count, lambda reason, key: self.parked.append((reason, key)), self.delays.append)
+
+
+def failing(exc: Exception) -> Any:
+    def apply(envelope: dict[str, Any]) -> dict[str, Any]:
+        raise exc
+
+    return apply
+
+
+def test_applied_event_is_logged_with_what_was_done() -> None:
+    journal, spy = Journal(), Spy()
+    outcome = handle_record(
+        BODY, lambda envelope: {"action": "created", "xero_id": "X1", "also": ["payment"]}, spy.delivery(), journal
+    )
+    assert outcome["action"] == "created"
+    [entry] = journal.entries
+    assert (entry.key, entry.outcome, entry.action, entry.xero_id, entry.also) == (
+        "order:7",
+        "applied",
+        "created",
+        "X1",
+        ("payment",),
+    )
+    assert entry.payload == ""  # customer details only for failed events
+    assert spy.parked == [] and spy.delays == []
+
+
+def test_duplicate_is_logged_as_such() -> None:
+    journal = Journal()
+    handle_record(BODY, lambda envelope: {"action": "created", "duplicate": True}, Spy().delivery(), journal)
+    assert journal.entries[0].outcome == "duplicate"
+
+
+@pytest.mark.parametrize("error", [XeroRejected(["Invoice # must be unique."]), MappingError("no tax type")])
+def test_permanent_failure_is_parked_at_once_with_its_reason_and_payload(error: Exception) -> None:
+    journal, spy = Journal(), Spy()
+    outcome = handle_record(BODY, failing(error), spy.delivery(), journal)
+    assert outcome["action"] == "failed"  # the record is done with: not retried blindly
+    assert spy.parked == [(str(error), "order:7")]
+    [entry] = journal.entries
+    assert entry.outcome == "failed" and entry.reason == str(error) and '"id":7' in entry.payload
+
+
+def test_transient_failure_comes_back_after_xeros_retry_after() -> None:
+    journal, spy = Journal(), Spy()
+    with pytest.raises(XeroRateLimited):
+        handle_record(BODY, failing(XeroRateLimited("minute", 37.0)), spy.delivery(3), journal)
+    assert spy.delays == [37.0] and spy.parked == []
+    assert journal.entries[0].outcome == "retrying" and journal.entries[0].attempt == 3
+
+
+def test_record_held_elsewhere_comes_back_soon() -> None:
+    spy = Spy()
+    with pytest.raises(ClaimHeld):
+        handle_record(BODY, failing(ClaimHeld("order:7", 4.0)), spy.delivery(), Journal())
+    assert spy.delays == [4.0]
+
+
+def test_broken_connection_backs_off_instead_of_storming() -> None:
+    spy = Spy()
+    with pytest.raises(XeroAuthError):
+        handle_record(BODY, failing(XeroAuthError("refused")), spy.delivery(), Journal())
+    assert spy.delays == [900.0]
+
+
+def test_a_bug_is_retried_not_parked() -> None:
+    spy = Spy()
+    with pytest.raises(KeyError):
+        handle_record(BODY, failing(KeyError("oops")), spy.delivery(), Journal())
+    assert spy.parked == [] and spy.delays == [30.0]
+
+
+def test_a_body_that_is_not_an_event_is_parked() -> None:
+    journal, spy = Journal(), Spy()
+    assert handle_record("not json", lambda envelope: {}, spy.delivery(), journal)["action"] == "failed"
+    assert spy.parked and journal.entries[0].outcome == "failed"

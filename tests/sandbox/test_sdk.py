@@ -46,17 +46,17 @@ from xero_python.exceptions import AccountingBadRequestException  # noqa: E402
 
 
 @pytest.fixture
-def api(spec_box: Box) -> Iterator[Any]:
+def api(box: Box) -> Iterator[Any]:
     configuration = Configuration()
     # Configuration is a process-wide singleton (xero-python #99): set the token after construction
     configuration.oauth2_token = OAuth2Token(
-        client_id=spec_box.client.client_id, client_secret=spec_box.client.client_secret
+        client_id=box.client.client_id, client_secret=box.client.client_secret
     )
     client = ApiClient(
         configuration,
         pool_threads=1,
         oauth2_token_getter=lambda: {
-            "access_token": spec_box.access,
+            "access_token": box.access,
             "token_type": "Bearer",
             "scope": None,
             "expires_in": None,
@@ -64,15 +64,15 @@ def api(spec_box: Box) -> Iterator[Any]:
         },
         oauth2_token_saver=lambda token: None,
     )
-    yield accounting.AccountingApi(client, base_url=spec_box.url + "/api.xro/2.0")
+    yield accounting.AccountingApi(client, base_url=box.url + "/api.xro/2.0")
 
 
 def tenant(box: Box) -> str:
     return box.org.tenant_id
 
 
-def test_contacts(api: Any, spec_box: Box) -> None:
-    t = tenant(spec_box)
+def test_contacts(api: Any, box: Box) -> None:
+    t = tenant(box)
     created = api.create_contacts(
         t,
         Contacts(contacts=[Contact(name="SDK Person", contact_number="W-1", email_address="p@example.com")]),
@@ -93,8 +93,8 @@ def test_contacts(api: Any, spec_box: Box) -> None:
     assert "already assigned to another contact" in caught.value.reason
 
 
-def test_items(api: Any, spec_box: Box) -> None:
-    t = tenant(spec_box)
+def test_items(api: Any, box: Box) -> None:
+    t = tenant(box)
     made = api.create_items(
         t,
         Items(
@@ -146,8 +146,8 @@ def _invoice(api: Any, t: str, contact_id: str, kind: str = "ACCREC", amount: st
     return made.invoices[0]
 
 
-def test_invoices_both_types(api: Any, spec_box: Box) -> None:
-    t = tenant(spec_box)
+def test_invoices_both_types(api: Any, box: Box) -> None:
+    t = tenant(box)
     contact_id = api.create_contacts(t, Contacts(contacts=[Contact(name="Buyer")])).contacts[0].contact_id
     sale = _invoice(api, t, contact_id)
     bill = _invoice(api, t, contact_id, "ACCPAY", "40")
@@ -185,8 +185,8 @@ def test_invoices_both_types(api: Any, spec_box: Box) -> None:
     assert upsert.invoices[0].status == "DRAFT"
 
 
-def test_payments_batch_single_and_delete(api: Any, spec_box: Box) -> None:
-    t = tenant(spec_box)
+def test_payments_batch_single_and_delete(api: Any, box: Box) -> None:
+    t = tenant(box)
     contact_id = api.create_contacts(t, Contacts(contacts=[Contact(name="Payer")])).contacts[0].contact_id
     sale = _invoice(api, t, contact_id)
     account = Account(code="090")
@@ -223,8 +223,8 @@ def test_payments_batch_single_and_delete(api: Any, spec_box: Box) -> None:
     assert (again.status, again.amount_due) == ("AUTHORISED", Decimal("200"))
 
 
-def test_credit_notes_allocations_and_refunds(api: Any, spec_box: Box) -> None:
-    t = tenant(spec_box)
+def test_credit_notes_allocations_and_refunds(api: Any, box: Box) -> None:
+    t = tenant(box)
     contact_id = api.create_contacts(t, Contacts(contacts=[Contact(name="Returner")])).contacts[0].contact_id
     sale = _invoice(api, t, contact_id)
     note = CreditNote(
@@ -297,8 +297,8 @@ def test_credit_notes_allocations_and_refunds(api: Any, spec_box: Box) -> None:
     assert changed.credit_notes[0].reference == "RMA-2"
 
 
-def test_settings_entities(api: Any, spec_box: Box) -> None:
-    t = tenant(spec_box)
+def test_settings_entities(api: Any, box: Box) -> None:
+    t = tenant(box)
     organisation = api.get_organisations(t).organisations[0]
     assert organisation.base_currency == CurrencyCode.AUD
     accounts = api.get_accounts(t, where='Type=="BANK"').accounts

@@ -7,7 +7,7 @@ keeps them at 0: it does not move stock).
 """
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from local.xero_sandbox.errors import ElementInvalid
@@ -134,6 +134,6 @@ def render(record: dict[str, Any], unitdp: int) -> dict[str, Any]:
     for key in ("SalesDetails", "PurchaseDetails"):
         details = dict(out.get(key) or {})
         if "UnitPrice" in details:
-            details["UnitPrice"] = Decimal(details["UnitPrice"]).quantize(Decimal(1).scaleb(-unitdp))
+            details["UnitPrice"] = Decimal(details["UnitPrice"]).quantize(Decimal(1).scaleb(-unitdp), ROUND_HALF_UP)
         out[key] = details
     return out

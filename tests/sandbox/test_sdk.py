@@ -49,9 +49,7 @@ from xero_python.exceptions import AccountingBadRequestException  # noqa: E402
 def api(box: Box) -> Iterator[Any]:
     configuration = Configuration()
     # Configuration is a process-wide singleton (xero-python #99): set the token after construction
-    configuration.oauth2_token = OAuth2Token(
-        client_id=box.client.client_id, client_secret=box.client.client_secret
-    )
+    configuration.oauth2_token = OAuth2Token(client_id=box.client.client_id, client_secret=box.client.client_secret)
     client = ApiClient(
         configuration,
         pool_threads=1,

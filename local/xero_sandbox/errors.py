@@ -53,3 +53,31 @@ def forbidden(detail: str = "AuthorizationUnsuccessful") -> SandboxError:
 
 def not_found(message: str = "The resource you're looking for cannot be found") -> SandboxError:
     return SandboxError(404, {"Title": "Not Found", "Status": 404, "Detail": message})
+
+
+def bad_request(message: str, error_number: int = 10, kind: str = "ValidationException") -> SandboxError:
+    """A request-level 400 in Xero's Error shape (no elements)."""
+    return SandboxError(400, {"ErrorNumber": error_number, "Type": kind, "Message": message})
+
+
+def rate_limited(problem: str, retry_after: int | None, headers: dict[str, str]) -> SandboxError:
+    """Xero's 429: ``X-Rate-Limit-Problem`` names the limit, ``Retry-After`` for minute and day."""
+    extra = {**headers, "X-Rate-Limit-Problem": problem}
+    if retry_after is not None:
+        extra["Retry-After"] = str(retry_after)
+    return SandboxError(
+        429, {"Title": "Too Many Requests", "Status": 429, "Detail": f"Rate limit exceeded: {problem}"}, extra
+    )
+
+
+def server_error(status: int = 500) -> SandboxError:
+    """A Xero outage answer (injected fault). The wording is the sandbox's, not Xero's."""
+    titles = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+    return SandboxError(
+        status,
+        {
+            "Title": titles.get(status, "Server Error"),
+            "Status": status,
+            "Detail": "An error occurred in Xero (injected)",
+        },
+    )

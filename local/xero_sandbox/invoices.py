@@ -9,20 +9,53 @@ own payload builder so that a mistake in one is caught by the other:
 * each line's tax is computed and rounded to 2 dp on its own - unless the request gives
   ``TaxAmount``, which Xero accepts as an override - and the totals are sums of lines;
 * ``Total`` in a request is ignored when it does not equal the sum of the lines.
+
+Credit notes are the same documents with their own ids, numbers and types (:data:`CREDIT_NOTE`);
+money against a document (payments, credit allocations) is kept in ``AmountPaid`` and
+``AmountCredited``, and :func:`settle` moves it between AUTHORISED and PAID.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from local.xero_sandbox import contacts
-from local.xero_sandbox.dates import parse_date
+from local.xero_sandbox.dates import date_string, parse_date
 from local.xero_sandbox.errors import ElementInvalid
 from local.xero_sandbox.state import Organisation, new_id
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
-TYPES = ("ACCREC", "ACCPAY")
+
+
+@dataclass(frozen=True)
+class Doc:
+    """Which kind of document: invoices and credit notes share the rules, not the names."""
+
+    label: str
+    plural: str
+    id_field: str
+    number_field: str
+    types: tuple[str, ...]
+    receivable: str  # the type whose numbers Xero keeps unique and generates
+    prefix: str
+
+    def store(self, org: Organisation) -> dict[str, dict[str, Any]]:
+        return org.invoices if self.plural == "Invoices" else org.credit_notes
+
+
+INVOICE = Doc("Invoice", "Invoices", "InvoiceID", "InvoiceNumber", ("ACCREC", "ACCPAY"), "ACCREC", "INV-")
+CREDIT_NOTE = Doc(
+    "Credit Note",
+    "CreditNotes",
+    "CreditNoteID",
+    "CreditNoteNumber",
+    ("ACCRECCREDIT", "ACCPAYCREDIT"),
+    "ACCRECCREDIT",
+    "CN-",
+)
+TYPES = INVOICE.types
 CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
 TRANSITIONS = {
     "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
@@ -48,8 +81,81 @@ def number(value: Any, field: str, places: int) -> Decimal:
     return result.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def _line(org: Organisation, raw: dict[str, Any], amounts: str, unitdp: int) -> dict[str, Any]:
+def _tracking(org: Organisation, raw: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """A line's tracking: at most two, each an active category and option (by name or id)."""
+    if not raw:
+        return [], []
+    if not isinstance(raw, list) or len(raw) > 2:
+        return [], ["A line item can have at most 2 tracking categories."]
+    out: list[dict[str, Any]] = []
     problems: list[str] = []
+    for entry in raw:
+        wanted = str(entry.get("TrackingCategoryID") or entry.get("Name") or "").casefold()
+        category = next(
+            (
+                c
+                for c in org.tracking_categories.values()
+                if c["Status"] == "ACTIVE" and wanted in (c["TrackingCategoryID"], c["Name"].casefold())
+            ),
+            None,
+        )
+        if category is None:
+            problems.append(
+                f"The tracking category '{entry.get('Name') or entry.get('TrackingCategoryID')}' is not valid."
+            )
+            continue
+        option_wanted = str(entry.get("TrackingOptionID") or entry.get("Option") or "").casefold()
+        option = next(
+            (
+                o
+                for o in category["Options"]
+                if o["Status"] == "ACTIVE" and option_wanted in (o["TrackingOptionID"], o["Name"].casefold())
+            ),
+            None,
+        )
+        if option is None:
+            problems.append(
+                f"The tracking option '{entry.get('Option') or entry.get('TrackingOptionID')}' is not valid."
+            )
+            continue
+        out.append(
+            {
+                "TrackingCategoryID": category["TrackingCategoryID"],
+                "TrackingOptionID": option["TrackingOptionID"],
+                "Name": category["Name"],
+                "Option": option["Name"],
+            }
+        )
+    return out, problems
+
+
+def _item_defaults(org: Organisation, raw: dict[str, Any], kind: str) -> tuple[dict[str, Any], list[str]]:
+    """A line naming an ``ItemCode`` takes the item's description, price, account and tax type
+    for what it leaves out (sales details on sales documents, purchase details on bills)."""
+    code = raw.get("ItemCode")
+    if not code:
+        return raw, []
+    item = next((i for i in org.items.values() if str(i["Code"]).casefold() == str(code).casefold()), None)
+    if item is None:
+        return raw, [f"Item code '{code}' is not valid"]
+    sales = kind in ("ACCREC", "ACCRECCREDIT")
+    details = item.get("SalesDetails" if sales else "PurchaseDetails") or {}
+    filled = dict(raw)
+    filled["ItemCode"] = item["Code"]
+    defaults = {
+        "Description": item.get("Description" if sales else "PurchaseDescription") or item.get("Description"),
+        "UnitAmount": details.get("UnitPrice"),
+        "AccountCode": details.get("AccountCode"),
+        "TaxType": details.get("TaxType"),
+    }
+    for field, value in defaults.items():
+        if filled.get(field) in (None, "") and value not in (None, ""):
+            filled[field] = value
+    return filled, []
+
+
+def _line(org: Organisation, raw: dict[str, Any], amounts: str, unitdp: int, kind: str = "ACCREC") -> dict[str, Any]:
+    raw, problems = _item_defaults(org, raw, kind)
     description = str(raw.get("Description") or "").strip()
     item_code = raw.get("ItemCode")
     if not description and not item_code:
@@ -84,6 +190,8 @@ def _line(org: Organisation, raw: dict[str, Any], amounts: str, unitdp: int) -> 
         rate = ZERO
     else:
         rate = Decimal(tax_rate["EffectiveRate"]) / 100
+    tracking, tracking_problems = _tracking(org, raw.get("Tracking"))
+    problems.extend(tracking_problems)
     if problems:
         raise ElementInvalid(*problems)
 
@@ -103,7 +211,7 @@ def _line(org: Organisation, raw: dict[str, Any], amounts: str, unitdp: int) -> 
         "TaxType": tax_type,
         "TaxAmount": tax,
         "LineAmount": line_amount,
-        "Tracking": raw.get("Tracking") or [],
+        "Tracking": tracking,
     }
     if item_code:
         line["ItemCode"] = item_code
@@ -129,7 +237,29 @@ def _totals(record: dict[str, Any]) -> None:
     record["IsDiscounted"] = any(line.get("DiscountAmount") or line.get("DiscountRate") for line in lines)
 
 
-def _check_lock(org: Organisation, when: date | None) -> None:
+def outstanding(record: dict[str, Any]) -> Decimal:
+    """What is still due on an invoice, or still to use on a credit note."""
+    paid: Decimal = record.get("AmountPaid", ZERO)
+    credited: Decimal = record.get("AmountCredited", ZERO)
+    return Decimal(record["Total"]) - paid - credited
+
+
+def settle(record: dict[str, Any], paid: Decimal, credited: Decimal, when: date, now: datetime) -> None:
+    """Add money to (or, negative, take it off) a document: AUTHORISED becomes PAID when
+    nothing is left, and PAID goes back to AUTHORISED when money is taken off."""
+    record["AmountPaid"] = record.get("AmountPaid", ZERO) + paid
+    record["AmountCredited"] = record.get("AmountCredited", ZERO) + credited
+    record["AmountDue"] = outstanding(record)
+    if record["Status"] == "AUTHORISED" and record["AmountDue"] == 0:
+        record["Status"] = "PAID"
+        record["FullyPaidOnDate"] = when
+    elif record["Status"] == "PAID" and record["AmountDue"] != 0:
+        record["Status"] = "AUTHORISED"
+        record.pop("FullyPaidOnDate", None)
+    record["UpdatedDateUTC"] = now
+
+
+def check_lock(org: Organisation, when: date | None) -> None:
     if when is None:
         return
     for lock, label in (
@@ -142,22 +272,27 @@ def _check_lock(org: Organisation, when: date | None) -> None:
             )
 
 
-def _number_taken(org: Organisation, kind: str, value: str, except_id: str | None) -> bool:
-    return kind == "ACCREC" and any(
-        i["InvoiceID"] != except_id
-        and i["Type"] == "ACCREC"
+_check_lock = check_lock
+
+
+def _number_taken(org: Organisation, doc: Doc, kind: str, value: str, except_id: str | None) -> bool:
+    return kind == doc.receivable and any(
+        i[doc.id_field] != except_id
+        and i["Type"] == doc.receivable
         and i["Status"] != "DELETED"
-        and str(i.get("InvoiceNumber", "")).casefold() == value.casefold()
-        for i in org.invoices.values()
+        and str(i.get(doc.number_field, "")).casefold() == value.casefold()
+        for i in doc.store(org).values()
     )
 
 
-def _next_number(org: Organisation) -> str:
-    existing = sum(1 for i in org.invoices.values() if i["Type"] == "ACCREC")
-    return f"INV-{existing + 1:04d}"
+def _next_number(org: Organisation, doc: Doc) -> str:
+    existing = sum(1 for i in doc.store(org).values() if i["Type"] == doc.receivable)
+    return f"{doc.prefix}{existing + 1:04d}"
 
 
-def _apply(org: Organisation, record: dict[str, Any], element: dict[str, Any], unitdp: int, now: datetime) -> None:
+def _apply(
+    org: Organisation, record: dict[str, Any], element: dict[str, Any], unitdp: int, now: datetime, doc: Doc
+) -> None:
     problems: list[str] = []
     if "Contact" in element:
         reference = element.get("Contact") or {}
@@ -179,10 +314,16 @@ def _apply(org: Organisation, record: dict[str, Any], element: dict[str, Any], u
                 problems.append(str(exc))
     if "Date" not in record or record["Date"] is None:
         record["Date"] = now.date()
-    for field in ("Reference", "Url", "CurrencyCode", "BrandingThemeID", "SentToContact"):
-        if field in element:
+    for field in ("Reference", "Url", "CurrencyCode", "SentToContact"):
+        if field in element and element[field] is not None:
             record[field] = element[field]
-    if "LineAmountTypes" in element:
+    theme = element.get("BrandingThemeID")
+    if theme:
+        if str(theme).lower() not in org.branding_themes:
+            problems.append("The BrandingThemeID is not valid.")
+        else:
+            record["BrandingThemeID"] = str(theme).lower()
+    if element.get("LineAmountTypes"):
         if element["LineAmountTypes"] not in ("Exclusive", "Inclusive", "NoTax"):
             problems.append(f"'{element['LineAmountTypes']}' is not a valid LineAmountTypes value.")
         else:
@@ -192,44 +333,54 @@ def _apply(org: Organisation, record: dict[str, Any], element: dict[str, Any], u
         problems.append(f"The currency code '{currency}' is not set up in this organisation.")
     record["CurrencyCode"] = currency
 
-    if element.get("InvoiceNumber"):
-        if len(str(element["InvoiceNumber"])) > 255:
-            problems.append("Invoice number must not be more than 255 characters long.")
-        elif _number_taken(org, record["Type"], str(element["InvoiceNumber"]), record.get("InvoiceID")):
-            problems.append("Invoice # must be unique.")
+    wanted_number = element.get(doc.number_field)
+    if wanted_number:
+        if len(str(wanted_number)) > 255:
+            problems.append(f"{doc.number_field} must not be more than 255 characters long.")
+        elif _number_taken(org, doc, record["Type"], str(wanted_number), record.get(doc.id_field)):
+            problems.append(f"{'Invoice' if doc is INVOICE else 'Credit Note'} # must be unique.")
         else:
-            record["InvoiceNumber"] = str(element["InvoiceNumber"])
+            record[doc.number_field] = str(wanted_number)
     if "LineItems" in element:
         lines: list[dict[str, Any]] = []
         for raw in element.get("LineItems") or []:
             try:
-                lines.append(_line(org, raw, record["LineAmountTypes"], unitdp))
+                lines.append(_line(org, raw, record["LineAmountTypes"], unitdp, record["Type"]))
             except ElementInvalid as exc:
                 problems.extend(exc.messages)
         record["LineItems"] = lines  # lines left out of an update are deleted, as in Xero
     elif "LineAmountTypes" in element and record.get("LineItems"):
         record["LineItems"] = [  # re-priced under the new amount type; stored tax is recomputed
-            _line(org, {k: v for k, v in line.items() if k != "TaxAmount"}, record["LineAmountTypes"], unitdp)
+            _line(
+                org,
+                {k: v for k, v in line.items() if k != "TaxAmount"},
+                record["LineAmountTypes"],
+                unitdp,
+                record["Type"],
+            )
             for line in record["LineItems"]
         ]
     try:
-        _check_lock(org, record.get("Date"))
+        check_lock(org, record.get("Date"))
     except ElementInvalid as exc:
         problems.extend(exc.messages)
     if problems:
         raise ElementInvalid(*dict.fromkeys(problems))
 
 
-def create(org: Organisation, element: dict[str, Any], unitdp: int, now: datetime) -> dict[str, Any]:
+def create(
+    org: Organisation, element: dict[str, Any], unitdp: int, now: datetime, doc: Doc = INVOICE
+) -> dict[str, Any]:
     kind = element.get("Type")
-    if kind not in TYPES:
-        raise ElementInvalid("Invoice Type must be ACCREC or ACCPAY." if kind else "Invoice Type must be specified.")
+    if kind not in doc.types:
+        allowed = " or ".join(doc.types)
+        raise ElementInvalid(f"{doc.label} Type must be {allowed}." if kind else f"{doc.label} Type must be specified.")
     status = element.get("Status") or "DRAFT"
     if status not in CREATE_STATUSES:
-        raise ElementInvalid("Invoice not of valid status for creation")
+        raise ElementInvalid(f"{doc.label} not of valid status for creation")
     record: dict[str, Any] = {
         "Type": kind,
-        "InvoiceID": new_id(),
+        doc.id_field: new_id(),
         "Status": status,
         "LineAmountTypes": element.get("LineAmountTypes") or "Exclusive",
         "LineItems": [],
@@ -238,47 +389,49 @@ def create(org: Organisation, element: dict[str, Any], unitdp: int, now: datetim
         "CurrencyRate": Decimal("1"),
         "Payments": [],
         "CreditNotes": [],
+        "Allocations": [],
         "Prepayments": [],
         "Overpayments": [],
         "HasAttachments": False,
         "SentToContact": False,
     }
-    _apply(org, record, element, unitdp, now)
+    _apply(org, record, element, unitdp, now, doc)
     if status == "AUTHORISED" and not record["LineItems"]:
-        raise ElementInvalid("At least one line item must be specified for an approved invoice.")
-    if kind == "ACCREC" and not record.get("InvoiceNumber"):
-        record["InvoiceNumber"] = _next_number(org)
+        raise ElementInvalid(f"At least one line item must be specified for an approved {doc.label.lower()}.")
+    if kind == doc.receivable and not record.get(doc.number_field):
+        record[doc.number_field] = _next_number(org, doc)
     _totals(record)
     record["UpdatedDateUTC"] = now
-    org.invoices[record["InvoiceID"]] = record
+    doc.store(org)[record[doc.id_field]] = record
     contact = org.contacts.get(record["ContactID"])
     if contact is not None:
-        contact["IsCustomer" if kind == "ACCREC" else "IsSupplier"] = True
+        contact["IsCustomer" if kind in ("ACCREC", "ACCRECCREDIT") else "IsSupplier"] = True
     return record
 
 
 def update(
-    org: Organisation, record: dict[str, Any], element: dict[str, Any], unitdp: int, now: datetime
+    org: Organisation, record: dict[str, Any], element: dict[str, Any], unitdp: int, now: datetime, doc: Doc = INVOICE
 ) -> dict[str, Any]:
     target = element.get("Status") or record["Status"]
     has_money = record.get("AmountPaid", ZERO) != 0 or record.get("AmountCredited", ZERO) != 0
+    not_modifiable = NOT_MODIFIABLE.replace("Invoice", doc.label)
     if record["Status"] in ("PAID", "VOIDED", "DELETED") or target not in TRANSITIONS[record["Status"]]:
-        messages = [NOT_MODIFIABLE]
+        messages = [not_modifiable]
         if has_money:
             messages.append(HAS_PAYMENT)
         raise ElementInvalid(*messages)
-    if has_money and (target == "VOIDED" or set(element) - {"InvoiceID", "Status", "Type", "InvoiceNumber"}):
-        raise ElementInvalid(NOT_MODIFIABLE, HAS_PAYMENT)
+    if has_money and (target == "VOIDED" or set(element) - {doc.id_field, "Status", "Type", doc.number_field}):
+        raise ElementInvalid(not_modifiable, HAS_PAYMENT)
     if target in ("VOIDED", "DELETED"):
-        _check_lock(org, record.get("Date"))
+        check_lock(org, record.get("Date"))
         record["Status"] = target
         record["UpdatedDateUTC"] = now
         return record
     draft = {k: v for k, v in record.items()}
     draft["LineItems"] = [dict(line) for line in record["LineItems"]]
-    _apply(org, draft, element, unitdp, now)
+    _apply(org, draft, element, unitdp, now, doc)
     if target == "AUTHORISED" and not draft["LineItems"]:
-        raise ElementInvalid("At least one line item must be specified for an approved invoice.")
+        raise ElementInvalid(f"At least one line item must be specified for an approved {doc.label.lower()}.")
     draft["Status"] = target
     _totals(draft)
     draft["UpdatedDateUTC"] = now
@@ -287,18 +440,53 @@ def update(
     return record
 
 
-def find(org: Organisation, element: dict[str, Any]) -> dict[str, Any] | None:
-    """The invoice an upsert element refers to: by InvoiceID, else (ACCREC) by InvoiceNumber."""
-    invoice_id = element.get("InvoiceID")
-    if invoice_id:
-        return org.invoices.get(str(invoice_id).lower())
-    wanted = element.get("InvoiceNumber")
+def find(org: Organisation, element: dict[str, Any], doc: Doc = INVOICE) -> dict[str, Any] | None:
+    """The document an element refers to: by its id, else (receivable types) by its number."""
+    wanted_id = element.get(doc.id_field)
+    if wanted_id:
+        return doc.store(org).get(str(wanted_id).lower())
+    wanted = element.get(doc.number_field)
     if wanted:
-        for invoice in org.invoices.values():
+        for record in doc.store(org).values():
             if (
-                invoice["Type"] == "ACCREC"
-                and invoice["Status"] != "DELETED"
-                and invoice.get("InvoiceNumber") == wanted
+                record["Type"] == doc.receivable
+                and record["Status"] != "DELETED"
+                and record.get(doc.number_field) == wanted
             ):
-                return invoice
+                return record
     return None
+
+
+INVOICE_ONLY = (
+    "AmountDue",
+    "AmountPaid",
+    "AmountCredited",
+    "CreditNotes",
+    "Prepayments",
+    "Overpayments",
+    "IsDiscounted",
+)
+
+
+def render(org: Organisation, record: dict[str, Any], doc: Doc = INVOICE, *, lines: bool = True) -> dict[str, Any]:
+    """A document as Xero shows it: the contact inlined, ``DateString``s, and (credit notes)
+    ``RemainingCredit`` instead of the amounts due."""
+    out = {k: v for k, v in record.items() if k != "ContactID"}
+    contact = org.contacts.get(record["ContactID"])
+    out["Contact"] = contacts.summary(contact) if contact else {"ContactID": record["ContactID"]}
+    out["DateString"] = date_string(record["Date"])
+    if record.get("DueDate"):
+        out["DueDateString"] = date_string(record["DueDate"])
+    if record.get("FullyPaidOnDate"):
+        out["FullyPaidOnDate"] = record["FullyPaidOnDate"]
+    out["HasErrors"] = False
+    if doc is CREDIT_NOTE:
+        out["RemainingCredit"] = outstanding(record)
+        out["AppliedAmount"] = record.get("AmountCredited", ZERO)
+        for key in INVOICE_ONLY:
+            out.pop(key, None)
+    else:
+        out.pop("Allocations", None)
+    if not lines:
+        out.pop("LineItems", None)
+    return out

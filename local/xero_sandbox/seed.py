@@ -47,6 +47,8 @@ TAX_RATES: list[tuple[str, str, Decimal, str]] = [
     ("NONE", "No GST", Decimal("0.0000"), "NONE"),
 ]
 
+BRANDING_THEMES = ["Standard", "Special Projects"]
+
 CURRENCIES = [("AUD", "Australian Dollar"), ("USD", "United States Dollar"), ("NZD", "New Zealand Dollar")]
 
 
@@ -88,4 +90,13 @@ def seed(org: Organisation) -> Organisation:
         }
     for code, description in CURRENCIES:
         org.currencies[code] = {"Code": code, "Description": description}
+    for order, theme in enumerate(BRANDING_THEMES):
+        theme_id = new_id()
+        org.branding_themes[theme_id] = {
+            "BrandingThemeID": theme_id,
+            "Name": theme,
+            "Type": "INVOICE",
+            "SortOrder": order,
+            "CreatedDateUTC": org.created,
+        }
     return org

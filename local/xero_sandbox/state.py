@@ -1,11 +1,11 @@
-"""What the sandbox remembers: organisations (tenants), their records, clients and tokens."""
+"""What the sandbox remembers: organisations (tenants), their records, apps, tokens and grants."""
 
 import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 Clock = Callable[[], datetime]
@@ -19,6 +19,30 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+class SandboxClock:
+    """The sandbox's time: an injectable clock plus an offset that tests and ``/_sandbox/clock`` move."""
+
+    def __init__(self, base: Clock = system_clock) -> None:
+        self.base = base
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return self.base() + self.offset
+
+    def advance(self, seconds: float) -> datetime:
+        self.offset += timedelta(seconds=seconds)
+        return self()
+
+
+@dataclass
+class Limits:
+    """Xero's per-tenant quotas (research/xero.md 2.1). The Starter tier's day is 1,000."""
+
+    concurrent: int = 5
+    minute: int = 60
+    day: int = 5000
+
+
 @dataclass
 class Organisation:
     """One Xero organisation (a tenant) and everything stored in it."""
@@ -30,11 +54,17 @@ class Organisation:
     short_code: str = "!xsync"
     period_lock_date: date | None = None
     end_of_year_lock_date: date | None = None
+    limits: Limits = field(default_factory=Limits)
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # AccountID -> Account
     tax_rates: dict[str, dict[str, Any]] = field(default_factory=dict)  # TaxType -> TaxRate
     currencies: dict[str, dict[str, Any]] = field(default_factory=dict)  # Code -> Currency
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ContactID -> Contact
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # InvoiceID -> Invoice
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)  # ItemID -> Item
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)  # PaymentID -> Payment
+    credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # CreditNoteID -> CreditNote
+    tracking_categories: dict[str, dict[str, Any]] = field(default_factory=dict)  # TrackingCategoryID -> category
+    branding_themes: dict[str, dict[str, Any]] = field(default_factory=dict)  # BrandingThemeID -> theme
     created: datetime = field(default_factory=system_clock)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -47,12 +77,26 @@ class Organisation:
 
 @dataclass
 class Client:
-    """An app's credentials. A custom connection is bound to exactly one organisation."""
+    """An app's credentials. A custom connection is bound to exactly one organisation; a
+    standard app (``custom_connection=False``) reaches the organisations a user authorised."""
 
     client_id: str
     client_secret: str
     tenant_ids: list[str]
     custom_connection: bool = True
+    redirect_uris: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Connection:
+    """An app's access to one organisation (what ``GET /connections`` lists)."""
+
+    id: str
+    client_id: str
+    tenant_id: str
+    auth_event_id: str
+    created: datetime
+    updated: datetime
 
 
 @dataclass
@@ -62,6 +106,35 @@ class Token:
     tenant_ids: list[str]
     expires_at: datetime
     custom_connection: bool
+    auth_event_id: str = ""
+
+
+@dataclass
+class AuthCode:
+    """An authorization code: single use, five minutes."""
+
+    code: str
+    client_id: str
+    tenant_ids: list[str]
+    scope: str
+    redirect_uri: str
+    expires_at: datetime
+    auth_event_id: str
+    used: bool = False
+
+
+@dataclass
+class RefreshToken:
+    """A refresh token: rotated on every use; the replaced one still answers for the grace period."""
+
+    token: str
+    client_id: str
+    scope: str
+    issued_at: datetime
+    auth_event_id: str
+    replaced_at: datetime | None = None
+    successor: str | None = None
+    revoked: bool = False
 
 
 @dataclass
@@ -70,5 +143,12 @@ class SandboxState:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=dict)  # id -> Connection
+    auth_codes: dict[str, AuthCode] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)  # (tenant or "-", "METHOD /Path") -> count
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def connected_tenants(self, client_id: str) -> list[str]:
+        with self.lock:
+            return [c.tenant_id for c in self.connections.values() if c.client_id == client_id]

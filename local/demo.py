@@ -19,6 +19,7 @@ from local.sam import ROOT
 from local.stack import LocalStack
 from local.woo import SampleSet, delivery, ping, post, sample_deliveries
 from local.xero_sandbox import Organisation, XeroSandbox
+from xerosync.xero.payloads import plain
 
 SETTINGS = ROOT / "local" / "demo-settings.yaml"
 WEBHOOK = "/webhooks/woocommerce"
@@ -57,7 +58,7 @@ def print_xero(org: Organisation) -> None:
         )
         for line in inv["LineItems"]:
             discount = f" less {money(line['DiscountAmount'])}" if line.get("DiscountAmount") else ""
-            quantity, unit = line["Quantity"].normalize(), line["UnitAmount"].normalize()
+            quantity, unit = plain(line["Quantity"]), plain(line["UnitAmount"])
             print(
                 f"             {quantity:>4} x {unit:>8}{discount:<12} = {money(line['LineAmount']):>8}"
                 f"  {line['TaxType']:<13} tax {money(line['TaxAmount']):>5}  [{line.get('AccountCode', '')}]"
@@ -72,6 +73,22 @@ def print_mappings(stack: LocalStack) -> None:
     for item in sorted(items, key=lambda i: i["pk"]["S"]):
         number = item.get("xero_number", {}).get("S", "")
         print(f"    {item['pk']['S']:<32} -> {item['xero_id']['S']}  {number}")
+
+
+def print_sync_log(stack: LocalStack) -> tuple[int, int]:
+    """The sync log, as ``xerosync log`` shows it; returns (failed, retried) counts."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    plain = TypeDeserializer()
+    items = stack.client("dynamodb").scan(TableName=stack.resources["SyncLogTable"])["Items"]
+    entries = sorted(({k: plain.deserialize(v) for k, v in i.items()} for i in items), key=lambda e: e["at"])
+    print(f"\nSync log ({len(entries)} entries, newest last):")
+    for e in entries:
+        detail = "; ".join(filter(None, [str(e.get("reason", "")), *[str(a) for a in e.get("also") or []]]))
+        print(f"    {e['at'][11:19]}  {e['key']:<30} {e['outcome']:<10} {e.get('action', ''):<9} {detail}")
+    failed = sum(1 for e in entries if e["outcome"] == "failed")
+    retried = sum(1 for e in entries if e["outcome"] == "retrying")
+    return failed, retried
 
 
 def check_totals(org: Organisation, samples: SampleSet) -> list[str]:
@@ -147,14 +164,20 @@ def main() -> int:
             f"Xero writes during the replay: {new_writes}"
         )
 
+        failed, retried = print_sync_log(stack)
+        if retried:
+            print(
+                f"  ({retried} transient retr{'y' if retried == 1 else 'ies'}: e.g. an order waiting while its "
+                "customer's contact was being created by the contacts queue)"
+            )
+        dead = {k: v for k, v in stack.queue_depths().items() if k.endswith("DLQ") and v}
         problems = check_totals(org, samples)
-        failed = sum(s.failed_records for s in stack.poller_stats.values())
         print(f"\nEvery invoice total and tax equals its order's to the cent: {'yes' if not problems else 'NO'}")
         for problem in problems:
             print("  " + problem)
-        if failed:
-            print(f"  {failed} record(s) failed; see {stack.log_dir}")
-        ok = drained and drained_again and not problems and new_writes == 0 and not failed
+        if failed or dead:
+            print(f"  {failed} record(s) failed, dead letters {dead}; see {stack.log_dir}")
+        ok = drained and drained_again and not problems and new_writes == 0 and not failed and not dead
         print(f"\nFunction logs: {stack.log_dir}")
         print("Demo " + ("passed." if ok else "FAILED."))
         return 0 if ok else 1

@@ -210,7 +210,8 @@ class LocalStack:
                 handler=deployed["Handler"],
                 code_dir=template.code_paths[logical_id],
                 layers=self._layers_of(template, logical_id),
-                environment=deployed.get("Environment", {}).get("Variables", {}),
+                # Lambda's environment values are strings; moto hands numeric !Refs back as numbers
+                environment={k: str(v) for k, v in deployed.get("Environment", {}).get("Variables", {}).items()},
                 timeout=float(deployed.get("Timeout", 3)),
                 memory_mb=int(deployed.get("MemorySize", 128)),
             )
@@ -407,7 +408,10 @@ class _QueuePoller(threading.Thread):
                     return
                 continue
             if messages:
-                self._deliver(messages)
+                try:
+                    self._deliver(messages)
+                except Exception:  # the runner's own failure: the messages come back after their timeout
+                    logging.getLogger("local.stack").exception("delivering a batch failed")
 
     def _receive(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []

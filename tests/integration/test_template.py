@@ -82,7 +82,8 @@ def test_every_queue_has_a_dead_letter_queue(source: dict[str, Any]) -> None:
     for name in sources:
         redrive = queues[name]["Properties"]["RedrivePolicy"]
         assert redrive["deadLetterTargetArn"]["Fn::GetAtt"][0] == name.replace("Queue", "DLQ")
-        assert redrive["maxReceiveCount"] >= 3
+        assert redrive["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+        assert source["Parameters"]["MaxReceiveCount"]["Default"] >= 3
         # Lambda's guidance: visibility timeout at least six times the function timeout
         assert queues[name]["Properties"]["VisibilityTimeout"] >= 6 * source["Globals"]["Function"]["Timeout"]
 

@@ -25,9 +25,11 @@ SETTINGS = StoreSettings(tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOU
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 
-def land(body: dict[str, Any]) -> dict[str, Any]:
+def land(body: dict[str, Any], prepare: Any = None) -> dict[str, Any]:
     """What Xero computes for ``body`` (the sandbox's invoice engine, unitdp=4)."""
     org = seed(Organisation("t", "Test"))
+    if prepare:
+        prepare(org)
     contact = create_contact(org, {"Name": "Someone"}, NOW)
     return xero_invoices.create(org, {**body, "Contact": {"ContactID": contact["ContactID"]}}, 4, NOW)
 
@@ -180,6 +182,8 @@ def test_item_body_is_untracked_and_truncates_the_name() -> None:
 
 
 def test_tracking_and_item_codes_go_on_the_lines() -> None:
+    from local.xero_sandbox import items as xero_items
+    from local.xero_sandbox import settings as xero_settings
     from xerosync.config import Tracking
 
     settings = SETTINGS.model_copy(update={"tracking": Tracking(category="Channel", option="Online")})
@@ -188,7 +192,13 @@ def test_tracking_and_item_codes_go_on_the_lines() -> None:
     assert body["LineItems"][0]["ItemCode"] == "BEANIE-MER-GRY"
     assert "ItemCode" not in body["LineItems"][1]
     assert all(line["Tracking"] == [{"Name": "Channel", "Option": "Online"}] for line in body["LineItems"])
-    assert land(body)["Total"] == sale.total
+
+    def prepare(org: Organisation) -> None:  # Xero refuses unknown item codes and tracking options
+        xero_items.create(org, {"Code": "BEANIE-MER-GRY", "Name": "Beanie"}, 4, NOW)
+        category = xero_settings.create_tracking_category(org, {"Name": "Channel"})
+        xero_settings.add_option(category, {"Name": "Online"})
+
+    assert land(body, prepare)["Total"] == sale.total
 
 
 def test_tax_rates_map_by_rate_code_too() -> None:
@@ -278,3 +288,11 @@ def test_amount_only_refund_of_a_tax_exclusive_order_still_totals_the_refund() -
     body = payloads.credit_note(refund_of(sale, (), "11.00"), sale, "c", SETTINGS)
     landed = land({**body, "Type": "ACCREC"})
     assert (landed["Total"], landed["TotalTax"]) == (Decimal("11.00"), Decimal("1.00"))
+
+
+def test_long_idempotency_keys_stay_distinct_within_xeros_128_characters() -> None:
+    from xerosync.xero.client import limited_key
+
+    a, b = "k" * 200 + "a", "k" * 200 + "b"
+    assert len(limited_key(a)) == 128 and limited_key(a) != limited_key(b)
+    assert limited_key("short") == "short"

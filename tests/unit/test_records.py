@@ -85,8 +85,13 @@ def test_transient_failure_comes_back_after_xeros_retry_after() -> None:
 def test_record_held_elsewhere_comes_back_soon() -> None:
     spy = Spy()
     with pytest.raises(ClaimHeld):
-        handle_record(BODY, failing(ClaimHeld("order:7", 4.0)), spy.delivery(), Journal())
-    assert spy.delays == [4.0]
+        handle_record(BODY, failing(ClaimHeld("order:7", 14.0)), spy.delivery(), Journal())
+    with pytest.raises(ClaimHeld):
+        handle_record(BODY, failing(ClaimHeld("order:7", 14.0)), spy.delivery(3), Journal())
+    with pytest.raises(ClaimHeld):
+        handle_record(BODY, failing(ClaimHeld("order:7", 5.0)), spy.delivery(9), Journal())
+    # soon at first (the holder is usually done in a moment), then backing off, never past the lease
+    assert spy.delays == [2.0, 6.0, 5.0]
 
 
 def test_broken_connection_backs_off_instead_of_storming() -> None:

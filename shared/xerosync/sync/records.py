@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
 from xerosync.observability import logger
 from xerosync.sources.woocommerce.rest import StoreError
+from xerosync.sync.ports import ClaimHeld
 from xerosync.xero.errors import XeroAuthError, XeroRejected
 from xerosync.xero.payloads import MappingError
 
@@ -105,6 +106,9 @@ def handle_record(
             delivery.retry_later(AUTH_RETRY_SECONDS)
             raise
         delay = float(getattr(exc, "retry_after", None) or (UNKNOWN_RETRY_SECONDS if kind == "unknown" else 5.0))
+        if isinstance(exc, ClaimHeld):
+            # the holder is usually alive and done in a moment; a dead holder's lease runs out later
+            delay = min(delay, 2.0 * delivery.receive_count)
         report = logger.warning if kind == "transient" else logger.exception
         report(
             "sync will retry",

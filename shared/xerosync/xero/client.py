@@ -291,7 +291,7 @@ class XeroClient:
             operation,
             **{_snake(plural): {plural: elements}},
             summarize_errors=False,
-            idempotency_key=idempotency_key[:IDEMPOTENCY_KEY_MAX],
+            idempotency_key=limited_key(idempotency_key),
             **kwargs,
         )
         return [_element_result(e) for e in reply.body.get(plural, [])]
@@ -316,7 +316,7 @@ class XeroClient:
             invoice_id=invoice_id,
             invoices={"Invoices": [invoice]},
             unitdp=4,
-            idempotency_key=idempotency_key[:IDEMPOTENCY_KEY_MAX],
+            idempotency_key=limited_key(idempotency_key),
         )
         results = [_element_result(e) for e in reply.body.get("Invoices", [])]
         if not results:
@@ -370,7 +370,7 @@ class XeroClient:
             credit_note_id=credit_note_id,
             allocations={"Allocations": [allocation]},
             summarize_errors=False,
-            idempotency_key=idempotency_key[:IDEMPOTENCY_KEY_MAX],
+            idempotency_key=limited_key(idempotency_key),
         )
         results = [_element_result(e) for e in reply.body.get("Allocations", [])]
         if not results:
@@ -411,6 +411,16 @@ class XeroClient:
         if not organisations:
             raise XeroNotFound("no organisation")
         return organisations[0]
+
+
+def limited_key(key: str) -> str:
+    """Xero takes at most 128 characters; a longer key keeps its start and a hash of the whole,
+    so that two different requests never share a key."""
+    if len(key) <= IDEMPOTENCY_KEY_MAX:
+        return key
+    import hashlib
+
+    return key[: IDEMPOTENCY_KEY_MAX - 33] + ":" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _snake(plural: str) -> str:

@@ -17,7 +17,7 @@ Reproduced from ``abstract-wc-order.php``/``class-wc-order.php`` and ``wc-order-
   (``woocommerce_order_fully_refunded_status``); items may be restocked.
 """
 
-import secrets
+import random
 import string
 from collections.abc import Iterable
 from datetime import datetime
@@ -46,9 +46,9 @@ STOCK_REDUCING = ("processing", "completed", "on-hold")
 STOCK_RESTORING = ("cancelled", "pending")
 
 
-def new_order_key() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "wc_order_" + "".join(secrets.choice(alphabet) for _ in range(13))
+def new_order_key(rng: random.Random) -> str:
+    """``wc_generate_order_key()``: ``wc_order_`` and 13 random characters."""
+    return "wc_order_" + "".join(rng.choices(string.ascii_letters + string.digits, k=13))
 
 
 def resolve_product(

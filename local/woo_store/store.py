@@ -28,6 +28,7 @@ Webhooks, as ``WC_Webhook`` and ``wc-webhook-functions.php`` run them (research/
   body ``webhook_id=N``, no signature; only an exact 200 clears ``pending_delivery``.
 """
 
+import random
 import secrets
 import string
 import threading
@@ -108,6 +109,7 @@ class WooStore:
         self.delivery_timeout = delivery_timeout
         self.ping_timeout = ping_timeout
         self.outage = False
+        self.rng = random.Random()  # order keys; the generator seeds it
         self._log: list[DeliveryRecord] = []
         self._queue = DeliveryQueue(self._deliver)
         self._processed: set[tuple[int, int]] | None = None
@@ -550,7 +552,7 @@ class WooStore:
             now = self.now()
             order = Order(
                 id=state.post_id(),
-                order_key=order_ops.new_order_key(),
+                order_key=order_ops.new_order_key(self.rng),
                 status=status,
                 currency=state.settings.currency.upper(),
                 prices_include_tax=state.settings.calc_taxes and state.settings.prices_include_tax,

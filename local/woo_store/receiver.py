@@ -51,13 +51,16 @@ class Receiver:
                     time.sleep(receiver.delay)
                 status = receiver.status(got) if callable(receiver.status) else receiver.status
                 body = b'{"ok":true}'
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", receiver.url + "/moved")
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    if 300 <= status < 400:
+                        self.send_header("Location", receiver.url + "/moved")
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the sender gave up waiting (a timeout drill)
+                    return
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True

@@ -583,6 +583,8 @@ class WooStore:
                     coupon.usage_count += 1
             if order.status not in (*DRAFT_STATUSES, "checkout-draft"):
                 self._fire("order", "created", order.id)
+                if order.status != "pending":  # the checkout saves it again with its status (on-hold, ...)
+                    self._fire("order", "updated", order.id)
             if paid:
                 self._pay(order, transaction_id)
             return order

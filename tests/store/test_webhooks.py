@@ -117,10 +117,12 @@ def test_a_refund_arrives_as_order_updated_with_the_refund_listed(receiver: Rece
     store.add_webhook("order.updated", receiver.url, secret=SECRET)
     order = store.place_order([(mug(store), 2)], billing=ADDRESS, status="processing")
     created = store.order_json(order.id)["date_modified_gmt"]
+    assert store.flush_webhooks(10)
+    assert [body(d)["status"] for d in receiver.deliveries()] == ["processing"]  # saved with its status
     clock.set(clock() + timedelta(minutes=5))
     refund = store.refund_order(order.id, "10.00", "Chipped")
     assert store.flush_webhooks(10)
-    (delivery,) = receiver.deliveries()
+    delivery = receiver.deliveries()[-1]
     payload = body(delivery)
     assert delivery.topic == "order.updated"
     assert payload["refunds"] == [{"id": refund.id, "reason": "Chipped", "total": "-10.00"}]

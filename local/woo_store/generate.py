@@ -342,8 +342,9 @@ def _plan_order(
         return run
 
     plan: list[tuple[datetime, Callable[[], None]]] = []
-    if fate < 0.02:  # a block checkout abandoned before paying
+    if fate < 0.02:  # a block checkout abandoned before paying; it re-saves the draft as the shopper types
         plan.append((when, create("checkout-draft", False)))
+        plan.append((after(0.002), act("update_order", customer_note="Leave at the door")))
     elif fate < 0.60:  # paid at checkout
         plan.append((when, create("pending", True)))
         if rng.random() < 0.6:

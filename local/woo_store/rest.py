@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from local.woo_store.model import Customer, Order, Product, Refund, RefundLine, Variation, Webhook
+from local.woo_store.model import Coupon, Customer, Order, Product, Refund, RefundLine, Variation, Webhook
 from local.woo_store.money import HALF_DOWN, HALF_UP, ZERO, fixed, php_round, raw
 from local.woo_store.state import State
 from local.woo_store.taxes import TaxRate
@@ -507,3 +507,18 @@ def webhook_json(state: State, webhook: Webhook, *, edit: bool = False) -> dict[
     if edit:
         out["secret"] = webhook.secret
     return out
+
+
+def coupon_json(state: State, coupon: Coupon) -> dict[str, Any]:
+    return {
+        "id": coupon.id,
+        "code": coupon.code,
+        "amount": format(php_round(coupon.amount, 2), "f"),
+        **_dates(state, "date_created", coupon.date_created),
+        **_dates(state, "date_modified", coupon.date_modified),
+        "discount_type": coupon.discount_type,
+        "usage_count": coupon.usage_count,
+        "product_ids": list(coupon.product_ids),
+        "excluded_product_ids": list(coupon.excluded_product_ids),
+        "_links": links(state, f"coupons/{coupon.id}", "coupons"),
+    }

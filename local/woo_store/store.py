@@ -37,7 +37,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from http.client import HTTPException
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -69,7 +68,7 @@ from local.woo_store.model import (
 )
 from local.woo_store.money import parse
 from local.woo_store.queue import DeliveryQueue, Pending
-from local.woo_store.rest import customer_json, order_json, product_json, refund_json, variation_json
+from local.woo_store.rest import coupon_json, customer_json, order_json, product_json, refund_json, variation_json
 from local.woo_store.state import Clock, State, system_clock
 from local.woo_store.taxes import TaxRate
 
@@ -192,7 +191,7 @@ class WooStore:
                 return variation_json(state, variation) if variation else invalid_id("product").body()
             if resource == "coupon":
                 coupon = state.coupons.get(arg)
-                return _coupon_json(self, coupon) if coupon else invalid_id("coupon").body()
+                return coupon_json(state, coupon) if coupon else invalid_id("coupon").body()
             return {}
 
     def _deliver(self, pending: Pending) -> None:
@@ -901,23 +900,3 @@ def _check_topic(topic: str) -> None:
     resource, _, event = topic.partition(".")
     if resource not in WEBHOOK_RESOURCES or event not in WEBHOOK_EVENTS:
         raise RestError(400, "woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.")
-
-
-def _coupon_json(store: WooStore, coupon: Coupon) -> dict[str, Any]:
-    from local.woo_store.rest import gmt_date, links, local_date
-
-    state = store.state
-    return {
-        "id": coupon.id,
-        "code": coupon.code,
-        "amount": format(coupon.amount.quantize(Decimal("0.01")), "f"),
-        "date_created": local_date(state, coupon.date_created),
-        "date_created_gmt": gmt_date(coupon.date_created),
-        "date_modified": local_date(state, coupon.date_modified),
-        "date_modified_gmt": gmt_date(coupon.date_modified),
-        "discount_type": coupon.discount_type,
-        "usage_count": coupon.usage_count,
-        "product_ids": list(coupon.product_ids),
-        "excluded_product_ids": list(coupon.excluded_product_ids),
-        "_links": links(state, f"coupons/{coupon.id}", "coupons"),
-    }

@@ -1,6 +1,7 @@
 """The REST API v3 over HTTP: authentication, collections, and each resource's endpoints."""
 
 import json
+import threading
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -255,3 +256,27 @@ def test_inspection_endpoints_need_no_credentials(store: WooStore, receiver: Rec
     assert call("POST", "/_store/flush", {"timeout": 5}) == {"flushed": True}
     (record,) = call("GET", "/_store/deliveries")  # type: ignore[misc]
     assert record["status"] is None and record["failure_count"] == 1 and receiver.deliveries() == []
+
+
+def test_concurrent_requests_and_deliveries_keep_the_store_consistent(store: WooStore, receiver: Receiver) -> None:
+    store.add_webhook("order.created", receiver.url, secret="x")
+    mug = store.add_product("Mug", "10.00", manage_stock=True, stock_quantity=1000).id
+    api = Api(store)
+    created: list[int] = []
+    lock = threading.Lock()
+
+    def shopper() -> None:
+        for _ in range(10):
+            reply = api.post("/orders", {"line_items": [{"product_id": mug, "quantity": 1}], "set_paid": True})
+            assert reply.status == 201
+            with lock:
+                created.append(reply.body["id"])
+
+    threads = [threading.Thread(target=shopper) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.flush_webhooks(20)
+    assert len(set(created)) == 60 and store.state.products[mug].stock_quantity == 940
+    assert sorted(json.loads(d.body)["id"] for d in receiver.deliveries()) == sorted(created)

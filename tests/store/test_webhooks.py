@@ -7,10 +7,11 @@ from typing import Any
 
 from local.woo import wp_json_encode
 from local.woo_store import Receiver, WooStore
-from local.woo_store.generate import ManualClock
+from local.woo_store.generate import ManualClock, populate
 from tests.store.conftest import ADDRESS, Api, gst_store
 from xerosync.sources.woocommerce.models import Customer, Order
 from xerosync.sources.woocommerce.signature import verify
+from xerosync.webhooks import decide_woocommerce
 
 SECRET = "s3cret&amp;more"  # WooCommerce signs with the HTML-entity-decoded secret
 
@@ -58,7 +59,7 @@ def test_topics_follow_woocommerces_hooks(store: WooStore, receiver: Receiver) -
     topics = [
         "order.created", "order.updated", "order.deleted", "order.restored",
         "customer.created", "customer.updated", "customer.deleted",
-        "product.created", "product.updated", "product.deleted",
+        "product.created", "product.updated", "product.deleted", "coupon.created",
     ]  # fmt: skip
     for topic in topics:
         store.add_webhook(topic, receiver.url, secret=SECRET)
@@ -76,6 +77,7 @@ def test_topics_follow_woocommerces_hooks(store: WooStore, receiver: Receiver) -
     assert store.flush_webhooks(10)  # payloads are built when delivered: deliver before deleting
     store.trash_product(product)
     store.delete_customer(customer.id)
+    coupon = store.add_coupon("spring10", "percent", 10)
     assert store.flush_webhooks(10)
     got = [(d.topic, body(d)["id"]) for d in receiver.deliveries()]
     assert got == [
@@ -92,6 +94,7 @@ def test_topics_follow_woocommerces_hooks(store: WooStore, receiver: Receiver) -
         ("order.restored", order.id),
         ("product.deleted", product),
         ("customer.deleted", customer.id),
+        ("coupon.created", coupon.id),
     ]
     deleted = [body(d) for d in receiver.deliveries() if d.topic.endswith(".deleted")]
     assert deleted == [{"id": order.id}, {"id": product}, {"id": customer.id}]  # deleted = trash, payload {"id": N}
@@ -340,3 +343,31 @@ def test_creation_pings_with_a_form_body_and_only_200_clears_pending_delivery(st
     finally:
         accepted.stop()
         ok.stop()
+
+
+def test_xerosync_ingress_accepts_every_delivery_of_a_generated_history() -> None:
+    decisions: list[str] = []
+
+    def ingress(received: Any) -> int:
+        decision = decide_woocommerce(received.headers, received.body, lambda: SECRET)
+        decisions.append(decision.outcome)
+        return decision.status
+
+    box = Receiver(status=ingress).start()
+    store = WooStore()
+    try:
+        hooks = [
+            store.add_webhook(topic, box.url, secret=SECRET)
+            for topic in ("order.created", "order.updated", "order.deleted", "customer.created", "customer.updated")
+        ]
+        assert all(not store.webhook(h.id).pending_delivery for h in hooks)  # pings answered 200
+        populate(store, seed=4, customers=8, orders=60)
+        assert store.flush_webhooks(30)
+        assert decisions[:5] == ["ping"] * 5
+        outcomes = set(decisions[5:])
+        assert "enqueued" in outcomes and outcomes <= {"enqueued", "draft_dropped"}
+        assert all(r.succeeded for r in store.delivery_log()) and len(store.delivery_log()) > 100
+        assert all(store.webhook(h.id).failure_count == 0 for h in hooks)
+    finally:
+        box.stop()
+        store.stop()

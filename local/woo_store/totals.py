@@ -60,8 +60,9 @@ less discount); coupon restrictions other than product ids/excluded product ids,
 limits, ``limit_usage_to_x_items``, sequential discounts, VAT-exempt customers and
 per-package shipping are not modelled. Orders created or edited through the REST API are
 computed the same way; WooCommerce itself recalculates those with
-``WC_Abstract_Order::calculate_totals()``, which reaches the same totals except for rounding
-of the sixth decimal of stored taxes.
+``WC_Abstract_Order::calculate_totals()``, which follows the same rules but works in dollars
+from the stored ex-tax totals, so it can differ from the checkout by rounding (the sixth
+decimal of a stored tax, rarely a cent with tax-inclusive prices).
 """
 
 from collections.abc import Callable, Sequence

@@ -1,14 +1,15 @@
 """WooCommerce's side of a webhook delivery, reproduced: the body as WordPress encodes it, the
 headers ``WC_Webhook::deliver()`` adds, and the signature it computes.
 
-The store simulator (reconciliation issue) will grow from here; today this signs and sends
-the sample deliveries in ``events/woocommerce``.
+Used by the sample deliveries in ``events/woocommerce`` and by the store simulator
+(``local.woo_store``), which delivers its webhooks through ``delivery`` and ``post``.
 """
 
 import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +26,17 @@ USER_AGENT = "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)"
 def wp_json_encode(payload: Any) -> bytes:
     """``wp_json_encode`` with PHP's default flags: compact, ``/`` escaped, non-ASCII as ``\\uXXXX``."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/").encode("ascii")
+
+
+# wp_specialchars_decode( $secret, ENT_QUOTES ) decodes exactly these (WordPress formatting.php).
+_WP_SPECIALCHARS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#039;": "'", "&#x27;": "'", "&#39;": "'", "&amp;": "&"}
+_WP_SPECIALCHARS_RE = re.compile("|".join(re.escape(k) for k in _WP_SPECIALCHARS))
+
+
+def wp_specialchars_decode(text: str) -> str:
+    """``wp_specialchars_decode( $text, ENT_QUOTES )``: WooCommerce decodes the webhook secret
+    with it before signing (``WC_Webhook::generate_signature``)."""
+    return _WP_SPECIALCHARS_RE.sub(lambda m: _WP_SPECIALCHARS[m.group(0)], text)
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -75,11 +87,22 @@ def ping(webhook_id: int = 1) -> Delivery:
     )
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """``'redirection' => 0``: a 3xx answer is the answer (WooCommerce counts 301 and 302 as success)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def post(url: str, item: Delivery, timeout: float = 60.0) -> tuple[int, bytes]:
-    """Deliver as WooCommerce does (60 s timeout, no redirects followed); returns status and body."""
+    """Deliver as WooCommerce does (60 s timeout, no redirects followed); returns status and body.
+    A connection failure or timeout raises ``OSError`` (``urllib.error.URLError``, ``TimeoutError``)."""
     request = urllib.request.Request(url, data=item.body, headers=item.headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - local URLs
+        with _OPENER.open(request, timeout=timeout) as response:
             return int(response.status), response.read()
     except urllib.error.HTTPError as err:
         return int(err.code), err.read()

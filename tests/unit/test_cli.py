@@ -27,7 +27,7 @@ def test_preview_of_an_order_prints_the_exact_bodies_as_json() -> None:
     invoice = document["requests"][1]["body"]["Invoices"][0]
     assert invoice["InvoiceNumber"] == "WC-1001"
     assert invoice["Contact"]["ContactID"] == "<ContactID of customer:12>"
-    assert invoice["LineItems"][1]["DiscountAmount"] == 2.5  # money as JSON numbers, exact
+    assert invoice["LineItems"][1]["DiscountAmount"] == 2.49  # money as JSON numbers, exact
     assert invoice["LineItems"][0]["Quantity"] == 2
 
 

@@ -11,10 +11,10 @@ def sample(name: str) -> str:
 
 def test_money_is_decimal_parsed_from_text() -> None:
     order = parse_order(sample("order-1001.json"))
-    assert order.total == Decimal("91.85")
+    assert order.total == Decimal("91.86")
     assert isinstance(order.line_items[1].taxes[0].total, Decimal)
-    assert order.line_items[1].taxes[0].total == Decimal("2.043")  # three decimals survive
-    assert order.line_items[1].price == Decimal("22.68")  # a JSON number, still exact
+    assert order.line_items[1].taxes[0].total == Decimal("2.041818")  # six decimals survive
+    assert order.line_items[1].price == Decimal("20.418182")  # a JSON number, still exact
 
 
 def test_sale_lines_cover_products_shipping_and_fees_with_store_taxes() -> None:

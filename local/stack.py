@@ -199,6 +199,8 @@ class LocalStack:
         }
 
     def _load_functions(self, template: Template) -> None:
+        for old in self.log_dir.glob("*.log"):  # a stack's logs start with the stack
+            old.unlink()
         lambda_client = self.client("lambda")
         for logical_id, res in template.source["Resources"].items():
             if res["Type"] != "AWS::Serverless::Function":

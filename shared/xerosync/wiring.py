@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from xerosync.aws import parameters, secrets
+from xerosync.aws.governor import DynamoBudget
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
+from xerosync.sync.ports import Mappings, Xero
 from xerosync.xero.client import XeroClient, XeroCredentials
+from xerosync.xero.governor import Governor, Limits
 
 SETTINGS_MAX_AGE = 300.0
 
@@ -21,9 +24,10 @@ SETTINGS_MAX_AGE = 300.0
 @dataclass
 class SyncContext:
     settings: StoreSettings
-    xero: XeroClient
-    mappings: DynamoMappings
+    xero: Xero  # the client, or the batching facade over it for one invocation
+    mappings: Mappings
     store: WooClient | None  # None until the store's REST credentials are filled in
+    batching: bool = True  # XERO_BATCHING=off: one document per Xero request (the benchmark's baseline)
 
 
 _settings_cache: tuple[float, StoreSettings] | None = None
@@ -41,13 +45,25 @@ def load_settings() -> StoreSettings:
     return settings
 
 
+def limits() -> Limits:
+    return Limits(
+        per_minute=int(os.environ.get("XERO_MINUTE_LIMIT", "60")),
+        per_day=int(os.environ.get("XERO_DAY_LIMIT", "5000")),
+        headroom=float(os.environ.get("XERO_HEADROOM", "0.1")),
+    )
+
+
 @cache
 def _xero() -> XeroClient:
     credentials = XeroCredentials.from_dict(secrets.get_secret_json(os.environ["XERO_CREDENTIALS_SECRET_ARN"]))
+    governor = (
+        Governor(DynamoBudget(os.environ["MAPPINGS_TABLE"]), limits()) if "MAPPINGS_TABLE" in os.environ else None
+    )
     return XeroClient(
         credentials,
         api_url=os.environ.get("XERO_API_URL", "https://api.xero.com"),
         identity_url=os.environ.get("XERO_IDENTITY_URL", "https://identity.xero.com"),
+        governor=governor,
     )
 
 
@@ -79,4 +95,10 @@ def _store() -> WooClient | None:
 
 
 def sync_context() -> SyncContext:
-    return SyncContext(settings=load_settings(), xero=_xero(), mappings=_mappings(), store=_store())
+    return SyncContext(
+        settings=load_settings(),
+        xero=_xero(),
+        mappings=_mappings(),
+        store=_store(),
+        batching=os.environ.get("XERO_BATCHING", "on").lower() != "off",
+    )

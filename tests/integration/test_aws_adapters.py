@@ -1,54 +1,15 @@
 """The boto3 layer (xerosync.aws) against moto in server mode, over HTTP via AWS_ENDPOINT_URL."""
 
-from collections.abc import Iterator
-from typing import Any
-
-import boto3
 import pytest
 
-from local.stack import free_port
-from xerosync import aws
+from tests.integration.conftest import boto, mappings_table
 from xerosync.aws import parameters, queues, secrets
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def endpoint(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    aws.client.cache_clear()
-    aws.resource.cache_clear()
-    secrets.clear_cache()
-    yield moto_endpoint
-    aws.client.cache_clear()
-    aws.resource.cache_clear()
-
-
-def boto(service: str, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
-
-
 def test_mappings_round_trip(endpoint: str) -> None:
-    boto("dynamodb", endpoint).create_table(
-        TableName="mappings-a",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    mappings_table(endpoint, "mappings-a")
     table = DynamoMappings("mappings-a")
     assert table.get("order:1") is None
     mapping = Mapping(
@@ -90,15 +51,7 @@ def test_parameters_round_trip(endpoint: str) -> None:
 
 
 def test_creation_claims(endpoint: str) -> None:
-    boto("dynamodb", endpoint).create_table(
-        TableName="mappings-claims",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    mappings_table(endpoint, "mappings-claims")
     table = DynamoMappings("mappings-claims")
     # the first claim wins; a second worker is told to come back later
     assert table.claim("order:7", "a") is None
@@ -115,15 +68,7 @@ def test_creation_claims(endpoint: str) -> None:
 
 
 def test_a_claim_left_by_a_crashed_worker_is_taken_over_after_its_lease(endpoint: str) -> None:
-    boto("dynamodb", endpoint).create_table(
-        TableName="mappings-lease",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    mappings_table(endpoint, "mappings-lease")
     table = DynamoMappings("mappings-lease")
     assert table.claim("customer:9", "crashed") is None
     boto("dynamodb", endpoint).update_item(
@@ -138,15 +83,7 @@ def test_a_claim_left_by_a_crashed_worker_is_taken_over_after_its_lease(endpoint
 
 
 def test_record_locks(endpoint: str) -> None:
-    boto("dynamodb", endpoint).create_table(
-        TableName="mappings-locks",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    mappings_table(endpoint, "mappings-locks")
     table = DynamoMappings("mappings-locks")
     table.lock("order:1", "a")
     with pytest.raises(ClaimHeld) as held:

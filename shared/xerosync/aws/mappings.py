@@ -12,15 +12,15 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from xerosync.aws import resource
+from xerosync.aws import table
 from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
 
 SK = "mapping"
 LOCK_SK = "lock"
 PENDING, DONE = "PENDING", "DONE"
-# A claim or lock outlives any invocation holding it (functions time out after 30 s), so a
+# A claim or lock outlives any invocation holding it (functions time out after 60 s), so a
 # live worker never loses it; one left by a crashed worker is taken over after this.
-CLAIM_LEASE_SECONDS = 60
+CLAIM_LEASE_SECONDS = 90
 # A worker kept waiting comes back after the holder's lease runs out, or this, whichever is
 # sooner: soon for a live holder, and few receives (each counts towards the DLQ) for a dead one.
 MAX_WAIT_SECONDS = 15.0
@@ -33,7 +33,11 @@ def _wait(item: dict[str, Any] | None, now: float) -> float:
 
 class DynamoMappings:
     def __init__(self, table_name: str) -> None:
-        self.table = resource("dynamodb").Table(table_name)
+        self.table_name = table_name
+
+    @property
+    def table(self) -> Any:
+        return table(self.table_name)
 
     def get(self, key: str) -> Mapping | None:
         item = self.table.get_item(Key={"pk": key, "sk": SK}, ConsistentRead=True).get("Item")

@@ -14,7 +14,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from xerosync.aws import resource
+from xerosync.aws import table
 
 DEFAULT_RETENTION_DAYS = 30
 
@@ -37,8 +37,12 @@ class LogEntry:
 
 class DynamoSyncLog:
     def __init__(self, table_name: str, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
-        self.table = resource("dynamodb").Table(table_name)
+        self.table_name = table_name
         self.retention = retention_days
+
+    @property
+    def table(self) -> Any:
+        return table(self.table_name)
 
     def write(self, entry: LogEntry) -> None:
         item: dict[str, Any] = {k: v for k, v in asdict(entry).items() if v not in ("", (), None)}

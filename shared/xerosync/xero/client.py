@@ -38,6 +38,7 @@ from xerosync.xero.errors import (
     error_messages,
     validation_messages,
 )
+from xerosync.xero.governor import Governor
 
 ACCOUNTING_PATH = "/api.xro/2.0"
 TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
@@ -136,6 +137,7 @@ class XeroClient:
         api_url: str = "https://api.xero.com",
         identity_url: str = "https://identity.xero.com",
         timeout: float = 20.0,
+        governor: Governor | None = None,
     ) -> None:
         self.credentials = credentials
         self.api_url = api_url.rstrip("/")
@@ -148,8 +150,10 @@ class XeroClient:
         )
         self._api: Any = None
         self._tenant_id = credentials.tenant_id
+        self.governor = governor
         self.calls = 0
         self.last_rate = RateHeaders()
+        self._count = threading.Lock()
 
     # --- authentication --------------------------------------------------------------------
     def access_token(self, *, force: bool = False) -> str:
@@ -240,23 +244,41 @@ class XeroClient:
 
         api = self._accounting()
         method = getattr(api, operation)
+        tenant = self.tenant_id()
         for attempt in (1, 2):
-            self.calls += 1
+            permit = self.governor.acquire(tenant) if self.governor else None
+            with self._count:
+                self.calls += 1
+            headers: Any = {}
             try:
-                reply = method(self.tenant_id(), _preload_content=False, **kwargs)
+                reply = method(tenant, _preload_content=False, **kwargs)
+                headers = reply.headers
             except urllib3.exceptions.HTTPError as exc:
                 raise XeroTransientError(f"Xero unreachable during {operation}: {type(exc).__name__}") from None
             except ApiException as exc:
                 status = int(exc.status) if isinstance(exc.status, int) else 400
                 headers = exc.headers or {}
-                self.last_rate = RateHeaders.from_headers(headers)
                 if status == 401 and attempt == 1:
                     self.access_token(force=True)  # expired or revoked early: one fresh token, then give up
                     continue
-                raise self._classify(operation, status, headers, exc.body) from None
-            self.last_rate = RateHeaders.from_headers(reply.headers)
+                error = self._classify(operation, status, headers, exc.body)
+                if isinstance(error, XeroRateLimited) and self.governor:
+                    self.governor.rate_limited(tenant, error.problem, error.retry_after)
+                raise error from None
+            finally:
+                self._observe(tenant, headers)
+                if permit is not None and self.governor is not None:
+                    self.governor.release(permit)
             return Response(reply.status, _decode(reply.data), self.last_rate)
         raise AssertionError("unreachable")
+
+    def _observe(self, tenant: str, headers: Any) -> None:
+        rate = RateHeaders.from_headers(headers)
+        if rate == RateHeaders():
+            return
+        self.last_rate = rate
+        if self.governor:
+            self.governor.observe(tenant, rate.minute_remaining, rate.day_remaining)
 
     @staticmethod
     def _classify(operation: str, status: int, headers: Any, raw: Any) -> XeroError:

@@ -1,0 +1,150 @@
+"""The rate governor's budget in DynamoDB (items beside the mappings, ``pk = governor#<tenant>``)."""
+
+import time
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from xerosync.aws import table
+from xerosync.xero.governor import Limits
+
+
+def _conflict(err: ClientError) -> bool:
+    return bool(err.response["Error"]["Code"] == "ConditionalCheckFailedException")
+
+
+def _n(value: float) -> Decimal:
+    return Decimal(str(round(value, 3)))
+
+
+class DynamoBudget:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @property
+    def table(self) -> Any:
+        return table(self.table_name)
+
+    @staticmethod
+    def _key(tenant: str, what: str) -> dict[str, str]:
+        return {"pk": f"governor#{tenant}", "sk": what}
+
+    def take_slot(self, tenant: str, slot: int, token: str, until: float, now: float) -> bool:
+        try:
+            self.table.put_item(
+                Item={
+                    **self._key(tenant, f"slot#{slot}"),
+                    "token": token,
+                    "until": _n(until),
+                    "expires_at": int(time.time()) + 86400,
+                },
+                ConditionExpression="attribute_not_exists(pk) OR #u < :now",
+                ExpressionAttributeNames={"#u": "until"},
+                ExpressionAttributeValues={":now": _n(now)},
+            )
+            return True
+        except ClientError as err:
+            if _conflict(err):
+                return False
+            raise
+
+    def free_slot(self, tenant: str, slot: int, token: str) -> None:
+        try:
+            self.table.delete_item(
+                Key=self._key(tenant, f"slot#{slot}"),
+                ConditionExpression="#t = :token",
+                ExpressionAttributeNames={"#t": "token"},
+                ExpressionAttributeValues={":token": token},
+            )
+        except ClientError as err:
+            if not _conflict(err):
+                raise
+
+    def _log(self, tenant: str) -> tuple[list[float], int]:
+        item = self.table.get_item(Key=self._key(tenant, "minute"), ConsistentRead=True).get("Item") or {}
+        return [float(t) for t in item.get("calls", [])], int(item.get("version", 0))
+
+    def _write_log(self, tenant: str, calls: list[float], version: int) -> bool:
+        """Replace the log only if nobody else did since we read it (optimistic concurrency)."""
+        try:
+            self.table.put_item(
+                Item={
+                    **self._key(tenant, "minute"),
+                    "calls": [_n(t) for t in calls],
+                    "version": version + 1,
+                    "expires_at": int(time.time()) + 3600,
+                },
+                ConditionExpression="attribute_not_exists(version) OR version = :v",
+                ExpressionAttributeValues={":v": version},
+            )
+            return True
+        except ClientError as err:
+            if _conflict(err):
+                return False
+            raise
+
+    def take_minute(self, tenant: str, limit: int, now: float) -> float:
+        for _ in range(25):
+            calls, version = self._log(tenant)
+            live = sorted(t for t in calls if t > now - Limits.WINDOW)
+            if len(live) >= limit:
+                return live[len(live) - limit] + Limits.WINDOW - now
+            if self._write_log(tenant, [*live, now], version):
+                return 0.0
+        return 1.0  # heavy contention: come back in a moment
+
+    def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
+        for _ in range(25):
+            calls, version = self._log(tenant)
+            live = sorted(t for t in calls if t > now - Limits.WINDOW)
+            room = limit - len(live)
+            if room <= allowed:
+                return
+            # placeholder calls that drop out of the window at ``until``
+            filler = [until - Limits.WINDOW] * (room - allowed)
+            if self._write_log(tenant, sorted([*live, *filler]), version):
+                return
+
+    def count_day(self, tenant: str, day: str, limit: int, now: float) -> float:
+        try:
+            self.table.update_item(
+                Key=self._key(tenant, f"day#{day}"),
+                UpdateExpression="ADD used :one SET expires_at = :exp",
+                ConditionExpression="(attribute_not_exists(used) OR used < :limit) "
+                "AND (attribute_not_exists(blocked_until) OR blocked_until < :now)",
+                ExpressionAttributeValues={
+                    ":one": 1,
+                    ":limit": limit,
+                    ":now": _n(now),
+                    ":exp": int(time.time()) + 3 * 86400,
+                },
+            )
+            return 0.0
+        except ClientError as err:
+            if not _conflict(err):
+                raise
+        item = self.table.get_item(Key=self._key(tenant, f"day#{day}"), ConsistentRead=True).get("Item") or {}
+        blocked = float(item.get("blocked_until", 0))
+        if blocked > now:
+            return blocked - now
+        return 86400.0 - now % 86400.0  # full for today: tomorrow (UTC)
+
+    def correct_day(self, tenant: str, day: str, used: int) -> None:
+        try:
+            self.table.update_item(
+                Key=self._key(tenant, f"day#{day}"),
+                UpdateExpression="SET used = :used",
+                ConditionExpression="attribute_not_exists(used) OR used < :used",
+                ExpressionAttributeValues={":used": used},
+            )
+        except ClientError as err:
+            if not _conflict(err):
+                raise
+
+    def block_day(self, tenant: str, day: str, until: float) -> None:
+        self.table.update_item(
+            Key=self._key(tenant, f"day#{day}"),
+            UpdateExpression="SET blocked_until = :until",
+            ExpressionAttributeValues={":until": _n(until)},
+        )

@@ -1,0 +1,153 @@
+"""One invocation's batch of records, applied side by side.
+
+* Coalescing: several events about one record in a batch become one write of the newest state
+  (by the store's ``date_modified``); the others are logged as superseded (or duplicate, when
+  they carry the same state) and need no Xero call at all.
+* Shared claims: records of one batch often need the same new contact (a customer's several
+  orders). The first worker claims it; the others wait for that worker - not for a retry a few
+  seconds later - and then find it in the mapping table. A claim held by another invocation
+  still raises ``ClaimHeld`` (the record comes back shortly).
+"""
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
+from xerosync.sync.ports import Mapping, Mappings
+
+CLAIM_WAIT_SECONDS = 25.0
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A record of the batch, and whether it needs applying or was superseded within the batch."""
+
+    index: int
+    event: StoreEvent | None  # None: not an event (handled as such)
+    superseded_by: int | None = None  # the index of the record carrying the newer state
+    same_state: bool = False  # the newer record carries exactly this state (a duplicate delivery)
+
+
+def _moment(event: StoreEvent) -> datetime:
+    if event.modified:
+        try:
+            parsed = datetime.fromisoformat(event.modified.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.min.replace(tzinfo=UTC)
+
+
+def plan(bodies: list[str]) -> list[Planned]:
+    """Which records to apply: per store record, the newest state (the later one on a tie)."""
+    events: list[StoreEvent | None] = []
+    for body in bodies:
+        try:
+            events.append(parse_envelope(body))
+        except BadEnvelope:
+            events.append(None)
+    newest: dict[str, int] = {}
+    for i, event in enumerate(events):
+        if event is None:
+            continue
+        best = newest.get(event.key)
+        if best is None or _moment(event) >= _moment(events[best]):  # type: ignore[arg-type]
+            newest[event.key] = i
+    planned = []
+    for i, event in enumerate(events):
+        if event is None or newest[event.key] == i:
+            planned.append(Planned(i, event))
+        else:
+            winner = events[newest[event.key]]
+            planned.append(Planned(i, event, newest[event.key], winner is not None and winner.sha256 == event.sha256))
+    return planned
+
+
+def superseded_body(event: StoreEvent, winner: StoreEvent, same_state: bool) -> dict[str, Any]:
+    return {
+        "action": "duplicate" if same_state else "superseded",
+        "key": event.key,
+        "reason": "the same state arrived twice in one batch"
+        if same_state
+        else f"a newer state ({winner.modified}) arrived in the same batch",
+        "duplicate": same_state,
+    }
+
+
+class SharedClaims:
+    """The mapping table for one invocation's worker threads (see the module docstring)."""
+
+    def __init__(self, inner: Mappings, idle: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
+        self.inner = inner
+        self._idle = idle or nullcontext
+        self._lock = threading.Lock()
+        self._claiming: dict[str, threading.Event] = {}
+
+    def get(self, key: str) -> Mapping | None:
+        return self.inner.get(key)
+
+    def claim(self, key: str, token: str) -> Mapping | None:
+        while True:
+            with self._lock:
+                pending = self._claiming.get(key)
+                if pending is None:
+                    self._claiming[key] = threading.Event()
+            if pending is None:
+                break
+            with self._idle():  # a worker waiting for another is idle for the Xero batcher
+                pending.wait(CLAIM_WAIT_SECONDS)
+            known = self.inner.get(key)
+            if known is not None:
+                return known
+            # the other worker gave up (Xero refused it): try ourselves
+        try:
+            result = self.inner.claim(key, token)
+        except BaseException:
+            self._done(key)
+            raise
+        if result is not None:
+            self._done(key)
+        return result
+
+    def _done(self, key: str) -> None:
+        with self._lock:
+            event = self._claiming.pop(key, None)
+        if event is not None:
+            event.set()
+
+    def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
+        try:
+            self.inner.put(mapping, claim=claim)
+        finally:
+            if claim is not None:
+                self._done(mapping.key)
+
+    def release(self, key: str, claim: str) -> None:
+        try:
+            self.inner.release(key, claim)
+        finally:
+            self._done(key)
+
+    def lock(self, key: str, token: str) -> None:
+        self.inner.lock(key, token)
+
+    def unlock(self, key: str, token: str) -> None:
+        self.inner.unlock(key, token)
+
+
+@contextmanager
+def nothing() -> Iterator[None]:
+    yield
+
+
+def record_key(body: str) -> str:
+    try:
+        data = json.loads(body)
+        return f"{data['resource']}:{data['id']}"
+    except (ValueError, KeyError, TypeError):
+        return "unknown"

@@ -1,0 +1,143 @@
+"""The rate governor: one budget per Xero organisation, shared by every function.
+
+Xero allows each organisation 5 calls in flight, 60 a minute and 5,000 a day (1,000 on the
+Starter tier), counted per tenant however many Lambdas call (research/xero.md 2.1). A
+governor in DynamoDB holds those limits for all of them together, leaving headroom for the
+merchant's other apps:
+
+* in flight: 5 slots, each a lease held for one call (a crashed holder's lease runs out);
+* per minute: a sliding log of the last minute's calls, so that no 60-second window - however
+  Xero aligns its own - sees more than the usable budget, bursts included;
+* per day: a counter per UTC day, corrected down whenever Xero reports fewer remaining calls
+  (``X-DayLimit-Remaining``), and blocked until ``Retry-After`` after a daily 429.
+
+When there is no budget the call is not made: ``BudgetExhausted`` (transient, with the
+seconds to wait) sends the record back to its queue, and nothing waits inside Lambda.
+"""
+
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from xerosync.clock import now as clock_now
+
+
+class BudgetExhausted(Exception):
+    transient = True
+
+    def __init__(self, what: str, retry_after: float) -> None:
+        super().__init__(f"no Xero budget left ({what}); retry in {retry_after:.0f} s")
+        self.what = what
+        self.retry_after = max(1.0, retry_after)
+
+
+@dataclass(frozen=True)
+class Limits:
+    concurrent: int = 5
+    per_minute: int = 60
+    per_day: int = 5000
+    headroom: float = 0.1  # kept for the merchant's other apps
+
+    @property
+    def usable_minute(self) -> int:
+        return max(2, int(self.per_minute * (1 - self.headroom)))
+
+    @property
+    def usable_day(self) -> int:
+        return max(1, int(self.per_day * (1 - self.headroom)))
+
+    WINDOW = 60.0
+
+
+class Budget(Protocol):
+    """Where the governor keeps its state (DynamoDB in AWS; memory in unit tests). Every method
+    is atomic with respect to other workers."""
+
+    def take_slot(self, tenant: str, slot: int, token: str, until: float, now: float) -> bool: ...
+
+    def free_slot(self, tenant: str, slot: int, token: str) -> None: ...
+
+    def take_minute(self, tenant: str, limit: int, now: float) -> float:
+        """Log one call in the sliding minute; returns 0 when logged, else seconds until a call drops out."""
+        ...
+
+    def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
+        """Allow at most ``allowed`` more calls before ``until`` (what Xero says is left, or a 429)."""
+        ...
+
+    def count_day(self, tenant: str, day: str, limit: int, now: float) -> float:
+        """Count one call against the day; returns 0 when counted, else seconds to wait (blocked or full)."""
+        ...
+
+    def correct_day(self, tenant: str, day: str, used: int) -> None: ...
+
+    def block_day(self, tenant: str, day: str, until: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Permit:
+    tenant: str
+    slot: int
+    token: str
+
+
+class Governor:
+    LEASE_SECONDS = 60.0  # longer than any one Xero call (20 s read timeout)
+
+    def __init__(self, budget: Budget, limits: Limits | None = None) -> None:
+        self.budget = budget
+        self.limits = limits or Limits()
+
+    @staticmethod
+    def day_of(moment: float) -> str:
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(moment, tz=UTC).date().isoformat()
+
+    def acquire(self, tenant: str) -> Permit:
+        now = clock_now()
+        token = uuid.uuid4().hex
+        slots = list(range(self.limits.concurrent))
+        random.shuffle(slots)
+        slot = next((s for s in slots if self.budget.take_slot(tenant, s, token, now + self.LEASE_SECONDS, now)), None)
+        if slot is None:
+            raise BudgetExhausted(f"{self.limits.concurrent} calls in flight", random.uniform(1.5, 3.0))
+        permit = Permit(tenant, slot, token)
+        try:
+            wait = self.budget.take_minute(tenant, self.limits.usable_minute, now)
+            if wait:
+                # a batch needs several calls, and each early return costs the record a receive
+                # (the queue's count towards its DLQ): come back a little after room frees up
+                raise BudgetExhausted("minute", (wait + 2.0) * random.uniform(1.0, 1.5))
+            wait = self.budget.count_day(tenant, self.day_of(now), self.limits.usable_day, now)
+            if wait:
+                raise BudgetExhausted("day", wait)
+        except BaseException:
+            self.release(permit)
+            raise
+        return permit
+
+    def release(self, permit: Permit) -> None:
+        self.budget.free_slot(permit.tenant, permit.slot, permit.token)
+
+    def observe(self, tenant: str, minute_remaining: int | None, day_remaining: int | None) -> None:
+        """Correct the budget from what Xero says is left (other apps spend it too)."""
+        now = clock_now()
+        reserve = self.limits.per_minute - self.limits.usable_minute
+        if minute_remaining is not None and minute_remaining - reserve < self.limits.usable_minute:
+            # Xero's window is not ours: trust its count for the next minute at most
+            allowed = max(0, minute_remaining - reserve)
+            self.budget.cap_minute(tenant, self.limits.usable_minute, allowed, now + Limits.WINDOW, now)
+        if day_remaining is not None:
+            used = self.limits.per_day - day_remaining + int(self.limits.per_day * self.limits.headroom)
+            self.budget.correct_day(tenant, self.day_of(now), used)
+
+    def rate_limited(self, tenant: str, problem: str, retry_after: float | None) -> None:
+        """Xero said 429 anyway (another app, a different window): stop for as long as it says."""
+        now = clock_now()
+        wait = retry_after if retry_after is not None else 60.0
+        if "day" in problem.lower():
+            self.budget.block_day(tenant, self.day_of(now), now + wait)
+        else:
+            self.budget.cap_minute(tenant, self.limits.usable_minute, 0, now + wait, now)

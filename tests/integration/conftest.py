@@ -1,0 +1,48 @@
+"""Integration fixtures: moto in server mode, reached over HTTP through AWS_ENDPOINT_URL."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from local.stack import free_port
+from xerosync import aws
+from xerosync.aws import secrets
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def endpoint(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    aws.reset()
+    secrets.clear_cache()
+    yield moto_endpoint
+    aws.reset()
+
+
+def boto(service: str, endpoint: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+
+
+def mappings_table(endpoint: str, name: str) -> str:
+    boto("dynamodb", endpoint).create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name

@@ -1,0 +1,97 @@
+"""Many record workers, few Xero requests: the batching facade against the sandbox over HTTP."""
+
+import threading
+from typing import Any
+
+from xerosync.xero.batching import BatchingXero
+from xerosync.xero.client import ElementResult, XeroClient
+
+
+def run_workers(facade: BatchingXero, work: list[Any]) -> list[Any]:
+    results: list[Any] = [None] * len(work)
+
+    def worker(i: int) -> None:
+        with facade.worker():
+            try:
+                results[i] = work[i]()
+            except Exception as exc:
+                results[i] = exc
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(work))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def calls(sandbox: Any, endpoint: str) -> int:
+    return sum(n for (_, e), n in sandbox.state.calls.items() if e == endpoint)
+
+
+def test_twenty_workers_creating_contacts_make_one_request_and_a_bad_element_fails_alone(
+    xero: XeroClient, sandbox: Any
+) -> None:
+    facade = BatchingXero(xero, workers=20)
+    names = [f"Customer {n}" for n in range(19)] + ["Customer 3"]  # the last one's name is taken
+    work = [
+        lambda name=name, n=n: facade.create_contacts([{"Name": name}], idempotency_key=f"c{n}")[0]
+        for n, name in enumerate(names)
+    ]
+    results: list[ElementResult] = run_workers(facade, work)
+    assert calls(sandbox, "PUT /Contacts") == 1
+    assert [r.ok for r in results] == [True] * 19 + [False]
+    assert "already assigned to another contact" in results[-1].errors[0]
+    assert len(sandbox.org.contacts) == 19
+
+
+def test_reads_of_many_workers_are_one_query(xero: XeroClient, sandbox: Any) -> None:
+    xero.create_contacts(
+        [{"Name": f"N{n}", "ContactNumber": str(n), "EmailAddress": f"n{n}@x.au"} for n in range(10)],
+        idempotency_key="seed",
+    )
+    before = calls(sandbox, "GET /Contacts")
+    facade = BatchingXero(xero, workers=12)
+    work = [lambda n=n: facade.contacts_by_number([str(n)]) for n in range(12)]  # two have no contact
+    results = run_workers(facade, work)
+    assert calls(sandbox, "GET /Contacts") == before + 1
+    assert [len(r) for r in results] == [1] * 10 + [0, 0]
+    assert results[4][0]["ContactNumber"] == "4"
+
+
+def test_invoices_created_updated_and_read_in_batches(xero: XeroClient, sandbox: Any) -> None:
+    [contact] = xero.create_contacts([{"Name": "Buyer"}], idempotency_key="b")
+    contact_id = contact.record["ContactID"]
+
+    def invoice(n: int) -> dict[str, Any]:
+        return {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": contact_id},
+            "InvoiceNumber": f"B-{n}",
+            "Date": "2026-11-20",
+            "Status": "AUTHORISED",
+            "LineItems": [
+                {"Description": "x", "Quantity": 1, "UnitAmount": 10 + n, "AccountCode": "200", "TaxType": "OUTPUT"}
+            ],
+        }
+
+    facade = BatchingXero(xero, workers=8)
+    created = run_workers(
+        facade, [lambda n=n: facade.create_invoices([invoice(n)], idempotency_key=f"i{n}")[0] for n in range(8)]
+    )
+    assert all(r.ok for r in created) and calls(sandbox, "PUT /Invoices") == 1
+    ids = [r.record["InvoiceID"] for r in created]
+    facade = BatchingXero(xero, workers=8)
+    read = run_workers(facade, [lambda i=i: facade.get_invoice(i) for i in ids])
+    assert [r["InvoiceID"] for r in read] == ids and all(r["LineItems"] for r in read)
+    facade = BatchingXero(xero, workers=8)
+    updated = run_workers(
+        facade,
+        [
+            lambda i=i, n=n: facade.update_invoice(i, {**invoice(n), "Reference": "r"}, idempotency_key=f"u{n}")
+            for n, i in enumerate(ids)
+        ],
+    )
+    assert all(r.ok for r in updated)
+    assert calls(sandbox, "POST /Invoices") == 1
+    assert all(i["Reference"] == "r" for i in sandbox.org.invoices.values())

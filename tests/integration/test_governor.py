@@ -1,0 +1,165 @@
+"""The rate governor against DynamoDB (moto over HTTP), under concurrent workers."""
+
+import threading
+import time
+
+import pytest
+
+from tests.integration.conftest import mappings_table
+from xerosync.aws.governor import DynamoBudget
+from xerosync.xero import governor as governor_module
+from xerosync.xero.governor import BudgetExhausted, Governor, Limits
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_795_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(governor_module, "clock_now", fake)
+    return fake
+
+
+def make(endpoint: str, name: str, limits: Limits | None = None) -> Governor:
+    return Governor(DynamoBudget(mappings_table(endpoint, name)), limits or Limits(headroom=0.0))
+
+
+def test_never_a_sixth_call_in_flight_under_concurrent_workers(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-inflight", Limits(per_minute=10_000, per_day=100_000, headroom=0.0))
+    in_flight, peak, denied = 0, 0, 0
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        nonlocal in_flight, peak, denied
+        for _ in range(6):
+            try:
+                permit = governor.acquire("t1")
+            except BudgetExhausted:
+                with lock:
+                    denied += 1
+                continue
+            except BaseException as exc:
+                errors.append(exc)
+                return
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.3)  # a Xero call takes a while; the others try meanwhile
+            with lock:
+                in_flight -= 1
+            governor.release(permit)
+
+    threads = [threading.Thread(target=worker) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert 2 <= peak <= 5  # calls overlapped, and never more than Xero's five
+    assert denied > 0
+    # and deterministically: five held, the sixth waits until one is released
+    held = [governor.acquire("t1") for _ in range(5)]
+    with pytest.raises(BudgetExhausted) as caught:
+        governor.acquire("t1")
+    assert "in flight" in str(caught.value)
+    governor.release(held.pop())
+    held.append(governor.acquire("t1"))
+    for permit in held:
+        governor.release(permit)
+
+
+def test_never_a_61st_call_in_a_minute_whatever_the_workers(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-minute")
+    taken: list[float] = []
+    lock = threading.Lock()
+
+    reasons: list[str] = []
+
+    def worker() -> None:
+        attempts = 0
+        while attempts < 15:
+            try:
+                permit = governor.acquire("t1")
+            except BudgetExhausted as exc:
+                if exc.what != "minute":  # all five slots busy: try again, it is not a minute denial
+                    continue
+                reasons.append(exc.what)
+                attempts += 1
+                continue
+            attempts += 1
+            with lock:
+                taken.append(clock.now)
+            governor.release(permit)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(taken) == 60  # 90 tried within one frozen instant
+    assert len(reasons) == 30
+    clock.now += 30
+    with pytest.raises(BudgetExhausted) as caught:
+        governor.acquire("t1")
+    assert 30 <= caught.value.retry_after <= 60  # the first call of the window drops out in 30 s
+    clock.now += 30.5
+    governor.release(governor.acquire("t1"))  # a sliding window: room again once a minute has passed
+
+
+def test_headroom_is_kept_for_the_merchants_other_apps(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-headroom", Limits(headroom=0.1))
+    for _ in range(54):
+        governor.release(governor.acquire("t1"))
+    with pytest.raises(BudgetExhausted):
+        governor.acquire("t1")
+
+
+def test_the_day_budget_and_xeros_own_count(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-day", Limits(per_minute=10_000, per_day=1000, headroom=0.0))
+    for _ in range(10):
+        governor.release(governor.acquire("t1"))
+    # Xero says other apps spent most of today's calls: only 5 are left
+    governor.observe("t1", None, 5)
+    for _ in range(5):
+        governor.release(governor.acquire("t1"))
+    with pytest.raises(BudgetExhausted) as caught:
+        governor.acquire("t1")
+    assert caught.value.what == "day"
+
+
+def test_a_429_stops_the_tenant_for_its_retry_after(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-429")
+    governor.rate_limited("t1", "minute", 20)
+    with pytest.raises(BudgetExhausted):
+        governor.acquire("t1")
+    clock.now += 21
+    governor.release(governor.acquire("t1"))
+    governor.rate_limited("t1", "day", 3600)
+    with pytest.raises(BudgetExhausted) as caught:
+        governor.acquire("t1")
+    assert caught.value.what == "day" and caught.value.retry_after > 3000
+
+
+def test_low_remaining_minute_quota_reported_by_xero_is_respected(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-observe", Limits(headroom=0.0))
+    governor.observe("t1", 3, None)  # another app used most of Xero's current minute
+    for _ in range(3):
+        governor.release(governor.acquire("t1"))
+    with pytest.raises(BudgetExhausted):
+        governor.acquire("t1")
+
+
+def test_tenants_have_their_own_budgets(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-tenants", Limits(per_minute=2, headroom=0.0))
+    for tenant in ("a", "b"):
+        governor.release(governor.acquire(tenant))
+        governor.release(governor.acquire(tenant))
+    with pytest.raises(BudgetExhausted):
+        governor.acquire("a")

@@ -74,7 +74,10 @@ class LocalStack:
         moto_port: int | None = None,
         api_port: int | None = None,
         poll: bool = True,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
+        """``extra_env`` reaches every function besides what the template sets: only for
+        simulations (the benchmark's faster clock, XEROSYNC_TIME_SCALE/EPOCH)."""
         self.stack_name = stack_name
         self.store_name = store_name
         self.parameters = {"StoreName": store_name, **(parameters or {})}
@@ -82,6 +85,7 @@ class LocalStack:
         self.moto_port = moto_port or free_port()
         self.api_port = api_port or free_port()
         self.poll = poll
+        self.extra_env = dict(extra_env or {})
         self.aws_endpoint = f"http://127.0.0.1:{self.moto_port}"
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.functions: dict[str, LocalFunction] = {}
@@ -196,6 +200,7 @@ class LocalStack:
             "AWS_SESSION_TOKEN": "testing",
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
+            **self.extra_env,
         }
 
     def _load_functions(self, template: Template) -> None:

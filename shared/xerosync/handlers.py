@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from xerosync import clock
 from xerosync.aws import queues
 from xerosync.events import StoreEvent
 from xerosync.observability import logger, metrics
@@ -140,6 +141,7 @@ def _retry_later(record: SQSRecord, seconds: float) -> None:
     """Bring a transiently failed record back after ``seconds`` rather than the queue's full
     visibility timeout. Best effort: if it fails, the visibility timeout still brings it back."""
     try:
-        queues.retry_later(record.event_source_arn, record.receipt_handle, seconds)
+        # delays are in the clock's seconds (Retry-After, the governor): SQS counts wall-clock ones
+        queues.retry_later(record.event_source_arn, record.receipt_handle, seconds / clock.scale())
     except Exception as exc:  # never hide the record's own failure behind this one
         logger.warning("could not shorten the retry delay", extra={"reason": str(exc)})

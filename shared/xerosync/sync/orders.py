@@ -355,10 +355,12 @@ class Order:
             due = Decimal(str(invoice.get("AmountDue", 0)))
             if due > 0 and invoice.get("Status") == "AUTHORISED":
                 portion = min(due, remaining)
+                allocation = payloads.allocation(invoice_id, portion, max(when, _date(invoice.get("Date"))))
+                # the key follows the body: a retry that finds less credit left sends a new request
                 result = self.xero.allocate_credit_note(
                     note.xero_id,
-                    payloads.allocation(invoice_id, portion, max(when, _date(invoice.get("Date")))),
-                    idempotency_key=f"{key}:allocate",
+                    allocation,
+                    idempotency_key=f"{key}:allocate:{payloads.content_hash(allocation)[:16]}",
                 )
                 if not result.ok:
                     raise XeroRejected(list(result.errors), result.record)
@@ -374,7 +376,9 @@ class Order:
                     amount=remaining,
                     reference=f"Refund of order {self.sale.number}",
                 )
-                result = self.xero.create_payments([body], idempotency_key=f"{key}:refund-payment")[0]
+                result = self.xero.create_payments(
+                    [body], idempotency_key=f"{key}:refund-payment:{payloads.content_hash(body)[:16]}"
+                )[0]
                 if not result.ok:
                     raise XeroRejected(list(result.errors), result.record)
                 settled = "paid" if settled == "none" else "allocated+paid"

@@ -91,7 +91,7 @@ def settings_for(order: dict[str, Any], prefix: str) -> StoreSettings:
 def test_any_woocommerce_order_lands_in_xero_to_the_cent(
     xero_org: tuple[XeroSandbox, Any, XeroClient], shop: dict[str, Any], paid: bool, refunds: list[int]
 ) -> None:
-    sandbox, org, client = xero_org
+    _, org, client = xero_org
     store, order = build(shop)
     assume(D(order["total"]) > 0)
     prefix = f"P{next(counter)}-"

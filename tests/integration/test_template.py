@@ -85,7 +85,10 @@ def test_every_queue_has_a_dead_letter_queue(source: dict[str, Any]) -> None:
         assert redrive["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
         assert source["Parameters"]["MaxReceiveCount"]["Default"] >= 3
         # Lambda's guidance: visibility timeout at least six times the function timeout
-        assert queues[name]["Properties"]["VisibilityTimeout"] >= 6 * source["Globals"]["Function"]["Timeout"]
+        assert queues[name]["Properties"]["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeout"}
+    parameters = source["Parameters"]
+    assert parameters["QueueVisibilityTimeout"]["Default"] >= 6 * parameters["SyncTimeout"]["Default"]
+    assert parameters["RecordLeaseSeconds"]["Default"] > parameters["SyncTimeout"]["Default"]
 
 
 def test_no_fixed_resource_names_so_two_stores_deploy_side_by_side(source: dict[str, Any]) -> None:

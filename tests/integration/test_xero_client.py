@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from xerosync.xero import client as client_module
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.errors import XeroAuthError, XeroRejected, XeroTransientError
+from xerosync.xero.tokens import ClientCredentials
 
 
 def test_finds_its_tenant_through_connections(xero: XeroClient, sandbox: Any) -> None:
@@ -16,7 +16,7 @@ def test_finds_its_tenant_through_connections(xero: XeroClient, sandbox: Any) ->
 
 
 def test_one_token_serves_many_calls(xero: XeroClient, sandbox: Any) -> None:
-    client_module._token_cache.clear()
+    ClientCredentials.forget()
     for _ in range(3):
         xero.organisation()
     assert len(sandbox.state.tokens) == 1
@@ -83,7 +83,7 @@ def test_a_rejected_single_update_raises_with_xeros_message(xero: XeroClient) ->
 
 
 def test_wrong_credentials_are_an_auth_error_not_a_retry(sandbox: Any) -> None:
-    client_module._token_cache.clear()
+    ClientCredentials.forget()
     bad = XeroClient(
         XeroCredentials(sandbox.connection.client_id, "wrong"), api_url=sandbox.url, identity_url=sandbox.url
     )
@@ -101,7 +101,7 @@ def test_unreachable_xero_is_transient(sandbox: Any) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    client_module._token_cache.clear()
+    ClientCredentials.forget()
     down = XeroClient(
         XeroCredentials("a", "b"), api_url=f"http://127.0.0.1:{port}", identity_url=f"http://127.0.0.1:{port}"
     )

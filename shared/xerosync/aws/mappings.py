@@ -4,6 +4,7 @@ One item per store record: ``pk`` is the record key (``order:727``, ``customer:1
 ``guest:jane@example.com``), ``sk`` is ``mapping``.
 """
 
+import os
 import time
 from dataclasses import asdict
 from decimal import Decimal
@@ -20,7 +21,7 @@ LOCK_SK = "lock"
 PENDING, DONE = "PENDING", "DONE"
 # A claim or lock outlives any invocation holding it (functions time out after 60 s), so a
 # live worker never loses it; one left by a crashed worker is taken over after this.
-CLAIM_LEASE_SECONDS = 90
+CLAIM_LEASE_SECONDS = float(os.environ.get("RECORD_LEASE_SECONDS", "90"))
 # A worker kept waiting comes back after the holder's lease runs out, or this, whichever is
 # sooner: soon for a live holder, and few receives (each counts towards the DLQ) for a dead one.
 MAX_WAIT_SECONDS = 15.0

@@ -17,10 +17,8 @@ what would be sent. This module:
 xero-python is imported lazily, on the first call that needs it.
 """
 
-import base64
 import json
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,30 +37,39 @@ from xerosync.xero.errors import (
     validation_messages,
 )
 from xerosync.xero.governor import Governor
+from xerosync.xero.tokens import ClientCredentials, TokenSource
 
 ACCOUNTING_PATH = "/api.xro/2.0"
-TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
 CONNECTIONS_PATH = "/connections"
-TOKEN_EXPIRY_MARGIN = 120.0  # renew this many seconds before Xero says the token expires
 MAX_BATCH = 50  # Xero's recommended elements per request
 IDEMPOTENCY_KEY_MAX = 128
 
 
 @dataclass(frozen=True)
 class XeroCredentials:
+    """A custom connection (client id and secret), or a standard app's with the merchant's
+    refresh token (authorization-code flow)."""
+
     client_id: str
     client_secret: str
     tenant_id: str | None = None
+    refresh_token: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "XeroCredentials":
         try:
-            return cls(str(data["client_id"]), str(data["client_secret"]), data.get("tenant_id") or None)
+            return cls(
+                str(data["client_id"]),
+                str(data["client_secret"]),
+                data.get("tenant_id") or None,
+                data.get("refresh_token") or None,
+            )
         except KeyError as missing:
             raise XeroAuthError(f"Xero credentials secret has no {missing.args[0]!r}") from None
 
-    def __repr__(self) -> str:  # never print the secret
-        return f"XeroCredentials(client_id={self.client_id!r}, tenant_id={self.tenant_id!r})"
+    def __repr__(self) -> str:  # never print a secret
+        kind = "authorization code" if self.refresh_token else "custom connection"
+        return f"XeroCredentials({kind}, client_id={self.client_id!r}, tenant_id={self.tenant_id!r})"
 
 
 @dataclass(frozen=True)
@@ -102,16 +109,6 @@ class Response:
     rate: RateHeaders = field(default_factory=RateHeaders)
 
 
-@dataclass
-class _Token:
-    access_token: str
-    expires_at: float
-
-
-_token_cache: dict[tuple[str, str], _Token] = {}
-_token_lock = threading.Lock()
-
-
 def _decode(data: bytes) -> dict[str, Any]:
     if not data:
         return {}
@@ -138,15 +135,21 @@ class XeroClient:
         identity_url: str = "https://identity.xero.com",
         timeout: float = 20.0,
         governor: Governor | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
+        """``tokens``: where access tokens come from (default: the custom connection's
+        client_credentials grant; an authorization-code connection passes its shared source)."""
         self.credentials = credentials
         self.api_url = api_url.rstrip("/")
         self.identity_url = identity_url.rstrip("/")
-        self._http = urllib3.PoolManager(
+        self.http = urllib3.PoolManager(
             num_pools=4,
             maxsize=5,
             retries=False,  # the queue retries; a silent retry here could write twice
             timeout=urllib3.Timeout(connect=5.0, read=timeout),
+        )
+        self.tokens: TokenSource = tokens or ClientCredentials(
+            self.http, self.identity_url, credentials.client_id, credentials.client_secret
         )
         self._api: Any = None
         self._tenant_id = credentials.tenant_id
@@ -154,37 +157,15 @@ class XeroClient:
         self.calls = 0
         self.last_rate = RateHeaders()
         self._count = threading.Lock()
+        self._last_token = ""
 
     # --- authentication --------------------------------------------------------------------
-    def access_token(self, *, force: bool = False) -> str:
-        key = (self.identity_url, self.credentials.client_id)
-        with _token_lock:
-            cached = _token_cache.get(key)
-            if cached and not force and cached.expires_at - TOKEN_EXPIRY_MARGIN > time.time():
-                return cached.access_token
-            basic = base64.b64encode(f"{self.credentials.client_id}:{self.credentials.client_secret}".encode())
-            try:
-                reply = self._http.request(
-                    "POST",
-                    self.identity_url + TOKEN_PATH,
-                    body="grant_type=client_credentials",
-                    headers={
-                        "Authorization": "Basic " + basic.decode(),
-                        "Content-Type": "application/x-www-form-urlencoded",
-                    },
-                )
-            except urllib3.exceptions.HTTPError as exc:
-                raise XeroTransientError(f"Xero identity unreachable: {type(exc).__name__}") from None
-            body = _decode(reply.data)
-            if reply.status >= 500:
-                raise XeroTransientError(f"Xero identity answered {reply.status}", status=reply.status)
-            if reply.status != 200 or "access_token" not in body:
-                raise XeroAuthError(
-                    f"Xero refused the custom connection credentials: {body.get('error', reply.status)}"
-                )
-            token = _Token(str(body["access_token"]), time.time() + float(body.get("expires_in", 1800)))
-            _token_cache[key] = token
-            return token.access_token
+    def access_token(self, *, stale: str | None = None) -> str:
+        return self.tokens.access_token(stale=stale)
+
+    def _token_for_call(self) -> str:
+        self._last_token = self.access_token()
+        return self._last_token
 
     def tenant_id(self) -> str:
         if self._tenant_id:
@@ -201,7 +182,7 @@ class XeroClient:
 
     def _raw(self, method: str, url: str) -> Response:
         """A plain authorised request (used for /connections, which the SDK's identity API also wraps)."""
-        reply = self._http.request(method, url, headers={"Authorization": "Bearer " + self.access_token()})
+        reply = self.http.request(method, url, headers={"Authorization": "Bearer " + self.access_token()})
         self.calls += 1
         if reply.status == 401:
             raise XeroAuthError("Xero refused the access token")
@@ -226,7 +207,7 @@ class XeroClient:
                 configuration,
                 pool_threads=1,
                 oauth2_token_getter=lambda: {
-                    "access_token": self.access_token(),
+                    "access_token": self._token_for_call(),
                     "token_type": "Bearer",
                     "scope": None,
                     "expires_in": None,
@@ -234,7 +215,7 @@ class XeroClient:
                 },
                 oauth2_token_saver=lambda token: None,
             )
-            api_client.rest_client.pool_manager = self._http
+            api_client.rest_client.pool_manager = self.http
             self._api = AccountingApi(api_client, base_url=self.api_url + ACCOUNTING_PATH)
         return self._api
 
@@ -259,7 +240,8 @@ class XeroClient:
                 status = int(exc.status) if isinstance(exc.status, int) else 400
                 headers = exc.headers or {}
                 if status == 401 and attempt == 1:
-                    self.access_token(force=True)  # expired or revoked early: one fresh token, then give up
+                    # expired or revoked early: one fresh token, then give up
+                    self.access_token(stale=self._last_token)
                     continue
                 error = self._classify(operation, status, headers, exc.body)
                 if isinstance(error, XeroRateLimited) and self.governor:

@@ -1,0 +1,249 @@
+"""Access tokens for Xero, by the kind of connection.
+
+* A custom connection (``client_credentials``, one organisation; research/xero.md 3.3) asks
+  for a 30-minute token and caches it per process until shortly before it expires. xero-python
+  would treat such a token as never expiring (research 5.2), so the SDK never holds it.
+* A standard app (authorization code) has a refresh token that rotates on every use; two
+  workers refreshing at once break the connection (``invalid_grant``; research 3.1). So the
+  token set lives in one place shared by every function (DynamoDB), is refreshed under a lock,
+  and the rotated refresh token is saved *before* the new access token is used. A refusal
+  (``invalid_grant``) marks the connection broken there, so every other worker stops at once
+  with the same clear error instead of asking Xero again.
+"""
+
+import base64
+import hashlib
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+import urllib3
+
+from xerosync.xero.errors import XeroAuthError, XeroTransientError
+
+TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
+EXPIRY_MARGIN = 120.0  # renew this many seconds before Xero says a token expires
+REFRESH_LOCK_SECONDS = 30.0
+REFRESH_WAIT_SECONDS = 8.0  # a worker finding the refresh lock taken waits this long for the new token
+
+
+class InvalidGrant(XeroAuthError):
+    """Xero refused the refresh token or the client: the connection needs the merchant."""
+
+
+def request_token(
+    http: urllib3.PoolManager, identity_url: str, client_id: str, client_secret: str, form: dict[str, str]
+) -> dict[str, Any]:
+    """One call to Xero's token endpoint (client authenticated by HTTP Basic)."""
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    body = urlencode(form)
+    try:
+        reply = http.request(
+            "POST",
+            identity_url.rstrip("/") + TOKEN_PATH,
+            body=body,
+            headers={"Authorization": "Basic " + basic, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+    except urllib3.exceptions.HTTPError as exc:
+        raise XeroTransientError(f"Xero identity unreachable: {type(exc).__name__}") from None
+    try:
+        answer: dict[str, Any] = json.loads(reply.data or b"{}")
+    except ValueError:
+        answer = {}
+    if reply.status >= 500 or reply.status == 429:
+        raise XeroTransientError(f"Xero identity answered {reply.status}", status=reply.status)
+    if reply.status != 200 or "access_token" not in answer:
+        error = str(answer.get("error", reply.status))
+        if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
+            raise InvalidGrant(f"Xero refused the connection ({error}): reconnect it with `xerosync setup`")
+        raise XeroAuthError(f"Xero's token endpoint answered {reply.status}: {error}")
+    return answer
+
+
+def exchange_code(
+    http: urllib3.PoolManager, identity_url: str, client_id: str, client_secret: str, code: str, redirect_uri: str = ""
+) -> dict[str, Any]:
+    """The merchant consented (authorization-code flow): the first token set, refresh token included."""
+    form = {"grant_type": "authorization_code", "code": code}
+    if redirect_uri:
+        form["redirect_uri"] = redirect_uri
+    return request_token(http, identity_url, client_id, client_secret, form)
+
+
+class TokenSource(Protocol):
+    def access_token(self, *, stale: str | None = None) -> str:
+        """A valid access token; ``stale`` is one Xero just refused (get a newer one)."""
+        ...
+
+
+@dataclass
+class _Cached:
+    access_token: str
+    expires_at: float
+
+
+class ClientCredentials:
+    """A custom connection's tokens, cached per process."""
+
+    _cache: dict[tuple[str, str], _Cached] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, http: urllib3.PoolManager, identity_url: str, client_id: str, client_secret: str) -> None:
+        self.http = http
+        self.identity_url = identity_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+
+    def access_token(self, *, stale: str | None = None) -> str:
+        key = (self.identity_url, self.client_id)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached and cached.access_token != stale and cached.expires_at - EXPIRY_MARGIN > time.time():
+                return cached.access_token
+            answer = request_token(
+                self.http, self.identity_url, self.client_id, self.client_secret, {"grant_type": "client_credentials"}
+            )
+            token = _Cached(str(answer["access_token"]), time.time() + float(answer.get("expires_in", 1800)))
+            self._cache[key] = token
+            return token.access_token
+
+    @classmethod
+    def forget(cls) -> None:
+        with cls._lock:
+            cls._cache.clear()
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    expires_at: float
+    refresh_token: str
+    seed: str = ""  # a hash of the refresh token the merchant put in the secret (to notice a reconnect)
+    broken: str = ""  # why Xero refused the connection, when it did
+
+
+class TokenStore(Protocol):
+    """Where the token set of an authorization-code connection lives, shared by every worker."""
+
+    def load(self, key: str) -> TokenSet | None: ...
+
+    def lock(self, key: str, owner: str, until: float) -> bool: ...
+
+    def save(self, key: str, tokens: TokenSet, owner: str) -> bool:
+        """Save only while ``owner`` holds the lock (another worker's refresh must not be overwritten)."""
+        ...
+
+    def unlock(self, key: str, owner: str) -> None: ...
+
+
+def seed_of(refresh_token: str) -> str:
+    return hashlib.sha256(refresh_token.encode()).hexdigest()[:16]
+
+
+class AuthorizationCode:
+    """A standard app's tokens: refreshed under a shared lock, rotated refresh token saved first."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        http: urllib3.PoolManager,
+        identity_url: str,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+    ) -> None:
+        self.store = store
+        self.http = http
+        self.identity_url = identity_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.seed = seed_of(refresh_token)
+        self.initial = refresh_token
+        self.key = f"xero-token#{client_id}"
+        self.refreshes = 0  # this worker's calls to the token endpoint
+
+    def _current(self) -> TokenSet:
+        tokens = self.store.load(self.key)
+        if tokens is None or tokens.seed != self.seed:  # first use, or the merchant reconnected
+            return TokenSet("", 0.0, self.initial, self.seed)
+        return tokens
+
+    @staticmethod
+    def _usable(tokens: TokenSet, stale: str | None) -> bool:
+        return (
+            bool(tokens.access_token)
+            and tokens.access_token != stale
+            and tokens.expires_at - EXPIRY_MARGIN > time.time()
+        )
+
+    def access_token(self, *, stale: str | None = None) -> str:
+        tokens = self._current()
+        if tokens.broken:
+            raise InvalidGrant(tokens.broken)
+        if self._usable(tokens, stale):
+            return tokens.access_token
+        owner = uuid.uuid4().hex
+        deadline = time.monotonic() + REFRESH_WAIT_SECONDS
+        while not self.store.lock(self.key, owner, time.time() + REFRESH_LOCK_SECONDS):
+            # another worker is refreshing: its new token will be in the store in a moment
+            time.sleep(0.2)
+            tokens = self._current()
+            if tokens.broken:
+                raise InvalidGrant(tokens.broken)
+            if self._usable(tokens, stale):
+                return tokens.access_token
+            if time.monotonic() > deadline:
+                raise XeroTransientError("another worker is refreshing the Xero token", retry_after=5.0)
+        try:
+            tokens = self._current()  # refreshed by someone while we waited for the lock?
+            if self._usable(tokens, stale):
+                return tokens.access_token
+            try:
+                self.refreshes += 1
+                answer = request_token(
+                    self.http,
+                    self.identity_url,
+                    self.client_id,
+                    self.client_secret,
+                    {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+                )
+            except InvalidGrant as refused:
+                self.store.save(self.key, TokenSet("", 0.0, tokens.refresh_token, self.seed, str(refused)), owner)
+                raise
+            fresh = TokenSet(
+                str(answer["access_token"]),
+                time.time() + float(answer.get("expires_in", 1800)),
+                str(answer.get("refresh_token") or tokens.refresh_token),
+                self.seed,
+            )
+            # saved before it is used: if this worker dies now, the next one holds the new refresh token
+            if not self.store.save(self.key, fresh, owner):
+                raise XeroTransientError("the Xero token refresh lock was lost", retry_after=5.0)
+            return fresh.access_token
+        finally:
+            self.store.unlock(self.key, owner)
+
+
+def as_item(tokens: TokenSet) -> dict[str, Any]:
+    return {
+        "access_token": tokens.access_token,
+        "expires_at": Decimal(str(round(tokens.expires_at, 3))),
+        "refresh_token": tokens.refresh_token,
+        "seed": tokens.seed,
+        "broken": tokens.broken,
+    }
+
+
+def from_item(item: dict[str, Any]) -> TokenSet:
+    return TokenSet(
+        str(item.get("access_token", "")),
+        float(item.get("expires_at", 0)),
+        str(item.get("refresh_token", "")),
+        str(item.get("seed", "")),
+        str(item.get("broken", "")),
+    )

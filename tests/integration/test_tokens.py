@@ -1,0 +1,92 @@
+"""Authorization-code connections: rotating refresh tokens shared by several workers, against the
+sandbox's identity server (rotation, 30-minute grace, invalid_grant) and DynamoDB on moto."""
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from local.xero_sandbox import XeroSandbox
+from tests.integration.conftest import mappings_table
+from xerosync.aws.tokens import DynamoTokenStore
+from xerosync.xero.client import XeroClient, XeroCredentials
+from xerosync.xero.errors import XeroAuthError
+from xerosync.xero.tokens import AuthorizationCode, InvalidGrant, exchange_code
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def standard_app(endpoint: str) -> Any:
+    clock = Clock()
+    sandbox = XeroSandbox(clock=clock).start()
+    org = sandbox.add_organisation("Standard App Co", limits={"minute": 10_000, "day": 100_000})
+    app = sandbox.add_client([org.tenant_id], custom_connection=False)
+    code = sandbox.authorize(app.client_id, [org.tenant_id])
+    worker = XeroClient(
+        XeroCredentials(app.client_id, app.client_secret), api_url=sandbox.url, identity_url=sandbox.url
+    )
+    first = exchange_code(worker.http, sandbox.url, app.client_id, app.client_secret, code)
+    table = mappings_table(endpoint, f"tokens-{time.monotonic_ns()}")
+    yield sandbox, org, app, first["refresh_token"], table, clock
+    sandbox.stop()
+
+
+def lambda_worker(sandbox: Any, org: Any, app: Any, refresh_token: str, table: str) -> XeroClient:
+    """One Lambda's client: its own process state, the shared token store."""
+    client = XeroClient(
+        XeroCredentials(app.client_id, app.client_secret, org.tenant_id, refresh_token),
+        api_url=sandbox.url,
+        identity_url=sandbox.url,
+    )
+    client.tokens = AuthorizationCode(
+        DynamoTokenStore(table), client.http, sandbox.url, app.client_id, app.client_secret, refresh_token
+    )
+    return client
+
+
+def test_many_workers_refreshing_at_once_never_break_the_connection(standard_app: Any) -> None:
+    sandbox, org, app, refresh_token, table, clock = standard_app
+    workers = [lambda_worker(sandbox, org, app, refresh_token, table) for _ in range(6)]
+    errors: list[BaseException] = []
+    for _cycle in range(4):  # four token lifetimes, each ending with everyone calling at once
+        clock.now += timedelta(minutes=31)
+
+        def call(client: XeroClient) -> None:
+            try:
+                client.organisation()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=call, args=(w,)) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert errors == []
+    # one refresh per lifetime, whoever did it: the rotated token was always saved before use
+    assert sum(w.tokens.refreshes for w in workers) == 4  # type: ignore[attr-defined]
+
+
+def test_a_refused_connection_stops_every_worker_with_one_clear_error(standard_app: Any) -> None:
+    sandbox, org, app, refresh_token, table, clock = standard_app
+    first, second = (lambda_worker(sandbox, org, app, refresh_token, table) for _ in range(2))
+    first.organisation()
+    # the merchant disconnects the app in Xero: its refresh tokens stop working
+    for token in list(sandbox.state.refresh_tokens):
+        sandbox.state.refresh_tokens.pop(token)
+    clock.now += timedelta(minutes=31)
+    with pytest.raises(InvalidGrant, match="reconnect it with `xerosync setup`"):
+        first.organisation()
+    refreshes = second.tokens.refreshes  # type: ignore[attr-defined]
+    with pytest.raises(XeroAuthError):
+        second.organisation()
+    assert second.tokens.refreshes == refreshes  # type: ignore[attr-defined]  # it did not ask Xero again

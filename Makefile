@@ -11,6 +11,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit integration e2e template chaos bench clean
 
+CHAOS_SEED ?= 7
+CHAOS_EVENTS ?= 1000
+
 $(STAMP): requirements-dev.txt layers/deps/requirements.txt pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13.0, or put python3.13 on PATH)"; exit 1; }
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
@@ -39,6 +42,9 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
+
+chaos: $(STAMP)
+	$(PY) -m local.chaos --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache local/.run

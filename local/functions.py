@@ -4,6 +4,7 @@ time each, killed on timeout, their output captured like CloudWatch Logs."""
 import itertools
 import json
 import os
+import random
 import select
 import subprocess
 import sys
@@ -47,6 +48,7 @@ class FunctionStats:
     timeouts: int = 0
     cold_starts: int = 0
     billed_ms: float = 0.0
+    killed: int = 0  # workers killed mid-invocation by a chaos run
     durations_ms: list[float] = field(default_factory=list)
 
 
@@ -135,6 +137,11 @@ class LocalFunction:
         self._slots = threading.BoundedSemaphore(max_workers)
         self._ids = itertools.count(1)
         self._closed = False
+        self._chaos: tuple[random.Random, float] | None = None
+
+    def chaos(self, rng: random.Random, kill_rate: float) -> None:
+        """Kill the worker during that share of invocations, as a Lambda timeout or crash would."""
+        self._chaos = (rng, kill_rate)
 
     def _take(self) -> tuple[_Worker, bool]:
         with self._lock:
@@ -157,6 +164,10 @@ class LocalFunction:
                 )
             deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
             request = {"id": next(self._ids), "request_id": request_id, "deadline_ms": deadline_ms, "event": event}
+            killer = None
+            if self._chaos and self._chaos[0].random() < self._chaos[1]:
+                killer = threading.Timer(self._chaos[0].uniform(0.05, 1.5), self._kill, args=(worker,))
+                killer.start()
             try:
                 worker.send(request)
                 answer = worker.read(started + self.config.timeout + (INIT_TIMEOUT if cold else 0))
@@ -172,8 +183,11 @@ class LocalFunction:
                 worker.kill()
                 error = {"errorType": "Runtime.ExitError", "errorMessage": str(exc)}
                 return self._record(InvokeResult(False, error=error, cold=cold, request_id=request_id), started)
+            finally:
+                if killer is not None:
+                    killer.cancel()
             with self._lock:
-                if self._closed:
+                if self._closed or worker.process.poll() is not None:
                     worker.kill()
                 else:
                     self._idle.append(worker)
@@ -190,6 +204,11 @@ class LocalFunction:
         self.stats.billed_ms += result.duration_ms
         self.stats.durations_ms.append(result.duration_ms)
         return result
+
+    def _kill(self, worker: _Worker) -> None:
+        if worker.process.poll() is None:
+            self.stats.killed += 1
+            worker.process.kill()
 
     def kill_workers(self) -> int:
         """Kill every idle warm worker (the next invocation starts cold). Returns how many."""

@@ -31,7 +31,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -41,6 +41,7 @@ from botocore.config import Config
 
 from local import moto_ext  # registers CloudFormation models before moto caches its list
 from local.functions import FunctionConfig, InvokeResult, LocalFunction
+from local.http import QuietHTTPServer
 from local.sam import CODE_BUCKET, ROOT, HttpRoute, Template, http_routes, load
 
 REGION = "us-east-1"
@@ -94,7 +95,7 @@ class LocalStack:
         self.pollers: list[_QueuePoller] = []
         self.poller_stats: dict[str, PollerStats] = {}
         self._moto: Any = None
-        self._api: ThreadingHTTPServer | None = None
+        self._api: QuietHTTPServer | None = None
         self._stop = threading.Event()
         self.template: Template | None = None
         self.routes: list[HttpRoute] = []
@@ -251,7 +252,7 @@ class LocalStack:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        self._api = ThreadingHTTPServer(("127.0.0.1", self.api_port), Handler)
+        self._api = QuietHTTPServer(("127.0.0.1", self.api_port), Handler)
         self._api.daemon_threads = True
         threading.Thread(target=self._api.serve_forever, args=(0.05,), daemon=True, name="http-api").start()
 

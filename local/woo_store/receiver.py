@@ -5,8 +5,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from local.http import QuietHTTPServer
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Receiver:
         self.delay = delay
         self.requests: list[Received] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietHTTPServer | None = None
         self.url = ""
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> "Receiver":
@@ -62,7 +64,7 @@ class Receiver:
                 except (BrokenPipeError, ConnectionResetError):  # the sender gave up waiting (a timeout drill)
                     return
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server = QuietHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True, name="receiver").start()

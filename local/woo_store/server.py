@@ -13,11 +13,12 @@ in another process, inspection endpoints under ``/_store/`` (no authentication):
 import json
 import threading
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from local import woo
+from local.http import QuietHTTPServer
 
 if TYPE_CHECKING:
     from local.woo_store.store import WooStore
@@ -98,7 +99,7 @@ def _json(status: int, payload: Any) -> Response:
     return status, {"Content-Type": "application/json; charset=UTF-8"}, woo.wp_json_encode(payload)
 
 
-def serve(store: "WooStore", host: str, port: int) -> ThreadingHTTPServer:
+def serve(store: "WooStore", host: str, port: int) -> QuietHTTPServer:
     from local.woo_store.api import RestApi
 
     api = RestApi(store)
@@ -125,7 +126,7 @@ def serve(store: "WooStore", host: str, port: int) -> ThreadingHTTPServer:
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = QuietHTTPServer((host, port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True, name="woo-store").start()
     return server

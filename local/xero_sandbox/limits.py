@@ -13,6 +13,7 @@ does not count. Every answer carries ``X-MinLimit-Remaining``, ``X-DayLimit-Rema
 
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +56,7 @@ class RateLimiter:
         self._tenants: dict[str, TenantUsage] = {}
         self._apps: dict[str, Window] = {}
         self._lock = threading.Lock()
+        self.refused: Counter[str] = Counter()  # 429s answered, by X-Rate-Limit-Problem
 
     def _usage(self, tenant: str) -> TenantUsage:
         usage = self._tenants.get(tenant)
@@ -77,14 +79,18 @@ class RateLimiter:
             minute, day = usage.minute.current(now), usage.day.current(now)
             app = self._apps.setdefault(client_id, Window(MINUTE)).current(now)
             if self.enabled:
+                problem, retry = None, None
                 if usage.in_flight >= limits.concurrent:
-                    raise rate_limited("concurrent", None, self._headers(usage, app, limits))
-                if day.used >= limits.day:
-                    raise rate_limited("day", day.retry_after(now), self._headers(usage, app, limits))
-                if minute.used >= limits.minute:
-                    raise rate_limited("minute", minute.retry_after(now), self._headers(usage, app, limits))
-                if app.used >= self.app_minute:
-                    raise rate_limited("appminute", app.retry_after(now), self._headers(usage, app, limits))
+                    problem = "concurrent"
+                elif day.used >= limits.day:
+                    problem, retry = "day", day.retry_after(now)
+                elif minute.used >= limits.minute:
+                    problem, retry = "minute", minute.retry_after(now)
+                elif app.used >= self.app_minute:
+                    problem, retry = "appminute", app.retry_after(now)
+                if problem:
+                    self.refused[problem] += 1
+                    raise rate_limited(problem, retry, self._headers(usage, app, limits))
             usage.in_flight += 1
             minute.used += 1
             day.used += 1
@@ -113,3 +119,4 @@ class RateLimiter:
         with self._lock:
             self._tenants.clear()
             self._apps.clear()
+            self.refused.clear()

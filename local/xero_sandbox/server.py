@@ -18,11 +18,12 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.http import QuietHTTPServer
 from local.xero_sandbox import spec as spec_module
 from local.xero_sandbox.api import Request
 from local.xero_sandbox.dates import ms
@@ -129,7 +130,7 @@ class XeroSandbox:
         else:
             self.spec = spec_module.load(found)
             self.validation = f"on: requests and responses checked against {found} ({self.spec.version})"
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietHTTPServer | None = None
         self.url = ""
         self.routes: list[Route] = []
         from local.xero_sandbox import admin, routes_contacts, routes_documents, routes_payments, routes_settings
@@ -449,7 +450,7 @@ class XeroSandbox:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        self._server = ThreadingHTTPServer((host, port), HTTPHandler)
+        self._server = QuietHTTPServer((host, port), HTTPHandler)
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}"
         self.webhooks.base_url = self.url

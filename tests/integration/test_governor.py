@@ -32,6 +32,7 @@ def make(endpoint: str, name: str, limits: Limits | None = None) -> Governor:
 
 def test_never_a_sixth_call_in_flight_under_concurrent_workers(endpoint: str, clock: Clock) -> None:
     governor = make(endpoint, "gov-inflight", Limits(per_minute=10_000, per_day=100_000, headroom=0.0))
+    governor.SLOT_WAIT_SECONDS = 0.1  # wait briefly for a slot, then give up: the test wants to see refusals
     in_flight, peak, denied = 0, 0, 0
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -109,8 +110,8 @@ def test_never_a_61st_call_in_a_minute_whatever_the_workers(endpoint: str, clock
     with pytest.raises(BudgetExhausted) as caught:
         governor.acquire("t1")
     assert 30 <= caught.value.retry_after <= 60  # the first call of the window drops out in 30 s
-    clock.now += 30.5
-    governor.release(governor.acquire("t1"))  # a sliding window: room again once a minute has passed
+    clock.now += 31  # counted by whole seconds: room again once the first second has surely left the window
+    governor.release(governor.acquire("t1"))
 
 
 def test_headroom_is_kept_for_the_merchants_other_apps(endpoint: str, clock: Clock) -> None:
@@ -125,7 +126,7 @@ def test_the_day_budget_and_xeros_own_count(endpoint: str, clock: Clock) -> None
     governor = make(endpoint, "gov-day", Limits(per_minute=10_000, per_day=1000, headroom=0.0))
     for _ in range(10):
         governor.release(governor.acquire("t1"))
-    # Xero says other apps spent most of today's calls: only 5 are left
+    # Xero says other apps spent most of today's calls: only 5 are left (headroom 0 here)
     governor.observe("t1", None, 5)
     for _ in range(5):
         governor.release(governor.acquire("t1"))
@@ -149,7 +150,7 @@ def test_a_429_stops_the_tenant_for_its_retry_after(endpoint: str, clock: Clock)
 
 def test_low_remaining_minute_quota_reported_by_xero_is_respected(endpoint: str, clock: Clock) -> None:
     governor = make(endpoint, "gov-observe", Limits(headroom=0.0))
-    governor.observe("t1", 3, None)  # another app used most of Xero's current minute
+    governor.observe("t1", 3, None)  # another app used most of Xero's current minute (headroom 0 here)
     for _ in range(3):
         governor.release(governor.acquire("t1"))
     with pytest.raises(BudgetExhausted):
@@ -163,3 +164,12 @@ def test_tenants_have_their_own_budgets(endpoint: str, clock: Clock) -> None:
         governor.release(governor.acquire(tenant))
     with pytest.raises(BudgetExhausted):
         governor.acquire("a")
+
+
+def test_a_limit_set_too_high_defers_to_xeros_count_without_stalling(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-toohigh", Limits(per_minute=100_000, headroom=0.1))
+    governor.observe("t1", 40, None)  # Xero's real minute has 40 calls left
+    for _ in range(36):  # 40 less a tenth kept for other apps
+        governor.release(governor.acquire("t1"))
+    with pytest.raises(BudgetExhausted):
+        governor.acquire("t1")

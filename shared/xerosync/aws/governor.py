@@ -61,17 +61,20 @@ class DynamoBudget:
             if not _conflict(err):
                 raise
 
-    def _log(self, tenant: str) -> tuple[list[float], int]:
+    # The minute's calls, counted per second (a map second -> calls), so the item stays small
+    # whatever the limit: a call in second ``b`` is taken to happen anywhere in [b, b + 1), and a
+    # window counts every second it touches - never fewer calls than really happened.
+    def _log(self, tenant: str) -> tuple[dict[int, int], int]:
         item = self.table.get_item(Key=self._key(tenant, "minute"), ConsistentRead=True).get("Item") or {}
-        return [float(t) for t in item.get("calls", [])], int(item.get("version", 0))
+        return {int(k): int(v) for k, v in (item.get("seconds") or {}).items()}, int(item.get("version", 0))
 
-    def _write_log(self, tenant: str, calls: list[float], version: int) -> bool:
+    def _write_log(self, tenant: str, seconds: dict[int, int], version: int) -> bool:
         """Replace the log only if nobody else did since we read it (optimistic concurrency)."""
         try:
             self.table.put_item(
                 Item={
                     **self._key(tenant, "minute"),
-                    "calls": [_n(t) for t in calls],
+                    "seconds": {str(k): v for k, v in seconds.items()},
                     "version": version + 1,
                     "expires_at": int(time.time()) + 3600,
                 },
@@ -84,26 +87,41 @@ class DynamoBudget:
                 return False
             raise
 
+    @staticmethod
+    def _live(seconds: dict[int, int], now: float) -> dict[int, int]:
+        oldest = int(now - Limits.WINDOW)
+        return {b: n for b, n in seconds.items() if b >= oldest}
+
     def take_minute(self, tenant: str, limit: int, now: float) -> float:
         for _ in range(25):
-            calls, version = self._log(tenant)
-            live = sorted(t for t in calls if t > now - Limits.WINDOW)
-            if len(live) >= limit:
-                return live[len(live) - limit] + Limits.WINDOW - now
-            if self._write_log(tenant, [*live, now], version):
+            seconds, version = self._log(tenant)
+            live = self._live(seconds, now)
+            used = sum(live.values())
+            if used >= limit:
+                # room again when enough early seconds have left the window
+                excess, wait = used - limit + 1, 1.0
+                for b in sorted(live):
+                    excess -= live[b]
+                    if excess <= 0:
+                        wait = b + 1 + Limits.WINDOW - now
+                        break
+                return max(wait, 0.5)
+            live[int(now)] = live.get(int(now), 0) + 1
+            if self._write_log(tenant, live, version):
                 return 0.0
         return 1.0  # heavy contention: come back in a moment
 
     def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
         for _ in range(25):
-            calls, version = self._log(tenant)
-            live = sorted(t for t in calls if t > now - Limits.WINDOW)
-            room = limit - len(live)
+            seconds, version = self._log(tenant)
+            live = self._live(seconds, now)
+            room = limit - sum(live.values())
             if room <= allowed:
                 return
-            # placeholder calls that drop out of the window at ``until``
-            filler = [until - Limits.WINDOW] * (room - allowed)
-            if self._write_log(tenant, sorted([*live, *filler]), version):
+            # placeholder calls that leave the window at ``until``
+            second = int(until - Limits.WINDOW)
+            live[second] = live.get(second, 0) + room - allowed
+            if self._write_log(tenant, live, version):
                 return
 
     def count_day(self, tenant: str, day: str, limit: int, now: float) -> float:

@@ -109,6 +109,10 @@ def handle_record(
         if isinstance(exc, ClaimHeld):
             # the holder is usually alive and done in a moment; a dead holder's lease runs out later
             delay = min(delay, 2.0 * delivery.receive_count)
+        elif type(exc).__name__ == "IdempotencyAlreadyInProgressError":
+            # the same event is running elsewhere, or ran in a worker that died: its "in progress"
+            # ends with that invocation's time, so back off towards it
+            delay = min(30.0, 3.0 * delivery.receive_count)
         report = logger.warning if kind == "transient" else logger.exception
         report(
             "sync will retry",

@@ -15,7 +15,9 @@ When there is no budget the call is not made: ``BudgetExhausted`` (transient, wi
 seconds to wait) sends the record back to its queue, and nothing waits inside Lambda.
 """
 
+import math
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
@@ -83,7 +85,8 @@ class Permit:
 
 
 class Governor:
-    LEASE_SECONDS = 60.0  # longer than any one Xero call (20 s read timeout)
+    LEASE_SECONDS = 25.0  # longer than any one Xero call (20 s read timeout); a crashed holder's slot frees then
+    SLOT_WAIT_SECONDS = 2.0  # a slot frees when a call ends: worth a moment's wait, not a retry of the record
 
     def __init__(self, budget: Budget, limits: Limits | None = None) -> None:
         self.budget = budget
@@ -96,13 +99,21 @@ class Governor:
         return datetime.fromtimestamp(moment, tz=UTC).date().isoformat()
 
     def acquire(self, tenant: str) -> Permit:
-        now = clock_now()
         token = uuid.uuid4().hex
-        slots = list(range(self.limits.concurrent))
-        random.shuffle(slots)
-        slot = next((s for s in slots if self.budget.take_slot(tenant, s, token, now + self.LEASE_SECONDS, now)), None)
-        if slot is None:
-            raise BudgetExhausted(f"{self.limits.concurrent} calls in flight", random.uniform(1.5, 3.0))
+        slot, waited, now = None, 0.0, clock_now()
+        while slot is None:
+            now = clock_now()
+            slots = list(range(self.limits.concurrent))
+            random.shuffle(slots)
+            slot = next(
+                (s for s in slots if self.budget.take_slot(tenant, s, token, now + self.LEASE_SECONDS, now)), None
+            )
+            if slot is None:
+                if waited >= self.SLOT_WAIT_SECONDS:
+                    raise BudgetExhausted(f"{self.limits.concurrent} calls in flight", random.uniform(1.5, 3.0))
+                pause = random.uniform(0.05, 0.25)
+                time.sleep(pause)
+                waited += pause
         permit = Permit(tenant, slot, token)
         try:
             wait = self.budget.take_minute(tenant, self.limits.usable_minute, now)
@@ -122,16 +133,17 @@ class Governor:
         self.budget.free_slot(permit.tenant, permit.slot, permit.token)
 
     def observe(self, tenant: str, minute_remaining: int | None, day_remaining: int | None) -> None:
-        """Correct the budget from what Xero says is left (other apps spend it too)."""
+        """Correct the budget from what Xero says is left (other apps spend it too). The headroom
+        kept for them is a share of what Xero reports, so a limit set too high here can only make
+        the governor trust Xero's count, never stop it altogether."""
         now = clock_now()
-        reserve = self.limits.per_minute - self.limits.usable_minute
-        if minute_remaining is not None and minute_remaining - reserve < self.limits.usable_minute:
-            # Xero's window is not ours: trust its count for the next minute at most
-            allowed = max(0, minute_remaining - reserve)
-            self.budget.cap_minute(tenant, self.limits.usable_minute, allowed, now + Limits.WINDOW, now)
+        if minute_remaining is not None:
+            allowed = minute_remaining - math.ceil(minute_remaining * self.limits.headroom)
+            if allowed < self.limits.usable_minute:
+                self.budget.cap_minute(tenant, self.limits.usable_minute, max(0, allowed), now + Limits.WINDOW, now)
         if day_remaining is not None:
-            used = self.limits.per_day - day_remaining + int(self.limits.per_day * self.limits.headroom)
-            self.budget.correct_day(tenant, self.day_of(now), used)
+            allowed_today = day_remaining - math.ceil(day_remaining * self.limits.headroom)
+            self.budget.correct_day(tenant, self.day_of(now), self.limits.usable_day - allowed_today)
 
     def rate_limited(self, tenant: str, problem: str, retry_after: float | None) -> None:
         """Xero said 429 anyway (another app, a different window): stop for as long as it says."""

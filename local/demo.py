@@ -68,7 +68,9 @@ def print_xero(org: Organisation) -> None:
 
 def print_mappings(stack: LocalStack) -> None:
     table = stack.client("dynamodb")
-    items = table.scan(TableName=stack.resources["MappingsTable"])["Items"]
+    scanned = table.scan(TableName=stack.resources["MappingsTable"])["Items"]
+    # the table also holds record locks, the rate governor's budget and token state: mappings only
+    items = [i for i in scanned if i["sk"]["S"] == "mapping" and "xero_id" in i]
     print(f"\nMapping table ({len(items)} record(s)): store record -> Xero record")
     for item in sorted(items, key=lambda i: i["pk"]["S"]):
         number = item.get("xero_number", {}).get("S", "")

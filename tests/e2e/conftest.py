@@ -25,7 +25,7 @@ class Stack:
 
     def mappings(self) -> dict[str, dict[str, Any]]:
         items = self.stack.client("dynamodb").scan(TableName=self.stack.resources["MappingsTable"])["Items"]
-        return {i["pk"]["S"]: i for i in items}
+        return {i["pk"]["S"]: i for i in items if i["sk"]["S"] == "mapping" and "xero_id" in i}
 
 
 def start(name: str, settings: str | None = None) -> Stack:

@@ -18,12 +18,13 @@ invoices and credit notes by number, 50 at a time).
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 from xerosync.config import CANCELLED_STATUSES, StoreSettings
 from xerosync.reconcile import MappingReader, stale
+from xerosync.store_webhooks import store_time
 from xerosync.sync.ports import Mapping
 from xerosync.webhooks import DRAFT_ORDER_STATUSES
 
@@ -245,8 +246,10 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def day_orders(store: StoreOrders, day: date) -> list[dict[str, Any]]:
-    """The store's orders created on ``day`` (the store's own date), the trashed ones included."""
+def day_orders(store: StoreOrders, day: date, since: datetime | None = None) -> list[dict[str, Any]]:
+    """The store's orders created on ``day`` (the store's own date), the trashed ones included;
+    with ``since``, only those created from then on (xerosync's install: history is not its
+    business until pushed)."""
     window = {
         "after": f"{day - timedelta(days=1)}T23:59:59",  # bounds are exclusive, in the site's time
         "before": f"{day + timedelta(days=1)}T00:00:00",
@@ -256,7 +259,10 @@ def day_orders(store: StoreOrders, day: date) -> list[dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     for status in ("any", "trash"):
         for order in store.records("orders", {**window, "status": status}):
-            if str(order.get("date_created") or "")[:10] == day.isoformat():
+            if str(order.get("date_created") or "")[:10] != day.isoformat():
+                continue
+            created = store_time(order.get("date_created_gmt"))
+            if since is None or created is None or created >= since:
                 found[int(order["id"])] = order
     return [found[k] for k in sorted(found)]
 
@@ -283,10 +289,11 @@ def report(
     mappings: MappingReader,
     settings: StoreSettings,
     lock_date: date | None = None,
+    since: datetime | None = None,
 ) -> DayReport:
-    """The drift report of ``day``."""
+    """The drift report of ``day`` (orders created ``since`` then, when given)."""
     result = DayReport(day, lock_date=lock_date)
-    orders = day_orders(store, day)
+    orders = day_orders(store, day, since)
     related = {int(o["id"]): related_of(o, mappings) for o in orders}
     invoice_numbers: set[str] = set()
     note_numbers: set[str] = set()

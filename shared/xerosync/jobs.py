@@ -25,6 +25,7 @@ from xerosync.aws.synclog import DynamoSyncLog, LogEntry
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.envelopes import Message, store_message
 from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
+from xerosync.store_webhooks import store_time
 from xerosync.xero.client import XeroClient, XeroCredentials
 
 RECONCILE = "reconcile"
@@ -195,9 +196,12 @@ def reconcile_job(
             deadline=deadline,
         )
         day = drift_day_due(now, state) if settings.reconcile.drift else None
-        if day is not None and not deadline():
+        installed = store_time(state.get("installed_at"))
+        if day is not None and installed is not None and day < installed.date():
+            state["drift_day"] = day.isoformat()  # before xerosync was installed: nothing of ours to compare
+        elif day is not None and not deadline():
             try:
-                report = drift_job(job, day, fix=True)
+                report = drift_job(job, day, fix=True, since=installed)
                 state["drift_day"] = day.isoformat()
                 state["last_drift"] = {
                     "day": day.isoformat(),
@@ -263,15 +267,21 @@ def xero_date(value: Any) -> date | None:
         return None
 
 
-def drift_job(job: Job, day: date, *, fix: bool) -> drift.DayReport:
-    """The drift report of ``day``. With ``fix``: fixable differences re-enqueued, and the report
-    written to the sync log."""
+def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) -> drift.DayReport:
+    """The drift report of ``day`` (its orders created ``since`` then, when given). With ``fix``:
+    fixable differences re-enqueued, and the report written to the sync log."""
     settings = job.settings
     organisation = job.xero.organisation()
     locks = [xero_date(organisation.get(k)) for k in ("PeriodLockDate", "EndOfYearLockDate")]
     lock_date = max((d for d in locks if d is not None), default=None)
     report = drift.report(
-        day, store=job.store, xero=job.xero, mappings=job.mappings, settings=settings, lock_date=lock_date
+        day,
+        store=job.store,
+        xero=job.xero,
+        mappings=job.mappings,
+        settings=settings,
+        lock_date=lock_date,
+        since=since,
     )
     if not fix:
         return report

@@ -233,14 +233,13 @@ def run(
                 for order in _listing(store, "orders", {**window, "status": status}, deadline, report, "orders"):
                     candidates.append(Candidate("order", order, store_time(order.get("date_modified_gmt"))))
         if settings.sync.products and report.complete:
-            variable: list[int] = []
             for product in _listing(store, "products", window, deadline, report, "products"):
                 candidates.append(Candidate("product", product, store_time(product.get("date_modified_gmt"))))
-                if product.get("type") == "variable":
-                    variable.append(int(product["id"]))
-            # a variation's change does not touch its product's date: each variable product's
-            # variations modified since the watermark are listed too
-            for parent in variable if report.complete else []:
+            # a variation's change need not touch its product's date: every variable product's
+            # variations modified since the watermark are listed (one call per variable product)
+            variable = {"type": "variable", "orderby": "id", "order": "asc"}
+            parents = [int(p["id"]) for p in _listing(store, "products", variable, deadline, report, "variable")]
+            for parent in parents if report.complete else []:
                 for variation in _listing(
                     store, f"products/{parent}/variations", window, deadline, report, "variations"
                 ):

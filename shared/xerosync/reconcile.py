@@ -334,12 +334,15 @@ def _sweep_customers(
     mark = store_time(state.get("customers_mark")) or store_time(state.get("installed_at")) or now
     since = mark - timedelta(seconds=settings.reconcile.overlap_seconds)
     sweep = Report(started_at=report.started_at, watermark_before=iso(mark))
+    already = {key for key, _ in report.enqueued}  # new customers this run enqueued already
     candidates = []
     try:
         for customer in _listing(store, "customers", {"orderby": "id", "order": "asc"}, deadline, sweep, "customers"):
             modified = store_time(customer.get("date_modified_gmt"))
             if modified is not None and modified > since:  # changed since the last sweep (or since install)
-                candidates.append(Candidate("customer", customer, modified))
+                candidate = Candidate("customer", customer, modified)
+                if candidate.key not in already:
+                    candidates.append(candidate)
     except Exception as exc:
         report.errors.append(f"sweeping the store's customers failed: {exc}")
         return

@@ -3,8 +3,10 @@ with ``store=True`` also the WooCommerce store simulator, wired as a merchant wi
 (its REST API key in StoreApiSecret, its webhooks pointing at the stack), and the sandbox's Xero
 webhooks pointing at the stack too."""
 
+import contextlib
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +15,8 @@ import pytest
 from local.sam import ROOT
 from local.stack import LocalStack
 from local.woo import SampleSet, sample_deliveries
-from local.woo_store import WooStore
 from local.woo_store import Settings as StoreOptions
+from local.woo_store import WooStore
 from local.xero_sandbox import Organisation, XeroSandbox
 from local.xero_sandbox.state import Limits
 from xerosync.store_webhooks import TOPICS
@@ -47,6 +49,7 @@ def start(
     store: bool = False,
     limits: Limits | None = None,
     store_options: StoreOptions | None = None,
+    history: Callable[[WooStore], Any] | None = None,
 ) -> Stack:
     sandbox = XeroSandbox().start()
     org = sandbox.add_organisation("E2E Outdoor Co", limits=limits or Limits())
@@ -63,18 +66,27 @@ def start(
     stack.put_settings(settings if settings is not None else (ROOT / "local" / "demo-settings.yaml").read_text())
     running = Stack(stack, sandbox, org, samples)
     if store:
-        running.store = wire_store(stack, samples.secret, store_options)
+        running.store = wire_store(stack, samples.secret, store_options, history)
         stack.put_secret("XeroWebhookKeySecret", XERO_WEBHOOK_KEY)
         subscription = sandbox.subscribe_webhooks(stack.api_url + "/webhooks/xero", XERO_WEBHOOK_KEY)
         assert subscription.intent is not None and subscription.intent.passed, subscription.intent
     return running
 
 
-def wire_store(stack: LocalStack, secret: str, options: StoreOptions | None = None) -> WooStore:
+def wire_store(
+    stack: LocalStack,
+    secret: str,
+    options: StoreOptions | None = None,
+    history: Callable[[WooStore], Any] | None = None,
+) -> WooStore:
     """A store simulator whose REST API key is in StoreApiSecret and whose webhooks (the topics
-    xerosync needs, added by hand as the README tells a merchant) deliver to the stack."""
+    xerosync needs, added by hand as the README tells a merchant) deliver to the stack. ``history``
+    runs first: what the shop did before xerosync was installed."""
     woo = WooStore(options or StoreOptions()).start()
-    woo.add_tax_rate("10", "GST", country="AU", priority=1)  # rate 1: OUTPUT in the demo settings
+    if history is not None:
+        history(woo)
+    else:
+        woo.add_tax_rate("10", "GST", country="AU", priority=1)  # rate 1: OUTPUT in the demo settings
     stack.put_secret(
         "StoreApiSecret",
         json.dumps({"url": woo.url, "consumer_key": woo.consumer_key, "consumer_secret": woo.consumer_secret}),
@@ -98,3 +110,34 @@ def e2e() -> Iterator[Stack]:
     yield running
     running.stack.stop()
     running.sandbox.stop()
+
+
+@contextlib.contextmanager
+def operator(stack: LocalStack) -> Iterator[None]:
+    """The operator's machine pointed at the local stack: boto3 (the CLI's, the jobs') reaches moto."""
+    from xerosync import aws
+    from xerosync.aws import secrets
+
+    wanted = {
+        "AWS_ENDPOINT_URL": stack.aws_endpoint,
+        "XEROSYNC_STACK": stack.stack_name,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    aws.client.cache_clear()
+    aws.resource.cache_clear()
+    secrets.clear_cache()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        aws.client.cache_clear()
+        aws.resource.cache_clear()
+        secrets.clear_cache()

@@ -106,6 +106,7 @@ def push(
         raise _fail(str(exc)) from None
     console.print(f"Pushing {selection.describe()} from {store.credentials.url}")
     started = datetime.now(UTC)
+    seen = _logged(job, started)  # what the sync log already says: not this push's outcomes
     keys: list[str] = []
     refused: set[str] = set()
     batch: list[Message] = []
@@ -133,7 +134,7 @@ def push(
     )
     if not wait or not sent:
         return
-    outcomes = _follow(job, sent, started, timeout)
+    outcomes = _follow(job, sent, started, seen, timeout)
     table = Table("outcome", "records")
     for outcome, n in sorted(outcomes.items()):
         colour = {"failed": "red", "applied": "green"}.get(outcome, "white")
@@ -149,26 +150,36 @@ def push(
         raise typer.Exit(1)
 
 
-def _follow(job: Job, keys: list[str], started: datetime, timeout: float) -> Counter[str]:
-    """Watch the sync log until every pushed record has a final outcome (or ``timeout``)."""
+LOOK_BACK = timedelta(minutes=15)  # the operator's clock and Lambda's may differ a little
+
+
+def _logged(job: Job, around: datetime) -> set[tuple[str, str, str]]:
+    if job.journal is None:
+        return set()
+    return {(e.key, e.at, e.outcome) for e in job.journal.between(around - LOOK_BACK, around + LOOK_BACK)}
+
+
+def _follow(
+    job: Job, keys: list[str], started: datetime, seen: set[tuple[str, str, str]], timeout: float
+) -> Counter[str]:
+    """Watch the sync log until every pushed record has a final outcome (or ``timeout``). Entries
+    that were there before the push (``seen``) are not its outcomes, whatever the clocks say."""
     wanted = set(keys)
     last: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     with _progress() as progress:
         task = progress.add_task("Syncing", total=len(wanted))
-        while time.monotonic() < deadline:
-            if job.journal is None:
-                break
-            for entry in job.journal.between(started - timedelta(seconds=5), datetime.now(UTC) + timedelta(seconds=5)):
-                if entry.key in wanted and entry.outcome in (*FINAL, "retrying"):
+        while time.monotonic() < deadline and job.journal is not None:
+            for entry in job.journal.between(started - LOOK_BACK, datetime.now(UTC) + LOOK_BACK):
+                ours = entry.key in wanted and (entry.key, entry.at, entry.outcome) not in seen
+                if ours and entry.outcome in (*FINAL, "retrying"):
                     last[entry.key] = entry.outcome
             finished = sum(1 for k in wanted if last.get(k) in FINAL)
             progress.update(task, completed=finished)
             if finished == len(wanted):
                 break
             time.sleep(1.0)
-    outcomes = Counter(last.get(k, "waiting") if last.get(k) in FINAL else "waiting" for k in wanted)
-    return outcomes
+    return Counter(last[k] if last.get(k) in FINAL else "waiting" for k in wanted)
 
 
 # --- pull, reconcile, drift ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration e2e template chaos bench clean
+.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench clean
 
 $(STAMP): requirements-dev.txt layers/deps/requirements.txt pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13.0, or put python3.13 on PATH)"; exit 1; }
@@ -39,6 +39,11 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
+
+# `xerosync push` of 2,000 historical orders, each landing exactly once (make test pushes 100):
+# about ten minutes on a 2-core machine while each order costs several Xero calls.
+e2e-push: $(STAMP)
+	XEROSYNC_PUSH_ORDERS=2000 $(PY) -m pytest -q tests/e2e/test_push.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache local/.run

@@ -101,6 +101,11 @@ class Related:
     adjustments: tuple[str, ...] = ()  # numbers of the documents booking changes after payment
 
 
+def _shown(value: Any) -> str:
+    """Money at cents (Xero prints 129.0 as readily as 129.00), anything else as it is."""
+    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
+
+
 def invoice_number(order: dict[str, Any], settings: StoreSettings) -> str:
     return f"{settings.invoice_prefix}{str(order.get('number') or order.get('id')).lstrip('#')}"
 
@@ -135,7 +140,7 @@ def compare_order(
     out: list[Difference] = []
 
     def diff(what: str, store: Any, xero: Any, fixable: bool, reason: str) -> None:
-        out.append(Difference(key, what, str(store), str(xero), fixable, reason))
+        out.append(Difference(key, what, _shown(store), _shown(xero), fixable, reason))
 
     if status in DRAFT_ORDER_STATUSES:
         return out
@@ -235,9 +240,9 @@ class DayReport:
 
     def summary(self) -> str:
         return (
-            f"{self.day}: {self.orders} order(s); store total {self.store_total}, tax {self.store_tax}, "
-            f"refunds {self.store_refunds}; Xero total {self.xero_total}, tax {self.xero_tax}, "
-            f"refunds {self.xero_refunds}; {len(self.differences)} difference(s), {len(self.fixable)} fixable"
+            f"{self.day}: {self.orders} order(s); store total {self.store_total:.2f}, tax {self.store_tax:.2f}, "
+            f"refunds {self.store_refunds:.2f}; Xero total {self.xero_total:.2f}, tax {self.xero_tax:.2f}, "
+            f"refunds {self.xero_refunds:.2f}; {len(self.differences)} difference(s), {len(self.fixable)} fixable"
         )
 
 

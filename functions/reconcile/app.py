@@ -14,7 +14,9 @@ SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         report = reconcile_job(
-            Job(Resources.from_env()), deadline=lambda: context.get_remaining_time_in_millis() < SAFETY_MS
+            Job(Resources.from_env()),
+            deadline=lambda: context.get_remaining_time_in_millis() < SAFETY_MS,
+            lease_seconds=context.get_remaining_time_in_millis() / 1000 + 30,  # a run that dies frees it soon
         )
     except NotConfigured as exc:
         logger.warning("reconciliation skipped", extra={"outcome": "not_configured", "reason": str(exc)})

@@ -237,11 +237,10 @@ def _reconcile_entries(result: reconcile.Report) -> list[LogEntry]:
             key=f"webhook:{a.topic}",
             outcome="failed" if a.action == "failed" else "repaired",
             action=a.action,
-            reason=a.detail,
-            xero_id=str(a.webhook_id or ""),
+            reason=f"store webhook {a.webhook_id or '(new)'}: {a.detail}",
         )
         for a in result.webhooks
-        if a.repair or a.action in ("failed", "paused")
+        if a.repair or a.action == "failed"  # a paused one is the merchant's choice: status shows it
     ]
     summary = result.summary()
     reason = (

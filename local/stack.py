@@ -13,8 +13,12 @@
   batch size, ``ReportBatchItemFailures`` honoured, failed records left to the visibility
   timeout and the queue's redrive policy.
 
-Handlers run unchanged. The only things that differ from AWS are ``AWS_ENDPOINT_URL`` and
-the Xero URLs, which are template parameters.
+* EventBridge schedules are not run by moto: :meth:`LocalStack.run_schedule` invokes a
+  function now with the event its ``Schedule`` (or ``ScheduleV2``) would send.
+
+Handlers run unchanged. The only things that differ from AWS are ``AWS_ENDPOINT_URL``, the
+Xero URLs and the API's public URL (``PublicApiUrl``: where the store and Xero deliver
+webhooks), which are template parameters.
 """
 
 import base64

@@ -1,5 +1,6 @@
 """A shop with history before xerosync is installed, for the push tests (and `make e2e-push`)."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,23 +10,23 @@ from local.sam import ROOT
 from local.woo_store import WooStore
 from local.woo_store.generate import Population, populate
 
-# every tax rate the generator sets up, mapped (an AU organisation; overseas rates booked as GST
-# amounts the store charged, which Xero takes as line tax overrides)
-TAX_RATES = {
-    "1": "OUTPUT",
-    "2": "EXEMPTOUTPUT",
-    "3": "OUTPUT",
-    "4": "OUTPUT",
-    "5": "OUTPUT",
-    "6": "OUTPUT",
-    "7": "OUTPUT",
-    "8": "EXEMPTOUTPUT",
-    "9": "OUTPUT",
-    "10": "OUTPUT",
-    "11": "OUTPUT",
-    "9+10": "OUTPUT",
-    "9+10+11": "OUTPUT",
-}
+# every tax rate the generator sets up, and every combination a line can carry within one country
+# (a fee or shipping line spread over tax classes), mapped: an AU organisation books overseas GST
+# and VAT as the amounts the store charged (Xero takes them as line tax overrides)
+COUNTRIES = {"AU": (1, 2, 3), "NZ": (4, 5), "GB": (6, 7, 8), "US": (9, 10, 11)}
+ZERO_RATES = {2, 8}
+
+
+def _combinations() -> dict[str, str]:
+    rates: dict[str, str] = {}
+    for ids in COUNTRIES.values():
+        for size in range(1, len(ids) + 1):
+            for combo in itertools.combinations(ids, size):
+                rates["+".join(map(str, combo))] = "EXEMPTOUTPUT" if set(combo) <= ZERO_RATES else "OUTPUT"
+    return rates
+
+
+TAX_RATES = _combinations()
 
 
 def settings() -> str:

@@ -170,6 +170,7 @@ def _follow(
     finish out of order), so following thousands of records stays cheap."""
     wanted = set(keys)
     last: dict[str, str] = {}
+    wrote: set[str] = set()  # a record applied, then delivered again (a retried batch), was still written
     deadline = time.monotonic() + timeout
     cursor = started - LOOK_BACK
     with _progress() as progress:
@@ -181,13 +182,15 @@ def _follow(
                 ours = entry.key in wanted and (entry.key, entry.at, entry.outcome) not in seen
                 if ours and entry.outcome in (*FINAL, "retrying"):
                     last[entry.key] = entry.outcome
+                    if entry.outcome == "applied":
+                        wrote.add(entry.key)
             cursor = max(cursor, newest - OUT_OF_ORDER)
             finished = sum(1 for k in wanted if last.get(k) in FINAL)
             progress.update(task, completed=finished)
             if finished == len(wanted):
                 break
             time.sleep(POLL_SECONDS)
-    return Counter(last[k] if last.get(k) in FINAL else "waiting" for k in wanted)
+    return Counter("applied" if k in wrote else last[k] if last.get(k) in FINAL else "waiting" for k in wanted)
 
 
 # --- pull, reconcile, drift ------------------------------------------------------------------------

@@ -146,6 +146,8 @@ def push(
         f"{outcomes.get('unchanged', 0) + outcomes.get('duplicate', 0)} already there, "
         f"{outcomes.get('failed', 0)} failed" + (" (xerosync log --failed)" if outcomes.get("failed") else "")
     )
+    if outcomes.get("waiting"):
+        console.print(f"{outcomes['waiting']} still on their way after {timeout:.0f} s: xerosync status, xerosync log")
     if outcomes.get("failed") or outcomes.get("waiting"):
         raise typer.Exit(1)
 

@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration e2e template chaos bench clean
+.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench clean
 
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
@@ -45,6 +45,11 @@ e2e: $(STAMP)
 
 chaos: $(STAMP)
 	$(PY) -m local.chaos --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
+
+# `xerosync push` of 2,000 historical orders, each landing exactly once (make test pushes 100):
+# about ten minutes on a 2-core machine while each order costs several Xero calls.
+e2e-push: $(STAMP)
+	XEROSYNC_PUSH_ORDERS=2000 $(PY) -m pytest -q tests/e2e/test_push.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache local/.run

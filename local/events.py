@@ -4,7 +4,11 @@ WooCommerce deliveries, so ``sam local invoke -e`` and the tests use the same pa
 * ``events/ingress/*.json``: API Gateway HTTP API (payload 2.0) events carrying a correctly
   signed WooCommerce delivery, plus the creation ping and a forged delivery;
 * ``events/sync_orders``, ``events/sync_contacts``, ``events/sync_items``: SQS batches holding the
-  envelopes the ingress function enqueues for those deliveries.
+  envelopes the ingress function enqueues for those deliveries;
+* ``events/ingress/xero-*.json``: Xero webhooks (``events/xero/``) signed with the sample key
+  (``SAMPLE_XERO_WEBHOOK_KEY``): the intent-to-receive pair and an invoice event;
+  ``events/xero_events/sqs-batch.json``: what the ingress enqueues for that event;
+* ``events/reconcile``, ``events/pull``: the EventBridge scheduled events their schedules send.
 
 The events are deterministic (fixed ids and times) so that regenerating them changes
 nothing unless the sample deliveries changed; a test checks that they are current.
@@ -26,13 +30,17 @@ FIXED_EPOCH_MS = 1795251600000
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:xerosync-demo-{queue}"
 
 
-def api_event(item: Delivery, request_id: str) -> dict[str, Any]:
+SAMPLE_XERO_WEBHOOK_KEY = "sample-xero-webhook-key-0123456789abcdef"
+XERO_EVENTS = ROOT / "events" / "xero"
+
+
+def api_event(item: Delivery, request_id: str, path: str = "/webhooks/woocommerce") -> dict[str, Any]:
     headers = {k.lower(): v for k, v in item.headers.items()}
     is_text = headers.get("content-type", "").startswith("application/json")
     return {
         "version": "2.0",
-        "routeKey": "POST /webhooks/woocommerce",
-        "rawPath": "/webhooks/woocommerce",
+        "routeKey": f"POST {path}",
+        "rawPath": path,
         "rawQueryString": "",
         "headers": {**headers, "host": "abc123.execute-api.us-east-1.amazonaws.com"},
         "requestContext": {
@@ -42,13 +50,13 @@ def api_event(item: Delivery, request_id: str) -> dict[str, Any]:
             "domainPrefix": "abc123",
             "http": {
                 "method": "POST",
-                "path": "/webhooks/woocommerce",
+                "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": "203.0.113.10",
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": request_id,
-            "routeKey": "POST /webhooks/woocommerce",
+            "routeKey": f"POST {path}",
             "stage": "$default",
             "time": FIXED_TIME,
             "timeEpoch": FIXED_EPOCH_MS,
@@ -79,10 +87,10 @@ def envelope(item: Delivery) -> dict[str, Any]:
     }
 
 
-def sqs_event(items: list[Delivery], queue: str) -> dict[str, Any]:
+def sqs_event(items: list[Delivery], queue: str, bodies: list[str] | None = None) -> dict[str, Any]:
     records = []
     for n, item in enumerate(items, start=1):
-        body = json.dumps(envelope(item), separators=(",", ":"))
+        body = bodies[n - 1] if bodies else json.dumps(envelope(item), separators=(",", ":"))
         records.append(
             {
                 "messageId": f"00000000-0000-4000-8000-{n:012d}",
@@ -96,7 +104,7 @@ def sqs_event(items: list[Delivery], queue: str) -> dict[str, Any]:
                 },
                 "messageAttributes": {
                     "record": {
-                        "stringValue": f"{item.topic.partition('.')[0]}:{json.loads(item.body)['id']}",
+                        "stringValue": _record_key(item, body),
                         "stringListValues": [],
                         "binaryListValues": [],
                         "dataType": "String",
@@ -109,6 +117,65 @@ def sqs_event(items: list[Delivery], queue: str) -> dict[str, Any]:
             }
         )
     return {"Records": records}
+
+
+def _record_key(item: Delivery, body: str) -> str:
+    envelope = json.loads(body)
+    return f"{envelope['resource']}:{envelope['id']}"
+
+
+def xero_delivery(body: bytes, key: str = SAMPLE_XERO_WEBHOOK_KEY) -> Delivery:
+    """A Xero webhook delivery as Xero sends it: the raw JSON, signed with the webhook key."""
+    from xerosync.xero_webhooks import sign
+
+    headers = {"Content-Type": "application/json", "User-Agent": "Xero-Webhooks", "x-xero-signature": sign(body, key)}
+    return Delivery("xero", headers, body)
+
+
+def scheduled_event(rule: str) -> dict[str, Any]:
+    """What an EventBridge schedule (``Schedule`` event) sends the function it invokes."""
+    return {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-21T09:00:00Z",
+        "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"],
+        "detail": {},
+    }
+
+
+def xero_files() -> dict[Path, dict[str, Any]]:
+    from xerosync.xero_webhooks import decide_xero
+
+    files: dict[Path, dict[str, Any]] = {}
+    intent = (XERO_EVENTS / "intent-to-receive.json").read_bytes().strip()
+    update = (XERO_EVENTS / "invoice-update.json").read_bytes().strip()
+    signed, wrong = xero_delivery(intent), xero_delivery(intent, SAMPLE_XERO_WEBHOOK_KEY + "-not-it")
+    files[EVENTS / "ingress" / "xero-intent-to-receive.json"] = api_event(signed, "sample-xero-1", "/webhooks/xero")
+    files[EVENTS / "ingress" / "xero-intent-to-receive-wrong-signature.json"] = api_event(
+        wrong, "sample-xero-2", "/webhooks/xero"
+    )
+    invoice = xero_delivery(update)
+    files[EVENTS / "ingress" / "xero-invoice-update.json"] = api_event(invoice, "sample-xero-3", "/webhooks/xero")
+    decision = decide_xero(
+        {"x-xero-signature": invoice.headers["x-xero-signature"]}, update, lambda: SAMPLE_XERO_WEBHOOK_KEY
+    )
+    bodies = [_fixed_received(m.body) for m in decision.messages]
+    files[EVENTS / "xero_events" / "sqs-batch.json"] = sqs_event([invoice] * len(bodies), "XeroEventsQueue", bodies)
+    files[EVENTS / "reconcile" / "scheduled-event.json"] = scheduled_event(
+        "xerosync-demo-ReconcileFunctionReconcile-1ABC"
+    )
+    files[EVENTS / "pull" / "scheduled-event.json"] = scheduled_event("xerosync-demo-PullFunctionPull-1ABC")
+    return files
+
+
+def _fixed_received(body: str) -> str:
+    envelope = json.loads(body)
+    envelope["received_at"] = "2026-11-21T09:00:00+00:00"
+    return json.dumps(envelope, separators=(",", ":"))
 
 
 def _fixed(item: Delivery, n: int) -> Delivery:
@@ -138,6 +205,7 @@ def build() -> dict[Path, dict[str, Any]]:
     files[EVENTS / "sync_orders" / "sqs-batch.json"] = sqs_event(orders, "OrdersQueue")
     files[EVENTS / "sync_contacts" / "sqs-batch.json"] = sqs_event(customers, "ContactsQueue")
     files[EVENTS / "sync_items" / "sqs-batch.json"] = sqs_event(products, "ItemsQueue")
+    files.update(xero_files())
     return files
 
 

@@ -13,8 +13,12 @@
   batch size, ``ReportBatchItemFailures`` honoured, failed records left to the visibility
   timeout and the queue's redrive policy.
 
-Handlers run unchanged. The only things that differ from AWS are ``AWS_ENDPOINT_URL`` and
-the Xero URLs, which are template parameters.
+* EventBridge schedules are not run by moto: :meth:`LocalStack.run_schedule` invokes a
+  function now with the event its ``Schedule`` (or ``ScheduleV2``) would send.
+
+Handlers run unchanged. The only things that differ from AWS are ``AWS_ENDPOINT_URL``, the
+Xero URLs and the API's public URL (``PublicApiUrl``: where the store and Xero deliver
+webhooks), which are template parameters.
 """
 
 import base64
@@ -115,6 +119,9 @@ class LocalStack:
     def start(self) -> "LocalStack":
         self._start_moto()
         self.template = load(region=REGION)
+        if "PublicApiUrl" in self.template.source.get("Parameters", {}):
+            # the store and Xero reach the stack here, not at an execute-api URL
+            self.parameters.setdefault("PublicApiUrl", self.api_url)
         self._deploy(self.template)
         self._load_functions(self.template)
         self.routes = http_routes(self.template)
@@ -352,6 +359,39 @@ class LocalStack:
 
     def queue_url(self, logical_id: str) -> str:
         return self.resources[logical_id]
+
+    # --- EventBridge schedules (moto does not run them) -----------------------------------------
+    def run_schedule(self, logical_id: str, *, when: datetime | None = None) -> InvokeResult:
+        """Invoke ``logical_id`` now with the event its ``Schedule``/``ScheduleV2`` would send,
+        as EventBridge (or EventBridge Scheduler) invokes it: asynchronously in AWS, here in the
+        caller's thread, returning the result."""
+        return self.functions[logical_id].invoke(self.scheduled_event(logical_id, when=when))
+
+    def scheduled_event(self, logical_id: str, *, when: datetime | None = None) -> dict[str, Any]:
+        assert self.template is not None, "start the stack first"
+        events = self.template.source["Resources"][logical_id].get("Properties", {}).get("Events") or {}
+        for name, event in events.items():
+            if event.get("Type") in ("Schedule", "ScheduleV2"):
+                v2 = event["Type"] == "ScheduleV2"
+                physical = self.resources.get(f"{logical_id}{name}", f"{logical_id}{name}")
+                kind = "schedule" if v2 else "rule"
+                arn = (
+                    physical
+                    if physical.startswith("arn:")
+                    else f"arn:aws:{'scheduler' if v2 else 'events'}:{REGION}:{ACCOUNT}:{kind}/{physical}"
+                )
+                return {
+                    "version": "0",
+                    "id": str(uuid.uuid4()),
+                    "detail-type": "Scheduled Event",
+                    "source": "aws.scheduler" if v2 else "aws.events",
+                    "account": ACCOUNT,
+                    "time": (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "region": REGION,
+                    "resources": [arn],
+                    "detail": {},
+                }
+        raise ValueError(f"{logical_id} has no Schedule or ScheduleV2 event in template.yaml")
 
     def secret_arn(self, logical_id: str) -> str:
         return self.resources[logical_id]

@@ -1,7 +1,9 @@
-"""Ingress: store webhooks in, one message per record on its entity queue.
+"""Ingress: store webhooks in, one message per record on its entity queue; Xero webhooks in,
+one message per invoice event on the Xero events queue.
 
 Stays light on purpose (no xero-python, no pydantic): WooCommerce gives up after 60 s and
-disables a webhook after repeated failures, so this answers in milliseconds.
+disables a webhook after repeated failures, and Xero wants an answer within 5 s, so this
+answers in milliseconds.
 """
 
 import base64
@@ -14,6 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from xerosync.aws import queues, secrets
 from xerosync.observability import logger, metrics
 from xerosync.webhooks import decide_woocommerce
+from xerosync.xero_webhooks import decide_xero
 
 QUEUE_URLS = {
     "orders": os.environ["ORDERS_QUEUE_URL"],
@@ -22,11 +25,16 @@ QUEUE_URLS = {
 }
 WEBHOOK_SECRET_ARN = os.environ["WEBHOOK_SECRET_ARN"]
 ROUTES = {"POST /webhooks/woocommerce": decide_woocommerce}
+XERO_ROUTE = "POST /webhooks/xero"
+XERO_WEBHOOK_KEY_SECRET_ARN = os.environ.get("XERO_WEBHOOK_KEY_SECRET_ARN", "")
+XERO_EVENTS_QUEUE_URL = os.environ.get("XERO_EVENTS_QUEUE_URL", "")
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("routeKey") == XERO_ROUTE:
+        return _xero(event)
     decide = ROUTES.get(event.get("routeKey", ""))
     if decide is None:
         metrics.add_metric(name="webhook_no_route", unit=MetricUnit.Count, value=1)
@@ -42,6 +50,30 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.info("webhook", extra={"outcome": decision.outcome, "status": decision.status, **decision.log})
     metrics.add_metric(name=f"webhook_{decision.outcome}", unit=MetricUnit.Count, value=1)
     return _response(decision.status, decision.body)
+
+
+def _xero(event: dict[str, Any]) -> dict[str, Any]:
+    """Xero wants 200 with an empty body (or 401) within 5 seconds; the events go on a queue."""
+    decision = decide_xero(
+        {k.lower(): v for k, v in (event.get("headers") or {}).items()},
+        _raw(event),
+        lambda: secrets.get_secret_string(XERO_WEBHOOK_KEY_SECRET_ARN) if XERO_WEBHOOK_KEY_SECRET_ARN else "",
+    )
+    if decision.messages:
+        failed = queues.send_batch(
+            XERO_EVENTS_QUEUE_URL,
+            [(str(n), m.body, {"record": m.group}) for n, m in enumerate(decision.messages)],
+        )
+        if failed:  # Xero delivers again what was not answered 200
+            raise RuntimeError(f"{len(failed)} Xero event(s) could not be enqueued")
+    logger.info("xero webhook", extra={"outcome": decision.outcome, "status": decision.status, **decision.log})
+    metrics.add_metric(name=f"xero_webhook_{decision.outcome}", unit=MetricUnit.Count, value=1)
+    return {"statusCode": decision.status, "headers": {}, "body": ""}
+
+
+def _raw(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
 
 
 def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:

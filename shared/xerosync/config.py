@@ -101,6 +101,79 @@ class Sync(_Settings):
     refunds: bool = True
 
 
+Owner = Literal["store", "xero"]
+
+
+class Pull(_Settings):
+    """What comes back from Xero into the store. Every field has exactly one owner, so the two
+    systems never fight: a field the store owns is written to Xero and never from it; a field
+    Xero owns is written to the store and never sent to Xero (xerosync's own write to the store
+    comes back as a product.updated webhook, which then changes nothing in Xero)."""
+
+    name: Owner = Field(
+        "store",
+        description='who owns product names (and item descriptions): "store" = written to the Xero item; '
+        "\"xero\" = the Xero item's name is written to the store product (simple products: a variation's "
+        "name comes from its attributes)",
+    )
+    price: Owner = Field(
+        "store",
+        description='who owns the regular price: "store" = written to the Xero item\'s sale price; '
+        '"xero" = the Xero item\'s sale price is written to the store product',
+    )
+    stock_items: tuple[str, ...] = Field(
+        (),
+        description="SKUs whose stock level Xero owns (tracked inventory items in Xero): their QuantityOnHand "
+        "is written to the store product, which then manages its stock; empty = the store owns all stock",
+    )
+    mark_paid: bool = Field(
+        False,
+        description="when an invoice xerosync wrote is paid in Xero (e.g. a bank transfer reconciled there), "
+        "mark its store order paid (needs the Xero webhook)",
+    )
+    paid_status: Literal["processing", "completed"] = Field(
+        "processing", description="the status a store order paid in Xero moves to"
+    )
+
+    @field_validator("stock_items")
+    @classmethod
+    def _skus(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(s.strip() for s in value))
+        if any(not s for s in cleaned):
+            raise ValueError("an empty SKU cannot name a stock item")
+        return cleaned
+
+    def owned_by_xero(self) -> bool:
+        return self.name == "xero" or self.price == "xero" or bool(self.stock_items)
+
+
+class Reconcile(_Settings):
+    """The scheduled reconciliation (its rate is the stack parameter ReconcileSchedule)."""
+
+    overlap_seconds: int = Field(
+        120,
+        ge=1,
+        le=86_400,
+        description="each run also looks this far behind its watermark (records saved late, whole-second "
+        "dates); records found in step with the mapping table are not enqueued again",
+    )
+    max_records: int = Field(5000, ge=1, description="most records one run enqueues; the rest wait for the next run")
+    webhooks: bool = Field(
+        True, description="check the store's webhooks every run: re-enable disabled ones, recreate missing ones"
+    )
+    customer_sweep_hours: int = Field(
+        24,
+        ge=0,
+        description="hours between full sweeps of the store's customers for changed ones (WooCommerce cannot "
+        "list customers by modification date; new customers are found every run); 0 = never",
+    )
+    drift: bool = Field(
+        True,
+        description="once a day, compare the previous day's orders with Xero (the drift report, in the sync "
+        "log) and re-enqueue what the sync can fix",
+    )
+
+
 class StoreSettings(_Settings):
     invoice_prefix: str = Field("WC-", max_length=20, description="prefix of invoice numbers, before the order number")
     accounts: Accounts = Field(default_factory=Accounts)
@@ -112,6 +185,8 @@ class StoreSettings(_Settings):
     order_statuses: dict[str, InvoiceStatus] = Field(default_factory=lambda: dict(DEFAULT_ORDER_STATUSES))
     zero_total_orders: bool = Field(False, description="invoice orders whose total is 0 (free orders)")
     sync: Sync = Field(default_factory=Sync)
+    pull: Pull = Field(default_factory=Pull)
+    reconcile: Reconcile = Field(default_factory=Reconcile)
 
     @field_validator("order_statuses")
     @classmethod

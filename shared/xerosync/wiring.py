@@ -12,11 +12,13 @@ from xerosync.aws import parameters, secrets
 from xerosync.aws.governor import DynamoBudget
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import DynamoSyncLog
+from xerosync.aws.tokens import DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
 from xerosync.sync.ports import Mappings, Xero
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
+from xerosync.xero.tokens import AuthorizationCode
 
 SETTINGS_MAX_AGE = 300.0
 
@@ -53,17 +55,39 @@ def limits() -> Limits:
     )
 
 
+def xero_client(
+    credentials: XeroCredentials, *, api_url: str, identity_url: str, table: str | None, limits: Limits
+) -> XeroClient:
+    """The Xero client every function and command uses: under the organisation's shared rate
+    governor when there is a table to keep it in, and, for a standard app's connection (a
+    refresh token in the secret), on the token set shared through that table."""
+    client = XeroClient(
+        credentials,
+        api_url=api_url,
+        identity_url=identity_url,
+        governor=Governor(DynamoBudget(table), limits) if table else None,
+    )
+    if credentials.refresh_token and table:
+        client.tokens = AuthorizationCode(
+            DynamoTokenStore(table),
+            client.http,
+            client.identity_url,
+            credentials.client_id,
+            credentials.client_secret,
+            credentials.refresh_token,
+        )
+    return client
+
+
 @cache
 def _xero() -> XeroClient:
     credentials = XeroCredentials.from_dict(secrets.get_secret_json(os.environ["XERO_CREDENTIALS_SECRET_ARN"]))
-    governor = (
-        Governor(DynamoBudget(os.environ["MAPPINGS_TABLE"]), limits()) if "MAPPINGS_TABLE" in os.environ else None
-    )
-    return XeroClient(
+    return xero_client(
         credentials,
         api_url=os.environ.get("XERO_API_URL", "https://api.xero.com"),
         identity_url=os.environ.get("XERO_IDENTITY_URL", "https://identity.xero.com"),
-        governor=governor,
+        table=os.environ.get("MAPPINGS_TABLE"),
+        limits=limits(),
     )
 
 

@@ -26,6 +26,9 @@ def test_every_function_is_deployed_with_its_resolved_environment(stack: LocalSt
         "SyncOrdersFunction",
         "SyncContactsFunction",
         "SyncItemsFunction",
+        "XeroEventsFunction",
+        "ReconcileFunction",
+        "PullFunction",
     }
     ingress = stack.functions["IngressFunction"].config
     assert ingress.environment["ORDERS_QUEUE_URL"] == stack.resources["OrdersQueue"]
@@ -53,16 +56,19 @@ def test_event_source_mappings_match_the_template(stack: LocalStack) -> None:
         for m in stack.client("lambda").list_event_source_mappings()["EventSourceMappings"]
         if m["FunctionArn"].rsplit(":", 1)[-1] in ours  # moto's state is per process, shared by all stacks in it
     ]
-    assert len(mappings) == 3
+    assert len(mappings) == 4  # orders, contacts, items, Xero events
     for esm in mappings:
         assert esm["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert esm["BatchSize"] == 50 and esm["MaximumBatchingWindowInSeconds"] == 2
+        if esm["EventSourceArn"].endswith(stack.resources["XeroEventsQueue"].rsplit("/")[-1]):
+            assert esm["BatchSize"] == 10  # a few events an hour: no window to wait for
+        else:
+            assert esm["BatchSize"] == 50 and esm["MaximumBatchingWindowInSeconds"] == 2
         assert esm["ScalingConfig"]["MaximumConcurrency"] == 2
 
 
 def test_queues_redrive_to_their_dead_letter_queues(stack: LocalStack) -> None:
     sqs = stack.client("sqs")
-    for queue in ("OrdersQueue", "ContactsQueue", "ItemsQueue"):
+    for queue in ("OrdersQueue", "ContactsQueue", "ItemsQueue", "XeroEventsQueue"):
         attrs = sqs.get_queue_attributes(QueueUrl=stack.resources[queue], AttributeNames=["All"])["Attributes"]
         redrive = json.loads(attrs["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"].endswith(stack.resources[queue.replace("Queue", "DLQ")].rsplit("/")[-1])
@@ -93,3 +99,37 @@ def test_http_api_serves_only_the_template_routes(stack: LocalStack) -> None:
         "POST", "/webhooks/woocommerce", {"Content-Type": "text/plain"}, b"webhook_id=5"
     )
     assert (status, json.loads(body)) == (200, {"message": "pong"})
+
+
+def test_a_schedule_runs_on_demand_with_the_event_eventbridge_sends(stack: LocalStack) -> None:
+    event = stack.scheduled_event("ReconcileFunction")
+    assert (event["source"], event["detail-type"]) == ("aws.events", "Scheduled Event")
+    rule = stack.resources["ReconcileFunctionReconcile"]  # the rule SAM made of the Schedule event
+    assert event["resources"][0].endswith(f":rule/{rule}")
+    result = stack.run_schedule("ReconcileFunction")
+    assert result.ok, result.error
+    # the store's REST key is not set yet: the run says so instead of failing every 15 minutes
+    assert result.payload["outcome"] == "not_configured" and "StoreApiSecret" in result.payload["reason"]
+    with pytest.raises(ValueError, match="no Schedule"):
+        stack.scheduled_event("IngressFunction")
+
+
+def test_the_stack_tells_the_store_and_xero_its_local_urls(stack: LocalStack) -> None:
+    assert stack.outputs["WebhookUrl"] == stack.api_url + "/webhooks/woocommerce"
+    assert stack.outputs["XeroWebhookUrl"] == stack.api_url + "/webhooks/xero"
+    env = stack.functions["ReconcileFunction"].config.environment
+    assert env["STORE_WEBHOOK_URL"] == stack.outputs["WebhookUrl"]
+
+
+def test_xero_webhooks_are_refused_until_the_key_is_set_and_then_handshake(stack: LocalStack) -> None:
+    from xerosync.xero_webhooks import sign
+
+    empty = b'{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"ABC"}'
+    headers = {"Content-Type": "application/json", "x-xero-signature": sign(empty, "the-key")}
+    assert stack.http_request("POST", "/webhooks/xero", headers, empty)[0] == 401  # a generated key: not Xero's
+    stack.put_secret("XeroWebhookKeySecret", "the-key")
+    stack.functions["IngressFunction"].kill_workers()  # secrets are cached a few minutes per container
+    status, _, body = stack.http_request("POST", "/webhooks/xero", headers, empty)
+    assert (status, body) == (200, b"")
+    wrong = {**headers, "x-xero-signature": sign(empty, "not-the-key")}
+    assert stack.http_request("POST", "/webhooks/xero", wrong, empty)[0] == 401

@@ -128,3 +128,32 @@ def test_every_function_and_layer_has_its_code(source: dict[str, Any]) -> None:
     assert (ROOT / "shared" / "xerosync" / "__init__.py").exists()
     requirements = (ROOT / "layers" / "deps" / "requirements.txt").read_text()
     assert "xero-python==" in requirements and "boto3" not in requirements.split("#")[0]
+
+
+def test_schedules_run_at_the_rates_the_stack_parameters_set(source: dict[str, Any]) -> None:
+    for function, parameter in (("ReconcileFunction", "ReconcileSchedule"), ("PullFunction", "PullSchedule")):
+        events = source["Resources"][function]["Properties"]["Events"]
+        [schedule] = [e for e in events.values() if e["Type"] in ("Schedule", "ScheduleV2")]
+        assert schedule["Properties"]["Schedule"] == {"Ref": parameter}
+        assert source["Parameters"][parameter]["Default"].startswith("rate(")
+        assert "Name" not in schedule["Properties"]  # derived from the stack: two stores side by side
+
+
+def test_the_mapping_table_finds_a_store_record_by_its_xero_id(source: dict[str, Any]) -> None:
+    table = source["Resources"]["MappingsTable"]["Properties"]
+    [index] = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "by-xero-id"]
+    assert index["KeySchema"] == [{"AttributeName": "xero_id", "KeyType": "HASH"}]
+    from xerosync.aws.jobstate import XERO_ID_INDEX
+
+    assert XERO_ID_INDEX == "by-xero-id"
+
+
+def test_xero_webhooks_come_in_through_the_ingress_function(source: dict[str, Any]) -> None:
+    events = source["Resources"]["IngressFunction"]["Properties"]["Events"]
+    paths = {e["Properties"]["Path"] for e in events.values() if e["Type"] == "HttpApi"}
+    assert paths == {"/webhooks/woocommerce", "/webhooks/xero"}
+    env = source["Resources"]["IngressFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["XERO_WEBHOOK_KEY_SECRET_ARN"] == {"Ref": "XeroWebhookKeySecret"}
+    from xerosync.aws.stack import QUEUES
+
+    assert QUEUES["xero"] == ("XeroEventsQueue", "XeroEventsDLQ")

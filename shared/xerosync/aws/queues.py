@@ -34,3 +34,23 @@ def retry_later(queue_arn: str, receipt_handle: str, seconds: float) -> None:
         ReceiptHandle=receipt_handle,
         VisibilityTimeout=max(0, min(math.ceil(seconds), 43_200)),
     )
+
+
+def send_batch(queue_url: str, messages: list[tuple[str, str, dict[str, str]]]) -> list[str]:
+    """Send ``(id, body, attributes)`` messages, ten per request; returns the ids SQS refused
+    (the caller decides what a refused message means: nothing is retried here)."""
+    sqs = client("sqs")
+    failed: list[str] = []
+    for start in range(0, len(messages), 10):
+        chunk = messages[start : start + 10]
+        entries = [
+            {
+                "Id": str(n),
+                "MessageBody": body,
+                "MessageAttributes": {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+            }
+            for n, (_, body, attributes) in enumerate(chunk)
+        ]
+        reply = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        failed.extend(chunk[int(f["Id"])][0] for f in reply.get("Failed", []))
+    return failed

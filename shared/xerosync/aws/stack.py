@@ -1,6 +1,6 @@
 """A deployed xerosync stack, found by name: its resources, for the operator's commands."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from xerosync.aws import client
@@ -9,6 +9,7 @@ QUEUES = {
     "orders": ("OrdersQueue", "OrdersDLQ"),
     "contacts": ("ContactsQueue", "ContactsDLQ"),
     "items": ("ItemsQueue", "ItemsDLQ"),
+    "xero": ("XeroEventsQueue", "XeroEventsDLQ"),  # Xero webhooks in (invoices paid in Xero)
 }
 
 
@@ -17,6 +18,7 @@ class Stack:
     name: str
     resources: dict[str, str]  # logical id -> physical id
     outputs: dict[str, str]
+    parameters: dict[str, str] = field(default_factory=dict)
 
     def queue_url(self, logical_id: str) -> str:
         return self.resources[logical_id]
@@ -31,4 +33,5 @@ def find(name: str) -> Stack:
         for summary in page["StackResourceSummaries"]:
             resources[summary["LogicalResourceId"]] = summary.get("PhysicalResourceId", "")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    return Stack(name, resources, outputs)
+    parameters = {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in described.get("Parameters", [])}
+    return Stack(name, resources, outputs, parameters)

@@ -1,5 +1,8 @@
 """The operator's command line: ``xerosync <command>`` (or ``python -m xerosync``).
 
+Against a store's stack (``--stack``): ``status``, ``log``, ``retry``, ``push``, ``pull``,
+``reconcile``, ``drift``, ``setup`` (the last five in :mod:`xerosync.cli.stack_commands`).
+
 Commands that read a settings file work offline; those that talk to Xero take the custom
 connection's credentials from options or the environment (XERO_CLIENT_ID, XERO_CLIENT_SECRET,
 XERO_API_URL, XERO_IDENTITY_URL), so they run against a real organisation or the sandbox.
@@ -187,8 +190,12 @@ def retry(
 
 
 @app.command()
-def status(stack: StackOption) -> None:
-    """Queues, dead letters, and the last of what happened."""
+def status(
+    stack: StackOption,
+    live: Annotated[bool, typer.Option("--live", help="ask Xero for the quota left today (one call)")] = False,
+) -> None:
+    """Queues, dead letters, the last reconciliation, pull and drift report, and Xero's quota."""
+    from xerosync.cli.stack_commands import job_status
     from xerosync.ops import queue_depths
 
     found = _stack(stack)
@@ -199,7 +206,11 @@ def status(stack: StackOption) -> None:
             name, str(row.get("waiting", 0)), str(row.get("in flight", 0)), f"[red]{dead}[/red]" if dead else "0"
         )
     console.print(table)
+    job_status(found, live=live)
 
 
 def main() -> None:
     app()
+
+
+from xerosync.cli import stack_commands  # noqa: E402, F401 - registers push, pull, reconcile, drift, setup

@@ -5,6 +5,7 @@ no item, and a longer SKU gets a stable shortened code or none (settings) - a de
 is logged, never a crash. Each variation is its own item.
 """
 
+from xerosync import directions
 from xerosync.config import StoreSettings
 from xerosync.domain import Product
 from xerosync.events import StoreEvent
@@ -28,7 +29,8 @@ def upsert_item(
     if code.code is None:
         return Outcome("skipped", product.key, reason=code.decision)
     body = payloads.item(product, code.code, settings)
-    digest = payloads.content_hash(body)
+    update = directions.item_update(body, product.sku, settings)  # never the fields Xero owns
+    digest = payloads.content_hash(update)
 
     def find() -> dict[str, object] | None:
         found = xero.items_by_code([code.code or ""])
@@ -49,7 +51,7 @@ def upsert_item(
     known = created.mapping
     if known.content_hash == digest:
         return Outcome("unchanged", product.key, known.xero_id, reason=reason)
-    result = xero.update_items([{**body, "ItemID": known.xero_id}], idempotency_key=f"item:{product.key}:{digest}")[0]
+    result = xero.update_items([{**update, "ItemID": known.xero_id}], idempotency_key=f"item:{product.key}:{digest}")[0]
     if not result.ok:
         raise XeroRejected(list(result.errors), result.record)
     mappings.put(_mapping(product, known.xero_id, code.code, digest, modified))

@@ -1,5 +1,6 @@
 """The WooCommerce REST API v3 (what webhooks leave out: refund lines, and, for the
-reconciliation, everything modified since a watermark).
+reconciliation, everything modified since a watermark), and the few writes xerosync makes to
+the store: its webhooks, products (prices, names and stock Xero owns) and orders (paid in Xero).
 
 Authenticated with the store's consumer key and secret (HTTP Basic over HTTPS, as WooCommerce
 documents). httpx is imported on first use, so functions that never call the store do not pay
@@ -69,6 +70,25 @@ class WooClient:
             raise StoreError(f"the store refused {path} ({response.status_code}): {message}")
         return response
 
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None, **params: Any) -> Any:
+        """A write (POST, PUT, DELETE). Never retried here: the caller decides what a retry means."""
+        import httpx
+
+        self.calls += 1
+        try:
+            response = self._http.request(method, path, json=body, params=params or None)
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"the store did not answer {method} {path}: {type(exc).__name__}") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise StoreUnavailable(f"the store answered {response.status_code} to {method} {path}")
+        if response.status_code >= 400:
+            try:
+                message = response.json().get("message", "")
+            except ValueError:
+                message = response.text[:200]
+            raise StoreError(f"the store refused {method} {path} ({response.status_code}): {message}")
+        return response.json()
+
     def refund(self, order_id: int, refund_id: int) -> dict[str, Any]:
         body: dict[str, Any] = self._get(f"/orders/{order_id}/refunds/{refund_id}").json()
         return body
@@ -84,3 +104,44 @@ class WooClient:
             if page >= total_pages or not items:
                 return
             page += 1
+
+    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every record of a list endpoint, page after page (100 a page)."""
+        for page in self.pages(resource, {"per_page": 100, **params}):
+            yield from page
+
+    def total(self, resource: str, params: dict[str, Any]) -> int:
+        """How many records a list endpoint has for ``params`` (its ``X-WP-Total`` header)."""
+        response = self._get(f"/{resource}", {**params, "page": 1, "per_page": 1})
+        return int(response.headers.get("X-WP-Total", "0") or 0)
+
+    def get(self, resource: str, record_id: int) -> dict[str, Any]:
+        """One record: ``get("orders", 1001)``; ``get("products", id)`` answers a variation too."""
+        body: dict[str, Any] = self._get(f"/{resource}/{int(record_id)}").json()
+        return body
+
+    def update_order(self, order_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = self._send("PUT", f"/orders/{int(order_id)}", fields)
+        return body
+
+    def update_product(self, product_id: int, fields: dict[str, Any], *, parent_id: int = 0) -> dict[str, Any]:
+        """A product, or with ``parent_id`` a variation of that product."""
+        path = f"/products/{int(product_id)}"
+        if parent_id:
+            path = f"/products/{int(parent_id)}/variations/{int(product_id)}"
+        body: dict[str, Any] = self._send("PUT", path, fields)
+        return body
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        return list(self.records("webhooks", {"status": "all"}))
+
+    def create_webhook(self, fields: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = self._send("POST", "/webhooks", fields)
+        return body
+
+    def update_webhook(self, webhook_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = self._send("PUT", f"/webhooks/{int(webhook_id)}", fields)
+        return body
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        self._send("DELETE", f"/webhooks/{int(webhook_id)}", force="true")

@@ -1,0 +1,21 @@
+"""Scheduled pull from Xero: item names, prices and stock into the store's products, for the
+fields the settings give to Xero. The logic: xerosync.pull (wired by xerosync.jobs)."""
+
+from typing import Any
+
+from xerosync.jobs import Job, NotConfigured, Resources, pull_job
+from xerosync.observability import logger, metrics
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        report = pull_job(Job(Resources.from_env()))
+    except NotConfigured as exc:
+        logger.warning("pull skipped", extra={"outcome": "not_configured", "reason": str(exc)})
+        return {"outcome": "not_configured", "reason": str(exc)}
+    summary = report.summary()
+    logger.info("pull", extra={"outcome": "failed" if report.failed else "pulled", **summary})
+    metrics.add_metric(name="pull_written", unit="Count", value=len(report.applied))
+    return {"outcome": "pulled", **summary}

@@ -1,0 +1,30 @@
+"""Scheduled reconciliation: what the webhooks missed, enqueued; the store's webhooks repaired;
+the daily drift report. The logic: xerosync.reconcile, xerosync.drift (wired by xerosync.jobs)."""
+
+from typing import Any
+
+from xerosync.jobs import Job, NotConfigured, Resources, reconcile_job
+from xerosync.observability import logger, metrics
+
+SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and save the watermark
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        report = reconcile_job(
+            Job(Resources.from_env()),
+            deadline=lambda: context.get_remaining_time_in_millis() < SAFETY_MS,
+            lease_seconds=context.get_remaining_time_in_millis() / 1000 + 30,  # a run that dies frees it soon
+        )
+    except NotConfigured as exc:
+        logger.warning("reconciliation skipped", extra={"outcome": "not_configured", "reason": str(exc)})
+        return {"outcome": "not_configured", "reason": str(exc)}
+    if report is None:
+        logger.info("reconciliation skipped", extra={"outcome": "busy", "reason": "another run holds the lease"})
+        return {"outcome": "busy"}
+    summary = report.summary()
+    logger.info("reconciliation", extra={"outcome": "failed" if report.errors else "reconciled", **summary})
+    metrics.add_metric(name="reconcile_enqueued", unit="Count", value=len(report.enqueued))
+    return {"outcome": "reconciled", **summary}

@@ -1,0 +1,371 @@
+"""The operator's commands against a store's stack: ``push``, ``pull``, ``reconcile``, ``drift``,
+``setup``, and what ``status`` shows of the scheduled jobs.
+
+Each finds the stack by name (``--stack`` or ``XEROSYNC_STACK``) through CloudFormation, and
+works the same against a deployed stack and the local one (boto3 honours ``AWS_ENDPOINT_URL``).
+Reading the store and Xero happens here, on the operator's machine, with the stack's own
+secrets; records reach Xero only through the stack's queues.
+"""
+
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from xerosync.cli import StackOption, _stack, app, console, errors
+from xerosync.envelopes import Message, store_message
+from xerosync.jobs import RECONCILE, Job, NotConfigured, Resources
+from xerosync.store_webhooks import store_time
+
+FINAL = ("applied", "unchanged", "skipped", "superseded", "duplicate", "failed")
+
+
+def _job(stack: str) -> Job:
+    return Job(Resources.from_stack(_stack(stack)))
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+# --- push ----------------------------------------------------------------------------------------
+@app.command()
+def push(
+    stack: StackOption,
+    date_from: Annotated[str | None, typer.Option("--from", help="orders created from this day (YYYY-MM-DD)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="... to this day, included (default: --from)")] = None,
+    since_last_sync: Annotated[
+        bool, typer.Option("--since-last-sync", help="what changed since the reconciliation's watermark")
+    ] = False,
+    order: Annotated[int | None, typer.Option("--order", help="one order by id (instant sync)")] = None,
+    customer: Annotated[int | None, typer.Option("--customer", help="one customer by id")] = None,
+    product: Annotated[int | None, typer.Option("--product", help="one product or variation by id")] = None,
+    wait: Annotated[bool, typer.Option(help="follow the records through the sync and summarise")] = True,
+    timeout: Annotated[float, typer.Option(help="seconds to follow them")] = 900.0,
+) -> None:
+    """Send store records to Xero through the queues: history, what changed since the last sync, or one record.
+
+    Each record lands once: pushing it again writes nothing new to Xero."""
+    from xerosync import push as pushing
+
+    chosen = [
+        n
+        for n, v in (("--from", date_from), ("--since-last-sync", since_last_sync or None), ("--order", order))
+        if v is not None
+    ]
+    chosen += [n for n, v in (("--customer", customer), ("--product", product)) if v is not None]
+    if len(chosen) != 1:
+        raise _fail("name exactly one of --from/--to, --since-last-sync, --order, --customer, --product", 2)
+    job = _job(stack)
+    if date_from is not None:
+        start = _day(date_from)
+        end = _day(date_to) if date_to else start
+        if end < start:
+            raise _fail("--to is before --from", 2)
+        selection = pushing.Selection("range", start=start, end=end)
+    elif since_last_sync:
+        state, _ = job.states.load(RECONCILE)
+        watermark = store_time(state.get("watermark"))
+        if watermark is None:
+            raise _fail("no sync yet: the reconciliation has not run (use --from/--to for history)")
+        since = watermark - timedelta(seconds=job.settings.reconcile.overlap_seconds)
+        selection = pushing.Selection("since", since=since)
+    else:
+        resource, record_id = next(
+            (r, i) for r, i in (("order", order), ("customer", customer), ("product", product)) if i
+        )
+        selection = pushing.Selection("record", resource=resource, record_id=int(record_id))
+
+    try:
+        store = job.store
+        total = pushing.count(store, selection)
+    except NotConfigured as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Pushing {selection.describe()} from {store.credentials.url}")
+    started = datetime.now(UTC)
+    seen = _logged(job, started)  # what the sync log already says: not this push's outcomes
+    keys: list[str] = []
+    refused: set[str] = set()
+    batch: list[Message] = []
+    with _progress() as progress:
+        task = progress.add_task("Enqueueing", total=total)
+        for resource, record in pushing.records(store, selection):
+            message = store_message(resource, record, store_url=store.credentials.url + "/", origin="push")
+            if message is None:  # a checkout draft: never synced
+                progress.advance(task)
+                continue
+            batch.append(message)
+            if len(batch) >= 100:
+                refused |= job.send(batch)
+                keys += [m.key for m in batch]
+                progress.advance(task, len(batch))
+                batch = []
+        if batch:
+            refused |= job.send(batch)
+            keys += [m.key for m in batch]
+            progress.advance(task, len(batch))
+        progress.update(task, total=progress.tasks[0].completed)
+    sent = [k for k in dict.fromkeys(keys) if k not in refused]
+    console.print(
+        f"enqueued {len(sent)} record(s)" + (f", [red]{len(refused)} refused by SQS[/red]" if refused else "")
+    )
+    if not wait or not sent:
+        return
+    outcomes = _follow(job, sent, started, seen, timeout)
+    table = Table("outcome", "records")
+    for outcome, n in sorted(outcomes.items()):
+        colour = {"failed": "red", "applied": "green"}.get(outcome, "white")
+        table.add_row(f"[{colour}]{outcome}[/{colour}]", str(n))
+    console.print(table)
+    done = sum(n for o, n in outcomes.items() if o != "waiting")
+    console.print(
+        f"{done} of {len(sent)} record(s) synced: {outcomes.get('applied', 0)} written to Xero, "
+        f"{outcomes.get('unchanged', 0) + outcomes.get('duplicate', 0)} already there, "
+        f"{outcomes.get('failed', 0)} failed" + (" (xerosync log --failed)" if outcomes.get("failed") else "")
+    )
+    if outcomes.get("waiting"):
+        console.print(f"{outcomes['waiting']} still on their way after {timeout:.0f} s: xerosync status, xerosync log")
+    if outcomes.get("failed") or outcomes.get("waiting"):
+        raise typer.Exit(1)
+
+
+LOOK_BACK = timedelta(minutes=15)  # the operator's clock and Lambda's may differ a little
+OUT_OF_ORDER = timedelta(seconds=30)  # sync log entries written this much out of time order are still seen
+POLL_SECONDS = 2.0
+
+
+def _logged(job: Job, around: datetime) -> set[tuple[str, str, str]]:
+    if job.journal is None:
+        return set()
+    return {(e.key, e.at, e.outcome) for e in job.journal.between(around - LOOK_BACK, around + LOOK_BACK)}
+
+
+def _follow(
+    job: Job, keys: list[str], started: datetime, seen: set[tuple[str, str, str]], timeout: float
+) -> Counter[str]:
+    """Watch the sync log until every pushed record has a final outcome (or ``timeout``). Entries
+    that were there before the push (``seen``) are not its outcomes, whatever the clocks say.
+    Each look reads only what is new since the previous one (less a margin for writers that
+    finish out of order), so following thousands of records stays cheap."""
+    wanted = set(keys)
+    last: dict[str, str] = {}
+    wrote: set[str] = set()  # a record applied, then delivered again (a retried batch), was still written
+    deadline = time.monotonic() + timeout
+    cursor = started - LOOK_BACK
+    with _progress() as progress:
+        task = progress.add_task("Syncing", total=len(wanted))
+        while time.monotonic() < deadline and job.journal is not None:
+            newest = cursor
+            for entry in job.journal.between(cursor, datetime.now(UTC) + LOOK_BACK):
+                newest = max(newest, datetime.fromisoformat(entry.at))
+                ours = entry.key in wanted and (entry.key, entry.at, entry.outcome) not in seen
+                if ours and entry.outcome in (*FINAL, "retrying"):
+                    last[entry.key] = entry.outcome
+                    if entry.outcome == "applied":
+                        wrote.add(entry.key)
+            cursor = max(cursor, newest - OUT_OF_ORDER)
+            finished = sum(1 for k in wanted if last.get(k) in FINAL)
+            progress.update(task, completed=finished)
+            if finished == len(wanted):
+                break
+            time.sleep(POLL_SECONDS)
+    return Counter("applied" if k in wrote else last[k] if last.get(k) in FINAL else "waiting" for k in wanted)
+
+
+# --- pull, reconcile, drift ------------------------------------------------------------------------
+@app.command()
+def pull(
+    stack: StackOption,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")] = False,
+) -> None:
+    """Pull item names, prices and stock from Xero into the store (the fields the settings give to Xero)."""
+    from xerosync.jobs import pull_job
+
+    try:
+        report = pull_job(_job(stack), apply=not dry_run)
+    except NotConfigured as exc:
+        raise _fail(str(exc)) from None
+    table = Table("product", "sku", "from Xero", "")
+    for change in report.changes:
+        failed = next((e for c, e in report.failed if c is change), None)
+        mark = "[yellow]dry run[/yellow]" if dry_run else ("[red]failed[/red]" if failed else "[green]written[/green]")
+        table.add_row(change.product.key, change.product.sku, "; ".join(change.notes), failed or mark)
+    if report.changes:
+        console.print(table)
+    for note in report.notes:
+        console.print(f"[dim]{note}[/dim]")
+    console.print(
+        f"{report.products} product(s) with a SKU, {report.items} matching Xero item(s), "
+        f"{len(report.changes)} to change" + ("" if dry_run else f", {len(report.applied)} written")
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reconcile(stack: StackOption) -> None:
+    """Run a reconciliation now: what the webhooks missed is enqueued, the store's webhooks repaired."""
+    from xerosync.jobs import reconcile_job
+
+    try:
+        report = reconcile_job(_job(stack), lease_seconds=900)
+    except NotConfigured as exc:
+        raise _fail(str(exc)) from None
+    if report is None:
+        raise _fail("a reconciliation is running already")
+    summary = report.summary()
+    console.print(f"listed {summary['listed']}; enqueued {summary['enqueued']}, in step {summary['in_step']}")
+    for key, why in report.enqueued[:50]:
+        console.print(f"  {key}: {why}")
+    for line in summary["webhooks"]:
+        console.print(f"  webhook {line}")
+    console.print(f"watermark {summary['watermark']}")
+    for error in report.errors:
+        errors.print(f"[red]{error}[/red]")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def drift(
+    stack: StackOption,
+    day: Annotated[str | None, typer.Option(help="the day (YYYY-MM-DD, the store's date; default yesterday)")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="re-enqueue what the sync can fix; record the report")] = False,
+    before_install: Annotated[
+        bool, typer.Option("--before-install", help="also orders created before xerosync was installed")
+    ] = False,
+) -> None:
+    """The drift report of a day: store orders against the Xero documents xerosync wrote for them.
+
+    Totals, tax, refunds and payments; each difference named by record, fixable or reported."""
+    from xerosync.jobs import drift_job
+
+    job = _job(stack)
+    target = _day(day) if day else datetime.now(UTC).date() - timedelta(days=1)
+    state, _ = job.states.load(RECONCILE)
+    since = None if before_install else store_time(state.get("installed_at"))
+    try:
+        report = drift_job(job, target, fix=fix, since=since)
+    except NotConfigured as exc:
+        raise _fail(str(exc)) from None
+    table = Table("record", "what", "store", "Xero", "", "why")
+    for d in report.differences:
+        kind = "[yellow]fixable[/yellow]" if d.fixable else "[red]reported[/red]"
+        if d.fixable and fix:
+            kind = "[green]re-enqueued[/green]"
+        table.add_row(d.key, d.what, d.store, d.xero, kind, d.reason)
+    if report.differences:
+        console.print(table)
+    console.print(report.summary())
+    if since is not None:
+        console.print(f"[dim]orders created before xerosync was installed ({since:%Y-%m-%d %H:%M} UTC) left out[/dim]")
+
+
+# --- setup ---------------------------------------------------------------------------------------
+@app.command()
+def setup(stack: StackOption) -> None:
+    """Register (or repair) the store's webhooks to this stack, then check the settings against Xero."""
+    from xerosync import store_webhooks
+    from xerosync.settings_check import check
+    from xerosync.xero.errors import XeroError
+
+    found = _stack(stack)
+    job = Job(Resources.from_stack(found))
+    url = job.resources.webhook_url
+    if not url:
+        raise _fail(f"stack {stack} has no WebhookUrl output")
+    try:
+        store = job.store
+        now = datetime.now(UTC)
+        actions = store_webhooks.plan(store.webhooks(), url, store_webhooks.wanted_topics(job.settings), {}, now)
+        done, _ = store_webhooks.apply(actions, store, url, job.webhook_secret(), {}, now)
+    except NotConfigured as exc:
+        raise _fail(str(exc)) from None
+    table = Table("topic", "webhook", "", "")
+    for action in done:
+        colour = {"ok": "green", "failed": "red", "paused": "yellow"}.get(action.action, "cyan")
+        table.add_row(
+            action.topic, str(action.webhook_id or ""), f"[{colour}]{action.action}[/{colour}]", action.detail
+        )
+    console.print(f"Store webhooks to {url}:")
+    console.print(table)
+    try:
+        findings = check(job.settings, job.xero)
+    except XeroError as exc:
+        raise _fail(f"Xero: {exc}") from None
+    problems = [f for f in findings if not f.ok]
+    for f in problems:
+        errors.print(f"[red]{f.setting} = {f.value}: {f.detail}[/red]")
+    console.print(f"settings: {len(findings) - len(problems)} of {len(findings)} match the Xero organisation")
+    xero_url = found.outputs.get("XeroWebhookUrl")
+    if xero_url:
+        console.print(
+            f"Xero webhooks (invoices paid in Xero): deliver to {xero_url} and put the webhook key in "
+            f"{found.outputs.get('XeroWebhookKeySecretArn', 'XeroWebhookKeySecret')}"
+        )
+    if problems or any(a.action == "failed" for a in done):
+        raise typer.Exit(1)
+
+
+# --- status --------------------------------------------------------------------------------------
+def job_status(stack: Any, *, live: bool) -> None:
+    """The scheduled jobs' last runs and the Xero quota, for ``xerosync status``."""
+    job = Job(Resources.from_stack(stack))
+    reconciliation, _ = job.states.load(RECONCILE)
+    last = reconciliation.get("last_run") or {}
+    if last:
+        console.print(
+            f"last reconciliation: {last.get('at')}: listed {last.get('listed')}, enqueued {last.get('enqueued')}, "
+            f"watermark {last.get('watermark')}" + (f", [red]{last.get('errors')}[/red]" if last.get("errors") else "")
+        )
+        for line in last.get("webhooks") or []:
+            if not line.endswith(": ok"):
+                console.print(f"  webhook {line}")
+    else:
+        console.print("last reconciliation: never")
+    drifted = reconciliation.get("last_drift")
+    if drifted:
+        console.print(f"last drift report: {drifted.get('summary')}")
+    pulled, _ = job.states.load("pull")
+    if pulled.get("last_run"):
+        run = pulled["last_run"]
+        console.print(f"last pull: {run.get('at')}: {run.get('written')} product(s) written")
+    quota = max(
+        (q for q in (reconciliation.get("xero_quota"), pulled.get("xero_quota")) if q),
+        key=lambda q: str(q.get("at")),
+        default=None,
+    )
+    if live:
+        try:
+            job.xero.organisation()
+            rate = job.xero.last_rate
+            quota = {"day_remaining": rate.day_remaining, "minute_remaining": rate.minute_remaining, "at": "now"}
+        except Exception as exc:
+            errors.print(f"[red]Xero: {exc}[/red]")
+    if quota:
+        console.print(f"Xero calls left today: {quota.get('day_remaining')} (as of {quota.get('at')})")
+    else:
+        console.print("Xero calls left today: unknown (xerosync status --live asks Xero, using one call)")

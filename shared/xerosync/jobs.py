@@ -1,0 +1,356 @@
+"""The scheduled jobs (reconciliation, drift report, pull) and what they run on, wired from a
+function's environment or, for the operator's command line, from a deployed stack by name.
+
+The logic lives in :mod:`xerosync.reconcile`, :mod:`xerosync.drift` and :mod:`xerosync.pull`;
+this module only builds their ports (DynamoDB, SQS, Secrets Manager and SSM through
+``xerosync.aws``, the store's REST API, the Xero client), keeps the jobs' memory between runs,
+and writes what they did to the sync log.
+"""
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from xerosync import drift, pull, reconcile
+from xerosync.aws import parameters, queues, secrets
+from xerosync.aws.jobstate import DynamoJobState, StateConflict
+from xerosync.aws.mappings import DynamoMappings
+from xerosync.aws.stack import Stack
+from xerosync.aws.synclog import DynamoSyncLog, LogEntry
+from xerosync.config import StoreSettings, parse_settings
+from xerosync.envelopes import Message, store_message
+from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
+from xerosync.store_webhooks import store_time
+from xerosync.wiring import xero_client
+from xerosync.xero.client import XeroClient, XeroCredentials
+from xerosync.xero.governor import Limits
+
+RECONCILE = "reconcile"
+PULL = "pull"
+DRIFT_WAIT = timedelta(hours=14)  # a day is over everywhere (UTC-12) this long after it ends in UTC
+LOGGED_RECORDS = 500  # per run, at most this many "enqueued" entries in the sync log (the rest counted)
+QUEUE_LOGICAL_IDS = {"orders": "OrdersQueue", "contacts": "ContactsQueue", "items": "ItemsQueue"}
+
+
+class NotConfigured(RuntimeError):
+    """Something the job needs has not been set up yet (its message says what)."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where a store's stack keeps things."""
+
+    mappings_table: str
+    settings_parameter: str
+    store_secret_arn: str
+    xero_secret_arn: str
+    queue_urls: Mapping[str, str]
+    sync_log_table: str = ""
+    sync_log_days: int = 30
+    webhook_secret_arn: str = ""
+    webhook_url: str = ""  # where the store's webhooks must point
+    xero_api_url: str = "https://api.xero.com"
+    xero_identity_url: str = "https://identity.xero.com"
+    xero_limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Resources":
+        return cls(
+            mappings_table=env["MAPPINGS_TABLE"],
+            settings_parameter=env["SETTINGS_PARAMETER"],
+            store_secret_arn=env.get("STORE_API_SECRET_ARN", ""),
+            xero_secret_arn=env.get("XERO_CREDENTIALS_SECRET_ARN", ""),
+            queue_urls={q: env[f"{q.upper()}_QUEUE_URL"] for q in QUEUE_LOGICAL_IDS if f"{q.upper()}_QUEUE_URL" in env},
+            sync_log_table=env.get("SYNC_LOG_TABLE", ""),
+            sync_log_days=int(env.get("SYNC_LOG_DAYS", "30")),
+            webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN", ""),
+            webhook_url=env.get("STORE_WEBHOOK_URL", ""),
+            xero_api_url=env.get("XERO_API_URL", "https://api.xero.com"),
+            xero_identity_url=env.get("XERO_IDENTITY_URL", "https://identity.xero.com"),
+            xero_limits=Limits(
+                per_minute=int(env.get("XERO_MINUTE_LIMIT", "60")),
+                per_day=int(env.get("XERO_DAY_LIMIT", "5000")),
+                headroom=float(env.get("XERO_HEADROOM", "0.1")),
+            ),
+        )
+
+    @classmethod
+    def from_stack(cls, stack: Stack) -> "Resources":
+        r = stack.resources
+        return cls(
+            mappings_table=r["MappingsTable"],
+            settings_parameter=r["SettingsParameter"],
+            store_secret_arn=r.get("StoreApiSecret", ""),
+            xero_secret_arn=r.get("XeroCredentialsSecret", ""),
+            queue_urls={q: r[logical] for q, logical in QUEUE_LOGICAL_IDS.items() if logical in r},
+            sync_log_table=r.get("SyncLogTable", ""),
+            sync_log_days=int(stack.parameters.get("SyncLogDays") or 30),
+            webhook_secret_arn=r.get("WebhookSecret", ""),
+            webhook_url=stack.outputs.get("WebhookUrl", ""),
+            xero_api_url=stack.parameters.get("XeroApiUrl") or "https://api.xero.com",
+            xero_identity_url=stack.parameters.get("XeroIdentityUrl") or "https://identity.xero.com",
+            xero_limits=Limits(
+                per_minute=int(stack.parameters.get("XeroMinuteLimit") or 60),
+                per_day=int(stack.parameters.get("XeroDayLimit") or 5000),
+                headroom=float(stack.parameters.get("XeroHeadroom") or 0.1),
+            ),
+        )
+
+
+class Job:
+    """A store's stack, as the jobs and the operator's commands use it."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.mappings = DynamoMappings(resources.mappings_table)
+        self.states = DynamoJobState(resources.mappings_table)
+        self.journal = (
+            DynamoSyncLog(resources.sync_log_table, resources.sync_log_days) if resources.sync_log_table else None
+        )
+
+    @cached_property
+    def settings(self) -> StoreSettings:
+        name = self.resources.settings_parameter
+        return parse_settings(parameters.get_parameter(name), source=f"SSM parameter {name}")
+
+    @cached_property
+    def store(self) -> WooClient:
+        if not self.resources.store_secret_arn:
+            raise NotConfigured("this stack has no StoreApiSecret")
+        credentials = StoreCredentials.from_dict(secrets.get_secret_json(self.resources.store_secret_arn))
+        if credentials is None:
+            raise NotConfigured(
+                "the store's REST API key is not set: put its url, consumer_key and consumer_secret in StoreApiSecret"
+            )
+        return WooClient(credentials)
+
+    @cached_property
+    def xero(self) -> XeroClient:
+        credentials = XeroCredentials.from_dict(secrets.get_secret_json(self.resources.xero_secret_arn))
+        return xero_client(
+            credentials,
+            api_url=self.resources.xero_api_url,
+            identity_url=self.resources.xero_identity_url,
+            table=self.resources.mappings_table,
+            limits=self.resources.xero_limits,
+        )
+
+    def webhook_secret(self) -> str:
+        if not self.resources.webhook_secret_arn:
+            raise NotConfigured("this stack has no WebhookSecret")
+        return secrets.get_secret_string(self.resources.webhook_secret_arn)
+
+    def send(self, messages: list[Message]) -> set[str]:
+        """Put ``messages`` on their queues; returns the keys SQS did not take."""
+        refused: set[str] = set()
+        by_queue: dict[str, list[Message]] = {}
+        for message in messages:
+            by_queue.setdefault(message.queue, []).append(message)
+        for queue, batch in by_queue.items():
+            url = self.resources.queue_urls.get(queue)
+            if not url:
+                refused.update(m.key for m in batch)
+                continue
+            failed = queues.send_batch(url, [(m.key, m.body, {"record": m.key}) for m in batch])
+            refused.update(failed)
+        return refused
+
+    def log(self, entries: list[LogEntry]) -> None:
+        if self.journal is not None:
+            for entry in entries:
+                self.journal.write(entry)
+
+    def note_quota(self, state: dict[str, Any], now: datetime) -> None:
+        """Remember the quota Xero last reported to this job (for ``xerosync status``)."""
+        if "xero" not in self.__dict__:  # this run never called Xero
+            return
+        rate = self.xero.last_rate
+        if rate.day_remaining is not None:
+            state["xero_quota"] = {
+                "day_remaining": rate.day_remaining,
+                "minute_remaining": rate.minute_remaining,
+                "at": now.isoformat(timespec="seconds"),
+            }
+
+
+def _store_url(job: Job) -> str:
+    return job.store.credentials.url + "/"
+
+
+# --- the reconciliation --------------------------------------------------------------------------
+def drift_day_due(now: datetime, state: dict[str, Any]) -> date | None:
+    """The day whose drift report is due (once every time zone has finished it), if not done yet."""
+    day = (now.astimezone(UTC) - DRIFT_WAIT).date() - timedelta(days=1)
+    return None if state.get("drift_day", "") >= day.isoformat() else day
+
+
+def reconcile_job(
+    job: Job, *, now: datetime | None = None, deadline: Callable[[], bool] = lambda: False, lease_seconds: float = 900
+) -> reconcile.Report | None:
+    """One scheduled reconciliation (None when another run holds the lease)."""
+    now = now or datetime.now(UTC)
+    token = uuid.uuid4().hex
+    if not job.states.acquire(RECONCILE, token, lease_seconds):
+        return None
+    try:
+        state, version = job.states.load(RECONCILE)
+        settings = job.settings
+        result = reconcile.run(
+            store=job.store,
+            send=job.send,
+            mappings=job.mappings,
+            settings=settings,
+            store_url=_store_url(job),
+            webhook_url=job.resources.webhook_url,
+            webhook_secret=job.webhook_secret,
+            state=state,
+            now=now,
+            deadline=deadline,
+        )
+        day = drift_day_due(now, state) if settings.reconcile.drift else None
+        installed = store_time(state.get("installed_at"))
+        if day is not None and installed is not None and day < installed.date():
+            state["drift_day"] = day.isoformat()  # before xerosync was installed: nothing of ours to compare
+        elif day is not None and not deadline():
+            try:
+                report = drift_job(job, day, fix=True, since=installed)
+                state["drift_day"] = day.isoformat()
+                state["last_drift"] = {
+                    "day": day.isoformat(),
+                    "summary": report.summary(),
+                    "fixable": len(report.fixable),
+                    "reported": len(report.reported),
+                }
+            except Exception as exc:  # the report waits for the next run; the reconciliation stands
+                result.errors.append(f"drift report of {day} failed: {exc}")
+        job.note_quota(state, now)
+        state["last_run"] = result.summary()
+        try:
+            job.states.save(RECONCILE, state, version)
+        except StateConflict as exc:
+            result.errors.append(str(exc))
+        job.log(_reconcile_entries(result))
+        return result
+    finally:
+        job.states.release(RECONCILE, token)
+
+
+def _reconcile_entries(result: reconcile.Report) -> list[LogEntry]:
+    entries = [
+        LogEntry(key=key, outcome="enqueued", action="reconcile", reason=f"{why}: enqueued by the reconciliation")
+        for key, why in result.enqueued[:LOGGED_RECORDS]
+    ]
+    entries += [
+        LogEntry(key=key, outcome="retrying", action="reconcile", reason="SQS did not take it; the next run will")
+        for key in result.not_sent[:LOGGED_RECORDS]
+    ]
+    entries += [
+        LogEntry(
+            key=f"webhook:{a.topic}",
+            outcome="failed" if a.action == "failed" else "repaired",
+            action=a.action,
+            reason=f"store webhook {a.webhook_id or '(new)'}: {a.detail}",
+        )
+        for a in result.webhooks
+        if a.repair or a.action == "failed"  # a paused one is the merchant's choice: status shows it
+    ]
+    summary = result.summary()
+    reason = (
+        f"listed {summary['listed']}, enqueued {summary['enqueued']}, in step {summary['in_step']}, "
+        f"watermark {summary['watermark']}" + ("; " + "; ".join(result.errors) if result.errors else "")
+    )
+    entries.append(LogEntry(key="job:reconcile", outcome="failed" if result.errors else "reconciled", reason=reason))
+    return entries
+
+
+# --- the drift report ----------------------------------------------------------------------------
+def xero_date(value: Any) -> date | None:
+    """A Xero date: ``/Date(1543536000000+0000)/`` or ``2018-11-30T00:00:00``."""
+    if not value:
+        return None
+    text = str(value)
+    if text.startswith("/Date("):
+        millis = int(text[6:].split(")")[0].split("+")[0].split("-")[0])
+        return datetime.fromtimestamp(millis / 1000, tz=UTC).date()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) -> drift.DayReport:
+    """The drift report of ``day`` (its orders created ``since`` then, when given). With ``fix``:
+    fixable differences re-enqueued, and the report written to the sync log."""
+    settings = job.settings
+    organisation = job.xero.organisation()
+    locks = [xero_date(organisation.get(k)) for k in ("PeriodLockDate", "EndOfYearLockDate")]
+    lock_date = max((d for d in locks if d is not None), default=None)
+    report = drift.report(
+        day,
+        store=job.store,
+        xero=job.xero,
+        mappings=job.mappings,
+        settings=settings,
+        lock_date=lock_date,
+        since=since,
+    )
+    if not fix:
+        return report
+    keys = sorted({d.key for d in report.fixable})
+    messages: list[Message] = []
+    for key in keys:
+        message = store_message(
+            "order", job.store.get("orders", int(key.split(":")[1])), store_url=_store_url(job), origin=f"drift:{day}"
+        )
+        if message is not None:
+            messages.append(message)
+    refused = job.send(messages) if messages else set()
+    entries = [
+        LogEntry(
+            key=d.key,
+            outcome="drift",
+            action="re-enqueued" if d.fixable and d.key not in refused else "reported",
+            reason=f"{day}: {d.describe()}",
+        )
+        for d in report.differences
+    ]
+    entries.append(LogEntry(key=f"drift:{day}", outcome="drift-report", reason=report.summary()))
+    job.log(entries)
+    return report
+
+
+# --- the pull ------------------------------------------------------------------------------------
+def pull_job(job: Job, *, now: datetime | None = None, apply: bool = True) -> pull.PullReport:
+    now = now or datetime.now(UTC)
+    settings = job.settings
+    report = pull.run(store=job.store, xero=job.xero, settings=settings, apply=apply)
+    if not apply:
+        return report
+    state, version = job.states.load(PULL)
+    state["last_run"] = {"at": now.isoformat(timespec="seconds"), **report.summary()}
+    job.note_quota(state, now)
+    with contextlib.suppress(StateConflict):  # another pull saved its own summary meanwhile: either will do
+        job.states.save(PULL, state, version)
+    entries = [
+        LogEntry(key=c.product.key, outcome="pulled", action="updated", reason="from Xero: " + "; ".join(c.notes))
+        for c in report.applied
+    ]
+    entries += [
+        LogEntry(key=c.product.key, outcome="failed", action="pull", reason=f"from Xero: {error}")
+        for c, error in report.failed
+    ]
+    entries.append(
+        LogEntry(
+            key="job:pull",
+            outcome="failed" if report.failed else "pulled",
+            reason=f"{report.products} product(s), {report.items} Xero item(s), {len(report.applied)} written"
+            + (f"; {'; '.join(report.notes[:5])}" if report.notes else ""),
+        )
+    )
+    job.log(entries)
+    return report

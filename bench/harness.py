@@ -84,6 +84,7 @@ class RunFigures:
     dead_letters: dict[str, int]
     xero_documents: dict[str, int]
     log_bytes: dict[str, int]
+    validation: str
     batch_sizes: list[int]
     batch_requests: list[int]
     latencies: list[float] = field(default_factory=list)
@@ -99,7 +100,7 @@ class Bench:
         aws: AwsMeter,
         scale: float,
         batching: bool,
-        validate: bool,
+        validate: bool | None,
         parameters: dict[str, str] | None = None,
         minute_limit: int = 60,
         day_limit: int = 5000,
@@ -250,6 +251,7 @@ class Bench:
                 "credit_notes": len(self.org.credit_notes),
             },
             log_bytes={p.stem: p.stat().st_size for p in Path(self.stack.log_dir).glob("*.log")},
+            validation=self.sandbox.validation,
             batch_sizes=sizes,
             batch_requests=requests,
         )

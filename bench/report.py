@@ -50,6 +50,7 @@ def summarize(
         "orders": run.orders,
         "deliveries": run.http_statuses,
         "drained": run.drained,
+        "sandbox_validation": run.validation,
         "xero": {
             "calls": calls,
             "calls_per_order": per_order,

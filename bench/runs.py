@@ -14,7 +14,7 @@ from xerosync.xero.governor import Limits
 @dataclass(frozen=True)
 class Options:
     scale: float
-    validate: bool
+    validate: bool  # the backfills' spec validation (the real-time part validates whenever the spec is there)
     timeout: float
     minute_limit: int = 60
     day_limit: int = 5000
@@ -42,7 +42,7 @@ def backfill(
         aws=aws,
         scale=options.scale,
         batching=batching,
-        validate=options.validate,
+        validate=None if options.validate else False,
         minute_limit=options.minute_limit,
         day_limit=options.day_limit,
         start_at_midnight=True,
@@ -82,7 +82,7 @@ def trickle(
         aws=aws,
         scale=1.0,
         batching=True,
-        validate=options.validate,
+        validate=None,
         minute_limit=options.minute_limit,
         day_limit=options.day_limit,
     )

@@ -28,11 +28,11 @@ test: $(STAMP) lint typecheck
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check shared functions local tests
-	$(VENV)/bin/ruff format --check shared functions local tests
+	$(VENV)/bin/ruff check shared functions local tests bench
+	$(VENV)/bin/ruff format --check shared functions local tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy shared/xerosync functions local
+	$(VENV)/bin/mypy shared/xerosync functions local bench
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
@@ -50,6 +50,12 @@ chaos: $(STAMP)
 # about ten minutes on a 2-core machine while each order costs several Xero calls.
 e2e-push: $(STAMP)
 	XEROSYNC_PUSH_ORDERS=2000 $(PY) -m pytest -q tests/e2e/test_push.py
+
+# Throughput, Xero quota and AWS cost figures (bench/README.md); not part of `make test`.
+# Options: make bench BENCH_ARGS="--orders 2000 --scale 60" (python -m bench --help).
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache local/.run

@@ -42,7 +42,7 @@ Flush = Callable[[list[_Call]], None]
 class BatchingXero:
     """The Xero port for a batch of concurrent record workers (see the module docstring)."""
 
-    def __init__(self, client: XeroClient, *, workers: int = 0, max_wait: float = 0.2) -> None:
+    def __init__(self, client: XeroClient, *, workers: int = 0, max_wait: float = 2.0) -> None:
         """``workers``: how many record workers will come, so that the first to call does not
         flush alone before the others have started."""
         self.client = client

@@ -1,0 +1,1 @@
+"""``make bench``: xerosync's throughput, Xero quota and AWS cost figures (``python -m bench``)."""

@@ -1,0 +1,202 @@
+"""``make bench`` / ``python -m bench``: throughput, quota and cost figures for xerosync.
+
+Runs, each against a fresh Xero sandbox organisation with Xero's limits and a fresh local
+stack (template.yaml over moto):
+
+1. the cold-start proxy: ``python -X importtime`` of each handler module, as a ratio to
+   ``import boto3``;
+2. the backfill: a seeded shop history pushed onto the orders queue (as a historical push
+   would), batching on, on a simulated clock;
+3. the baseline: the same code with ``XeroBatching=off`` (one document per Xero request, the
+   pattern of today's connectors) on the first ``--baseline-orders`` of the same history;
+4. real time: single orders through the HTTP API a few seconds apart, on the real clock.
+
+Prints a table, writes every figure to ``bench/results.json`` and prints that path last.
+See ``bench/README.md`` for how each figure is measured and what distorts it.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import imports, runs, workload
+from bench.harness import median, percentile
+from bench.meters import AwsMeter
+from bench.prices import PRICES, PRICES_DATE
+from bench.report import cost_per_thousand, summarize, table
+from local.sam import ROOT
+
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def machine() -> dict[str, Any]:
+    load = os.getloadavg()
+    return {
+        "uname_m": platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in load],
+    }
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=10_000, help="backfill orders (default 10,000)")
+    parser.add_argument("--customers", type=int, default=3_000, help="buyers in the history (default 3,000)")
+    parser.add_argument("--existing-share", type=float, default=0.5, help="share of buyers already in Xero")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", type=float, default=60.0, help="simulated seconds per second (default 60)")
+    parser.add_argument("--baseline-orders", type=int, default=300, help="orders in the baseline sample")
+    parser.add_argument(
+        "--bound-orders", type=int, default=300, help="orders in the batched sample run with the minute budget binding"
+    )
+    parser.add_argument(
+        "--bound-scale", type=float, default=2.0, help="clock of that sample: slow enough for Xero's budget to bind"
+    )
+    parser.add_argument("--trickle", type=int, default=30, help="real-time orders (default 30)")
+    parser.add_argument("--trickle-gap", type=float, default=3.0, help="seconds between real-time orders")
+    parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per import figure")
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="validate every Xero request and answer against the spec in the backfills",
+    )
+    parser.add_argument("--timeout", type=float, default=6 * 3600.0, help="wall seconds to wait for a drain")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["imports", "backfill", "bound", "baseline", "trickle"],
+        help="skip a part",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    began = time.monotonic()
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "prices": {"date": PRICES_DATE, "us_east_1": {k: asdict(v) for k, v in PRICES.items()}},
+    }
+    options = runs.Options(scale=args.scale, validate=args.validate, timeout=args.timeout)
+    limits = options.limits
+
+    if "imports" not in args.skip:
+        print(f"Import times ({args.import_runs} fresh interpreters each)...", flush=True)
+        results["imports"] = [asdict(f) for f in imports.measure(args.import_runs)]
+
+    aws = AwsMeter().install()
+    stamp = time.strftime("%H%M%S")
+    if {"backfill", "bound", "baseline"} - set(args.skip):
+        print(f"Generating the shop: {args.orders:,} orders, ~{args.customers:,} customers, seed {args.seed}...")
+        shop = workload.generate(args.seed, args.orders, args.customers)
+        workload.choose_existing(shop, args.existing_share)
+        results["shop"] = {
+            "orders": len(shop.orders),
+            "customers": len(shop.parties),
+            "customers_in_xero_before": len(shop.existing),
+            "order_statuses": dict(shop.statuses),
+            "orders_with_refunds": shop.refunded,
+        }
+        backfill: dict[str, Any] = {}
+        if "backfill" not in args.skip:
+            print("Backfill, batching on...", flush=True)
+            figures = runs.backfill(
+                shop, shop.orders, name=f"bench-batched-{stamp}", batching=True, aws=aws, options=options
+            )
+            backfill["batched"] = summarize(
+                figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.orders
+            )
+        if "bound" not in args.skip:
+            sample = shop.orders[: args.bound_orders]
+            print(
+                f"Batched sample, minute budget binding: first {len(sample):,} orders, clock x{args.bound_scale:g}..."
+            )
+            figures = runs.backfill(
+                shop,
+                sample,
+                name=f"bench-bound-{stamp}",
+                batching=True,
+                aws=aws,
+                options=replace(options, scale=args.bound_scale),
+            )
+            backfill["batched_budget_bound"] = summarize(
+                figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.orders
+            )
+        if "baseline" not in args.skip:
+            sample = shop.orders[: args.baseline_orders]
+            print(f"Baseline, batching off, first {len(sample):,} orders...", flush=True)
+            figures = runs.backfill(
+                shop, sample, name=f"bench-baseline-{stamp}", batching=False, aws=aws, options=options
+            )
+            backfill["baseline"] = summarize(
+                figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.orders
+            )
+        results["backfill"] = backfill
+
+    if "trickle" not in args.skip:
+        print("Real time: single orders through the HTTP API...", flush=True)
+        small = workload.generate(args.seed + 1, max(60, args.trickle * 3), max(20, args.trickle))
+        workload.choose_existing(small, args.existing_share)
+        paid = [o for o in small.orders if o["status"] in ("processing", "completed") and o.get("date_paid")]
+        picked = paid[: args.trickle]
+        figures = runs.trickle(
+            small, picked, name=f"bench-realtime-{stamp}", gap=args.trickle_gap, aws=aws, options=options
+        )
+        summary = summarize(
+            figures,
+            usable_minute=limits.usable_minute,
+            usable_day=limits.usable_day,
+            full_orders=len(picked),
+            paced=False,
+        )
+        summary["latency"] = {
+            "invoices_timed": len(figures.latencies),
+            "median_s": median(figures.latencies),
+            "p99_s": percentile(figures.latencies, 0.99),
+            "max_s": max(figures.latencies, default=0.0),
+            "all_s": sorted(round(x, 3) for x in figures.latencies),
+            "batch_window_s": 2,
+        }
+        results["trickle"] = summary
+
+    cost: dict[str, Any] = {}
+    for key, summary in (
+        ("batched", results.get("backfill", {}).get("batched")),
+        ("baseline", results.get("backfill", {}).get("baseline")),
+    ):
+        if summary:
+            cost[key] = cost_per_thousand(summary)
+    if "trickle" in results:
+        webhooks = sum(results["trickle"]["deliveries"].values())
+        cost["real_time"] = cost_per_thousand(results["trickle"], api_requests=webhooks)
+    results["cost"] = cost
+
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["wall_seconds"] = time.monotonic() - began
+    results["table"] = table(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    m = results["machine"]
+    print()
+    print(f"xerosync bench, {results['when']}: {m['uname_m']}, {m['cores']} cores, Python {m['python']}")
+    print(results["table"])
+    print(f"\nWall time {results['wall_seconds'] / 60:.1f} min. Figures: see bench/README.md for how each is measured.")
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

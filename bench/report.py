@@ -1,0 +1,367 @@
+"""From what a run measured to the figures the issue asks for, the cost model, and the table."""
+
+import math
+from collections import Counter
+from typing import Any
+
+from bench.harness import RunFigures, median, percentile
+from bench.meters import max_in_window
+from bench.prices import PRICES, PRICES_DATE
+
+DAY = 86_400.0
+
+
+def fixed_windows_max(times: list[float], length: float = 60.0) -> int:
+    """The most calls one of the sandbox's fixed windows held (a window opens with the first
+    call after the previous one closed, as the sandbox's and Xero's do)."""
+    best, start, count = 0, None, 0
+    for moment in sorted(times):
+        if start is None or moment >= start + length:
+            start, count = moment, 0
+        count += 1
+        best = max(best, count)
+    return best
+
+
+def limits_only_seconds(calls: float, usable_minute: int, usable_day: int) -> float:
+    """How long ``calls`` Xero calls take when only Xero's limits pace them: the usable minute
+    budget back to back, and a day's wait each time the usable day budget is spent."""
+    if calls <= 0:
+        return 0.0
+    full_days = max(0, math.ceil(calls / usable_day) - 1)
+    return full_days * DAY + (calls - full_days * usable_day) / usable_minute * 60.0
+
+
+def summarize(
+    run: RunFigures, *, usable_minute: int, usable_day: int, full_orders: int, paced: bool = True
+) -> dict[str, Any]:
+    """The per-run figures (everything measured, or computed from measured counts as named)."""
+    calls = sum(run.xero.calls.values())
+    per_order = calls / run.orders if run.orders else 0.0
+    invoiced = run.xero_documents["invoices"]
+    sim_minutes = run.sim_seconds / 60.0 if run.sim_seconds else 0.0
+    lambda_invocations = sum(f.invocations for f in run.functions.values())
+    gb_seconds = sum(f.gb_seconds for f in run.functions.values())
+    retries: Counter[str] = Counter()
+    for reason, n in run.retry_reasons.items():
+        retries[_reason_kind(reason)] += n
+    return {
+        "label": run.label,
+        "orders": run.orders,
+        "deliveries": run.http_statuses,
+        "drained": run.drained,
+        "sandbox_validation": run.validation,
+        "xero": {
+            "calls": calls,
+            "calls_per_order": per_order,
+            "calls_per_invoice": calls / invoiced if invoiced else None,
+            "by_endpoint": dict(sorted(run.xero.calls.items())),
+            "rejected_429": sum(run.xero.rejected.values()),
+            "rejected_by_limit": dict(run.xero.rejected),
+            "answers_by_status": {str(k): v for k, v in sorted(run.xero.statuses.items())},
+            "peak_in_flight": run.xero.peak_in_flight,
+            "max_calls_any_60s_simulated": max_in_window(run.xero.call_times),
+            "max_calls_in_a_sandbox_minute_window": fixed_windows_max(run.xero.call_times),
+            "usable_per_minute": usable_minute,
+            "usable_per_day": usable_day,
+            # the share of the usable minute budget the drain used (a backfill's figure; a trickle
+            # of single orders is too short and too sparse for it to mean anything)
+            "minute_budget_used": calls / (usable_minute * sim_minutes) if sim_minutes and paced else None,
+        },
+        "documents": run.xero_documents,
+        "drain": {
+            "wall_seconds": run.wall_seconds,
+            "push_wall_seconds": run.push_wall_seconds,
+            "simulated_seconds": run.sim_seconds,
+            "limits_only_seconds": limits_only_seconds(calls, usable_minute, usable_day),
+            "limits_only_seconds_full_size": limits_only_seconds(per_order * full_orders, usable_minute, usable_day),
+            "full_size_orders": full_orders,
+        },
+        "sync": {
+            "outcomes": run.outcomes,
+            "retries_by_cause": dict(retries),
+            "dead_letters": run.dead_letters,
+            "invocations": len(run.batch_sizes),
+            "records_per_invocation": sum(run.batch_sizes) / len(run.batch_sizes) if run.batch_sizes else None,
+            "xero_requests_per_batched_invocation": (
+                sum(run.batch_requests) / len(run.batch_requests) if run.batch_requests else None
+            ),
+            "pollers": run.pollers,
+        },
+        "lambda": {
+            "invocations": lambda_invocations,
+            "gb_seconds": gb_seconds,
+            "by_function": {
+                name: {
+                    "invocations": f.invocations,
+                    "errors": f.errors,
+                    "cold_starts": f.cold_starts,
+                    "timeouts": f.timeouts,
+                    "memory_mb": f.memory_mb,
+                    "gb_seconds": f.gb_seconds,
+                    "median_ms": median(f.durations_ms),
+                    "p99_ms": percentile(f.durations_ms, 0.99),
+                }
+                for name, f in run.functions.items()
+                if f.invocations
+            },
+        },
+        "sqs": {
+            "requests": dict(run.aws.sqs.requests),
+            "billable_requests": run.aws.sqs.billable,
+            "empty_receives": run.aws.sqs.empty_receives,
+            "billable_without_empty_receives": run.aws.sqs.billable - run.aws.sqs.empty_receives,
+        },
+        "dynamodb": {
+            "requests": dict(run.aws.dynamo.requests),
+            "read_request_units": run.aws.dynamo.read_units,
+            "write_request_units": run.aws.dynamo.write_units,
+            "by_table": {_table_name(t): {"read": u[0], "write": u[1]} for t, u in run.aws.dynamo.by_table.items()},
+            "by_table_and_key_kind": {
+                f"{_table_name(k.split('|', 1)[0])} {k.split('|', 1)[1]}": {"read": u[0], "write": u[1]}
+                for k, u in sorted(run.aws.dynamo.by_kind.items())
+            },
+        },
+        "other_aws_requests": {
+            f"{s}:{a}": n for (s, a), n in sorted(run.aws.requests.items()) if s not in ("sqs", "dynamodb")
+        },
+        "function_log_bytes": run.log_bytes,
+    }
+
+
+def _reason_kind(reason: str) -> str:
+    outcome, _, text = reason.partition(": ")
+    kind = text.split(":", 1)[0]
+    if kind == "BudgetExhausted":
+        kind += " (" + text.split("(", 1)[-1].split(")", 1)[0] + ")"
+    return f"{outcome}: {kind}"
+
+
+def _table_name(physical: str) -> str:
+    for logical in ("MappingsTable", "IdempotencyTable", "SyncLogTable"):
+        if logical in physical:
+            return logical
+    return physical
+
+
+def cost_per_thousand(summary: dict[str, Any], *, api_requests: int = 0) -> dict[str, Any]:
+    """Usage per 1,000 orders and its list price. SQS empty receives are left out: Lambda's
+    pollers make them whether or not orders come (a fixed cost per hour, not per order), and
+    the local runner's pollers make far more of them than Lambda's do."""
+    scale = 1000.0 / summary["orders"]
+    other = summary["other_aws_requests"]
+    usage = {
+        "lambda_requests": summary["lambda"]["invocations"] * scale,
+        "lambda_gb_seconds": summary["lambda"]["gb_seconds"] * scale,
+        "sqs_requests": summary["sqs"]["billable_without_empty_receives"] * scale,
+        "dynamodb_read_units": summary["dynamodb"]["read_request_units"] * scale,
+        "dynamodb_write_units": summary["dynamodb"]["write_request_units"] * scale,
+        "api_gateway_requests": api_requests * scale,
+        "secrets_manager_calls": other.get("secretsmanager:GetSecretValue", 0) * scale,
+    }
+    price_of = {
+        "lambda_requests": PRICES["lambda_request"].usd,
+        "lambda_gb_seconds": PRICES["lambda_gb_second_arm64"].usd,
+        "sqs_requests": PRICES["sqs_request"].usd,
+        "dynamodb_read_units": PRICES["dynamodb_read_request_unit"].usd,
+        "dynamodb_write_units": PRICES["dynamodb_write_request_unit"].usd,
+        "api_gateway_requests": PRICES["http_api_request"].usd,
+        "secrets_manager_calls": PRICES["secrets_manager_call"].usd,
+    }
+    usd = {k: usage[k] * price_of[k] for k in usage}
+    return {
+        "per_1000_orders": usage,
+        "usd_per_1000_orders": usd,
+        "total_usd_per_1000_orders": sum(usd.values()),
+        "empty_receives_per_1000_orders_not_priced": summary["sqs"]["empty_receives"] * scale,
+        "prices_date": PRICES_DATE,
+    }
+
+
+# --- the table --------------------------------------------------------------------------------------
+def _n(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= DAY:
+        days, rest = divmod(seconds, DAY)
+        return f"{int(days)} d {rest / 3600:.1f} h"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds:.1f} s"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    if a is None or not b:
+        return "-"
+    return f"{a / b:.3f}"
+
+
+def table(results: dict[str, Any]) -> str:
+    rows: list[tuple[str, str, str, str, str]] = []
+    batched = results.get("backfill", {}).get("batched")
+    baseline = results.get("backfill", {}).get("baseline")
+    if batched or baseline:
+        b = batched or {}
+        o = baseline or {}
+
+        def get(summary: dict[str, Any], *path: str) -> Any:
+            node: Any = summary
+            for key in path:
+                node = node.get(key) if isinstance(node, dict) else None
+            return node
+
+        rows += [
+            (
+                "Backfill: orders pushed",
+                _n(get(b, "orders"), 0),
+                _n(get(o, "orders"), 0),
+                "",
+                "",
+            ),
+            (
+                "Xero calls per order",
+                _n(get(b, "xero", "calls_per_order"), 3),
+                _n(get(o, "xero", "calls_per_order"), 3),
+                ratio(get(b, "xero", "calls_per_order"), get(o, "xero", "calls_per_order")),
+                "<= 0.1",
+            ),
+            (
+                "Xero calls per invoice created",
+                _n(get(b, "xero", "calls_per_invoice"), 3),
+                _n(get(o, "xero", "calls_per_invoice"), 3),
+                ratio(get(b, "xero", "calls_per_invoice"), get(o, "xero", "calls_per_invoice")),
+                "",
+            ),
+            (
+                "Drain, simulated clock (measured)",
+                duration(get(b, "drain", "simulated_seconds")),
+                duration(get(o, "drain", "simulated_seconds")),
+                "",
+                "",
+            ),
+            (
+                "  minute budget used while draining",
+                _pct(get(b, "xero", "minute_budget_used")),
+                _pct(get(o, "xero", "minute_budget_used")),
+                "",
+                "",
+            ),
+            (
+                f"Drain of {_n(get(b, 'drain', 'full_size_orders') or get(o, 'drain', 'full_size_orders'), 0)}"
+                " orders, Xero limits alone",
+                duration(get(b, "drain", "limits_only_seconds_full_size")),
+                duration(get(o, "drain", "limits_only_seconds_full_size")),
+                ratio(
+                    get(b, "drain", "limits_only_seconds_full_size"), get(o, "drain", "limits_only_seconds_full_size")
+                ),
+                "",
+            ),
+            (
+                "429s received",
+                _n(get(b, "xero", "rejected_429"), 0),
+                _n(get(o, "xero", "rejected_429"), 0),
+                "",
+                "0",
+            ),
+            (
+                "Peak Xero calls in flight",
+                _n(get(b, "xero", "peak_in_flight"), 0),
+                _n(get(o, "xero", "peak_in_flight"), 0),
+                "",
+                "<= 5",
+            ),
+            (
+                "Most calls in any simulated minute",
+                _n(get(b, "xero", "max_calls_any_60s_simulated"), 0),
+                _n(get(o, "xero", "max_calls_any_60s_simulated"), 0),
+                "",
+                "<= 60",
+            ),
+        ]
+    bound = results.get("backfill", {}).get("batched_budget_bound")
+    if bound:
+        scale = results.get("arguments", {}).get("bound_scale", "?")
+        rows += [
+            (f"Batched sample, minute budget binding (clock x{scale})", _n(bound["orders"], 0), "", "", ""),
+            ("  Xero calls per order", _n(bound["xero"]["calls_per_order"], 3), "", "", "<= 0.1"),
+            ("  minute budget used / 429s", f"{_pct(bound['xero']['minute_budget_used'])} / "
+             f"{bound['xero']['rejected_429']}", "", "", ""),
+            ("  most calls in any simulated minute", _n(bound["xero"]["max_calls_any_60s_simulated"], 0), "", "",
+             f"<= {bound['xero']['usable_per_minute']} (+jitter)"),
+        ]  # fmt: skip
+    trickle = results.get("trickle")
+    if trickle:
+        rows += [
+            ("Real time: orders (one at a time)", _n(trickle["orders"], 0), "", "", ""),
+            ("  Xero calls per order", _n(trickle["xero"]["calls_per_order"], 2), "", "", ""),
+            (
+                "  webhook -> invoice, median / p99",
+                f"{trickle['latency']['median_s']:.2f} s / {trickle['latency']['p99_s']:.2f} s",
+                "",
+                "",
+                "",
+            ),
+        ]
+    costs = results.get("cost", {})
+    for label, key in (("batched backfill", "batched"), ("baseline", "baseline"), ("real time", "real_time")):
+        cost = costs.get(key)
+        if not cost:
+            continue
+        usage = cost["per_1000_orders"]
+        rows.append(
+            (
+                f"Cost per 1,000 orders, {label}",
+                f"${cost['total_usd_per_1000_orders']:.4f}",
+                "",
+                "",
+                "< $0.05",
+            )
+        )
+        rows.append(
+            (
+                "  Lambda inv / GB-s, SQS req",
+                f"{usage['lambda_requests']:,.0f} / {usage['lambda_gb_seconds']:,.0f}, {usage['sqs_requests']:,.0f}",
+                "",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "  DynamoDB RRU / WRU, API GW req",
+                f"{usage['dynamodb_read_units']:,.0f} / {usage['dynamodb_write_units']:,.0f}, "
+                f"{usage['api_gateway_requests']:,.0f}",
+                "",
+                "",
+                "",
+            )
+        )
+    for figure in results.get("imports", []):
+        if figure["name"] == "boto3 alone":
+            rows.append(("Import time, boto3 alone (floor)", f"{figure['median_ms']:.0f} ms", "", "", ""))
+        else:
+            rows.append(
+                (
+                    f"Import time, {figure['name']}",
+                    f"{figure['ratio']:.2f}x boto3",
+                    "",
+                    "",
+                    "<= 1.5x" if figure["name"] == "ingress" else "",
+                )
+            )
+    header = ("", "batched", "baseline", "ratio", "target")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]]
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f} %"

@@ -34,6 +34,7 @@ RECONCILE = "reconcile"
 PULL = "pull"
 DRIFT_WAIT = timedelta(hours=14)  # a day is over everywhere (UTC-12) this long after it ends in UTC
 LOGGED_RECORDS = 500  # per run, at most this many "enqueued" entries in the sync log (the rest counted)
+JOB_BUDGET_WAIT = 90.0  # seconds a job's Xero call may wait for the shared minute budget (jobs have no queue)
 QUEUE_LOGICAL_IDS = {"orders": "OrdersQueue", "contacts": "ContactsQueue", "items": "ItemsQueue"}
 
 
@@ -138,6 +139,7 @@ class Job:
             identity_url=self.resources.xero_identity_url,
             table=self.resources.mappings_table,
             limits=self.resources.xero_limits,
+            budget_wait=JOB_BUDGET_WAIT,
         )
 
     def webhook_secret(self) -> str:

@@ -56,7 +56,13 @@ def limits() -> Limits:
 
 
 def xero_client(
-    credentials: XeroCredentials, *, api_url: str, identity_url: str, table: str | None, limits: Limits
+    credentials: XeroCredentials,
+    *,
+    api_url: str,
+    identity_url: str,
+    table: str | None,
+    limits: Limits,
+    budget_wait: float = 0.0,
 ) -> XeroClient:
     """The Xero client every function and command uses: under the organisation's shared rate
     governor when there is a table to keep it in, and, for a standard app's connection (a
@@ -67,6 +73,7 @@ def xero_client(
         identity_url=identity_url,
         governor=Governor(DynamoBudget(table), limits) if table else None,
     )
+    client.budget_wait = budget_wait
     if credentials.refresh_token and table:
         client.tokens = AuthorizationCode(
             DynamoTokenStore(table),

@@ -127,8 +127,7 @@ def operator(stack: LocalStack) -> Iterator[None]:
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
-    aws.client.cache_clear()
-    aws.resource.cache_clear()
+    aws.reset()
     secrets.clear_cache()
     try:
         yield
@@ -138,6 +137,5 @@ def operator(stack: LocalStack) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        aws.client.cache_clear()
-        aws.resource.cache_clear()
+        aws.reset()
         secrets.clear_cache()

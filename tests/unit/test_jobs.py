@@ -1,5 +1,6 @@
 """The scheduled jobs' wiring: when the drift report is due, Xero's dates, the stack's resources."""
 
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -7,6 +8,8 @@ import pytest
 from xerosync.aws.stack import Stack
 from xerosync.config import SettingsError, parse_settings
 from xerosync.jobs import Resources, drift_day_due, xero_date
+from xerosync.xero.client import XeroClient, XeroCredentials
+from xerosync.xero.governor import BudgetExhausted
 
 
 def test_a_days_drift_report_waits_until_the_day_is_over_everywhere() -> None:
@@ -53,3 +56,31 @@ def test_pull_and_reconcile_settings_are_checked() -> None:
     message = str(caught.value)
     for where in ("pull.price", "pull.stock_items", "reconcile.overlap_seconds", "reconcile.webhook"):
         assert where in message
+
+
+class _Exhausted:
+    """A governor whose minute budget frees up after ``refusals`` refusals of ``retry_after`` s."""
+
+    def __init__(self, refusals: int, retry_after: float) -> None:
+        self.refusals, self.retry_after, self.asked = refusals, retry_after, 0
+
+    def acquire(self, tenant: str) -> str:
+        self.asked += 1
+        if self.asked <= self.refusals:
+            raise BudgetExhausted("minute", self.retry_after)
+        return "permit"
+
+
+def test_a_jobs_xero_call_waits_for_the_shared_budget_a_sync_record_goes_back_to_the_queue() -> None:
+    client = XeroClient(XeroCredentials("id", "secret"))
+    client.governor = _Exhausted(refusals=1, retry_after=1.0)  # type: ignore[assignment]
+    with pytest.raises(BudgetExhausted):  # the sync functions' default: no waiting inside Lambda
+        client._permit("t1")
+    client.governor = _Exhausted(refusals=2, retry_after=1.0)  # type: ignore[assignment]
+    client.budget_wait = 5.0  # a scheduled job's or the operator's call: it waits
+    started = time.monotonic()
+    assert client._permit("t1") == "permit"
+    assert 2.0 <= time.monotonic() - started < 4.0
+    client.governor = _Exhausted(refusals=1, retry_after=3600.0)  # type: ignore[assignment]
+    with pytest.raises(BudgetExhausted):  # a spent day is not waited for
+        client._permit("t1")

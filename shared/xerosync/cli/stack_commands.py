@@ -173,6 +173,7 @@ def _follow(
     wanted = set(keys)
     last: dict[str, str] = {}
     wrote: set[str] = set()  # a record applied, then delivered again (a retried batch), was still written
+    retried: set[str] = set()
     deadline = time.monotonic() + timeout
     cursor = started - LOOK_BACK
     with _progress() as progress:
@@ -185,6 +186,12 @@ def _follow(
                 if ours and entry.outcome in (*FINAL, "retrying"):
                     last[entry.key] = entry.outcome
                     if entry.outcome == "applied":
+                        wrote.add(entry.key)
+                    elif entry.outcome == "retrying":
+                        retried.add(entry.key)
+                    elif entry.outcome == "unchanged" and entry.key in retried:
+                        # an attempt of this push wrote it, then failed on a later call (e.g. the
+                        # minute budget ran out before its read-back): the retry found it done
                         wrote.add(entry.key)
             cursor = max(cursor, newest - OUT_OF_ORDER)
             finished = sum(1 for k in wanted if last.get(k) in FINAL)

@@ -19,6 +19,7 @@ xero-python is imported lazily, on the first call that needs it.
 
 import json
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,6 +27,7 @@ from typing import Any
 
 import urllib3
 
+from xerosync import clock
 from xerosync.xero.errors import (
     XeroAuthError,
     XeroError,
@@ -36,7 +38,7 @@ from xerosync.xero.errors import (
     error_messages,
     validation_messages,
 )
-from xerosync.xero.governor import Governor
+from xerosync.xero.governor import BudgetExhausted, Governor
 from xerosync.xero.tokens import ClientCredentials, TokenSource
 
 ACCOUNTING_PATH = "/api.xro/2.0"
@@ -154,6 +156,10 @@ class XeroClient:
         self._api: Any = None
         self._tenant_id = credentials.tenant_id
         self.governor = governor
+        # Seconds a call may wait for the governor's budget before BudgetExhausted: 0 for the
+        # sync functions (their records go back to the queue instead), some for the scheduled
+        # jobs and the operator's commands, which have no queue to go back to.
+        self.budget_wait = 0.0
         self.calls = 0
         self.last_rate = RateHeaders()
         self._count = threading.Lock()
@@ -227,7 +233,7 @@ class XeroClient:
         method = getattr(api, operation)
         tenant = self.tenant_id()
         for attempt in (1, 2):
-            permit = self.governor.acquire(tenant) if self.governor else None
+            permit = self._permit(tenant)
             with self._count:
                 self.calls += 1
             headers: Any = {}
@@ -253,6 +259,19 @@ class XeroClient:
                     self.governor.release(permit)
             return Response(reply.status, _decode(reply.data), self.last_rate)
         raise AssertionError("unreachable")
+
+    def _permit(self, tenant: str) -> Any:
+        if self.governor is None:
+            return None
+        give_up = time.monotonic() + self.budget_wait
+        while True:
+            try:
+                return self.governor.acquire(tenant)
+            except BudgetExhausted as exc:
+                pause = exc.retry_after / clock.scale()  # the governor counts simulated seconds
+                if time.monotonic() + pause > give_up:
+                    raise
+                time.sleep(pause)
 
     def _observe(self, tenant: str, headers: Any) -> None:
         rate = RateHeaders.from_headers(headers)

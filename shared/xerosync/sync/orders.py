@@ -49,6 +49,7 @@ class Order:
         self.store = store
         self.also: list[str] = []
         self.order_id = int(sale.key.split(":", 1)[1])
+        self.created_invoice: dict[str, Any] | None = None  # Xero's answer, when this event created it
 
     # --- creating documents once -------------------------------------------------------------
     def _credit_note(self, key: str, body: dict[str, Any], data: dict[str, Any] | None = None) -> tuple[Mapping, bool]:
@@ -156,6 +157,7 @@ class Order:
             ),
         )
         if created.record is not None:
+            self.created_invoice = created.record
             return Outcome("created", self.sale.key, created.mapping.xero_id), created.mapping
         known = created.mapping
         if known.content_hash == digest:
@@ -290,7 +292,11 @@ class Order:
             return
         account = payloads.payment_account(self.sale, self.settings)
         reference = payloads.payment_reference(self.sale)
-        document = self.xero.get_invoice(invoice.xero_id)
+        fresh = self.created_invoice
+        if fresh is not None and fresh.get("InvoiceID") == invoice.xero_id and "AmountDue" in fresh:
+            document = fresh  # created a moment ago by this event: nothing can have paid it yet
+        else:
+            document = self.xero.get_invoice(invoice.xero_id)
         existing = [
             dict(p)
             for p in document.get("Payments") or []

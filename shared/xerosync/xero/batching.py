@@ -23,7 +23,29 @@ from typing import Any
 from xerosync.xero.client import MAX_BATCH, ElementResult, XeroClient, _quote
 from xerosync.xero.errors import XeroNotFound
 
-READ_CHUNK = 25  # ids or numbers per query: keeps the URL short (Xero tops out near 52 GUIDs)
+READ_CHUNK = 25  # values per `where` query: keeps the URL short (Xero tops out near 52 GUIDs, ~2 KB)
+LIST_CHUNK = 50  # values per IDs= / InvoiceNumbers= query (a GUID is 37 characters there)
+
+# The order in which a record's use case makes its calls. When every worker waits, only the
+# calls of the earliest phase present go out: workers ahead wait for the others to catch up, so
+# the next request carries everyone's call of that kind instead of a few of each.
+PHASES = {
+    "contacts_by_number": 0,
+    "contacts_by_email": 1,
+    "create_contacts": 2,
+    "update_contacts": 2,
+    "items_by_code": 3,
+    "create_items": 4,
+    "update_items": 4,
+    "invoices_by_number": 5,
+    "create_invoices": 6,
+    "update_invoice": 6,
+    "get_invoice": 7,
+    "create_payments": 8,
+    "credit_notes_by_number": 9,
+    "create_credit_notes": 10,
+    "get_credit_note": 11,
+}
 
 
 @dataclass
@@ -51,7 +73,7 @@ class BatchingXero:
         self._pending: list[_Call] = []
         self._active = workers
         self._reserved = workers
-        self._waiting = 0
+        self._idle = 0  # workers blocked on another worker's claim
         self._oldest = 0.0
         self._flushing = False
         self.requests = 0  # HTTP calls made through this facade
@@ -94,14 +116,14 @@ class BatchingXero:
     def idle(self) -> Iterator[None]:
         """A worker blocked on something other than Xero (another worker's claim) counts as waiting."""
         with self._cond:
-            self._waiting += 1
+            self._idle += 1
             self._cond.notify_all()
         try:
             self._maybe_flush()
             yield
         finally:
             with self._cond:
-                self._waiting -= 1
+                self._idle -= 1
 
     def _submit(self, kind: str, *args: Any, key: str = "") -> Any:
         call = _Call(kind, args, key)
@@ -109,15 +131,10 @@ class BatchingXero:
             if not self._pending:
                 self._oldest = time.monotonic()
             self._pending.append(call)
-            self._waiting += 1
             self._cond.notify_all()
-        try:
-            while not call.done.is_set():
-                self._maybe_flush()
-                call.done.wait(self.max_wait / 4)
-        finally:
-            with self._cond:
-                self._waiting -= 1
+        while not call.done.is_set():
+            self._maybe_flush()
+            call.done.wait(self.max_wait / 4)
         if call.error is not None:
             raise call.error
         return call.result
@@ -126,11 +143,19 @@ class BatchingXero:
         with self._cond:
             if self._flushing or not self._pending:
                 return
-            everyone_waits = self._waiting >= self._active
+            # a worker whose call was answered but has not woken yet is not waiting any more:
+            # count the calls still to send, not the threads still inside _submit
+            everyone_waits = len(self._pending) + self._idle >= self._active
             waited = time.monotonic() - self._oldest >= self.max_wait
             if not (everyone_waits or waited):
                 return
-            calls, self._pending = self._pending, []
+            if waited:  # someone is slow to come: send everything that waits
+                calls, self._pending = self._pending, []
+            else:
+                first = min(PHASES.get(c.kind, 0) for c in self._pending)
+                calls = [c for c in self._pending if PHASES.get(c.kind, 0) == first]
+                self._pending = [c for c in self._pending if PHASES.get(c.kind, 0) != first]
+            self._oldest = time.monotonic()  # what stays pending waits afresh
             self._flushing = True
         try:
             by_kind: dict[str, list[_Call]] = {}
@@ -157,12 +182,13 @@ class BatchingXero:
         fetch: Callable[[list[str]], list[Any]],
         match: Callable[[dict[str, Any], str], bool],
         finish: Callable[[_Call, list[dict[str, Any]]], None] | None = None,
+        chunk: int = READ_CHUNK,
     ) -> None:
         wanted = sorted({v for call in calls for v in values(call)})
         found: list[dict[str, Any]] = []
-        for i in range(0, len(wanted), READ_CHUNK):
+        for i in range(0, len(wanted), chunk):
             self.requests += 1
-            found.extend(fetch(wanted[i : i + READ_CHUNK]))
+            found.extend(fetch(wanted[i : i + chunk]))
         for call in calls:
             mine = values(call)
             matches = [r for r in found if any(match(r, v) for v in mine)]
@@ -181,6 +207,7 @@ class BatchingXero:
             lambda c: list(c.args[0]),
             lambda vs: self.client.get_list("get_contacts", "Contacts", where=self._or_where("ContactNumber", vs)),
             lambda r, v: r.get("ContactNumber") == v,
+            chunk=40,  # ContactNumber=="..." is short
         )
 
     def _read_contacts_by_email(self, calls: list[_Call]) -> None:
@@ -207,6 +234,7 @@ class BatchingXero:
                 "get_invoices", "Invoices", invoice_numbers=vs, unitdp=4, page=1, page_size=100
             ),
             lambda r, v: r.get("InvoiceNumber") == v,
+            chunk=LIST_CHUNK,
         )
 
     def _read_credit_notes_by_number(self, calls: list[_Call]) -> None:
@@ -219,7 +247,14 @@ class BatchingXero:
             lambda r, v: r.get("CreditNoteNumber") == v,
         )
 
-    def _by_id(self, calls: list[_Call], id_field: str, fetch: Callable[[list[str]], list[Any]], what: str) -> None:
+    def _by_id(
+        self,
+        calls: list[_Call],
+        id_field: str,
+        fetch: Callable[[list[str]], list[Any]],
+        what: str,
+        chunk: int = READ_CHUNK,
+    ) -> None:
         def finish(call: _Call, found: list[dict[str, Any]]) -> None:
             if found:
                 call.result = found[0]
@@ -227,7 +262,12 @@ class BatchingXero:
                 call.error = XeroNotFound(f"{what} {call.args[0]}")
 
         self._query(
-            calls, lambda c: [str(c.args[0]).lower()], fetch, lambda r, v: str(r.get(id_field, "")).lower() == v, finish
+            calls,
+            lambda c: [str(c.args[0]).lower()],
+            fetch,
+            lambda r, v: str(r.get(id_field, "")).lower() == v,
+            finish,
+            chunk,
         )
 
     def _read_invoices_by_id(self, calls: list[_Call]) -> None:
@@ -237,6 +277,7 @@ class BatchingXero:
             "InvoiceID",
             lambda vs: self.client.get_list("get_invoices", "Invoices", i_ds=vs, unitdp=4, page=1, page_size=100),
             "invoice",
+            LIST_CHUNK,
         )
 
     def _read_credit_notes_by_id(self, calls: list[_Call]) -> None:

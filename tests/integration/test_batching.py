@@ -95,3 +95,24 @@ def test_invoices_created_updated_and_read_in_batches(xero: XeroClient, sandbox:
     assert all(r.ok for r in updated)
     assert calls(sandbox, "POST /Invoices") == 1
     assert all(i["Reference"] == "r" for i in sandbox.org.invoices.values())
+
+
+def test_workers_in_different_phases_are_realigned_so_each_kind_goes_once(xero: XeroClient, sandbox: Any) -> None:
+    """Half the workers start with a contact lookup, half are already at their invoice lookup
+    (their contact was mapped): the invoice lookups wait for the others, so each kind of call
+    is one request, not one per phase the workers happen to be in."""
+    facade = BatchingXero(xero, workers=10, max_wait=30.0)  # only the phase rule may flush here
+    before_contacts, before_invoices = calls(sandbox, "GET /Contacts"), calls(sandbox, "GET /Invoices")
+
+    def behind(n: int) -> Any:
+        facade.contacts_by_number([f"C{n}"])
+        return facade.invoices_by_number([f"INV-{n}"])
+
+    def ahead(n: int) -> Any:
+        return facade.invoices_by_number([f"INV-{n}"])
+
+    work = [lambda n=n: behind(n) for n in range(5)] + [lambda n=n: ahead(n) for n in range(5, 10)]
+    results = run_workers(facade, work)
+    assert results == [[]] * 10
+    assert calls(sandbox, "GET /Contacts") == before_contacts + 1
+    assert calls(sandbox, "GET /Invoices") == before_invoices + 1

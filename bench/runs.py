@@ -54,7 +54,8 @@ def backfill(
         log(f"  {name}: {len(orders):,} orders, {existing:,} of their customers already in Xero; pushing")
         started = bench.begin()
         wall = time.monotonic()
-        statuses = bench.enqueue(shop.deliveries(orders), workload.WEBHOOK_SECRET)
+        with bench.stack.hold_pollers():  # a push lands before the drain starts (bench/README.md)
+            statuses = bench.enqueue(shop.deliveries(orders), workload.WEBHOOK_SECRET)
         pushed = time.monotonic() - wall
         log(f"  {name}: pushed in {pushed:.0f} s; draining (clock x{options.scale:g})")
         drained = bench.wait_drained(options.timeout)

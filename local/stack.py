@@ -33,6 +33,7 @@ import time
 import uuid
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -101,6 +102,7 @@ class LocalStack:
         self._moto: Any = None
         self._api: QuietHTTPServer | None = None
         self._stop = threading.Event()
+        self.pollers_held = threading.Event()
         self.template: Template | None = None
         self.routes: list[HttpRoute] = []
 
@@ -330,6 +332,17 @@ class LocalStack:
                 poller.start()
                 self.pollers.append(poller)
 
+    @contextlib.contextmanager
+    def hold_pollers(self) -> Iterator[None]:
+        """Stop receiving from the queues while a bulk enqueue runs. Simulation only: moto's
+        SQS lives in this process, and pollers receiving from a queue that grows by thousands
+        starve the thread that fills it (in AWS, the sender and the pollers do not share a CPU)."""
+        self.pollers_held.set()
+        try:
+            yield
+        finally:
+            self.pollers_held.clear()
+
     def queue_depths(self) -> dict[str, int]:
         """Visible plus in-flight messages of every queue in the stack."""
         sqs = self.client("sqs")
@@ -449,6 +462,9 @@ class _QueuePoller(threading.Thread):
 
     def run(self) -> None:
         while not self.stack._stop.is_set():
+            if self.stack.pollers_held.is_set():  # a bulk enqueue in progress (see hold_pollers)
+                self.stack._stop.wait(0.2)
+                continue
             try:
                 messages = self._receive()
             except Exception:  # moto stopping, or a transient error: poll again

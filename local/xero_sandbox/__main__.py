@@ -32,6 +32,10 @@ def main() -> None:
     parser.add_argument("--state-file", type=Path, default=None, help="load state from, and save it to, this JSON file")
     parser.add_argument("--no-validate", action="store_true", help="do not check requests/responses against the spec")
     args = parser.parse_args()
+    # before anything is printed: whoever reads the banner may stop us at once, and the state must be saved
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     sandbox = XeroSandbox(
         seed=args.seed, app_minute_limit=args.app_minute_limit, validate=False if args.no_validate else None
@@ -54,10 +58,7 @@ def main() -> None:
         print(f"                  limits {limit.concurrent} in flight, {limit.minute}/min, {limit.day}/day")
     for client in sandbox.state.clients.values():
         kind = "custom connection" if client.custom_connection else "app"
-        print(f"  {kind}  client_id {client.client_id}  client_secret {client.client_secret}")
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        print(f"  {kind}  client_id {client.client_id}  client_secret {client.client_secret}", flush=True)
     stop.wait()
     sandbox.stop()
     if args.state_file:

@@ -36,12 +36,21 @@ def boto(service: str, endpoint: str) -> Any:
 
 
 def mappings_table(endpoint: str, name: str) -> str:
+    """The MappingsTable of template.yaml, its by-xero-id index included."""
     boto("dynamodb", endpoint).create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "xero_id", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-xero-id",
+                "KeySchema": [{"AttributeName": "xero_id", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
     )

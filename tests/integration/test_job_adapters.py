@@ -3,7 +3,7 @@ run lease, the reverse lookup through the mapping table's by-xero-id index, batc
 
 import pytest
 
-from tests.integration.conftest import boto
+from tests.integration.conftest import boto, mappings_table
 from xerosync.aws import queues
 from xerosync.aws.jobstate import DynamoJobState, DynamoReverseLookup, StateConflict
 from xerosync.aws.mappings import DynamoMappings
@@ -12,29 +12,8 @@ from xerosync.sync.ports import Mapping
 pytestmark = pytest.mark.integration
 
 
-def mapping_table(name: str, moto: str) -> None:
-    """The MappingsTable of template.yaml, index included."""
-    boto("dynamodb", moto).create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "xero_id", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by-xero-id",
-                "KeySchema": [{"AttributeName": "xero_id", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 def test_job_state_is_versioned_so_overlapping_runs_never_overwrite_silently(endpoint: str) -> None:
-    mapping_table("jobs-a", endpoint)
+    mappings_table(endpoint, "jobs-a")
     states = DynamoJobState("jobs-a")
     assert states.load("reconcile") == ({}, 0)
     version = states.save("reconcile", {"watermark": "2026-11-21T09:00:00"}, 0)
@@ -48,7 +27,7 @@ def test_job_state_is_versioned_so_overlapping_runs_never_overwrite_silently(end
 
 
 def test_one_run_at_a_time_holds_the_lease(endpoint: str) -> None:
-    mapping_table("jobs-b", endpoint)
+    mappings_table(endpoint, "jobs-b")
     states = DynamoJobState("jobs-b")
     assert states.acquire("reconcile", "run-1", 300)
     assert not states.acquire("reconcile", "run-2", 300)
@@ -60,7 +39,7 @@ def test_one_run_at_a_time_holds_the_lease(endpoint: str) -> None:
 
 
 def test_the_reverse_lookup_finds_the_order_of_an_invoice(endpoint: str) -> None:
-    mapping_table("jobs-c", endpoint)
+    mappings_table(endpoint, "jobs-c")
     mappings = DynamoMappings("jobs-c")
     mappings.put(Mapping("order:1001", "inv-1", xero_number="WC-1001"))
     mappings.put(Mapping("order:1001#issue2", "inv-1", xero_number="WC-1001-2"))

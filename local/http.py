@@ -12,6 +12,9 @@ from typing import Any
 
 class QuietHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # the standard library's backlog of 5 drops connections when a batch's workers, the
+    # pollers and the CLI all connect at once; a dropped SYN costs the client a second or more
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         error = sys.exc_info()[1]

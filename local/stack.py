@@ -151,15 +151,12 @@ class LocalStack:
             self._moto.stop()
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call otherwise
         # The HTTP API is served by this runner from the template's routes, not by moto.
         warnings.filterwarnings("ignore", message=".*AWS::ApiGatewayV2::.*")
         logging.getLogger("moto").addFilter(lambda record: "AWS::ApiGatewayV2::" not in record.getMessage())
 
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
-        self._moto.start()
+        self._moto = moto_ext.start_moto(self.moto_port)
 
     def _deploy(self, template: Template) -> None:
         s3 = self.client("s3")

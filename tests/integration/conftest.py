@@ -13,11 +13,10 @@ from xerosync.aws import secrets
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from local.moto_ext import start_moto
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_moto(port)
     yield f"http://127.0.0.1:{port}"
     server.stop()
 

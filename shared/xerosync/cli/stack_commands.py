@@ -176,11 +176,22 @@ def _follow(
     retried: set[str] = set()
     deadline = time.monotonic() + timeout
     cursor = started - LOOK_BACK
+    from botocore.exceptions import BotoCoreError, ClientError
+
     with _progress() as progress:
         task = progress.add_task("Syncing", total=len(wanted))
         while time.monotonic() < deadline and job.journal is not None:
             newest = cursor
-            for entry in job.journal.between(cursor, datetime.now(UTC) + LOOK_BACK):
+            try:
+                entries = job.journal.between(cursor, datetime.now(UTC) + LOOK_BACK)
+            except (ClientError, BotoCoreError) as exc:
+                # a slow or throttled read of the sync log says nothing about the sync: look again
+                progress.console.print(
+                    f"[dim]sync log not readable just now ({type(exc).__name__}); still following[/dim]"
+                )
+                time.sleep(POLL_SECONDS)
+                continue
+            for entry in entries:
                 newest = max(newest, datetime.fromisoformat(entry.at))
                 ours = entry.key in wanted and (entry.key, entry.at, entry.outcome) not in seen
                 if ours and entry.outcome in (*FINAL, "retrying"):

@@ -69,7 +69,7 @@ def test_push_lands_every_historical_order_exactly_once(shop: Stack) -> None:
     writes = shop.writes()
     before = Counter(shop.sandbox.state.calls)
     again = push(shop, *span)  # the same range again
-    assert f"Enqueueing ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ {ORDERS}/{ORDERS}" in again
+    assert f"Enqueueing ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ {listed}/{listed}" in again
     assert " 0 written to Xero" in again and " 0 failed" in again
     assert shop.stack.wait_idle(60)
     assert shop.writes() == writes, (Counter(shop.sandbox.state.calls) - before, again)  # nothing new in Xero

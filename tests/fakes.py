@@ -5,7 +5,7 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
+from xerosync.sync.ports import Claimed, ClaimHeld, ClaimLost, Mapping
 from xerosync.xero.client import ElementResult
 
 
@@ -16,18 +16,19 @@ class InMemoryMappings:
         self.items: dict[str, Mapping] = {}
         self.claims: dict[str, str] = {}
         self.locks: dict[str, str] = {}
+        self.attempted: set[str] = set()  # keys whose claims were released
         self.writes = 0
 
     def get(self, key: str) -> Mapping | None:
         return self.items.get(key)
 
-    def claim(self, key: str, token: str) -> Mapping | None:
+    def claim(self, key: str, token: str) -> Mapping | Claimed:
         if key in self.items:
             return self.items[key]
         if key in self.claims:
             raise ClaimHeld(key)
         self.claims[key] = token
-        return None
+        return Claimed(first=key not in self.attempted)
 
     def lock(self, key: str, token: str) -> None:
         if self.locks.get(key, token) != token:
@@ -41,6 +42,7 @@ class InMemoryMappings:
     def release(self, key: str, claim: str) -> None:
         if self.claims.get(key) == claim:
             del self.claims[key]
+            self.attempted.add(key)
 
     def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
         if claim is not None and self.claims.get(mapping.key) != claim:
@@ -62,13 +64,14 @@ class FakeXero:
     def _id(self) -> str:
         return f"00000000-0000-0000-0000-{next(self._ids):012d}"
 
-    def contacts_by_number(self, numbers: list[str]) -> list[dict[str, Any]]:
-        self.calls.append("contacts_by_number")
-        return [c for c in self.contacts.values() if c.get("ContactNumber") in numbers]
-
-    def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
-        self.calls.append("contacts_by_email")
-        return [c for c in self.contacts.values() if c.get("EmailAddress", "").lower() == email.lower()]
+    def contacts_matching(self, number: str | None, email: str) -> list[dict[str, Any]]:
+        self.calls.append("contacts_matching")
+        return [
+            c
+            for c in self.contacts.values()
+            if (number and c.get("ContactNumber") == number)
+            or (email and c.get("EmailAddress", "").lower() == email.lower())
+        ]
 
     def _name_taken(self, name: str, except_id: str | None = None) -> bool:
         return any(c["Name"].casefold() == name.casefold() and i != except_id for i, c in self.contacts.items())
@@ -111,7 +114,8 @@ class FakeXero:
                 continue
             record = {**body, "InvoiceID": self._id()}
             self.invoices[record["InvoiceID"]] = record
-            results.append(ElementResult(True, record))
+            total = self.total(record)  # Xero answers a create with the amounts, as a read would
+            results.append(ElementResult(True, {**record, "Total": total, "AmountPaid": 0, "AmountDue": total}))
         return results
 
     def update_invoice(self, invoice_id: str, invoice: dict[str, Any], *, idempotency_key: str) -> ElementResult:

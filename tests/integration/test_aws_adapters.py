@@ -8,7 +8,7 @@ import pytest
 from tests.integration.conftest import boto, mappings_table
 from xerosync.aws import parameters, queues, secrets
 from xerosync.aws.mappings import DynamoMappings
-from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
+from xerosync.sync.ports import Claimed, ClaimHeld, ClaimLost, Mapping
 
 
 def test_mappings_round_trip(endpoint: str) -> None:
@@ -57,7 +57,7 @@ def test_creation_claims(endpoint: str) -> None:
     mappings_table(endpoint, "mappings-claims")
     table = DynamoMappings("mappings-claims")
     # the first claim wins; a second worker is told to come back later
-    assert table.claim("order:7", "a") is None
+    assert table.claim("order:7", "a") == Claimed(first=True)
     with pytest.raises(ClaimHeld):
         table.claim("order:7", "b")
     assert table.get("order:7") is None  # a pending claim is not a mapping
@@ -104,16 +104,30 @@ def test_racing_claims_have_one_winner(endpoint: str) -> None:
 def test_a_claim_left_by_a_crashed_worker_is_taken_over_after_its_lease(endpoint: str) -> None:
     mappings_table(endpoint, "mappings-lease")
     table = DynamoMappings("mappings-lease")
-    assert table.claim("customer:9", "crashed") is None
+    assert table.claim("customer:9", "crashed") == Claimed(first=True)
     boto("dynamodb", endpoint).update_item(
         TableName="mappings-lease",
         Key={"pk": {"S": "customer:9"}, "sk": {"S": "mapping"}},
         UpdateExpression="SET claimed_until = :past",
         ExpressionAttributeValues={":past": {"N": "1"}},
     )
-    assert table.claim("customer:9", "next") is None
+    # not the first: the crashed worker may have created it, so the next one looks in Xero
+    assert table.claim("customer:9", "next") == Claimed(first=False)
     table.put(Mapping("customer:9", "c-9"), claim="next")
     assert table.get("customer:9") == Mapping("customer:9", "c-9")
+
+
+def test_a_released_claim_is_remembered_as_an_attempt(endpoint: str) -> None:
+    mappings_table(endpoint, "mappings-release")
+    table = DynamoMappings("mappings-release")
+    assert table.claim("order:5", "a") == Claimed(first=True)
+    table.release("order:5", "b")  # not its claim: nothing happens
+    with pytest.raises(ClaimHeld):
+        table.claim("order:5", "b")
+    table.release("order:5", "a")  # the create timed out: it may have reached Xero
+    assert table.get("order:5") is None
+    assert table.claim("order:5", "b") == Claimed(first=False)  # at once, and told to look first
+    assert [m.key for m in table.scan()] == []  # an attempt is not a mapping
 
 
 def test_record_locks(endpoint: str) -> None:

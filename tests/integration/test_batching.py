@@ -51,12 +51,15 @@ def test_reads_of_many_workers_are_one_query(xero: XeroClient, sandbox: Any) -> 
         idempotency_key="seed",
     )
     before = calls(sandbox, "GET /Contacts")
-    facade = BatchingXero(xero, workers=12)
-    work = [lambda n=n: facade.contacts_by_number([str(n)]) for n in range(12)]  # two have no contact
+    facade = BatchingXero(xero, workers=14)
+    # by number, by email, by either: one query for all (two numbers have no contact)
+    work = [lambda n=n: facade.contacts_matching(str(n), "") for n in range(12)]
+    work += [lambda: facade.contacts_matching(None, "N7@X.AU"), lambda: facade.contacts_matching("99", "n8@x.au")]
     results = run_workers(facade, work)
     assert calls(sandbox, "GET /Contacts") == before + 1
-    assert [len(r) for r in results] == [1] * 10 + [0, 0]
+    assert [len(r) for r in results] == [1] * 10 + [0, 0, 1, 1]
     assert results[4][0]["ContactNumber"] == "4"
+    assert [r[0]["Name"] for r in results[12:]] == ["N7", "N8"]
 
 
 def test_invoices_created_updated_and_read_in_batches(xero: XeroClient, sandbox: Any) -> None:
@@ -105,7 +108,7 @@ def test_workers_in_different_phases_are_realigned_so_each_kind_goes_once(xero: 
     before_contacts, before_invoices = calls(sandbox, "GET /Contacts"), calls(sandbox, "GET /Invoices")
 
     def behind(n: int) -> Any:
-        facade.contacts_by_number([f"C{n}"])
+        facade.contacts_matching(f"C{n}", f"c{n}@x.au")
         return facade.invoices_by_number([f"INV-{n}"])
 
     def ahead(n: int) -> Any:

@@ -29,6 +29,10 @@ def test_creates_and_finds_contacts_with_decimal_money(xero: XeroClient) -> None
     assert created.ok
     assert xero.contacts_by_number(["12"])[0]["ContactID"] == created.record["ContactID"]
     assert xero.contacts_by_email("J@X.AU")[0]["Name"] == "Jane Citizen"
+    # what the sync asks: by number or by email, in one call
+    assert [c["Name"] for c in xero.contacts_matching("nobody", "J@X.AU")] == ["Jane Citizen"]
+    assert [c["Name"] for c in xero.contacts_matching("12", "")] == ["Jane Citizen"]
+    assert xero.contacts_matching(None, "") == [] and xero.contacts_matching("13", "k@x.au") == []
     [contact] = xero.contacts_by_number(["12"])
     [invoice] = xero.create_invoices(
         [

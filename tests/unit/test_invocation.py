@@ -8,7 +8,7 @@ from local.events import envelope
 from local.woo import delivery
 from tests.fakes import InMemoryMappings
 from xerosync.sync.invocation import SharedClaims, plan
-from xerosync.sync.ports import Mapping
+from xerosync.sync.ports import Claimed, Mapping
 
 
 def body(order_id: int, modified: str, note: str = "") -> str:
@@ -34,8 +34,8 @@ def test_several_events_about_one_record_keep_only_the_newest_state() -> None:
 def test_workers_needing_the_same_new_record_wait_for_the_first() -> None:
     inner = InMemoryMappings()
     shared = SharedClaims(inner)
-    assert shared.claim("customer:9", "first") is None  # the first worker will create it
-    seen: list[Mapping | None] = []
+    assert shared.claim("customer:9", "first") == Claimed(first=True)  # the first worker will create it
+    seen: list[Mapping | Claimed] = []
     waiter = threading.Thread(target=lambda: seen.append(shared.claim("customer:9", "second")))
     waiter.start()
     time.sleep(0.05)
@@ -48,12 +48,13 @@ def test_workers_needing_the_same_new_record_wait_for_the_first() -> None:
 def test_a_worker_whose_creation_failed_lets_the_next_one_try() -> None:
     inner = InMemoryMappings()
     shared = SharedClaims(inner)
-    assert shared.claim("customer:9", "first") is None
-    result: list[Mapping | None] = []
+    assert shared.claim("customer:9", "first") == Claimed(first=True)
+    result: list[Mapping | Claimed] = []
     waiter = threading.Thread(target=lambda: result.append(shared.claim("customer:9", "second")))
     waiter.start()
     time.sleep(0.05)
     shared.release("customer:9", "first")  # Xero refused the first worker's create
     waiter.join(2)
-    assert result == [None]  # the second worker now holds the claim
+    # the second worker now holds the claim, knowing the first tried (and may have created it)
+    assert result == [Claimed(first=False)]
     assert inner.claims["customer:9"] == "second"

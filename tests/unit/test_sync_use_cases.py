@@ -1,6 +1,7 @@
 """The use cases with in-memory fakes: what gets created, matched, skipped or left alone."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -10,8 +11,9 @@ from xerosync.config import Payments, StoreSettings, Sync, TaxSettings
 from xerosync.events import StoreEvent
 from xerosync.sync.contacts import sync_customer_event
 from xerosync.sync.orders import sync_order_event
-from xerosync.sync.ports import ClaimHeld, Mapping
-from xerosync.xero.errors import XeroRejected
+from xerosync.sync.ports import Claimed, ClaimHeld, Mapping
+from xerosync.xero.client import ElementResult
+from xerosync.xero.errors import XeroRejected, XeroTransientError
 from xerosync.xero.payloads import MappingError
 
 SETTINGS = StoreSettings(
@@ -90,6 +92,43 @@ def test_lost_mapping_is_recovered_by_invoice_number_not_duplicated() -> None:
     assert len(next(iter(xero.invoices.values()))["Payments"]) == 1
 
 
+def test_a_new_order_looks_nothing_up_but_its_customer() -> None:
+    # Given a new customer's paid order, never seen before
+    xero, mappings = FakeXero(), InMemoryMappings()
+    sync_order_event(event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    # Then one read finds no contact (by number or email), and the rest are writes: the first
+    # claim on the invoice means no earlier attempt can have made it, and the payment is
+    # sized from Xero's answer to the create
+    assert xero.calls == ["contacts_matching", "create_contacts", "create_invoices", "create_payments"]
+
+
+class LosesAnswers(FakeXero):
+    """Xero commits the next invoice create, and the answer never arrives."""
+
+    lose = 1
+
+    def create_invoices(self, invoices: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        results = super().create_invoices(invoices, idempotency_key=idempotency_key)
+        if self.lose:
+            self.lose -= 1
+            raise XeroTransientError("connection dropped")
+        return results
+
+
+def test_an_invoice_whose_answer_was_lost_is_found_before_any_new_create() -> None:
+    xero, mappings = LosesAnswers(), InMemoryMappings()
+    order = event("order-1002.json", "order.created")
+    with pytest.raises(XeroTransientError):
+        sync_order_event(order, settings=SETTINGS, xero=xero, mappings=mappings)
+    xero.calls.clear()
+    outcome = sync_order_event(order, settings=SETTINGS, xero=xero, mappings=mappings)
+    # the claim remembers the attempt: the retry looks the number up first, and adopts it
+    assert xero.calls[0] == "invoices_by_number"
+    assert "create_invoices" not in xero.calls
+    assert outcome.action in ("unchanged", "updated") and len(xero.invoices) == 1
+    assert len(next(iter(xero.invoices.values()))["Payments"]) == 1
+
+
 def test_existing_xero_contact_is_matched_by_email_before_creating() -> None:
     xero, mappings = FakeXero(), InMemoryMappings()
     xero.create_contacts([{"Name": "Sam T", "EmailAddress": "SAM.TAYLOR@example.net"}], idempotency_key="k")
@@ -157,7 +196,7 @@ def test_deleted_customer_keeps_the_xero_contact() -> None:
 def test_two_workers_racing_for_a_new_customer_create_one_contact() -> None:
     # Given worker A is creating customer 12's contact (it holds the claim)
     xero, mappings = FakeXero(), InMemoryMappings()
-    assert mappings.claim("customer:12", "worker-a") is None
+    assert mappings.claim("customer:12", "worker-a") == Claimed(first=True)
     # When worker B gets customer 12's order meanwhile
     with pytest.raises(ClaimHeld) as held:
         sync_order_event(event("order-1001.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)

@@ -14,7 +14,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
-from xerosync.sync.ports import ClaimHeld, ClaimLost, Mapping
+from xerosync.sync.ports import Claimed, ClaimHeld, ClaimLost, Mapping
 
 SK = "mapping"
 LOCK_SK = "lock"
@@ -44,10 +44,10 @@ class DynamoMappings:
         item = self.table.get_item(Key={"pk": key, "sk": SK}, ConsistentRead=True).get("Item")
         return _from_item(item) if item and item.get("status", DONE) == DONE else None
 
-    def claim(self, key: str, token: str) -> Mapping | None:
+    def claim(self, key: str, token: str) -> Mapping | Claimed:
         now = time.time()
         try:
-            self.table.put_item(
+            before = self.table.put_item(
                 Item={
                     "pk": key,
                     "sk": SK,
@@ -58,9 +58,10 @@ class DynamoMappings:
                 ConditionExpression="attribute_not_exists(pk) OR (#s = :pending AND claimed_until < :now)",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":pending": PENDING, ":now": Decimal(int(now))},
+                ReturnValues="ALL_OLD",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-            return None
+            return Claimed(first=not before.get("Attributes"))
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
@@ -89,12 +90,15 @@ class DynamoMappings:
             raise
 
     def release(self, key: str, claim: str) -> None:
+        # not deleted: a pending item whose lease has run out says "attempted before" to the
+        # next claim, which then looks in Xero before creating
         try:
-            self.table.delete_item(
+            self.table.update_item(
                 Key={"pk": key, "sk": SK},
+                UpdateExpression="SET claimed_until = :gone REMOVE #c",
                 ConditionExpression="#c = :claim AND #s = :pending",
                 ExpressionAttributeNames={"#c": "claim", "#s": "status"},
-                ExpressionAttributeValues={":claim": claim, ":pending": PENDING},
+                ExpressionAttributeValues={":claim": claim, ":pending": PENDING, ":gone": Decimal(0)},
             )
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":

@@ -78,32 +78,43 @@ def create_once(
     find: Callable[[], dict[str, Any] | None],
     create: Callable[[str], ElementResult],
     record: Callable[[dict[str, Any], bool], Mapping],
+    look_up_first_claim: bool = True,
+    taken: Callable[[ElementResult], bool] | None = None,
 ) -> Created:
     """The Xero record for ``key``, created at most once whatever the deliveries do.
 
     1. the mapping table knows it: done;
     2. otherwise claim it (a live claim elsewhere raises ``ClaimHeld``: come back later);
     3. holding the claim, look for it in Xero by its natural key (``find``): a previous attempt
-       may have created it and died before recording it;
+       may have created it and died before recording it. The caller may skip this call when
+       the claim is the record's first (no attempt ever) and nothing else can have put the
+       record in Xero (``look_up_first_claim=False``): most creates of a backfill then cost no
+       lookup;
     4. only then ``create`` it (with an ``Idempotency-Key`` derived from the claim), and record
-       the mapping under the claim. ``record(xero_record, created)`` builds the mapping.
+       the mapping under the claim. ``record(xero_record, created)`` builds the mapping. When
+       Xero refuses the create because the natural key is ``taken`` (a unique invoice number
+       from a mapping table that was lost), the record found by ``find`` is adopted instead.
     """
     known = mappings.get(key)
     if known:
         return Created(known, None)
     claim = new_claim()
-    done = mappings.claim(key, claim)
-    if done:
-        return Created(done, None)
+    claimed = mappings.claim(key, claim)
+    if isinstance(claimed, Mapping):
+        return Created(claimed, None)
     try:
-        existing = find()
+        existing = find() if look_up_first_claim or not claimed.first else None
+        if existing is None:
+            result = create(claim)
+            if not result.ok:
+                if taken is not None and taken(result):
+                    existing = find()
+                if existing is None:
+                    raise XeroRejected(list(result.errors), result.record)
         if existing is not None:
             mapping = record(existing, False)
             mappings.put(mapping, claim=claim)
             return Created(mapping, None)
-        result = create(claim)
-        if not result.ok:
-            raise XeroRejected(list(result.errors), result.record)
     except BaseException:
         mappings.release(key, claim)
         raise

@@ -26,15 +26,17 @@ def _active(contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def find_in_xero(party: Party, xero: Xero) -> dict[str, Any] | None:
-    """The Xero contact that already is this party, if any."""
-    if party.customer_number:
-        for found in _active(xero.contacts_by_number([party.customer_number])):
-            return found
-    if party.email:
-        matches = _active(xero.contacts_by_email(party.email))
-        exact = [c for c in matches if c.get("Name") == party.name]
-        for found in exact or matches:
-            return found
+    """The Xero contact that already is this party, if any: by ContactNumber, else by email
+    (the one of the same name first). One read asks for both."""
+    found = _active(xero.contacts_matching(party.customer_number, party.email))
+    for contact in found:
+        if party.customer_number and contact.get("ContactNumber") == party.customer_number:
+            return contact
+    email = party.email.lower()
+    matches = [c for c in found if email and str(c.get("EmailAddress", "")).lower() == email]
+    exact = [c for c in matches if c.get("Name") == party.name]
+    for contact in exact or matches:
+        return contact
     return None
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
-from xerosync.sync.ports import Mapping, Mappings
+from xerosync.sync.ports import Claimed, Mapping, Mappings
 
 CLAIM_WAIT_SECONDS = 25.0
 
@@ -91,7 +91,7 @@ class SharedClaims:
     def get(self, key: str) -> Mapping | None:
         return self.inner.get(key)
 
-    def claim(self, key: str, token: str) -> Mapping | None:
+    def claim(self, key: str, token: str) -> Mapping | Claimed:
         while True:
             with self._lock:
                 pending = self._claiming.get(key)
@@ -110,7 +110,7 @@ class SharedClaims:
         except BaseException:
             self._done(key)
             raise
-        if result is not None:
+        if isinstance(result, Mapping):
             self._done(key)
         return result
 

@@ -30,10 +30,16 @@ from xerosync.sync.contacts import ensure_contact
 from xerosync.sync.items import item_codes, upsert_item
 from xerosync.sync.ports import Mapping, Mappings, Store, Xero
 from xerosync.xero import payloads
+from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 
 ZERO = Decimal("0")
 LOCKED_MESSAGES = ("not of valid status for modification", "cannot be edited as it has a payment")
+NUMBER_TAKEN = "must be unique"  # "Invoice # must be unique." (research/xero.md 1.4)
+
+
+def _number_taken(result: ElementResult) -> bool:
+    return any(NUMBER_TAKEN in message for message in result.errors)
 
 
 class Order:
@@ -50,9 +56,30 @@ class Order:
         self.also: list[str] = []
         self.order_id = int(sale.key.split(":", 1)[1])
         self.created_invoice: dict[str, Any] | None = None  # Xero's answer, when this event created it
+        # the invoice as this event knows it for certain (created, or read, then paid by it):
+        # no other worker changes it while the order is held, so it need not be read again
+        self.invoice_now: dict[str, Any] | None = None
+
+    def _known_invoice(self, invoice_id: str) -> dict[str, Any]:
+        now = self.invoice_now
+        if now is not None and now.get("InvoiceID") == invoice_id and "AmountDue" in now:
+            return now
+        self.invoice_now = self.xero.get_invoice(invoice_id)
+        return self.invoice_now
+
+    def _less_due(self, invoice_id: str, amount: Decimal) -> None:
+        """This event paid or credited ``amount`` of the invoice it knows."""
+        if self.invoice_now is None or self.invoice_now.get("InvoiceID") != invoice_id:
+            return
+        due = Decimal(str(self.invoice_now.get("AmountDue", 0))) - amount
+        status = "PAID" if due <= 0 else self.invoice_now.get("Status")
+        self.invoice_now = {**self.invoice_now, "AmountDue": str(max(due, ZERO)), "Status": status}
 
     # --- creating documents once -------------------------------------------------------------
-    def _credit_note(self, key: str, body: dict[str, Any], data: dict[str, Any] | None = None) -> tuple[Mapping, bool]:
+    def _credit_note(
+        self, key: str, body: dict[str, Any], data: dict[str, Any] | None = None
+    ) -> tuple[Mapping, dict[str, Any] | None]:
+        """The credit note for ``key``, and Xero's answer when this call created it."""
         number = str(body["CreditNoteNumber"])
         created = create_once(
             self.mappings,
@@ -60,8 +87,11 @@ class Order:
             find=lambda: next(iter(self.xero.credit_notes_by_number([number])), None),
             create=lambda claim: self.xero.create_credit_notes([body], idempotency_key=f"{key}:{claim}")[0],
             record=lambda r, new: Mapping(key, str(r["CreditNoteID"]), xero_number=number, data=dict(data or {})),
+            # its invoice was created by this very event, so no credit note of the order is in
+            # Xero but one an earlier claim on this key may have made
+            look_up_first_claim=self.created_invoice is None,
         )
-        return created.mapping, created.record is not None
+        return created.mapping, created.record
 
     def _extra_invoice(self, key: str, body: dict[str, Any]) -> tuple[Mapping, dict[str, Any] | None]:
         number = str(body["InvoiceNumber"])
@@ -71,6 +101,8 @@ class Order:
             find=lambda: next(iter(self.xero.invoices_by_number([number])), None),
             create=lambda claim: self.xero.create_invoices([body], idempotency_key=f"{key}:{claim}")[0],
             record=lambda r, new: Mapping(key, str(r["InvoiceID"]), xero_number=number),
+            look_up_first_claim=False,
+            taken=_number_taken,
         )
         return created.mapping, created.record
 
@@ -155,9 +187,14 @@ class Order:
             record=lambda r, new: self._mapping(
                 str(r["InvoiceID"]), number, digest if new else "", plain if new else r, r
             ),
+            # an invoice number is unique in Xero: one there already (an attempt that lost its
+            # answer, a lost mapping table) refuses the create, and is then looked up
+            look_up_first_claim=False,
+            taken=_number_taken,
         )
         if created.record is not None:
             self.created_invoice = created.record
+            self.invoice_now = created.record
             return Outcome("created", self.sale.key, created.mapping.xero_id), created.mapping
         known = created.mapping
         if known.content_hash == digest:
@@ -267,9 +304,11 @@ class Order:
             }
             key = f"adjust:{self.order_id}:{adjustments}"
             if kind == "credit":
-                note, _ = self._credit_note(key, {**document, "CreditNoteNumber": number})
+                note, record = self._credit_note(key, {**document, "CreditNoteNumber": number})
                 # a decrease without a refund is a credit for the customer, not money paid back
-                self._settle_credit(note, invoice_id=known.xero_id, when=when, key=f"{key}:settle", money_back=False)
+                self._settle_credit(
+                    note, invoice_id=known.xero_id, when=when, key=f"{key}:settle", money_back=False, fresh=record
+                )
                 self.also.append(f"credit note {number} for a decrease after payment")
             else:
                 self._extra_invoice(key, {**document, "InvoiceNumber": number, "DueDate": when.isoformat()})
@@ -292,11 +331,8 @@ class Order:
             return
         account = payloads.payment_account(self.sale, self.settings)
         reference = payloads.payment_reference(self.sale)
-        fresh = self.created_invoice
-        if fresh is not None and fresh.get("InvoiceID") == invoice.xero_id and "AmountDue" in fresh:
-            document = fresh  # created a moment ago by this event: nothing can have paid it yet
-        else:
-            document = self.xero.get_invoice(invoice.xero_id)
+        # created a moment ago by this event, nothing can have paid it yet; otherwise read it
+        document = self._known_invoice(invoice.xero_id)
         existing = [
             dict(p)
             for p in document.get("Payments") or []
@@ -320,6 +356,7 @@ class Order:
         )
         if created.record is not None:
             self.also.append(f"payment {payloads.cents(amount)} created")
+            self._less_due(invoice.xero_id, amount)
         # once paid, Xero refuses edits to the invoice: record it, so changes become adjustments
         self.mappings.put(replace(invoice, data={**invoice.data, "locked": True}))
 
@@ -343,21 +380,31 @@ class Order:
             body = payloads.credit_note(
                 refund, self.sale, str(invoice.data.get("contact")), self.settings, item_codes=codes
             )
-            note, new = self._credit_note(key, body, {"total": str(refund.amount)})
-            if new:
+            note, record = self._credit_note(key, body, {"total": str(refund.amount)})
+            if record is not None:
                 self.also.append(f"credit note {body['CreditNoteNumber']} for refund {summary.id}")
-            self._settle_credit(note, invoice_id=invoice.xero_id, when=refund.date, key=f"{key}:settle")
+            self._settle_credit(note, invoice_id=invoice.xero_id, when=refund.date, key=f"{key}:settle", fresh=record)
 
-    def _settle_credit(self, note: Mapping, *, invoice_id: str, when: date, key: str, money_back: bool = True) -> None:
+    def _settle_credit(
+        self,
+        note: Mapping,
+        *,
+        invoice_id: str,
+        when: date,
+        key: str,
+        money_back: bool = True,
+        fresh: dict[str, Any] | None = None,
+    ) -> None:
         """Apply a credit note: against the invoice while it has an amount due; otherwise, for a
-        refund of a paid order, record the money going back (a payment on the credit note)."""
+        refund of a paid order, record the money going back (a payment on the credit note).
+        ``fresh``: Xero's answer to creating the note a moment ago (nothing can have used it)."""
         if note.data.get("settled"):
             return
-        credit = self.xero.get_credit_note(note.xero_id)
+        credit = fresh if fresh is not None and "RemainingCredit" in fresh else self.xero.get_credit_note(note.xero_id)
         remaining = Decimal(str(credit.get("RemainingCredit", 0)))
         settled = "none"
         if remaining > 0:
-            invoice = self.xero.get_invoice(invoice_id)
+            invoice = self._known_invoice(invoice_id)
             due = Decimal(str(invoice.get("AmountDue", 0)))
             if due > 0 and invoice.get("Status") == "AUTHORISED":
                 portion = min(due, remaining)
@@ -371,6 +418,7 @@ class Order:
                 if not result.ok:
                     raise XeroRejected(list(result.errors), result.record)
                 remaining -= portion
+                self._less_due(invoice_id, portion)
                 settled = "allocated"
                 self.also.append(f"credit {portion} allocated to the invoice")
             if remaining > 0 and money_back and self.settings.refunds.record_refund_payments and self.sale.paid_date:

@@ -20,6 +20,14 @@ class Mapping:
     data: dict[str, Any] = field(default_factory=dict)  # per document kind: line ids, what was booked, state
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claim is ours. ``first``: nobody ever claimed this record before, so no earlier attempt
+    can have created it in Xero and died before recording it (nothing to look up first)."""
+
+    first: bool
+
+
 class ClaimHeld(Exception):
     """Another worker is creating or changing this record right now: try again shortly."""
 
@@ -45,11 +53,12 @@ class Mappings(Protocol):
         """The completed mapping of ``key`` (a pending claim is not a mapping)."""
         ...
 
-    def claim(self, key: str, token: str) -> Mapping | None:
+    def claim(self, key: str, token: str) -> Mapping | Claimed:
         """Claim the right to create ``key``'s Xero record. Returns the mapping when another
-        worker completed it meanwhile, None when the claim is ours (new, or taken over from a
-        worker whose lease expired), and raises :class:`ClaimHeld` while another claim is live.
-        Whoever holds a claim looks the record up in Xero by its natural key before creating."""
+        worker completed it meanwhile, :class:`Claimed` when the claim is ours (``first`` unless
+        an earlier claim was released or taken over from a worker whose lease expired), and
+        raises :class:`ClaimHeld` while another claim is live. Whoever holds a claim that is not
+        the first looks the record up in Xero by its natural key before creating."""
         ...
 
     def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
@@ -57,7 +66,8 @@ class Mappings(Protocol):
         ...
 
     def release(self, key: str, claim: str) -> None:
-        """Give up a claim that created nothing (Xero refused), so a retry is not kept waiting."""
+        """Give up a claim (the attempt failed), so a retry is not kept waiting. The record
+        remembers it was attempted: the attempt may have created it in Xero (a lost response)."""
         ...
 
     def lock(self, key: str, token: str) -> None:
@@ -98,9 +108,9 @@ class Xero(Protocol):
         self, credit_note_id: str, allocation: dict[str, Any], *, idempotency_key: str
     ) -> ElementResult: ...
 
-    def contacts_by_number(self, numbers: list[str]) -> list[dict[str, Any]]: ...
-
-    def contacts_by_email(self, email: str) -> list[dict[str, Any]]: ...
+    def contacts_matching(self, number: str | None, email: str) -> list[dict[str, Any]]:
+        """Contacts whose ``ContactNumber`` is ``number`` or whose email is ``email`` (one read)."""
+        ...
 
     def create_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...
 

@@ -411,6 +411,11 @@ class XeroClient:
     def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
         return self.get_list("get_contacts", "Contacts", where=f'EmailAddress=="{_quote(email)}"')
 
+    def contacts_matching(self, number: str | None, email: str) -> list[dict[str, Any]]:
+        """Contacts with this ``ContactNumber`` or this email, in one call."""
+        keys = contact_keys(number, email)
+        return self.get_list("get_contacts", "Contacts", where=where_any(keys)) if keys else []
+
     def contacts_by_name(self, name: str) -> list[dict[str, Any]]:
         return self.get_list("get_contacts", "Contacts", where=f'Name=="{_quote(name)}"')
 
@@ -452,6 +457,16 @@ def _snake(plural: str) -> str:
 
 def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def contact_keys(number: str | None, email: str) -> list[tuple[str, str]]:
+    """The fields that find a party's contact: its ContactNumber, its email."""
+    return ([("ContactNumber", number)] if number else []) + ([("EmailAddress", email)] if email else [])
+
+
+def where_any(pairs: list[tuple[str, str]]) -> str:
+    """A ``where`` matching any of the ``(field, value)`` pairs."""
+    return " OR ".join(f'{name}=="{_quote(value)}"' for name, value in pairs)
 
 
 def _element_result(element: dict[str, Any]) -> ElementResult:

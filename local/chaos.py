@@ -41,18 +41,9 @@ from local.woo import Delivery, post
 from local.woo_store import Receiver, Settings, WooStore
 from local.woo_store.generate import populate
 from local.xero_sandbox import Organisation, XeroSandbox
+from xerosync.store_webhooks import ALL_TOPICS as TOPICS  # what xerosync subscribes to
 
 WEBHOOK_SECRET = "chaos-webhook-secret"
-TOPICS = (
-    "order.created",
-    "order.updated",
-    "order.deleted",
-    "order.restored",
-    "customer.created",
-    "customer.updated",
-    "product.created",
-    "product.updated",
-)
 UNMAPPED_GATEWAY = "woocommerce_payments"  # left out of the settings on purpose: its paid orders are parked
 FAULTS = [("error", 0.03, 503), ("error", 0.01, 500), ("drop", 0.02, 0), ("lost_response", 0.04, 0)]
 # 429s come from the sandbox's own minute limit, which the stack's governor is told is far higher:

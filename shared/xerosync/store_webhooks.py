@@ -30,6 +30,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "customers": ("customer.created", "customer.updated"),
     "products": ("product.created", "product.updated"),
 }
+ALL_TOPICS = tuple(topic for topics in TOPICS.values() for topic in topics)
 REPLACE_WITHIN = timedelta(hours=24)  # disabled again this soon after a re-enable: replace it
 
 

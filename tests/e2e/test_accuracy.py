@@ -14,18 +14,9 @@ from local.stack import LocalStack
 from local.woo_store import Settings, WooStore
 from local.xero_sandbox import Organisation, XeroSandbox
 from local.xero_sandbox.invoices import outstanding
+from xerosync.store_webhooks import ALL_TOPICS as TOPICS  # what xerosync subscribes to
 
 WEBHOOK_SECRET = "accuracy-webhook-secret"
-TOPICS = (
-    "order.created",
-    "order.updated",
-    "order.deleted",
-    "order.restored",
-    "customer.created",
-    "customer.updated",
-    "product.created",
-    "product.updated",
-)
 BILLING = {
     "first_name": "Ada",
     "last_name": "Lovelace",

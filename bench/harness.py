@@ -87,6 +87,7 @@ class RunFigures:
     validation: str
     batch_sizes: list[int]
     batch_requests: list[int]
+    flushes: tuple[int, int]  # batcher sends, and how many of them a slow worker forced (max_wait)
     latencies: list[float] = field(default_factory=list)
 
 
@@ -228,7 +229,7 @@ class Bench:
         pollers = {k: dict(vars(v)) for k, v in self.stack.poller_stats.items()}
         outcomes, reasons = self._sync_log()
         dead = {k: v for k, v in self.stack.queue_depths().items() if k.endswith("DLQ")}
-        sizes, requests = self._batches()
+        sizes, requests, flushes = self._batches()
         return RunFigures(
             label=label,
             orders=orders,
@@ -254,6 +255,7 @@ class Bench:
             validation=self.sandbox.validation,
             batch_sizes=sizes,
             batch_requests=requests,
+            flushes=flushes,
         )
 
     def _sync_log(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -274,10 +276,12 @@ class Bench:
                 return outcomes, reasons
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _batches(self) -> tuple[list[int], list[int]]:
-        """Records and Xero requests per sync invocation, from the functions' "batch done" lines."""
+    def _batches(self) -> tuple[list[int], list[int], tuple[int, int]]:
+        """Records and Xero requests per sync invocation, and the batcher's sends (all, forced
+        by a slow worker), from the functions' "batch done" lines."""
         sizes: list[int] = []
         requests: list[int] = []
+        sends = forced = 0
         for path in Path(self.stack.log_dir).glob("Sync*.log"):
             with path.open("rb") as lines:
                 for raw in lines:
@@ -290,7 +294,10 @@ class Bench:
                     sizes.append(int(entry.get("records", 0)))
                     if entry.get("xero_requests") is not None:
                         requests.append(int(entry["xero_requests"]))
-        return sizes, requests
+                    if entry.get("xero_flushes"):
+                        sends += int(entry["xero_flushes"][0])
+                        forced += int(entry["xero_flushes"][1])
+        return sizes, requests, (sends, forced)
 
 
 def median(values: list[float]) -> float:

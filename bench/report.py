@@ -86,6 +86,10 @@ def summarize(
             "xero_requests_per_batched_invocation": (
                 sum(run.batch_requests) / len(run.batch_requests) if run.batch_requests else None
             ),
+            # sends of the batcher, and the share a slow worker forced (max_wait) instead of all
+            # workers being parked on one phase: forced sends split a kind of call in two
+            "batcher_sends": run.flushes[0],
+            "batcher_sends_forced_by_a_slow_worker": run.flushes[1],
             "pollers": run.pollers,
         },
         "lambda": {

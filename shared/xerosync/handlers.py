@@ -37,6 +37,7 @@ from xerosync.xero.client import XeroClient
 
 IDEMPOTENCY_HOURS = 6
 MAX_WORKERS = 50
+BATCH_WAIT_SECONDS = 6.0  # see _batch_wait
 
 UseCase = Callable[[StoreEvent, SyncContext], Outcome]
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -55,6 +56,10 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
         response_hook=_mark_duplicate,
     )
     persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+    # Powertools marks its layer configured before compiling the key expression, so records
+    # applied in parallel threads at a cold start could find it half done ("'NoneType' object
+    # has no attribute 'search'", seen once in a chaos run): configure it before any thread
+    persistence.configure(idempotency)
     dead_letters = os.environ.get("DEAD_LETTER_QUEUE_URL", "")
 
     @idempotent_function(  # type: ignore[untyped-decorator]
@@ -86,7 +91,7 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
         todo = [p.index for p in planned if p.superseded_by is None]
         xero: Any = base.xero
         if batching and isinstance(base.xero, XeroClient):
-            xero = BatchingXero(base.xero, workers=min(MAX_WORKERS, len(todo)))
+            xero = BatchingXero(base.xero, workers=min(MAX_WORKERS, len(todo)), max_wait=_batch_wait(context))
         batching = isinstance(xero, BatchingXero)
         idle: Callable[[], AbstractContextManager[Any]] = xero.idle if batching else nullcontext
         ctx = replace(base, xero=xero, mappings=SharedClaims(base.mappings, idle))
@@ -129,12 +134,22 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
                 "applied": len(todo),
                 "failed": len(failed),
                 "xero_requests": xero.requests if batching else None,
+                "xero_flushes": [xero.flushes, xero.flushes_timed_out] if batching else None,
                 "keys": [record_key(r.body) for r in records][:50],
             },
         )
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
     return lambda_handler
+
+
+def _batch_wait(context: Any) -> float:
+    """How long the batcher waits for a worker slow to reach Xero (busy with DynamoDB or the
+    store) before sending what it has: long enough that one straggler does not split each kind
+    of call in two (at 2 s, half the sends of a 1,000-order backfill were forced and it cost 0.26
+    calls per order; at 6 s none were, 0.16), and a tenth of the time the invocation has left."""
+    remaining = getattr(context, "get_remaining_time_in_millis", lambda: 60_000)() / 1000
+    return max(0.5, min(BATCH_WAIT_SECONDS, remaining / 10))
 
 
 def _retry_later(record: SQSRecord, seconds: float) -> None:

@@ -78,6 +78,8 @@ class BatchingXero:
         self._oldest = 0.0
         self._flushing = False
         self.requests = 0  # HTTP calls made through this facade
+        self.flushes = 0  # times calls were sent
+        self.flushes_timed_out = 0  # of which because a worker was slow to come (max_wait), not aligned
         self._flushers: dict[str, Flush] = {
             "contacts_matching": self._read_contacts,
             "items_by_code": self._read_items,
@@ -157,6 +159,8 @@ class BatchingXero:
                 self._pending = [c for c in self._pending if PHASES.get(c.kind, 0) != first]
             self._oldest = time.monotonic()  # what stays pending waits afresh
             self._flushing = True
+            self.flushes += 1
+            self.flushes_timed_out += waited and not everyone_waits
         try:
             by_kind: dict[str, list[_Call]] = {}
             for call in calls:

@@ -170,14 +170,14 @@ def _follow(
     that were there before the push (``seen``) are not its outcomes, whatever the clocks say.
     Each look reads only what is new since the previous one (less a margin for writers that
     finish out of order), so following thousands of records stays cheap."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     wanted = set(keys)
     last: dict[str, str] = {}
     wrote: set[str] = set()  # a record applied, then delivered again (a retried batch), was still written
     retried: set[str] = set()
     deadline = time.monotonic() + timeout
     cursor = started - LOOK_BACK
-    from botocore.exceptions import BotoCoreError, ClientError
-
     with _progress() as progress:
         task = progress.add_task("Syncing", total=len(wanted))
         while time.monotonic() < deadline and job.journal is not None:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from xerosync.xero.client import MAX_BATCH, ElementResult, XeroClient, _quote, contact_keys, where_any
+from xerosync.xero.client import MAX_BATCH, ElementResult, XeroClient, contact_keys, where_any, where_in
 from xerosync.xero.errors import XeroNotFound
 
 READ_CHUNK = 25  # values per `where` query: keeps the URL short (Xero tops out near 52 GUIDs, ~2 KB)
@@ -202,9 +202,6 @@ class BatchingXero:
                 finish(call, matches)
             call.done.set()
 
-    def _or_where(self, field_name: str, values: list[str]) -> str:
-        return " OR ".join(f'{field_name}=="{_quote(v)}"' for v in values)
-
     def _read_contacts(self, calls: list[_Call]) -> None:
         """Every party's ContactNumber and email, OR-ed into as few queries as fit a URL."""
         keys = sorted({k for call in calls for k in contact_keys(*call.args)})
@@ -221,7 +218,7 @@ class BatchingXero:
         self._query(
             calls,
             lambda c: list(c.args[0]),
-            lambda vs: self.client.get_list("get_items", "Items", where=self._or_where("Code", vs), unitdp=4),
+            lambda vs: self.client.get_list("get_items", "Items", where=where_in("Code", vs), unitdp=4),
             lambda r, v: r.get("Code") == v,
         )
 
@@ -241,7 +238,7 @@ class BatchingXero:
             calls,
             lambda c: list(c.args[0]),
             lambda vs: self.client.get_list(
-                "get_credit_notes", "CreditNotes", where=self._or_where("CreditNoteNumber", vs), unitdp=4, page=1
+                "get_credit_notes", "CreditNotes", where=where_in("CreditNoteNumber", vs), unitdp=4, page=1
             ),
             lambda r, v: r.get("CreditNoteNumber") == v,
         )

@@ -369,7 +369,7 @@ class XeroClient:
         wanted = sorted(set(codes))
         if not wanted:
             return []
-        where = " OR ".join(f'Code=="{_quote(c)}"' for c in wanted)
+        where = where_in("Code", wanted)
         return self.get_list("get_items", "Items", where=where, unitdp=4)
 
     def create_payments(self, payments: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
@@ -382,7 +382,7 @@ class XeroClient:
         wanted = sorted(set(numbers))
         if not wanted:
             return []
-        where = " OR ".join(f'CreditNoteNumber=="{_quote(n)}"' for n in wanted)
+        where = where_in("CreditNoteNumber", wanted)
         return self.get_list("get_credit_notes", "CreditNotes", where=where, unitdp=4)
 
     def allocate_credit_note(
@@ -405,7 +405,7 @@ class XeroClient:
         wanted = sorted(set(numbers))
         if not wanted:
             return []
-        where = " OR ".join(f'ContactNumber=="{_quote(n)}"' for n in wanted)
+        where = where_in("ContactNumber", wanted)
         return self.get_list("get_contacts", "Contacts", where=where)
 
     def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
@@ -467,6 +467,11 @@ def contact_keys(number: str | None, email: str) -> list[tuple[str, str]]:
 def where_any(pairs: list[tuple[str, str]]) -> str:
     """A ``where`` matching any of the ``(field, value)`` pairs."""
     return " OR ".join(f'{name}=="{_quote(value)}"' for name, value in pairs)
+
+
+def where_in(field_name: str, values: Iterable[str]) -> str:
+    """A ``where`` matching ``field_name`` equal to any of ``values``."""
+    return where_any([(field_name, value) for value in values])
 
 
 def _element_result(element: dict[str, Any]) -> ElementResult:

@@ -36,7 +36,7 @@ from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient
 
 IDEMPOTENCY_HOURS = 6
-MAX_WORKERS = 50
+MAX_WORKERS = 200  # one thread per record: SyncBatchSize is at most 200
 BATCH_WAIT_SECONDS = 6.0  # see _batch_wait
 
 UseCase = Callable[[StoreEvent, SyncContext], Outcome]
@@ -144,10 +144,12 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
 
 
 def _batch_wait(context: Any) -> float:
-    """How long the batcher waits for a worker slow to reach Xero (busy with DynamoDB or the
-    store) before sending what it has: long enough that one straggler does not split each kind
-    of call in two (at 2 s, half the sends of a 1,000-order backfill were forced and it cost 0.26
-    calls per order; at 6 s none were, 0.16), and a tenth of the time the invocation has left."""
+    """How long the batcher waits, after the last worker moved, for the others to reach Xero
+    (busy with DynamoDB or the store) before sending what it has: long enough that one
+    straggler does not split each kind of call in two (at 2 s, half the sends of a 1,000-order
+    backfill were forced and it cost 0.26 calls per order; at 6 s none were, 0.16), and a tenth
+    of the time the invocation has left. While workers keep arriving it waits on, up to three
+    times this for the oldest call (``batching.OVERDUE``)."""
     remaining = getattr(context, "get_remaining_time_in_millis", lambda: 60_000)() / 1000
     return max(0.5, min(BATCH_WAIT_SECONDS, remaining / 10))
 

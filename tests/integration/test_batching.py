@@ -1,6 +1,7 @@
 """Many record workers, few Xero requests: the batching facade against the sandbox over HTTP."""
 
 import threading
+import time
 from typing import Any
 
 from xerosync.xero.batching import BatchingXero
@@ -119,3 +120,44 @@ def test_workers_in_different_phases_are_realigned_so_each_kind_goes_once(xero: 
     assert results == [[]] * 10
     assert calls(sandbox, "GET /Contacts") == before_contacts + 1
     assert calls(sandbox, "GET /Invoices") == before_invoices + 1
+
+
+def test_workers_arriving_one_by_one_still_make_one_request(xero: XeroClient, sandbox: Any) -> None:
+    """Workers slowed on their way to Xero (a busy DynamoDB, a slow store) keep arriving, each
+    well within the wait but all together well beyond it: the batcher keeps waiting while they
+    come, so the phase is still one request, not one per wait."""
+    facade = BatchingXero(xero, workers=8, max_wait=0.6)
+    before = calls(sandbox, "GET /Contacts")
+
+    def late(n: int) -> Any:
+        time.sleep(0.25 * n)  # the last arrives 1.75 s after the first: three times the wait
+        return facade.contacts_matching(f"L{n}", f"l{n}@x.au")
+
+    results = run_workers(facade, [lambda n=n: late(n) for n in range(8)])
+    assert results == [[]] * 8
+    assert calls(sandbox, "GET /Contacts") == before + 1
+    assert facade.flushes_timed_out == 0
+
+
+def test_a_stuck_worker_does_not_hold_the_others_back(xero: XeroClient, sandbox: Any) -> None:
+    """One worker stays away (stuck elsewhere) while the rest wait on Xero: once nobody has
+    moved for the wait, what waits is sent, and the stuck one's call goes on its own later."""
+    facade = BatchingXero(xero, workers=5, max_wait=0.5)
+    before = calls(sandbox, "GET /Contacts")
+    answered: list[float] = []
+    start = time.monotonic()
+
+    def prompt(n: int) -> Any:
+        found = facade.contacts_matching(f"P{n}", f"p{n}@x.au")
+        answered.append(time.monotonic() - start)
+        return found
+
+    def stuck() -> Any:
+        time.sleep(3.0)
+        return facade.contacts_matching("S", "s@x.au")
+
+    results = run_workers(facade, [lambda n=n: prompt(n) for n in range(4)] + [stuck])
+    assert results == [[]] * 5
+    assert max(answered) < 2.5  # the four did not wait for the stuck one
+    assert calls(sandbox, "GET /Contacts") == before + 2
+    assert facade.flushes_timed_out == 1

@@ -37,7 +37,7 @@ def test_every_function_is_deployed_with_its_resolved_environment(stack: LocalSt
     assert orders.environment["MAPPINGS_TABLE"] == stack.resources["MappingsTable"]
     assert orders.environment["XERO_API_URL"] == "http://127.0.0.1:9"  # a template parameter
     assert orders.environment["SETTINGS_PARAMETER"] == "/xerosync/store-a/settings"
-    assert orders.timeout == 60 and orders.memory_mb == 512
+    assert orders.timeout == 120 and orders.memory_mb == 512
     assert [p.name for p in orders.layers] == ["shared", "deps"]
 
 
@@ -62,7 +62,7 @@ def test_event_source_mappings_match_the_template(stack: LocalStack) -> None:
         if esm["EventSourceArn"].endswith(stack.resources["XeroEventsQueue"].rsplit("/")[-1]):
             assert esm["BatchSize"] == 10  # a few events an hour: no window to wait for
         else:
-            assert esm["BatchSize"] == 50 and esm["MaximumBatchingWindowInSeconds"] == 2
+            assert esm["BatchSize"] == 100 and esm["MaximumBatchingWindowInSeconds"] == 2
         assert esm["ScalingConfig"]["MaximumConcurrency"] == 2
 
 
@@ -72,7 +72,7 @@ def test_queues_redrive_to_their_dead_letter_queues(stack: LocalStack) -> None:
         attrs = sqs.get_queue_attributes(QueueUrl=stack.resources[queue], AttributeNames=["All"])["Attributes"]
         redrive = json.loads(attrs["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"].endswith(stack.resources[queue.replace("Queue", "DLQ")].rsplit("/")[-1])
-        assert int(attrs["VisibilityTimeout"]) == 360
+        assert int(attrs["VisibilityTimeout"]) == 720
 
 
 def test_a_second_store_deploys_beside_the_first(stack: LocalStack) -> None:

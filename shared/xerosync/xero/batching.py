@@ -2,7 +2,7 @@
 
 A sync function applies each record of its SQS batch in its own thread, with the same
 per-record use cases as ever. Those threads call Xero through :class:`BatchingXero`, which
-parks each call; once every worker is parked (or a short wait has passed) it sends each kind
+parks each call; once every worker is parked (or none has moved for a short wait) it sends each kind
 of call as one request - up to 50 documents per write with ``summarizeErrors=false``, one
 ``where``/``IDs`` query per read - and hands every worker its own element's answer. A
 rejected element fails only its own record; a failed request fails the records in it.
@@ -26,6 +26,7 @@ from xerosync.xero.errors import XeroNotFound
 
 READ_CHUNK = 25  # values per `where` query: keeps the URL short (Xero tops out near 52 GUIDs, ~2 KB)
 LIST_CHUNK = 50  # values per IDs= / InvoiceNumbers= query (a GUID is 37 characters there)
+OVERDUE = 3  # times max_wait the oldest waiting call may wait while other workers keep arriving
 CONTACT_CHUNK = 30  # ContactNumber=="..." / EmailAddress=="..." terms per query: about 2 KB of URL
 
 # The order in which a record's use case makes its calls. When every worker waits, only the
@@ -41,10 +42,12 @@ PHASES = {
     "invoices_by_number": 5,
     "create_invoices": 6,
     "update_invoice": 6,
-    "get_invoice": 7,
-    "create_payments": 8,
-    "credit_notes_by_number": 9,
-    "create_credit_notes": 10,
+    # an order's refunds are credited before it is paid, so that the refund payments go in the
+    # same request as the order payments (see sync.orders)
+    "credit_notes_by_number": 7,
+    "create_credit_notes": 8,
+    "get_invoice": 9,
+    "create_payments": 10,
     "get_credit_note": 11,
 }
 
@@ -54,6 +57,7 @@ class _Call:
     kind: str
     args: tuple[Any, ...]
     key: str = ""  # the caller's idempotency key, for writes
+    group: object = None  # the calls one worker parked together
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -75,7 +79,8 @@ class BatchingXero:
         self._active = workers
         self._reserved = workers
         self._idle = 0  # workers blocked on another worker's claim
-        self._oldest = 0.0
+        self._oldest = 0.0  # when the oldest call still pending was made
+        self._moved = time.monotonic()  # when a worker last arrived at a call, went idle or left
         self._flushing = False
         self.requests = 0  # HTTP calls made through this facade
         self.flushes = 0  # times calls were sent
@@ -111,6 +116,7 @@ class BatchingXero:
         finally:
             with self._cond:
                 self._active -= 1
+                self._moved = time.monotonic()
                 self._cond.notify_all()
             self._maybe_flush()
 
@@ -119,6 +125,7 @@ class BatchingXero:
         """A worker blocked on something other than Xero (another worker's claim) counts as waiting."""
         with self._cond:
             self._idle += 1
+            self._moved = time.monotonic()
             self._cond.notify_all()
         try:
             self._maybe_flush()
@@ -128,18 +135,27 @@ class BatchingXero:
                 self._idle -= 1
 
     def _submit(self, kind: str, *args: Any, key: str = "") -> Any:
-        call = _Call(kind, args, key)
+        return self._submit_all([_Call(kind, args, key)])[0]
+
+    def _submit_all(self, calls: list[_Call]) -> list[Any]:
+        """Park one worker's calls together (they go in the same request) and wait for them all."""
+        group = object()
         with self._cond:
+            self._moved = time.monotonic()
             if not self._pending:
-                self._oldest = time.monotonic()
-            self._pending.append(call)
+                self._oldest = self._moved
+            for call in calls:
+                call.group = group
+                self._pending.append(call)
             self._cond.notify_all()
-        while not call.done.is_set():
-            self._maybe_flush()
-            call.done.wait(self.max_wait / 4)
-        if call.error is not None:
-            raise call.error
-        return call.result
+        for call in calls:
+            while not call.done.is_set():
+                self._maybe_flush()
+                call.done.wait(self.max_wait / 4)
+        for call in calls:
+            if call.error is not None:
+                raise call.error
+        return [call.result for call in calls]
 
     def _maybe_flush(self) -> None:
         with self._cond:
@@ -147,8 +163,13 @@ class BatchingXero:
                 return
             # a worker whose call was answered but has not woken yet is not waiting any more:
             # count the calls still to send, not the threads still inside _submit
-            everyone_waits = len(self._pending) + self._idle >= self._active
-            waited = time.monotonic() - self._oldest >= self.max_wait
+            waiting = len({id(c.group) for c in self._pending})  # a worker's calls wait as one
+            everyone_waits = waiting + self._idle >= self._active
+            # a slow worker: nobody has arrived for max_wait (the others are still coming, one
+            # by one, as long as they keep arriving), or the oldest call has waited OVERDUE times
+            # that, however busy the rest are
+            now = time.monotonic()
+            waited = now - self._moved >= self.max_wait or now - self._oldest >= OVERDUE * self.max_wait
             if not (everyone_waits or waited):
                 return
             if waited:  # someone is slow to come: send everything that waits
@@ -176,6 +197,7 @@ class BatchingXero:
         finally:
             with self._cond:
                 self._flushing = False
+                self._moved = time.monotonic()  # the answered workers start moving from now
                 self._cond.notify_all()
 
     # --- reads ------------------------------------------------------------------------------------
@@ -339,10 +361,10 @@ class BatchingXero:
         return result
 
     def _write_one(self, kind: str, elements: list[dict[str, Any]], key: str) -> list[ElementResult]:
-        return [
-            self._submit(kind, element, key=f"{key}#{n}" if len(elements) > 1 else key)
-            for n, element in enumerate(elements)
-        ]
+        """A worker's documents of one kind: all in the same request (one phase, not one each)."""
+        return self._submit_all(
+            [_Call(kind, (element,), f"{key}#{n}" if len(elements) > 1 else key) for n, element in enumerate(elements)]
+        )
 
     def create_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
         return self._write_one("create_contacts", contacts, idempotency_key)

@@ -11,6 +11,7 @@ add up to the refunds.
 
 import itertools
 import json
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -22,13 +23,16 @@ from hypothesis import strategies as st
 from local.events import envelope
 from local.woo import delivery
 from local.woo_store import WooStore
+from local.woo_store.model import Settings
 from local.xero_sandbox import XeroSandbox
 from local.xero_sandbox.invoices import outstanding
 from tests.fakes import InMemoryMappings
+from tests.store.conftest import ADDRESS
 from tests.store.test_totals_property import build, shops
 from xerosync.config import Payments, StoreSettings, TaxSettings
 from xerosync.events import parse_envelope
 from xerosync.sync.orders import sync_order_event
+from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient, XeroCredentials
 
 D = Decimal
@@ -126,3 +130,64 @@ def test_any_woocommerce_order_lands_in_xero_to_the_cent(
     if refunded and not paid:
         # unpaid: the credit is allocated against the invoice, reducing what is due
         assert outstanding(invoice) == invoice["Total"] - refunded
+
+
+def test_a_batch_of_paid_and_refunded_orders_pays_and_refunds_in_one_request(
+    xero_org: tuple[XeroSandbox, Any, XeroClient],
+) -> None:
+    """A backfill sees orders already paid and refunded: each event creates the invoice, the
+    credit note and both payments. Through the batcher, the order payments and the refund
+    payments of the whole batch go in one request (the credit notes come first), and every
+    document is as if they had been sent one by one."""
+    sandbox, org, client = xero_org
+    store = WooStore(Settings(currency="AUD", prices_include_tax=False))
+    store.add_tax_rate(D(10), "GST", country="AU")
+    product = store.add_product("Mug", D("19.95"))
+    prefix = f"P{next(counter)}-"
+    orders, refunds = [], {}
+    for n in range(6):
+        placed = store.place_order([(product.id, n + 1)], billing={**ADDRESS, "email": f"buyer{n}@{prefix}.example"})
+        store.pay_order(placed.id, f"tx-{prefix}{n}")
+        if n % 2:
+            refunds[placed.id] = D("5.00") * n
+            store.refund_order(placed.id, str(refunds[placed.id]), "damaged")
+        orders.append(store.order_json(placed.id))
+    settings_ = settings_for(orders[0], prefix)
+    mappings = InMemoryMappings()
+    before = dict(sandbox.state.calls)
+    facade = BatchingXero(client, workers=len(orders), max_wait=10.0)
+    failures: list[BaseException] = []
+
+    def apply(order: dict[str, Any]) -> None:
+        with facade.worker():
+            try:
+                sync_order_event(
+                    event_of(order), settings=settings_, xero=facade, mappings=mappings, store=StoreRefunds(store)
+                )
+            except BaseException as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=apply, args=(order,)) for order in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures
+    made = {e: n - before.get((m, e), 0) for (m, e), n in sandbox.state.calls.items() if n - before.get((m, e), 0)}
+    assert made.get("PUT /Payments") == 1, made  # order payments and refund payments together
+    assert made.get("PUT /CreditNotes") == 1, made
+    for order in orders:
+        [invoice] = [i for i in org.invoices.values() if i.get("InvoiceNumber") == f"{prefix}{order['number']}"]
+        assert invoice["Status"] == "PAID" and invoice["AmountDue"] == 0 and invoice["Total"] == D(order["total"])
+        notes = [
+            c
+            for c in org.credit_notes.values()
+            if str(c["CreditNoteNumber"]).startswith(f"{prefix}{order['number']}-R")
+        ]
+        if order["id"] in refunds:
+            [note] = notes
+            assert note["Total"] == refunds[order["id"]] and outstanding(note) == 0 and note["Status"] == "PAID"
+            paid_back = [p for p in org.payments.values() if p["Document"] == ("CreditNotes", note["CreditNoteID"])]
+            assert [p["Amount"] for p in paid_back] == [refunds[order["id"]]]
+        else:
+            assert notes == []

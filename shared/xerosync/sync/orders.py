@@ -16,7 +16,8 @@ order should have in Xero with what the mapping table says is there:
    restored afterwards gets a new invoice.
 """
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -40,6 +41,16 @@ NUMBER_TAKEN = "must be unique"  # "Invoice # must be unique." (research/xero.md
 
 def _number_taken(result: ElementResult) -> bool:
     return any(NUMBER_TAKEN in message for message in result.errors)
+
+
+@dataclass
+class Credit:
+    """A refund's credit note, created by this event or an earlier one, still to be settled."""
+
+    note: Mapping
+    fresh: dict[str, Any] | None  # Xero's answer when this event created it
+    when: date
+    key: str  # the settlement's idempotency prefix
 
 
 class Order:
@@ -323,7 +334,10 @@ class Order:
         return Outcome("adjusted", self.sale.key, known.xero_id), mapping
 
     # --- the payment --------------------------------------------------------------------------
-    def sync_payment(self, invoice: Mapping) -> None:
+    def sync_payment(self, invoice: Mapping, credits: Sequence[Credit] = ()) -> None:
+        """Pay the invoice. The refund payments of ``credits`` this event created go in the same
+        request when the payment leaves nothing due (the order was paid, then refunded): one
+        Xero call for both instead of two."""
         if self.sale.paid_date is None or not self.settings.sync.payments:
             return
         key = f"payment:{self.order_id}"
@@ -338,27 +352,69 @@ class Order:
             for p in document.get("Payments") or []
             if p.get("Reference") == reference and p.get("Status", "AUTHORISED") != "DELETED"
         ]
-        amount = min(self.sale.total, Decimal(str(document.get("AmountDue", 0))))
+        due = Decimal(str(document.get("AmountDue", 0)))
+        amount = min(self.sale.total, due)
         if not existing and amount <= 0:
             self.also.append("no payment recorded: the invoice has nothing due")
             return
         body = payloads.payment(
             invoice_id=invoice.xero_id, account=account, when=self.sale.paid_date, amount=amount, reference=reference
         )
-        created = create_once(
-            self.mappings,
-            key,
-            find=lambda: existing[0] if existing else None,
-            create=lambda claim: self.xero.create_payments([body], idempotency_key=f"{key}:{claim}")[0],
-            record=lambda r, new: Mapping(
-                key, str(r["PaymentID"]), xero_number=reference, data={"amount": str(r.get("Amount", amount))}
-            ),
-        )
+        riders = self._refund_payments(credits) if due - amount <= 0 else []
+        answers: list[ElementResult] = []
+
+        def create(claim: str) -> ElementResult:
+            answers[:] = self.xero.create_payments(
+                [body, *(rider for _, rider in riders)], idempotency_key=f"{key}:{claim}"
+            )
+            return answers[0]
+
+        try:
+            created = create_once(
+                self.mappings,
+                key,
+                find=lambda: existing[0] if existing else None,
+                create=create,
+                record=lambda r, new: Mapping(
+                    key, str(r["PaymentID"]), xero_number=reference, data={"amount": str(r.get("Amount", amount))}
+                ),
+            )
+        finally:  # whatever became of the order's payment, a refund payment Xero took is recorded
+            self._refunds_paid(riders, answers[1:])
         if created.record is not None:
             self.also.append(f"payment {payloads.cents(amount)} created")
             self._less_due(invoice.xero_id, amount)
         # once paid, Xero refuses edits to the invoice: record it, so changes become adjustments
         self.mappings.put(replace(invoice, data={**invoice.data, "locked": True}))
+
+    def _refund_payments(self, credits: Sequence[Credit]) -> list[tuple[Credit, dict[str, Any]]]:
+        """The money going back for each credit note this event created, as payment bodies."""
+        if not (self.settings.refunds.record_refund_payments and self.sale.paid_date):
+            return []
+        riders = []
+        for credit in credits:
+            remaining = Decimal(str((credit.fresh or {}).get("RemainingCredit", 0)))
+            if credit.fresh is not None and remaining > 0 and not credit.note.data.get("settled"):
+                riders.append((credit, self._refund_payment(credit.note, credit.when, remaining)))
+        return riders
+
+    def _refund_payment(self, note: Mapping, when: date, amount: Decimal) -> dict[str, Any]:
+        return payloads.payment(
+            credit_note_id=note.xero_id,
+            account=payloads.payment_account(self.sale, self.settings),
+            when=when,
+            amount=amount,
+            reference=f"Refund of order {self.sale.number}",
+        )
+
+    def _refunds_paid(self, riders: list[tuple[Credit, dict[str, Any]]], answers: list[ElementResult]) -> None:
+        for (credit, body), answer in zip(riders, answers, strict=False):
+            if answer.ok:
+                credit.note = replace(credit.note, data={**credit.note.data, "settled": "paid"})
+                self.mappings.put(credit.note)
+                self.also.append(f"refund payment {body['Amount']} recorded")
+            else:  # settled on its own below, where Xero's reason is raised
+                credit.fresh = None
 
     # --- refunds ------------------------------------------------------------------------------
     def _refund(self, summary_id: int, amount: Decimal, reason: str) -> Refund:
@@ -367,9 +423,13 @@ class Order:
         when = self.sale.modified_at.date() if self.sale.modified_at else self.sale.date
         return Refund(f"refund:{self.order_id}:{summary_id}", summary_id, self.sale.key, when, amount, reason, ())
 
-    def sync_refunds(self, invoice: Mapping) -> None:
+    def credit_refunds(self, invoice: Mapping) -> tuple[list[Credit], list[XeroRejected]]:
+        """A credit note for each refund, not settled yet; a note Xero refuses does not hold back
+        the others (nor the order's payment): its rejection is returned, to be raised last."""
+        credits: list[Credit] = []
+        rejected: list[XeroRejected] = []
         if not self.settings.sync.refunds:
-            return
+            return credits, rejected
         for summary in self.sale.refunds:
             key = f"refund:{self.order_id}:{summary.id}"
             known = self.mappings.get(key)
@@ -380,10 +440,21 @@ class Order:
             body = payloads.credit_note(
                 refund, self.sale, str(invoice.data.get("contact")), self.settings, item_codes=codes
             )
-            note, record = self._credit_note(key, body, {"total": str(refund.amount)})
+            try:
+                note, record = self._credit_note(key, body, {"total": str(refund.amount)})
+            except XeroRejected as exc:
+                rejected.append(exc)
+                continue
             if record is not None:
                 self.also.append(f"credit note {body['CreditNoteNumber']} for refund {summary.id}")
-            self._settle_credit(note, invoice_id=invoice.xero_id, when=refund.date, key=f"{key}:settle", fresh=record)
+            credits.append(Credit(note, record, refund.date, f"{key}:settle"))
+        return credits, rejected
+
+    def settle_refunds(self, credits: list[Credit], invoice: Mapping) -> None:
+        for credit in credits:
+            self._settle_credit(
+                credit.note, invoice_id=invoice.xero_id, when=credit.when, key=credit.key, fresh=credit.fresh
+            )
 
     def _settle_credit(
         self,
@@ -422,14 +493,7 @@ class Order:
                 settled = "allocated"
                 self.also.append(f"credit {portion} allocated to the invoice")
             if remaining > 0 and money_back and self.settings.refunds.record_refund_payments and self.sale.paid_date:
-                account = payloads.payment_account(self.sale, self.settings)
-                body = payloads.payment(
-                    credit_note_id=note.xero_id,
-                    account=account,
-                    when=when,
-                    amount=remaining,
-                    reference=f"Refund of order {self.sale.number}",
-                )
+                body = self._refund_payment(note, when, remaining)
                 result = self.xero.create_payments(
                     [body], idempotency_key=f"{key}:refund-payment:{payloads.content_hash(body)[:16]}"
                 )[0]
@@ -576,12 +640,16 @@ def _apply_order(
         return Outcome("skipped", event.key, reason="zero-total orders are not invoiced (settings: zero_total_orders)")
     run = Order(sale, settings=settings, xero=xero, mappings=mappings, store=store)
     outcome, invoice = run.sync_invoice(status)
-    paid = order.status in settings.payments.paid_statuses and sale.paid_date is not None
-    if paid and status == "AUTHORISED":
-        run.sync_payment(invoice)
+    if status != "AUTHORISED":
+        return replace(outcome, also=(*outcome.also, *run.also))
+    # refunds are credited before the payment, so their refund payments can ride with it
+    credits, rejected = run.credit_refunds(invoice) if sale.refunds else ([], [])
+    if order.status in settings.payments.paid_statuses and sale.paid_date is not None:
+        run.sync_payment(invoice, credits)
         invoice = mappings.get(sale.key) or invoice
-    if sale.refunds and status == "AUTHORISED":
-        run.sync_refunds(invoice)
+    run.settle_refunds(credits, invoice)
+    if rejected:
+        raise rejected[0]
     return replace(outcome, also=(*outcome.also, *run.also))
 
 

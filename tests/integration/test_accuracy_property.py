@@ -34,6 +34,7 @@ from xerosync.events import parse_envelope
 from xerosync.sync.orders import sync_order_event
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient, XeroCredentials
+from xerosync.xero.errors import XeroRejected
 
 D = Decimal
 counter = itertools.count(1)
@@ -191,3 +192,43 @@ def test_a_batch_of_paid_and_refunded_orders_pays_and_refunds_in_one_request(
             assert [p["Amount"] for p in paid_back] == [refunds[order["id"]]]
         else:
             assert notes == []
+
+
+def test_a_refund_xero_refuses_does_not_hold_back_the_payment(xero_org: tuple[XeroSandbox, Any, XeroClient]) -> None:
+    """The credit note of a paid order's refund is refused (its number is taken in Xero by a
+    document we did not make): the order's payment is still recorded, and the event fails with
+    Xero's reason, to be retried or looked at."""
+    _, org, client = xero_org
+    store = WooStore(Settings(currency="AUD", prices_include_tax=False))
+    store.add_tax_rate(D(10), "GST", country="AU")
+    product = store.add_product("Mug", D("19.95"))
+    prefix = f"P{next(counter)}-"
+    placed = store.place_order([(product.id, 2)], billing={**ADDRESS, "email": f"refused@{prefix}.example"})
+    store.pay_order(placed.id, f"tx-{prefix}")
+    store.refund_order(placed.id, "5.00", "damaged")
+    order = store.order_json(placed.id)
+    taken = f"{prefix}{order['number']}-R{order['refunds'][0]['id']}"
+    [someone] = client.create_contacts([{"Name": f"Someone {prefix}"}], idempotency_key=f"someone-{prefix}")
+    [theirs] = client.create_credit_notes(
+        [
+            {
+                "Type": "ACCRECCREDIT",
+                "Contact": {"ContactID": someone.record["ContactID"]},
+                "CreditNoteNumber": taken,
+                "Status": "AUTHORISED",
+                "LineItems": [{"Description": "by hand", "Quantity": 1, "UnitAmount": 1, "AccountCode": "200"}],
+            }
+        ],
+        idempotency_key=f"theirs-{prefix}",
+    )
+    assert theirs.ok, theirs.errors
+    with pytest.raises(XeroRejected, match="Credit Note # must be unique"):
+        sync_order_event(
+            event_of(order),
+            settings=settings_for(order, prefix),
+            xero=client,
+            mappings=InMemoryMappings(),
+            store=StoreRefunds(store),
+        )
+    [invoice] = [i for i in org.invoices.values() if i.get("InvoiceNumber") == f"{prefix}{order['number']}"]
+    assert invoice["Status"] == "PAID" and invoice["AmountDue"] == 0

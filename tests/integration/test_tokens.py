@@ -90,3 +90,24 @@ def test_a_refused_connection_stops_every_worker_with_one_clear_error(standard_a
     with pytest.raises(XeroAuthError):
         second.organisation()
     assert second.tokens.refreshes == refreshes  # type: ignore[attr-defined]  # it did not ask Xero again
+
+
+def test_a_cached_token_expires_on_the_clock_the_sync_runs_by(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Xero's token lives 30 minutes of the clock everything is paced by. On a simulated clock
+    (the benchmark's), a token cached by wall time would outlive it and every call after would
+    first be refused with a 401; renewed on that clock, it is fresh before it is used."""
+    sandbox = XeroSandbox().start()
+    try:
+        org = sandbox.add_organisation("Clock Co", limits={"minute": 10_000, "day": 100_000})
+        app = sandbox.add_client([org.tenant_id])
+        client = XeroClient(
+            XeroCredentials(app.client_id, app.client_secret), api_url=sandbox.url, identity_url=sandbox.url
+        )
+        monkeypatch.setenv("XEROSYNC_TIME_SCALE", "900")  # a quarter of an hour a second
+        monkeypatch.setenv("XEROSYNC_TIME_EPOCH", f"{time.time():.6f}")
+        first = client.tokens.access_token()
+        assert client.tokens.access_token() == first  # cached while it lives
+        time.sleep(2.0)  # 30 simulated minutes: expired, or within the renewal margin
+        assert client.tokens.access_token() != first
+    finally:
+        sandbox.stop()

@@ -24,10 +24,11 @@ from urllib.parse import urlencode
 
 import urllib3
 
+from xerosync import clock
 from xerosync.xero.errors import XeroAuthError, XeroTransientError
 
 TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
-EXPIRY_MARGIN = 120.0  # renew this many seconds before Xero says a token expires
+EXPIRY_MARGIN = 120.0  # renew this many seconds before Xero says a token expires (clock seconds: see clock)
 REFRESH_LOCK_SECONDS = 30.0
 REFRESH_WAIT_SECONDS = 8.0  # a worker finding the refresh lock taken waits this long for the new token
 
@@ -103,12 +104,12 @@ class ClientCredentials:
         key = (self.identity_url, self.client_id)
         with self._lock:
             cached = self._cache.get(key)
-            if cached and cached.access_token != stale and cached.expires_at - EXPIRY_MARGIN > time.time():
+            if cached and cached.access_token != stale and cached.expires_at - EXPIRY_MARGIN > clock.now():
                 return cached.access_token
             answer = request_token(
                 self.http, self.identity_url, self.client_id, self.client_secret, {"grant_type": "client_credentials"}
             )
-            token = _Cached(str(answer["access_token"]), time.time() + float(answer.get("expires_in", 1800)))
+            token = _Cached(str(answer["access_token"]), clock.now() + float(answer.get("expires_in", 1800)))
             self._cache[key] = token
             return token.access_token
 
@@ -178,7 +179,7 @@ class AuthorizationCode:
         return (
             bool(tokens.access_token)
             and tokens.access_token != stale
-            and tokens.expires_at - EXPIRY_MARGIN > time.time()
+            and tokens.expires_at - EXPIRY_MARGIN > clock.now()
         )
 
     def access_token(self, *, stale: str | None = None) -> str:
@@ -217,7 +218,7 @@ class AuthorizationCode:
                 raise
             fresh = TokenSet(
                 str(answer["access_token"]),
-                time.time() + float(answer.get("expires_in", 1800)),
+                clock.now() + float(answer.get("expires_in", 1800)),
                 str(answer.get("refresh_token") or tokens.refresh_token),
                 self.seed,
             )

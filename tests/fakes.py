@@ -64,13 +64,14 @@ class FakeXero:
     def _id(self) -> str:
         return f"00000000-0000-0000-0000-{next(self._ids):012d}"
 
-    def contacts_matching(self, number: str | None, email: str) -> list[dict[str, Any]]:
+    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
         self.calls.append("contacts_matching")
         return [
             c
             for c in self.contacts.values()
             if (number and c.get("ContactNumber") == number)
             or (email and c.get("EmailAddress", "").lower() == email.lower())
+            or (name and c["Name"].casefold() == name.casefold())
         ]
 
     def _name_taken(self, name: str, except_id: str | None = None) -> bool:

@@ -1,11 +1,13 @@
 """Many record workers, few Xero requests: the batching facade against the sandbox over HTTP."""
 
+import itertools
 import threading
 import time
 from typing import Any
+from urllib.parse import quote_plus
 
 from xerosync.xero.batching import BatchingXero
-from xerosync.xero.client import ElementResult, XeroClient
+from xerosync.xero.client import WHERE_LIMIT, ElementResult, XeroClient, contact_keys, where_chunks
 
 
 def run_workers(facade: BatchingXero, work: list[Any]) -> list[Any]:
@@ -161,3 +163,24 @@ def test_a_stuck_worker_does_not_hold_the_others_back(xero: XeroClient, sandbox:
     assert max(answered) < 2.5  # the four did not wait for the stuck one
     assert calls(sandbox, "GET /Contacts") == before + 2
     assert facade.flushes_timed_out == 1
+
+
+def test_contact_reads_carry_as_many_parties_as_a_url_takes(xero: XeroClient, sandbox: Any) -> None:
+    """Forty new parties, each looked up by number, email and name: the terms are packed into
+    queries of at most WHERE_LIMIT URL-encoded characters (Xero's query string tops out near
+    2 KB), as few as fit, and every party gets its own matches back."""
+    [taken] = xero.create_contacts([{"Name": "Sam Taylor"}], idempotency_key="taken")
+    assert taken.ok
+    parties = [(f"{1000 + n}", f"sam.taylor.{n}@example.com.au", "Sam Taylor") for n in range(40)]
+    keys = sorted({k for p in parties for k in contact_keys(*p)})
+    chunks = where_chunks(keys)
+    assert all(len(quote_plus(w)) <= WHERE_LIMIT for w in chunks)
+    assert sum(w.count("==") for w in chunks) == len(keys)
+    for this, after in itertools.pairwise(chunks):  # each as full as it goes: the next term would not fit
+        assert len(quote_plus(f"{this} OR {after.split(' OR ')[0]}")) > WHERE_LIMIT
+    assert len(chunks) > 1
+    before = calls(sandbox, "GET /Contacts")
+    facade = BatchingXero(xero, workers=len(parties))
+    results = run_workers(facade, [lambda p=p: facade.contacts_matching(*p) for p in parties])
+    assert calls(sandbox, "GET /Contacts") == before + len(chunks)
+    assert all([c["Name"] for c in r] == ["Sam Taylor"] for r in results)  # the name, not a match

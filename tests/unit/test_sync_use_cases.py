@@ -140,9 +140,12 @@ def test_existing_xero_contact_is_matched_by_email_before_creating() -> None:
 def test_name_taken_by_another_contact_is_disambiguated_not_overwritten() -> None:
     xero, mappings = FakeXero(), InMemoryMappings()
     sync_order_event(event("order-1001.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    xero.calls.clear()
     sync_order_event(event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
     names = sorted(c["Name"] for c in xero.contacts.values())
     assert names == ["Jane Citizen", "Jane Citizen (jane.c@example.org)"]
+    # the lookup saw the name taken: created under the disambiguated name at once, no refused create
+    assert xero.calls.count("create_contacts") == 1
 
 
 @pytest.mark.parametrize("status", ["pending", "cancelled", "failed", "some-plugin-status"])

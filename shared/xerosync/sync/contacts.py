@@ -3,7 +3,9 @@
 A contact is found, in this order: in our mapping table; in Xero by ``ContactNumber`` (the
 store's customer id); in Xero by email among active contacts. Only then is one created.
 Xero insists contact names are unique among active contacts, so a new customer whose name
-another contact already uses gets ``Name (email)`` instead of a failure or an overwrite.
+another contact already uses gets ``Name (email)`` instead of a failure or an overwrite. The
+lookup asks for the name too (the same read), so such a contact is created under its
+disambiguated name at once rather than after a refused create.
 """
 
 from typing import Any
@@ -25,10 +27,23 @@ def _active(contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [c for c in contacts if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
 
 
-def find_in_xero(party: Party, xero: Xero) -> dict[str, Any] | None:
-    """The Xero contact that already is this party, if any: by ContactNumber, else by email
-    (the one of the same name first). One read asks for both."""
-    found = _active(xero.contacts_matching(party.customer_number, party.email))
+class Lookup:
+    """The ``find`` of a party's contact: by ContactNumber, else by email (the one of the same
+    name first); one read asks for those and for the name, which it notes as taken or not."""
+
+    def __init__(self, party: Party, body: dict[str, Any], xero: Xero) -> None:
+        self.party, self.name, self.xero = party, str(body.get("Name") or ""), xero
+        self.name_taken = False
+
+    def __call__(self) -> dict[str, Any] | None:
+        found = _active(self.xero.contacts_matching(self.party.customer_number, self.party.email, self.name))
+        match = _match(self.party, found)
+        name = self.name.casefold()
+        self.name_taken = match is None and any(str(c.get("Name", "")).casefold() == name for c in found)
+        return match
+
+
+def _match(party: Party, found: list[dict[str, Any]]) -> dict[str, Any] | None:
     for contact in found:
         if party.customer_number and contact.get("ContactNumber") == party.customer_number:
             return contact
@@ -45,10 +60,13 @@ def disambiguated(party: Party) -> str:
     return f"{party.name} ({suffix})"
 
 
-def _write(party: Party, send: Any, body: dict[str, Any], key: str) -> ElementResult:
-    """Send ``body``; if Xero says the name is taken, send it again as ``Name (email)``."""
+def _write(party: Party, send: Any, body: dict[str, Any], key: str, *, name_taken: bool = False) -> ElementResult:
+    """Send ``body``, as ``Name (email)`` when the lookup saw its name taken; if Xero says the
+    name is taken all the same (another create got there first), send it again so."""
+    if name_taken:
+        body = {**body, "Name": disambiguated(party)}
     result: ElementResult = send([body], idempotency_key=key)[0]
-    if not result.ok and any(NAME_TAKEN in e for e in result.errors):
+    if not name_taken and not result.ok and any(NAME_TAKEN in e for e in result.errors):
         result = send([{**body, "Name": disambiguated(party)}], idempotency_key=key + ":2")[0]
     return result
 
@@ -70,11 +88,14 @@ def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
     Orders and customers arrive on different queues, so the order of a new customer and the
     customer itself race for the contact: the claim lets exactly one of them create it."""
     body = payloads.contact(party)
+    lookup = Lookup(party, body, xero)
     created = create_once(
         mappings,
         party.key,
-        find=lambda: find_in_xero(party, xero),
-        create=lambda claim: _write(party, xero.create_contacts, body, f"contact:{party.key}:{claim}"),
+        find=lookup,
+        create=lambda claim: _write(
+            party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
+        ),
         # a contact found in Xero keeps an empty hash, so the customer's next update refreshes it
         record=lambda found, new: _mapping(party, str(found["ContactID"]), payloads.content_hash(body) if new else ""),
     )
@@ -85,11 +106,14 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
     """A customer created or updated in the store: the same Xero contact, up to date."""
     body = payloads.contact(party)
     digest = payloads.content_hash(body)
+    lookup = Lookup(party, body, xero)
     created = create_once(
         mappings,
         party.key,
-        find=lambda: find_in_xero(party, xero),
-        create=lambda claim: _write(party, xero.create_contacts, body, f"contact:{party.key}:{claim}"),
+        find=lookup,
+        create=lambda claim: _write(
+            party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
+        ),
         record=lambda found, new: _mapping(party, str(found["ContactID"]), digest if new else "", modified),
     )
     if created.record is not None:  # we created it just now, from this very state

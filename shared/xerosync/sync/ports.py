@@ -108,8 +108,9 @@ class Xero(Protocol):
         self, credit_note_id: str, allocation: dict[str, Any], *, idempotency_key: str
     ) -> ElementResult: ...
 
-    def contacts_matching(self, number: str | None, email: str) -> list[dict[str, Any]]:
-        """Contacts whose ``ContactNumber`` is ``number`` or whose email is ``email`` (one read)."""
+    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
+        """Contacts whose ``ContactNumber`` is ``number``, whose email is ``email`` or whose name
+        is ``name`` (one read)."""
         ...
 
     def create_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...

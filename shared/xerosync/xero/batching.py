@@ -21,13 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from xerosync.xero.client import MAX_BATCH, ElementResult, XeroClient, contact_keys, where_any, where_in
+from xerosync.xero.client import MAX_BATCH, ElementResult, XeroClient, contact_keys, where_chunks, where_in
 from xerosync.xero.errors import XeroNotFound
 
 READ_CHUNK = 25  # values per `where` query: keeps the URL short (Xero tops out near 52 GUIDs, ~2 KB)
 LIST_CHUNK = 50  # values per IDs= / InvoiceNumbers= query (a GUID is 37 characters there)
 OVERDUE = 3  # times max_wait the oldest waiting call may wait while other workers keep arriving
-CONTACT_CHUNK = 30  # ContactNumber=="..." / EmailAddress=="..." terms per query: about 2 KB of URL
 
 # The order in which a record's use case makes its calls. When every worker waits, only the
 # calls of the earliest phase present go out: workers ahead wait for the others to catch up, so
@@ -225,12 +224,12 @@ class BatchingXero:
             call.done.set()
 
     def _read_contacts(self, calls: list[_Call]) -> None:
-        """Every party's ContactNumber and email, OR-ed into as few queries as fit a URL."""
+        """Every party's ContactNumber, email and name, OR-ed into as few queries as fit a URL."""
         keys = sorted({k for call in calls for k in contact_keys(*call.args)})
         found: list[dict[str, Any]] = []
-        for i in range(0, len(keys), CONTACT_CHUNK):
+        for where in where_chunks(keys):
             self.requests += 1
-            found.extend(self.client.get_list("get_contacts", "Contacts", where=where_any(keys[i : i + CONTACT_CHUNK])))
+            found.extend(self.client.get_list("get_contacts", "Contacts", where=where))
         for call in calls:
             mine = [(name, value.lower()) for name, value in contact_keys(*call.args)]
             call.result = [r for r in found if any(str(r.get(name, "")).lower() == v for name, v in mine)]
@@ -336,8 +335,8 @@ class BatchingXero:
         return flush
 
     # --- the Xero port ----------------------------------------------------------------------------
-    def contacts_matching(self, number: str | None, email: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._submit("contacts_matching", number, email)
+    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._submit("contacts_matching", number, email, name)
         return result
 
     def items_by_code(self, codes: list[str]) -> list[dict[str, Any]]:

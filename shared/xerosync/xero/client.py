@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote_plus
 
 import urllib3
 
@@ -44,6 +45,10 @@ from xerosync.xero.tokens import ClientCredentials, TokenSource
 ACCOUNTING_PATH = "/api.xro/2.0"
 CONNECTIONS_PATH = "/connections"
 MAX_BATCH = 50  # Xero's recommended elements per request
+# URL-encoded characters of one `where`: Xero's IDs= lists top out near 52 GUIDs, about 2,000
+# encoded characters, which points at IIS's default 2,048-character query string; the rest of
+# the query (page, unitdp, ...) keeps well within the difference
+WHERE_LIMIT = 1_800
 IDEMPOTENCY_KEY_MAX = 128
 
 
@@ -411,9 +416,9 @@ class XeroClient:
     def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
         return self.get_list("get_contacts", "Contacts", where=f'EmailAddress=="{_quote(email)}"')
 
-    def contacts_matching(self, number: str | None, email: str) -> list[dict[str, Any]]:
-        """Contacts with this ``ContactNumber`` or this email, in one call."""
-        keys = contact_keys(number, email)
+    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
+        """Contacts with this ``ContactNumber``, this email or this name, in one call."""
+        keys = contact_keys(number, email, name)
         return self.get_list("get_contacts", "Contacts", where=where_any(keys)) if keys else []
 
     def contacts_by_name(self, name: str) -> list[dict[str, Any]]:
@@ -459,14 +464,43 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def contact_keys(number: str | None, email: str) -> list[tuple[str, str]]:
-    """The fields that find a party's contact: its ContactNumber, its email."""
-    return ([("ContactNumber", number)] if number else []) + ([("EmailAddress", email)] if email else [])
+def contact_keys(number: str | None, email: str, name: str = "") -> list[tuple[str, str]]:
+    """The fields that find a party's contact (its ContactNumber, its email) and the contacts
+    already using the name it would be created with."""
+    return (
+        ([("ContactNumber", number)] if number else [])
+        + ([("EmailAddress", email)] if email else [])
+        + ([("Name", name)] if name else [])
+    )
 
 
 def where_any(pairs: list[tuple[str, str]]) -> str:
     """A ``where`` matching any of the ``(field, value)`` pairs."""
-    return " OR ".join(f'{name}=="{_quote(value)}"' for name, value in pairs)
+    return " OR ".join(_term(name, value) for name, value in pairs)
+
+
+def _term(name: str, value: str) -> str:
+    return f'{name}=="{_quote(value)}"'
+
+
+def where_chunks(pairs: list[tuple[str, str]], limit: int = WHERE_LIMIT) -> list[str]:
+    """``where`` clauses matching any of ``pairs`` between them, each at most ``limit``
+    characters once URL-encoded (so as many terms per query as the URL takes)."""
+    separator = len(quote_plus(" OR "))
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0  # of " OR ".join(current), encoded
+    for name, value in pairs:
+        term = _term(name, value)
+        cost = len(quote_plus(term)) + (separator if current else 0)
+        if current and size + cost > limit:
+            chunks.append(" OR ".join(current))
+            current, size, cost = [], 0, cost - separator
+        current.append(term)
+        size += cost
+    if current:
+        chunks.append(" OR ".join(current))
+    return chunks
 
 
 def where_in(field_name: str, values: Iterable[str]) -> str:

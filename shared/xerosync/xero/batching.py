@@ -68,11 +68,16 @@ Flush = Callable[[list[_Call]], None]
 class BatchingXero:
     """The Xero port for a batch of concurrent record workers (see the module docstring)."""
 
-    def __init__(self, client: XeroClient, *, workers: int = 0, max_wait: float = 2.0) -> None:
+    def __init__(
+        self, client: XeroClient, *, workers: int = 0, max_wait: float = 2.0, deadline: float | None = None
+    ) -> None:
         """``workers``: how many record workers will come, so that the first to call does not
-        flush alone before the others have started."""
+        flush alone before the others have started. ``deadline`` (``time.monotonic()``): from
+        then on nothing waits for anyone - every call goes as it comes - so that waiting for
+        stragglers phase after phase can never run the invocation out of time."""
         self.client = client
         self.max_wait = max_wait
+        self.deadline = deadline
         self._cond = threading.Condition()
         self._pending: list[_Call] = []
         self._active = workers
@@ -168,7 +173,11 @@ class BatchingXero:
             # by one, as long as they keep arriving), or the oldest call has waited OVERDUE times
             # that, however busy the rest are
             now = time.monotonic()
-            waited = now - self._moved >= self.max_wait or now - self._oldest >= OVERDUE * self.max_wait
+            waited = (
+                now - self._moved >= self.max_wait
+                or now - self._oldest >= OVERDUE * self.max_wait
+                or (self.deadline is not None and now >= self.deadline)
+            )
             if not (everyone_waits or waited):
                 return
             if waited:  # someone is slow to come: send everything that waits

@@ -34,7 +34,7 @@ import uuid
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -67,6 +67,7 @@ class PollerStats:
     failed_records: int = 0
     failed_invocations: int = 0
     in_flight: int = 0
+    runner_errors: list[str] = field(default_factory=list)  # the runner's own (receive, delete) failures
 
 
 class LocalStack:
@@ -464,27 +465,41 @@ class _QueuePoller(threading.Thread):
                 continue
             try:
                 messages = self._receive()
-            except Exception:  # moto stopping, or a transient error: poll again
+            except Exception as exc:  # moto stopping, or a transient error: poll again
+                self._runner_error("receive", exc)
                 if self.stack._stop.wait(0.5):
                     return
                 continue
             if messages:
                 try:
                     self._deliver(messages)
-                except Exception:  # the runner's own failure: the messages come back after their timeout
+                except Exception as exc:  # the runner's own failure: the messages come back after their timeout
+                    self._runner_error("deliver", exc)
                     logging.getLogger("local.stack").exception("delivering a batch failed")
+
+    def _runner_error(self, doing: str, exc: Exception) -> None:
+        if not self.stack._stop.is_set():
+            self.stats.runner_errors.append(f"{doing}: {type(exc).__name__}: {exc}"[:300])
 
     def _receive(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.window
         while len(messages) < self.batch_size:
-            reply = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
-                WaitTimeSeconds=0 if messages else 1,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+            try:
+                reply = self.sqs.receive_message(
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
+                    WaitTimeSeconds=0 if messages else 1,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+            except Exception as exc:
+                if not messages:
+                    raise
+                # the messages already received are invisible now: deliver them rather than
+                # leave them hidden for the whole visibility timeout
+                self._runner_error("receive", exc)
+                break
             got = reply.get("Messages", [])
             messages.extend(got)
             if not got and (not messages or time.monotonic() >= deadline):

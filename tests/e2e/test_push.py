@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
+from local.chaos import sync_log
 from tests.e2e.conftest import ROOMY, Stack, operator, start, stop
 from tests.e2e.history import History, settings
 from xerosync.cli import app
@@ -42,7 +43,11 @@ def test_installing_on_a_shop_with_history_syncs_nothing_of_it(shop: Stack) -> N
     assert shop.store is not None and len(shop.store.state.orders) == ORDERS
     first = shop.stack.run_schedule("ReconcileFunction")
     assert first.ok and first.payload["initialised"] and first.payload["enqueued"] == 0, first.payload
-    assert shop.stack.wait_idle(60)
+    timeouts = {k: f.stats.timeouts for k, f in shop.stack.functions.items() if f.stats.timeouts}
+    assert shop.stack.wait_idle(60), (
+        f"records still queued: {shop.stack.queue_depths()}; timed out: {timeouts}; "
+        f"pollers: {shop.stack.poller_stats}; {_retried(shop)}"
+    )
     assert shop.writes() == 0 and not shop.org.invoices
 
 
@@ -63,6 +68,13 @@ def test_push_lands_every_historical_order_exactly_once(shop: Stack) -> None:
         assert invoice["Total"] == order.totals.total, number
     contacts = Counter(c.get("ContactNumber") for c in shop.org.contacts.values() if c.get("ContactNumber"))
     assert not contacts or max(contacts.values()) == 1
+    # the push is done when every record has its outcome; the last batch's messages are deleted
+    # a moment later, once its invocation returns
+    timeouts = {k: f.stats.timeouts for k, f in shop.stack.functions.items() if f.stats.timeouts}
+    assert shop.stack.wait_idle(60), (
+        f"records still queued: {shop.stack.queue_depths()}; timed out: {timeouts}; "
+        f"pollers: {shop.stack.poller_stats}; {_retried(shop)}"
+    )
     assert not {k: v for k, v in shop.stack.queue_depths().items() if v}  # nothing dead-lettered
     assert f"{len(expected)} written to Xero" in output
 
@@ -71,7 +83,11 @@ def test_push_lands_every_historical_order_exactly_once(shop: Stack) -> None:
     again = push(shop, *span)  # the same range again
     assert f"Enqueueing ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ {listed}/{listed}" in again
     assert " 0 written to Xero" in again and " 0 failed" in again
-    assert shop.stack.wait_idle(60)
+    timeouts = {k: f.stats.timeouts for k, f in shop.stack.functions.items() if f.stats.timeouts}
+    assert shop.stack.wait_idle(60), (
+        f"records still queued: {shop.stack.queue_depths()}; timed out: {timeouts}; "
+        f"pollers: {shop.stack.poller_stats}; {_retried(shop)}"
+    )
     assert shop.writes() == writes, (Counter(shop.sandbox.state.calls) - before, again)  # nothing new in Xero
 
 
@@ -93,3 +109,16 @@ def test_instant_sync_of_one_order_and_since_the_last_sync(shop: Stack) -> None:
     output = push(shop, "--since-last-sync")  # what changed since the watermark: that order, in step now
     assert "0 written to Xero" in output and "0 failed" in output
     assert shop.writes() == writes
+
+
+def _retried(shop: Stack) -> str:
+    """The sync log's outcomes, and the history of the records that were retried (a diagnosis)."""
+    entries = sorted(sync_log(shop.stack), key=lambda e: str(e.get("at", "")))
+    outcomes = Counter(str(e.get("outcome")) for e in entries)
+    history: dict[str, list[str]] = {}
+    for e in entries:
+        history.setdefault(str(e.get("pk")), []).append(
+            f"{e.get('at')} {e.get('outcome')} {str(e.get('reason', ''))[:80]}"
+        )
+    retried = {k: h for k, h in history.items() if len(h) > 1}
+    return f"outcomes {dict(outcomes)}; {len(retried)} records logged more than once, e.g. {list(retried.items())[:12]}"

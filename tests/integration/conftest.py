@@ -1,5 +1,6 @@
 """Integration fixtures: moto in server mode, reached over HTTP through AWS_ENDPOINT_URL."""
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from local.stack import free_port
 from xerosync import aws
 from xerosync.aws import secrets
+from xerosync.xero.batching import BatchingXero
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +56,22 @@ def mappings_table(endpoint: str, name: str) -> str:
         BillingMode="PAY_PER_REQUEST",
     )
     return name
+
+
+def run_workers(facade: BatchingXero, work: list[Any]) -> list[Any]:
+    """Run each of ``work`` in its own record worker of ``facade``; each one's answer or exception."""
+    results: list[Any] = [None] * len(work)
+
+    def worker(i: int) -> None:
+        with facade.worker():
+            try:
+                results[i] = work[i]()
+            except Exception as exc:
+                results[i] = exc
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(work))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results

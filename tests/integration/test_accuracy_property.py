@@ -11,7 +11,6 @@ add up to the refunds.
 
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -27,6 +26,7 @@ from local.woo_store.model import Settings
 from local.xero_sandbox import XeroSandbox
 from local.xero_sandbox.invoices import outstanding
 from tests.fakes import InMemoryMappings
+from tests.integration.conftest import run_workers
 from tests.store.conftest import ADDRESS
 from tests.store.test_totals_property import build, shops
 from xerosync.config import Payments, StoreSettings, TaxSettings
@@ -157,23 +157,16 @@ def test_a_batch_of_paid_and_refunded_orders_pays_and_refunds_in_one_request(
     mappings = InMemoryMappings()
     before = dict(sandbox.state.calls)
     facade = BatchingXero(client, workers=len(orders), max_wait=10.0)
-    failures: list[BaseException] = []
-
-    def apply(order: dict[str, Any]) -> None:
-        with facade.worker():
-            try:
-                sync_order_event(
-                    event_of(order), settings=settings_, xero=facade, mappings=mappings, store=StoreRefunds(store)
-                )
-            except BaseException as exc:
-                failures.append(exc)
-
-    threads = [threading.Thread(target=apply, args=(order,)) for order in orders]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not failures
+    results = run_workers(
+        facade,
+        [
+            lambda order=order: sync_order_event(
+                event_of(order), settings=settings_, xero=facade, mappings=mappings, store=StoreRefunds(store)
+            )
+            for order in orders
+        ],
+    )
+    assert not [r for r in results if isinstance(r, BaseException)]
     made = {e: n - before.get((m, e), 0) for (m, e), n in sandbox.state.calls.items() if n - before.get((m, e), 0)}
     assert made.get("PUT /Payments") == 1, made  # order payments and refund payments together
     assert made.get("PUT /CreditNotes") == 1, made

@@ -1,31 +1,13 @@
 """Many record workers, few Xero requests: the batching facade against the sandbox over HTTP."""
 
 import itertools
-import threading
 import time
 from typing import Any
 from urllib.parse import quote_plus
 
+from tests.integration.conftest import run_workers
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import WHERE_LIMIT, ElementResult, XeroClient, contact_keys, where_chunks
-
-
-def run_workers(facade: BatchingXero, work: list[Any]) -> list[Any]:
-    results: list[Any] = [None] * len(work)
-
-    def worker(i: int) -> None:
-        with facade.worker():
-            try:
-                results[i] = work[i]()
-            except Exception as exc:
-                results[i] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(work))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def calls(sandbox: Any, endpoint: str) -> int:

@@ -53,6 +53,17 @@ Consequences worth knowing (all WooCommerce's own behaviour, reproduced, not bug
   ``total - total_tax - shipping - fees``; ``total`` and ``total_tax`` themselves stay
   round(sum of the stored values) (WC core #54525, #17863).
 * ``taxes[].total`` keeps six decimals ("2.268182") while ``total_tax`` is rounded.
+* The order total is clamped at zero (``max(0, ...)``), the taxes are not: a negative fee
+  that cancels the shipping still carries tax at the rates of the classes it is spread over
+  (shipping counts under the first item's class even when shipping is not taxed), so an
+  order can print ``total`` 0 with a negative ``total_tax``, and no identity holds then.
+* A price abroad without the base tax is not rounded (``adjust_non_base_location_price``):
+  129 with 20 % base VAT is 107.5 cents. ``WC_Discounts`` caps a discount at
+  ``absint(round(price - discount))``, which is 108, and once a line is discounted past its
+  price that cap reads ``absint`` of a negative number, so a coupon worth more than the line
+  keeps discounting it: the stored line total goes below zero (-0.5, printed -1), by as
+  much as the coupon exceeds the line. Only with tax-inclusive prices, a customer taxed
+  at other rates than the base, and a coupon.
 
 Simplified (documented in ``README.md`` too): PHP doubles are replaced by exact decimals (a
 double can land a hair under an integer before ``floor``; WooCommerce may then give one cent

@@ -120,11 +120,8 @@ def summarize(
             "requests": dict(run.aws.dynamo.requests),
             "read_request_units": run.aws.dynamo.read_units,
             "write_request_units": run.aws.dynamo.write_units,
-            "by_table": {_table_name(t): {"read": u[0], "write": u[1]} for t, u in run.aws.dynamo.by_table.items()},
-            "by_table_and_key_kind": {
-                f"{_table_name(k.split('|', 1)[0])} {k.split('|', 1)[1]}": {"read": u[0], "write": u[1]}
-                for k, u in sorted(run.aws.dynamo.by_kind.items())
-            },
+            "by_table": units_by_logical_table(run.aws.dynamo.by_table),
+            "by_table_and_key_kind": units_by_logical_table(run.aws.dynamo.by_kind),
         },
         "other_aws_requests": {
             f"{s}:{a}": n for (s, a), n in sorted(run.aws.requests.items()) if s not in ("sqs", "dynamodb")
@@ -139,6 +136,23 @@ def _reason_kind(reason: str) -> str:
     if kind == "BudgetExhausted":
         kind += " (" + text.split("(", 1)[-1].split(")", 1)[0] + ")"
     return f"{outcome}: {kind}"
+
+
+def units_by_logical_table(book: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    """Read and write units keyed by the template's table name (``MappingsTable``, or
+    ``MappingsTable order`` for a ``table|key kind`` key), summed over physical tables.
+
+    The meter counts for the whole bench process, so a run's difference still lists the tables of
+    the stacks before it (with nothing added); their units are summed in, never written over
+    this run's."""
+    out: dict[str, dict[str, float]] = {}
+    for key, (reads, writes) in sorted(book.items()):
+        table, _, kind = key.partition("|")
+        name = f"{_table_name(table)} {kind}" if kind else _table_name(table)
+        units = out.setdefault(name, {"read": 0.0, "write": 0.0})
+        units["read"] += reads
+        units["write"] += writes
+    return out
 
 
 def _table_name(physical: str) -> str:

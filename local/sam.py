@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from samtranslator.metrics.metrics import Metrics
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 from samtranslator.utils.py27hash_fix import to_py27_compatible_template, undo_mark_unicode_str_in_template
@@ -25,8 +26,12 @@ def transform(template: dict[str, Any], region: str) -> dict[str, Any]:
     only for managed policies named in ``Policies``, and we name none)."""
     parameters: dict[str, Any] = {"AWS::Region": region}
     to_py27_compatible_template(template, parameters)
-    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
+    # Its own usage metrics go to a publisher that drops them; publishing them here keeps it
+    # from warning "There are unpublished metrics" when the translator is collected.
+    metrics = Metrics()
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region), metrics=metrics)
     translated = translator.translate(template, parameter_values=parameters, get_managed_policy_map=lambda: {})
+    metrics.publish()
     return dict(undo_mark_unicode_str_in_template(translated))
 
 

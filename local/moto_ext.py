@@ -17,6 +17,13 @@ each of those counts reads the clock once per message; a delete scans the messag
 copies the list. :func:`start_moto` replaces those four places with equivalents that read the
 clock once and count once (same answers, same errors): :func:`speed_up_sqs`.
 
+moto's SQS receive is not atomic either: two concurrent receives can both take the same visible
+message (its first receipt handle then fails to delete it: "ReceiptHandleIsInvalid"), and a
+receive iterating the queue's pending set while another request changes it fails with "Set
+changed size during iteration" (both seen with six receivers and a sender, in about a second).
+SQS hands a visible message to one receive only, so :func:`speed_up_sqs` also makes each receive
+attempt, delete and visibility change whole under one lock; a long poll waits outside it.
+
 moto 5.2.5 deploys every resource our SAM output needs except ``AWS::SecretsManager::Secret``
 (it marks it CREATE_COMPLETE without creating anything, so ``!Ref`` to it resolves to
 nothing and the functions lose their secret ARN). This registers a CloudFormation model
@@ -95,10 +102,43 @@ def _queue_attributes(backend: SQSBackend, queue_name: str, attribute_names: lis
     return {name: everything[name] for name in attribute_names if everything.get(name) is not None}
 
 
+# One receive, delete or visibility change at a time across moto's SQS (see the module's
+# docstring). Taken before a queue's own ``_messages_lock``, never while holding it.
+_sqs = threading.RLock()
+_receive = SQSBackend.receive_message
+_change_visibility = SQSBackend.change_message_visibility
+
+
+def _receive_atomically(
+    backend: SQSBackend,
+    queue_name: str,
+    count: int,
+    wait_seconds_timeout: int,
+    visibility_timeout: int,
+    message_attribute_names: list[str] | None = None,
+) -> list[Message]:
+    """moto's receive, each attempt whole under the lock; a long poll waits outside it."""
+    deadline = unix_time() + wait_seconds_timeout
+    while True:
+        with _sqs:
+            result = _receive(backend, queue_name, count, 0, visibility_timeout, message_attribute_names)
+        left = deadline - unix_time()
+        if result or left <= 0:
+            return result
+        backend.get_queue(queue_name).wait_for_messages(min(1, left))  # type: ignore[arg-type]
+
+
+def _change_visibility_atomically(
+    backend: SQSBackend, queue_name: str, receipt_handle: str, visibility_timeout: int
+) -> None:
+    with _sqs:
+        _change_visibility(backend, queue_name, receipt_handle, visibility_timeout)
+
+
 def _delete(queue: Queue, receipt_handle: str) -> None:
     if receipt_handle in queue.deleted_messages:
         return  # already deleted: SQS accepts it again
-    with queue._messages_lock:
+    with _sqs, queue._messages_lock:
         for i, message in enumerate(queue._messages):
             if message.receipt_handle == receipt_handle or receipt_handle in message._old_receipt_handles:
                 del queue._messages[i]
@@ -109,7 +149,8 @@ def _delete(queue: Queue, receipt_handle: str) -> None:
 
 
 def speed_up_sqs() -> None:
-    """moto's SQS without its quadratic corners (see the module's docstring)."""
+    """moto's SQS without its quadratic corners, each receive, delete and visibility change
+    whole (see the module's docstring)."""
     Queue.messages = property(_visible)  # type: ignore[assignment,method-assign]
     Queue.approximate_number_of_messages = property(lambda q: len(_visible(q)))  # type: ignore[assignment,method-assign]
     Queue.approximate_number_of_messages_not_visible = property(_not_visible)  # type: ignore[assignment,method-assign]
@@ -117,6 +158,8 @@ def speed_up_sqs() -> None:
     Queue.delete_message = _delete  # type: ignore[method-assign,assignment]
     SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign,assignment]
     SQSBackend.get_queue_attributes = _queue_attributes  # type: ignore[method-assign,assignment]
+    SQSBackend.receive_message = _receive_atomically  # type: ignore[method-assign,assignment]
+    SQSBackend.change_message_visibility = _change_visibility_atomically  # type: ignore[method-assign,assignment]
 
 
 def _generate(spec: dict[str, Any]) -> str:

@@ -6,6 +6,8 @@ optional: tests that read it skip with the reason when it is absent.
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,18 @@ def reference_file(*parts: str) -> Path:
 
 def load_event(*parts: str) -> Any:
     return json.loads(EVENTS.joinpath(*parts).read_text())
+
+
+def loaded_by_handler_import(function: str, packages: tuple[str, ...], env: dict[str, str]) -> list[str]:
+    """The modules of ``packages`` that importing ``functions/<function>/app.py`` loads, in a
+    fresh interpreter laid out as Lambda lays out the function and the layer."""
+    probe = f"import sys, app; print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {packages!r})))"
+    path = os.pathsep.join([str(ROOT / "functions" / function), str(ROOT / "shared")])
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env={**os.environ, **env, "PYTHONPATH": path}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [m for m in result.stdout.strip().split(",") if m]
 
 
 @pytest.fixture

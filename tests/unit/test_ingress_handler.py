@@ -3,8 +3,6 @@
 import base64
 import importlib
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from types import ModuleType
@@ -12,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, load_event
+from tests.conftest import ROOT, load_event, loaded_by_handler_import
 
 SAMPLE_SECRET = json.loads((ROOT / "events" / "woocommerce" / "deliveries.json").read_text())["webhook_secret"]
 
@@ -101,20 +99,8 @@ def test_unknown_route_is_404(ingress: tuple[ModuleType, list[tuple[str, str]]])
 
 def test_ingress_imports_nothing_heavy() -> None:
     # Given a fresh interpreter laid out as Lambda lays out the ingress function
-    probe = (
-        "import sys, app; "
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('xero_python', 'pydantic', 'httpx', 'yaml')); "
-        "print(','.join(heavy))"
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions" / "ingress"), str(ROOT / "shared")]),
-        "ORDERS_QUEUE_URL": "q",
-        "CONTACTS_QUEUE_URL": "q",
-        "ITEMS_QUEUE_URL": "q",
-        "WEBHOOK_SECRET_ARN": "s",
-    }
+    env = {"ORDERS_QUEUE_URL": "q", "CONTACTS_QUEUE_URL": "q", "ITEMS_QUEUE_URL": "q", "WEBHOOK_SECRET_ARN": "s"}
     # When the handler module is imported
-    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    heavy = loaded_by_handler_import("ingress", ("xero_python", "pydantic", "httpx", "yaml"), env)
     # Then neither xero-python nor pydantic (nor the other sync-only packages) were loaded
-    assert result.stdout.strip() == ""
+    assert heavy == []

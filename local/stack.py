@@ -264,10 +264,9 @@ class LocalStack:
         threading.Thread(target=self._api.serve_forever, args=(0.05,), daemon=True, name="http-api").start()
 
     def _match(self, method: str, path: str) -> HttpRoute | None:
-        for route in self.routes:
-            if route.method in (method, "ANY") and _path_matches(route.path, path):
-                return route
-        return None
+        # as API Gateway does, the most specific route wins: /webhooks/xero before /webhooks/{source}
+        matches = [r for r in self.routes if r.method in (method, "ANY") and _path_matches(r.path, path)]
+        return min(matches, key=lambda r: r.path.count("{"), default=None)
 
     def http_request(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str = "127.0.0.1"
@@ -288,6 +287,7 @@ class LocalStack:
             "rawQueryString": url.query,
             "headers": lower,
             "queryStringParameters": dict(parse_qsl(url.query)) or None,
+            "pathParameters": _path_parameters(route.path, url.path),
             "requestContext": {
                 "accountId": ACCOUNT,
                 "apiId": "local",
@@ -425,6 +425,18 @@ def _path_matches(pattern: str, path: str) -> bool:
     return len(want) == len(got) and all(
         w == g or (w.startswith("{") and w.endswith("}")) for w, g in zip(want, got, strict=True)
     )
+
+
+def _path_parameters(pattern: str, path: str) -> dict[str, str] | None:
+    """The values of a route's ``{name}`` segments in ``path`` (``{name+}`` takes the rest)."""
+    want, got = pattern.strip("/").split("/"), path.strip("/").split("/")
+    found = {}
+    for i, segment in enumerate(want):
+        if segment.startswith("{") and segment.endswith("+}"):
+            found[segment[1:-2]] = "/".join(got[i:])
+        elif segment.startswith("{") and segment.endswith("}") and i < len(got):
+            found[segment[1:-1]] = got[i]
+    return found or None
 
 
 def _http_response(result: InvokeResult) -> tuple[int, dict[str, str], bytes]:

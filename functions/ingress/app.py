@@ -1,9 +1,10 @@
 """Ingress: store webhooks in, one message per record on its entity queue; Xero webhooks in,
 one message per invoice event on the Xero events queue.
 
-Stays light on purpose (no xero-python, no pydantic): WooCommerce gives up after 60 s and
-disables a webhook after repeated failures, and Xero wants an answer within 5 s, so this
-answers in milliseconds.
+Stays light on purpose (no xero-python, no pydantic): stores give up on a slow webhook (and
+WooCommerce disables one after repeated failures), and Xero wants an answer within 5 s, so this
+answers in milliseconds. The stack serves one store source (STORE_SOURCE); its adapter's
+``webhook`` module decides on each delivery.
 """
 
 import base64
@@ -13,9 +14,9 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from xerosync import sources
 from xerosync.aws import queues, secrets
 from xerosync.observability import logger, metrics
-from xerosync.webhooks import decide_woocommerce
 from xerosync.xero_webhooks import decide_xero
 
 QUEUE_URLS = {
@@ -24,7 +25,8 @@ QUEUE_URLS = {
     "items": os.environ["ITEMS_QUEUE_URL"],
 }
 WEBHOOK_SECRET_ARN = os.environ["WEBHOOK_SECRET_ARN"]
-ROUTES = {"POST /webhooks/woocommerce": decide_woocommerce}
+STORE_SOURCE = os.environ.get("STORE_SOURCE") or sources.DEFAULT
+STORE_ROUTE = "POST /webhooks/{source}"
 XERO_ROUTE = "POST /webhooks/xero"
 XERO_WEBHOOK_KEY_SECRET_ARN = os.environ.get("XERO_WEBHOOK_KEY_SECRET_ARN", "")
 XERO_EVENTS_QUEUE_URL = os.environ.get("XERO_EVENTS_QUEUE_URL", "")
@@ -35,15 +37,16 @@ XERO_EVENTS_QUEUE_URL = os.environ.get("XERO_EVENTS_QUEUE_URL", "")
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("routeKey") == XERO_ROUTE:
         return _xero(event)
-    decide = ROUTES.get(event.get("routeKey", ""))
-    if decide is None:
+    source = (event.get("pathParameters") or {}).get("source")
+    if event.get("routeKey") != STORE_ROUTE or source != STORE_SOURCE:
         metrics.add_metric(name="webhook_no_route", unit=MetricUnit.Count, value=1)
-        return _response(404, {"message": "no such webhook route"})
+        return _response(404, {"message": f"no such webhook route (this stack serves {STORE_SOURCE})"})
+    decide = sources.decider(STORE_SOURCE)
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
-    decision = decide(headers, raw, lambda: secrets.get_secret_string(WEBHOOK_SECRET_ARN))
+    decision = decide(headers, raw, lambda: secrets.get_secret_string(WEBHOOK_SECRET_ARN), None)
     if decision.enqueue:
         message = decision.enqueue
         queues.send(QUEUE_URLS[message.queue], message.body, attributes={"record": message.group})

@@ -12,5 +12,6 @@ lookup = DynamoReverseLookup(os.environ["MAPPINGS_TABLE"])
 lambda_handler = sqs_sync_handler(
     lambda event, ctx: apply_xero_event(
         event, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings, lookup=lookup, store=ctx.store
-    )
+    ),
+    lambda event, ctx: event,  # a Xero event: nothing of a store's to read
 )

@@ -8,13 +8,14 @@ import time
 from dataclasses import dataclass
 from functools import cache
 
+from xerosync import sources
 from xerosync.aws import parameters, secrets
 from xerosync.aws.governor import DynamoBudget
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.aws.tokens import DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
-from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
+from xerosync.sources.port import StoreClient, StoreSource
 from xerosync.sync.ports import Mappings, Xero
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
@@ -28,7 +29,7 @@ class SyncContext:
     settings: StoreSettings
     xero: Xero  # the client, or the batching facade over it for one invocation
     mappings: Mappings
-    store: WooClient | None  # None until the store's REST credentials are filled in
+    store: StoreClient | None  # None until the store's API credentials are filled in
     batching: bool = True  # XERO_BATCHING=off: one document per Xero request (the benchmark's baseline)
 
 
@@ -42,7 +43,8 @@ def load_settings() -> StoreSettings:
     if _settings_cache and now - _settings_cache[0] < SETTINGS_MAX_AGE:
         return _settings_cache[1]
     name = os.environ["SETTINGS_PARAMETER"]
-    settings = parse_settings(parameters.get_parameter(name), source=f"SSM parameter {name}")
+    text = parameters.get_parameter(name)
+    settings = parse_settings(text, source=f"SSM parameter {name}", defaults=store_source().settings_defaults)
     _settings_cache = (now, settings)
     return settings
 
@@ -109,18 +111,22 @@ def _mappings() -> DynamoMappings:
     return DynamoMappings(os.environ["MAPPINGS_TABLE"])
 
 
-_store_cache: tuple[float, WooClient | None] | None = None
+def store_source() -> StoreSource:
+    """The store source this stack serves (the template parameter StoreSource)."""
+    return sources.source(os.environ.get("STORE_SOURCE") or sources.DEFAULT)
 
 
-def _store() -> WooClient | None:
-    """The store's REST client, re-read every few minutes (the merchant fills the secret in later)."""
+_store_cache: tuple[float, StoreClient | None] | None = None
+
+
+def _store() -> StoreClient | None:
+    """The store's API client, re-read every few minutes (the merchant fills the secret in later)."""
     global _store_cache
     now = time.monotonic()
     if _store_cache and now - _store_cache[0] < SETTINGS_MAX_AGE:
         return _store_cache[1]
     arn = os.environ.get("STORE_API_SECRET_ARN")
-    credentials = StoreCredentials.from_dict(secrets.get_secret_json(arn)) if arn else None
-    client = WooClient(credentials) if credentials else None
+    client = store_source().client(secrets.get_secret_json(arn)) if arn else None
     _store_cache = (now, client)
     return client
 

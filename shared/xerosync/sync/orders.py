@@ -22,13 +22,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from xerosync.config import CANCELLED_STATUSES, StoreSettings
-from xerosync.domain import Product, Refund, Sale
-from xerosync.events import StoreEvent
-from xerosync.sources.woocommerce.mapping import parse_order, parse_refund, refund_from_payload, sale_from_order
+from xerosync import documents
+from xerosync.config import StoreSettings
+from xerosync.domain import Product, Refund, Sale, SaleChanged, SaleGone
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.contacts import ensure_contact
 from xerosync.sync.items import item_codes, upsert_item
+from xerosync.sync.policy import plan_sale
 from xerosync.sync.ports import Mapping, Mappings, Store, Xero
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
@@ -36,7 +36,7 @@ from xerosync.xero.errors import XeroRejected
 
 ZERO = Decimal("0")
 LOCKED_MESSAGES = ("not of valid status for modification", "cannot be edited as it has a payment")
-NUMBER_TAKEN = "must be unique"  # "Invoice # must be unique." (research/xero.md 1.4)
+NUMBER_TAKEN = "must be unique"  # Xero refuses a number in use: "Invoice # must be unique."
 
 
 def _number_taken(result: ElementResult) -> bool:
@@ -65,7 +65,6 @@ class Order:
         self.mappings = mappings
         self.store = store
         self.also: list[str] = []
-        self.order_id = int(sale.key.split(":", 1)[1])
         self.created_invoice: dict[str, Any] | None = None  # Xero's answer, when this event created it
         # the invoice as this event knows it for certain (created, or read, then paid by it):
         # no other worker changes it while the order is held, so it need not be read again
@@ -246,10 +245,8 @@ class Order:
     def _reissue(self, known: Mapping, status: str, contact_id: str, codes: dict[str, str]) -> tuple[Outcome, Mapping]:
         """A cancelled order came back: its old invoice stays voided, a new one is issued."""
         issue = int(known.data.get("issue", 1)) + 1
-        body = payloads.invoice(
-            self.sale, contact_id, self.settings, status=status, item_codes=codes, number_suffix=f"-{issue}"
-        )
-        issued, record = self._extra_invoice(f"{self.sale.key}#issue{issue}", body)
+        body = payloads.invoice(self.sale, contact_id, self.settings, status=status, item_codes=codes, issue=issue)
+        issued, record = self._extra_invoice(documents.reissue_key(self.sale.key, issue), body)
         mapping = self._mapping(
             issued.xero_id,
             body["InvoiceNumber"],
@@ -302,7 +299,7 @@ class Order:
             if not lines:
                 continue
             adjustments += 1
-            number = f"{known.xero_number}-A{adjustments}"
+            number = documents.adjustment_number(str(known.xero_number), adjustments)
             document = {
                 "Type": "ACCRECCREDIT" if kind == "credit" else "ACCREC",
                 "Contact": {"ContactID": contact_id},
@@ -313,7 +310,7 @@ class Order:
                 "Status": "AUTHORISED",
                 "LineItems": lines,
             }
-            key = f"adjust:{self.order_id}:{adjustments}"
+            key = documents.adjustment_key(self.sale.key, adjustments)
             if kind == "credit":
                 note, record = self._credit_note(key, {**document, "CreditNoteNumber": number})
                 # a decrease without a refund is a credit for the customer, not money paid back
@@ -340,7 +337,7 @@ class Order:
         Xero call for both instead of two."""
         if self.sale.paid_date is None or not self.settings.sync.payments:
             return
-        key = f"payment:{self.order_id}"
+        key = documents.payment_key(self.sale.key)
         if self.mappings.get(key):
             return
         account = payloads.payment_account(self.sale, self.settings)
@@ -417,11 +414,12 @@ class Order:
                 credit.fresh = None
 
     # --- refunds ------------------------------------------------------------------------------
-    def _refund(self, summary_id: int, amount: Decimal, reason: str) -> Refund:
+    def _refund(self, summary_id: str, amount: Decimal, reason: str) -> Refund:
         if self.store is not None:
-            return refund_from_payload(self.sale, parse_refund(self.store.refund(self.order_id, summary_id)))
+            return self.store.refund(self.sale, summary_id)
         when = self.sale.modified_at.date() if self.sale.modified_at else self.sale.date
-        return Refund(f"refund:{self.order_id}:{summary_id}", summary_id, self.sale.key, when, amount, reason, ())
+        key = documents.refund_key(self.sale.key, summary_id)
+        return Refund(key, summary_id, self.sale.key, when, amount, reason, ())
 
     def credit_refunds(self, invoice: Mapping) -> tuple[list[Credit], list[XeroRejected]]:
         """A credit note for each refund, not settled yet; a note Xero refuses does not hold back
@@ -431,7 +429,7 @@ class Order:
         if not self.settings.sync.refunds:
             return credits, rejected
         for summary in self.sale.refunds:
-            key = f"refund:{self.order_id}:{summary.id}"
+            key = documents.refund_key(self.sale.key, summary.id)
             known = self.mappings.get(key)
             if known and known.data.get("settled"):
                 continue
@@ -571,7 +569,7 @@ def _credit_in_full(known: Mapping, invoice: dict[str, Any], reason: str, *, xer
         }
         for line in invoice.get("LineItems") or []
     ]
-    number = f"{known.xero_number}-CN"
+    number = documents.cancellation_number(str(known.xero_number))
     body: dict[str, Any] = {
         "Type": "ACCRECCREDIT",
         "Contact": {"ContactID": invoice["Contact"]["ContactID"]},
@@ -594,7 +592,7 @@ def _credit_in_full(known: Mapping, invoice: dict[str, Any], reason: str, *, xer
                 "TaxAmount": ZERO,
             }
         ]
-    key = f"cancel:{known.key.split(':', 1)[1]}"
+    key = documents.cancellation_key(known.key)
     created = create_once(
         mappings,
         key,
@@ -612,48 +610,45 @@ def _credit_in_full(known: Mapping, invoice: dict[str, Any], reason: str, *, xer
     )
 
 
-def sync_order_event(
-    event: StoreEvent, *, settings: StoreSettings, xero: Xero, mappings: Mappings, store: Store | None = None
+def sync_sale(
+    command: SaleChanged | SaleGone,
+    *,
+    settings: StoreSettings,
+    xero: Xero,
+    mappings: Mappings,
+    store: Store | None = None,
 ) -> Outcome:
+    """A sale changed (or went) in the store: its documents in Xero brought in step."""
+    key = command.sale.key if isinstance(command, SaleChanged) else command.key
     if not settings.sync.orders:
-        return Outcome("skipped", event.key, reason="order sync is switched off (settings: sync.orders)")
-    with holding(mappings, event.key):
-        known = mappings.get(event.key)
-        if superseded(known, event.modified) and known is not None:
-            return superseded_outcome(event.key, event.modified, known)
-        return _apply_order(event, settings=settings, xero=xero, mappings=mappings, store=store)
+        return Outcome("skipped", key, reason="order sync is switched off (settings: sync.orders)")
+    modified = command.sale.modified_at if isinstance(command, SaleChanged) else None
+    with holding(mappings, key):
+        known = mappings.get(key)
+        stamp = modified.isoformat() if modified else None
+        if superseded(known, stamp) and known is not None:
+            return superseded_outcome(key, stamp, known)
+        if isinstance(command, SaleGone):
+            return cancel_order(key, command.reason, xero=xero, mappings=mappings)
+        return _apply_sale(command.sale, settings=settings, xero=xero, mappings=mappings, store=store)
 
 
-def _apply_order(
-    event: StoreEvent, *, settings: StoreSettings, xero: Xero, mappings: Mappings, store: Store | None
-) -> Outcome:
-    if event.event == "deleted":  # trashed: the payload is {"id": N}
-        return cancel_order(event.key, "order trashed in the store", xero=xero, mappings=mappings)
-    order = parse_order(event.payload)
-    sale = sale_from_order(order)
-    if order.status in CANCELLED_STATUSES:
-        return cancel_order(sale.key, f"order {order.status} in the store", xero=xero, mappings=mappings)
-    status = settings.order_statuses.get(order.status, "skip")
-    if status == "skip":
-        return Outcome("skipped", event.key, reason=f"orders in status {order.status!r} are not synced (settings)")
-    if sale.total == 0 and not settings.zero_total_orders:
-        return Outcome("skipped", event.key, reason="zero-total orders are not invoiced (settings: zero_total_orders)")
+def _apply_sale(sale: Sale, *, settings: StoreSettings, xero: Xero, mappings: Mappings, store: Store | None) -> Outcome:
+    plan = plan_sale(sale, settings)
+    if plan.action == "cancel":
+        return cancel_order(sale.key, plan.reason, xero=xero, mappings=mappings)
+    if plan.action == "skip" or plan.status is None:
+        return Outcome("skipped", sale.key, reason=plan.reason)
     run = Order(sale, settings=settings, xero=xero, mappings=mappings, store=store)
-    outcome, invoice = run.sync_invoice(status)
-    if status != "AUTHORISED":
+    outcome, invoice = run.sync_invoice(plan.status)
+    if not plan.authorised:
         return replace(outcome, also=(*outcome.also, *run.also))
     # refunds are credited before the payment, so their refund payments can ride with it
     credits, rejected = run.credit_refunds(invoice) if sale.refunds else ([], [])
-    if order.status in settings.payments.paid_statuses and sale.paid_date is not None:
+    if plan.pay:
         run.sync_payment(invoice, credits)
         invoice = mappings.get(sale.key) or invoice
     run.settle_refunds(credits, invoice)
     if rejected:
         raise rejected[0]
     return replace(outcome, also=(*outcome.also, *run.also))
-
-
-def sync_sale(sale: Sale, *, status: str, settings: StoreSettings, xero: Xero, mappings: Mappings) -> Outcome:
-    """Just the invoice of ``sale`` (used by tests and the CLI's preview of a single document)."""
-    outcome, _ = Order(sale, settings=settings, xero=xero, mappings=mappings).sync_invoice(status)
-    return outcome

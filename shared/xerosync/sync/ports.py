@@ -4,8 +4,10 @@ The Lambda functions plug in DynamoDB and the Xero client; unit tests plug in fa
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from xerosync.domain import Refund, Sale
 from xerosync.xero.client import ElementResult
 
 
@@ -15,9 +17,33 @@ class Mapping:
     xero_id: str  # ContactID, InvoiceID, ...
     content_hash: str = ""  # of the last body we sent Xero for it
     xero_number: str | None = None  # InvoiceNumber, ContactNumber
-    source_modified: str | None = None  # the store's date_modified_gmt of the state we sent
+    source_modified: str | None = None  # the store's modification time of the state we sent
     updated_at: str = ""
     data: dict[str, Any] = field(default_factory=dict)  # per document kind: line ids, what was booked, state
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the sync log: what became of one event (or one job's record)."""
+
+    key: str  # the store record, e.g. order:1001
+    outcome: str  # applied | unchanged | skipped | superseded | duplicate | retrying | failed
+    action: str = ""  # created | updated | voided | ... (what was done in Xero)
+    topic: str = ""
+    xero_id: str = ""
+    reason: str = ""
+    also: tuple[str, ...] = ()
+    modified: str = ""  # the store's modification time of the state the event carried
+    event: str = ""  # the event's content hash (equal deliveries, equal hash)
+    attempt: int = 1  # SQS receive count
+    payload: str = ""  # failed events only
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+
+
+class Journal(Protocol):
+    """The sync log."""
+
+    def write(self, entry: LogEntry) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,9 +106,10 @@ class Mappings(Protocol):
 
 
 class Store(Protocol):
-    """The store's REST API, for what its webhooks leave out (a refund's lines)."""
+    """The store's API, for what its webhooks leave out (a refund's lines). The whole store
+    port, which this is part of, is :class:`xerosync.sources.port.StoreClient`."""
 
-    def refund(self, order_id: int, refund_id: int) -> dict[str, Any]: ...
+    def refund(self, sale: Sale, refund_id: str) -> Refund: ...
 
 
 class Xero(Protocol):

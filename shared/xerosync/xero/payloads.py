@@ -23,6 +23,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.domain import Party, Product, Refund, Sale, SaleLine, TaxRate
 
@@ -144,22 +145,22 @@ class _Line:
     account: str
 
 
-def _tax_type(line: SaleLine, rates: Mapping[int, TaxRate], settings: StoreSettings) -> str:
+def _tax_type(line: SaleLine, rates: Mapping[str, TaxRate], settings: StoreSettings) -> str:
     if not line.tax_rate_ids:
         if line.tax != 0:
             raise MappingError(
-                f"{line.description!r} carries tax {line.tax} but names no WooCommerce tax rate; "
+                f"{line.description!r} carries tax {line.tax} but names no store tax rate; "
                 "the order cannot be mapped to a Xero tax type"
             )
         return settings.tax.no_tax
-    by_id = "+".join(str(i) for i in line.tax_rate_ids)
+    by_id = "+".join(line.tax_rate_ids)
     by_code = "+".join(rates[i].code for i in line.tax_rate_ids if i in rates and rates[i].code)
     for key in (by_id, by_code):
         if key and key in settings.tax.rates:
             return settings.tax.rates[key]
     names = ", ".join(rates[i].describe() if i in rates else str(i) for i in line.tax_rate_ids)
     raise MappingError(
-        f'WooCommerce tax rate {names} has no Xero tax type: add "{by_id}": "<Xero TaxType>" '
+        f'store tax rate {names} has no Xero tax type: add "{by_id}": "<Xero TaxType>" '
         "under tax.rates in the store settings (xerosync never creates tax rates in Xero)"
     )
 
@@ -169,7 +170,7 @@ def _account(line: SaleLine, settings: StoreSettings) -> str:
     return {"product": accounts.sales, "shipping": accounts.shipping, "fee": accounts.fees}[line.kind]
 
 
-def _price_line(line: SaleLine, inclusive: bool, rates: Mapping[int, TaxRate], settings: StoreSettings) -> _Line:
+def _price_line(line: SaleLine, inclusive: bool, rates: Mapping[str, TaxRate], settings: StoreSettings) -> _Line:
     before = line.subtotal + (line.subtotal_tax if inclusive else ZERO)  # before discount
     after = cents(line.total + (line.tax if inclusive else ZERO))  # the store's line amount
     quantity = line.quantity if line.quantity != 0 else Decimal("1")
@@ -220,7 +221,7 @@ def _line_items(
     inclusive: bool,
     total: Decimal,
     total_tax: Decimal,
-    rates: Mapping[int, TaxRate],
+    rates: Mapping[str, TaxRate],
     settings: StoreSettings,
     item_codes: Mapping[str, str],
     line_ids: Mapping[str, str],
@@ -282,7 +283,7 @@ def line_sources(sale_lines: Sequence[SaleLine], body: dict[str, Any]) -> list[s
 
 
 def invoice_number(sale: Sale, settings: StoreSettings) -> str:
-    return f"{settings.invoice_prefix}{sale.number}"
+    return documents.invoice_number(settings.invoice_prefix, sale.number)
 
 
 def invoice(
@@ -293,16 +294,18 @@ def invoice(
     status: str = "AUTHORISED",
     item_codes: Mapping[str, str] | None = None,
     line_ids: Mapping[str, str] | None = None,
-    number_suffix: str = "",
+    issue: int = 1,
 ) -> dict[str, Any]:
-    """An ACCREC invoice for ``sale`` whose Xero Total equals the store total exactly."""
+    """An ACCREC invoice for ``sale`` whose Xero Total equals the store total exactly (``issue``
+    2 and up: issued again after a cancellation)."""
+    number = invoice_number(sale, settings)
     reference = f"Order {sale.number}"
     if sale.payment_method_title:
         reference += f" - {sale.payment_method_title}"
     return {
         "Type": "ACCREC",
         "Contact": {"ContactID": contact_id},
-        "InvoiceNumber": invoice_number(sale, settings) + number_suffix,
+        "InvoiceNumber": documents.reissue_number(number, issue) if issue > 1 else number,
         "Reference": _limit(reference, 255),
         "Date": sale.date.isoformat(),
         "DueDate": sale.date.isoformat(),
@@ -371,7 +374,7 @@ def payment_account(sale: Sale, settings: StoreSettings) -> str:
 
 
 def credit_note_number(refund: Refund, sale: Sale, settings: StoreSettings) -> str:
-    return f"{invoice_number(sale, settings)}-R{refund.id}"
+    return documents.refund_number(invoice_number(sale, settings), refund.id)
 
 
 def credit_note(

@@ -82,9 +82,12 @@ class LocalStack:
         api_port: int | None = None,
         poll: bool = True,
         extra_env: dict[str, str] | None = None,
+        extra_layers: tuple[Path, ...] = (),
     ) -> None:
         """``extra_env`` reaches every function besides what the template sets: only for
-        simulations (the benchmark's faster clock, XEROSYNC_TIME_SCALE/EPOCH)."""
+        simulations (the benchmark's faster clock, XEROSYNC_TIME_SCALE/EPOCH). ``extra_layers``
+        are folders every function gets as further layers, after the template's: as a merchant
+        adds a layer holding a store adapter kept outside the package."""
         self.stack_name = stack_name
         self.store_name = store_name
         self.parameters = {"StoreName": store_name, **(parameters or {})}
@@ -93,6 +96,7 @@ class LocalStack:
         self.api_port = api_port or free_port()
         self.poll = poll
         self.extra_env = dict(extra_env or {})
+        self.extra_layers = tuple(extra_layers)
         self.aws_endpoint = f"http://127.0.0.1:{self.moto_port}"
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.functions: dict[str, LocalFunction] = {}
@@ -224,7 +228,7 @@ class LocalStack:
                 name=deployed["FunctionName"],
                 handler=deployed["Handler"],
                 code_dir=template.code_paths[logical_id],
-                layers=self._layers_of(template, logical_id),
+                layers=(*self._layers_of(template, logical_id), *self.extra_layers),
                 # Lambda's environment values are strings; moto hands numeric !Refs back as numbers
                 environment={k: str(v) for k, v in deployed.get("Environment", {}).get("Variables", {}).items()},
                 timeout=float(deployed.get("Timeout", 3)),

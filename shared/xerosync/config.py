@@ -5,7 +5,7 @@ or Xero; ``xerosync settings check`` compares a file with a live (or sandbox) or
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import yaml
@@ -205,14 +205,20 @@ class SettingsError(ValueError):
     pass
 
 
-def parse_settings(text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None) -> StoreSettings:
+Check = Callable[["StoreSettings"], list[str]]
+
+
+def parse_settings(
+    text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None, check: Check | None = None
+) -> StoreSettings:
     """Parse a JSON or YAML settings document; errors name each field and the fix. ``defaults``
-    (the store adapter's, such as its invoice prefix) apply where the document says nothing."""
-    return parse_settings_noting(text, source=source, defaults=defaults)[0]
+    (the store adapter's, such as its invoice prefix) apply where the document says nothing;
+    ``check`` (the adapter's) finds the problems of the store's own section."""
+    return parse_settings_noting(text, source=source, defaults=defaults, check=check)[0]
 
 
 def parse_settings_noting(
-    text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None
+    text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None, check: Check | None = None
 ) -> tuple[StoreSettings, list[str]]:
     """:func:`parse_settings`, and notes on settings that were read from their old place."""
     try:
@@ -226,13 +232,17 @@ def parse_settings_noting(
     data, notes = _moved(data)
     data = {**(defaults or {}), **data}
     try:
-        return StoreSettings.model_validate(data), notes
+        settings = StoreSettings.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             problems.append(f"  {where}: {_fix(err)}")
         raise SettingsError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(problems)) from None
+    found = check(settings) if check is not None else []
+    if found:
+        raise SettingsError(f"{source} has {len(found)} problem(s):\n" + "\n".join(f"  {p}" for p in found))
+    return settings, notes
 
 
 def _moved(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -44,7 +44,10 @@ def load_settings() -> StoreSettings:
         return _settings_cache[1]
     name = os.environ["SETTINGS_PARAMETER"]
     text = parameters.get_parameter(name)
-    settings = parse_settings(text, source=f"SSM parameter {name}", defaults=store_source().settings_defaults)
+    store = store_source()
+    settings = parse_settings(
+        text, source=f"SSM parameter {name}", defaults=store.settings_defaults, check=store.check_settings
+    )
     _settings_cache = (now, settings)
     return settings
 

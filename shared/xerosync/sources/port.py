@@ -65,6 +65,12 @@ class Found:
     raw: Mapping[str, Any]  # the store's representation, as an envelope carries it
     label: str = ""  # which listing found it, for the run's counts ("orders", "variations")
     gone: bool = False  # deleted in the store (WooCommerce: in the trash)
+    modified: datetime | None = None  # the store time of this state, when ``at`` is another time
+
+    @property
+    def changed_at(self) -> datetime | None:
+        """The store time of this state (what a mapping's ``source_modified`` is compared with)."""
+        return self.modified or self.at
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,9 @@ class WooStore:
 
     def _found(self, kind: Kind, raw: dict[str, Any], label: str, at_field: str = "date_modified_gmt") -> Found:
         key = f"{kind}:{raw.get('id')}"
-        return Found(kind, key, store_time(raw.get(at_field)), raw, label, gone=raw.get("status") == "trash")
+        gone = raw.get("status") == "trash"
+        modified = store_time(raw.get("date_modified_gmt"))
+        return Found(kind, key, store_time(raw.get(at_field)), raw, label, gone=gone, modified=modified)
 
     def refund(self, sale: Sale, refund_id: str) -> Refund:
         return refund_from_payload(sale, parse_refund(self.rest.refund(int(sale.id), int(refund_id))))

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from xerosync.domain import LIFECYCLES, Lifecycle
+from xerosync.domain import Lifecycle
 
 # Statuses meaning the order will not be fulfilled: what was booked comes off the books.
 CANCELLED_STATUSES = ("cancelled", "failed", "trash")
@@ -74,12 +74,17 @@ def woo_settings(section: dict[str, Any]) -> WooSettings:
 
 
 def problems(section: dict[str, Any]) -> list[str]:
+    """What is wrong with the section, each naming its field and the fix."""
     try:
         woo_settings(section)
     except ValidationError as exc:
-        return [
-            f"store.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-            + (f" (got {err['input']!r}; one of {', '.join(LIFECYCLES[:3])})" if err["type"] == "literal_error" else "")
-            for err in exc.errors()
-        ]
+        return [f"store.{'.'.join(str(p) for p in err['loc'])}: {_fix(err)}" for err in exc.errors()]
     return []
+
+
+def _fix(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown setting; remove it or check its spelling"
+    if err["type"] == "literal_error":
+        return f"{err['msg']} (got {err['input']!r})"
+    return str(err["msg"])

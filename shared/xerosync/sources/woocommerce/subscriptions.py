@@ -3,8 +3,9 @@ the repair (pure planning, then a few REST calls).
 
 WooCommerce disables a webhook after repeated failed deliveries and never retries a delivery
 (``WC_Webhook::failed_delivery`` in WooCommerce's class-wc-webhook.php), so a store that could
-not reach us for a while stops syncing without a word. Each reconciliation (and ``xerosync setup``) therefore checks every topic xerosync
-needs, on the webhooks whose delivery URL is this stack's:
+not reach us for a while stops syncing without a word. Each reconciliation (and ``xerosync
+setup``) therefore checks every topic xerosync needs, on the webhooks whose delivery URL is this
+stack's:
 
 * missing: created (WooCommerce pings it; the ingress answers the ping 200);
 * disabled: re-enabled in place (``status: active``), keeping its id and its delivery log.

@@ -2,9 +2,10 @@
 
 from xerosync.domain import Ignored, ProductChanged
 from xerosync.handlers import sqs_sync_handler, store_command
-from xerosync.sync.items import sync_product
+from xerosync.sync.items import CALL_ORDER, sync_product
 
 lambda_handler = sqs_sync_handler(
     lambda command, ctx: sync_product(command, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings),
     store_command(ProductChanged, Ignored),
+    CALL_ORDER,
 )

@@ -2,11 +2,12 @@
 
 from xerosync.domain import SaleChanged, SaleGone
 from xerosync.handlers import sqs_sync_handler, store_command
-from xerosync.sync.orders import sync_sale
+from xerosync.sync.orders import CALL_ORDER, sync_sale
 
 lambda_handler = sqs_sync_handler(
     lambda command, ctx: sync_sale(
         command, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings, store=ctx.store
     ),
     store_command(SaleChanged, SaleGone),
+    CALL_ORDER,
 )

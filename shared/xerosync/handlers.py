@@ -12,7 +12,7 @@ as the benchmark's baseline). Every call is paced by the shared rate governor.
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
@@ -68,8 +68,9 @@ def store_command(*accepts: type) -> Decode:
     return decode
 
 
-def sqs_sync_handler(use_case: UseCase, decode: Decode) -> Handler:
-    """A queue's sync function: ``decode`` turns each envelope into what ``use_case`` takes."""
+def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Sequence[str]] = ()) -> Handler:
+    """A queue's sync function: ``decode`` turns each envelope into what ``use_case`` takes;
+    ``call_order`` is the order of the use case's Xero calls, which the batcher aligns workers on."""
     idempotency = IdempotencyConfig(
         event_key_jmespath="[source, resource, id, sha256]",
         raise_on_no_idempotency_key=True,
@@ -120,6 +121,7 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode) -> Handler:
                 workers=min(MAX_WORKERS, len(todo)),
                 max_wait=_batch_wait(context),
                 deadline=time.monotonic() + _remaining(context) * ALIGN_SHARE,
+                call_order=call_order,
             )
         batching = isinstance(xero, BatchingXero)
         idle: Callable[[], AbstractContextManager[Any]] = xero.idle if batching else nullcontext

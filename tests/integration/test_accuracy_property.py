@@ -33,6 +33,7 @@ from tests.woo import WOO, sync_order_event
 from xerosync.config import Payments, StoreSettings, TaxSettings
 from xerosync.domain import Refund, Sale
 from xerosync.events import parse_envelope
+from xerosync.sync.orders import CALL_ORDER
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.errors import XeroRejected
@@ -156,7 +157,7 @@ def test_a_batch_of_paid_and_refunded_orders_pays_and_refunds_in_one_request(
     settings_ = settings_for(orders[0], prefix)
     mappings = InMemoryMappings()
     before = dict(sandbox.state.calls)
-    facade = BatchingXero(client, workers=len(orders), max_wait=10.0)
+    facade = BatchingXero(client, workers=len(orders), max_wait=10.0, call_order=CALL_ORDER)
     results = run_workers(
         facade,
         [

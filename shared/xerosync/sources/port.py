@@ -120,7 +120,10 @@ class Subscriptions:
 class StoreClient(Protocol):
     """The store's API, authenticated for this stack."""
 
-    url: str  # the store, as the envelopes name it
+    @property
+    def url(self) -> str:
+        """The store, as the envelopes name it (read-only: an adapter may compute it)."""
+        ...
 
     def refund(self, sale: "Sale", refund_id: str) -> "Refund":
         """One refund of ``sale`` in full (its lines)."""

@@ -19,6 +19,8 @@ from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 
 NAME_TAKEN = "already assigned to another contact"
+# The order in which this use case calls Xero (see sync.orders.CALL_ORDER): a lookup, then a write.
+CALL_ORDER: tuple[tuple[str, ...], ...] = (("contacts_matching",), ("create_contacts", "update_contacts"))
 
 
 def _active(contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,6 +13,9 @@ from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.errors import XeroRejected
 
+# The order in which this use case calls Xero (see sync.orders.CALL_ORDER): a lookup, then a write.
+CALL_ORDER: tuple[tuple[str, ...], ...] = (("items_by_code",), ("create_items", "update_items"))
+
 
 def _mapping(product: Product, item_id: str, code: str, digest: str, modified: str | None = None) -> Mapping:
     return Mapping(

@@ -3,9 +3,9 @@
 The Lambda functions plug in DynamoDB and the Xero client; unit tests plug in fakes.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from xerosync.domain import Refund, Sale
 from xerosync.xero.client import ElementResult
@@ -19,7 +19,84 @@ class Mapping:
     xero_number: str | None = None  # InvoiceNumber, ContactNumber
     source_modified: str | None = None  # the store's modification time of the state we sent
     updated_at: str = ""
-    data: dict[str, Any] = field(default_factory=dict)  # per document kind: line ids, what was booked, state
+    data: dict[str, Any] = field(default_factory=dict)  # as stored: read it through the records below
+
+    @property
+    def invoice(self) -> "InvoiceRecord":
+        """What this mapping keeps of a sale's invoice."""
+        return InvoiceRecord.of(self.data)
+
+    @property
+    def credit(self) -> "CreditRecord":
+        """What this mapping keeps of a credit note."""
+        return CreditRecord.of(self.data)
+
+    def keeping(self, record: "InvoiceRecord | CreditRecord") -> "Mapping":
+        """This mapping, keeping ``record`` as its document's details."""
+        return replace(self, data=record.stored())
+
+
+InvoiceState = Literal["open", "voided", "deleted", "credited"]
+DONE_STATES: tuple[InvoiceState, ...] = ("voided", "deleted", "credited")
+# What each line put on the books: amount, tax, tax type, account, description (as text)
+Booked = tuple[str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """The details the mapping of a sale's invoice keeps."""
+
+    lines: dict[str, str] = field(default_factory=dict)  # the store's line id -> Xero's LineItemID
+    booked: dict[str, Booked] = field(default_factory=dict)  # the store's line id -> what it booked
+    state: InvoiceState = "open"  # voided, deleted or credited: taken off the books
+    contact: str = ""  # its ContactID
+    locked: bool = False  # paid or credited: Xero refuses edits, so changes become adjustments
+    adjustments: int = 0  # documents booking changes made after it was locked (-A1, -A2...)
+    issue: int = 1  # 2 and up: issued again for an order restored after a cancellation
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> "InvoiceRecord":
+        booked = data.get("booked") or {}
+        state = str(data.get("state") or "open")
+        return cls(
+            lines={str(k): str(v) for k, v in (data.get("lines") or {}).items()},
+            booked={str(k): tuple(str(x) for x in v) for k, v in booked.items()},  # type: ignore[misc]
+            state=next((s for s in DONE_STATES if s == state), "open"),
+            contact=str(data.get("contact") or ""),
+            locked=bool(data.get("locked")),
+            adjustments=int(data.get("adjustments") or 0),
+            issue=int(data.get("issue") or 1),
+        )
+
+    def stored(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "lines": dict(self.lines),
+            "booked": {k: list(v) for k, v in self.booked.items()},
+            "state": self.state,
+            "contact": self.contact,
+        }
+        if self.locked:
+            data["locked"] = True
+        if self.adjustments:
+            data["adjustments"] = self.adjustments
+        if self.issue > 1:
+            data["issue"] = self.issue
+        return data
+
+
+@dataclass(frozen=True)
+class CreditRecord:
+    """The details the mapping of a credit note keeps."""
+
+    total: str = ""  # the refund it credits, when it credits one
+    settled: str = ""  # "" not yet; none | allocated | paid | allocated+paid
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> "CreditRecord":
+        return cls(total=str(data.get("total") or ""), settled=str(data.get("settled") or ""))
+
+    def stored(self) -> dict[str, Any]:
+        return {k: v for k, v in (("total", self.total), ("settled", self.settled)) if v}
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ Everything above this module deals in plain dicts in Xero's JSON shape (PascalCa
 ``Decimal`` money), so the sync logic stays pure and ``xerosync preview`` can print exactly
 what would be sent. This module:
 
-* gets and caches custom-connection (client_credentials) tokens itself - the SDK treats
-  those tokens as never expiring (research/xero.md 5.2) - and finds the tenant id via
+* gets and caches custom-connection (client_credentials) tokens itself - the SDK treats a
+  token without a refresh token as never expiring - and finds the tenant id via
   ``/connections`` when it is not configured;
 * sends bodies through the SDK and reads responses raw (``_preload_content=False``) so
   money is parsed as ``Decimal``, never float, and response headers are per call;
@@ -420,9 +420,6 @@ class XeroClient:
         """Contacts with this ``ContactNumber``, this email or this name, in one call."""
         keys = contact_keys(number, email, name)
         return self.get_list("get_contacts", "Contacts", where=where_any(keys)) if keys else []
-
-    def contacts_by_name(self, name: str) -> list[dict[str, Any]]:
-        return self.get_list("get_contacts", "Contacts", where=f'Name=="{_quote(name)}"')
 
     def invoices_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(set(numbers))

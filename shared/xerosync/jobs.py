@@ -3,8 +3,8 @@ function's environment or, for the operator's command line, from a deployed stac
 
 The logic lives in :mod:`xerosync.reconcile`, :mod:`xerosync.drift` and :mod:`xerosync.pull`;
 this module only builds their ports (DynamoDB, SQS, Secrets Manager and SSM through
-``xerosync.aws``, the store's REST API, the Xero client), keeps the jobs' memory between runs,
-and writes what they did to the sync log.
+``xerosync.aws``, the store's API through the adapter of the source the stack serves, the Xero
+client), keeps the jobs' memory between runs, and writes what they did to the sync log.
 """
 
 import contextlib
@@ -16,16 +16,16 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from xerosync import drift, pull, reconcile
+from xerosync import documents, drift, pull, reconcile, sources
 from xerosync.aws import parameters, queues, secrets
 from xerosync.aws.jobstate import DynamoJobState, StateConflict
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.stack import Stack
 from xerosync.aws.synclog import DynamoSyncLog, LogEntry
 from xerosync.config import StoreSettings, parse_settings
-from xerosync.envelopes import Message, store_message
-from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
-from xerosync.store_webhooks import store_time
+from xerosync.envelopes import Message
+from xerosync.sources.port import StoreClient, StoreSource
+from xerosync.timestamps import store_time
 from xerosync.wiring import xero_client
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Limits
@@ -58,6 +58,7 @@ class Resources:
     xero_api_url: str = "https://api.xero.com"
     xero_identity_url: str = "https://identity.xero.com"
     xero_limits: Limits = field(default_factory=Limits)
+    store_source: str = sources.DEFAULT  # the stack's StoreSource: which adapter reads its store
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Resources":
@@ -78,6 +79,7 @@ class Resources:
                 per_day=int(env.get("XERO_DAY_LIMIT", "5000")),
                 headroom=float(env.get("XERO_HEADROOM", "0.1")),
             ),
+            store_source=env.get("STORE_SOURCE") or sources.DEFAULT,
         )
 
     @classmethod
@@ -100,6 +102,7 @@ class Resources:
                 per_day=int(stack.parameters.get("XeroDayLimit") or 5000),
                 headroom=float(stack.parameters.get("XeroHeadroom") or 0.1),
             ),
+            store_source=stack.parameters.get("StoreSource") or sources.DEFAULT,
         )
 
 
@@ -115,20 +118,27 @@ class Job:
         )
 
     @cached_property
-    def settings(self) -> StoreSettings:
-        name = self.resources.settings_parameter
-        return parse_settings(parameters.get_parameter(name), source=f"SSM parameter {name}")
+    def source(self) -> StoreSource:
+        """The adapter of the store source the stack serves."""
+        return sources.source(self.resources.store_source)
 
     @cached_property
-    def store(self) -> WooClient:
+    def settings(self) -> StoreSettings:
+        name = self.resources.settings_parameter
+        text = parameters.get_parameter(name)
+        return parse_settings(text, source=f"SSM parameter {name}", defaults=self.source.settings_defaults)
+
+    @cached_property
+    def store(self) -> StoreClient:
         if not self.resources.store_secret_arn:
             raise NotConfigured("this stack has no StoreApiSecret")
-        credentials = StoreCredentials.from_dict(secrets.get_secret_json(self.resources.store_secret_arn))
-        if credentials is None:
+        client = self.source.client(secrets.get_secret_json(self.resources.store_secret_arn))
+        if client is None:
             raise NotConfigured(
-                "the store's REST API key is not set: put its url, consumer_key and consumer_secret in StoreApiSecret"
+                f"the store's API credentials are not set: put the {self.source.name} store's URL and API key "
+                "in StoreApiSecret"
             )
-        return WooClient(credentials)
+        return client
 
     @cached_property
     def xero(self) -> XeroClient:
@@ -180,10 +190,6 @@ class Job:
             }
 
 
-def _store_url(job: Job) -> str:
-    return job.store.credentials.url + "/"
-
-
 # --- the reconciliation --------------------------------------------------------------------------
 def drift_day_due(now: datetime, state: dict[str, Any]) -> date | None:
     """The day whose drift report is due (once every time zone has finished it), if not done yet."""
@@ -204,10 +210,10 @@ def reconcile_job(
         settings = job.settings
         result = reconcile.run(
             store=job.store,
+            source=job.source,
             send=job.send,
             mappings=job.mappings,
             settings=settings,
-            store_url=_store_url(job),
             webhook_url=job.resources.webhook_url,
             webhook_secret=job.webhook_secret,
             state=state,
@@ -295,6 +301,7 @@ def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) 
     report = drift.report(
         day,
         store=job.store,
+        source=job.source,
         xero=job.xero,
         mappings=job.mappings,
         settings=settings,
@@ -306,9 +313,8 @@ def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) 
     keys = sorted({d.key for d in report.fixable})
     messages: list[Message] = []
     for key in keys:
-        message = store_message(
-            "order", job.store.get("orders", int(key.split(":")[1])), store_url=_store_url(job), origin=f"drift:{day}"
-        )
+        found = job.store.fetch("order", documents.sale_id(key))
+        message = job.source.message(found, store=job.store.url, origin=f"drift:{day}")
         if message is not None:
             messages.append(message)
     refused = job.send(messages) if messages else set()

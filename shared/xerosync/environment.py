@@ -87,6 +87,8 @@ class Environment:
     sync_log_days: int = _setting("SYNC_LOG_DAYS", 30, _count, stack="parameter:SyncLogDays")
     # how long a record's claim or lock outlives a worker that died holding it
     record_lease_seconds: float = _setting("RECORD_LEASE_SECONDS", 90.0, _seconds, stack="parameter:RecordLeaseSeconds")
+    # the store platform the stack serves (unset: the source registry's default)
+    store_source: str = _setting("STORE_SOURCE", stack="parameter:StoreSource")
     # the store settings (SSM parameter name)
     settings_parameter: str = _setting("SETTINGS_PARAMETER", stack="resource:SettingsParameter")
     # SQS: one queue per kind of store record, the Xero events queue, the function's own DLQ

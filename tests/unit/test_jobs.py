@@ -1,13 +1,13 @@
-"""The scheduled jobs' wiring: when the drift report is due, Xero's dates, the stack's resources."""
+"""The scheduled jobs' wiring: when the drift report is due, Xero's dates (the stack's resources:
+test_environment)."""
 
 import time
 from datetime import UTC, date, datetime
 
 import pytest
 
-from xerosync.aws.stack import Stack
 from xerosync.config import SettingsError, parse_settings
-from xerosync.jobs import Resources, drift_day_due, xero_date
+from xerosync.jobs import drift_day_due, xero_date
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import BudgetExhausted
 
@@ -23,28 +23,6 @@ def test_xero_dates_in_both_shapes() -> None:
     assert xero_date("/Date(1543536000000+0000)/") == date(2018, 11, 30)
     assert xero_date("2018-11-30T00:00:00") == date(2018, 11, 30)
     assert xero_date(None) is None and xero_date("soon") is None
-
-
-def test_resources_from_a_functions_environment_and_from_a_stack() -> None:
-    env = {
-        "MAPPINGS_TABLE": "m",
-        "SETTINGS_PARAMETER": "/xerosync/s/settings",
-        "ORDERS_QUEUE_URL": "https://sqs/orders",
-        "STORE_WEBHOOK_URL": "https://api/webhooks/woocommerce",
-        "XERO_API_URL": "http://sandbox",
-    }
-    from_env = Resources.from_env(env)
-    assert from_env.queue_urls == {"orders": "https://sqs/orders"} and from_env.xero_api_url == "http://sandbox"
-    stack = Stack(
-        "s",
-        {"MappingsTable": "m", "SettingsParameter": "/p", "OrdersQueue": "q1", "ItemsQueue": "q3", "SyncLogTable": "l"},
-        {"WebhookUrl": "http://127.0.0.1:1/webhooks/woocommerce"},
-        {"XeroApiUrl": "http://sandbox", "SyncLogDays": "7"},
-    )
-    from_stack = Resources.from_stack(stack)
-    assert from_stack.queue_urls == {"orders": "q1", "items": "q3"}
-    assert (from_stack.webhook_url, from_stack.sync_log_days) == ("http://127.0.0.1:1/webhooks/woocommerce", 7)
-    assert from_stack.xero_identity_url == "https://identity.xero.com"
 
 
 def test_pull_and_reconcile_settings_are_checked() -> None:

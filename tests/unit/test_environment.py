@@ -1,10 +1,18 @@
 """The one composition root's input: every setting read from the environment once, typed and
-checked, or from a deployed stack for the operator's commands."""
+checked, or from a deployed stack for the operator's commands; and nobody else reads it."""
+
+import ast
+from pathlib import Path
 
 import pytest
 
 from xerosync.aws.stack import Stack
 from xerosync.environment import VARIABLES, ConfigurationError, Environment, current
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "shared" / "xerosync"
+# the root itself; the simulated clock, read on every call (its docstring says why)
+MAY_READ = {PACKAGE / "environment.py", PACKAGE / "clock.py"}
 
 
 def test_an_empty_environment_takes_every_default() -> None:
@@ -124,3 +132,31 @@ def test_a_process_reads_its_environment_once(monkeypatch: pytest.MonkeyPatch) -
     assert current().mappings_table == "first"
     monkeypatch.setenv("MAPPINGS_TABLE", "second")
     assert current() is current() and current().mappings_table == "first"
+
+
+def _reads_the_environment(tree: ast.AST) -> list[int]:
+    """Lines that touch ``os.environ``, ``os.getenv``/``putenv`` or import them from ``os``."""
+    names = ("environ", "getenv", "putenv", "environb")
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in names and isinstance(node.value, ast.Name):
+            lines += [node.lineno] if node.value.id == "os" else []
+        if isinstance(node, ast.ImportFrom) and node.module == "os" and any(a.name in names for a in node.names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_nothing_but_the_composition_root_reads_the_environment() -> None:
+    sources = [*PACKAGE.rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    readers = {
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sources
+        if path not in MAY_READ
+        for line in _reads_the_environment(ast.parse(path.read_text(), str(path)))
+    }
+    assert readers == set(), "read the setting from xerosync.environment.Environment instead"
+
+
+def test_the_check_finds_a_reader() -> None:
+    assert _reads_the_environment(ast.parse("import os\nx = os.environ['A']\ny = os.getenv('B')")) == [2, 3]
+    assert _reads_the_environment(ast.parse("from os import environ")) == [1]

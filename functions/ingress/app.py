@@ -9,27 +9,20 @@ answers in milliseconds. The stack serves one store source (STORE_SOURCE); its a
 
 import base64
 import json
-import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from xerosync import sources
 from xerosync.aws import queues, secrets
+from xerosync.environment import current
 from xerosync.observability import logger, metrics
 from xerosync.xero_webhooks import decide_xero
 
-QUEUE_URLS = {
-    "orders": os.environ["ORDERS_QUEUE_URL"],
-    "contacts": os.environ["CONTACTS_QUEUE_URL"],
-    "items": os.environ["ITEMS_QUEUE_URL"],
-}
-WEBHOOK_SECRET_ARN = os.environ["WEBHOOK_SECRET_ARN"]
-STORE_SOURCE = os.environ.get("STORE_SOURCE") or sources.DEFAULT
+ENV = current().require("ORDERS_QUEUE_URL", "CONTACTS_QUEUE_URL", "ITEMS_QUEUE_URL", "WEBHOOK_SECRET_ARN")
+STORE_SOURCE = ENV.store_source or sources.DEFAULT
 STORE_ROUTE = "POST /webhooks/{source}"
 XERO_ROUTE = "POST /webhooks/xero"
-XERO_WEBHOOK_KEY_SECRET_ARN = os.environ.get("XERO_WEBHOOK_KEY_SECRET_ARN", "")
-XERO_EVENTS_QUEUE_URL = os.environ.get("XERO_EVENTS_QUEUE_URL", "")
 
 
 @logger.inject_lambda_context
@@ -46,10 +39,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
-    decision = decide(headers, raw, lambda: secrets.get_secret_string(WEBHOOK_SECRET_ARN), None)
+    decision = decide(headers, raw, lambda: secrets.get_secret_string(ENV.webhook_secret_arn), None)
     if decision.enqueue:
         message = decision.enqueue
-        queues.send(QUEUE_URLS[message.queue], message.body, attributes={"record": message.group})
+        queues.send(ENV.queue_urls[message.queue], message.body, attributes={"record": message.group})
     logger.info("webhook", extra={"outcome": decision.outcome, "status": decision.status, **decision.log})
     metrics.add_metric(name=f"webhook_{decision.outcome}", unit=MetricUnit.Count, value=1)
     return _response(decision.status, decision.body)
@@ -60,11 +53,11 @@ def _xero(event: dict[str, Any]) -> dict[str, Any]:
     decision = decide_xero(
         {k.lower(): v for k, v in (event.get("headers") or {}).items()},
         _raw(event),
-        lambda: secrets.get_secret_string(XERO_WEBHOOK_KEY_SECRET_ARN) if XERO_WEBHOOK_KEY_SECRET_ARN else "",
+        lambda: secrets.get_secret_string(ENV.xero_webhook_key_secret_arn) if ENV.xero_webhook_key_secret_arn else "",
     )
     if decision.messages:
         failed = queues.send_batch(
-            XERO_EVENTS_QUEUE_URL,
+            ENV.xero_events_queue_url,
             [(str(n), m.body, {"record": m.group}) for n, m in enumerate(decision.messages)],
         )
         if failed:  # Xero delivers again what was not answered 200

@@ -10,7 +10,6 @@ The workers call Xero through a batching facade, so the whole batch costs a few 
 as the benchmark's baseline). Every call is paced by the shared rate governor.
 """
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import 
 
 from xerosync import clock, sources
 from xerosync.aws import queues
+from xerosync.environment import current
 from xerosync.events import StoreEvent
 from xerosync.observability import logger, metrics
 from xerosync.sync.base import Outcome
@@ -77,12 +77,13 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         expires_after_seconds=IDEMPOTENCY_HOURS * 3600,
         response_hook=_mark_duplicate,
     )
-    persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+    env = current().require("IDEMPOTENCY_TABLE")
+    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table)
     # Powertools marks its layer configured before compiling the key expression, so records
     # applied in parallel threads at a cold start could find it half done ("'NoneType' object
     # has no attribute 'search'", seen once in a chaos run): configure it before any thread
     persistence.configure(idempotency)
-    dead_letters = os.environ.get("DEAD_LETTER_QUEUE_URL", "")
+    dead_letters = env.dead_letter_queue_url
 
     @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="event",

@@ -1,8 +1,13 @@
-"""The single Logger and Metrics every function shares (names from the environment, else xerosync)."""
+"""The single Logger and Metrics every function shares.
 
-import os
+Their names come from the environment object (``POWERTOOLS_SERVICE_NAME`` and
+``POWERTOOLS_METRICS_NAMESPACE``, else xerosync), like every other setting; Powertools reads
+its other variables (``POWERTOOLS_LOG_LEVEL``, ...) itself.
+"""
 
 from aws_lambda_powertools import Logger, Metrics
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "xerosync"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "xerosync"))
+from xerosync.environment import current
+
+logger = Logger(service=current().service_name)
+metrics = Metrics(namespace=current().metrics_namespace)

@@ -1,6 +1,6 @@
-"""The scheduled jobs' wiring: when the drift report is due, Xero's dates, the stack's resources,
-the store source the stack serves (its adapter, its settings defaults, its API), and the drift
-report's re-enqueueing through that adapter."""
+"""The scheduled jobs' wiring: when the drift report is due, Xero's dates, the store source the
+stack serves (its adapter, its settings defaults, its API), and the drift report's re-enqueueing
+through that adapter (the stack's resources: test_environment)."""
 
 import json
 import time
@@ -13,10 +13,10 @@ from tests.fake_woo_rest import FakeRest, woo_store
 from tests.fakes import InMemoryMappings
 from xerosync import sources
 from xerosync.aws import parameters, secrets
-from xerosync.aws.stack import Stack
 from xerosync.config import SettingsError, parse_settings
 from xerosync.envelopes import Message
-from xerosync.jobs import Job, NotConfigured, Resources, drift_day_due, drift_job, xero_date
+from xerosync.environment import Environment
+from xerosync.jobs import Job, NotConfigured, drift_day_due, drift_job, xero_date
 from xerosync.sources.woocommerce.adapter import WooStore
 from xerosync.sync.ports import Mapping
 from xerosync.xero.client import XeroClient, XeroCredentials
@@ -34,33 +34,6 @@ def test_xero_dates_in_both_shapes() -> None:
     assert xero_date("/Date(1543536000000+0000)/") == date(2018, 11, 30)
     assert xero_date("2018-11-30T00:00:00") == date(2018, 11, 30)
     assert xero_date(None) is None and xero_date("soon") is None
-
-
-def test_resources_from_a_functions_environment_and_from_a_stack() -> None:
-    env = {
-        "MAPPINGS_TABLE": "m",
-        "SETTINGS_PARAMETER": "/xerosync/s/settings",
-        "ORDERS_QUEUE_URL": "https://sqs/orders",
-        "STORE_WEBHOOK_URL": "https://api/webhooks/woocommerce",
-        "XERO_API_URL": "http://sandbox",
-    }
-    from_env = Resources.from_env(env)
-    assert from_env.queue_urls == {"orders": "https://sqs/orders"} and from_env.xero_api_url == "http://sandbox"
-    stack = Stack(
-        "s",
-        {"MappingsTable": "m", "SettingsParameter": "/p", "OrdersQueue": "q1", "ItemsQueue": "q3", "SyncLogTable": "l"},
-        {"WebhookUrl": "http://127.0.0.1:1/webhooks/woocommerce"},
-        {"XeroApiUrl": "http://sandbox", "SyncLogDays": "7"},
-    )
-    from_stack = Resources.from_stack(stack)
-    assert from_stack.queue_urls == {"orders": "q1", "items": "q3"}
-    assert (from_stack.webhook_url, from_stack.sync_log_days) == ("http://127.0.0.1:1/webhooks/woocommerce", 7)
-    assert from_stack.xero_identity_url == "https://identity.xero.com"
-    # stacks deployed before there was a choice serve the default source
-    assert from_env.store_source == from_stack.store_source == sources.DEFAULT
-    assert Resources.from_env({**env, "STORE_SOURCE": "teststore"}).store_source == "teststore"
-    named = Stack("s", {"MappingsTable": "m", "SettingsParameter": "/p"}, {}, {"StoreSource": "teststore"})
-    assert Resources.from_stack(named).store_source == "teststore"
 
 
 def test_pull_and_reconcile_settings_are_checked() -> None:
@@ -109,7 +82,16 @@ def job(monkeypatch: pytest.MonkeyPatch, settings: str = "", secret: dict[str, A
         secret if secret is not None else {"url": "https://shop.example", "consumer_key": "ck", "consumer_secret": "s"}
     )
     monkeypatch.setattr(secrets, "get_secret_json", lambda arn, **_: stored)
-    return Job(Resources("m", "/p", "arn:store", "arn:xero", {}))
+    return Job(
+        Environment.from_env(
+            {
+                "MAPPINGS_TABLE": "m",
+                "SETTINGS_PARAMETER": "/p",
+                "STORE_API_SECRET_ARN": "arn:store",
+                "XERO_CREDENTIALS_SECRET_ARN": "arn:xero",
+            }
+        )
+    )
 
 
 def test_a_job_reads_its_store_through_the_adapter_of_the_stacks_source(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,9 +16,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xerosync.aws.stack import Stack
 from xerosync.cli import StackOption, _stack, app, console, errors
 from xerosync.envelopes import Message
-from xerosync.jobs import RECONCILE, Job, NotConfigured, Resources
+from xerosync.environment import ConfigurationError, Environment
+from xerosync.jobs import RECONCILE, Job, NotConfigured
 from xerosync.sources.port import Kind
 from xerosync.timestamps import store_time
 
@@ -26,7 +28,15 @@ FINAL = ("applied", "unchanged", "skipped", "superseded", "duplicate", "failed")
 
 
 def _job(stack: str) -> Job:
-    return Job(Resources.from_stack(_stack(stack)))
+    return _stack_job(_stack(stack))
+
+
+def _stack_job(stack: Stack) -> Job:
+    """The jobs' wiring from a deployed stack's resources, parameters and outputs."""
+    try:
+        return Job(Environment.from_stack(stack))
+    except ConfigurationError as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -311,8 +321,8 @@ def setup(stack: StackOption) -> None:
     from xerosync.xero.errors import XeroError
 
     found = _stack(stack)
-    job = Job(Resources.from_stack(found))
-    url = job.resources.webhook_url
+    job = _stack_job(found)
+    url = job.environment.webhook_url
     if not url:
         raise _fail(f"stack {stack} has no WebhookUrl output")
     try:
@@ -351,7 +361,7 @@ def setup(stack: StackOption) -> None:
 # --- status --------------------------------------------------------------------------------------
 def job_status(stack: Any, *, live: bool) -> None:
     """The scheduled jobs' last runs and the Xero quota, for ``xerosync status``."""
-    job = Job(Resources.from_stack(stack))
+    job = _stack_job(stack)
     reconciliation, _ = job.states.load(RECONCILE)
     last = reconciliation.get("last_run") or {}
     if last:

@@ -84,11 +84,13 @@ class SaleLine:
 
 @dataclass(frozen=True)
 class RefundSummary:
-    """A refund as the order payload lists it: enough to know it exists."""
+    """A refund as the order payload lists it: enough to know it exists, and all of it when the
+    payload carries its lines (then the store's API is not asked for them)."""
 
     id: str
     amount: Decimal  # positive
     reason: str = ""
+    detail: "Refund | None" = None
 
 
 @dataclass(frozen=True)

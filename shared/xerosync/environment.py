@@ -14,12 +14,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
 from os import environ
-from typing import TYPE_CHECKING, Any, Self
-
-if TYPE_CHECKING:
-    from xerosync.aws.stack import Stack
+from typing import Any, Protocol, Self
 
 ENTITY_QUEUES = ("orders", "contacts", "items")  # the store's records, one queue per kind
+
+
+class DeployedStack(Protocol):
+    """What a deployed stack tells about itself (:class:`xerosync.aws.stack.Stack` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def resources(self) -> Mapping[str, str]: ...  # logical id -> physical id
+
+    @property
+    def outputs(self) -> Mapping[str, str]: ...
+
+    @property
+    def parameters(self) -> Mapping[str, str]: ...
 
 
 class ConfigurationError(RuntimeError):
@@ -133,7 +146,7 @@ class Environment:
         return cls._parse(values, where=lambda variable: variable, origin="the function's environment")
 
     @classmethod
-    def from_stack(cls, stack: "Stack") -> Self:
+    def from_stack(cls, stack: DeployedStack) -> Self:
         """The settings a deployed stack gives its functions, from its resources, parameters
         and outputs, for the operator's commands (a variable no stack-wide place holds, such as
         a function's own dead-letter queue, is left unset)."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from xerosync import documents
-from xerosync.domain import Refund
+from xerosync.domain import Refund, RefundSummary
 from xerosync.sync.items import item_codes
 from xerosync.sync.order_run import Credit, OrderRun
 from xerosync.sync.ports import CreditRecord, Mapping
@@ -18,8 +18,12 @@ from xerosync.xero.models import CreditNote
 
 
 class RefundSteps(OrderRun):
-    def _refund(self, refund_id: str, amount: Decimal, reason: str) -> Refund:
-        """The refund in full from the store; without the store's API, as the sale lists it."""
+    def _refund(self, summary: RefundSummary) -> Refund:
+        """The refund in full: as the sale carries it, else from the store's API, else (no API
+        credentials yet) amount-only, as the sale lists it."""
+        if summary.detail is not None:
+            return summary.detail
+        refund_id, amount, reason = summary.id, summary.amount, summary.reason
         if self.store is not None:
             return self.store.refund(self.sale, refund_id)
         when = self.sale.modified_at.date() if self.sale.modified_at else self.sale.date
@@ -38,7 +42,7 @@ class RefundSteps(OrderRun):
             known = self.mappings.get(key)
             if known and known.credit.settled:
                 continue
-            refund = self._refund(summary.id, summary.amount, summary.reason)
+            refund = self._refund(summary)
             codes = item_codes({line.product_key for line in refund.lines if line.product_key}, self.mappings)
             body = payloads.credit_note(refund, self.sale, invoice.invoice.contact, self.settings, item_codes=codes)
             try:

@@ -29,7 +29,7 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
-from xerosync.sources.port import Found, Kind, ProductUpdate, StoreProduct, Subscriptions
+from xerosync.sources.port import Found, Kind, ProductUpdate, StoreProduct, StoreSource, Subscriptions
 from xerosync.sources.woocommerce import subscriptions
 from xerosync.sources.woocommerce.mapping import (
     parse_customer,
@@ -302,4 +302,4 @@ def _price_text(price: Decimal) -> str:
     return f"{cents:f}" if cents == price else f"{price.normalize():f}"
 
 
-SOURCE = WooCommerce()  # what the registry reads
+SOURCE: StoreSource = WooCommerce()  # what the registry reads (typed: mypy holds it to the port)

@@ -19,17 +19,17 @@ WOO = sources.source("woocommerce")
 def sync_order_event(
     event: StoreEvent, *, settings: StoreSettings, xero: Xero, mappings: Mappings, store: Store | None = None
 ) -> Outcome:
-    command: Any = WOO.command(event, settings)
+    command: Any = WOO.command(event, settings, None)
     return sync_sale(command, settings=settings, xero=xero, mappings=mappings, store=store)
 
 
 def sync_customer_event(
     event: StoreEvent, *, xero: Xero, mappings: Mappings, settings: StoreSettings | None = None
 ) -> Outcome:
-    command: Any = WOO.command(event, settings or StoreSettings())
+    command: Any = WOO.command(event, settings or StoreSettings(), None)
     return sync_customer(command, xero=xero, mappings=mappings, settings=settings)
 
 
 def sync_product_event(event: StoreEvent, *, settings: StoreSettings, xero: Xero, mappings: Mappings) -> Outcome:
-    command: Any = WOO.command(event, settings)
+    command: Any = WOO.command(event, settings, None)
     return sync_product(command, settings=settings, xero=xero, mappings=mappings)

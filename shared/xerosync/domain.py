@@ -13,7 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-LineKind = Literal["product", "shipping", "fee"]
+# What a line is, which decides its account: goods, shipping, a fee, import duties, a tip, a gift
+# card sold (a liability, not revenue), or an adjustment the store made (e.g. a refund that
+# returned more or less than its lines: the store's money is the truth, the difference a line)
+LineKind = Literal["product", "shipping", "fee", "duty", "tip", "gift_card", "adjustment"]
 # Where a sale stands, as the adapter reads it from the store's own status words (each store's
 # words, and the merchant's choices about them, live in its adapter and its settings section):
 #   unconfirmed       placed, payment not completed (often abandoned): nothing to book yet
@@ -83,6 +86,19 @@ class SaleLine:
 
 
 @dataclass(frozen=True)
+class Tender:
+    """Money that moved for a sale, one way: a card charge, a gift card redeemed, a PayPal payment
+    (a sale's payments); or money going back to the customer (a refund's)."""
+
+    id: str  # the store's id of the transaction ("" where the store records one payment per order)
+    gateway: str  # the store's name for the way it was paid (settings: payments.accounts)
+    amount: Decimal  # positive
+    date: date
+    reference: str = ""  # what the bank or gateway shows (a transaction id)
+    gateway_title: str = ""  # for people: "Stripe (credit card)"
+
+
+@dataclass(frozen=True)
 class RefundSummary:
     """A refund as the order payload lists it: enough to know it exists, and all of it when the
     payload carries its lines (then the store's API is not asked for them)."""
@@ -105,6 +121,7 @@ class Refund:
     reason: str
     lines: tuple[SaleLine, ...]  # positive amounts; empty for an amount-only refund
     refunded_payment: bool = False  # the gateway returned the money automatically
+    payments: tuple[Tender, ...] = ()  # the money that went back, by tender, where the store says
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,7 @@ class Sale:
     tax_rates: dict[str, TaxRate] = field(default_factory=dict)  # the rates the order names
     refunds: tuple[RefundSummary, ...] = ()
     paid_date: Day | None = None  # the day it was paid, in the store's time zone
+    payments: tuple[Tender, ...] = ()  # the money received, by tender, where the store says
 
 
 # --- what a store event asks of the core -------------------------------------------------------

@@ -60,7 +60,7 @@ def store_command(*accepts: type) -> Decode:
     command, which must be one of ``accepts`` (what the queue's use case takes)."""
 
     def decode(event: StoreEvent, ctx: SyncContext) -> Any:
-        command = sources.source(event.source).command(event, ctx.settings)
+        command = sources.source(event.source).command(event, ctx.settings, ctx.store)
         if accepts and not isinstance(command, accepts):
             raise ValueError(f"a {event.topic} event is not for this queue ({type(command).__name__})")
         return command

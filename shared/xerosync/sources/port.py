@@ -182,8 +182,10 @@ class StoreSource(Protocol):
         """Problems with the store's own section of the settings (empty when it is fine)."""
         ...
 
-    def command(self, event: "StoreEvent", settings: "StoreSettings") -> "Command":
-        """What an envelope asks of the core, in the domain's terms."""
+    def command(self, event: "StoreEvent", settings: "StoreSettings", store: "StoreClient | None") -> "Command":
+        """What an envelope asks of the core, in the domain's terms. ``store`` (None until its
+        credentials are filled in) is there for a source whose webhooks only say "record X
+        changed": it reads the record's current state."""
         ...
 
     def read(self, kind: Kind, raw: Mapping[str, Any], settings: "StoreSettings") -> "Sale | Party | Product":

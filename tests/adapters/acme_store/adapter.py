@@ -25,7 +25,7 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
-from xerosync.sources.port import Found, Kind, StoreSource
+from xerosync.sources.port import Found, Kind, StoreClient, StoreSource
 from xerosync.timestamps import store_time
 from xerosync.webhooks import envelope
 
@@ -50,7 +50,7 @@ class AcmeStore:
     def check_settings(self, settings: StoreSettings) -> list[str]:
         return mapping.problems(settings.store)
 
-    def command(self, event: StoreEvent, settings: StoreSettings) -> Command:
+    def command(self, event: StoreEvent, settings: StoreSettings, store: StoreClient | None) -> Command:
         record = json.loads(event.payload)
         if not isinstance(record, dict):
             raise ValueError(f"an Acme {event.resource} event carries a JSON object, not {type(record).__name__}")

@@ -29,7 +29,15 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
-from xerosync.sources.port import Found, Kind, ProductUpdate, StoreProduct, StoreSource, Subscriptions
+from xerosync.sources.port import (
+    Found,
+    Kind,
+    ProductUpdate,
+    StoreClient,
+    StoreProduct,
+    StoreSource,
+    Subscriptions,
+)
 from xerosync.sources.woocommerce import subscriptions
 from xerosync.sources.woocommerce.mapping import (
     parse_customer,
@@ -86,7 +94,8 @@ class WooCommerce:
     def check_settings(self, settings: StoreSettings) -> list[str]:
         return problems(settings.store)
 
-    def command(self, event: StoreEvent, settings: StoreSettings) -> Command:
+    def command(self, event: StoreEvent, settings: StoreSettings, store: StoreClient | None) -> Command:
+        # a WooCommerce webhook carries the record's whole state: the store is not asked
         key = event.key
         modified = store_time(event.modified)
         if event.resource == "order":

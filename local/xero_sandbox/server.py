@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local.http import QuietHTTPServer
+from local.xero_sandbox import casing
 from local.xero_sandbox import spec as spec_module
 from local.xero_sandbox.api import Request
 from local.xero_sandbox.dates import ms
@@ -67,7 +68,9 @@ _encode = encode
 
 
 def _in_echo(body: Any, path: tuple[str | int, ...]) -> bool:
-    """Whether ``path`` lies inside a refused element: Xero echoes those as they were sent."""
+    """Whether ``path`` lies inside a refused element. A refused element is rendered like the
+    others, but what made it fail (a value over ``maxLength``, a ``required`` field left out) is
+    echoed as sent, as Xero echoes it; only those two keywords are forgiven there."""
     node = body
     for part in path:
         if isinstance(node, dict):
@@ -357,6 +360,7 @@ class XeroSandbox:
                 if stored is not None:
                     return stored.status, dict(stored.headers), stored.body
             try:
+                self._read_body(request)
                 self._check_request(request)
                 status, payload = route.handler(request, **params)
                 headers: dict[str, str] = {}
@@ -380,6 +384,18 @@ class XeroSandbox:
         }
 
     # --- spec conformance ---------------------------------------------------------------------
+    def _read_body(self, request: Request) -> None:
+        """A write's body, its property names spelt as the spec spells them (see ``casing``)."""
+        if request.method not in ("PUT", "POST", "PATCH") or not request.body:
+            return
+        body = request.json()
+        if self.spec is None:
+            request.replace_body(casing.pascal(body))
+            return
+        ref = self.spec.request_schema(request.method, request.template)
+        if ref is not None:
+            request.replace_body(casing.canonical(self.spec.document, {"$ref": ref}, body))
+
     def _check_request(self, request: Request) -> None:
         if self.spec is None or request.method not in ("PUT", "POST", "PATCH"):
             return
@@ -405,7 +421,11 @@ class XeroSandbox:
         if ref is None:
             return
         parsed = json.loads(data, parse_float=Decimal)
-        problems = [p for p in self.spec.problems(ref, parsed, request=False) if not _in_echo(parsed, p.path)]
+        problems = [
+            p
+            for p in self.spec.problems(ref, parsed, request=False)
+            if not (p.per_element and _in_echo(parsed, p.path))
+        ]
         if problems:
             report = "; ".join(f"{p.where()}: {p.message}" for p in problems[:5])
             message = f"{request.method} {request.template} {status}: {report}"

@@ -13,7 +13,11 @@ sandbox. What a request may carry follows what Xero accepts, not the strictest r
   (``2026-04-09``, ``2026-04-09T00:00:00``, ``/Date(ms+0000)/``) - otherwise the request is
   a ``PostDataInvalidException`` (research/xero.md 2.3), refused before anything is saved;
 * ``maxLength`` and ``required`` are per-element validation errors, as Xero reports them
-  (the element fails, the rest of the batch goes on).
+  (the element fails, the rest of the batch goes on), in Xero's words where they are known
+  (:data:`MESSAGES`);
+* an allocation's ``Date`` is not required although the spec says so: Xero's credit notes
+  docs call it read-only, the later of the invoice's and the credit note's dates, and the
+  sandbox fills it in (:data:`NOT_REQUIRED`).
 
 The spec's 23 ``default: "false"`` strings on boolean properties are patched in memory.
 """
@@ -33,6 +37,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from local.xero_sandbox.dates import parse_date
+from local.xero_sandbox.errors import ITEM_CODE_TOO_LONG
 
 SPEC_ENV = "XERO_OPENAPI_SPEC"
 SPEC_URI = "urn:xero:accounting"
@@ -40,6 +45,10 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO.parent / "shared" / "xero" / "xero_accounting.yaml"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ELEMENT_KEYWORDS = frozenset({"maxLength", "required"})  # reported per element, not as unreadable data
+# (schema, property, keyword) -> Xero's message, where it differs from the generic wording
+MESSAGES = {("Item", "Code", "maxLength"): ITEM_CODE_TOO_LONG}
+# (schema, property) the spec marks required but Xero fills in itself
+NOT_REQUIRED = {("Allocation", "Date")}
 
 
 def find_spec() -> Path | None:
@@ -136,6 +145,13 @@ class Spec:
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(self.document))
         self._validators: dict[str, Any] = {}
         self._lock = threading.Lock()
+        schemas = self.document.get("components", {}).get("schemas", {})
+        self._messages = {
+            (id(schemas[name]["properties"][field]), keyword): message
+            for (name, field, keyword), message in MESSAGES.items()
+            if field in schemas.get(name, {}).get("properties", {})
+        }
+        self._not_required = {(id(schemas[name]), field) for name, field in NOT_REQUIRED if name in schemas}
         self.operations: dict[tuple[str, str], dict[str, Any]] = {}
         for template, item in self.document.get("paths", {}).items():
             for method, operation in item.items():
@@ -178,7 +194,10 @@ class Spec:
         for error in self.validator(ref).iter_errors(instance):
             if request and error.validator == "type" and error.instance is None:
                 continue  # Xero reads null as absent
-            found.append(Problem(tuple(error.absolute_path), _message(error), str(error.validator)))
+            if error.validator == "required" and (id(error.schema), _field_name(error)) in self._not_required:
+                continue
+            message = self._messages.get((id(error.schema), str(error.validator))) or _message(error)
+            found.append(Problem(tuple(error.absolute_path), message, str(error.validator)))
         return found
 
 

@@ -389,12 +389,8 @@ class XeroSandbox:
         if request.method not in ("PUT", "POST", "PATCH") or not request.body:
             return
         body = request.json()
-        if self.spec is None:
-            request.replace_body(casing.pascal(body))
-            return
-        ref = self.spec.request_schema(request.method, request.template)
-        if ref is not None:
-            request.replace_body(casing.canonical(self.spec.document, {"$ref": ref}, body))
+        ref = self.spec.request_schema(request.method, request.template) if self.spec else None
+        request.replace_body(self.spec.canonical(ref, body) if self.spec and ref else casing.pascal(body))
 
     def _check_request(self, request: Request) -> None:
         if self.spec is None or request.method not in ("PUT", "POST", "PATCH"):
@@ -402,17 +398,14 @@ class XeroSandbox:
         ref = self.spec.request_schema(request.method, request.template)
         if ref is None:
             return
-        body = request.json()
-        problems = self.spec.problems(ref, body, request=True)
+        problems = self.spec.request_problems(ref, request.json())
         unreadable = [p for p in problems if not p.per_element]
         if unreadable:
             first = unreadable[0]
             more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
             raise post_data_invalid(f"{first.where()}: {first.message}{more}")
         for problem in problems:
-            path = problem.path
-            index = path[1] if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int) else 0
-            request.element_problems.setdefault(int(index), []).append(problem.message)
+            request.element_problems.setdefault(problem.element(), []).append(problem.message)
 
     def _check_response(self, request: Request, status: int, data: bytes) -> None:
         if self.spec is None or not data:

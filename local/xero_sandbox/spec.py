@@ -36,6 +36,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+from local.xero_sandbox import casing
 from local.xero_sandbox.dates import parse_date
 from local.xero_sandbox.errors import ITEM_CODE_TOO_LONG
 
@@ -104,6 +105,11 @@ class Problem:
     @property
     def per_element(self) -> bool:
         return self.keyword in ELEMENT_KEYWORDS
+
+    def element(self) -> int:
+        """Which element of a batch (``{"Plural": [...]}``) the problem is in; 0 for a lone one."""
+        path = self.path
+        return path[1] if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int) else 0
 
     def where(self) -> str:
         out = ""
@@ -188,6 +194,34 @@ class Spec:
         if ref is None and status == 400 and "400" in responses:
             ref = "#/components/schemas/Error"  # the spec leaves some 400 bodies unnamed: Xero's Error shape
         return ref
+
+    def _wrapper(self, ref: str, body: Any) -> str | None:
+        """The key of a ``{"Payments": [...]}`` wrapper sent to an operation whose schema is one
+        element (createPayment, deletePayment): Xero's own examples send it, so Xero reads it."""
+        schema = self.document["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+        if isinstance(body, dict) and len(body) == 1:
+            key, value = next(iter(body.items()))
+            if key not in (schema.get("properties") or {}) and isinstance(value, list):
+                return key
+        return None
+
+    def canonical(self, ref: str, body: Any) -> Any:
+        """``body`` with its property names spelt as the request schema spells them."""
+        key = self._wrapper(ref, body)
+        if key is not None:
+            return {key: casing.canonical(self.document, {"type": "array", "items": {"$ref": ref}}, body[key])}
+        return casing.canonical(self.document, {"$ref": ref}, body)
+
+    def request_problems(self, ref: str, body: Any) -> list[Problem]:
+        """How a request body breaks its schema (each element of a wrapper checked on its own)."""
+        key = self._wrapper(ref, body)
+        if key is None:
+            return self.problems(ref, body, request=True)
+        return [
+            Problem((key, index, *p.path), p.message, p.keyword)
+            for index, element in enumerate(body[key])
+            for p in self.problems(ref, element, request=True)
+        ]
 
     def problems(self, ref: str, instance: Any, *, request: bool) -> list[Problem]:
         found: list[Problem] = []

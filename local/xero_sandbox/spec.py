@@ -201,7 +201,8 @@ class Spec:
         schema = self.document["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
         if isinstance(body, dict) and len(body) == 1:
             key, value = next(iter(body.items()))
-            if key not in (schema.get("properties") or {}) and isinstance(value, list):
+            named = {name.casefold() for name in schema.get("properties") or {}}
+            if key.casefold() not in named and isinstance(value, list):
                 return key
         return None
 

@@ -38,8 +38,9 @@ def canonical(document: dict[str, Any], schema: dict[str, Any], value: Any) -> A
     properties: dict[str, Any] = schema.get("properties") or {}
     folded = {name.casefold(): name for name in properties}
     out: dict[str, Any] = {}
-    for key, item in value.items():
-        name = key if key in properties else folded.get(key.casefold(), key)
+    for raw, item in value.items():
+        key = str(raw)
+        name: str = key if key in properties else folded.get(key.casefold(), key)
         if name in out and name != key:
             continue  # the exact spelling was also sent: it wins
         sub = properties.get(name)

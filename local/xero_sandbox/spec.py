@@ -202,8 +202,8 @@ class Spec:
         if isinstance(body, dict) and len(body) == 1:
             key, value = next(iter(body.items()))
             named = {name.casefold() for name in schema.get("properties") or {}}
-            if key.casefold() not in named and isinstance(value, list):
-                return key
+            if str(key).casefold() not in named and isinstance(value, list):
+                return str(key)
         return None
 
     def canonical(self, ref: str, body: Any) -> Any:

@@ -1,11 +1,14 @@
 """Xero's OpenAPI spec as the sandbox's tests read it, with a validator of their own (not the
 sandbox's): a response that the sandbox lets through is still checked independently."""
 
+import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 import pytest
 import yaml
+from jsonschema import ValidationError, validators
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
@@ -43,9 +46,21 @@ def spec_document() -> dict[str, Any]:
     return _load(str(path))
 
 
+MS_DATE = re.compile(r"^/Date\(-?\d+([+-]\d{4})?\)/$")
+
+
+def _ms_date(validator: Any, flag: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """In an answer, a field the spec marks ``x-is-msdate`` is Xero's ``/Date(ms+0000)/``."""
+    if flag and isinstance(instance, str) and not MS_DATE.match(instance):
+        yield ValidationError(f"{instance!r} is not a /Date(ms)/ date")
+
+
+_Answers = validators.extend(OAS30Validator, {"x-is-msdate": _ms_date, "x-is-msdate-time": _ms_date})
+
+
 def validator(spec: dict[str, Any], ref: str) -> Any:
     registry: Registry[Any] = Registry().with_resource("urn:spec", DRAFT4.create_resource(spec))
-    return OAS30Validator({"$ref": "urn:spec" + ref}, registry=registry)
+    return _Answers({"$ref": "urn:spec" + ref}, registry=registry)
 
 
 def response_ref(spec: dict[str, Any], method: str, template: str, status: int) -> str | None:
@@ -57,9 +72,28 @@ def response_ref(spec: dict[str, Any], method: str, template: str, status: int) 
     return None if schema is None else str(schema["$ref"])
 
 
+# A refused element echoes what made it fail: a value over maxLength, a required field left out.
+# Xero echoes it as sent (the spec's own Items example answers a refused code with the element), so
+# inside an element marked ERROR these two keywords say nothing about the rendering.
+ECHOED_FAULTS = ("maxLength", "required")
+
+
+def _in_refused(body: Any, path: list[Any]) -> bool:
+    node = body
+    for part in path:
+        if isinstance(node, dict) and node.get("StatusAttributeString") == "ERROR":
+            return True
+        node = node[part] if isinstance(node, dict | list) else None
+    return isinstance(node, dict) and node.get("StatusAttributeString") == "ERROR"
+
+
 def violations(spec: dict[str, Any], method: str, template: str, status: int, body: Any) -> list[str]:
     """What in ``body`` breaks the spec's schema for that answer (an answer with no schema: [])."""
     ref = response_ref(spec, method, template, status)
     if ref is None:
         return []
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(spec, ref).iter_errors(body)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator(spec, ref).iter_errors(body)
+        if not (e.validator in ECHOED_FAULTS and _in_refused(body, list(e.absolute_path)))
+    ]

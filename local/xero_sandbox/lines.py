@@ -11,6 +11,7 @@
   ``TaxAmount``, which Xero accepts as an override.
 """
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -33,6 +34,17 @@ def number(value: Any, field: str, places: int) -> Decimal:
     return result.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def _active(
+    records: Iterable[dict[str, Any]], entry: dict[str, Any], id_field: str, name_field: str
+) -> dict[str, Any] | None:
+    """The active category or option a line's tracking entry names, by id or by name."""
+    wanted = str(entry.get(id_field) or entry.get(name_field) or "").casefold()
+    return next(
+        (r for r in records if r["Status"] == "ACTIVE" and wanted in (r[id_field], r["Name"].casefold())),
+        None,
+    )
+
+
 def _tracking(org: Organisation, raw: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """A line's tracking: at most two, each an active category and option (by name or id)."""
     if not raw:
@@ -42,29 +54,13 @@ def _tracking(org: Organisation, raw: Any) -> tuple[list[dict[str, Any]], list[s
     out: list[dict[str, Any]] = []
     problems: list[str] = []
     for entry in raw:
-        wanted = str(entry.get("TrackingCategoryID") or entry.get("Name") or "").casefold()
-        category = next(
-            (
-                c
-                for c in org.tracking_categories.values()
-                if c["Status"] == "ACTIVE" and wanted in (c["TrackingCategoryID"], c["Name"].casefold())
-            ),
-            None,
-        )
+        category = _active(org.tracking_categories.values(), entry, "TrackingCategoryID", "Name")
         if category is None:
             problems.append(
                 f"The tracking category '{entry.get('Name') or entry.get('TrackingCategoryID')}' is not valid."
             )
             continue
-        option_wanted = str(entry.get("TrackingOptionID") or entry.get("Option") or "").casefold()
-        option = next(
-            (
-                o
-                for o in category["Options"]
-                if o["Status"] == "ACTIVE" and option_wanted in (o["TrackingOptionID"], o["Name"].casefold())
-            ),
-            None,
-        )
+        option = _active(category["Options"], entry, "TrackingOptionID", "Option")
         if option is None:
             problems.append(
                 f"The tracking option '{entry.get('Option') or entry.get('TrackingOptionID')}' is not valid."

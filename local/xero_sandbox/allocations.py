@@ -4,6 +4,10 @@ An allocation moves credit from an AUTHORISED credit note to an AUTHORISED invoi
 same side (ACCRECCREDIT to ACCREC, ACCPAYCREDIT to ACCPAY) and the same contact, for at
 most the credit left and the amount due. Both documents become PAID when nothing is left;
 deleting the allocation gives the money back (and PAID goes back to AUTHORISED).
+
+An allocation sent without a ``Date`` is dated the later of the invoice's and the credit
+note's dates, as Xero's credit notes docs say of the (read-only) allocation date
+(developer.xero.com/documentation/api/accounting/creditnotes, "Allocating credit notes").
 """
 
 from datetime import datetime
@@ -26,7 +30,7 @@ def create(org: Organisation, credit_note: dict[str, Any], element: dict[str, An
     problems: list[str] = []
     try:
         amount = invoices.number(element.get("Amount"), "Amount", 2)
-        when = parse_date(element.get("Date")) or now.date()
+        when = parse_date(element.get("Date")) or max(invoice["Date"], credit_note["Date"])
     except ElementInvalid as exc:
         raise ElementInvalid(*exc.messages) from None
     except ValueError as exc:

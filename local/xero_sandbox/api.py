@@ -3,11 +3,12 @@
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from local.xero_sandbox.dates import date_string, ms, parse_date
 from local.xero_sandbox.errors import ElementInvalid, SandboxError, bad_request, post_data_invalid, validation_exception
 from local.xero_sandbox.state import Client, Organisation, Token
 
@@ -17,6 +18,7 @@ MAX_PAGE_SIZE = 1000
 # Xero sets no element cap beyond body size; the research reports 500 for Items and recommends 50.
 # The sandbox refuses more than this many elements in one request (a guess, see README).
 MAX_ELEMENTS = 500
+DOCUMENTS = ("Invoices", "CreditNotes")  # the elements Xero gives a DateString and DueDateString
 
 Handled = tuple[int, Any]
 
@@ -54,6 +56,10 @@ class Request:
         except ValueError:
             raise post_data_invalid("The request body is not valid JSON") from None
         return self._parsed
+
+    def replace_body(self, body: Any) -> None:
+        """The parsed body as the endpoints should read it (property names made canonical)."""
+        self._parsed = body
 
     @property
     def organisation(self) -> Organisation:
@@ -145,7 +151,7 @@ def write(
             record = render(saved)
             results.append({**record, "StatusAttributeString": "OK"} if not summarize else record)
         except ElementInvalid as exc:
-            echo: dict[str, Any] = {**element, "StatusAttributeString": "ERROR"}
+            echo: dict[str, Any] = {**refused(element, plural), "StatusAttributeString": "ERROR"}
             if error_flag:
                 echo[error_flag] = True
             echo["ValidationErrors"] = [{"Message": m} for m in exc.messages]
@@ -160,13 +166,36 @@ def single(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """A one-element write body (Accounts, TaxRates, TrackingCategories take one per request)."""
     problems = request.element_problems.get(0)
     if problems:
-        raise validation_exception([{**body, "ValidationErrors": [{"Message": m} for m in problems]}])
+        raise refuse(body, *problems)
     return body
 
 
 def refuse(element: dict[str, Any], *messages: str) -> SandboxError:
     """A single-document write refused with Xero's ValidationException."""
-    return validation_exception([{**element, "ValidationErrors": [{"Message": m} for m in messages]}])
+    return validation_exception([{**refused(element), "ValidationErrors": [{"Message": m} for m in messages]}])
+
+
+def refused(element: Any, plural: str = "") -> Any:
+    """A refused element rendered as Xero renders the elements it saves: dates as
+    ``/Date(ms+0000)/`` (invoices and credit notes with their ``DateString``s), not as sent."""
+    if isinstance(element, list):
+        return [refused(item) for item in element]
+    if not isinstance(element, dict):
+        return element
+    out: dict[str, Any] = {}
+    for key, value in element.items():
+        when = _readable_date(value) if key.endswith(("Date", "DateUTC")) else None
+        out[key] = refused(value) if when is None else ms(when)
+        if when is not None and plural in DOCUMENTS and key in ("Date", "DueDate"):
+            out[f"{key}String"] = date_string(when)
+    return out
+
+
+def _readable_date(value: Any) -> date | None:
+    try:
+        return parse_date(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def lookup(store: dict[str, dict[str, Any]], key: str) -> dict[str, Any] | None:

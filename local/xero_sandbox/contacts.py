@@ -24,6 +24,9 @@ WRITABLE = (
     "IsCustomer",
     "IsSupplier",
     "ContactStatus",
+    "PaymentTerms",
+    "SalesTrackingCategories",
+    "PurchasesTrackingCategories",
 )
 LIMITS = {
     "Name": 255,
@@ -48,6 +51,11 @@ def name_taken(org: Organisation, name: str, except_id: str | None = None) -> bo
 
 def _validate(org: Organisation, element: dict[str, Any], except_id: str | None) -> None:
     problems = []
+    sent_terms = element.get("PaymentTerms")
+    for side, terms in (sent_terms if isinstance(sent_terms, dict) else {}).items():
+        day = terms.get("Day") if isinstance(terms, dict) else None
+        if isinstance(day, int) and not 0 <= day <= 31:
+            problems.append(f"PaymentTerms {side} Day must be between 0 and 31.")  # wording guessed
     for field, limit in LIMITS.items():
         value = element.get(field)
         if isinstance(value, str) and len(value) > limit:
@@ -66,8 +74,14 @@ def _validate(org: Organisation, element: dict[str, Any], except_id: str | None)
 
 def _apply(record: dict[str, Any], element: dict[str, Any], now: datetime) -> None:
     for field in WRITABLE:
-        if field in element and field not in ("IsCustomer", "IsSupplier"):  # Xero sets these itself
+        if field in element and field not in ("IsCustomer", "IsSupplier", "PaymentTerms"):  # Xero sets the flags
             record[field] = element[field]
+    terms = element.get("PaymentTerms")
+    if isinstance(terms, dict):
+        # Bills and Sales are kept apart: an update naming one leaves the other (guessed; the
+        # spec's examples send both)
+        kept = {k: v for k, v in (record.get("PaymentTerms") or {}).items() if k not in terms}
+        record["PaymentTerms"] = {**kept, **{k: v for k, v in terms.items() if v is not None}}
     record["UpdatedDateUTC"] = now
 
 

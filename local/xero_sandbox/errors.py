@@ -2,6 +2,10 @@
 
 from typing import Any
 
+# Xero's words for an item code over 30 characters, as integrators who hit it quote them (Xero's
+# docs give no wording); used whether or not the spec is loaded.
+ITEM_CODE_TOO_LONG = "Price List Item Code must not be more than 30 characters long."
+
 
 class SandboxError(Exception):
     """An HTTP error answer: status, JSON body, extra headers."""

@@ -1,14 +1,12 @@
 """Invoices: Xero's arithmetic and its rules for creating and changing them.
 
-The arithmetic is Xero's (research/xero.md 2.5), written here independently of xerosync's
-own payload builder so that a mistake in one is caught by the other:
+The arithmetic is Xero's, written here independently of xerosync's own payload builder so
+that a mistake in one is caught by the other: each line on its own (:mod:`lines`), then the
+totals are sums of lines, and a ``Total`` in a request is ignored when it does not equal them.
 
-* ``UnitAmount`` is rounded to 2 dp, or 4 dp with ``unitdp=4``; ``Quantity`` to 4 dp;
-* a line is ``round2(Quantity x UnitAmount)`` less its discount (``DiscountRate`` percent,
-  or ``DiscountAmount``);
-* each line's tax is computed and rounded to 2 dp on its own - unless the request gives
-  ``TaxAmount``, which Xero accepts as an override - and the totals are sums of lines;
-* ``Total`` in a request is ignored when it does not equal the sum of the lines.
+On update, an empty ``LineItems`` list and an empty ``Contact`` object keep what is there (the
+spec's updateInvoice example changes a Reference sending both, and its 200 still has the lines);
+lines left out of a non-empty ``LineItems`` are deleted.
 
 Credit notes are the same documents with their own ids, numbers and types (:data:`CREDIT_NOTE`);
 money against a document (payments, credit allocations) is kept in ``AmountPaid`` and
@@ -17,16 +15,16 @@ money against a document (payments, credit allocations) is kept in ``AmountPaid`
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from local.xero_sandbox import contacts
 from local.xero_sandbox.dates import date_string, parse_date
 from local.xero_sandbox.errors import ElementInvalid
+from local.xero_sandbox.lines import ZERO, line_item, number, r2
 from local.xero_sandbox.state import Organisation, new_id
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
+__all__ = ["ZERO", "number", "r2"]  # shared with payments, allocations and items
 
 
 @dataclass(frozen=True)
@@ -67,162 +65,6 @@ TRANSITIONS = {
 }
 NOT_MODIFIABLE = "Invoice not of valid status for modification"
 HAS_PAYMENT = "This document cannot be edited as it has a payment or credit note allocated to it."
-
-
-def r2(x: Decimal) -> Decimal:
-    return x.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def number(value: Any, field: str, places: int) -> Decimal:
-    try:
-        result = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ElementInvalid(f"{field} must be a number.") from None
-    return result.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def _tracking(org: Organisation, raw: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """A line's tracking: at most two, each an active category and option (by name or id)."""
-    if not raw:
-        return [], []
-    if not isinstance(raw, list) or len(raw) > 2:
-        return [], ["A line item can have at most 2 tracking categories."]
-    out: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for entry in raw:
-        wanted = str(entry.get("TrackingCategoryID") or entry.get("Name") or "").casefold()
-        category = next(
-            (
-                c
-                for c in org.tracking_categories.values()
-                if c["Status"] == "ACTIVE" and wanted in (c["TrackingCategoryID"], c["Name"].casefold())
-            ),
-            None,
-        )
-        if category is None:
-            problems.append(
-                f"The tracking category '{entry.get('Name') or entry.get('TrackingCategoryID')}' is not valid."
-            )
-            continue
-        option_wanted = str(entry.get("TrackingOptionID") or entry.get("Option") or "").casefold()
-        option = next(
-            (
-                o
-                for o in category["Options"]
-                if o["Status"] == "ACTIVE" and option_wanted in (o["TrackingOptionID"], o["Name"].casefold())
-            ),
-            None,
-        )
-        if option is None:
-            problems.append(
-                f"The tracking option '{entry.get('Option') or entry.get('TrackingOptionID')}' is not valid."
-            )
-            continue
-        out.append(
-            {
-                "TrackingCategoryID": category["TrackingCategoryID"],
-                "TrackingOptionID": option["TrackingOptionID"],
-                "Name": category["Name"],
-                "Option": option["Name"],
-            }
-        )
-    return out, problems
-
-
-def _item_defaults(org: Organisation, raw: dict[str, Any], kind: str) -> tuple[dict[str, Any], list[str]]:
-    """A line naming an ``ItemCode`` takes the item's description, price, account and tax type
-    for what it leaves out (sales details on sales documents, purchase details on bills)."""
-    code = raw.get("ItemCode")
-    if not code:
-        return raw, []
-    item = next((i for i in org.items.values() if str(i["Code"]).casefold() == str(code).casefold()), None)
-    if item is None:
-        return raw, [f"Item code '{code}' is not valid"]
-    sales = kind in ("ACCREC", "ACCRECCREDIT")
-    details = item.get("SalesDetails" if sales else "PurchaseDetails") or {}
-    filled = dict(raw)
-    filled["ItemCode"] = item["Code"]
-    defaults = {
-        "Description": item.get("Description" if sales else "PurchaseDescription") or item.get("Description"),
-        "UnitAmount": details.get("UnitPrice"),
-        "AccountCode": details.get("AccountCode"),
-        "TaxType": details.get("TaxType"),
-    }
-    for field, value in defaults.items():
-        if filled.get(field) in (None, "") and value not in (None, ""):
-            filled[field] = value
-    return filled, []
-
-
-def _line(org: Organisation, raw: dict[str, Any], amounts: str, unitdp: int, kind: str = "ACCREC") -> dict[str, Any]:
-    raw, problems = _item_defaults(org, raw, kind)
-    description = str(raw.get("Description") or "").strip()
-    item_code = raw.get("ItemCode")
-    if not description and not item_code:
-        problems.append("Description must be specified for each line item.")
-    quantity = number(raw.get("Quantity", 1), "Quantity", 4)
-    unit = number(raw.get("UnitAmount", 0), "UnitAmount", unitdp)
-    gross = r2(quantity * unit)
-    discount = ZERO
-    if raw.get("DiscountRate") not in (None, ""):
-        rate = number(raw["DiscountRate"], "DiscountRate", 2)
-        discount = r2(gross * rate / 100)
-        if abs(discount) > abs(gross):
-            problems.append(f"The discount rate '{rate}' is invalid. Discount must not be greater than the line total.")
-    elif raw.get("DiscountAmount") not in (None, ""):
-        discount = number(raw["DiscountAmount"], "DiscountAmount", 2)
-        if discount < 0 or abs(discount) > abs(gross):
-            problems.append("Discount must not be greater than the line total.")
-    line_amount = gross - discount
-    if raw.get("LineAmount") not in (None, ""):
-        given = number(raw["LineAmount"], "LineAmount", 2)
-        if given != line_amount and "Quantity" in raw and "UnitAmount" in raw:
-            problems.append(f"The line total {given} does not match the expected line total {line_amount}")
-
-    account_code = raw.get("AccountCode")
-    account = org.account_by_code(str(account_code)) if account_code else None
-    if account_code and account is None:
-        problems.append(f"Account code '{account_code}' is not a valid code for this document.")
-    tax_type = raw.get("TaxType") or (account or {}).get("TaxType") or "NONE"
-    tax_rate = org.tax_rates.get(str(tax_type))
-    if tax_rate is None or tax_rate.get("Status") != "ACTIVE":
-        problems.append(f"The TaxType code '{tax_type}' does not exist or cannot be used for this type of transaction.")
-        rate = ZERO
-    else:
-        rate = Decimal(tax_rate["EffectiveRate"]) / 100
-    tracking, tracking_problems = _tracking(org, raw.get("Tracking"))
-    problems.extend(tracking_problems)
-    if problems:
-        raise ElementInvalid(*problems)
-
-    if amounts == "NoTax":
-        tax = ZERO
-    elif raw.get("TaxAmount") not in (None, ""):
-        tax = number(raw["TaxAmount"], "TaxAmount", 2)  # an override, which Xero accepts
-    elif amounts == "Inclusive":
-        tax = r2(line_amount * rate / (1 + rate))
-    else:
-        tax = r2(line_amount * rate)
-    line: dict[str, Any] = {
-        "LineItemID": str(raw.get("LineItemID") or new_id()).lower(),
-        "Description": description,
-        "Quantity": quantity,
-        "UnitAmount": unit,
-        "TaxType": tax_type,
-        "TaxAmount": tax,
-        "LineAmount": line_amount,
-        "Tracking": tracking,
-    }
-    if item_code:
-        line["ItemCode"] = item_code
-    if account:
-        line["AccountCode"] = account["Code"]
-        line["AccountID"] = account["AccountID"]
-    if "DiscountRate" in raw and raw["DiscountRate"] not in (None, ""):
-        line["DiscountRate"] = number(raw["DiscountRate"], "DiscountRate", 2)
-    elif discount:
-        line["DiscountAmount"] = discount
-    return line
 
 
 def _totals(record: dict[str, Any]) -> None:
@@ -294,8 +136,8 @@ def _apply(
     org: Organisation, record: dict[str, Any], element: dict[str, Any], unitdp: int, now: datetime, doc: Doc
 ) -> None:
     problems: list[str] = []
-    if "Contact" in element:
-        reference = element.get("Contact") or {}
+    reference = element.get("Contact")
+    if isinstance(reference, dict) and reference:  # an empty Contact keeps the one there
         contact = contacts.find(org, reference)
         if contact is None and reference.get("Name") and not reference.get("ContactID"):
             contact = contacts.create(org, reference, now)  # Xero creates a contact named on a document
@@ -341,17 +183,17 @@ def _apply(
             problems.append(f"{'Invoice' if doc is INVOICE else 'Credit Note'} # must be unique.")
         else:
             record[doc.number_field] = str(wanted_number)
-    if "LineItems" in element:
+    if element.get("LineItems"):  # an empty list keeps the lines there
         lines: list[dict[str, Any]] = []
         for raw in element.get("LineItems") or []:
             try:
-                lines.append(_line(org, raw, record["LineAmountTypes"], unitdp, record["Type"]))
+                lines.append(line_item(org, raw, record["LineAmountTypes"], unitdp, record["Type"]))
             except ElementInvalid as exc:
                 problems.extend(exc.messages)
         record["LineItems"] = lines  # lines left out of an update are deleted, as in Xero
     elif "LineAmountTypes" in element and record.get("LineItems"):
         record["LineItems"] = [  # re-priced under the new amount type; stored tax is recomputed
-            _line(
+            line_item(
                 org,
                 {k: v for k, v in line.items() if k != "TaxAmount"},
                 record["LineAmountTypes"],

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from local.xero_sandbox.errors import ElementInvalid
+from local.xero_sandbox.errors import ITEM_CODE_TOO_LONG, ElementInvalid
 from local.xero_sandbox.invoices import ZERO, number
 from local.xero_sandbox.state import Organisation, new_id
 
@@ -59,7 +59,7 @@ def _apply(org: Organisation, record: dict[str, Any], element: dict[str, Any], u
     if code is None or not str(code).strip():
         problems.append("Item code must be specified.")
     elif len(str(code)) > CODE_MAX:
-        problems.append(f"Code must not be more than {CODE_MAX} characters long.")
+        problems.append(ITEM_CODE_TOO_LONG)
     else:
         other = find(org, {"Code": code})
         if other is not None and other["ItemID"] != record.get("ItemID"):

@@ -1,11 +1,14 @@
 """Xero's ``where`` filters: a small parser and evaluator for the syntax Xero documents.
 
-Supported: ``Field=="text"`` (case-insensitive, like Xero's optimised filters), ``!=``,
-``>``/``>=``/``<``/``<=`` on numbers and dates, ``AND``/``OR``/``&&``/``||``, ``NOT``,
-parentheses, ``Field.Contains("x")``/``StartsWith``/``EndsWith``, ``Guid("...")``,
-``DateTime(2026, 4, 9)``, ``true``/``false``/``null``, and dotted paths such as
-``Contact.ContactID``. Anything else is refused with Xero's 400, so a query our code
-sends that Xero would not understand fails here too.
+Supported: ``Field=="text"`` and ``Field="text"`` (Xero's docs use both; compared
+case-insensitively, like Xero's optimised filters), ``!=`` and ``<>``, ``>``/``>=``/``<``/``<=``
+on numbers and dates, ``AND``/``OR``/``&&``/``||``, ``NOT``, parentheses,
+``Field.Contains("x")``/``StartsWith``/``EndsWith``, ``Guid("...")`` in any case (the docs
+write ``guid(...)``), ``DateTime(2020, 01, 01)``, ``true``/``false``/``null``, and dotted paths
+such as ``Contact.ContactID``. The forms come from Xero's "optimised use of the where filter"
+sections (developer.xero.com/documentation/api/accounting/invoices and .../contacts).
+Anything else is refused with Xero's 400 (``QueryParseException``), and so is an id compared
+with a plain string instead of a ``Guid(...)``, which Xero's query language cannot compare.
 """
 
 import re
@@ -21,13 +24,15 @@ Predicate = Callable[[dict[str, Any]], bool]
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>"(?:[^"\\]|\\.)*")
-      | (?P<op>==|!=|>=|<=|&&|\|\||>|<|\(|\)|,)
+      | (?P<op>==|!=|<>|>=|<=|&&|\|\||=|>|<|\(|\)|,)
       | (?P<number>-?\d+(?:\.\d+)?)
       | (?P<word>[A-Za-z_][A-Za-z0-9_.]*)
     )""",
     re.VERBOSE,
 )
 _METHODS = ("Contains", "StartsWith", "EndsWith")
+_FUNCTIONS = ("guid", "datetime", "datetimeoffset")
+_SAME = {"=": "==", "<>": "!="}  # Xero's docs write = as well as ==
 
 
 def bad_query(message: str) -> SandboxError:
@@ -115,7 +120,7 @@ class _Parser:
         kind, value = self.take()
         if kind == "value":
             return value
-        if kind == "word" and value in ("Guid", "DateTime", "DateTimeOffset") and self.peek() == ("op", "("):
+        if kind == "word" and value.casefold() in _FUNCTIONS and self.peek() == ("op", "("):
             self.take()
             args = []
             while self.peek() != ("op", ")"):
@@ -123,8 +128,8 @@ class _Parser:
                 if self.peek() == ("op", ","):
                     self.take()
             self.take("op", ")")
-            if value == "Guid":
-                return str(args[0]).lower()
+            if value.casefold() == "guid":
+                return _Guid(str(args[0]).lower())
             try:
                 return date(*(int(a) for a in args[:3]))
             except (TypeError, ValueError):
@@ -141,10 +146,18 @@ class _Parser:
             test = {"Contains": str.__contains__, "StartsWith": str.startswith, "EndsWith": str.endswith}[method]
             return lambda r: test(str(_get(r, head) or "").lower(), str(needle).lower())
         op = self.take("op")[1]
+        op = _SAME.get(op, op)
         if op not in ("==", "!=", ">", ">=", "<", "<="):
             raise bad_query(f"Unknown operator {op}")
         expected = self.value()
+        if path.endswith("ID") and isinstance(expected, str) and not isinstance(expected, _Guid):
+            # wording guessed after .NET's dynamic LINQ, which Xero's where filters run on
+            raise bad_query(f"Operator '{op}' incompatible with operand types 'Guid' and 'String'")
         return lambda r: _compare(_get(r, path), op, expected)
+
+
+class _Guid(str):
+    """A value written ``Guid("...")``: the only way to compare with an id."""
 
 
 def _get(record: dict[str, Any], path: str) -> Any:

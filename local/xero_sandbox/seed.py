@@ -21,21 +21,40 @@ ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("404", "Bank Fees", "EXPENSE", "INPUT", None),
     ("610", "Accounts Receivable", "CURRENT", "BASEXCLUDED", "DEBTORS"),
     ("630", "Inventory", "INVENTORY", "BASEXCLUDED", None),
+    # the codes Xero's own spec examples use (createItems: 140 and 500; createPayments: 970, an
+    # equity account that takes payments), as in a Xero demo company; the names are the sandbox's
+    ("140", "Inventory Asset", "INVENTORY", "BASEXCLUDED", None),
+    ("500", "Cost of Sales", "DIRECTCOSTS", "INPUT", None),
+    ("970", "Owner A Funds Introduced", "EQUITY", "BASEXCLUDED", None),
     ("800", "Accounts Payable", "CURRLIAB", "BASEXCLUDED", "CREDITORS"),
     ("820", "GST", "CURRLIAB", "BASEXCLUDED", "GST"),
     ("860", "Rounding", "CURRLIAB", "BASEXCLUDED", "ROUNDING"),
 ]
 
+# Every account Type's Class, Xero's table at developer.xero.com/documentation/api/accounting/types#accounts
+# (Class is read-only: Xero derives it from Type). The one place the sandbox keeps it.
 CLASS_OF = {
     "BANK": "ASSET",
     "CURRENT": "ASSET",
+    "FIXED": "ASSET",
     "INVENTORY": "ASSET",
-    "REVENUE": "REVENUE",
-    "SALES": "REVENUE",
+    "NONCURRENT": "ASSET",
+    "PREPAYMENT": "ASSET",
+    "CURRLIAB": "LIABILITY",
+    "LIABILITY": "LIABILITY",
+    "TERMLIAB": "LIABILITY",
+    "PAYG": "LIABILITY",
+    "EQUITY": "EQUITY",
+    "DEPRECIATN": "EXPENSE",
     "DIRECTCOSTS": "EXPENSE",
     "EXPENSE": "EXPENSE",
-    "CURRLIAB": "LIABILITY",
+    "OVERHEADS": "EXPENSE",
+    "OTHERINCOME": "REVENUE",
+    "REVENUE": "REVENUE",
+    "SALES": "REVENUE",
 }
+# Accounts that take payments although they are not BANK accounts (EnablePaymentsToAccount)
+PAYMENTS_ENABLED = frozenset({"970"})
 
 TAX_RATES: list[tuple[str, str, Decimal, str]] = [
     # TaxType, Name, Rate (%), ReportTaxType
@@ -61,8 +80,8 @@ def seed(org: Organisation) -> Organisation:
             "Type": kind,
             "TaxType": tax_type,
             "Status": "ACTIVE",
-            "Class": CLASS_OF.get(kind, "ASSET"),
-            "EnablePaymentsToAccount": kind == "BANK",
+            "Class": CLASS_OF[kind],
+            "EnablePaymentsToAccount": kind == "BANK" or code in PAYMENTS_ENABLED,
             "ShowInExpenseClaims": False,
             "ReportingCode": "",
             "HasAttachments": False,

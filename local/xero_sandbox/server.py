@@ -24,10 +24,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local.http import QuietHTTPServer
+from local.xero_sandbox import conformance
 from local.xero_sandbox import spec as spec_module
 from local.xero_sandbox.api import Request
 from local.xero_sandbox.dates import ms
-from local.xero_sandbox.errors import SandboxError, forbidden, not_found, post_data_invalid, server_error
+from local.xero_sandbox.errors import SandboxError, forbidden, not_found, server_error
 from local.xero_sandbox.faults import ConnectionDropped, Faults
 from local.xero_sandbox.idempotency import IdempotencyStore, fingerprint
 from local.xero_sandbox.identity import Identity, connection_id
@@ -64,21 +65,6 @@ def encode(value: Any) -> Any:
 
 
 _encode = encode
-
-
-def _in_echo(body: Any, path: tuple[str | int, ...]) -> bool:
-    """Whether ``path`` lies inside a refused element: Xero echoes those as they were sent."""
-    node = body
-    for part in path:
-        if isinstance(node, dict):
-            if node.get("StatusAttributeString") == "ERROR" or node.get("ValidationErrors"):
-                return True
-            node = node.get(part) if isinstance(part, str) else None
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            return False
-    return isinstance(node, dict) and bool(node.get("ValidationErrors"))
 
 
 class Route:
@@ -357,6 +343,7 @@ class XeroSandbox:
                 if stored is not None:
                     return stored.status, dict(stored.headers), stored.body
             try:
+                self._read_body(request)
                 self._check_request(request)
                 status, payload = route.handler(request, **params)
                 headers: dict[str, str] = {}
@@ -379,40 +366,15 @@ class XeroSandbox:
             **payload,
         }
 
-    # --- spec conformance ---------------------------------------------------------------------
+    # --- spec conformance (see conformance.py) -----------------------------------------------
+    def _read_body(self, request: Request) -> None:
+        conformance.read_body(self.spec, request)
+
     def _check_request(self, request: Request) -> None:
-        if self.spec is None or request.method not in ("PUT", "POST", "PATCH"):
-            return
-        ref = self.spec.request_schema(request.method, request.template)
-        if ref is None:
-            return
-        body = request.json()
-        problems = self.spec.problems(ref, body, request=True)
-        unreadable = [p for p in problems if not p.per_element]
-        if unreadable:
-            first = unreadable[0]
-            more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
-            raise post_data_invalid(f"{first.where()}: {first.message}{more}")
-        for problem in problems:
-            path = problem.path
-            index = path[1] if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int) else 0
-            request.element_problems.setdefault(int(index), []).append(problem.message)
+        conformance.check_request(self.spec, request)
 
     def _check_response(self, request: Request, status: int, data: bytes) -> None:
-        if self.spec is None or not data:
-            return
-        ref = self.spec.response_schema(request.method, request.template, status)
-        if ref is None:
-            return
-        parsed = json.loads(data, parse_float=Decimal)
-        problems = [p for p in self.spec.problems(ref, parsed, request=False) if not _in_echo(parsed, p.path)]
-        if problems:
-            report = "; ".join(f"{p.where()}: {p.message}" for p in problems[:5])
-            message = f"{request.method} {request.template} {status}: {report}"
-            self.spec_violations.append(message)
-            raise SandboxError(
-                500, {"Title": "Sandbox response does not conform to Xero's spec", "Status": 500, "Detail": message}
-            )
+        conformance.check_response(self.spec, request, status, data, self.spec_violations)
 
     # --- serving ------------------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1") -> "XeroSandbox":

@@ -30,6 +30,9 @@ def _account_problems(org: Organisation, element: dict[str, Any], except_id: str
     tax_type = element.get("TaxType")
     if tax_type and tax_type not in org.tax_rates:
         problems.append(f"The TaxType code '{tax_type}' does not exist.")
+    kind = element.get("Type")
+    if kind and kind not in CLASS_OF:
+        problems.append(f"'{kind}' is not a valid account Type.")  # wording guessed (the spec refuses it first)
     return problems
 
 
@@ -53,10 +56,10 @@ def create_account(org: Organisation, element: dict[str, Any], now: datetime) ->
         "Type": kind,
         "Status": "ACTIVE",
         "TaxType": element.get("TaxType") or "BASEXCLUDED",
-        "Class": CLASS_OF.get(str(kind), "ASSET"),
+        "Class": CLASS_OF[str(kind)],
         "EnablePaymentsToAccount": bool(element.get("EnablePaymentsToAccount") or False),
         "ShowInExpenseClaims": bool(element.get("ShowInExpenseClaims") or False),
-        "ReportingCode": "",
+        "ReportingCode": str(element.get("ReportingCode") or ""),
         "HasAttachments": False,
         "UpdatedDateUTC": now,
     }
@@ -78,9 +81,20 @@ def update_account(
         problems.append("A system account cannot be archived or deleted.")
     if problems:
         raise ElementInvalid(*problems)
-    for field in ("Code", "Name", "Description", "TaxType", "Status", "EnablePaymentsToAccount", "ShowInExpenseClaims"):
+    for field in (
+        "Code",
+        "Name",
+        "Type",
+        "Description",
+        "TaxType",
+        "Status",
+        "EnablePaymentsToAccount",
+        "ShowInExpenseClaims",
+        "ReportingCode",
+    ):
         if element.get(field) is not None:
             account[field] = element[field]
+    account["Class"] = CLASS_OF[str(account["Type"])]
     account["UpdatedDateUTC"] = now
     return account
 
@@ -161,8 +175,9 @@ def update_tax_rate(org: Organisation, element: dict[str, Any]) -> dict[str, Any
         tax_rate["TaxComponents"] = _components(element)
         rate = sum((c["Rate"] for c in tax_rate["TaxComponents"]), Decimal("0"))
         tax_rate["DisplayTaxRate"] = tax_rate["EffectiveRate"] = rate
-    if element.get("Status"):
-        tax_rate["Status"] = element["Status"]
+    for field in ("Status", "ReportTaxType"):
+        if element.get(field):
+            tax_rate[field] = element[field]
     if name:
         tax_rate["Name"] = str(name)
     return tax_rate

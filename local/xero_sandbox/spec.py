@@ -13,7 +13,11 @@ sandbox. What a request may carry follows what Xero accepts, not the strictest r
   (``2026-04-09``, ``2026-04-09T00:00:00``, ``/Date(ms+0000)/``) - otherwise the request is
   a ``PostDataInvalidException`` (research/xero.md 2.3), refused before anything is saved;
 * ``maxLength`` and ``required`` are per-element validation errors, as Xero reports them
-  (the element fails, the rest of the batch goes on).
+  (the element fails, the rest of the batch goes on), in Xero's words where they are known
+  (:data:`MESSAGES`);
+* an allocation's ``Date`` is not required although the spec says so: Xero's credit notes
+  docs call it read-only, the later of the invoice's and the credit note's dates, and the
+  sandbox fills it in (:data:`NOT_REQUIRED`).
 
 The spec's 23 ``default: "false"`` strings on boolean properties are patched in memory.
 """
@@ -32,7 +36,9 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+from local.xero_sandbox import casing
 from local.xero_sandbox.dates import parse_date
+from local.xero_sandbox.errors import ITEM_CODE_TOO_LONG
 
 SPEC_ENV = "XERO_OPENAPI_SPEC"
 SPEC_URI = "urn:xero:accounting"
@@ -40,6 +46,10 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO.parent / "shared" / "xero" / "xero_accounting.yaml"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ELEMENT_KEYWORDS = frozenset({"maxLength", "required"})  # reported per element, not as unreadable data
+# (schema, property, keyword) -> Xero's message, where it differs from the generic wording
+MESSAGES = {("Item", "Code", "maxLength"): ITEM_CODE_TOO_LONG}
+# (schema, property) the spec marks required but Xero fills in itself
+NOT_REQUIRED = {("Allocation", "Date")}
 
 
 def find_spec() -> Path | None:
@@ -96,6 +106,11 @@ class Problem:
     def per_element(self) -> bool:
         return self.keyword in ELEMENT_KEYWORDS
 
+    def element(self) -> int:
+        """Which element of a batch (``{"Plural": [...]}``) the problem is in; 0 for a lone one."""
+        path = self.path
+        return path[1] if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int) else 0
+
     def where(self) -> str:
         out = ""
         for part in self.path:
@@ -136,6 +151,13 @@ class Spec:
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(self.document))
         self._validators: dict[str, Any] = {}
         self._lock = threading.Lock()
+        schemas = self.document.get("components", {}).get("schemas", {})
+        self._messages = {
+            (id(schemas[name]["properties"][field]), keyword): message
+            for (name, field, keyword), message in MESSAGES.items()
+            if field in schemas.get(name, {}).get("properties", {})
+        }
+        self._not_required = {(id(schemas[name]), field) for name, field in NOT_REQUIRED if name in schemas}
         self.operations: dict[tuple[str, str], dict[str, Any]] = {}
         for template, item in self.document.get("paths", {}).items():
             for method, operation in item.items():
@@ -173,12 +195,44 @@ class Spec:
             ref = "#/components/schemas/Error"  # the spec leaves some 400 bodies unnamed: Xero's Error shape
         return ref
 
+    def _wrapper(self, ref: str, body: Any) -> str | None:
+        """The key of a ``{"Payments": [...]}`` wrapper sent to an operation whose schema is one
+        element (createPayment, deletePayment): Xero's own examples send it, so Xero reads it."""
+        schema = self.document["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+        if isinstance(body, dict) and len(body) == 1:
+            key, value = next(iter(body.items()))
+            named = {name.casefold() for name in schema.get("properties") or {}}
+            if str(key).casefold() not in named and isinstance(value, list):
+                return str(key)
+        return None
+
+    def canonical(self, ref: str, body: Any) -> Any:
+        """``body`` with its property names spelt as the request schema spells them."""
+        key = self._wrapper(ref, body)
+        if key is not None:
+            return {key: casing.canonical(self.document, {"type": "array", "items": {"$ref": ref}}, body[key])}
+        return casing.canonical(self.document, {"$ref": ref}, body)
+
+    def request_problems(self, ref: str, body: Any) -> list[Problem]:
+        """How a request body breaks its schema (each element of a wrapper checked on its own)."""
+        key = self._wrapper(ref, body)
+        if key is None:
+            return self.problems(ref, body, request=True)
+        return [
+            Problem((key, index, *p.path), p.message, p.keyword)
+            for index, element in enumerate(body[key])
+            for p in self.problems(ref, element, request=True)
+        ]
+
     def problems(self, ref: str, instance: Any, *, request: bool) -> list[Problem]:
         found: list[Problem] = []
         for error in self.validator(ref).iter_errors(instance):
             if request and error.validator == "type" and error.instance is None:
                 continue  # Xero reads null as absent
-            found.append(Problem(tuple(error.absolute_path), _message(error), str(error.validator)))
+            if error.validator == "required" and (id(error.schema), _field_name(error)) in self._not_required:
+                continue
+            message = self._messages.get((id(error.schema), str(error.validator))) or _message(error)
+            found.append(Problem(tuple(error.absolute_path), message, str(error.validator)))
         return found
 
 

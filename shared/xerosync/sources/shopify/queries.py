@@ -9,8 +9,10 @@ against its schema, so a field added here must exist there too.
 
 Cost: Shopify charges a query by the objects it may return (a connection's ``first`` times its
 children: https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits). One order
-in full costs in the tens of points; listings therefore read a thin summary of each record
-(:data:`ORDERS_UPDATED` and friends) and the sync re-reads only what changed (:data:`ORDER`).
+may cost hundreds of points *requested* (Shopify refuses a query whose requested cost passes
+1,000), so :data:`ORDER` reads 20 lines a page (:data:`ORDER_LINE_ITEMS` for more) and its
+refunds as summaries, each refund then in full with :data:`REFUND`; listings read a thin summary
+of each record (:data:`ORDERS_UPDATED` and friends) and the sync re-reads only what changed.
 
 Bulk operations take one query without variables, with at most 5 connections nested at most 2
 deep (https://shopify.dev/docs/api/usage/bulk-operations/queries); :func:`bulk_orders` is
@@ -18,11 +20,10 @@ deep (https://shopify.dev/docs/api/usage/bulk-operations/queries); :func:`bulk_o
 refund at a time with :data:`REFUND`, which the sync does when it needs them).
 """
 
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 TAX_LINES = f"taxLines {{ title rate ratePercentage channelLiable priceSet {{ {MONEY} }} }}"
-ADDRESS = (
-    "firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone"
-)
+ADDRESS = "firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone"
 TRANSACTION = (
     f"id kind status gateway formattedGateway test authorizationCode processedAt createdAt amountSet {{ {MONEY} }}"
 )
@@ -52,7 +53,7 @@ REFUND_SUMMARY = f"id legacyResourceId createdAt note totalRefundedSet {{ {MONEY
 
 REFUND_FIELDS = f"""
   {REFUND_SUMMARY}
-  refundLineItems(first: 250) {{
+  refundLineItems(first: 50) {{
     nodes {{
       id quantity restockType
       lineItem {{ id name sku isGiftCard variant {{ id legacyResourceId }} product {{ id legacyResourceId }} }}
@@ -90,19 +91,26 @@ ORDER_HEAD = f"""
   originalTotalDutiesSet {{ {MONEY} }}
   currentTotalDutiesSet {{ {MONEY} }}
   {TAX_LINES}
-  transactions(first: 100) {{ {TRANSACTION} parentTransaction {{ id }} }}
+  transactions(first: 50) {{ {TRANSACTION} parentTransaction {{ id }} }}
 """
 
 ORDER_FIELDS = f"""
   {ORDER_HEAD}
-  lineItems(first: 250) {{ nodes {{ {LINE_ITEM} }} pageInfo {{ hasNextPage }} }}
-  shippingLines(first: 50, includeRemovals: true) {{ nodes {{ {SHIPPING_LINE} }} }}
-  refunds(first: 50) {{ {REFUND_FIELDS} }}
+  lineItems(first: 20) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }}
+  shippingLines(first: 10, includeRemovals: true) {{ nodes {{ {SHIPPING_LINE} }} }}
+  refunds(first: 20) {{ {REFUND_SUMMARY} }}
 """
 
 ORDER = f"""
 query Order($id: ID!) {{
   order(id: $id) {{ {ORDER_FIELDS} }}
+}}
+"""
+
+# An order's line items after the first page (orders of more than 20 lines).
+ORDER_LINE_ITEMS = f"""
+query OrderLineItems($id: ID!, $after: String) {{
+  order(id: $id) {{ lineItems(first: 20, after: $after) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }} }}
 }}
 """
 
@@ -113,7 +121,6 @@ query Refund($id: ID!) {{
 """
 
 # --- listings (thin: what a watermark and a mapping comparison need) -----------------------
-PAGE_INFO = "pageInfo { hasNextPage endCursor }"
 
 ORDERS_UPDATED = f"""
 query OrdersUpdated($first: Int!, $after: String, $query: String) {{
@@ -152,10 +159,7 @@ query Customer($id: ID!) {{
 }}
 """
 
-VARIANT_FIELDS = (
-    "id legacyResourceId title displayName sku price compareAtPrice inventoryQuantity taxable updatedAt "
-    "inventoryItem { id tracked }"
-)
+VARIANT_FIELDS = "id legacyResourceId title displayName sku price compareAtPrice inventoryQuantity taxable updatedAt"
 PRODUCT_FIELDS = f"""
   id legacyResourceId title description status createdAt updatedAt hasOnlyDefaultVariant
   variants(first: 100) {{ nodes {{ {VARIANT_FIELDS} }} {PAGE_INFO} }}

@@ -180,6 +180,23 @@ query Product($id: ID!) {{
 }}
 """
 
+# A variant with its product (a variant's key is the item's: product:<variant id>).
+VARIANT = f"""
+query Variant($id: ID!) {{
+  productVariant(id: $id) {{
+    {VARIANT_FIELDS}
+    product {{ id legacyResourceId title description status createdAt updatedAt hasOnlyDefaultVariant }}
+  }}
+}}
+"""
+
+# Where an order stands, before marking it paid.
+ORDER_STATUS = """
+query OrderStatus($id: ID!) {
+  order(id: $id) { id legacyResourceId displayFinancialStatus cancelledAt test updatedAt }
+}
+"""
+
 # Orders and products deleted in Shopify: the API keeps a trace of each deletion
 # (https://shopify.dev/docs/api/admin-graphql/latest/queries/deletionEvents).
 DELETION_EVENTS = f"""
@@ -305,8 +322,15 @@ VARIANT_INVENTORY = """
 query VariantInventory($id: ID!) {
   productVariant(id: $id) {
     id
+    product { id hasOnlyDefaultVariant }
     inventoryItem { id tracked inventoryLevels(first: 5) { nodes { location { id } } } }
   }
+}
+"""
+
+SHOP = """
+query Shop {
+  shop { name myshopifyDomain currencyCode ianaTimezone taxesIncluded }
 }
 """
 

@@ -197,17 +197,6 @@ query OrderStatus($id: ID!) {
 }
 """
 
-# Orders and products deleted in Shopify: the API keeps a trace of each deletion
-# (https://shopify.dev/docs/api/admin-graphql/latest/queries/deletionEvents).
-DELETION_EVENTS = f"""
-query DeletionEvents($first: Int!, $after: String, $query: String, $subjectTypes: [DeletionEventSubjectType!]) {{
-  deletionEvents(first: $first, after: $after, query: $query, subjectTypes: $subjectTypes, sortKey: CREATED_AT) {{
-    nodes {{ subjectId subjectType occurredAt }}
-    {PAGE_INFO}
-  }}
-}}
-"""
-
 # --- webhooks ------------------------------------------------------------------------------
 WEBHOOK_SUBSCRIPTIONS = f"""
 query WebhookSubscriptions($first: Int!, $after: String) {{

@@ -1,5 +1,9 @@
 """The Shopify store's API as the port's :class:`~xerosync.sources.port.StoreClient`.
 
+Shopify lists no deleted orders (its deletion events name products and collections only:
+https://shopify.dev/docs/api/admin-graphql/latest/enums/DeletionEventSubjectType), so an order
+deleted while its orders/delete webhook was lost is not found by the reconciliation.
+
 Records come back in the Admin GraphQL API's shape: an order in full (:meth:`ShopifyStore.order`:
 its lines page after page, each refund in full) or as a listing's summary (``changed_since``:
 the sync reads the whole order when it applies it); a product's variants one by one (each is a
@@ -142,12 +146,6 @@ class ShopifyStore:
             variables = {"first": PAGE["order"], "query": query}
             for order in self.api.pages(queries.ORDERS_UPDATED, variables, ("orders",)):
                 yield Found("order", f"order:{legacy_id(order)}", store_time(order.get("updatedAt")), order, "orders")
-            deleted = {"first": 250, "subjectTypes": ["ORDER"], "query": f"occurred_at:>'{since.isoformat()}'"}
-            for event in self.api.pages(queries.DELETION_EVENTS, deleted, ("deletionEvents",)):
-                order_id = str(event.get("subjectId") or "")
-                at = store_time(event.get("occurredAt"))
-                raw = {"id": gid("Order", order_id)}
-                yield Found("order", f"order:{order_id}", at, raw, "deleted orders", gone=True)
         if "product" in kinds:
             for product in self.api.pages(
                 queries.PRODUCTS_UPDATED, {"first": PAGE["product"], "query": query}, ("products",)

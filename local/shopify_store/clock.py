@@ -24,6 +24,7 @@ class ShopClock:
         self._origin_base = base()
         self._origin = self._origin_base
         self.offset = timedelta()
+        self.pinned: datetime | None = None
         self.changed = threading.Condition()
 
     @property
@@ -40,6 +41,8 @@ class ShopClock:
             self.changed.notify_all()
 
     def __call__(self) -> datetime:
+        if self.pinned is not None:
+            return self.pinned
         elapsed = self.base() - self._origin_base
         return self._origin + elapsed * self._scale + self.offset
 
@@ -48,6 +51,12 @@ class ShopClock:
             self.offset += timedelta(seconds=seconds)
             self.changed.notify_all()
         return self()
+
+    def pin(self, when: datetime | None) -> None:
+        """Stop the clock at ``when`` (the history generator writes the past); None lets it run again."""
+        with self.changed:
+            self.pinned = when
+            self.changed.notify_all()
 
     def real_seconds(self, shop_seconds: float) -> float:
         """How long the wall clock takes for ``shop_seconds`` of the shop's time."""

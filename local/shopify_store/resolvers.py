@@ -59,6 +59,20 @@ def query_root(ctx: Ctx) -> dict[str, Any]:
         o = store.orders.get(_number(id, "Order"))
         return views.order(ctx, o) if o is not None and ctx.visible(o) else None
 
+    def orders_count(info: Any, query: str | None = None, limit: int | None = 10000) -> Any:
+        found = filtered([o for o in store.orders.values() if ctx.visible(o)], query, ORDER_FIELDS, ctx.search)
+        capped = limit is not None and len(found) > limit
+        return {"count": min(len(found), limit) if capped and limit is not None else len(found),
+                "precision": "AT_LEAST" if capped else "EXACT"}  # fmt: skip
+
+    def refund(info: Any, id: str) -> Any:
+        number = _number(id, "Refund")
+        for o in store.orders.values():
+            for r in o.refunds:
+                if r.id == number and ctx.visible(o):
+                    return views.refund(ctx, o, r)
+        return None
+
     def customers(info: Any, query: str | None = None, sortKey: str = "ID", **a: Any) -> Any:
         fields = STAMPS | {"email": lambda c: c.email}
         sort = {"ID": lambda c: c.id, "CREATED_AT": lambda c: c.created_at, "UPDATED_AT": lambda c: c.updated_at,
@@ -107,7 +121,7 @@ def query_root(ctx: Ctx) -> dict[str, Any]:
                                    "accessScopes": [{"handle": s} for s in store.app.scopes]},
         "node": lambda info, id: node(ctx, id),
         "nodes": lambda info, ids: [node(ctx, i) for i in ids],
-        "order": order, "orders": orders,
+        "order": order, "orders": orders, "ordersCount": orders_count, "refund": refund,
         "customer": lambda info, id: views.customer(ctx, c)
         if (c := store.customers.get(_number(id, "Customer"))) else None,
         "customers": customers,

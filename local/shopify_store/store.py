@@ -300,9 +300,9 @@ class ShopifyStore:
             o = self.orders[order_id]
             was = financial_status(o)
             owed = order_ops.outstanding(o)
-            bag = owed if amount is None else o.currencies.bag(amount)
-            if amount is not None and amount == owed.presentment:
-                bag = owed
+            bag = owed if amount is None or amount == owed.presentment else o.currencies.bag(amount)
+            if bag.presentment <= 0 or bag.presentment > owed.presentment:
+                raise order_ops.OrderError("Amount must be greater than zero and at most what is outstanding.")
             t = order_ops.transact(o, self.ids, self.now(), kind, gateway, bag, status=status, plan=self.plan)  # type: ignore[arg-type]
             self._changed(o, was=was)
             return t

@@ -148,7 +148,7 @@ def transaction(ctx: Ctx, o: Order, t: Transaction) -> dict[str, Any]:
     return {
         "id": gid("OrderTransaction", t.id), "kind": t.kind, "status": t.status, "gateway": t.gateway,
         "formattedGateway": t.formatted_gateway, "amountSet": _bag(t.amount, c), "processedAt": t.processed_at,
-        "createdAt": t.processed_at, "test": t.test, "errorCode": t.error_code,
+        "createdAt": t.processed_at, "test": t.test, "errorCode": t.error_code, "authorizationCode": None,
         "manualPaymentGateway": t.gateway == "manual",
         "parentTransaction": (lambda info: transaction(ctx, o, parent)) if parent else None,
         "fees": [{"id": gid("TransactionFee", f.id), "amount": money_v2(f.amount, c.shop),
@@ -173,6 +173,7 @@ def refund(ctx: Ctx, o: Order, r: Refund) -> dict[str, Any]:
     return {
         "id": gid("Refund", r.id), "legacyResourceId": r.id, "createdAt": r.created_at, "updatedAt": r.created_at,
         "note": r.note, "order": lambda info: order(ctx, o), "totalRefundedSet": _bag(refund_money(r), c),
+        "duties": [],
         "refundLineItems": lambda info, **a: ctx.page(r.line_items, a, by_id, refund_line),
         "refundShippingLines": lambda info, **a: ctx.page(r.shipping_lines, a, by_id, lambda s: {
             "id": gid("RefundShippingLine", s.id), "shippingLine": shipping_line(ships[s.shipping_line_id], o),
@@ -285,6 +286,7 @@ def variant(ctx: Ctx, v: Variant | None) -> dict[str, Any] | None:
 def product(ctx: Ctx, p: Product) -> dict[str, Any]:
     return {
         "id": gid("Product", p.id), "legacyResourceId": p.id, "title": p.title, "handle": p.handle,
+        "description": "", "hasOnlyDefaultVariant": len(p.variants) == 1 and p.variants[0].title == "Default Title",
         "productType": p.product_type, "vendor": p.vendor, "status": p.status, "isGiftCard": p.gift_card,
         "tracksInventory": any(v.tracked for v in p.variants),
         "totalInventory": sum(v.inventory_quantity for v in p.variants if v.tracked),

@@ -99,6 +99,8 @@ class BulkOperations:
     def __init__(self, store: "ShopifyStore") -> None:
         self.store = store
         self.ops: dict[int, Operation] = {}
+        self.gate = threading.Event()  # cleared: operations wait in CREATED (a test's way to see one running)
+        self.gate.set()
 
     def view(self, ctx: Ctx, number: int) -> dict[str, Any] | None:
         op = self.ops.get(number)
@@ -172,6 +174,7 @@ class BulkOperations:
         from local.shopify_store.graphql_api import run
 
         store = self.store
+        self.gate.wait()
         with store.lock:
             if op.status == "CANCELED":
                 return

@@ -157,15 +157,21 @@ def make_refund(
                 tax = total(t.price for t in sl.tax_lines) - taxed
                 refund.shipping_lines.append(RefundShippingLine(ids.next(), sl.id, left, tax))
     calculated = refund_calculated(refund, order.taxes_included)
-    actual = calculated if amount is None else money.bag(amount)
-    if actual != calculated:
-        difference = calculated - actual
-        refund.adjustments.append(OrderAdjustment(ids.next(), difference, NOTHING))
+    available = total(left for _, left in tenders(order))
+    if amount is None or amount == calculated.presentment:
+        actual = calculated
+    elif amount == available.presentment:
+        actual = available  # everything that is left, to the cent in both currencies
+    else:
+        actual = money.bag(amount)
     if actual.presentment < 0:
         raise OrderError("Refund amount must be positive.")
-    available = total(left for _, left in tenders(order))
     if actual.presentment > available.presentment:
         raise OrderError(f"Refund amount {actual.presentment} is greater than net payment received.")
+    if actual.shop > available.shop:  # a conversion cent: never give back more than came in
+        actual = Bag(available.shop, actual.presentment)
+    if actual != calculated:
+        refund.adjustments.append(OrderAdjustment(ids.next(), calculated - actual, NOTHING))
     _refund_transactions(order, refund, actual, ids, when)
     order.refunds.append(refund)
     order.updated_at = when

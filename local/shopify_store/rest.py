@@ -198,6 +198,7 @@ def order(o: Order, store: "ShopifyStore") -> dict[str, Any]:
                      ("current_total_price", t.total - removed), ("current_subtotal_price", t.subtotal - removed),
                      ("total_outstanding", t.outstanding)):  # fmt: skip
         out[key], out[f"{key}_set"] = _money(bag, c)
+    del out["total_outstanding_set"]  # the sample has the string only
     return out
 
 

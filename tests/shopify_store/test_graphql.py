@@ -105,12 +105,14 @@ def test_mark_as_paid_and_catalogue_writes(store: ShopifyStore, admin: Admin) ->
     product = next(iter(store.products.values()))
     variant = product.variants[0]
     changed = admin.data("""mutation($p: ID!, $v: [ProductVariantsBulkInput!]!) {
-        productVariantsBulkUpdate(productId: $p, variants: $v) { productVariants { price sku } userErrors { message } } }""",
+        productVariantsBulkUpdate(productId: $p, variants: $v) {
+          productVariants { price sku } userErrors { message } } }""",
         {"p": gid("Product", product.id),
          "v": [{"id": gid("ProductVariant", variant.id), "price": "24.50", "inventoryItem": {"sku": "MUG-2"}}]},
     )["productVariantsBulkUpdate"]  # fmt: skip
     assert changed == {"productVariants": [{"price": "24.50", "sku": "MUG-2"}], "userErrors": []}
-    titled = admin.data('mutation($id: ID!) { productUpdate(product: {id: $id, title: "Big Mug"}) { product { title } } }',
+    titled = admin.data('mutation($id: ID!) { productUpdate(product: {id: $id, title: "Big Mug"}) '
+                        "{ product { title } } }",
                         {"id": gid("Product", product.id)})  # fmt: skip
     assert titled["productUpdate"]["product"]["title"] == "Big Mug"
     stock = """mutation($i: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $i) {

@@ -1,8 +1,10 @@
 """The token endpoint, token expiry on the shop's clock, legacy tokens, and API versions (research §1, §3.1)."""
 
 import json
+import time
 
 from local.shopify_store import ShopifyStore
+from local.shopify_store.auth import INVALID_TOKEN
 from tests.shopify_store.conftest import Admin, mint, post
 
 SHOP = "{ shop { name currencyCode } }"
@@ -53,3 +55,17 @@ def test_an_unsupported_version_falls_forward_and_a_non_version_is_not_found(adm
     assert old.status == 200 and old.headers["X-Shopify-API-Version"] == admin.store.versions[0]
     assert admin.call(SHOP, version="2026-13").status == 404
     assert admin.call(SHOP, version="latest").status == 404
+
+
+def test_a_scaled_clock_compresses_the_24_hours() -> None:
+    store = ShopifyStore(scale=200_000).start()  # a day in under half a second
+    try:
+        admin = Admin(store)
+        assert admin.call(SHOP).status == 200
+        deadline = time.monotonic() + 10
+        while admin.call(SHOP).status == 200:
+            assert time.monotonic() < deadline, "the token did not expire"
+            time.sleep(0.05)
+        assert admin.call(SHOP).body == INVALID_TOKEN
+    finally:
+        store.stop()

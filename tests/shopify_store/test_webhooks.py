@@ -3,6 +3,7 @@ the subscription removed after the last failure, and duplicates and reordering o
 
 import itertools
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +181,19 @@ def test_privacy_topics_go_to_the_compliance_url_and_uninstall_stops_everything(
         assert gid("Order", order.id).endswith(str(order.id))
     finally:
         store.stop()
+
+
+def test_with_a_scaled_clock_the_four_hours_of_retries_pass_in_seconds() -> None:
+    down = Receiver(status=500).start()
+    store = ShopifyStore(scale=7200).start()  # 4 h in 2 s
+    try:
+        store.subscribe("PRODUCTS_CREATE", down.url)
+        store.add_product("Tent", [("Default Title", "199.00", "TENT-2P")])
+        deadline = time.monotonic() + 20
+        while store.records.subscriptions:
+            assert time.monotonic() < deadline, f"{len(down.requests)} deliveries, subscription still there"
+            time.sleep(0.05)
+        assert len(down.requests) == 9 and len(store.removed_subscriptions) == 1
+    finally:
+        store.stop()
+        down.stop()

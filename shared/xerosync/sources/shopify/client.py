@@ -1,0 +1,308 @@
+"""The Shopify Admin GraphQL API over httpx: access tokens, the cost-based limit, cursor pages.
+
+**Access** (credentials secret, JSON): ``{"shop": "jsmith.myshopify.com", "client_id": ...,
+"client_secret": ...}`` for the merchant's own Dev Dashboard app (the client-credentials grant:
+``POST https://{shop}/admin/oauth/access_token``, tokens living 24 hours:
+https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant),
+or ``{"shop": ..., "access_token": "shpat_..."}`` for a legacy custom app's static token
+(https://shopify.dev/docs/apps/build/authentication-authorization/legacy/admin-custom-apps).
+``shop`` may be a URL (``http://127.0.0.1:8123`` for the local simulator). A minted token is kept
+in a :class:`TokenCache` until an hour before it expires (or until Shopify answers 401), so a
+function mints one a day, not one per invocation; two workers minting at once is harmless
+(each token is valid; nothing rotates).
+
+**Limits**: every answer's ``extensions.cost.throttleStatus`` (available points, restore rate)
+is kept; a query whose last requested cost is more than the bucket holds now is not sent, and a
+THROTTLED answer (HTTP 200 or 429) is not retried here: both raise :class:`StoreUnavailable` with
+``retry_after = (requested - available) / restoreRate``, so the record goes back to its queue
+and nothing sleeps in Lambda (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits).
+Logs and errors never carry a token.
+"""
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from xerosync.sources.port import StoreError, StoreUnavailable
+from xerosync.sources.shopify.settings import API_VERSION
+
+REMINT_BEFORE = 3600.0  # seconds of life left at which a cached token is replaced
+TOKEN_LIFETIME = 86_400.0  # what Shopify grants when it does not say
+
+
+@dataclass(frozen=True)
+class Credentials:
+    shop: str  # the shop's domain (jsmith.myshopify.com) or, for the simulator, a URL
+    client_id: str = ""
+    client_secret: str = ""
+    access_token: str = ""  # a legacy custom app's static token
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Credentials | None":
+        """None while the secret is not filled in (the API is then not used)."""
+        shop = str(data.get("shop") or data.get("shop_domain") or "").strip().rstrip("/")
+        token, client_id = str(data.get("access_token") or ""), str(data.get("client_id") or "")
+        if not shop or not (token or (client_id and data.get("client_secret"))):
+            return None
+        return cls(shop, client_id, str(data.get("client_secret") or ""), token)
+
+    @property
+    def base(self) -> str:
+        return self.shop if "://" in self.shop else f"https://{self.shop}"
+
+    @property
+    def domain(self) -> str:
+        return self.shop.split("://", 1)[-1]
+
+    def __repr__(self) -> str:
+        return f"Credentials(shop={self.shop!r}, client_id={self.client_id[:6]!r}...)"
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    expires_at: float  # epoch seconds
+
+
+class TokenCache(Protocol):
+    """Where minted tokens live between invocations (the composition root plugs in a shared
+    one, e.g. a DynamoDB item per shop with a TTL; :class:`MemoryTokenCache` is per process)."""
+
+    def get(self, key: str) -> Token | None: ...
+
+    def put(self, key: str, token: Token) -> None: ...
+
+
+@dataclass
+class MemoryTokenCache:
+    """The process-local default: a warm Lambda container keeps its token."""
+
+    tokens: dict[str, Token] = field(default_factory=dict)
+
+    def get(self, key: str) -> Token | None:
+        return self.tokens.get(key)
+
+    def put(self, key: str, token: Token) -> None:
+        self.tokens[key] = token
+
+
+_PROCESS_TOKENS = MemoryTokenCache()
+_MINTING = threading.Lock()
+
+
+@dataclass
+class Bucket:
+    """Shopify's last word on the cost budget of this app on this shop."""
+
+    available: float
+    maximum: float
+    restore_rate: float
+    at: float  # monotonic seconds
+
+    def now(self, clock: float) -> float:
+        return min(self.maximum, self.available + max(0.0, clock - self.at) * self.restore_rate)
+
+    def wait_for(self, cost: float, clock: float) -> float:
+        """Seconds until ``cost`` points are available (0 when they are)."""
+        short = cost - self.now(clock)
+        return short / self.restore_rate if short > 0 and self.restore_rate > 0 else 0.0
+
+
+class ShopifyGraphQL:
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        api_version: str = API_VERSION,
+        tokens: TokenCache | None = None,
+        timeout: float = 20.0,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        transport: Any = None,
+    ) -> None:
+        import httpx
+
+        self.credentials = credentials
+        self.api_version = api_version
+        self.tokens = tokens if tokens is not None else _PROCESS_TOKENS
+        self._clock, self._monotonic = clock, monotonic
+        self._http = httpx.Client(
+            base_url=credentials.base, timeout=timeout, headers={"User-Agent": "xerosync"}, transport=transport
+        )
+        self.bucket: Bucket | None = None
+        self.costs: dict[str, float] = {}  # the last requested cost of each document, by name
+        self.calls = 0
+
+    # --- access ------------------------------------------------------------------------------
+    @property
+    def _token_key(self) -> str:
+        return f"shopify-token:{self.credentials.domain}:{self.credentials.client_id}"
+
+    def token(self, *, fresh: bool = False) -> str:
+        """A valid access token: the static one, or a cached one with an hour left, or a new one."""
+        if self.credentials.access_token:
+            return self.credentials.access_token
+        with _MINTING:  # a batch's workers share one process: one of them mints, the others wait
+            cached = None if fresh else self.tokens.get(self._token_key)
+            if cached is not None and cached.expires_at - self._clock() > REMINT_BEFORE:
+                return cached.value
+            minted = self._mint()
+            self.tokens.put(self._token_key, minted)
+            return minted.value
+
+    def _mint(self) -> Token:
+        import httpx
+
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.credentials.client_id,
+            "client_secret": self.credentials.client_secret,
+        }
+        try:
+            response = self._http.post("/admin/oauth/access_token", data=form)
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"Shopify did not answer the token request: {type(exc).__name__}") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise StoreUnavailable(f"Shopify answered {response.status_code} to the token request")
+        if response.status_code >= 400:
+            raise StoreError(
+                f"Shopify refused the client credentials ({response.status_code}): check client_id and "
+                "client_secret in the store credentials secret, and that the app is installed on the shop"
+            )
+        body = response.json()
+        if not body.get("access_token"):
+            raise StoreError("Shopify's token answer carries no access_token")
+        lifetime = float(body.get("expires_in") or TOKEN_LIFETIME)
+        return Token(str(body["access_token"]), self._clock() + lifetime)
+
+    # --- queries -----------------------------------------------------------------------------
+    def query(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The ``data`` of one GraphQL request; raises before sending when the bucket cannot pay
+        for it, and on THROTTLED, with the wait."""
+        import httpx
+
+        name = _name(document)
+        if self.bucket is not None and name in self.costs:
+            wait = self.bucket.wait_for(self.costs[name], self._monotonic())
+            if wait > 0:
+                raise _throttled(f"{name} needs {self.costs[name]:.0f} points", wait)
+        path = f"/admin/api/{self.api_version}/graphql.json"
+        payload = {"query": document, "variables": dict(variables or {})}
+        for attempt in (1, 2):
+            headers = {"X-Shopify-Access-Token": self.token(fresh=attempt == 2), "Content-Type": "application/json"}
+            self.calls += 1
+            try:
+                response = self._http.post(path, content=json.dumps(payload, default=str), headers=headers)
+            except httpx.HTTPError as exc:
+                raise StoreUnavailable(f"Shopify did not answer {name}: {type(exc).__name__}") from None
+            if response.status_code == 401 and attempt == 1 and not self.credentials.access_token:
+                continue  # the token was revoked or expired early: mint again, once
+            break
+        return self._read(name, response)
+
+    def _read(self, name: str, response: Any) -> dict[str, Any]:
+        try:
+            body = json.loads(response.content, parse_float=Decimal) if response.content else {}
+        except ValueError:
+            body = {}
+        cost = (body.get("extensions") or {}).get("cost") if isinstance(body, dict) else None
+        if isinstance(cost, dict):
+            self._note_cost(name, cost)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        throttled = response.status_code == 429 or any(
+            (e.get("extensions") or {}).get("code") == "THROTTLED" for e in _listed(errors)
+        )
+        if throttled:
+            raise _throttled(f"Shopify throttled {name}", self._wait(name, cost, response))
+        if response.status_code >= 500:
+            raise StoreUnavailable(f"Shopify answered {response.status_code} to {name}")
+        if response.status_code == 401:
+            raise StoreError(f"Shopify refused the access token for {name} (401): check the store credentials")
+        if response.status_code >= 400:
+            detail = "; ".join(str(e.get("message")) for e in _listed(errors)) or response.text[:200]
+            raise StoreError(f"Shopify refused {name} ({response.status_code}): {detail}")
+        if errors:
+            raise StoreError(f"Shopify refused {name}: " + "; ".join(str(e.get("message")) for e in _listed(errors)))
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise StoreError(f"Shopify answered {name} without data")
+        return data
+
+    def _note_cost(self, name: str, cost: Mapping[str, Any]) -> None:
+        if cost.get("requestedQueryCost") is not None:
+            self.costs[name] = float(cost["requestedQueryCost"])
+        status = cost.get("throttleStatus") or {}
+        if status.get("currentlyAvailable") is not None and status.get("restoreRate"):
+            self.bucket = Bucket(
+                float(status["currentlyAvailable"]),
+                float(status.get("maximumAvailable") or status["currentlyAvailable"]),
+                float(status["restoreRate"]),
+                self._monotonic(),
+            )
+
+    def _wait(self, name: str, cost: Any, response: Any) -> float:
+        if isinstance(cost, dict) and self.bucket is not None:
+            requested = float(cost.get("requestedQueryCost") or self.costs.get(name) or 0)
+            return self.bucket.wait_for(requested, self._monotonic())
+        retry_after = response.headers.get("Retry-After")
+        try:
+            return float(retry_after) if retry_after else 2.0
+        except ValueError:
+            return 2.0
+
+    def mutate(self, document: str, variables: Mapping[str, Any], field_name: str) -> dict[str, Any]:
+        """A mutation's payload (``data[field_name]``); its ``userErrors`` raised as StoreError."""
+        result = self.query(document, variables).get(field_name) or {}
+        problems = [e for e in result.get("userErrors") or () if e]
+        if problems:
+            detail = "; ".join(
+                f"{'.'.join(str(f) for f in e.get('field') or ())}: {e.get('message')}" for e in problems
+            )
+            raise StoreError(f"Shopify refused {field_name}: {detail}")
+        return dict(result)
+
+    def pages(self, document: str, variables: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        """Every node of the connection at ``path`` in the answer, page after page (cursor)."""
+        after: str | None = None
+        while True:
+            data: Any = self.query(document, {**variables, "after": after})
+            for key in path:
+                data = (data or {}).get(key)
+            if not data:
+                return
+            yield from data.get("nodes") or ()
+            info = data.get("pageInfo") or {}
+            if not info.get("hasNextPage") or not info.get("endCursor"):
+                return
+            after = str(info["endCursor"])
+
+    def download(self, url: str) -> Iterator[str]:
+        """A bulk operation's JSONL result, line by line (a signed URL: no token is sent)."""
+        import httpx
+
+        try:
+            with self._http.stream("GET", url, timeout=60.0) as response:
+                if response.status_code >= 400:
+                    raise StoreUnavailable(f"Shopify's bulk result answered {response.status_code}")
+                yield from (line for line in response.iter_lines() if line.strip())
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"Shopify's bulk result could not be read: {type(exc).__name__}") from None
+
+
+def _name(document: str) -> str:
+    words = document.split("{", 1)[0].split()
+    return words[1].split("(", 1)[0] if len(words) > 1 else "query"
+
+
+def _listed(errors: Any) -> list[dict[str, Any]]:
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def _throttled(message: str, wait: float) -> StoreUnavailable:
+    error = StoreUnavailable(f"{message}; try again in {max(wait, 1.0):.1f} s")
+    error.retry_after = max(1.0, round(wait, 1))
+    return error

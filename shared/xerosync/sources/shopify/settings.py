@@ -1,0 +1,123 @@
+"""Shopify's own section of the store settings (``store:``).
+
+Where an order stands (the domain's lifecycle, which the core decides on) is read from three
+things Shopify says about it (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order):
+
+| Shopify says | lifecycle (default) | why |
+|---|---|---|
+| ``cancelledAt`` is set | cancelled (always) | cancelled in Shopify: what was booked comes off the books |
+| ``test: true`` | unconfirmed (``test_orders: skip``) | a test order (Bogus gateway) is not a sale |
+| ``displayFinancialStatus`` PENDING | awaiting_payment | a manual payment method (bank deposit, cash on delivery) |
+| AUTHORIZED | confirmed | the card is authorised, not captured yet |
+| PARTIALLY_PAID | confirmed | part of the money received (each capture is a payment when the core books tenders) |
+| PAID, PARTIALLY_REFUNDED, REFUNDED | paid | the money was received (refunds become credit notes) |
+| VOIDED | cancelled | the authorisation was voided: no sale |
+| EXPIRED | unconfirmed | the authorisation expired uncaptured |
+| anything else | unconfirmed | nothing is booked until the merchant says what it is |
+
+``financial_statuses`` overrides any row but the first (the enum's words, upper case). A paid
+order's paid date is its last successful SALE or CAPTURE transaction's, in the shop's time zone.
+
+Other settings: ``api_version`` (the Admin API version the client pins: Shopify supports each
+stable version for at least 12 months, https://shopify.dev/docs/api/usage/versioning; to upgrade,
+read the release notes of the versions in between, set the new version here and in the webhook
+subscriptions' app, and run the unit tests and ``make e2e`` against the simulator pinned to it),
+``currency`` (``shop``: the store's currency, what Shopify Payments settles in; ``presentment``:
+the buyer's), ``timezone`` (the shop's IANA zone: the Admin API answers in UTC, the books want
+the shop's own day), ``test_orders``, ``gift_card_gateway`` (the gateway name Shopify gives a
+gift card redeemed as payment) and ``tip_titles`` (the line item titles Shopify gives tips).
+"""
+
+import json
+from functools import cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from xerosync.domain import Lifecycle
+
+API_VERSION = "2026-07"
+DEFAULT_FINANCIAL_STATUSES: dict[str, Lifecycle] = {
+    "PENDING": "awaiting_payment",
+    "AUTHORIZED": "confirmed",
+    "PARTIALLY_PAID": "confirmed",
+    "PAID": "paid",
+    "PARTIALLY_REFUNDED": "paid",
+    "REFUNDED": "paid",
+    "VOIDED": "cancelled",
+    "EXPIRED": "unconfirmed",
+}
+
+
+class ShopifySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_version: str = Field(
+        API_VERSION, pattern=r"^\d{4}-(01|04|07|10)$", description="the Admin API version, e.g. 2026-07"
+    )
+    currency: Literal["shop", "presentment"] = Field(
+        "shop", description='"shop": invoices in the store\'s currency; "presentment": in the buyer\'s'
+    )
+    timezone: str = Field("UTC", description="the shop's IANA time zone (Settings > General), e.g. Australia/Sydney")
+    financial_statuses: dict[str, Lifecycle] = Field(
+        default_factory=lambda: dict(DEFAULT_FINANCIAL_STATUSES),
+        description="Shopify displayFinancialStatus -> lifecycle (a cancelled order is always cancelled)",
+    )
+    test_orders: Literal["skip", "sync"] = Field("skip", description="test orders: skip (unconfirmed) or sync")
+    gift_card_gateway: str = Field("gift_card", description="the gateway of a gift card redeemed as payment")
+    tip_titles: tuple[str, ...] = Field(("Tip",), description="line item titles that are tips")
+
+    @field_validator("financial_statuses", mode="before")
+    @classmethod
+    def _merged(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {**DEFAULT_FINANCIAL_STATUSES, **{str(k).upper(): v for k, v in value.items()}}
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Australia/Sydney)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def lifecycle(self, financial_status: str, *, cancelled: bool, test: bool) -> Lifecycle:
+        if cancelled:
+            return "cancelled"
+        if test and self.test_orders == "skip":
+            return "unconfirmed"
+        return self.financial_statuses.get(financial_status.upper(), "unconfirmed")
+
+
+@cache
+def _parsed(text: str) -> ShopifySettings:
+    return ShopifySettings.model_validate(json.loads(text))
+
+
+def shopify_settings(section: dict[str, Any]) -> ShopifySettings:
+    """The section, validated (cached: settings change every few minutes at most)."""
+    return _parsed(json.dumps(section, sort_keys=True, default=str))
+
+
+def problems(section: dict[str, Any]) -> list[str]:
+    """What is wrong with the section, each naming its field and the fix."""
+    try:
+        shopify_settings(section)
+    except ValidationError as exc:
+        return [f"store.{'.'.join(str(p) for p in err['loc'])}: {_fix(err)}" for err in exc.errors()]
+    return []
+
+
+def _fix(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown setting; remove it or check its spelling"
+    if err["type"] in ("literal_error", "string_pattern_mismatch"):
+        return f"{err['msg']} (got {err['input']!r})"
+    return str(err["msg"])

@@ -1,0 +1,205 @@
+"""What the ingress decides about one Shopify webhook delivery (pure, standard library only).
+
+Shopify signs each delivery with ``base64(HMAC-SHA256(raw body, the app's client secret))`` in
+``X-Shopify-Hmac-Sha256``; the raw bytes are verified, never re-serialised JSON
+(https://shopify.dev/docs/apps/build/webhooks/verify-deliveries). A wrong or missing signature
+gets 401 and nothing is enqueued (what Shopify's privacy review checks for the mandatory
+compliance topics: https://shopify.dev/docs/apps/build/privacy-law-compliance). After a secret
+is rotated Shopify may sign with the old one for up to an hour, so the webhook secret may hold
+both (:func:`secrets_of`).
+
+Shopify gives up on a delivery after 5 s (https://shopify.dev/docs/apps/build/webhooks/best-practices),
+so this decides in microseconds: verify, read the record's id and ``updated_at``, envelope it.
+
+* ``orders/*`` and ``refunds/create`` go to the orders queue keyed by the **order** id: each says
+  "order X changed", and the sync re-reads the order from the Admin API (the REST-shaped body
+  lacks transactions and the refunds' money);
+* ``customers/create|update`` to contacts, ``products/create|update`` to items;
+* the privacy topics (``customers/data_request``, ``customers/redact``, ``shop/redact``) and
+  ``app/uninstalled`` to the contacts queue as resource ``privacy`` (:func:`privacy_envelope`),
+  for the core's privacy handling.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from xerosync.webhooks import ENVELOPE_VERSION, Decision, Enqueue, envelope, reply
+
+SOURCE = "shopify"
+PRIVACY = "privacy"  # the envelope resource of the privacy topics and app/uninstalled
+PRIVACY_QUEUE = "contacts"  # they concern people's data: the contacts function's queue
+
+# topic -> (resource, event). refunds/create is about its order (the body's ``order_id``).
+RECORD_TOPICS: dict[str, tuple[str, str]] = {
+    "orders/create": ("order", "created"),
+    "orders/updated": ("order", "updated"),
+    "orders/paid": ("order", "paid"),
+    "orders/cancelled": ("order", "cancelled"),
+    "orders/edited": ("order", "edited"),
+    "orders/delete": ("order", "deleted"),
+    "refunds/create": ("order", "refunded"),
+    "customers/create": ("customer", "created"),
+    "customers/update": ("customer", "updated"),
+    "customers/delete": ("customer", "deleted"),
+    "products/create": ("product", "created"),
+    "products/update": ("product", "updated"),
+    "products/delete": ("product", "deleted"),
+}
+PRIVACY_TOPICS: dict[str, str] = {
+    "customers/data_request": "customer_data_request",
+    "customers/redact": "customer_redact",
+    "shop/redact": "shop_redact",
+    "app/uninstalled": "app_uninstalled",
+}
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The value Shopify puts in ``X-Shopify-Hmac-Sha256`` for ``body``."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def secrets_of(value: str) -> list[str]:
+    """The client secrets a webhook secret holds: the secret itself, or during a rotation
+    ``{"client_secret": NEW, "previous_client_secret": OLD}`` (the credentials secret's shape
+    works too), or a JSON list of secrets."""
+    text = value.strip()
+    if text[:1] in "[{":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return [text] if text else []
+        if isinstance(data, dict):
+            data = [data.get("client_secret"), data.get("previous_client_secret")]
+        if isinstance(data, list):
+            return [str(s) for s in data if isinstance(s, str) and s]
+    return [text] if text else []
+
+
+def verify(body: bytes, signature: str | None, secret: str) -> bool:
+    """True when ``signature`` is Shopify's signature of ``body`` with one of the secrets
+    ``secret`` holds; each comparison in constant time."""
+    if not signature:
+        return False
+    given = signature.strip().encode("ascii", "replace")
+    matches = [hmac.compare_digest(sign(body, s).encode("ascii"), given) for s in secrets_of(secret)]
+    return any(matches)
+
+
+def _record_id(payload: dict[str, Any], resource: str, topic: str) -> str:
+    value = payload.get("order_id") if topic == "refunds/create" else payload.get("id")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return ""
+    return str(value).strip()
+
+
+def privacy_envelope(
+    topic: str, payload: dict[str, Any], raw: bytes, headers: dict[str, str], now: datetime | None = None
+) -> Enqueue | None:
+    """The queue message of a privacy topic or ``app/uninstalled`` (None when it names no one):
+
+    ``{"v": 1, "source": "shopify", "store": <shop domain>, "topic": <Shopify's topic>,
+    "resource": "privacy", "event": customer_data_request | customer_redact | shop_redact |
+    app_uninstalled, "id": "customer:<id>" | "shop:<id>", "modified": null, "sha256": ...,
+    "webhook_id": <X-Shopify-Name>, "delivery_id": <X-Shopify-Webhook-Id>, "received_at": ...,
+    "payload": <the body as Shopify sent it>}`` - the envelope of :func:`xerosync.webhooks.envelope`
+    with resource ``privacy``, on the contacts queue, grouped ``privacy:<id>``."""
+    event = PRIVACY_TOPICS[topic]
+    customer = payload.get("customer")
+    if topic.startswith("customers/"):
+        customer_id = customer.get("id") if isinstance(customer, dict) else None
+        record = f"customer:{customer_id}" if customer_id not in (None, "") else ""
+    else:  # shop/redact names the shop by shop_id; app/uninstalled carries the Shop itself
+        shop_id = payload.get("shop_id", payload.get("id"))
+        record = f"shop:{shop_id}" if shop_id not in (None, "") else ""
+    if not record:
+        return None
+    body = {
+        "v": ENVELOPE_VERSION,
+        "source": SOURCE,
+        "store": headers.get("x-shopify-shop-domain", ""),
+        "topic": topic,
+        "resource": PRIVACY,
+        "event": event,
+        "id": record,
+        "modified": None,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "webhook_id": headers.get("x-shopify-name"),
+        "delivery_id": headers.get("x-shopify-webhook-id"),
+        "received_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "payload": raw.decode("utf-8"),
+    }
+    return Enqueue(PRIVACY_QUEUE, json.dumps(body, separators=(",", ":")), f"{PRIVACY}:{record}")
+
+
+def decide(
+    headers: dict[str, str], raw_body: bytes, secret: Callable[[], str], now: datetime | None = None
+) -> Decision:
+    """Decide what to answer Shopify and what, if anything, to enqueue. ``headers`` have
+    lower-case names (API Gateway HTTP APIs deliver them so, and HTTP/2 sends them so)."""
+    signature = headers.get("x-shopify-hmac-sha256")
+    if not signature:
+        return reply(401, "unsigned", "missing X-Shopify-Hmac-Sha256")
+    if not verify(raw_body, signature, secret()):
+        return reply(401, "bad_signature", "signature does not match")
+
+    topic = headers.get("x-shopify-topic", "").strip()
+    log: dict[str, Any] = {
+        "topic": topic,
+        "shop": headers.get("x-shopify-shop-domain"),
+        "webhook_id": headers.get("x-shopify-webhook-id"),
+        "event_id": headers.get("x-shopify-event-id"),
+        "triggered_at": headers.get("x-shopify-triggered-at"),
+        "api_version": headers.get("x-shopify-api-version"),
+    }
+    try:
+        payload = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        return reply(400, "not_json", "body is not JSON", **log)
+    if not isinstance(payload, dict):
+        return reply(400, "not_json", "body is not a JSON object", **log)
+    if not topic:
+        return reply(400, "no_topic", "missing X-Shopify-Topic", **log)
+
+    if topic in PRIVACY_TOPICS:
+        message = privacy_envelope(topic, payload, raw_body, headers, now)
+        if message is None:
+            return reply(400, "no_id", f"{topic} payload names no customer or shop", **log)
+        return _accepted(message, {**log, "resource_id": json.loads(message.body)["id"]})
+
+    if topic not in RECORD_TOPICS:
+        return reply(200, "unknown_topic", f"topic {topic!r} is not one we sync; ignored", **log)
+    resource, event = RECORD_TOPICS[topic]
+    record_id = _record_id(payload, resource, topic)
+    log["resource_id"] = record_id
+    if not record_id:
+        return reply(400, "no_id", f"{topic} payload has no {'order_id' if topic == 'refunds/create' else 'id'}")
+    modified = payload.get("updated_at") or (payload.get("processed_at") or payload.get("created_at"))
+    message = envelope(
+        source=SOURCE,
+        store=headers.get("x-shopify-shop-domain", ""),
+        topic=topic,
+        resource=resource,
+        event=event,
+        record_id=record_id,
+        modified=str(modified) if modified and event != "deleted" else None,
+        raw=raw_body,
+        webhook_id=headers.get("x-shopify-name"),
+        delivery_id=headers.get("x-shopify-webhook-id"),
+        now=now,
+    )
+    return _accepted(message, log)
+
+
+def _accepted(message: Enqueue, log: dict[str, Any]) -> Decision:
+    return Decision(
+        status=200,
+        body={"message": "accepted"},
+        outcome="enqueued",
+        enqueue=message,
+        log={**log, "queue": message.queue},
+    )

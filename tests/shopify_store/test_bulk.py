@@ -1,0 +1,58 @@
+"""Bulk operations: a query run in the background, its JSONL served by URL with children on their
+own lines carrying ``__parentId`` (research §4)."""
+
+import json
+import time
+import urllib.request
+from typing import Any
+
+from local.shopify_store import ShopifyStore
+from tests.shopify_store.conftest import Admin, simple_order
+
+RUN = """mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id status }
+  userErrors { code field message } } }"""
+INNER = """{ orders(query: "financial_status:paid") { edges { node { id name totalPriceSet { shopMoney { amount } }
+  lineItems { edges { node { id sku quantity } } } } } } }"""
+
+
+def finished(admin: Admin) -> dict[str, Any]:
+    for _ in range(200):
+        op: dict[str, Any] = admin.data("{ currentBulkOperation { id status objectCount rootObjectCount url } }")[
+            "currentBulkOperation"]  # fmt: skip
+        if op["status"] == "COMPLETED":
+            return op
+        time.sleep(0.05)
+    raise AssertionError("the bulk operation did not finish")
+
+
+def test_a_bulk_query_exports_every_node_as_jsonl_with_parent_ids(store: ShopifyStore, admin: Admin) -> None:
+    orders = [simple_order(store) for _ in range(3)]
+    simple_order(store, paid=False)
+    started = admin.data(RUN, {"q": INNER})["bulkOperationRunQuery"]
+    assert started["userErrors"] == [] and started["bulkOperation"]["id"].startswith("gid://shopify/BulkOperation/")
+    op = finished(admin)
+    assert (op["rootObjectCount"], op["objectCount"]) == ("3", "6")
+    with urllib.request.urlopen(op["url"], timeout=10) as response:
+        lines = [json.loads(line) for line in response.read().splitlines()]
+    roots = [line for line in lines if "__parentId" not in line]
+    assert [r["id"] for r in roots] == [f"gid://shopify/Order/{o.id}" for o in orders]
+    assert all("lineItems" not in r for r in roots)
+    children = [line for line in lines if "__parentId" in line]
+    assert [c["__parentId"] for c in children] == [r["id"] for r in roots]
+    assert lines.index(children[0]) == lines.index(roots[0]) + 1  # a child follows its parent
+    by_node = admin.data("query($id: ID!) { node(id: $id) { ... on BulkOperation { status } } }", {"id": op["id"]})
+    assert by_node["node"]["status"] == "COMPLETED"
+
+
+def test_bulk_queries_are_checked_and_one_runs_at_a_time(store: ShopifyStore, admin: Admin) -> None:
+    refused = admin.data(RUN, {"q": "{ shop { name } }"})["bulkOperationRunQuery"]
+    assert refused["userErrors"][0]["message"] == "Bulk queries must contain at least one connection."
+    invalid = admin.data(RUN, {"q": "{ orders { nodes { colour } } }"})["bulkOperationRunQuery"]
+    assert invalid["userErrors"][0]["code"] == "INVALID"
+    store.bulk.gate.clear()  # the first operation waits to run
+    first = admin.data(RUN, {"q": INNER})["bulkOperationRunQuery"]
+    second = admin.data(RUN, {"q": INNER})["bulkOperationRunQuery"]
+    store.bulk.gate.set()
+    assert first["userErrors"] == []
+    assert second["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
+    finished(admin)

@@ -113,7 +113,6 @@ class DynamoMappings:
                     "sk": LOCK_SK,
                     "claim": token,
                     "claimed_until": Decimal(int(now + CLAIM_LEASE_SECONDS)),
-                    "expires_at": Decimal(int(now + 86400)),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR claimed_until < :now",
                 ExpressionAttributeValues={":now": Decimal(int(now))},

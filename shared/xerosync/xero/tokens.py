@@ -17,7 +17,7 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -84,7 +84,7 @@ class TokenSource(Protocol):
 
 @dataclass
 class _Cached:
-    access_token: str
+    access_token: str = field(repr=False)
     expires_at: float
 
 
@@ -121,9 +121,11 @@ class ClientCredentials:
 
 @dataclass(frozen=True)
 class TokenSet:
-    access_token: str
+    """Printed or logged, it shows its expiry and state, never a token."""
+
+    access_token: str = field(repr=False)
     expires_at: float
-    refresh_token: str
+    refresh_token: str = field(repr=False)
     seed: str = ""  # a hash of the refresh token the merchant put in the secret (to notice a reconnect)
     broken: str = ""  # why Xero refused the connection, when it did
 
@@ -230,10 +232,16 @@ class AuthorizationCode:
             self.store.unlock(self.key, owner)
 
 
+# The stored name of the access token's expiry. Not ``expires_at``: that is the name DynamoDB's
+# TTL deletes items by, and this item must outlive every expiry (xerosync.aws.tokens).
+ACCESS_EXPIRY = "access_expires_at"
+LEGACY_EXPIRY = "expires_at"  # where versions before it kept the expiry; read, then removed on save
+
+
 def as_item(tokens: TokenSet) -> dict[str, Any]:
     return {
         "access_token": tokens.access_token,
-        "expires_at": Decimal(str(round(tokens.expires_at, 3))),
+        ACCESS_EXPIRY: Decimal(str(round(tokens.expires_at, 3))),
         "refresh_token": tokens.refresh_token,
         "seed": tokens.seed,
         "broken": tokens.broken,
@@ -243,7 +251,7 @@ def as_item(tokens: TokenSet) -> dict[str, Any]:
 def from_item(item: dict[str, Any]) -> TokenSet:
     return TokenSet(
         str(item.get("access_token", "")),
-        float(item.get("expires_at", 0)),
+        float(item.get(ACCESS_EXPIRY, item.get(LEGACY_EXPIRY, 0))),
         str(item.get("refresh_token", "")),
         str(item.get("seed", "")),
         str(item.get("broken", "")),

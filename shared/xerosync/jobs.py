@@ -85,7 +85,8 @@ class Resources:
         r = stack.resources
         return cls(
             mappings_table=r["MappingsTable"],
-            settings_parameter=r["SettingsParameter"],
+            # an output since the template stopped owning the parameter; a resource before
+            settings_parameter=stack.outputs.get("SettingsParameterName") or r["SettingsParameter"],
             store_secret_arn=r.get("StoreApiSecret", ""),
             xero_secret_arn=r.get("XeroCredentialsSecret", ""),
             queue_urls={q: r[logical] for q, logical in QUEUE_LOGICAL_IDS.items() if logical in r},

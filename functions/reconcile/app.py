@@ -4,7 +4,7 @@ the daily drift report. The logic: xerosync.reconcile, xerosync.drift (wired by 
 from typing import Any
 
 from xerosync.jobs import Job, NotConfigured, Resources, reconcile_job
-from xerosync.observability import logger, metrics
+from xerosync.observability import count, logger, metrics
 
 SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and save the watermark
 
@@ -26,5 +26,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"outcome": "busy"}
     summary = report.summary()
     logger.info("reconciliation", extra={"outcome": "failed" if report.errors else "reconciled", **summary})
+    count("reconcile_failed", 1 if report.errors else 0)  # the ReconcileFailedAlarm
     metrics.add_metric(name="reconcile_enqueued", unit="Count", value=len(report.enqueued))
     return {"outcome": "reconciled", **summary}

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
-from xerosync.observability import logger
+from xerosync.observability import logger, reason_of
 from xerosync.sources.woocommerce.rest import StoreError
 from xerosync.sync.ports import ClaimHeld
 from xerosync.xero.errors import XeroAuthError, XeroRejected
@@ -91,7 +91,7 @@ def handle_record(
         outcome = apply(envelope=asdict(event))
     except Exception as exc:
         kind = classify(exc)
-        reason = str(exc)
+        reason = reason_of(exc)  # never the customer data a validation error echoes
         if kind == "permanent":
             logger.error("sync failed", extra={**context, "outcome": "failed", "reason": reason})
             record(event, event.key, "failed", reason=reason, payload=event.payload)

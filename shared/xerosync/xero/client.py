@@ -29,6 +29,7 @@ from urllib.parse import quote_plus
 import urllib3
 
 from xerosync import clock
+from xerosync.observability import count
 from xerosync.xero.errors import (
     XeroAuthError,
     XeroError,
@@ -283,6 +284,8 @@ class XeroClient:
         if rate == RateHeaders():
             return
         self.last_rate = rate
+        if rate.day_remaining is not None:  # the XeroDayBudgetAlarm watches its minimum
+            count("xero_day_remaining", rate.day_remaining)
         if self.governor:
             self.governor.observe(tenant, rate.minute_remaining, rate.day_remaining)
 

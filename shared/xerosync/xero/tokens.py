@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import urllib3
 
 from xerosync import clock
+from xerosync.observability import count
 from xerosync.xero.errors import XeroAuthError, XeroTransientError
 
 TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
@@ -61,6 +62,7 @@ def request_token(
     if reply.status != 200 or "access_token" not in answer:
         error = str(answer.get("error", reply.status))
         if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
+            count("xero_connection_refused")  # the XeroConnectionAlarm tells the merchant
             raise InvalidGrant(f"Xero refused the connection ({error}): reconnect it with `xerosync setup`")
         raise XeroAuthError(f"Xero's token endpoint answered {reply.status}: {error}")
     return answer

@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench clean deploy-check lock
+.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench clean deploy-check build lock
 
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
@@ -60,14 +60,18 @@ $(TOOLS_STAMP): deploy/sam.txt deploy/checkov.txt
 # accepted findings (deploy/checkov-accepted.yaml).
 deploy-check: $(STAMP) $(TOOLS_STAMP)
 	$(SAM_ENV) $(SAM) validate --lint --template template.yaml
+	$(MAKE) --no-print-directory build
+	$(PY) -m deploy.artefacts $(BUILD_DIR)
+	$(PY) -m deploy.checkov $(CHECKOV) .aws-sam/checkov
+	$(VENV)/bin/cfn-lint template.yaml .aws-sam/checkov/template.json
+
+# sam build, without Docker, into .aws-sam/build (what sam deploy would upload)
+build: $(TOOLS_STAMP)
 	rm -rf $(BUILD_DIR)
 	@mkdir -p .aws-sam
 	$(SAM_ENV) $(SAM) build --template template.yaml --build-dir $(BUILD_DIR) > .aws-sam/build.log 2>&1 \
 		|| { tail -n 40 .aws-sam/build.log; exit 1; }
 	@grep -m1 "Build Succeeded" .aws-sam/build.log
-	$(PY) -m deploy.artefacts $(BUILD_DIR)
-	$(PY) -m deploy.checkov $(CHECKOV) .aws-sam/checkov
-	$(VENV)/bin/cfn-lint template.yaml .aws-sam/checkov/template.json
 
 # The DepsLayer's hashed lock (layers/deps/requirements.txt) from its direct dependencies
 # (layers/deps/requirements.in): every package, transitive ones included, with the hashes of
@@ -99,6 +103,7 @@ e2e-push: $(STAMP)
 # Options: make bench BENCH_ARGS="--orders 2000 --scale 60" (python -m bench --help).
 BENCH_ARGS ?=
 bench: $(STAMP)
+	@test -f $(BUILD_DIR)/template.yaml || $(MAKE) --no-print-directory build  # the import figures read it
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:

@@ -31,6 +31,7 @@ test: $(STAMP) lint typecheck
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared functions local tests bench deploy
 	$(VENV)/bin/ruff format --check shared functions local tests bench deploy
+	$(VENV)/bin/lint-imports  # the layering contracts in pyproject.toml ([tool.importlinter])
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy shared/xerosync functions local bench deploy

@@ -21,7 +21,7 @@ from local.stack import LocalStack
 from local.woo import Delivery, post
 from local.xero_sandbox import Organisation, XeroSandbox
 from xerosync import clock
-from xerosync.webhooks import decide_woocommerce
+from xerosync.sources.woocommerce.webhook import decide as decide_woocommerce
 
 WEBHOOK_PATH = "/webhooks/woocommerce"
 DAY = 86_400.0

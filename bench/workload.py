@@ -41,7 +41,7 @@ class Shop:
 
     seed: int
     orders: list[dict[str, Any]]  # REST v3 payloads, final state, in creation order
-    rates: dict[int, tuple[Decimal, str, str]]  # tax rate id -> (percent, country, label)
+    rates: dict[str, tuple[Decimal, str, str]]  # tax rate id -> (percent, country, label)
     statuses: Counter[str] = field(default_factory=Counter)
     parties: dict[str, Party] = field(default_factory=dict)  # party key -> first seen party
     existing: set[str] = field(default_factory=set)  # party keys pre-created in Xero
@@ -63,7 +63,7 @@ def generate(seed: int, orders: int, customers: int) -> Shop:
     registered = max(1, round(customers * 2 / 3))
     made = populate(store, seed=seed, customers=registered, orders=orders)
     payloads = [store.order_json(order_id) for order_id in made.orders]
-    rates = {r.id: (Decimal(r.rate), r.country, r.name) for r in store.state.tax_rates.values()}
+    rates = {str(r.id): (Decimal(r.rate), r.country, r.name) for r in store.state.tax_rates.values()}
     shop = Shop(seed, payloads, rates, Counter(o["status"] for o in payloads))
     for payload in payloads:
         party = party_from_order(parse_order(payload))
@@ -80,7 +80,7 @@ def choose_existing(shop: Shop, share: float = 0.5) -> None:
 def tax_settings(shop: Shop, orders: list[dict[str, Any]], org: Organisation) -> dict[str, str]:
     """Every WooCommerce tax-rate combination in ``orders`` mapped to a Xero tax type: the AU
     organisation's own for Australian GST, a tax rate created in the sandbox for the others."""
-    combos: set[tuple[int, ...]] = set()
+    combos: set[tuple[str, ...]] = set()
     for payload in orders:
         for line in sale_from_order(parse_order(payload)).lines:
             if line.tax_rate_ids:
@@ -90,7 +90,7 @@ def tax_settings(shop: Shop, orders: list[dict[str, Any]], org: Organisation) ->
         parts = [shop.rates[i] for i in combo if i in shop.rates]
         total = sum((p[0] for p in parts), Decimal(0))
         if parts and all(p[1] == "AU" for p in parts) and total in AU_TAX_TYPES:
-            mapping["+".join(map(str, combo))] = AU_TAX_TYPES[total]
+            mapping["+".join(combo)] = AU_TAX_TYPES[total]
             continue
         name = "WC " + " + ".join(f"{p[1]} {p[2]} {p[0]}%" for p in parts)
         existing = next((t for t in org.tax_rates.values() if t["Name"] == name), None)
@@ -102,7 +102,7 @@ def tax_settings(shop: Shop, orders: list[dict[str, Any]], org: Organisation) ->
                 "ReportTaxType": "OUTPUT",
             },
         )
-        mapping["+".join(map(str, combo))] = str(rate["TaxType"])
+        mapping["+".join(combo)] = str(rate["TaxType"])
     return mapping
 
 

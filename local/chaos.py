@@ -41,7 +41,7 @@ from local.woo import Delivery, post
 from local.woo_store import Receiver, Settings, WooStore
 from local.woo_store.generate import populate
 from local.xero_sandbox import Organisation, XeroSandbox
-from xerosync.store_webhooks import ALL_TOPICS as TOPICS  # what xerosync subscribes to
+from xerosync.sources.woocommerce.subscriptions import ALL_TOPICS as TOPICS  # what xerosync subscribes to
 
 WEBHOOK_SECRET = "chaos-webhook-secret"
 UNMAPPED_GATEWAY = "woocommerce_payments"  # left out of the settings on purpose: its paid orders are parked
@@ -85,7 +85,7 @@ def settings_yaml(store: WooStore) -> str:
             "accounts": {"sales": "200", "shipping": "210", "fees": "220", "rounding": "860"},
             "tax": {"rates": rates, "no_tax": "EXEMPTOUTPUT", "rounding": "BASEXCLUDED"},
             "payments": {"accounts": {"stripe": "092", "ppcp-gateway": "093", "bacs": "090", "cod": "090"}},
-            "order_statuses": {"pending": "skip", "on-hold": "AUTHORISED"},
+            "store": {"order_statuses": {"pending": "unconfirmed", "on-hold": "confirmed"}},
         }
     )
 

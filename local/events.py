@@ -34,15 +34,21 @@ SAMPLE_XERO_WEBHOOK_KEY = "sample-xero-webhook-key-0123456789abcdef"
 XERO_EVENTS = ROOT / "events" / "xero"
 
 
+STORE_ROUTE = "/webhooks/{source}"
+
+
 def api_event(item: Delivery, request_id: str, path: str = "/webhooks/woocommerce") -> dict[str, Any]:
     headers = {k.lower(): v for k, v in item.headers.items()}
     is_text = headers.get("content-type", "").startswith("application/json")
+    route = STORE_ROUTE if path.startswith("/webhooks/") and path != "/webhooks/xero" else path
+    parameters = {"source": path.rsplit("/", 1)[1]} if route == STORE_ROUTE else None
     return {
         "version": "2.0",
-        "routeKey": f"POST {path}",
+        "routeKey": f"POST {route}",
         "rawPath": path,
         "rawQueryString": "",
         "headers": {**headers, "host": "abc123.execute-api.us-east-1.amazonaws.com"},
+        **({"pathParameters": parameters} if parameters else {}),
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "abc123",
@@ -56,7 +62,7 @@ def api_event(item: Delivery, request_id: str, path: str = "/webhooks/woocommerc
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": request_id,
-            "routeKey": f"POST {path}",
+            "routeKey": f"POST {route}",
             "stage": "$default",
             "time": FIXED_TIME,
             "timeEpoch": FIXED_EPOCH_MS,

@@ -83,9 +83,12 @@ class LocalStack:
         api_port: int | None = None,
         poll: bool = True,
         extra_env: dict[str, str] | None = None,
+        extra_layers: tuple[Path, ...] = (),
     ) -> None:
         """``extra_env`` reaches every function besides what the template sets: only for
-        simulations (the benchmark's faster clock, XEROSYNC_TIME_SCALE/EPOCH)."""
+        simulations (the benchmark's faster clock, XEROSYNC_TIME_SCALE/EPOCH). ``extra_layers``
+        are folders every function gets as further layers, after the template's: as a merchant
+        adds a layer holding a store adapter kept outside the package."""
         self.stack_name = stack_name
         self.store_name = store_name
         self.parameters = {"StoreName": store_name, **(parameters or {})}
@@ -94,6 +97,7 @@ class LocalStack:
         self.api_port = api_port or free_port()
         self.poll = poll
         self.extra_env = dict(extra_env or {})
+        self.extra_layers = tuple(extra_layers)
         self.aws_endpoint = f"http://127.0.0.1:{self.moto_port}"
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.functions: dict[str, LocalFunction] = {}
@@ -226,7 +230,7 @@ class LocalStack:
                 name=deployed["FunctionName"],
                 handler=deployed["Handler"],
                 code_dir=template.code_paths[logical_id],
-                layers=self._layers_of(template, logical_id),
+                layers=(*self._layers_of(template, logical_id), *self.extra_layers),
                 # Lambda's environment values are strings; moto hands numeric !Refs back as numbers
                 environment={k: str(v) for k, v in deployed.get("Environment", {}).get("Variables", {}).items()},
                 timeout=float(deployed.get("Timeout", 3)),
@@ -266,10 +270,9 @@ class LocalStack:
         threading.Thread(target=self._api.serve_forever, args=(0.05,), daemon=True, name="http-api").start()
 
     def _match(self, method: str, path: str) -> HttpRoute | None:
-        for route in self.routes:
-            if route.method in (method, "ANY") and _path_matches(route.path, path):
-                return route
-        return None
+        # as API Gateway does, the most specific route wins: /webhooks/xero before /webhooks/{source}
+        matches = [r for r in self.routes if r.method in (method, "ANY") and _path_matches(r.path, path)]
+        return min(matches, key=lambda r: r.path.count("{"), default=None)
 
     def http_request(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str = "127.0.0.1"
@@ -290,6 +293,7 @@ class LocalStack:
             "rawQueryString": url.query,
             "headers": lower,
             "queryStringParameters": dict(parse_qsl(url.query)) or None,
+            "pathParameters": _path_parameters(route.path, url.path),
             "requestContext": {
                 "accountId": ACCOUNT,
                 "apiId": "local",
@@ -427,6 +431,18 @@ def _path_matches(pattern: str, path: str) -> bool:
     return len(want) == len(got) and all(
         w == g or (w.startswith("{") and w.endswith("}")) for w, g in zip(want, got, strict=True)
     )
+
+
+def _path_parameters(pattern: str, path: str) -> dict[str, str] | None:
+    """The values of a route's ``{name}`` segments in ``path`` (``{name+}`` takes the rest)."""
+    want, got = pattern.strip("/").split("/"), path.strip("/").split("/")
+    found = {}
+    for i, segment in enumerate(want):
+        if segment.startswith("{") and segment.endswith("+}"):
+            found[segment[1:-2]] = "/".join(got[i:])
+        elif segment.startswith("{") and segment.endswith("}") and i < len(got):
+            found[segment[1:-1]] = got[i]
+    return found or None
 
 
 def _http_response(result: InvokeResult) -> tuple[int, dict[str, str], bytes]:

@@ -25,6 +25,16 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_environment() -> Iterator[None]:
+    """Each test reads the environment afresh (a container reads it once; a test may change it)."""
+    from xerosync.environment import current
+
+    current.cache_clear()
+    yield
+    current.cache_clear()
+
+
 def reference_file(*parts: str) -> Path:
     """A file of ../shared, or a skip saying it is missing."""
     path = REFERENCE.joinpath(*parts)

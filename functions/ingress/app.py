@@ -1,33 +1,28 @@
 """Ingress: store webhooks in, one message per record on its entity queue; Xero webhooks in,
 one message per invoice event on the Xero events queue.
 
-Stays light on purpose (no xero-python, no pydantic): WooCommerce gives up after 60 s and
-disables a webhook after repeated failures, and Xero wants an answer within 5 s, so this
-answers in milliseconds.
+Stays light on purpose (no xero-python, no pydantic): stores give up on a slow webhook (and
+WooCommerce disables one after repeated failures), and Xero wants an answer within 5 s, so this
+answers in milliseconds. The stack serves one store source (STORE_SOURCE); its adapter's
+``webhook`` module decides on each delivery.
 """
 
 import base64
 import json
-import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from xerosync import sources
 from xerosync.aws import queues, secrets
+from xerosync.environment import current
 from xerosync.observability import logger, metrics
-from xerosync.webhooks import decide_woocommerce
 from xerosync.xero_webhooks import decide_xero
 
-QUEUE_URLS = {
-    "orders": os.environ["ORDERS_QUEUE_URL"],
-    "contacts": os.environ["CONTACTS_QUEUE_URL"],
-    "items": os.environ["ITEMS_QUEUE_URL"],
-}
-WEBHOOK_SECRET_ARN = os.environ["WEBHOOK_SECRET_ARN"]
-ROUTES = {"POST /webhooks/woocommerce": decide_woocommerce}
+ENV = current().require("ORDERS_QUEUE_URL", "CONTACTS_QUEUE_URL", "ITEMS_QUEUE_URL", "WEBHOOK_SECRET_ARN")
+STORE_SOURCE = ENV.store_source or sources.DEFAULT
+STORE_ROUTE = "POST /webhooks/{source}"
 XERO_ROUTE = "POST /webhooks/xero"
-XERO_WEBHOOK_KEY_SECRET_ARN = os.environ.get("XERO_WEBHOOK_KEY_SECRET_ARN", "")
-XERO_EVENTS_QUEUE_URL = os.environ.get("XERO_EVENTS_QUEUE_URL", "")
 
 
 @logger.inject_lambda_context
@@ -35,18 +30,19 @@ XERO_EVENTS_QUEUE_URL = os.environ.get("XERO_EVENTS_QUEUE_URL", "")
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("routeKey") == XERO_ROUTE:
         return _xero(event)
-    decide = ROUTES.get(event.get("routeKey", ""))
-    if decide is None:
+    source = (event.get("pathParameters") or {}).get("source")
+    if event.get("routeKey") != STORE_ROUTE or source != STORE_SOURCE:
         metrics.add_metric(name="webhook_no_route", unit=MetricUnit.Count, value=1)
-        return _response(404, {"message": "no such webhook route"})
+        return _response(404, {"message": f"no such webhook route (this stack serves {STORE_SOURCE})"})
+    decide = sources.decider(STORE_SOURCE)
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
-    decision = decide(headers, raw, lambda: secrets.get_secret_string(WEBHOOK_SECRET_ARN))
+    decision = decide(headers, raw, lambda: secrets.get_secret_string(ENV.webhook_secret_arn), None)
     if decision.enqueue:
         message = decision.enqueue
-        queues.send(QUEUE_URLS[message.queue], message.body, attributes={"record": message.group})
+        queues.send(ENV.queue_urls[message.queue], message.body, attributes={"record": message.group})
     logger.info("webhook", extra={"outcome": decision.outcome, "status": decision.status, **decision.log})
     metrics.add_metric(name=f"webhook_{decision.outcome}", unit=MetricUnit.Count, value=1)
     return _response(decision.status, decision.body)
@@ -57,11 +53,11 @@ def _xero(event: dict[str, Any]) -> dict[str, Any]:
     decision = decide_xero(
         {k.lower(): v for k, v in (event.get("headers") or {}).items()},
         _raw(event),
-        lambda: secrets.get_secret_string(XERO_WEBHOOK_KEY_SECRET_ARN) if XERO_WEBHOOK_KEY_SECRET_ARN else "",
+        lambda: secrets.get_secret_string(ENV.xero_webhook_key_secret_arn) if ENV.xero_webhook_key_secret_arn else "",
     )
     if decision.messages:
         failed = queues.send_batch(
-            XERO_EVENTS_QUEUE_URL,
+            ENV.xero_events_queue_url,
             [(str(n), m.body, {"record": m.group}) for n, m in enumerate(decision.messages)],
         )
         if failed:  # Xero delivers again what was not answered 200

@@ -3,7 +3,8 @@ fields the settings give to Xero. The logic: xerosync.pull (wired by xerosync.jo
 
 from typing import Any
 
-from xerosync.jobs import Job, NotConfigured, Resources, pull_job
+from xerosync.environment import current
+from xerosync.jobs import Job, NotConfigured, pull_job
 from xerosync.observability import count, logger, metrics
 
 
@@ -11,7 +12,7 @@ from xerosync.observability import count, logger, metrics
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        report = pull_job(Job(Resources.from_env()))
+        report = pull_job(Job(current()))
     except NotConfigured as exc:
         logger.warning("pull skipped", extra={"outcome": "not_configured", "reason": str(exc)})
         return {"outcome": "not_configured", "reason": str(exc)}

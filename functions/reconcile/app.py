@@ -3,7 +3,8 @@ the daily drift report. The logic: xerosync.reconcile, xerosync.drift (wired by 
 
 from typing import Any
 
-from xerosync.jobs import Job, NotConfigured, Resources, reconcile_job
+from xerosync.environment import current
+from xerosync.jobs import Job, NotConfigured, reconcile_job
 from xerosync.observability import count, logger, metrics
 
 SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and save the watermark
@@ -14,7 +15,7 @@ SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         report = reconcile_job(
-            Job(Resources.from_env()),
+            Job(current()),
             deadline=lambda: context.get_remaining_time_in_millis() < SAFETY_MS,
             lease_seconds=context.get_remaining_time_in_millis() / 1000 + 30,  # a run that dies frees it soon
         )

@@ -1,8 +1,11 @@
 """Contacts queue -> Xero contacts. The use case: xerosync.sync.contacts."""
 
-from xerosync.handlers import sqs_sync_handler
-from xerosync.sync.contacts import sync_customer_event
+from xerosync.domain import CustomerChanged, Ignored
+from xerosync.handlers import sqs_sync_handler, store_command
+from xerosync.sync.contacts import CALL_ORDER, sync_customer
 
 lambda_handler = sqs_sync_handler(
-    lambda event, ctx: sync_customer_event(event, xero=ctx.xero, mappings=ctx.mappings, settings=ctx.settings)
+    lambda command, ctx: sync_customer(command, xero=ctx.xero, mappings=ctx.mappings, settings=ctx.settings),
+    store_command(CustomerChanged, Ignored),
+    CALL_ORDER,
 )

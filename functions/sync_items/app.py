@@ -1,8 +1,11 @@
-"""Items queue -> Xero items (products and variations). The use case: xerosync.sync.items."""
+"""Items queue -> Xero items (products and variants). The use case: xerosync.sync.items."""
 
-from xerosync.handlers import sqs_sync_handler
-from xerosync.sync.items import sync_product_event
+from xerosync.domain import Ignored, ProductChanged
+from xerosync.handlers import sqs_sync_handler, store_command
+from xerosync.sync.items import CALL_ORDER, sync_product
 
 lambda_handler = sqs_sync_handler(
-    lambda event, ctx: sync_product_event(event, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings)
+    lambda command, ctx: sync_product(command, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings),
+    store_command(ProductChanged, Ignored),
+    CALL_ORDER,
 )

@@ -1,10 +1,13 @@
 """Orders queue -> Xero invoices, payments and credit notes. The use case: xerosync.sync.orders."""
 
-from xerosync.handlers import sqs_sync_handler
-from xerosync.sync.orders import sync_order_event
+from xerosync.domain import SaleChanged, SaleGone
+from xerosync.handlers import sqs_sync_handler, store_command
+from xerosync.sync.orders import CALL_ORDER, sync_sale
 
 lambda_handler = sqs_sync_handler(
-    lambda event, ctx: sync_order_event(
-        event, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings, store=ctx.store
-    )
+    lambda command, ctx: sync_sale(
+        command, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings, store=ctx.store
+    ),
+    store_command(SaleChanged, SaleGone),
+    CALL_ORDER,
 )

@@ -1,16 +1,16 @@
 """Xero events queue -> the store (an invoice paid in Xero marks its order paid).
 The use case: xerosync.sync.paid_in_xero."""
 
-import os
-
 from xerosync.aws.jobstate import DynamoReverseLookup
+from xerosync.environment import current
 from xerosync.handlers import sqs_sync_handler
 from xerosync.sync.paid_in_xero import apply_xero_event
 
-lookup = DynamoReverseLookup(os.environ["MAPPINGS_TABLE"])
+lookup = DynamoReverseLookup(current().require("MAPPINGS_TABLE").mappings_table)
 
 lambda_handler = sqs_sync_handler(
     lambda event, ctx: apply_xero_event(
         event, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings, lookup=lookup, store=ctx.store
-    )
+    ),
+    lambda event, ctx: event,  # a Xero event: nothing of a store's to read
 )

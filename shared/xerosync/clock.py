@@ -3,6 +3,12 @@
 Always the wall clock in AWS. Simulations (the benchmark's day of Xero quota in minutes) set
 ``XEROSYNC_TIME_SCALE`` and ``XEROSYNC_TIME_EPOCH`` for every process - the Xero sandbox
 included - so that all of them agree on a faster clock; nothing else differs.
+
+The one module besides :mod:`xerosync.environment` that reads ``os.environ``, and on every
+call rather than once: a simulation sets these two variables in a process that has already
+imported xerosync (the benchmark's harness sets its clock after importing it, and tests
+speed the clock up for one test), and the Xero sandbox, which shares this clock, is not a
+function with an environment object. They are not settings of a deployed stack.
 """
 
 import os

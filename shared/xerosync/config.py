@@ -5,6 +5,7 @@ or Xero; ``xerosync settings check`` compares a file with a live (or sandbox) or
 """
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import yaml
@@ -12,18 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 InvoiceStatus = Literal["DRAFT", "AUTHORISED", "skip"]
 
-DEFAULT_ORDER_STATUSES: dict[str, InvoiceStatus] = {
-    "pending": "skip",
-    "on-hold": "DRAFT",
-    "processing": "AUTHORISED",
-    "completed": "AUTHORISED",
-    "refunded": "AUTHORISED",
-    "cancelled": "skip",
-    "failed": "skip",
-}
-# Statuses meaning the order will not be fulfilled: its invoice is voided (or deleted, or
-# credited in full when already paid), never created.
-CANCELLED_STATUSES = ("cancelled", "failed", "trash")
+# Settings that name the store's own words (its order statuses) moved into the store's own
+# section, ``store:``, which its adapter reads. A file that still has them at the old place keeps
+# working: they are moved on reading, and ``xerosync settings validate`` says so.
+LEGACY_STORE_KEYS = (
+    (("order_statuses",), "order_statuses"),
+    (("payments", "paid_statuses"), "paid_statuses"),
+    (("pull", "paid_status"), "paid_status"),
+)
 
 
 class _Settings(BaseModel):
@@ -42,7 +39,7 @@ class Accounts(_Settings):
 class TaxSettings(_Settings):
     rates: dict[str, str] = Field(
         default_factory=dict,
-        description='WooCommerce tax rate id or rate code (several joined by "+") -> Xero TaxType, '
+        description='store tax rate id or rate code (several joined by "+") -> Xero TaxType, '
         'e.g. {"1": "OUTPUT"} or {"AU-GST-1": "OUTPUT"}',
     )
     no_tax: str = Field("NONE", description="Xero TaxType for lines the store charged no tax on")
@@ -52,14 +49,11 @@ class TaxSettings(_Settings):
 class Payments(_Settings):
     accounts: dict[str, str] = Field(
         default_factory=dict,
-        description="payment gateway id (WooCommerce payment_method) -> Xero bank or clearing account code, "
+        description="payment gateway id (as the store names it, e.g. WooCommerce's payment_method) -> Xero bank "
+        "or clearing account code, "
         'e.g. {"stripe": "092", "ppcp-gateway": "093"}',
     )
     default_account: str | None = Field(None, description="account for gateways not listed; unset = such payments fail")
-    paid_statuses: tuple[str, ...] = Field(
-        ("processing", "completed", "refunded"),
-        description="order statuses in which an order with date_paid is paid",
-    )
 
 
 class Refunds(_Settings):
@@ -129,10 +123,7 @@ class Pull(_Settings):
     mark_paid: bool = Field(
         False,
         description="when an invoice xerosync wrote is paid in Xero (e.g. a bank transfer reconciled there), "
-        "mark its store order paid (needs the Xero webhook)",
-    )
-    paid_status: Literal["processing", "completed"] = Field(
-        "processing", description="the status a store order paid in Xero moves to"
+        "mark its store order paid (needs the Xero webhook; how, is the store section's to say)",
     )
 
     @field_validator("stock_items")
@@ -174,24 +165,37 @@ class Reconcile(_Settings):
     )
 
 
+class InvoiceStatuses(_Settings):
+    """The Xero status of a sale's invoice, by where the sale stands (its lifecycle, which the
+    store's adapter reads from the store's status words: see the store section). A paid sale's
+    invoice is always AUTHORISED (Xero takes payments only on those); a cancelled one's comes off
+    the books."""
+
+    unconfirmed: InvoiceStatus = Field("skip", description="placed, payment not completed")
+    awaiting_payment: InvoiceStatus = Field("DRAFT", description="accepted, to be paid later")
+    confirmed: InvoiceStatus = Field("AUTHORISED", description="a sale, not paid (or not known to be)")
+
+
 class StoreSettings(_Settings):
-    invoice_prefix: str = Field("WC-", max_length=20, description="prefix of invoice numbers, before the order number")
+    invoice_prefix: str = Field(
+        "", max_length=20, description="prefix of invoice numbers, before the order number (each store has a default)"
+    )
     accounts: Accounts = Field(default_factory=Accounts)
     tax: TaxSettings = Field(default_factory=TaxSettings)
     payments: Payments = Field(default_factory=Payments)
     refunds: Refunds = Field(default_factory=Refunds)
     items: Items = Field(default_factory=Items)
     tracking: Tracking | None = Field(None, description="a tracking category option put on every line, or none")
-    order_statuses: dict[str, InvoiceStatus] = Field(default_factory=lambda: dict(DEFAULT_ORDER_STATUSES))
+    invoice_status: InvoiceStatuses = Field(default_factory=InvoiceStatuses)
     zero_total_orders: bool = Field(False, description="invoice orders whose total is 0 (free orders)")
     sync: Sync = Field(default_factory=Sync)
     pull: Pull = Field(default_factory=Pull)
     reconcile: Reconcile = Field(default_factory=Reconcile)
-
-    @field_validator("order_statuses")
-    @classmethod
-    def _complete_statuses(cls, value: dict[str, InvoiceStatus]) -> dict[str, InvoiceStatus]:
-        return {**DEFAULT_ORDER_STATUSES, **value}
+    store: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the store's own settings (its status words and the like): what they are is said by "
+        "the store's adapter, which validates them",
+    )
 
     def payment_account(self, gateway: str) -> str | None:
         return self.payments.accounts.get(gateway, self.payments.default_account)
@@ -201,8 +205,22 @@ class SettingsError(ValueError):
     pass
 
 
-def parse_settings(text: str, *, source: str = "settings") -> StoreSettings:
-    """Parse a JSON or YAML settings document; errors name each field and the fix."""
+Check = Callable[["StoreSettings"], list[str]]
+
+
+def parse_settings(
+    text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None, check: Check | None = None
+) -> StoreSettings:
+    """Parse a JSON or YAML settings document; errors name each field and the fix. ``defaults``
+    (the store adapter's, such as its invoice prefix) apply where the document says nothing;
+    ``check`` (the adapter's) finds the problems of the store's own section."""
+    return parse_settings_noting(text, source=source, defaults=defaults, check=check)[0]
+
+
+def parse_settings_noting(
+    text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None, check: Check | None = None
+) -> tuple[StoreSettings, list[str]]:
+    """:func:`parse_settings`, and notes on settings that were read from their old place."""
     try:
         data: Any = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
@@ -211,14 +229,39 @@ def parse_settings(text: str, *, source: str = "settings") -> StoreSettings:
         data = {}
     if not isinstance(data, dict):
         raise SettingsError(f"{source}: expected a mapping of settings at the top level")
+    data, notes = _moved(data)
+    data = {**(defaults or {}), **data}
     try:
-        return StoreSettings.model_validate(data)
+        settings = StoreSettings.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             problems.append(f"  {where}: {_fix(err)}")
         raise SettingsError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(problems)) from None
+    found = check(settings) if check is not None else []
+    if found:
+        raise SettingsError(f"{source} has {len(found)} problem(s):\n" + "\n".join(f"  {p}" for p in found))
+    return settings, notes
+
+
+def _moved(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Settings found at their old place (:data:`LEGACY_STORE_KEYS`), moved into ``store``."""
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    notes = []
+    for path, new in LEGACY_STORE_KEYS:
+        parent: dict[str, Any] = data
+        for part in path[:-1]:
+            child = parent.get(part)
+            parent = child if isinstance(child, dict) else {}
+        if path[-1] not in parent:
+            continue
+        store = data.setdefault("store", {})
+        if not isinstance(store, dict) or new in store:
+            continue
+        store[new] = parent.pop(path[-1])
+        notes.append(f"{'.'.join(path)} is now store.{new}: read from its old place; move it in your file")
+    return data, notes
 
 
 def _fix(err: Any) -> str:

@@ -1,9 +1,11 @@
 """The store-neutral domain: what a sale and a customer are, whatever store they came from.
 
-Each store source (WooCommerce now; Shopify and Zoho later) maps its payloads into these
-types; the Xero payload builders read only these. Amounts are ``Decimal`` at the store's
-own precision (WooCommerce line taxes have three or more decimals); rounding to Xero's
-rules happens in one place, :mod:`xerosync.xero.payloads`.
+Each store source (an adapter under :mod:`xerosync.sources`) maps its payloads into these
+types and into the commands at the end of this module; the use cases and the Xero payload
+builders read only these. Ids are the store's own, as strings (some stores number their
+records, others use opaque ids). Amounts are ``Decimal`` at the store's own precision (a
+store may keep line taxes to three or more decimals); rounding to Xero's rules happens in one
+place, :mod:`xerosync.xero.payloads`.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +14,15 @@ from decimal import Decimal
 from typing import Literal
 
 LineKind = Literal["product", "shipping", "fee"]
+# Where a sale stands, as the adapter reads it from the store's own status words (each store's
+# words, and the merchant's choices about them, live in its adapter and its settings section):
+#   unconfirmed       placed, payment not completed (often abandoned): nothing to book yet
+#   awaiting_payment  accepted, the customer pays later (a bank transfer, an order on hold)
+#   confirmed         a sale to book, not paid (or not known to be)
+#   paid              a sale to book, and the money was received (see ``Sale.paid_date``)
+#   cancelled         will not be fulfilled: whatever was booked comes off the books
+Lifecycle = Literal["unconfirmed", "awaiting_payment", "confirmed", "paid", "cancelled"]
+LIFECYCLES: tuple[Lifecycle, ...] = ("unconfirmed", "awaiting_payment", "confirmed", "paid", "cancelled")
 Day = date  # for fields declared after a field named ``date``
 
 
@@ -47,8 +58,8 @@ class Party:
 class TaxRate:
     """A store tax rate as an order names it."""
 
-    id: int
-    code: str = ""  # WooCommerce rate_code, e.g. "AU-GST-1"
+    id: str
+    code: str = ""  # the store's code for the rate, e.g. "AU-GST-1"
     label: str = ""
     percent: Decimal | None = None
 
@@ -66,18 +77,20 @@ class SaleLine:
     subtotal_tax: Decimal
     total: Decimal  # after discounts, excluding tax
     tax: Decimal  # after discounts, at the store's precision
-    tax_rate_ids: tuple[int, ...] = ()  # the store tax rates charged on this line
+    tax_rate_ids: tuple[str, ...] = ()  # the store tax rates charged on this line
     sku: str | None = None
-    product_key: str | None = None  # "product:<id>" (the variation's id for a variation)
+    product_key: str | None = None  # "product:<id>" (the variant's id for a variant)
 
 
 @dataclass(frozen=True)
 class RefundSummary:
-    """A refund as the order payload lists it: enough to know it exists."""
+    """A refund as the order payload lists it: enough to know it exists, and all of it when the
+    payload carries its lines (then the store's API is not asked for them)."""
 
-    id: int
+    id: str
     amount: Decimal  # positive
     reason: str = ""
+    detail: "Refund | None" = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,7 @@ class Refund:
     """A refund in full (from the store's refunds API)."""
 
     key: str  # "refund:<order id>:<refund id>"
-    id: int
+    id: str
     order_key: str
     date: date
     amount: Decimal  # positive: what went back to the customer
@@ -96,7 +109,7 @@ class Refund:
 
 @dataclass(frozen=True)
 class Product:
-    """A product or a variation, as Xero's item list needs it."""
+    """A product or a variant, as Xero's item list needs it."""
 
     key: str  # "product:<id>"
     sku: str | None
@@ -106,13 +119,16 @@ class Product:
     prices_include_tax: bool = False
     is_variation: bool = False
     deleted: bool = False
+    sellable: bool = True  # False for a product sold only as its variants: no item of its own
 
 
 @dataclass(frozen=True)
 class Sale:
     key: str  # the mapping key: "order:<store id>"
+    id: str  # the store's id of the order
     number: str  # the store's order number, as shown to the customer
-    status: str  # the store's status word
+    lifecycle: Lifecycle  # where it stands: what the core decides on
+    status_word: str  # the store's own word for it, for messages only (never decided on)
     date: date  # the order date in the store's time zone
     currency: str
     prices_include_tax: bool
@@ -121,10 +137,50 @@ class Sale:
     total: Decimal
     total_tax: Decimal
     modified_at: datetime | None = None
+    created_at: datetime | None = None  # when it was placed (an aware datetime)
     paid_at: datetime | None = None
     payment_method: str = ""
     payment_method_title: str = ""
     transaction_id: str = ""
-    tax_rates: dict[int, TaxRate] = field(default_factory=dict)  # the rates the order names
+    tax_rates: dict[str, TaxRate] = field(default_factory=dict)  # the rates the order names
     refunds: tuple[RefundSummary, ...] = ()
     paid_date: Day | None = None  # the day it was paid, in the store's time zone
+
+
+# --- what a store event asks of the core -------------------------------------------------------
+@dataclass(frozen=True)
+class SaleChanged:
+    """A sale was placed or changed: ``sale`` is its whole current state."""
+
+    sale: Sale
+
+
+@dataclass(frozen=True)
+class SaleGone:
+    """A sale was deleted in the store: whatever was booked comes off the books."""
+
+    key: str  # "order:<store id>"
+    reason: str  # "order deleted in the store"
+
+
+@dataclass(frozen=True)
+class CustomerChanged:
+    party: Party
+    modified: datetime | None = None  # the store's time of this state
+
+
+@dataclass(frozen=True)
+class ProductChanged:
+    product: Product
+    modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """Nothing for the books (a customer or product deleted in the store: Xero keeps its record)."""
+
+    key: str
+    reason: str
+
+
+Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored

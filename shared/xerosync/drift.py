@@ -1,9 +1,11 @@
 """The drift report: one day of store orders against the Xero documents xerosync wrote for them.
 
-For each order created that day (the store's date) it compares the order's total and tax, its
-refunds and whether it is paid with the invoice (plus the documents booking later changes to a
-paid invoice), the refund credit notes and the invoice's payments in Xero, as the mapping table
-names them. Each difference names the record and is one of two kinds:
+For each sale placed that day (the store's date), read into the domain by the store's adapter,
+it compares the sale's total and tax, its refunds and whether it is paid with the invoice (plus
+the documents booking later changes to a paid invoice), the refund credit notes and the
+invoice's payments in Xero, as the mapping table names them. What each sale should be in Xero
+is the sync's own rule (:func:`xerosync.sync.policy.plan_sale`), and its documents' numbers the
+sync's own (:mod:`xerosync.documents`). Each difference names the record and is one of two kinds:
 
 * **fixable**: the sync has not applied the store's latest state (a missed webhook, a failed
   event), so enqueueing the order again fixes it: the reconciliation does, and ``xerosync drift
@@ -16,26 +18,24 @@ The comparison (:func:`compare_order`) is pure; :func:`report` fetches a day (a 
 invoices and credit notes by number, 50 at a time).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from xerosync.config import CANCELLED_STATUSES, StoreSettings
+from xerosync import documents
+from xerosync.config import StoreSettings
+from xerosync.domain import Sale
 from xerosync.reconcile import MappingReader, stale
-from xerosync.store_webhooks import store_time
-from xerosync.sync.ports import Mapping
-from xerosync.webhooks import DRAFT_ORDER_STATUSES
+from xerosync.sources.port import StoreClient, StoreSource
+from xerosync.sync.policy import SalePlan, plan_sale
+from xerosync.sync.ports import DONE_STATES, Mapping
 
 ZERO = Decimal("0")
 ACTIVE = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
 INVOICE_BATCH = 50
 CREDIT_NOTE_BATCH = 25  # by a `where` clause: keep the URL short
-
-
-class StoreOrders(Protocol):
-    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]: ...
 
 
 class XeroDocuments(Protocol):
@@ -93,12 +93,20 @@ class Difference:
 
 @dataclass(frozen=True)
 class Related:
-    """What the mapping table knows about one order."""
+    """What the mapping table knows about one sale."""
 
     invoice: Mapping | None
     payment: Mapping | None = None
-    refunds: dict[int, Mapping | None] = field(default_factory=dict)
+    refunds: dict[str, Mapping | None] = field(default_factory=dict)  # by the store's refund id
     adjustments: tuple[str, ...] = ()  # numbers of the documents booking changes after payment
+
+
+@dataclass(frozen=True)
+class DaySale:
+    """A sale the store lists for the day, read into the domain."""
+
+    sale: Sale
+    gone: bool = False  # deleted in the store
 
 
 def _shown(value: Any) -> str:
@@ -106,58 +114,68 @@ def _shown(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
 
 
-def invoice_number(order: dict[str, Any], settings: StoreSettings) -> str:
-    return f"{settings.invoice_prefix}{str(order.get('number') or order.get('id')).lstrip('#')}"
+def invoice_number(sale: Sale, settings: StoreSettings) -> str:
+    return documents.invoice_number(settings.invoice_prefix, sale.number)
+
+
+def _number(sale: Sale, known: Mapping | None, settings: StoreSettings) -> str:
+    """The invoice's number as written (a reissued invoice has its own), else as it would be."""
+    return known.xero_number if known and known.xero_number else invoice_number(sale, settings)
 
 
 def _booked_total(known: Mapping, line_amount_types: str) -> Decimal | None:
     """What xerosync last wrote on the invoice (its lines as booked), when the mapping kept it."""
-    booked = known.data.get("booked")
-    if not isinstance(booked, dict) or not booked:
+    booked = known.invoice.booked
+    if not booked:
         return None
-    amounts = sum((money(v[0]) for v in booked.values()), ZERO)
-    taxes = sum((money(v[1]) for v in booked.values()), ZERO)
+    amounts = sum((money(amount) for amount, *_ in booked.values()), ZERO)
+    taxes = sum((money(tax) for _, tax, *_ in booked.values()), ZERO)
     return amounts if line_amount_types == "Inclusive" else amounts + taxes
 
 
+def plan_of(sale: Sale, settings: StoreSettings, *, gone: bool = False) -> SalePlan:
+    """What the sync makes of the sale: the policy's, and off the books when deleted in the store."""
+    return SalePlan("cancel", reason="deleted in the store") if gone else plan_sale(sale, settings)
+
+
 def compare_order(
-    order: dict[str, Any],
+    sale: Sale,
     related: Related,
     invoices: dict[str, Document],
     credit_notes: dict[str, Document],
     settings: StoreSettings,
     lock_date: date | None = None,
+    *,
+    gone: bool = False,
 ) -> list[Difference]:
-    """The differences between one store order and its documents in Xero (pure)."""
-    key = f"order:{order.get('id')}"
-    status = str(order.get("status", ""))
+    """The differences between one store sale and its documents in Xero (pure)."""
+    key = sale.key
     known = related.invoice
-    number = known.xero_number if known and known.xero_number else invoice_number(order, settings)
+    number = _number(sale, known, settings)
     invoice = invoices.get(number)
-    state = known.data.get("state", "open") if known else None
-    total, tax = money(order.get("total")), money(order.get("total_tax"))
-    behind = stale(known, order.get("date_modified_gmt"))
+    state = known.invoice.state if known else None
+    total, tax = sale.total, sale.total_tax
+    behind = stale(known, sale.modified_at)
+    plan = plan_of(sale, settings, gone=gone)
     out: list[Difference] = []
 
     def diff(what: str, store: Any, xero: Any, fixable: bool, reason: str) -> None:
         out.append(Difference(key, what, _shown(store), _shown(xero), fixable, reason))
 
-    if status in DRAFT_ORDER_STATUSES:
-        return out
-    if status == "trash" or status in CANCELLED_STATUSES:
-        if invoice is not None and invoice.status in ACTIVE and state not in ("voided", "deleted", "credited"):
+    if plan.action == "cancel":
+        word = sale.status_word or "cancelled"
+        if invoice is not None and invoice.status in ACTIVE and state not in DONE_STATES:
             if known is None:
-                diff("invoice", status, invoice.status, False, f"{number} was not written by xerosync; left as it is")
+                diff("invoice", word, invoice.status, False, f"{number} was not written by xerosync; left as it is")
             else:
-                diff("invoice", status, invoice.status, True, "the order was cancelled in the store after the sync")
+                diff("invoice", word, invoice.status, True, "the order was cancelled in the store after the sync")
         return out
-    if settings.order_statuses.get(status, "skip") == "skip" or (total == 0 and not settings.zero_total_orders):
+    if plan.action == "skip":
         return out
-    created = str(order.get("date_created") or "")[:10]
     if known is None:
         if invoice is not None:
             diff("invoice", f"total {total}", number, True, "in Xero but not in the mapping table: the sync adopts it")
-        elif lock_date is not None and created and date.fromisoformat(created) <= lock_date:
+        elif lock_date is not None and sale.date <= lock_date:
             diff("invoice", f"total {total}", "none", False, f"Xero's books are locked up to {lock_date}")
         else:
             diff("invoice", f"total {total}", "none", True, "no invoice in Xero (a missed or failed sync)")
@@ -165,8 +183,9 @@ def compare_order(
     if invoice is None:
         diff("invoice", f"total {total}", "none", False, f"{number} is gone from Xero (deleted or renumbered there)")
         return out
-    if invoice.status in ("VOIDED", "DELETED") and state not in ("voided", "deleted", "credited"):
-        diff("invoice", status, invoice.status, False, f"{number} was {invoice.status.lower()} in Xero by hand")
+    if invoice.status in ("VOIDED", "DELETED") and state not in DONE_STATES:
+        by_hand = f"{number} was {invoice.status.lower()} in Xero by hand"
+        diff("invoice", sale.status_word, invoice.status, False, by_hand)
         return out
 
     xero_total, xero_tax = invoice.total, invoice.total_tax
@@ -187,30 +206,27 @@ def compare_order(
             said = f" (xerosync wrote {wrote})" if wrote is not None and wrote != theirs else ""
             diff(what, mine, theirs, False, f"{number} was changed in Xero{said}; the store has not changed since")
 
-    refunds_synced = settings.sync.refunds and settings.order_statuses.get(status) == "AUTHORISED"
-    for refund in order.get("refunds") or [] if refunds_synced else []:
-        refund_id, amount = int(refund.get("id", 0)), abs(money(refund.get("total")))
-        cn_number = f"{invoice_number(order, settings)}-R{refund_id}"
+    for refund in sale.refunds if plan.credit_refunds else ():
+        cn_number = documents.refund_number(invoice_number(sale, settings), refund.id)
         note = credit_notes.get(cn_number)
-        what = f"refund {refund_id}"
+        what = f"refund {refund.id}"
         if note is None:
-            if related.refunds.get(refund_id) is None or behind:
-                diff(what, amount, "none", True, "no credit note in Xero (a missed or failed sync)")
+            if related.refunds.get(refund.id) is None or behind:
+                diff(what, refund.amount, "none", True, "no credit note in Xero (a missed or failed sync)")
             else:
-                diff(what, amount, "none", False, f"credit note {cn_number} is gone from Xero")
+                diff(what, refund.amount, "none", False, f"credit note {cn_number} is gone from Xero")
         elif note.status in ("VOIDED", "DELETED"):
-            diff(what, amount, note.status, False, f"credit note {cn_number} was {note.status.lower()} in Xero")
-        elif note.total != amount:
-            diff(what, amount, note.total, False, f"credit note {cn_number} was changed in Xero")
+            diff(what, refund.amount, note.status, False, f"credit note {cn_number} was {note.status.lower()} in Xero")
+        elif note.total != refund.amount:
+            diff(what, refund.amount, note.total, False, f"credit note {cn_number} was changed in Xero")
 
-    paid = status in settings.payments.paid_statuses and bool(order.get("date_paid_gmt") or order.get("date_paid"))
-    if settings.order_statuses.get(status) == "AUTHORISED" and settings.sync.payments:
-        if paid and invoice.amount_paid == 0 and invoice.amount_due > 0:
+    if plan.authorised and settings.sync.payments:
+        if plan.pay and invoice.amount_paid == 0 and invoice.amount_due > 0:
             if related.payment is None or behind:
                 diff("payment", "paid", "unpaid", True, "no payment in Xero (a missed or failed sync)")
             else:
                 diff("payment", "paid", "unpaid", False, "the payment xerosync recorded is gone from Xero")
-        elif not paid and invoice.amount_paid > 0:
+        elif not plan.pay and invoice.amount_paid > 0:
             hint = "" if settings.pull.mark_paid else " (settings: pull.mark_paid)"
             diff("payment", "unpaid", f"paid {invoice.amount_paid}", False, "paid in Xero, not in the store" + hint)
     return out
@@ -251,65 +267,73 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def day_orders(store: StoreOrders, day: date, since: datetime | None = None) -> list[dict[str, Any]]:
-    """The store's orders created on ``day`` (the store's own date), the trashed ones included;
-    with ``since``, only those created from then on (xerosync's install: history is not its
-    business until pushed)."""
-    window = {
-        "after": f"{day - timedelta(days=1)}T23:59:59",  # bounds are exclusive, in the site's time
-        "before": f"{day + timedelta(days=1)}T00:00:00",
-        "orderby": "id",
-        "order": "asc",
-    }
-    found: dict[int, dict[str, Any]] = {}
-    for status in ("any", "trash"):
-        for order in store.records("orders", {**window, "status": status}):
-            if str(order.get("date_created") or "")[:10] != day.isoformat():
-                continue
-            created = store_time(order.get("date_created_gmt"))
-            if since is None or created is None or created >= since:
-                found[int(order["id"])] = order
-    return [found[k] for k in sorted(found)]
+def _id_order(sale_id: str) -> tuple[int, int, str]:
+    """Numeric ids in numeric order, any others after them, in text order."""
+    return (0, int(sale_id), "") if sale_id.isdigit() else (1, 0, sale_id)
 
 
-def related_of(order: dict[str, Any], mappings: MappingReader) -> Related:
-    order_id = order["id"]
-    known = mappings.get(f"order:{order_id}")
-    adjustments = int(known.data.get("adjustments", 0)) if known else 0
+def day_sales(
+    store: StoreClient, source: StoreSource, settings: StoreSettings, day: date, since: datetime | None = None
+) -> tuple[list[DaySale], list[Difference]]:
+    """The store's sales placed on ``day`` (the store's own date), the deleted ones included,
+    read into the domain; with ``since``, only those placed from then on (xerosync's install:
+    history is not its business until pushed). Sales the store's webhooks never deliver (a
+    checkout's draft: the adapter makes no message of them) are left out. A record that cannot
+    be read is a difference of its own (reported: the sync cannot read it either)."""
+    found: dict[str, DaySale] = {}
+    unreadable: list[Difference] = []
+    for record in store.sales_created(day, day, deleted=True):
+        if source.message(record, store=store.url, origin="drift") is None:
+            continue
+        try:
+            sale = source.read("order", record.raw, settings)
+        except ValueError as exc:
+            unreadable.append(Difference(record.key, "order", "unreadable", "-", False, f"the store's record: {exc}"))
+            continue
+        if not isinstance(sale, Sale):
+            continue
+        if since is None or sale.created_at is None or sale.created_at >= since:
+            found[sale.id] = DaySale(sale, gone=record.gone)
+    return [found[k] for k in sorted(found, key=_id_order)], unreadable
+
+
+def related_of(sale: Sale, mappings: MappingReader) -> Related:
+    known = mappings.get(sale.key)
+    adjustments = known.invoice.adjustments if known else 0
     base = known.xero_number if known and known.xero_number else ""
-    refunds = {int(r["id"]): mappings.get(f"refund:{order_id}:{r['id']}") for r in order.get("refunds") or []}
+    refunds = {r.id: mappings.get(documents.refund_key(sale.key, r.id)) for r in sale.refunds}
     return Related(
         invoice=known,
-        payment=mappings.get(f"payment:{order_id}") if known else None,
+        payment=mappings.get(documents.payment_key(sale.key)) if known else None,
         refunds=refunds,
-        adjustments=tuple(f"{base}-A{n}" for n in range(1, adjustments + 1)) if base else (),
+        adjustments=tuple(documents.adjustment_number(base, n) for n in range(1, adjustments + 1)) if base else (),
     )
 
 
 def report(
     day: date,
     *,
-    store: StoreOrders,
+    store: StoreClient,
+    source: StoreSource,
     xero: XeroDocuments,
     mappings: MappingReader,
     settings: StoreSettings,
     lock_date: date | None = None,
     since: datetime | None = None,
 ) -> DayReport:
-    """The drift report of ``day`` (orders created ``since`` then, when given)."""
+    """The drift report of ``day`` (sales placed ``since`` then, when given)."""
     result = DayReport(day, lock_date=lock_date)
-    orders = day_orders(store, day, since)
-    related = {int(o["id"]): related_of(o, mappings) for o in orders}
+    sales, result.differences = day_sales(store, source, settings, day, since)
+    related = {s.sale.key: related_of(s.sale, mappings) for s in sales}
     invoice_numbers: set[str] = set()
     note_numbers: set[str] = set()
-    for order in orders:
-        rel = related[int(order["id"])]
-        invoice_numbers.add(rel.invoice.xero_number if rel.invoice and rel.invoice.xero_number else "")
-        invoice_numbers.add(invoice_number(order, settings))
+    for listed in sales:
+        sale, rel = listed.sale, related[listed.sale.key]
+        invoice_numbers.add(_number(sale, rel.invoice, settings))
+        invoice_numbers.add(invoice_number(sale, settings))
         invoice_numbers.update(rel.adjustments)
         note_numbers.update(rel.adjustments)
-        note_numbers.update(f"{invoice_number(order, settings)}-R{r['id']}" for r in order.get("refunds") or [])
-    invoice_numbers.discard("")
+        note_numbers.update(documents.refund_number(invoice_number(sale, settings), r.id) for r in sale.refunds)
     invoices: dict[str, Document] = {}
     for chunk in _chunks(sorted(invoice_numbers), INVOICE_BATCH):
         for record in xero.invoices_by_number(chunk):
@@ -321,26 +345,21 @@ def report(
             doc = Document.of(record, "CreditNoteNumber", "CreditNoteID")
             notes[doc.number] = doc
 
-    for order in orders:
-        rel = related[int(order["id"])]
-        differences = compare_order(order, rel, invoices, notes, settings, lock_date)
-        result.differences.extend(differences)
-        status = str(order.get("status", ""))
-        if status in (*DRAFT_ORDER_STATUSES, *CANCELLED_STATUSES, "trash"):
-            continue
-        if settings.order_statuses.get(status, "skip") == "skip":
+    for listed in sales:
+        sale, rel = listed.sale, related[listed.sale.key]
+        result.differences.extend(compare_order(sale, rel, invoices, notes, settings, lock_date, gone=listed.gone))
+        if plan_of(sale, settings, gone=listed.gone).action != "invoice":
             continue
         result.orders += 1
-        result.store_total += money(order.get("total"))
-        result.store_tax += money(order.get("total_tax"))
-        result.store_refunds += sum((abs(money(r.get("total"))) for r in order.get("refunds") or []), ZERO)
-        number = rel.invoice.xero_number if rel.invoice and rel.invoice.xero_number else invoice_number(order, settings)
-        invoice = invoices.get(number)
+        result.store_total += sale.total
+        result.store_tax += sale.total_tax
+        result.store_refunds += sum((r.amount for r in sale.refunds), ZERO)
+        invoice = invoices.get(_number(sale, rel.invoice, settings))
         if invoice is not None and invoice.status in ACTIVE:
             result.xero_total += invoice.total
             result.xero_tax += invoice.total_tax
-        for refund in order.get("refunds") or []:
-            note = notes.get(f"{invoice_number(order, settings)}-R{refund['id']}")
+        for refund in sale.refunds:
+            note = notes.get(documents.refund_number(invoice_number(sale, settings), refund.id))
             if note is not None and note.status in ACTIVE:
                 result.xero_refunds += note.total
     return result

@@ -7,12 +7,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class StoreEvent:
-    source: str  # "woocommerce"
+    source: str  # the store source, which selects its adapter (e.g. "woocommerce")
     topic: str  # "order.updated"
     resource: str  # "order"
     event: str  # "updated"
     id: str  # the store record's id
-    modified: str | None  # the record's date_modified_gmt, when it has one
+    modified: str | None  # the store's modification time of the record, when it has one
     sha256: str  # of the raw payload: equal state, equal hash
     payload: str  # the raw JSON body the store sent, byte for byte
     received_at: str = ""

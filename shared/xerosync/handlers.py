@@ -10,12 +10,11 @@ The workers call Xero through a batching facade, so the whole batch costs a few 
 as the benchmark's baseline). Every call is paced by the shared rate governor.
 """
 
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import asdict, replace
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -25,13 +24,15 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
-from xerosync import clock
+from xerosync import clock, sources
 from xerosync.aws import queues
+from xerosync.environment import current
 from xerosync.events import StoreEvent
 from xerosync.observability import logger, metrics
 from xerosync.sync.base import Outcome
-from xerosync.sync.invocation import SharedClaims, plan, record_key, superseded_body
+from xerosync.sync.invocation import SharedClaims, batch_superseded, plan
 from xerosync.sync.records import Delivery, handle_record
 from xerosync.wiring import SyncContext, sync_context, sync_log
 from xerosync.xero.batching import BatchingXero
@@ -44,34 +45,54 @@ BATCH_WAIT_SECONDS = 6.0  # see _batch_wait
 # calls; after it, calls go as they come (more requests, but the batch finishes in time)
 ALIGN_SHARE = 0.5
 
-UseCase = Callable[[StoreEvent, SyncContext], Outcome]
+UseCase = Callable[[Any, SyncContext], Outcome]  # (what the event asks, the collaborators)
+Decode = Callable[[StoreEvent, SyncContext], Any]
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def _mark_duplicate(response: Any, idempotent_data: Any) -> Any:
     """Powertools calls this when it answers with a stored result: the event was a duplicate."""
-    return {**response, "duplicate": True} if isinstance(response, dict) else response
+    return replace(response, duplicate=True) if isinstance(response, Outcome) else response
 
 
-def sqs_sync_handler(use_case: UseCase) -> Handler:
+def store_command(*accepts: type) -> Decode:
+    """Read an envelope with the adapter of the store it came from (its ``source``) into a domain
+    command, which must be one of ``accepts`` (what the queue's use case takes)."""
+
+    def decode(event: StoreEvent, ctx: SyncContext) -> Any:
+        command = sources.source(event.source).command(event, ctx.settings)
+        if accepts and not isinstance(command, accepts):
+            raise ValueError(f"a {event.topic} event is not for this queue ({type(command).__name__})")
+        return command
+
+    return decode
+
+
+def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Sequence[str]] = ()) -> Handler:
+    """A queue's sync function: ``decode`` turns each envelope into what ``use_case`` takes;
+    ``call_order`` is the order of the use case's Xero calls, which the batcher aligns workers on."""
     idempotency = IdempotencyConfig(
         event_key_jmespath="[source, resource, id, sha256]",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=IDEMPOTENCY_HOURS * 3600,
         response_hook=_mark_duplicate,
     )
-    persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+    env = current().require("IDEMPOTENCY_TABLE")
+    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table)
     # Powertools marks its layer configured before compiling the key expression, so records
     # applied in parallel threads at a cold start could find it half done ("'NoneType' object
     # has no attribute 'search'", seen once in a chaos run): configure it before any thread
     persistence.configure(idempotency)
-    dead_letters = os.environ.get("DEAD_LETTER_QUEUE_URL", "")
+    dead_letters = env.dead_letter_queue_url
 
     @idempotent_function(  # type: ignore[untyped-decorator]
-        data_keyword_argument="envelope", config=idempotency, persistence_store=persistence
+        data_keyword_argument="event",
+        config=idempotency,
+        persistence_store=persistence,
+        output_serializer=DataclassSerializer(Outcome),
     )
-    def apply(envelope: dict[str, Any], ctx: SyncContext) -> dict[str, Any]:
-        return asdict(use_case(StoreEvent(**envelope), ctx))
+    def apply(event: StoreEvent, ctx: SyncContext) -> Outcome:
+        return use_case(decode(event, ctx), ctx)
 
     def delivery(record: SQSRecord) -> Delivery:
         def park(reason: str, key: str) -> None:
@@ -101,6 +122,7 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
                 workers=min(MAX_WORKERS, len(todo)),
                 max_wait=_batch_wait(context),
                 deadline=time.monotonic() + _remaining(context) * ALIGN_SHARE,
+                call_order=call_order,
             )
         batching = isinstance(xero, BatchingXero)
         idle: Callable[[], AbstractContextManager[Any]] = xero.idle if batching else nullcontext
@@ -114,19 +136,20 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
             with worker:
                 try:
                     handle_record(
-                        record.body, lambda envelope: apply(envelope=envelope, ctx=ctx), delivery(record), journal
+                        planned[index].event,
+                        record.body,
+                        lambda event: apply(event=event, ctx=ctx),
+                        delivery(record),
+                        journal,
                     )
                 except Exception:
                     failed.append(record.message_id)
 
         for p in planned:
-            if p.superseded_by is not None and p.event is not None:
-                winner = planned[p.superseded_by].event
-                assert winner is not None
-                body = superseded_body(p.event, winner, p.same_state)
-                handle_record(
-                    records[p.index].body, lambda envelope, body=body: body, delivery(records[p.index]), journal
-                )
+            winner = planned[p.superseded_by].event if p.superseded_by is not None else None
+            if isinstance(p.event, StoreEvent) and isinstance(winner, StoreEvent):
+                outcome = batch_superseded(p.event, winner, p.same_state)
+                handle_record(p.event, records[p.index].body, _answer(outcome), delivery(records[p.index]), journal)
         if len(todo) <= 1 or not batching:
             for index in todo:
                 run(index)
@@ -144,12 +167,16 @@ def sqs_sync_handler(use_case: UseCase) -> Handler:
                 "failed": len(failed),
                 "xero_requests": xero.requests if batching else None,
                 "xero_flushes": [xero.flushes, xero.flushes_timed_out] if batching else None,
-                "keys": [record_key(r.body) for r in records][:50],
+                "keys": [p.key for p in planned][:50],
             },
         )
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
     return lambda_handler
+
+
+def _answer(outcome: Outcome) -> Callable[[StoreEvent], Outcome]:
+    return lambda _: outcome
 
 
 @cache

@@ -1,152 +1,87 @@
-"""The scheduled jobs (reconciliation, drift report, pull) and what they run on, wired from a
-function's environment or, for the operator's command line, from a deployed stack by name.
+"""The scheduled jobs (reconciliation, drift report, pull) and what they run on, wired from an
+:class:`~xerosync.environment.Environment`: a function's own or, for the operator's command
+line, a deployed stack's (``Environment.from_stack``).
 
 The logic lives in :mod:`xerosync.reconcile`, :mod:`xerosync.drift` and :mod:`xerosync.pull`;
 this module only builds their ports (DynamoDB, SQS, Secrets Manager and SSM through
-``xerosync.aws``, the store's REST API, the Xero client), keeps the jobs' memory between runs,
-and writes what they did to the sync log.
+``xerosync.aws``, the store's API through the adapter of the source the stack serves, the Xero
+client), keeps the jobs' memory between runs, and writes what they did to the sync log.
 """
 
 import contextlib
-import os
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from xerosync import drift, pull, reconcile
+from xerosync import documents, drift, pull, reconcile, sources
 from xerosync.aws import parameters, queues, secrets
 from xerosync.aws.jobstate import DynamoJobState, StateConflict
 from xerosync.aws.mappings import DynamoMappings
-from xerosync.aws.stack import Stack
-from xerosync.aws.synclog import DynamoSyncLog, LogEntry
+from xerosync.aws.synclog import LogEntry
 from xerosync.config import StoreSettings, parse_settings
-from xerosync.envelopes import Message, store_message
-from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
-from xerosync.store_webhooks import store_time
-from xerosync.wiring import xero_client
-from xerosync.xero.client import XeroClient, XeroCredentials
-from xerosync.xero.governor import Limits
+from xerosync.envelopes import Message
+from xerosync.environment import Environment
+from xerosync.sources.port import StoreClient, StoreSource
+from xerosync.timestamps import store_time
+from xerosync.wiring import sync_log_from, xero_from
+from xerosync.xero.client import XeroClient
 
 RECONCILE = "reconcile"
 PULL = "pull"
 DRIFT_WAIT = timedelta(hours=14)  # a day is over everywhere (UTC-12) this long after it ends in UTC
 LOGGED_RECORDS = 500  # per run, at most this many "enqueued" entries in the sync log (the rest counted)
 JOB_BUDGET_WAIT = 90.0  # seconds a job's Xero call may wait for the shared minute budget (jobs have no queue)
-QUEUE_LOGICAL_IDS = {"orders": "OrdersQueue", "contacts": "ContactsQueue", "items": "ItemsQueue"}
 
 
 class NotConfigured(RuntimeError):
     """Something the job needs has not been set up yet (its message says what)."""
 
 
-@dataclass(frozen=True)
-class Resources:
-    """Where a store's stack keeps things."""
-
-    mappings_table: str
-    settings_parameter: str
-    store_secret_arn: str
-    xero_secret_arn: str
-    queue_urls: Mapping[str, str]
-    sync_log_table: str = ""
-    sync_log_days: int = 30
-    webhook_secret_arn: str = ""
-    webhook_url: str = ""  # where the store's webhooks must point
-    xero_api_url: str = "https://api.xero.com"
-    xero_identity_url: str = "https://identity.xero.com"
-    xero_limits: Limits = field(default_factory=Limits)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Resources":
-        return cls(
-            mappings_table=env["MAPPINGS_TABLE"],
-            settings_parameter=env["SETTINGS_PARAMETER"],
-            store_secret_arn=env.get("STORE_API_SECRET_ARN", ""),
-            xero_secret_arn=env.get("XERO_CREDENTIALS_SECRET_ARN", ""),
-            queue_urls={q: env[f"{q.upper()}_QUEUE_URL"] for q in QUEUE_LOGICAL_IDS if f"{q.upper()}_QUEUE_URL" in env},
-            sync_log_table=env.get("SYNC_LOG_TABLE", ""),
-            sync_log_days=int(env.get("SYNC_LOG_DAYS", "30")),
-            webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN", ""),
-            webhook_url=env.get("STORE_WEBHOOK_URL", ""),
-            xero_api_url=env.get("XERO_API_URL", "https://api.xero.com"),
-            xero_identity_url=env.get("XERO_IDENTITY_URL", "https://identity.xero.com"),
-            xero_limits=Limits(
-                per_minute=int(env.get("XERO_MINUTE_LIMIT", "60")),
-                per_day=int(env.get("XERO_DAY_LIMIT", "5000")),
-                headroom=float(env.get("XERO_HEADROOM", "0.1")),
-            ),
-        )
-
-    @classmethod
-    def from_stack(cls, stack: Stack) -> "Resources":
-        r = stack.resources
-        return cls(
-            mappings_table=r["MappingsTable"],
-            # an output since the template stopped owning the parameter; a resource before
-            settings_parameter=stack.outputs.get("SettingsParameterName") or r["SettingsParameter"],
-            store_secret_arn=r.get("StoreApiSecret", ""),
-            xero_secret_arn=r.get("XeroCredentialsSecret", ""),
-            queue_urls={q: r[logical] for q, logical in QUEUE_LOGICAL_IDS.items() if logical in r},
-            sync_log_table=r.get("SyncLogTable", ""),
-            sync_log_days=int(stack.parameters.get("SyncLogDays") or 30),
-            webhook_secret_arn=r.get("WebhookSecret", ""),
-            webhook_url=stack.outputs.get("WebhookUrl", ""),
-            xero_api_url=stack.parameters.get("XeroApiUrl") or "https://api.xero.com",
-            xero_identity_url=stack.parameters.get("XeroIdentityUrl") or "https://identity.xero.com",
-            xero_limits=Limits(
-                per_minute=int(stack.parameters.get("XeroMinuteLimit") or 60),
-                per_day=int(stack.parameters.get("XeroDayLimit") or 5000),
-                headroom=float(stack.parameters.get("XeroHeadroom") or 0.1),
-            ),
-        )
-
-
 class Job:
     """A store's stack, as the jobs and the operator's commands use it."""
 
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
-        self.mappings = DynamoMappings(resources.mappings_table)
-        self.states = DynamoJobState(resources.mappings_table)
-        self.journal = (
-            DynamoSyncLog(resources.sync_log_table, resources.sync_log_days) if resources.sync_log_table else None
-        )
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment.require("MAPPINGS_TABLE", "SETTINGS_PARAMETER")
+        self.mappings = DynamoMappings(environment.mappings_table, lease_seconds=environment.record_lease_seconds)
+        self.states = DynamoJobState(environment.mappings_table)
+        self.journal = sync_log_from(environment)
+
+    @cached_property
+    def source(self) -> StoreSource:
+        """The adapter of the store source the stack serves."""
+        return sources.source(self.environment.store_source or sources.DEFAULT)
 
     @cached_property
     def settings(self) -> StoreSettings:
-        name = self.resources.settings_parameter
-        return parse_settings(parameters.get_parameter(name), source=f"SSM parameter {name}")
+        name = self.environment.settings_parameter
+        text = parameters.get_parameter(name)
+        store = self.source
+        return parse_settings(
+            text, source=f"SSM parameter {name}", defaults=store.settings_defaults, check=store.check_settings
+        )
 
     @cached_property
-    def store(self) -> WooClient:
-        if not self.resources.store_secret_arn:
+    def store(self) -> StoreClient:
+        if not self.environment.store_secret_arn:
             raise NotConfigured("this stack has no StoreApiSecret")
-        credentials = StoreCredentials.from_dict(secrets.get_secret_json(self.resources.store_secret_arn))
-        if credentials is None:
+        client = self.source.client(secrets.get_secret_json(self.environment.store_secret_arn))
+        if client is None:
             raise NotConfigured(
-                "the store's REST API key is not set: put its url, consumer_key and consumer_secret in StoreApiSecret"
+                f"the store's API credentials are not set: put the {self.source.name} store's URL and API key "
+                "in StoreApiSecret"
             )
-        return WooClient(credentials)
+        return client
 
     @cached_property
     def xero(self) -> XeroClient:
-        credentials = XeroCredentials.from_dict(secrets.get_secret_json(self.resources.xero_secret_arn))
-        return xero_client(
-            credentials,
-            api_url=self.resources.xero_api_url,
-            identity_url=self.resources.xero_identity_url,
-            table=self.resources.mappings_table,
-            limits=self.resources.xero_limits,
-            budget_wait=JOB_BUDGET_WAIT,
-        )
+        return xero_from(self.environment, budget_wait=JOB_BUDGET_WAIT)
 
     def webhook_secret(self) -> str:
-        if not self.resources.webhook_secret_arn:
+        if not self.environment.webhook_secret_arn:
             raise NotConfigured("this stack has no WebhookSecret")
-        return secrets.get_secret_string(self.resources.webhook_secret_arn)
+        return secrets.get_secret_string(self.environment.webhook_secret_arn)
 
     def send(self, messages: list[Message]) -> set[str]:
         """Put ``messages`` on their queues; returns the keys SQS did not take."""
@@ -155,7 +90,7 @@ class Job:
         for message in messages:
             by_queue.setdefault(message.queue, []).append(message)
         for queue, batch in by_queue.items():
-            url = self.resources.queue_urls.get(queue)
+            url = self.environment.queue_urls.get(queue)
             if not url:
                 refused.update(m.key for m in batch)
                 continue
@@ -181,10 +116,6 @@ class Job:
             }
 
 
-def _store_url(job: Job) -> str:
-    return job.store.credentials.url + "/"
-
-
 # --- the reconciliation --------------------------------------------------------------------------
 def drift_day_due(now: datetime, state: dict[str, Any]) -> date | None:
     """The day whose drift report is due (once every time zone has finished it), if not done yet."""
@@ -205,11 +136,11 @@ def reconcile_job(
         settings = job.settings
         result = reconcile.run(
             store=job.store,
+            source=job.source,
             send=job.send,
             mappings=job.mappings,
             settings=settings,
-            store_url=_store_url(job),
-            webhook_url=job.resources.webhook_url,
+            webhook_url=job.environment.webhook_url,
             webhook_secret=job.webhook_secret,
             state=state,
             now=now,
@@ -296,6 +227,7 @@ def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) 
     report = drift.report(
         day,
         store=job.store,
+        source=job.source,
         xero=job.xero,
         mappings=job.mappings,
         settings=settings,
@@ -307,9 +239,8 @@ def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) 
     keys = sorted({d.key for d in report.fixable})
     messages: list[Message] = []
     for key in keys:
-        message = store_message(
-            "order", job.store.get("orders", int(key.split(":")[1])), store_url=_store_url(job), origin=f"drift:{day}"
-        )
+        found = job.store.fetch("order", documents.sale_id(key))
+        message = job.source.message(found, store=job.store.url, origin=f"drift:{day}")
         if message is not None:
             messages.append(message)
     refused = job.send(messages) if messages else set()

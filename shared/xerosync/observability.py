@@ -1,22 +1,24 @@
-"""The single Logger and Metrics every function shares (names from the environment, else xerosync).
+"""The single Logger and Metrics every function shares.
+
+Their names come from the environment object (``POWERTOOLS_SERVICE_NAME`` and
+``POWERTOOLS_METRICS_NAMESPACE``, else xerosync), like every other setting; Powertools reads
+its other variables (``POWERTOOLS_LOG_LEVEL``, ...) itself.
 
 Every metric carries the stack as a dimension (``stack``, beside Powertools' ``service``), and
 every log line the stack as a key: several stores deployed in one account are told apart, and
 the stack's alarms watch only its own figures (template.yaml, the alarms on custom metrics).
 """
 
-import os
-
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-STACK = os.environ.get("STACK_NAME", "")
+from xerosync.environment import current
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "xerosync"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "xerosync"))
-if STACK:
-    metrics.set_default_dimensions(stack=STACK)
-    logger.append_keys(stack=STACK)
+logger = Logger(service=current().service_name)
+metrics = Metrics(namespace=current().metrics_namespace)
+if current().stack_name:
+    metrics.set_default_dimensions(stack=current().stack_name)
+    logger.append_keys(stack=current().stack_name)
 
 
 def count(name: str, value: float = 1) -> None:

@@ -10,17 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from xerosync.config import CANCELLED_STATUSES, StoreSettings
-from xerosync.sources.woocommerce.mapping import (
-    parse_customer,
-    parse_order,
-    parse_product,
-    parse_refund,
-    party_from_customer,
-    product_from_payload,
-    refund_from_payload,
-    sale_from_order,
-)
+from xerosync.config import StoreSettings
+from xerosync.domain import Party, Product, Refund, Sale
+from xerosync.sources.port import StoreSource
+from xerosync.sync.policy import plan_sale
 from xerosync.xero import payloads
 
 BATCH = "?summarizeErrors=false"
@@ -63,67 +56,57 @@ def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, default=default, ensure_ascii=False)
 
 
-def kind_of(payload: dict[str, Any]) -> str:
-    if "line_items" in payload and ("billing" in payload or "total" in payload) and "refunded_payment" not in payload:
-        return "order"
-    if "refunded_payment" in payload or ("amount" in payload and "refunded_by" in payload):
-        return "refund"
-    if "sku" in payload or "regular_price" in payload:
-        return "product"
-    if "email" in payload and ("username" in payload or "role" in payload):
-        return "customer"
-    raise ValueError("not a WooCommerce order, refund, product or customer payload")
-
-
-def preview(payload: dict[str, Any], settings: StoreSettings, *, order: dict[str, Any] | None = None) -> Preview:
-    kind = kind_of(payload)
-    if kind == "customer":
-        party = party_from_customer(parse_customer(payload))
+def preview(
+    payload: dict[str, Any], settings: StoreSettings, source: StoreSource, *, order: dict[str, Any] | None = None
+) -> Preview:
+    """What ``payload`` (a record as ``source``'s store represents it) would cause in Xero."""
+    kind = source.kind_of(payload)
+    if kind == "refund":
+        if order is None:
+            raise ValueError("a refund is previewed with its order: --order ORDER.json")
+        sale = source.read("order", order, settings)
+        assert isinstance(sale, Sale)
+        return _refund(source.read_refund(payload, sale), sale, settings)
+    record = source.read(kind, payload, settings)
+    if isinstance(record, Party):
         return Preview(
             kind,
             [
                 Request(
                     "PUT",
                     "/Contacts" + BATCH,
-                    {"Contacts": [payloads.contact(party)]},
+                    {"Contacts": [payloads.contact(record)]},
                     "sent only if no contact has ContactNumber or email; else POST to update it",
                 )
             ],
         )
-    if kind == "product":
-        product = product_from_payload(parse_product(payload))
-        code = payloads.item_code(product.sku, settings)
+    if isinstance(record, Product):
+        code = payloads.item_code(record.sku, settings)
+        if not record.sellable:
+            return Preview(kind, [], ["a product sold as its variants has no item: its variants do"])
         if code.code is None:
             return Preview(kind, [], [code.decision])
         return Preview(
             kind,
-            [Request("PUT", "/Items" + BATCH + "&unitdp=4", {"Items": [payloads.item(product, code.code, settings)]})],
+            [Request("PUT", "/Items" + BATCH + "&unitdp=4", {"Items": [payloads.item(record, code.code, settings)]})],
             [code.decision] if code.decision else [],
         )
-    if kind == "refund":
-        if order is None:
-            raise ValueError("a refund is previewed with its order: --order ORDER.json")
-        return _refund(payload, order, settings)
-    return _order(payload, settings)
+    return _order(record, settings)
 
 
-def _order(payload: dict[str, Any], settings: StoreSettings) -> Preview:
-    order = parse_order(payload)
-    sale = sale_from_order(order)
+def _order(sale: Sale, settings: StoreSettings) -> Preview:
     result = Preview("order")
-    if order.status in CANCELLED_STATUSES:
+    plan = plan_sale(sale, settings)
+    if plan.action == "cancel":
         result.notes.append(
-            f"order {order.status}: its invoice is voided (AUTHORISED, unpaid), deleted (DRAFT) or "
+            f"{plan.reason}: its invoice is voided (AUTHORISED, unpaid), deleted (DRAFT) or "
             "credited in full (paid); nothing is created"
         )
         return result
-    status = settings.order_statuses.get(order.status, "skip")
-    if status == "skip":
-        result.notes.append(f"orders in status {order.status!r} are not synced (settings: order_statuses)")
+    if plan.action == "skip" or plan.status is None:
+        result.notes.append(plan.reason)
         return result
-    if sale.total == 0 and not settings.zero_total_orders:
-        result.notes.append("zero-total orders are not invoiced (settings: zero_total_orders)")
-        return result
+    status = plan.status
     contact = f"<ContactID of {sale.customer.key}>"
     result.requests.append(
         Request(
@@ -143,8 +126,7 @@ def _order(payload: dict[str, Any], settings: StoreSettings) -> Preview:
     body = payloads.invoice(sale, contact, settings, status=status, item_codes=codes)
     result.requests.append(Request("PUT", "/Invoices" + BATCH + "&unitdp=4", {"Invoices": [body]}))
     invoice = f"<InvoiceID of {body['InvoiceNumber']}>"
-    paid = order.status in settings.payments.paid_statuses and sale.paid_date is not None
-    if paid and status == "AUTHORISED" and settings.sync.payments:
+    if plan.pay:
         account = payloads.payment_account(sale, settings)
         result.requests.append(
             Request(
@@ -164,7 +146,7 @@ def _order(payload: dict[str, Any], settings: StoreSettings) -> Preview:
                 "the amount is capped at the invoice's amount due",
             )
         )
-    for summary in sale.refunds if settings.sync.refunds else ():
+    for summary in sale.refunds if plan.credit_refunds else ():
         result.notes.append(
             f"refund {summary.id} ({summary.amount}) becomes a credit note; preview it with its "
             "refund payload for its lines: xerosync preview REFUND.json --order ORDER.json"
@@ -172,9 +154,7 @@ def _order(payload: dict[str, Any], settings: StoreSettings) -> Preview:
     return result
 
 
-def _refund(payload: dict[str, Any], order_payload: dict[str, Any], settings: StoreSettings) -> Preview:
-    sale = sale_from_order(parse_order(order_payload))
-    refund = refund_from_payload(sale, parse_refund(payload))
+def _refund(refund: Refund, sale: Sale, settings: StoreSettings) -> Preview:
     contact = f"<ContactID of {sale.customer.key}>"
     body = payloads.credit_note(refund, sale, contact, settings)
     result = Preview("refund", [Request("PUT", "/CreditNotes" + BATCH + "&unitdp=4", {"CreditNotes": [body]})])

@@ -1,35 +1,38 @@
 """Pull from Xero: item names, prices and stock levels into the store's products, by SKU.
 
-Xero has no webhooks for items (research/xero.md 4), so this runs on a schedule (the stack
-parameter PullSchedule) and on ``xerosync pull``. Only the fields the settings give to Xero
-move (:mod:`xerosync.directions`), and a store product is written only when its value differs
-from Xero's: an unchanged catalogue costs no store write, and so no webhook. Each product is
-matched to its Xero item by the item code its SKU maps to (:func:`xerosync.xero.payloads.item_code`,
-so shortened codes of long SKUs match too).
+Xero's webhooks carry no item events
+(https://developer.xero.com/documentation/guides/webhooks/overview/), so this runs on a schedule
+(the stack parameter PullSchedule) and on ``xerosync pull``. Only the fields the settings give to
+Xero move (:mod:`xerosync.directions`), and a store product is written only when its value
+differs from Xero's: an unchanged catalogue costs no store write, and so no webhook. Each product
+is matched to its Xero item by the item code its SKU maps to
+(:func:`xerosync.xero.payloads.item_code`, so shortened codes of long SKUs match too). The store
+is read and written through the store port (:meth:`~xerosync.sources.port.StoreClient.catalogue`,
+:meth:`~xerosync.sources.port.StoreClient.update_product`).
 
-* name: simple products only (a variation's name is made of its product's name and attributes);
+* name: products only (a variant's name is made by the store, from its product's and options);
 * price: the Xero item's sale price becomes the product's regular price (the item sync writes
   the regular price the other way, as it is: the same tax treatment both ways);
 * stock: for the SKUs listed in ``pull.stock_items`` whose Xero item is tracked inventory, its
   ``QuantityOnHand`` becomes the product's stock quantity (stock managed from then on).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Protocol
 
 from xerosync.config import StoreSettings
-from xerosync.sources.woocommerce.mapping import text
+from xerosync.sources.port import ProductUpdate, StoreProduct
 from xerosync.xero.payloads import ITEM_NAME_MAX, item_code
 
 CODES_PER_CALL = 40
 
 
 class ProductStore(Protocol):
-    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]: ...
+    def catalogue(self) -> list[StoreProduct]: ...
 
-    def update_product(self, product_id: int, fields: dict[str, Any], *, parent_id: int = 0) -> dict[str, Any]: ...
+    def update_product(self, product: StoreProduct, update: ProductUpdate) -> None: ...
 
 
 class ItemReader(Protocol):
@@ -46,41 +49,14 @@ def _money(value: Any) -> Decimal | None:
 
 
 @dataclass(frozen=True)
-class StoreProduct:
-    id: int
-    parent_id: int  # 0 for a product, the product's id for a variation
-    sku: str
-    name: str
-    regular_price: Decimal | None
-    manage_stock: bool
-    stock_quantity: int | None
-
-    @classmethod
-    def of(cls, record: dict[str, Any], parent_id: int = 0) -> "StoreProduct":
-        quantity = record.get("stock_quantity")
-        return cls(
-            id=int(record["id"]),
-            parent_id=parent_id,
-            sku=str(record.get("sku") or "").strip(),
-            name=text(str(record.get("name") or "")),
-            regular_price=_money(record.get("regular_price")),
-            manage_stock=record.get("manage_stock") is True,
-            stock_quantity=int(quantity) if quantity is not None else None,
-        )
-
-    @property
-    def key(self) -> str:
-        return f"product:{self.id}"
-
-
-@dataclass(frozen=True)
 class Change:
     product: StoreProduct
-    fields: dict[str, Any]  # the REST fields to write
+    update: ProductUpdate  # what to write
     notes: tuple[str, ...]  # what changed, for the log: "price 33.00 -> 35.00"
 
 
 def _price_text(price: Decimal) -> str:
+    """A price for the log: to the cent, or to its own precision when finer."""
     cents = price.quantize(Decimal("0.01"))
     return f"{cents:f}" if cents == price else f"{price.normalize():f}"
 
@@ -93,23 +69,28 @@ def _same_name(store: str, xero: str) -> bool:
 
 def plan_product(product: StoreProduct, item: dict[str, Any], settings: StoreSettings) -> Change | None:
     """What the store product must take from its Xero item (pure); None when nothing."""
-    fields: dict[str, Any] = {}
+    name: str | None = None
+    price: Decimal | None = None
+    quantity: int | None = None
     notes: list[str] = []
-    name = str(item.get("Name") or "")
-    if settings.pull.name == "xero" and not product.parent_id and name and not _same_name(product.name, name):
-        fields["name"] = name
+    xero_name = str(item.get("Name") or "")
+    named_in_store = product.parent_key is None  # a variant's name is made by the store
+    if settings.pull.name == "xero" and named_in_store and xero_name and not _same_name(product.name, xero_name):
+        name = xero_name
         notes.append(f"name {product.name!r} -> {name!r}")
-    price = _money((item.get("SalesDetails") or {}).get("UnitPrice"))
-    if settings.pull.price == "xero" and price is not None and price != product.regular_price:
-        fields["regular_price"] = _price_text(price)
-        notes.append(f"price {product.regular_price} -> {fields['regular_price']}")
+    xero_price = _money((item.get("SalesDetails") or {}).get("UnitPrice"))
+    if settings.pull.price == "xero" and xero_price is not None and xero_price != product.regular_price:
+        price = xero_price
+        notes.append(f"price {product.regular_price} -> {_price_text(price)}")
     if product.sku in settings.pull.stock_items and item.get("IsTrackedAsInventory"):
         on_hand = _money(item.get("QuantityOnHand")) or Decimal(0)
-        quantity = int(on_hand.to_integral_value(ROUND_FLOOR))
-        if not product.manage_stock or product.stock_quantity != quantity:
-            fields.update({"manage_stock": True, "stock_quantity": quantity})
+        on_hand_units = int(on_hand.to_integral_value(ROUND_FLOOR))
+        if not product.manage_stock or product.stock_quantity != on_hand_units:
+            quantity = on_hand_units
             notes.append(f"stock {product.stock_quantity} -> {quantity}")
-    return Change(product, fields, tuple(notes)) if fields else None
+    if not notes:
+        return None
+    return Change(product, ProductUpdate(name=name, regular_price=price, stock_quantity=quantity), tuple(notes))
 
 
 def plan(
@@ -151,25 +132,13 @@ class PullReport:
         }
 
 
-def store_products(store: ProductStore) -> list[StoreProduct]:
-    """Every product of the store, each variable product as its variations."""
-    found: list[StoreProduct] = []
-    for record in store.records("products", {"orderby": "id", "order": "asc"}):
-        if record.get("type") == "variable":
-            for variation in store.records(f"products/{record['id']}/variations", {"orderby": "id", "order": "asc"}):
-                found.append(StoreProduct.of(variation, parent_id=int(record["id"])))
-        elif record.get("status") != "trash":
-            found.append(StoreProduct.of(record))
-    return found
-
-
 def run(*, store: ProductStore, xero: ItemReader, settings: StoreSettings, apply: bool = True) -> PullReport:
     """One pull. With ``apply=False`` it only plans (``xerosync pull --dry-run``)."""
     report = PullReport()
     if not settings.pull.owned_by_xero():
         report.notes.append("nothing to pull: the store owns names, prices and stock (settings: pull)")
         return report
-    products = [p for p in store_products(store) if p.sku]
+    products = [p for p in store.catalogue() if p.sku]
     report.products = len(products)
     codes = sorted({c for c in (item_code(p.sku, settings).code for p in products) if c})
     items: list[dict[str, Any]] = []
@@ -179,7 +148,7 @@ def run(*, store: ProductStore, xero: ItemReader, settings: StoreSettings, apply
     report.changes, report.notes = plan(products, items, settings)
     for change in report.changes if apply else []:
         try:
-            store.update_product(change.product.id, change.fields, parent_id=change.product.parent_id)
+            store.update_product(change.product, change.update)
             report.applied.append(change)
         except Exception as exc:  # one product the store refuses must not stop the others
             report.failed.append((change, str(exc)))

@@ -1,47 +1,44 @@
 """The scheduled reconciliation: what the store's webhooks missed reaches Xero anyway.
 
-WooCommerce delivers each webhook once, never retries, and disables a webhook after 7 failures
-in a row (research/store.md 1.2). So on a schedule (the stack parameter ReconcileSchedule) this:
+A store may deliver each webhook once, never retry it, and switch a webhook off after repeated
+failed deliveries (WooCommerce, for one, does all three). So on a schedule (the stack parameter
+ReconcileSchedule) this:
 
-1. checks the store's webhooks to this stack and repairs them (:mod:`xerosync.store_webhooks`);
-2. lists the store's orders and products (variations included) modified since its watermark,
-   minus a small overlap, and the customers registered since then (WooCommerce cannot list
-   customers by modification date, so changed customers are found by a full sweep every
-   ``reconcile.customer_sweep_hours``, comparing each customer's date with the mapping table);
-3. compares each record with the mapping table and enqueues the ones that are missing from
-   Xero or whose store state is newer than the one synced, on the same queues and in the same
-   envelope as a webhook (:mod:`xerosync.envelopes`): one sync path;
+1. checks the store's webhooks to this stack and repairs them
+   (:meth:`xerosync.sources.port.StoreClient.subscriptions`);
+2. lists the store's records changed since its watermark, minus a small overlap
+   (:meth:`~xerosync.sources.port.StoreClient.changed_since`). A store that cannot list customers
+   by their changes lists new ones only; its changed customers are found by a full sweep every
+   ``reconcile.customer_sweep_hours``, comparing each customer's time with the mapping table;
+3. reads each record into the domain (the store's adapter) and compares it with the mapping
+   table, enqueueing the ones that are missing from Xero, whose store state is newer than the one
+   synced, or that were cancelled or deleted since, on the same queues and in the same envelope
+   as a webhook (the adapter's :meth:`~xerosync.sources.port.StoreSource.message`): one sync path;
 4. moves the watermark forward only past what it enqueued (or found in step): a record it did
    not get to, or that SQS refused, keeps the watermark before it, so the next run sees it again.
 
 The first run starts at the install time (when the store's first webhook to this stack was
 created): history moves only when asked (``xerosync push``).
 
-Everything here is pure but :func:`run`'s calls through its ports; the dates compared are the
-store's own (``date_modified_gmt``), so a clock difference between the store and AWS never loses
-a record.
+Everything here is pure but :func:`run`'s calls through its ports; the times compared are the
+store's own, so a clock difference between the store and AWS never loses a record.
 """
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any, Protocol
 
-from xerosync import store_webhooks
-from xerosync.config import CANCELLED_STATUSES, StoreSettings
-from xerosync.envelopes import Message, store_message
-from xerosync.store_webhooks import StoreWebhooks, WebhookAction, store_time
-from xerosync.sync.ports import Mapping
-from xerosync.webhooks import DRAFT_ORDER_STATUSES
+from xerosync.config import StoreSettings
+from xerosync.domain import Product, Sale
+from xerosync.envelopes import Message
+from xerosync.sources.port import Found, Kind, StoreClient, StoreSource, WebhookAction
+from xerosync.sync.policy import plan_sale
+from xerosync.sync.ports import DONE_STATES, Mapping
+from xerosync.timestamps import store_time
 from xerosync.xero.payloads import item_code
 
 ONE_SECOND = timedelta(seconds=1)
-DONE_STATES = ("voided", "deleted", "credited")
-
-
-class Store(StoreWebhooks, Protocol):
-    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]: ...
 
 
 class MappingReader(Protocol):
@@ -56,12 +53,12 @@ class Sender(Protocol):
 
 # --- what needs syncing (pure) ---------------------------------------------------------------
 def iso(moment: datetime) -> str:
-    """A watermark as WooCommerce's date filters take it (UTC, whole seconds, no zone)."""
+    """A watermark as the job's state keeps it (UTC, whole seconds, no zone)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def stale(known: Mapping | None, modified: Any) -> bool:
-    """True when the store state (``date_modified_gmt``) is newer than the one the mapping synced."""
+    """True when the store state (its modification time) is newer than the one the mapping synced."""
     if known is None:
         return True
     synced, current = store_time(known.source_modified), store_time(modified)
@@ -70,56 +67,82 @@ def stale(known: Mapping | None, modified: Any) -> bool:
     return current > synced
 
 
-def order_reason(order: dict[str, Any], known: Mapping | None, settings: StoreSettings) -> str | None:
-    """Why ``order`` must be enqueued ("missing", "stale", "cancelled", "trashed"), or None."""
+def synced_kinds(settings: StoreSettings) -> set[Kind]:
+    """The kinds of record the settings sync."""
+    on: dict[Kind, bool] = {
+        "order": settings.sync.orders,
+        "product": settings.sync.products,
+        "customer": settings.sync.customers,
+    }
+    return {kind for kind, wanted in on.items() if wanted}
+
+
+def _closed(known: Mapping | None) -> bool:
+    """Whatever was booked for the sale is off the books already (or never was)."""
+    return known is None or known.invoice.state in DONE_STATES
+
+
+def order_reason(sale: Sale, known: Mapping | None, settings: StoreSettings) -> str | None:
+    """Why ``sale`` must be enqueued ("missing", "stale", "cancelled"), or None."""
     if not settings.sync.orders:
         return None
-    status = str(order.get("status", ""))
-    if status in DRAFT_ORDER_STATUSES:
-        return None
-    state = known.data.get("state", "open") if known else None
-    if status == "trash":
-        return "trashed" if known is not None and state not in DONE_STATES else None
-    if status in CANCELLED_STATUSES:
-        return "cancelled" if known is not None and state not in DONE_STATES else None
+    plan = plan_sale(sale, settings)
+    if plan.action == "cancel":
+        return None if _closed(known) else "cancelled"
     if known is None:
-        if settings.order_statuses.get(status, "skip") == "skip":
-            return None  # the sync would skip it too
-        if _amount(order.get("total")) == 0 and not settings.zero_total_orders:
-            return None
-        return "missing"
-    return "stale" if stale(known, order.get("date_modified_gmt")) else None
+        return "missing" if plan.action == "invoice" else None  # else the sync would skip it too
+    return "stale" if stale(known, sale.modified_at) else None
 
 
-def _amount(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value or "0"))
-    except ArithmeticError:
-        return Decimal(0)
+def gone_reason(known: Mapping | None, settings: StoreSettings) -> str | None:
+    """Why a sale deleted in the store must be enqueued ("trashed": its documents come off), or None."""
+    return "trashed" if settings.sync.orders and not _closed(known) else None
 
 
-def customer_reason(customer: dict[str, Any], known: Mapping | None, settings: StoreSettings) -> str | None:
+def customer_reason(known: Mapping | None, settings: StoreSettings, modified: Any) -> str | None:
     if not settings.sync.customers:
         return None
     if known is None:
         return "missing"
-    return "stale" if stale(known, customer.get("date_modified_gmt")) else None
+    return "stale" if stale(known, modified) else None
 
 
-def product_reason(product: dict[str, Any], known: Mapping | None, settings: StoreSettings) -> str | None:
-    if not settings.sync.products or product.get("type") == "variable" or product.get("status") == "trash":
-        return None  # a variable product is sold as its variations; a trashed one keeps its item
-    if item_code(str(product.get("sku") or "").strip() or None, settings).code is None:
+def product_reason(product: Product, known: Mapping | None, settings: StoreSettings, modified: Any) -> str | None:
+    if not settings.sync.products or not product.sellable or product.deleted:
+        return None  # sold only as its variants, or deleted: no item of its own to write
+    if item_code(product.sku, settings).code is None:
         return None  # no SKU (or one too long to keep): no Xero item
     if known is None:
         return "missing"
-    return "stale" if stale(known, product.get("date_modified_gmt")) else None
+    return "stale" if stale(known, modified) else None
+
+
+def reason(found: Found, known: Mapping | None, settings: StoreSettings, source: StoreSource) -> str | None:
+    """Why the record ``found`` must be enqueued, decided on the domain's terms, or None."""
+    if found.kind == "order" and found.gone:
+        return gone_reason(known, settings)
+    if found.gone:
+        return None  # a deleted customer or product: Xero keeps its contact or item
+    if found.kind == "customer":
+        return customer_reason(known, settings, found.changed_at)
+    if found.kind == "order" and not settings.sync.orders:
+        return None
+    try:
+        record = source.read(found.kind, found.raw, settings)
+    except ValueError:
+        # the sync reads it the same way: enqueued, it fails there and the sync log says why
+        return "missing" if known is None else ("stale" if stale(known, found.changed_at) else None)
+    if isinstance(record, Sale):
+        return order_reason(record, known, settings)
+    if isinstance(record, Product):
+        return product_reason(record, known, settings, found.changed_at)
+    return None
 
 
 def advance(old: datetime, handled: Iterable[datetime], unhandled: Iterable[datetime]) -> datetime:
     """The new watermark: past every record handled (enqueued or found in step), but a second
-    short of the earliest record that was not (WooCommerce's ``modified_after`` excludes its
-    bound and compares whole seconds, so the next run lists that record again). Never back."""
+    short of the earliest record that was not (listings by modification time may exclude their
+    bound and compare whole seconds, so the next run lists that record again). Never back."""
     pending = list(unhandled)
     if pending:
         return max(old, min(pending).replace(microsecond=0) - ONE_SECOND)
@@ -127,17 +150,6 @@ def advance(old: datetime, handled: Iterable[datetime], unhandled: Iterable[date
 
 
 # --- the run ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Candidate:
-    resource: str  # order | product | customer
-    record: dict[str, Any]
-    at: datetime | None  # the store time the watermark arithmetic uses (modified, or registered)
-
-    @property
-    def key(self) -> str:
-        return f"{'product' if self.resource == 'variation' else self.resource}:{self.record.get('id')}"
-
-
 @dataclass
 class Report:
     started_at: str
@@ -169,25 +181,35 @@ class Report:
         }
 
 
-def _listing(
-    store: Store, resource: str, params: dict[str, Any], deadline: Callable[[], bool], report: Report, label: str
-) -> Iterator[dict[str, Any]]:
-    """Every record of a listing, counted; stops (and marks the run incomplete) at the deadline."""
-    for record in store.records(resource, params):
-        report.listed[label] = report.listed.get(label, 0) + 1
-        yield record
+def _listing(records: Iterable[Found], deadline: Callable[[], bool], report: Report, into: list[Found]) -> None:
+    """Every record of a listing into ``into``, counted by its label; stops (and marks the run
+    incomplete) at the deadline. What was listed before a failure stays listed."""
+    for record in records:
+        report.listed[record.label] = report.listed.get(record.label, 0) + 1
+        into.append(record)
         if deadline():
             report.complete = False
             return
 
 
+@dataclass(frozen=True)
+class Ports:
+    """What one run works with: the store, its adapter, the queues, the mapping table, the settings."""
+
+    store: StoreClient
+    source: StoreSource
+    send: Sender
+    mappings: MappingReader
+    settings: StoreSettings
+
+
 def run(
     *,
-    store: Store,
+    store: StoreClient,
+    source: StoreSource,
     send: Sender,
     mappings: MappingReader,
     settings: StoreSettings,
-    store_url: str,
     webhook_url: str,
     webhook_secret: Callable[[], str],
     state: dict[str, Any],
@@ -196,159 +218,117 @@ def run(
 ) -> Report:
     """One reconciliation. ``state`` (the job's memory) is updated in place."""
     options = settings.reconcile
+    ports = Ports(store, source, send, mappings, settings)
     report = Report(started_at=now.isoformat(timespec="seconds"), watermark_before=str(state.get("watermark", "")))
-    reenabled: dict[str, str] = dict(state.get("reenabled") or {})
+    reenabled: dict[str, Any] = dict(state.get("reenabled") or {})
+    kinds = synced_kinds(settings)
 
-    hooks: list[dict[str, Any]] = []
+    installed: datetime | None = None
     if options.webhooks or "watermark" not in state:
         try:
-            hooks = store.webhooks()
+            subscriptions = store.subscriptions(
+                webhook_url, webhook_secret, kinds, memory=reenabled, now=now, repair=options.webhooks
+            )
+            report.webhooks, installed = subscriptions.actions, subscriptions.installed_at
         except Exception as exc:
             report.errors.append(f"listing the store's webhooks failed: {exc}")
-    if options.webhooks and not report.errors and webhook_url:
-        actions = store_webhooks.plan(hooks, webhook_url, store_webhooks.wanted_topics(settings), reenabled, now)
-        if any(a.repair for a in actions):
-            secret = webhook_secret()
-            report.webhooks, created = store_webhooks.apply(actions, store, webhook_url, secret, reenabled, now)
-            hooks = hooks + created
-        else:
-            report.webhooks = actions
     state["reenabled"] = reenabled
 
     if "watermark" not in state:
         # the first run: from the install time on, never history (that is `xerosync push`)
-        installed = store_webhooks.install_time(hooks, webhook_url) or now
+        installed = installed or now
         state["watermark"] = iso(installed)
         state["installed_at"] = iso(installed)
         state.setdefault("customers_mark", iso(installed))
         report.initialised = True
     watermark = store_time(state["watermark"]) or now
     since = watermark - timedelta(seconds=options.overlap_seconds)
-    window = {"modified_after": iso(since), "dates_are_gmt": "true", "orderby": "id", "order": "asc"}
 
-    candidates: list[Candidate] = []
+    candidates: list[Found] = []
     try:
-        if settings.sync.orders:
-            for status in ("any", "trash"):
-                for order in _listing(store, "orders", {**window, "status": status}, deadline, report, "orders"):
-                    candidates.append(Candidate("order", order, store_time(order.get("date_modified_gmt"))))
-        if settings.sync.products and report.complete:
-            for product in _listing(store, "products", window, deadline, report, "products"):
-                candidates.append(Candidate("product", product, store_time(product.get("date_modified_gmt"))))
-            # a variation's change need not touch its product's date: every variable product's
-            # variations modified since the watermark are listed (one call per variable product)
-            variable = {"type": "variable", "orderby": "id", "order": "asc"}
-            parents = [int(p["id"]) for p in _listing(store, "products", variable, deadline, report, "variable")]
-            for parent in parents if report.complete else []:
-                for variation in _listing(
-                    store, f"products/{parent}/variations", window, deadline, report, "variations"
-                ):
-                    at = store_time(variation.get("date_modified_gmt"))
-                    candidates.append(Candidate("variation", variation, at))
-        if settings.sync.customers and report.complete:
-            registered = {"orderby": "registered_date", "order": "desc"}
-            for customer in _listing(store, "customers", registered, deadline, report, "customers"):
-                registered_at = store_time(customer.get("date_created_gmt"))
-                if registered_at is not None and registered_at <= since:
-                    break  # newest first: everyone after this registered before the window
-                candidates.append(Candidate("customer", customer, registered_at))
+        if kinds:
+            _listing(store.changed_since(since, kinds), deadline, report, candidates)
     except Exception as exc:
         report.errors.append(f"listing the store failed: {exc}")
         report.complete = False
 
-    handled, unhandled = _enqueue(candidates, send, mappings, settings, store_url, options.max_records, report)
+    handled, unhandled = _enqueue(candidates, ports, options.max_records, report)
     if report.complete:
         state["watermark"] = iso(advance(watermark, handled, unhandled))
     report.watermark_after = state["watermark"]
 
-    if settings.sync.customers and options.customer_sweep_hours and not deadline():
-        _sweep_customers(store, send, mappings, settings, store_url, state, now, deadline, report)
+    sweep = settings.sync.customers and options.customer_sweep_hours and not source.lists_customer_changes
+    if sweep and not deadline():
+        _sweep_customers(ports, state, now, deadline, report)
     state["last_run"] = report.summary()
     return report
 
 
 def _enqueue(
-    candidates: list[Candidate],
-    send: Sender,
-    mappings: MappingReader,
-    settings: StoreSettings,
-    store_url: str,
-    limit: int,
-    report: Report,
-    origin: str = "reconcile",
+    candidates: list[Found], ports: Ports, limit: int, report: Report, origin: str = "reconcile"
 ) -> tuple[list[datetime], list[datetime]]:
     """Decide and enqueue; returns the store times of the records handled and of those not."""
-    reasons = {"order": order_reason, "product": product_reason, "variation": product_reason}
-    reasons["customer"] = customer_reason
     handled: list[datetime] = []
     unhandled: list[datetime] = []
-    pending: list[tuple[Candidate, Message, str]] = []
+    pending: list[tuple[Found, Message, str]] = []
     seen: set[str] = set()
-    for candidate in candidates:
-        if candidate.key in seen:
-            if candidate.at:
-                handled.append(candidate.at)
+    for found in candidates:
+        if found.key in seen:
+            if found.at:
+                handled.append(found.at)
             continue
-        seen.add(candidate.key)
-        why = reasons[candidate.resource](candidate.record, mappings.get(candidate.key), settings)
+        seen.add(found.key)
+        why = reason(found, ports.mappings.get(found.key), ports.settings, ports.source)
         message = None
         if why:
-            message = store_message(candidate.resource, candidate.record, store_url=store_url, origin=origin)
+            message = ports.source.message(found, store=ports.store.url, origin=origin)
         if message is None:
             report.in_step += 1
-            if candidate.at:
-                handled.append(candidate.at)
+            if found.at:
+                handled.append(found.at)
         elif len(pending) >= limit:
-            if candidate.at:
-                unhandled.append(candidate.at)
+            if found.at:
+                unhandled.append(found.at)
         else:
-            pending.append((candidate, message, why or ""))
-    refused = send([m for _, m, _ in pending]) if pending else set()
-    for candidate, message, why in pending:
+            pending.append((found, message, why or ""))
+    refused = ports.send([m for _, m, _ in pending]) if pending else set()
+    for found, message, why in pending:
         if message.key in refused:
             report.not_sent.append(message.key)
-            if candidate.at:
-                unhandled.append(candidate.at)
+            if found.at:
+                unhandled.append(found.at)
         else:
             report.enqueued.append((message.key, why))
-            if candidate.at:
-                handled.append(candidate.at)
+            if found.at:
+                handled.append(found.at)
     return handled, unhandled
 
 
 def _sweep_customers(
-    store: Store,
-    send: Sender,
-    mappings: MappingReader,
-    settings: StoreSettings,
-    store_url: str,
-    state: dict[str, Any],
-    now: datetime,
-    deadline: Callable[[], bool],
-    report: Report,
+    ports: Ports, state: dict[str, Any], now: datetime, deadline: Callable[[], bool], report: Report
 ) -> None:
     """Every ``customer_sweep_hours``: every customer, for the changes no listing by date can find."""
+    options = ports.settings.reconcile
     last = store_time(state.get("customers_swept_at"))
-    if last is not None and now - last < timedelta(hours=settings.reconcile.customer_sweep_hours):
+    if last is not None and now - last < timedelta(hours=options.customer_sweep_hours):
         return
     mark = store_time(state.get("customers_mark")) or store_time(state.get("installed_at")) or now
-    since = mark - timedelta(seconds=settings.reconcile.overlap_seconds)
+    since = mark - timedelta(seconds=options.overlap_seconds)
     sweep = Report(started_at=report.started_at, watermark_before=iso(mark))
     already = {key for key, _ in report.enqueued}  # new customers this run enqueued already
-    candidates = []
+    listed: list[Found] = []
     try:
-        for customer in _listing(store, "customers", {"orderby": "id", "order": "asc"}, deadline, sweep, "customers"):
-            modified = store_time(customer.get("date_modified_gmt"))
-            if modified is not None and modified > since:  # changed since the last sweep (or since install)
-                candidate = Candidate("customer", customer, modified)
-                if candidate.key not in already:
-                    candidates.append(candidate)
+        _listing(ports.store.customers(), deadline, sweep, listed)
     except Exception as exc:
         report.errors.append(f"sweeping the store's customers failed: {exc}")
         return
-    handled, unhandled = _enqueue(
-        candidates, send, mappings, settings, store_url, settings.reconcile.max_records, sweep, "reconcile-sweep"
-    )
+    candidates = []
+    for customer in listed:
+        modified = customer.changed_at
+        if modified is not None and modified > since and customer.key not in already:
+            # changed since the last sweep (or since install); timed by that change
+            candidates.append(replace(customer, at=modified))
+    handled, unhandled = _enqueue(candidates, ports, options.max_records, sweep, "reconcile-sweep")
     report.enqueued.extend(sweep.enqueued)
     report.not_sent.extend(sweep.not_sent)
     report.in_step += sweep.in_step

@@ -1,20 +1,22 @@
-"""Builds what the sync functions need from their environment, once per container.
+"""Builds what the sync functions need from their environment (:mod:`xerosync.environment`),
+once per container, and the Xero client and sync log the jobs build the same way.
 
-Handlers call :func:`sync_context`; nothing below the handlers reads ``os.environ``.
+Handlers call :func:`sync_context`; nothing below the handlers reads the environment.
 """
 
-import os
 import time
 from dataclasses import dataclass
 from functools import cache
 
+from xerosync import sources
 from xerosync.aws import parameters, secrets
 from xerosync.aws.governor import DynamoBudget
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.aws.tokens import DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
-from xerosync.sources.woocommerce.rest import StoreCredentials, WooClient
+from xerosync.environment import Environment, current
+from xerosync.sources.port import StoreClient, StoreSource
 from xerosync.sync.ports import Mappings, Xero
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
@@ -28,8 +30,8 @@ class SyncContext:
     settings: StoreSettings
     xero: Xero  # the client, or the batching facade over it for one invocation
     mappings: Mappings
-    store: WooClient | None  # None until the store's REST credentials are filled in
-    batching: bool = True  # XERO_BATCHING=off: one document per Xero request (the benchmark's baseline)
+    store: StoreClient | None  # None until the store's API credentials are filled in
+    batching: bool = True  # Environment.batching off: one document per Xero request (the benchmark's baseline)
 
 
 _settings_cache: tuple[float, StoreSettings] | None = None
@@ -41,18 +43,35 @@ def load_settings() -> StoreSettings:
     now = time.monotonic()
     if _settings_cache and now - _settings_cache[0] < SETTINGS_MAX_AGE:
         return _settings_cache[1]
-    name = os.environ["SETTINGS_PARAMETER"]
-    settings = parse_settings(parameters.get_parameter(name), source=f"SSM parameter {name}")
+    name = current().require("SETTINGS_PARAMETER").settings_parameter
+    text = parameters.get_parameter(name)
+    store = store_source()
+    settings = parse_settings(
+        text, source=f"SSM parameter {name}", defaults=store.settings_defaults, check=store.check_settings
+    )
     _settings_cache = (now, settings)
     return settings
 
 
-def limits() -> Limits:
-    return Limits(
-        per_minute=int(os.environ.get("XERO_MINUTE_LIMIT", "60")),
-        per_day=int(os.environ.get("XERO_DAY_LIMIT", "5000")),
-        headroom=float(os.environ.get("XERO_HEADROOM", "0.1")),
+def limits(env: Environment) -> Limits:
+    return Limits(per_minute=env.xero_minute_limit, per_day=env.xero_day_limit, headroom=env.xero_headroom)
+
+
+def xero_from(env: Environment, *, budget_wait: float = 0.0) -> XeroClient:
+    """The Xero client of ``env``'s connection (its credentials read from Secrets Manager)."""
+    arn = env.require("XERO_CREDENTIALS_SECRET_ARN").xero_secret_arn
+    return xero_client(
+        XeroCredentials.from_dict(secrets.get_secret_json(arn)),
+        api_url=env.xero_api_url,
+        identity_url=env.xero_identity_url,
+        table=env.mappings_table or None,
+        limits=limits(env),
+        budget_wait=budget_wait,
     )
+
+
+def sync_log_from(env: Environment) -> DynamoSyncLog | None:
+    return DynamoSyncLog(env.sync_log_table, env.sync_log_days) if env.sync_log_table else None
 
 
 def xero_client(
@@ -88,39 +107,36 @@ def xero_client(
 
 @cache
 def _xero() -> XeroClient:
-    credentials = XeroCredentials.from_dict(secrets.get_secret_json(os.environ["XERO_CREDENTIALS_SECRET_ARN"]))
-    return xero_client(
-        credentials,
-        api_url=os.environ.get("XERO_API_URL", "https://api.xero.com"),
-        identity_url=os.environ.get("XERO_IDENTITY_URL", "https://identity.xero.com"),
-        table=os.environ.get("MAPPINGS_TABLE"),
-        limits=limits(),
-    )
+    return xero_from(current())
 
 
 @cache
 def sync_log() -> DynamoSyncLog | None:
-    table = os.environ.get("SYNC_LOG_TABLE")
-    return DynamoSyncLog(table, int(os.environ.get("SYNC_LOG_DAYS", "30"))) if table else None
+    return sync_log_from(current())
 
 
 @cache
 def _mappings() -> DynamoMappings:
-    return DynamoMappings(os.environ["MAPPINGS_TABLE"])
+    env = current().require("MAPPINGS_TABLE")
+    return DynamoMappings(env.mappings_table, lease_seconds=env.record_lease_seconds)
 
 
-_store_cache: tuple[float, WooClient | None] | None = None
+def store_source() -> StoreSource:
+    """The store source this stack serves (the template parameter StoreSource)."""
+    return sources.source(current().store_source or sources.DEFAULT)
 
 
-def _store() -> WooClient | None:
-    """The store's REST client, re-read every few minutes (the merchant fills the secret in later)."""
+_store_cache: tuple[float, StoreClient | None] | None = None
+
+
+def _store() -> StoreClient | None:
+    """The store's API client, re-read every few minutes (the merchant fills the secret in later)."""
     global _store_cache
     now = time.monotonic()
     if _store_cache and now - _store_cache[0] < SETTINGS_MAX_AGE:
         return _store_cache[1]
-    arn = os.environ.get("STORE_API_SECRET_ARN")
-    credentials = StoreCredentials.from_dict(secrets.get_secret_json(arn)) if arn else None
-    client = WooClient(credentials) if credentials else None
+    arn = current().store_secret_arn
+    client = store_source().client(secrets.get_secret_json(arn)) if arn else None
     _store_cache = (now, client)
     return client
 
@@ -131,5 +147,5 @@ def sync_context() -> SyncContext:
         xero=_xero(),
         mappings=_mappings(),
         store=_store(),
-        batching=os.environ.get("XERO_BATCHING", "on").lower() != "off",
+        batching=current().batching,
     )

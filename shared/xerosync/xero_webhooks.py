@@ -5,7 +5,7 @@ key)) and wants, within 5 seconds, **200 with an empty body** for a correctly si
 **401** for anything else. That is also the whole of the "intent to receive" handshake: when a
 webhook is created, re-enabled or moved, Xero sends signed deliveries with ``"events": []``, one
 signed right and one wrong, and enables the webhook only when they are answered 200 and 401
-(research/xero.md 4).
+(https://developer.xero.com/documentation/guides/webhooks/configuring-your-server).
 
 Events are thin (an id, a category, a type): each INVOICE event goes on the Xero events queue in
 the envelope the sync functions read, identified by the event itself (tenant, resource, time,

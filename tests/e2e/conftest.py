@@ -19,7 +19,7 @@ from local.woo_store import Settings as StoreOptions
 from local.woo_store import WooStore
 from local.xero_sandbox import Organisation, XeroSandbox
 from local.xero_sandbox.state import Limits
-from xerosync.store_webhooks import TOPICS
+from xerosync.sources.woocommerce.subscriptions import TOPICS
 
 XERO_WEBHOOK_KEY = "e2e-xero-webhook-key"
 # limits high enough that a test about something else never waits for Xero's quota

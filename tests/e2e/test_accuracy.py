@@ -14,7 +14,7 @@ from local.stack import LocalStack
 from local.woo_store import Settings, WooStore
 from local.xero_sandbox import Organisation, XeroSandbox
 from local.xero_sandbox.invoices import outstanding
-from xerosync.store_webhooks import ALL_TOPICS as TOPICS  # what xerosync subscribes to
+from xerosync.sources.woocommerce.subscriptions import ALL_TOPICS as TOPICS  # what xerosync subscribes to
 
 WEBHOOK_SECRET = "accuracy-webhook-secret"
 BILLING = {

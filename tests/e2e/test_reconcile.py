@@ -259,8 +259,9 @@ def test_the_reconciliation_never_reaches_back_before_install(shop: Stack) -> No
     # the watermark it keeps is the install time or later, never history
     with operator(shop.stack):
         from xerosync.aws.stack import find
-        from xerosync.jobs import Job, Resources
+        from xerosync.environment import Environment
+        from xerosync.jobs import Job
 
-        state, _ = Job(Resources.from_stack(find(shop.stack.stack_name))).states.load("reconcile")
+        state, _ = Job(Environment.from_stack(find(shop.stack.stack_name))).states.load("reconcile")
     installed = datetime.fromisoformat(state["installed_at"]).replace(tzinfo=UTC)
     assert datetime.fromisoformat(state["watermark"]).replace(tzinfo=UTC) >= installed

@@ -29,9 +29,11 @@ from tests.fakes import InMemoryMappings
 from tests.integration.conftest import run_workers
 from tests.store.conftest import ADDRESS
 from tests.store.test_totals_property import build, shops
+from tests.woo import WOO, sync_order_event
 from xerosync.config import Payments, StoreSettings, TaxSettings
+from xerosync.domain import Refund, Sale
 from xerosync.events import parse_envelope
-from xerosync.sync.orders import sync_order_event
+from xerosync.sync.orders import CALL_ORDER
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.errors import XeroRejected
@@ -64,9 +66,8 @@ class StoreRefunds:
     def __init__(self, store: WooStore) -> None:
         self.store = store
 
-    def refund(self, order_id: int, refund_id: int) -> dict[str, Any]:
-        data: dict[str, Any] = self.store.refund_json(refund_id)
-        return data
+    def refund(self, sale: Sale, refund_id: str) -> Refund:
+        return WOO.read_refund(self.store.refund_json(int(refund_id)), sale)
 
 
 def event_of(order: dict[str, Any]) -> Any:
@@ -85,7 +86,7 @@ def settings_for(order: dict[str, Any], prefix: str) -> StoreSettings:
         invoice_prefix=prefix,
         tax=TaxSettings(rates={c: "OUTPUT" for c in combos if c}, no_tax="EXEMPTOUTPUT", rounding="BASEXCLUDED"),
         payments=Payments(default_account="090"),
-        order_statuses={"pending": "AUTHORISED"},
+        store={"order_statuses": {"pending": "confirmed"}},
     )
 
 
@@ -156,7 +157,7 @@ def test_a_batch_of_paid_and_refunded_orders_pays_and_refunds_in_one_request(
     settings_ = settings_for(orders[0], prefix)
     mappings = InMemoryMappings()
     before = dict(sandbox.state.calls)
-    facade = BatchingXero(client, workers=len(orders), max_wait=10.0)
+    facade = BatchingXero(client, workers=len(orders), max_wait=10.0, call_order=CALL_ORDER)
     results = run_workers(
         facade,
         [

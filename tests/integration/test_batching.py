@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from tests.integration.conftest import run_workers
+from xerosync.sync.orders import CALL_ORDER
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import WHERE_LIMIT, ElementResult, XeroClient, contact_keys, where_chunks
 
@@ -17,7 +18,7 @@ def calls(sandbox: Any, endpoint: str) -> int:
 def test_twenty_workers_creating_contacts_make_one_request_and_a_bad_element_fails_alone(
     xero: XeroClient, sandbox: Any
 ) -> None:
-    facade = BatchingXero(xero, workers=20)
+    facade = BatchingXero(xero, workers=20, call_order=CALL_ORDER)
     names = [f"Customer {n}" for n in range(19)] + ["Customer 3"]  # the last one's name is taken
     work = [
         lambda name=name, n=n: facade.create_contacts([{"Name": name}], idempotency_key=f"c{n}")[0]
@@ -36,7 +37,7 @@ def test_reads_of_many_workers_are_one_query(xero: XeroClient, sandbox: Any) -> 
         idempotency_key="seed",
     )
     before = calls(sandbox, "GET /Contacts")
-    facade = BatchingXero(xero, workers=14)
+    facade = BatchingXero(xero, workers=14, call_order=CALL_ORDER)
     # by number, by email, by either: one query for all (two numbers have no contact)
     work = [lambda n=n: facade.contacts_matching(str(n), "") for n in range(12)]
     work += [lambda: facade.contacts_matching(None, "N7@X.AU"), lambda: facade.contacts_matching("99", "n8@x.au")]
@@ -63,16 +64,16 @@ def test_invoices_created_updated_and_read_in_batches(xero: XeroClient, sandbox:
             ],
         }
 
-    facade = BatchingXero(xero, workers=8)
+    facade = BatchingXero(xero, workers=8, call_order=CALL_ORDER)
     created = run_workers(
         facade, [lambda n=n: facade.create_invoices([invoice(n)], idempotency_key=f"i{n}")[0] for n in range(8)]
     )
     assert all(r.ok for r in created) and calls(sandbox, "PUT /Invoices") == 1
     ids = [r.record["InvoiceID"] for r in created]
-    facade = BatchingXero(xero, workers=8)
+    facade = BatchingXero(xero, workers=8, call_order=CALL_ORDER)
     read = run_workers(facade, [lambda i=i: facade.get_invoice(i) for i in ids])
     assert [r["InvoiceID"] for r in read] == ids and all(r["LineItems"] for r in read)
-    facade = BatchingXero(xero, workers=8)
+    facade = BatchingXero(xero, workers=8, call_order=CALL_ORDER)
     updated = run_workers(
         facade,
         [
@@ -89,7 +90,7 @@ def test_workers_in_different_phases_are_realigned_so_each_kind_goes_once(xero: 
     """Half the workers start with a contact lookup, half are already at their invoice lookup
     (their contact was mapped): the invoice lookups wait for the others, so each kind of call
     is one request, not one per phase the workers happen to be in."""
-    facade = BatchingXero(xero, workers=10, max_wait=30.0)  # only the phase rule may flush here
+    facade = BatchingXero(xero, workers=10, max_wait=30.0, call_order=CALL_ORDER)  # only the phase rule may flush here
     before_contacts, before_invoices = calls(sandbox, "GET /Contacts"), calls(sandbox, "GET /Invoices")
 
     def behind(n: int) -> Any:
@@ -110,7 +111,7 @@ def test_workers_arriving_one_by_one_still_make_one_request(xero: XeroClient, sa
     """Workers slowed on their way to Xero (a busy DynamoDB, a slow store) keep arriving, each
     well within the wait but all together well beyond it: the batcher keeps waiting while they
     come, so the phase is still one request, not one per wait."""
-    facade = BatchingXero(xero, workers=8, max_wait=0.6)
+    facade = BatchingXero(xero, workers=8, max_wait=0.6, call_order=CALL_ORDER)
     before = calls(sandbox, "GET /Contacts")
 
     def late(n: int) -> Any:
@@ -126,7 +127,7 @@ def test_workers_arriving_one_by_one_still_make_one_request(xero: XeroClient, sa
 def test_a_stuck_worker_does_not_hold_the_others_back(xero: XeroClient, sandbox: Any) -> None:
     """One worker stays away (stuck elsewhere) while the rest wait on Xero: once nobody has
     moved for the wait, what waits is sent, and the stuck one's call goes on its own later."""
-    facade = BatchingXero(xero, workers=5, max_wait=0.5)
+    facade = BatchingXero(xero, workers=5, max_wait=0.5, call_order=CALL_ORDER)
     before = calls(sandbox, "GET /Contacts")
     answered: list[float] = []
     start = time.monotonic()
@@ -162,7 +163,7 @@ def test_contact_reads_carry_as_many_parties_as_a_url_takes(xero: XeroClient, sa
         assert len(quote_plus(f"{this} OR {after.split(' OR ')[0]}")) > WHERE_LIMIT
     assert len(chunks) > 1
     before = calls(sandbox, "GET /Contacts")
-    facade = BatchingXero(xero, workers=len(parties))
+    facade = BatchingXero(xero, workers=len(parties), call_order=CALL_ORDER)
     results = run_workers(facade, [lambda p=p: facade.contacts_matching(*p) for p in parties])
     assert calls(sandbox, "GET /Contacts") == before + len(chunks)
     assert all([c["Name"] for c in r] == ["Sam Taylor"] for r in results)  # the name, not a match
@@ -171,7 +172,7 @@ def test_contact_reads_carry_as_many_parties_as_a_url_takes(xero: XeroClient, sa
 def test_past_its_deadline_the_batcher_waits_for_nobody(xero: XeroClient, sandbox: Any) -> None:
     """Waiting for stragglers phase after phase could run an invocation out of time: past the
     deadline it is given (half the invocation's time), each call goes as it comes."""
-    facade = BatchingXero(xero, workers=5, max_wait=30.0, deadline=time.monotonic())
+    facade = BatchingXero(xero, workers=5, max_wait=30.0, deadline=time.monotonic(), call_order=CALL_ORDER)
     before = calls(sandbox, "GET /Contacts")
     start = time.monotonic()
     results = run_workers(facade, [lambda: facade.contacts_matching("D1", "d1@x.au")])  # four never come

@@ -155,7 +155,7 @@ def test_the_mapping_table_finds_a_store_record_by_its_xero_id(source: dict[str,
 def test_xero_webhooks_come_in_through_the_ingress_function(source: dict[str, Any]) -> None:
     events = source["Resources"]["IngressFunction"]["Properties"]["Events"]
     paths = {e["Properties"]["Path"] for e in events.values() if e["Type"] == "HttpApi"}
-    assert paths == {"/webhooks/woocommerce", "/webhooks/xero"}
+    assert paths == {"/webhooks/{source}", "/webhooks/xero"}  # {source}: the stack's StoreSource
     env = source["Resources"]["IngressFunction"]["Properties"]["Environment"]["Variables"]
     assert env["XERO_WEBHOOK_KEY_SECRET_ARN"] == {"Ref": "XeroWebhookKeySecret"}
     from xerosync.aws.stack import QUEUES

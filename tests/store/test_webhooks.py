@@ -11,7 +11,7 @@ from local.woo_store.generate import ManualClock, populate
 from tests.store.conftest import ADDRESS, Api, gst_store
 from xerosync.sources.woocommerce.models import Customer, Order
 from xerosync.sources.woocommerce.signature import verify
-from xerosync.webhooks import decide_woocommerce
+from xerosync.sources.woocommerce.webhook import decide as decide_woocommerce
 
 SECRET = "s3cret&amp;more"  # WooCommerce signs with the HTML-entity-decoded secret
 

@@ -65,6 +65,38 @@ def test_settings_validate_reports_each_problem(tmp_path: Any) -> None:
     assert run("settings", "validate", SETTINGS).exit_code == 0
 
 
+def test_settings_validate_checks_the_store_section_with_the_stores_adapter(tmp_path: Any) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("store: {order_statuses: {on-hold: maybe}, paid_status: shipped}\n")
+    result = run("settings", "validate", str(bad))
+    assert result.exit_code == 2
+    assert "store.order_statuses.on-hold" in result.output and "store.paid_status" in result.output
+    unknown = run("settings", "validate", SETTINGS, "--source", "no-such-store")
+    assert unknown.exit_code == 2 and "'no-such-store'" in unknown.output
+
+
+def test_settings_validate_says_where_settings_at_their_old_place_go_now(tmp_path: Any) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text("order_statuses: {on-hold: AUTHORISED}\npayments: {paid_statuses: [processing]}\n")
+    result = run("settings", "validate", str(old))
+    assert result.exit_code == 0, result.output  # existing files keep working ...
+    assert "order_statuses is now store.order_statuses" in result.output  # ... and say how to move
+    assert "payments.paid_statuses is now store.paid_statuses" in result.output
+    assert "valid" in result.stdout
+
+
+def test_preview_reads_the_file_as_the_stacks_source_would(tmp_path: Any) -> None:
+    # the source's default invoice prefix applies where the file has none
+    bare = tmp_path / "bare.yaml"
+    bare.write_text((ROOT / "local" / "demo-settings.yaml").read_text().replace('invoice_prefix: "WC-"\n', ""))
+    assert "invoice_prefix" not in bare.read_text()
+    result = run("preview", str(EVENTS / "woocommerce" / "order-1003.json"), "-s", str(bare), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["requests"][1]["body"]["Invoices"][0]["InvoiceNumber"] == "WC-1003"
+    unknown = run("preview", str(EVENTS / "woocommerce" / "order-1003.json"), "-s", SETTINGS, "--source", "nope")
+    assert unknown.exit_code == 2
+
+
 class Org:
     def accounts(self) -> list[dict[str, Any]]:
         return [

@@ -1,18 +1,26 @@
 """The drift report: each difference between a store order and the Xero documents xerosync wrote,
-named by record and sorted into what the sync can fix and what it can only report."""
+named by record and sorted into what the sync can fix and what it can only report. Orders are
+WooCommerce's, read into the domain by its adapter (over an in-memory REST API for a day)."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tests.fake_woo_rest import WOO, FakeRest, woo_store
 from tests.fakes import InMemoryMappings
 from xerosync import drift
 from xerosync.config import StoreSettings, parse_settings
+from xerosync.domain import Sale
 from xerosync.drift import Document, Related, compare_order
 from xerosync.sync.ports import Mapping
 
-SETTINGS = StoreSettings()
+
+def settings(text: str = "") -> StoreSettings:
+    """Settings as the stack reads them for a WooCommerce store (its invoice prefix, WC-)."""
+    return parse_settings(text, defaults=WOO.settings_defaults)
+
+
+SETTINGS = settings()
 SYNCED = "2026-11-21T09:00:00"
 
 
@@ -21,6 +29,7 @@ def order(**fields: Any) -> dict[str, Any]:
         "id": 1001,
         "number": "1001",
         "status": "processing",
+        "currency": "AUD",
         "total": "110.00",
         "total_tax": "10.00",
         "date_created": "2026-11-21T19:00:00",
@@ -48,11 +57,18 @@ def related(**fields: Any) -> Related:
     return Related(invoice=known(), payment=Mapping("payment:1001", "pay-1"), **fields)
 
 
+def sale(o: dict[str, Any], settings: StoreSettings = SETTINGS) -> Sale:
+    read = WOO.read("order", o, settings)
+    assert isinstance(read, Sale)
+    return read
+
+
 def compare(
     o: dict[str, Any], rel: Related, inv: Document | None, notes: dict[str, Document] | None = None, **kw: Any
 ) -> list[Any]:
     invoices = {inv.number: inv} if inv else {}
-    return compare_order(o, rel, invoices, notes or {}, kw.pop("settings", SETTINGS), **kw)
+    settings = kw.pop("settings", SETTINGS)
+    return compare_order(sale(o, settings), rel, invoices, notes or {}, settings, **kw)
 
 
 def test_an_order_in_step_with_xero_has_no_difference() -> None:
@@ -92,11 +108,11 @@ def test_an_invoice_voided_or_deleted_in_xero_is_reported() -> None:
 def test_refunds_are_compared_with_their_credit_notes() -> None:
     refunded = order(refunds=[{"id": 7, "total": "-20.00"}, {"id": 8, "total": "-5.00"}])
     note = Document("WC-1001-R7", "cn-7", "PAID", Decimal("18.00"), Decimal("0"))
-    rel = related(refunds={7: Mapping("refund:1001:7", "cn-7"), 8: None})
+    rel = related(refunds={"7": Mapping("refund:1001:7", "cn-7"), "8": None})
     diffs = {d.what: d for d in compare(refunded, rel, invoice(), {"WC-1001-R7": note})}
     assert not diffs["refund 7"].fixable and "changed in Xero" in diffs["refund 7"].reason
     assert diffs["refund 8"].fixable  # never synced
-    gone = compare(refunded, related(refunds={7: Mapping("refund:1001:7", "cn-7")}), invoice(), {})
+    gone = compare(refunded, related(refunds={"7": Mapping("refund:1001:7", "cn-7")}), invoice(), {})
     assert [d.fixable for d in gone if d.what == "refund 7"] == [False]
 
 
@@ -110,7 +126,7 @@ def test_payments_missing_removed_or_made_in_xero() -> None:
         order(status="on-hold", date_paid_gmt=None),
         related(),
         invoice(),
-        settings=parse_settings("order_statuses: {on-hold: AUTHORISED}"),
+        settings=settings("order_statuses: {on-hold: AUTHORISED}"),
     )
     assert (
         not in_xero.fixable
@@ -125,6 +141,16 @@ def test_cancelled_orders_and_skipped_statuses() -> None:
     assert compare(order(status="cancelled"), Related(invoice=known(state="voided")), invoice(status="VOIDED")) == []
     assert compare(order(status="pending"), Related(invoice=None), None) == []  # not invoiced (settings)
     assert compare(order(status="checkout-draft"), Related(invoice=None), None) == []
+    # deleted in the store (in WooCommerce's trash): its invoice comes off the books
+    [trashed] = compare_order(
+        sale(order(status="trash")),
+        related(),
+        {"WC-1001": invoice(status="AUTHORISED", paid="0.00")},
+        {},
+        SETTINGS,
+        gone=True,
+    )
+    assert trashed.fixable and trashed.store == "trash"
 
 
 def test_adjustments_after_payment_count_towards_xeros_total() -> None:
@@ -133,18 +159,14 @@ def test_adjustments_after_payment_count_towards_xeros_total() -> None:
     up = Document("WC-1001-A1", "a1", "AUTHORISED", Decimal("15.00"), Decimal("1.36"))
     down = Document("WC-1001-A2", "a2", "AUTHORISED", Decimal("5.00"), Decimal("0.45"))
     rel = related(adjustments=("WC-1001-A1", "WC-1001-A2"))
-    result = compare_order(changed, rel, {"WC-1001": invoice(), "WC-1001-A1": up}, {"WC-1001-A2": down}, SETTINGS)
+    result = compare_order(sale(changed), rel, {"WC-1001": invoice(), "WC-1001-A1": up}, {"WC-1001-A2": down}, SETTINGS)
     assert result == []
 
 
-class Store:
-    def __init__(self, orders: list[dict[str, Any]]) -> None:
-        self.orders = orders
-
-    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        assert resource == "orders"
-        trash = params["status"] == "trash"
-        yield from (o for o in self.orders if (o["status"] == "trash") == trash)
+def Store(orders: list[dict[str, Any]]) -> Any:
+    rest = FakeRest()
+    rest.data["orders"] = orders
+    return woo_store(rest)
 
 
 class Xero:
@@ -180,7 +202,9 @@ def test_a_day_report_fetches_xero_in_batches_and_leaves_history_out() -> None:
             }
         )
     xero = Xero(xero_invoices)
-    report = drift.report(date(2026, 11, 21), store=Store(orders), xero=xero, mappings=mappings, settings=SETTINGS)
+    report = drift.report(
+        date(2026, 11, 21), store=Store(orders), source=WOO, xero=xero, mappings=mappings, settings=SETTINGS
+    )
     assert report.orders == 120 and len(report.differences) == 1
     assert report.differences[0].key == "order:120" and report.differences[0].fixable
     assert max(xero.calls) <= drift.INVOICE_BATCH
@@ -189,6 +213,7 @@ def test_a_day_report_fetches_xero_in_batches_and_leaves_history_out() -> None:
     later = drift.report(
         date(2026, 11, 21),
         store=Store(orders),
+        source=WOO,
         xero=xero,
         mappings=mappings,
         settings=SETTINGS,
@@ -196,3 +221,40 @@ def test_a_day_report_fetches_xero_in_batches_and_leaves_history_out() -> None:
     )
     assert later.orders == sum(1 for n in range(1, 121) if n % 9 >= 5)
     assert later.differences == []  # order 120 was created at 03:00, before the install
+
+
+def test_a_day_leaves_drafts_out_and_takes_trashed_orders_off_the_books() -> None:
+    orders = [
+        order(id=1, number="1"),
+        order(id=2, number="2", status="checkout-draft"),  # never delivered by a webhook: not a sale yet
+        order(id=3, number="3", status="trash"),
+        {"id": 4, "status": "processing", "date_created": "2026-11-21T10:00:00"},  # unreadable: no currency
+    ]
+    mappings = InMemoryMappings()
+    xero_invoices = []
+    for n in (1, 3):
+        mappings.put(Mapping(f"order:{n}", f"inv-{n}", xero_number=f"WC-{n}", source_modified=SYNCED))
+        mappings.put(Mapping(f"payment:{n}", f"pay-{n}"))
+        xero_invoices.append(
+            {
+                "InvoiceNumber": f"WC-{n}",
+                "InvoiceID": f"inv-{n}",
+                "Status": "PAID",
+                "Total": "110.00",
+                "TotalTax": "10.00",
+            }
+        )
+    xero_invoices[0]["AmountPaid"] = "110.00"
+    report = drift.report(
+        date(2026, 11, 21),
+        store=Store(orders),
+        source=WOO,
+        xero=Xero(xero_invoices),
+        mappings=mappings,
+        settings=SETTINGS,
+    )
+    assert report.orders == 1 and report.store_total == Decimal("110.00")
+    by_key = {d.key: d for d in report.differences}
+    assert set(by_key) == {"order:3", "order:4"}
+    assert by_key["order:3"].fixable and "cancelled in the store" in by_key["order:3"].reason
+    assert not by_key["order:4"].fixable and by_key["order:4"].store == "unreadable"

@@ -1,13 +1,24 @@
-"""The scheduled jobs' wiring: when the drift report is due, Xero's dates, the stack's resources."""
+"""The scheduled jobs' wiring: when the drift report is due, Xero's dates, the store source the
+stack serves (its adapter, its settings defaults, its API), and the drift report's re-enqueueing
+through that adapter (the stack's resources: test_environment)."""
 
+import json
 import time
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
-from xerosync.aws.stack import Stack
+from tests.fake_woo_rest import FakeRest, woo_store
+from tests.fakes import InMemoryMappings
+from xerosync import sources
+from xerosync.aws import parameters, secrets
 from xerosync.config import SettingsError, parse_settings
-from xerosync.jobs import Resources, drift_day_due, xero_date
+from xerosync.envelopes import Message
+from xerosync.environment import Environment
+from xerosync.jobs import Job, NotConfigured, drift_day_due, drift_job, xero_date
+from xerosync.sources.woocommerce.adapter import WooStore
+from xerosync.sync.ports import Mapping
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import BudgetExhausted
 
@@ -23,28 +34,6 @@ def test_xero_dates_in_both_shapes() -> None:
     assert xero_date("/Date(1543536000000+0000)/") == date(2018, 11, 30)
     assert xero_date("2018-11-30T00:00:00") == date(2018, 11, 30)
     assert xero_date(None) is None and xero_date("soon") is None
-
-
-def test_resources_from_a_functions_environment_and_from_a_stack() -> None:
-    env = {
-        "MAPPINGS_TABLE": "m",
-        "SETTINGS_PARAMETER": "/xerosync/s/settings",
-        "ORDERS_QUEUE_URL": "https://sqs/orders",
-        "STORE_WEBHOOK_URL": "https://api/webhooks/woocommerce",
-        "XERO_API_URL": "http://sandbox",
-    }
-    from_env = Resources.from_env(env)
-    assert from_env.queue_urls == {"orders": "https://sqs/orders"} and from_env.xero_api_url == "http://sandbox"
-    stack = Stack(
-        "s",
-        {"MappingsTable": "m", "SettingsParameter": "/p", "OrdersQueue": "q1", "ItemsQueue": "q3", "SyncLogTable": "l"},
-        {"WebhookUrl": "http://127.0.0.1:1/webhooks/woocommerce"},
-        {"XeroApiUrl": "http://sandbox", "SyncLogDays": "7"},
-    )
-    from_stack = Resources.from_stack(stack)
-    assert from_stack.queue_urls == {"orders": "q1", "items": "q3"}
-    assert (from_stack.webhook_url, from_stack.sync_log_days) == ("http://127.0.0.1:1/webhooks/woocommerce", 7)
-    assert from_stack.xero_identity_url == "https://identity.xero.com"
 
 
 def test_pull_and_reconcile_settings_are_checked() -> None:
@@ -84,3 +73,78 @@ def test_a_jobs_xero_call_waits_for_the_shared_budget_a_sync_record_goes_back_to
     client.governor = _Exhausted(refusals=1, retry_after=3600.0)  # type: ignore[assignment]
     with pytest.raises(BudgetExhausted):  # a spent day is not waited for
         client._permit("t1")
+
+
+# --- the job's store, through the source's adapter ----------------------------------------------
+def job(monkeypatch: pytest.MonkeyPatch, settings: str = "", secret: dict[str, Any] | None = None) -> Job:
+    monkeypatch.setattr(parameters, "get_parameter", lambda name: settings)
+    stored = (
+        secret if secret is not None else {"url": "https://shop.example", "consumer_key": "ck", "consumer_secret": "s"}
+    )
+    monkeypatch.setattr(secrets, "get_secret_json", lambda arn, **_: stored)
+    return Job(
+        Environment.from_env(
+            {
+                "MAPPINGS_TABLE": "m",
+                "SETTINGS_PARAMETER": "/p",
+                "STORE_API_SECRET_ARN": "arn:store",
+                "XERO_CREDENTIALS_SECRET_ARN": "arn:xero",
+            }
+        )
+    )
+
+
+def test_a_job_reads_its_store_through_the_adapter_of_the_stacks_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    running = job(monkeypatch, "reconcile: {overlap_seconds: 60}")
+    assert running.source is sources.source(sources.DEFAULT)
+    assert running.settings.invoice_prefix == running.source.settings_defaults["invoice_prefix"]
+    assert running.settings.reconcile.overlap_seconds == 60
+    assert isinstance(running.store, WooStore) and running.store.url == "https://shop.example/"
+
+
+def test_a_job_without_the_stores_credentials_says_what_to_fill_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(NotConfigured, match="StoreApiSecret"):
+        _ = job(monkeypatch, secret={}).store
+
+
+class DriftXero:
+    def __init__(self) -> None:
+        self.invoices = [{"InvoiceNumber": "WC-1", "InvoiceID": "inv-1", "Status": "AUTHORISED", "Total": "5.00"}]
+
+    def organisation(self) -> dict[str, Any]:
+        return {"PeriodLockDate": None}
+
+    def invoices_by_number(self, numbers: list[str]) -> list[dict[str, Any]]:
+        return [i for i in self.invoices if i["InvoiceNumber"] in numbers]
+
+    def credit_notes_by_number(self, numbers: list[str]) -> list[dict[str, Any]]:
+        return []
+
+
+def test_the_drift_report_reenqueues_what_the_sync_can_fix_as_its_webhook_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rest = FakeRest()
+    base = {"status": "completed", "currency": "AUD", "total": "5.00", "date_created": "2026-11-21T10:00:00"}
+    base["date_modified_gmt"] = "2026-11-21T00:00:00"
+    rest.data["orders"] = [{**base, "id": 1, "number": "1"}, {**base, "id": 2, "number": "2"}]
+    running = job(monkeypatch)
+    mappings = InMemoryMappings()
+    mappings.put(Mapping("order:1", "inv-1", xero_number="WC-1", source_modified="2026-11-21T00:00:00"))
+    sent: list[Message] = []
+
+    def send(messages: list[Message]) -> set[str]:
+        sent.extend(messages)
+        return set()
+
+    running.__dict__.update(store=woo_store(rest), xero=DriftXero(), mappings=mappings, send=send)
+    report = drift_job(running, date(2026, 11, 21), fix=True)
+    assert [d.key for d in report.fixable] == ["order:2"]  # order 1 is in step
+    [message] = sent
+    envelope = json.loads(message.body)
+    assert (message.key, envelope["source"], envelope["delivery_id"]) == (
+        "order:2",
+        sources.DEFAULT,
+        "drift:2026-11-21",
+    )
+    assert envelope["store"] == "https://shop.example/" and json.loads(envelope["payload"])["id"] == 2

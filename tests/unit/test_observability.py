@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from tests.unit.test_records import BODY, Journal, Spy, failing
+from tests.unit.test_records import BODY, Journal, Spy, failing, handle_record
 from xerosync.observability import metrics, reason_of
-from xerosync.sync.records import handle_record
 from xerosync.xero.tokens import InvalidGrant, request_token
 
 
@@ -86,7 +85,7 @@ def test_a_validation_error_is_described_without_its_input() -> None:
 def test_a_record_failing_validation_logs_no_customer_data(caplog: pytest.LogCaptureFixture) -> None:
     journal, spy = Journal(), Spy()
     outcome = handle_record(BODY, failing(validation_error()), spy.delivery(), journal)
-    assert outcome["action"] == "failed"
+    assert outcome.action == "failed"
     logged = json.dumps([r.__dict__ for r in caplog.records], default=str)
     assert "jane.smith@example.com" not in logged
     assert "email: Input should be a valid integer" in logged

@@ -21,7 +21,9 @@ from xerosync.domain import Party, Refund, Sale, SaleLine
 from xerosync.sources.woocommerce.mapping import parse_order, sale_from_order
 from xerosync.xero import payloads
 
-SETTINGS = StoreSettings(tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT", rounding="BASEXCLUDED"))
+SETTINGS = StoreSettings(
+    invoice_prefix="WC-", tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT", rounding="BASEXCLUDED")
+)
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 
@@ -81,8 +83,10 @@ def test_a_difference_left_over_becomes_a_rounding_line() -> None:
     )
     sale = Sale(
         key="order:1",
+        id="1",
         number="1",
-        status="processing",
+        lifecycle="confirmed",
+        status_word="processing",
         date=NOW.date(),
         currency="AUD",
         prices_include_tax=False,
@@ -126,15 +130,17 @@ def orders(draw: st.DrawFn) -> Sale:
                 sub_tax,
                 total,
                 tax,
-                (1,) if taxed else (),
+                ("1",) if taxed else (),
             )
         )
     total_tax = sum((ln.tax for ln in lines), Decimal(0)).quantize(Decimal("0.01"))
     total = sum((ln.total for ln in lines), Decimal(0)) + total_tax
     return Sale(
         key="order:9",
+        id="9",
         number="9",
-        status="processing",
+        lifecycle="confirmed",
+        status_word="processing",
         date=NOW.date(),
         currency="AUD",
         prices_include_tax=inclusive,
@@ -240,7 +246,7 @@ def test_payment_needs_a_mapped_gateway() -> None:
 
 
 def refund_of(sale: Sale, lines: tuple[SaleLine, ...], amount: str) -> Refund:
-    return Refund("refund:1:5", 5, sale.key, NOW.date(), Decimal(amount), "damaged", lines)
+    return Refund("refund:1:5", "5", sale.key, NOW.date(), Decimal(amount), "damaged", lines)
 
 
 def test_credit_note_for_a_line_refund_totals_the_refund() -> None:

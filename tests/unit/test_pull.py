@@ -2,15 +2,16 @@
 from Xero that follows it; the item sync leaves Xero's fields alone, so the store's webhook for
 a pulled change writes nothing back (no bounce)."""
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from tests.fake_woo_rest import FakeRest, woo_store
 from tests.fakes import InMemoryMappings
 from xerosync import directions, pull
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.domain import Product
-from xerosync.pull import StoreProduct, plan_product
+from xerosync.pull import plan_product
+from xerosync.sources.port import ProductUpdate, StoreProduct
 from xerosync.sync.items import upsert_item
 from xerosync.xero.client import ElementResult
 
@@ -31,8 +32,8 @@ def item(**fields: Any) -> dict[str, Any]:
 
 def product(**fields: Any) -> StoreProduct:
     base: dict[str, Any] = {
-        "id": 10,
-        "parent_id": 0,
+        "key": "product:10",
+        "parent_key": None,
         "sku": "MUG",
         "name": "Enamel Mug",
         "regular_price": Decimal("33.00"),
@@ -67,7 +68,7 @@ def test_xeros_name_price_and_stock_are_planned_for_the_store() -> None:
         XERO_OWNS,
     )
     assert change is not None
-    assert change.fields == {"name": "Mug (white)", "regular_price": "35.50", "manage_stock": True, "stock_quantity": 7}
+    assert change.update == ProductUpdate(name="Mug (white)", regular_price=Decimal("35.5"), stock_quantity=7)
     assert change.notes == ("name 'Enamel Mug' -> 'Mug (white)'", "price 33.00 -> 35.50", "stock 12 -> 7")
 
 
@@ -75,12 +76,12 @@ def test_fields_the_store_owns_are_never_written_from_xero() -> None:
     store_owns = parse_settings("pull: {stock_items: [MUG]}")
     changed = item(Name="Other", SalesDetails={"UnitPrice": Decimal("99")}, QuantityOnHand=Decimal("3"))
     change = plan_product(product(), changed, store_owns)
-    assert change is not None and change.fields == {"manage_stock": True, "stock_quantity": 3}
+    assert change is not None and change.update == ProductUpdate(stock_quantity=3)
     assert plan_product(product(sku="OTHER"), {**changed, "Code": "OTHER"}, store_owns) is None
 
 
 def test_variation_names_and_untracked_stock_are_left_alone() -> None:
-    assert plan_product(product(parent_id=9), item(Name="Tee - M"), XERO_OWNS) is None
+    assert plan_product(product(parent_key="product:9"), item(Name="Tee - M"), XERO_OWNS) is None
     assert plan_product(product(), item(IsTrackedAsInventory=False, QuantityOnHand=Decimal("0")), XERO_OWNS) is None
     _, notes = pull.plan([product()], [item(IsTrackedAsInventory=False)], XERO_OWNS)
     assert notes and "not tracked inventory" in notes[0]
@@ -99,25 +100,16 @@ def test_long_skus_match_their_shortened_item_codes() -> None:
     code = item_code(sku, XERO_OWNS).code
     assert code is not None and code != sku
     changes, _ = pull.plan([product(sku=sku)], [item(Code=code, SalesDetails={"UnitPrice": Decimal("80")})], XERO_OWNS)
-    assert [c.fields.get("regular_price") for c in changes] == ["80.00"]
+    assert [c.update.regular_price for c in changes] == [Decimal("80")]
+    assert changes[0].notes == ("price 33.00 -> 80.00",)
 
 
-class Store:
-    def __init__(self, products: list[dict[str, Any]]) -> None:
-        self.products = products
-        self.calls: list[str] = []
-        self.writes: list[tuple[int, dict[str, Any], int]] = []
-
-    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        self.calls.append(resource)
-        if resource == "products":
-            yield from self.products
-        else:
-            yield {"id": 31, "sku": "TEE-M", "name": "Tee - M", "regular_price": "39.95", "type": "variation"}
-
-    def update_product(self, product_id: int, fields: dict[str, Any], *, parent_id: int = 0) -> dict[str, Any]:
-        self.writes.append((product_id, fields, parent_id))
-        return {}
+def Store(products: list[dict[str, Any]]) -> FakeRest:
+    rest = FakeRest()
+    rest.data["products"] = products
+    variation = {"id": 31, "sku": "TEE-M", "name": "Tee - M", "regular_price": "39.95", "type": "variation"}
+    rest.data["products/30/variations"] = [variation]
+    return rest
 
 
 class Items:
@@ -133,7 +125,7 @@ class Items:
 
 def test_nothing_owned_by_xero_means_no_call_at_all() -> None:
     store, xero = Store([{"id": 10, "sku": "MUG"}]), Items([])
-    report = pull.run(store=store, xero=xero, settings=StoreSettings())
+    report = pull.run(store=woo_store(store), xero=xero, settings=StoreSettings())
     assert store.calls == [] and xero.calls == 0
     assert "nothing to pull" in report.notes[0]
 
@@ -154,11 +146,12 @@ def test_a_pull_writes_products_and_variations_that_differ() -> None:
     ]
     store = Store(products)
     xero = Items([item(), {"Code": "TEE-M", "Name": "Tee - M", "SalesDetails": {"UnitPrice": Decimal("42.00")}}])
-    report = pull.run(store=store, xero=xero, settings=XERO_OWNS)
-    assert store.writes == [(31, {"regular_price": "42.00"}, 30)]  # the variation, through its product
+    report = pull.run(store=woo_store(store), xero=xero, settings=XERO_OWNS)
+    assert store.product_writes == [(31, {"regular_price": "42.00"}, 30)]  # the variation, through its product
     assert report.products == 2 and len(report.applied) == 1
-    dry = pull.run(store=Store(products), xero=xero, settings=XERO_OWNS, apply=False)
-    assert len(dry.changes) == 1 and dry.applied == []
+    dry_store = Store(products)
+    dry = pull.run(store=woo_store(dry_store), xero=xero, settings=XERO_OWNS, apply=False)
+    assert len(dry.changes) == 1 and dry.applied == [] and dry_store.product_writes == []
 
 
 class XeroItems:

@@ -1,75 +1,67 @@
-"""What ``xerosync push`` reads from the store for each way of naming records."""
+"""What ``xerosync push`` reads from the store for each way of naming records (here through the
+WooCommerce adapter, over an in-memory REST API)."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
 
 from typer.testing import CliRunner
 
+from tests.fake_woo_rest import FakeRest, woo_store
 from xerosync import push
 from xerosync.cli import app
 from xerosync.push import Selection
 
+CHANGED = "2026-11-21T10:00:00"  # after the watermark of the "since" tests
 
-class Store:
-    def __init__(self) -> None:
-        self.asked: list[tuple[str, dict[str, Any]]] = []
-        self.data: dict[str, list[dict[str, Any]]] = {
-            "orders": [
-                {"id": 1, "date_created": "2026-10-31T23:59:59"},
-                {"id": 2, "date_created": "2026-11-01T00:00:00"},
-                {"id": 3, "date_created": "2026-11-02T10:00:00"},
-            ],
-            "products": [{"id": 10, "type": "variable"}, {"id": 20, "type": "simple"}],
-            "products/10/variations": [{"id": 11, "type": "variation"}],
-            "customers": [
-                {"id": 7, "date_created_gmt": "2026-11-21T10:00:00"},
-                {"id": 6, "date_created_gmt": "2026-11-01T10:00:00"},
-            ],
-        }
 
-    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        self.asked.append((resource, params))
-        yield from self.data.get(resource, [])
-
-    def total(self, resource: str, params: dict[str, Any]) -> int:
-        return len(self.data[resource])
-
-    def get(self, resource: str, record_id: int) -> dict[str, Any]:
-        return {"id": record_id, "from": resource}
+def store_data() -> FakeRest:
+    rest = FakeRest()
+    rest.data = {
+        "orders": [
+            {"id": 1, "status": "processing", "date_created": "2026-10-31T23:59:59", "date_modified_gmt": CHANGED},
+            {"id": 2, "status": "processing", "date_created": "2026-11-01T00:00:00", "date_modified_gmt": CHANGED},
+            {"id": 3, "status": "processing", "date_created": "2026-11-02T10:00:00", "date_modified_gmt": CHANGED},
+        ],
+        "products": [
+            {"id": 10, "type": "variable", "date_modified_gmt": CHANGED},
+            {"id": 20, "type": "simple", "date_modified_gmt": CHANGED},
+        ],
+        "products/10/variations": [{"id": 11, "type": "variation", "date_modified_gmt": CHANGED}],
+        "customers": [
+            {"id": 7, "date_created_gmt": "2026-11-21T10:00:00"},
+            {"id": 6, "date_created_gmt": "2026-11-01T10:00:00"},
+        ],
+    }
+    return rest
 
 
 def test_a_date_range_reads_the_orders_created_in_those_days_of_the_store() -> None:
-    store = Store()
+    rest = store_data()
+    store = woo_store(rest)
     selection = Selection("range", start=date(2026, 11, 1), end=date(2026, 11, 2))
-    assert [r["id"] for _, r in push.records(store, selection)] == [2, 3]
-    [(resource, params)] = store.asked
+    assert [f.key for f in push.records(store, selection)] == ["order:2", "order:3"]
+    [(resource, params)] = rest.asked
     assert (resource, params["after"], params["before"]) == ("orders", "2026-10-31T23:59:59", "2026-11-03T00:00:00")
-    assert push.count(store, selection) == 3  # what the store says up front (X-WP-Total)
+    listed = len(rest.calls)
+    assert push.count(store, selection) == 2  # what the store says up front (X-WP-Total) ...
+    assert len(rest.calls) == listed  # ... without listing the orders
 
 
 def test_since_the_last_sync_reads_orders_products_and_new_customers() -> None:
-    store = Store()
+    rest = store_data()
     selection = Selection("since", since=datetime(2026, 11, 20, 9, tzinfo=UTC))
-    found = [(kind, r["id"]) for kind, r in push.records(store, selection)]
-    assert found == [
-        ("order", 1),
-        ("order", 2),
-        ("order", 3),
-        ("product", 10),
-        ("product", 11),
-        ("product", 20),
-        ("customer", 7),
-    ]
-    assert all(p.get("modified_after") == "2026-11-20T09:00:00" for r, p in store.asked if r in ("orders", "products"))
-    assert push.count(store, selection) is None
+    found = [f.key for f in push.records(woo_store(rest), selection)]
+    assert found == ["order:1", "order:2", "order:3", "product:10", "product:20", "product:11", "customer:7"]
+    windows = [p for r, p in rest.asked if r in ("orders", "products") and "type" not in p]
+    assert windows and all(p.get("modified_after") == "2026-11-20T09:00:00" for p in windows)
+    assert push.count(woo_store(rest), selection) is None
 
 
 def test_one_record_by_id() -> None:
-    store = Store()
-    assert list(push.records(store, Selection("record", resource="customer", record_id=7))) == [
-        ("customer", {"id": 7, "from": "customers"})
-    ]
+    rest = store_data()
+    [customer] = push.records(woo_store(rest), Selection("record", resource="customer", record_id="7"))
+    assert (customer.kind, customer.key, customer.raw["id"]) == ("customer", "customer:7", 7)
+    [variation] = push.records(woo_store(rest), Selection("record", resource="product", record_id="11"))
+    assert variation.key == "product:11"
 
 
 def test_push_wants_exactly_one_way_of_naming_records() -> None:

@@ -1,23 +1,24 @@
-"""The reconciliation's pure parts (watermark arithmetic, what needs syncing, the webhook repair
-plan, the queue envelope) and a whole run against in-memory ports."""
+"""The reconciliation's pure parts (watermark arithmetic, what needs syncing, decided on the
+domain) and whole runs against in-memory ports, the store read through the WooCommerce adapter
+over an in-memory REST API (the adapter's own listings, envelopes and webhook plan are tested in
+test_woocommerce_adapter.py)."""
 
-import hashlib
-import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from local.woo import delivery, wp_json_encode
+from tests.fake_woo_rest import WOO, FakeRest, woo_store
 from tests.fakes import InMemoryMappings
-from xerosync import reconcile, store_webhooks
+from xerosync import reconcile
 from xerosync.config import StoreSettings, parse_settings
-from xerosync.envelopes import Message, store_message
-from xerosync.events import parse_envelope
+from xerosync.domain import Product, Sale
+from xerosync.envelopes import Message
 from xerosync.reconcile import advance, iso, order_reason, product_reason, stale
+from xerosync.sources.port import Found, Kind
+from xerosync.sources.woocommerce.subscriptions import wanted_topics
 from xerosync.sync.ports import Mapping
-from xerosync.webhooks import decide_woocommerce
 
 T0 = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
 URL = "https://hooks.example/webhooks/woocommerce"
@@ -61,11 +62,34 @@ def test_stale_compares_the_store_state_with_the_one_synced() -> None:
 def order(
     order_id: int = 1, status: str = "processing", modified: datetime = T0, total: str = "10.00"
 ) -> dict[str, Any]:
-    return {"id": order_id, "status": status, "total": total, "date_modified_gmt": gmt(modified)}
+    """An order as WooCommerce's REST API lists it (paid, as a processing order is)."""
+    return {
+        "id": order_id,
+        "number": str(order_id),
+        "status": status,
+        "currency": "AUD",
+        "total": total,
+        "total_tax": "0.00",
+        "date_created": gmt(T0 - timedelta(days=1)),
+        "date_created_gmt": gmt(T0 - timedelta(days=1)),
+        "date_modified_gmt": gmt(modified),
+        "date_paid_gmt": gmt(T0 - timedelta(days=1)),
+    }
+
+
+def found(kind: Kind, record: dict[str, Any]) -> Found:
+    """``record`` as the adapter finds it in the store."""
+    rest = FakeRest()
+    rest.data[{"order": "orders", "product": "products", "customer": "customers"}[kind]] = [record]
+    return woo_store(rest).fetch(kind, str(record["id"]))
+
+
+def why(kind: Kind, record: dict[str, Any], known: Mapping | None, settings: StoreSettings = SETTINGS) -> str | None:
+    return reconcile.reason(found(kind, record), known, settings, WOO)
 
 
 @pytest.mark.parametrize(
-    ("record", "known", "why"),
+    ("record", "known", "expected"),
     [
         (order(), None, "missing"),
         (order(status="checkout-draft"), None, None),  # never synced
@@ -75,131 +99,53 @@ def order(
         (order(status="cancelled"), Mapping("order:1", "inv"), "cancelled"),
         (order(status="cancelled"), Mapping("order:1", "inv", data={"state": "voided"}), None),
         (order(status="trash"), Mapping("order:1", "inv"), "trashed"),
+        (order(status="trash"), None, None),  # never invoiced: nothing to take off the books
         (order(modified=at(60)), Mapping("order:1", "inv", source_modified=gmt(T0)), "stale"),
         (order(), Mapping("order:1", "inv", source_modified=gmt(T0)), None),
     ],
 )
-def test_which_orders_need_syncing(record: dict[str, Any], known: Mapping | None, why: str | None) -> None:
-    assert order_reason(record, known, SETTINGS) == why
+def test_which_orders_need_syncing(record: dict[str, Any], known: Mapping | None, expected: str | None) -> None:
+    assert why("order", record, known) == expected
+
+
+def test_orders_are_decided_on_the_domain_sale_by_the_sync_policy() -> None:
+    sale = WOO.read("order", order(status="on-hold"), SETTINGS)
+    assert isinstance(sale, Sale) and sale.lifecycle == "awaiting_payment"
+    assert order_reason(sale, None, SETTINGS) == "missing"  # invoiced as DRAFT by default
+    assert order_reason(sale, None, parse_settings("invoice_status: {awaiting_payment: skip}")) is None
+    # the adapter's own section says where a status stands
+    unconfirmed = parse_settings("store: {order_statuses: {on-hold: unconfirmed}}")
+    assert why("order", order(status="on-hold"), None, unconfirmed) is None
 
 
 def test_nothing_is_enqueued_for_an_entity_whose_sync_is_off() -> None:
     off = parse_settings("sync: {orders: false, products: false, customers: false}")
-    assert order_reason(order(), None, off) is None
-    assert product_reason({"id": 3, "sku": "A", "type": "simple"}, None, off) is None
-    assert reconcile.customer_reason({"id": 3}, None, off) is None
+    assert why("order", order(), None, off) is None
+    assert why("order", order(status="trash"), Mapping("order:1", "inv"), off) is None
+    assert why("product", {"id": 3, "sku": "A", "type": "simple"}, None, off) is None
+    assert why("customer", {"id": 3}, None, off) is None
+    assert reconcile.synced_kinds(off) == set()
 
 
 def test_products_without_an_item_are_not_enqueued() -> None:
-    assert product_reason({"id": 3, "sku": "", "type": "simple"}, None, SETTINGS) is None
-    assert product_reason({"id": 3, "sku": "A", "type": "variable"}, None, SETTINGS) is None
-    assert product_reason({"id": 3, "sku": "A", "type": "simple", "status": "trash"}, None, SETTINGS) is None
-    assert product_reason({"id": 3, "sku": "A", "type": "variation"}, None, SETTINGS) == "missing"
+    assert why("product", {"id": 3, "sku": "", "type": "simple"}, None) is None
+    assert why("product", {"id": 3, "sku": "A", "type": "variable"}, None) is None
+    assert why("product", {"id": 3, "sku": "A", "type": "simple", "status": "trash"}, None) is None
+    assert why("product", {"id": 3, "sku": "A", "type": "variation"}, None) == "missing"
+    mug = Product("product:3", "A", "A", "A", None)
+    synced = Mapping("product:3", "i", source_modified=gmt(T0))
+    assert product_reason(mug, synced, SETTINGS, at(1)) == "stale"
+    assert product_reason(mug, synced, SETTINGS, T0) is None
 
 
-# --- the queue envelope -------------------------------------------------------------------------
-def test_a_record_read_back_is_enqueued_exactly_as_its_webhook_would_be() -> None:
-    # the same state, read from the REST API or delivered by webhook, is the same event
-    record = {"id": 1001, "status": "processing", "date_modified_gmt": "2026-11-21T09:00:00", "note": "a/b é"}
-    message = store_message("order", record, store_url="https://shop.example/", origin="reconcile")
-    assert message is not None
-    webhook = delivery("order.updated", record, "s3cret", store_url="https://shop.example/")
-    headers = {k.lower(): v for k, v in webhook.headers.items()}
-    decided = decide_woocommerce(headers, webhook.body, lambda: "s3cret")
-    assert decided.enqueue is not None
-    ours, theirs = json.loads(message.body), json.loads(decided.enqueue.body)
-    for field in ("v", "source", "store", "topic", "resource", "event", "id", "modified", "sha256", "payload"):
-        assert ours[field] == theirs[field], field
-    assert ours["delivery_id"] == "reconcile"  # where it came from; never part of its identity
-    assert parse_envelope(message.body).identity() == parse_envelope(decided.enqueue.body).identity()
-    assert message.queue == "orders" and message.key == "order:1001"
+def test_customers_are_missing_or_stale_by_their_modification_time() -> None:
+    customer = {"id": 8, "date_created_gmt": gmt(T0 - timedelta(days=9)), "date_modified_gmt": gmt(at(60))}
+    assert why("customer", customer, None) == "missing"
+    assert why("customer", customer, Mapping("customer:8", "c", source_modified=gmt(T0))) == "stale"
+    assert why("customer", customer, Mapping("customer:8", "c", source_modified=gmt(at(60)))) is None
 
 
-def test_drafts_are_not_enqueued_and_a_trashed_order_is_a_deletion() -> None:
-    assert store_message("order", {"id": 5, "status": "checkout-draft"}, store_url="", origin="x") is None
-    trashed = store_message("order", {"id": 5, "status": "trash"}, store_url="", origin="x")
-    assert trashed is not None
-    body = json.loads(trashed.body)
-    assert (body["topic"], body["payload"]) == ("order.deleted", '{"id":5}')
-    assert body["sha256"] == hashlib.sha256(wp_json_encode({"id": 5})).hexdigest()
-    variation = store_message("variation", {"id": 9, "type": "variation"}, store_url="", origin="x")
-    assert variation is not None and (variation.queue, variation.key) == ("items", "product:9")
-
-
-# --- the store's webhooks -----------------------------------------------------------------------
-def hook(hook_id: int, topic: str, status: str = "active", url: str = URL, created: datetime = T0) -> dict[str, Any]:
-    return {"id": hook_id, "topic": topic, "status": status, "delivery_url": url, "date_created_gmt": gmt(created)}
-
-
-def test_the_plan_creates_the_missing_reenables_the_disabled_and_leaves_the_paused() -> None:
-    hooks = [
-        hook(1, "order.created", "disabled"),
-        hook(2, "order.updated", "paused"),
-        hook(3, "customer.created"),
-        hook(4, "order.deleted", url="https://elsewhere.example/hook"),  # not ours: never touched
-    ]
-    topics = ["order.created", "order.updated", "order.deleted", "customer.created"]
-    plan = {a.topic: a for a in store_webhooks.plan(hooks, URL, topics, {}, T0)}
-    assert (plan["order.created"].action, plan["order.created"].webhook_id) == ("reenable", 1)
-    assert plan["order.updated"].action == "paused"
-    assert (plan["order.deleted"].action, plan["order.deleted"].webhook_id) == ("create", None)
-    assert plan["customer.created"].action == "ok"
-
-
-def test_a_webhook_disabled_again_within_a_day_of_its_reenabling_is_replaced() -> None:
-    hooks = [hook(1, "order.created", "disabled")]
-    recent = {"1": (T0 - timedelta(hours=2)).isoformat()}
-    assert store_webhooks.plan(hooks, URL, ["order.created"], recent, T0)[0].action == "replace"
-    old = {"1": (T0 - timedelta(hours=30)).isoformat()}
-    assert store_webhooks.plan(hooks, URL, ["order.created"], old, T0)[0].action == "reenable"
-
-
-class FakeStore:
-    """The store's REST API as the reconciliation reads it: listings filtered and ordered like
-    WooCommerce's (modified_after excludes its bound, whole seconds), and its webhooks."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, list[dict[str, Any]]] = {"orders": [], "products": [], "customers": []}
-        self.hooks: list[dict[str, Any]] = []
-        self.calls: list[str] = []
-        self.fail_create: set[str] = set()
-
-    def records(self, resource: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        self.calls.append(resource)
-        rows = list(self.data.get(resource, []))
-        if params.get("modified_after"):
-            bound = params["modified_after"]
-            rows = [r for r in rows if r.get("date_modified_gmt", "")[:19] > bound]
-        if resource == "orders":
-            status = params.get("status", "any")
-            rows = [r for r in rows if (r["status"] == "trash") == (status == "trash")]
-        if params.get("type"):
-            rows = [r for r in rows if r.get("type") == params["type"]]
-        if params.get("orderby") == "registered_date":
-            rows.sort(key=lambda r: r["date_created_gmt"], reverse=True)
-        else:
-            rows.sort(key=lambda r: int(r["id"]))
-        yield from rows
-
-    def webhooks(self) -> list[dict[str, Any]]:
-        return [dict(h) for h in self.hooks]
-
-    def create_webhook(self, fields: dict[str, Any]) -> dict[str, Any]:
-        if fields["topic"] in self.fail_create:
-            raise RuntimeError("the store refused it")
-        made = {**fields, "id": 100 + len(self.hooks), "date_created_gmt": gmt(at(3600))}
-        self.hooks.append(made)
-        return made
-
-    def update_webhook(self, webhook_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        found = next(h for h in self.hooks if h["id"] == webhook_id)
-        found.update(fields)
-        return found
-
-    def delete_webhook(self, webhook_id: int) -> None:
-        self.hooks = [h for h in self.hooks if h["id"] != webhook_id]
-
-
+# --- whole runs ---------------------------------------------------------------------------------
 class FakeQueues:
     def __init__(self, refuse: set[str] | None = None) -> None:
         self.sent: list[Message] = []
@@ -210,24 +156,37 @@ class FakeQueues:
         return {m.key for m in messages if m.key in self.refuse}
 
 
-def installed_store() -> FakeStore:
-    store = FakeStore()
-    for n, topic in enumerate(store_webhooks.wanted_topics(SETTINGS), start=1):
+def hook(hook_id: int, topic: str, status: str = "active", url: str = URL, created: datetime = T0) -> dict[str, Any]:
+    return {"id": hook_id, "topic": topic, "status": status, "delivery_url": url, "date_created_gmt": gmt(created)}
+
+
+def installed_store() -> FakeRest:
+    store = FakeRest()
+    for n, topic in enumerate(wanted_topics(reconcile.synced_kinds(SETTINGS)), start=1):
         store.hooks.append(hook(n, topic, created=T0))
     return store
 
 
-def run(store: FakeStore, send: FakeQueues, mappings: InMemoryMappings, state: dict[str, Any], now: datetime) -> Any:
+def run(
+    store: FakeRest,
+    send: FakeQueues,
+    mappings: InMemoryMappings,
+    state: dict[str, Any],
+    now: datetime,
+    settings: StoreSettings = SETTINGS,
+    deadline: Callable[[], bool] = lambda: False,
+) -> Any:
     return reconcile.run(
-        store=store,
+        store=woo_store(store),
+        source=WOO,
         send=send,
         mappings=mappings,
-        settings=SETTINGS,
-        store_url="https://shop.example/",
+        settings=settings,
         webhook_url=URL,
         webhook_secret=lambda: "s3cret",
         state=state,
         now=now,
+        deadline=deadline,
     )
 
 
@@ -280,18 +239,7 @@ def test_a_run_that_runs_out_of_time_keeps_its_watermark() -> None:
     store.data["orders"] = [order(n, modified=at(10 * n)) for n in range(1, 6)]
     state: dict[str, Any] = {"watermark": gmt(T0), "installed_at": gmt(T0)}
     calls = iter(range(100))
-    report = reconcile.run(
-        store=store,
-        send=FakeQueues(),
-        mappings=InMemoryMappings(),
-        settings=SETTINGS,
-        store_url="",
-        webhook_url=URL,
-        webhook_secret=lambda: "s3cret",
-        state=state,
-        now=at(3600),
-        deadline=lambda: next(calls) >= 2,
-    )
+    report = run(store, FakeQueues(), InMemoryMappings(), state, at(3600), deadline=lambda: next(calls) >= 2)
     assert not report.complete
     assert state["watermark"] == gmt(T0)  # records it never listed may be older than those it did
 
@@ -301,17 +249,7 @@ def test_at_most_max_records_are_enqueued_per_run() -> None:
     store = installed_store()
     store.data["orders"] = [order(n, modified=at(10 * n)) for n in range(1, 6)]
     send, state = FakeQueues(), {"watermark": gmt(T0), "installed_at": gmt(T0)}
-    reconcile.run(
-        store=store,
-        send=send,
-        mappings=InMemoryMappings(),
-        settings=settings,
-        store_url="",
-        webhook_url=URL,
-        webhook_secret=lambda: "s",
-        state=state,
-        now=at(3600),
-    )
+    run(store, send, InMemoryMappings(), state, at(3600), settings)
     assert [m.key for m in send.sent] == ["order:1", "order:2"]
     assert state["watermark"] == gmt(at(29))
 
@@ -374,3 +312,44 @@ def test_the_sweep_waits_when_sqs_refuses() -> None:
     run(store, FakeQueues(refuse={"customer:5"}), InMemoryMappings(), state, at(3600))
     assert "customers_swept_at" not in state  # swept again next run
     assert iso(datetime.fromisoformat(state["customers_mark"]).replace(tzinfo=UTC)) < gmt(at(100))
+
+
+def test_a_listing_the_store_breaks_off_keeps_the_watermark_and_enqueues_what_it_listed() -> None:
+    store = installed_store()
+    store.data["orders"] = [order(1, modified=at(10))]
+    store.fail_listing = {"products"}
+    state: dict[str, Any] = {"watermark": gmt(T0), "installed_at": gmt(T0)}
+    send = FakeQueues()
+    report = run(store, send, InMemoryMappings(), state, at(3600))
+    assert not report.complete and any("listing the store failed" in e for e in report.errors)
+    assert [m.key for m in send.sent] == ["order:1"]  # listed before the failure
+    assert state["watermark"] == gmt(T0)  # what it never listed may be older than what it did
+
+
+class ListsCustomerChanges:
+    """A store whose API lists customers by their changes: the main listing finds them all."""
+
+    lists_customer_changes = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(WOO, name)
+
+
+def test_no_customer_sweep_for_a_store_that_lists_customer_changes() -> None:
+    store = installed_store()
+    store.data["customers"] = [
+        {"id": 5, "date_created_gmt": gmt(T0 - timedelta(days=90)), "date_modified_gmt": gmt(at(100))}
+    ]
+    state: dict[str, Any] = {"watermark": gmt(at(50)), "installed_at": gmt(T0)}
+    report = reconcile.run(
+        store=woo_store(store),
+        source=ListsCustomerChanges(),  # type: ignore[arg-type]
+        send=FakeQueues(),
+        mappings=InMemoryMappings(),
+        settings=SETTINGS,
+        webhook_url=URL,
+        webhook_secret=lambda: "s3cret",
+        state=state,
+        now=at(3600),
+    )
+    assert not report.customers_swept and "customers (sweep)" not in report.listed

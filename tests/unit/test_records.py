@@ -8,8 +8,11 @@ import pytest
 from local.events import envelope
 from local.woo import delivery
 from xerosync.aws.synclog import LogEntry
+from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
+from xerosync.sync.base import Outcome
 from xerosync.sync.ports import ClaimHeld
-from xerosync.sync.records import Delivery, handle_record
+from xerosync.sync.records import Delivery
+from xerosync.sync.records import handle_record as handle
 from xerosync.xero.errors import XeroAuthError, XeroRateLimited, XeroRejected
 from xerosync.xero.payloads import MappingError
 
@@ -34,18 +37,27 @@ class Spy:
 
 
 def failing(exc: Exception) -> Any:
-    def apply(envelope: dict[str, Any]) -> dict[str, Any]:
+    def apply(event: StoreEvent) -> Outcome:
         raise exc
 
     return apply
 
 
+def handle_record(body: str, apply: Any, delivery: Delivery, journal: Journal) -> Outcome:
+    """One record, its envelope parsed as the batch's plan parses it."""
+    try:
+        event: StoreEvent | BadEnvelope = parse_envelope(body)
+    except BadEnvelope as exc:
+        event = exc
+    return handle(event, body, apply, delivery, journal)
+
+
 def test_applied_event_is_logged_with_what_was_done() -> None:
     journal, spy = Journal(), Spy()
     outcome = handle_record(
-        BODY, lambda envelope: {"action": "created", "xero_id": "X1", "also": ["payment"]}, spy.delivery(), journal
+        BODY, lambda event: Outcome("created", event.key, "X1", also=("payment",)), spy.delivery(), journal
     )
-    assert outcome["action"] == "created"
+    assert outcome.action == "created"
     [entry] = journal.entries
     assert (entry.key, entry.outcome, entry.action, entry.xero_id, entry.also) == (
         "order:7",
@@ -60,7 +72,7 @@ def test_applied_event_is_logged_with_what_was_done() -> None:
 
 def test_duplicate_is_logged_as_such() -> None:
     journal = Journal()
-    handle_record(BODY, lambda envelope: {"action": "created", "duplicate": True}, Spy().delivery(), journal)
+    handle_record(BODY, lambda event: Outcome("created", event.key, duplicate=True), Spy().delivery(), journal)
     assert journal.entries[0].outcome == "duplicate"
 
 
@@ -68,7 +80,7 @@ def test_duplicate_is_logged_as_such() -> None:
 def test_permanent_failure_is_parked_at_once_with_its_reason_and_payload(error: Exception) -> None:
     journal, spy = Journal(), Spy()
     outcome = handle_record(BODY, failing(error), spy.delivery(), journal)
-    assert outcome["action"] == "failed"  # the record is done with: not retried blindly
+    assert outcome.action == "failed"  # the record is done with: not retried blindly
     assert spy.parked == [(str(error), "order:7")]
     [entry] = journal.entries
     assert entry.outcome == "failed" and entry.reason == str(error) and '"id":7' in entry.payload
@@ -110,5 +122,7 @@ def test_a_bug_is_retried_not_parked() -> None:
 
 def test_a_body_that_is_not_an_event_is_parked() -> None:
     journal, spy = Journal(), Spy()
-    assert handle_record("not json", lambda envelope: {}, spy.delivery(), journal)["action"] == "failed"
+    assert handle_record("not json", failing(AssertionError("never applied")), spy.delivery(), journal).action == (
+        "failed"
+    )
     assert spy.parked and journal.entries[0].outcome == "failed"

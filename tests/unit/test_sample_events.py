@@ -9,7 +9,7 @@ from tests.conftest import EVENTS
 from xerosync.events import parse_envelope
 from xerosync.sources.woocommerce.mapping import parse_order
 from xerosync.sources.woocommerce.signature import verify
-from xerosync.webhooks import DRAFT_ORDER_STATUSES
+from xerosync.sources.woocommerce.webhook import DRAFT_ORDER_STATUSES
 
 ORDERS = sorted((EVENTS / "woocommerce").glob("order-*.json"))
 

@@ -7,16 +7,16 @@ import pytest
 
 from tests.conftest import EVENTS
 from tests.fakes import FakeXero, InMemoryMappings
+from tests.woo import sync_customer_event, sync_order_event
 from xerosync.config import Payments, StoreSettings, Sync, TaxSettings
 from xerosync.events import StoreEvent
-from xerosync.sync.contacts import sync_customer_event
-from xerosync.sync.orders import sync_order_event
 from xerosync.sync.ports import Claimed, ClaimHeld, Mapping
 from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected, XeroTransientError
 from xerosync.xero.payloads import MappingError
 
 SETTINGS = StoreSettings(
+    invoice_prefix="WC-",
     tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT"),
     payments=Payments(accounts={"stripe": "092", "ppcp-gateway": "093"}),
 )
@@ -162,7 +162,10 @@ def test_unmapped_tax_rate_fails_before_any_invoice_is_written() -> None:
     xero, mappings = FakeXero(), InMemoryMappings()
     with pytest.raises(MappingError):
         sync_order_event(
-            event("order-1001.json", "order.created"), settings=StoreSettings(), xero=xero, mappings=mappings
+            event("order-1001.json", "order.created"),
+            settings=StoreSettings(invoice_prefix="WC-"),
+            xero=xero,
+            mappings=mappings,
         )
     assert xero.invoices == {}
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from local.woo import delivery, ping, sign
-from xerosync.webhooks import decide_woocommerce
+from xerosync.sources.woocommerce.webhook import decide as decide_woocommerce
 
 SECRET = "test-webhook-secret"
 ORDER = {"id": 42, "status": "processing", "date_modified_gmt": "2026-11-20T01:02:03", "total": "10.00"}

@@ -21,7 +21,7 @@ def test_sale_lines_cover_products_shipping_and_fees_with_store_taxes() -> None:
     sale = sale_from_order(parse_order(sample("order-1002.json")))
     assert [line.kind for line in sale.lines] == ["product"] * 4 + ["fee"]
     assert sale.lines[0].description == "Sticker \u2013 Mountain"  # &ndash; decoded
-    assert sale.lines[0].tax_rate_ids == (1,)
+    assert sale.lines[0].tax_rate_ids == ("1",)
     assert sale.lines[3].tax_rate_ids == ()  # a 0.00 tax on the GST-free rate is no tax
     assert sale.lines[4].tax == Decimal("0.2")
     assert sale.key == "order:1002" and sale.number == "1002"

@@ -19,6 +19,7 @@ from tests.conftest import ROOT, load_event
 from tests.fakes import InMemoryMappings
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.events import parse_envelope
+from xerosync.sources.woocommerce.adapter import WooStore
 from xerosync.sync.paid_in_xero import apply_xero_event
 from xerosync.sync.ports import Mapping
 from xerosync.xero_webhooks import decide_xero, sign, verify
@@ -176,13 +177,14 @@ def paid_event() -> Any:
 
 
 def apply(settings: StoreSettings, xero: Invoices, store: Orders, mappings: InMemoryMappings | None = None) -> Any:
+    """Through the WooCommerce adapter's client, over ``store`` standing in for its REST API."""
     return apply_xero_event(
         paid_event(),
         settings=settings,
         xero=xero,
         mappings=mappings or InMemoryMappings(),
         lookup=Lookup({"inv-1": "order:1001"}),
-        store=store,
+        store=WooStore(store),  # type: ignore[arg-type]
     )
 
 
@@ -200,7 +202,12 @@ def test_the_cheap_checks_come_before_any_call_to_xero() -> None:
     mappings.put(Mapping("payment:1001", "pay-1"))
     assert apply(MARK_PAID, xero, store, mappings).action == "unchanged"  # xerosync paid it itself
     foreign = apply_xero_event(
-        paid_event(), settings=MARK_PAID, xero=xero, mappings=InMemoryMappings(), lookup=Lookup({}), store=store
+        paid_event(),
+        settings=MARK_PAID,
+        xero=xero,
+        mappings=InMemoryMappings(),
+        lookup=Lookup({}),
+        store=WooStore(store),  # type: ignore[arg-type]
     )
     assert foreign.action == "skipped" and "not an order invoice" in foreign.reason
     assert xero.calls == 0 and store.updates == []

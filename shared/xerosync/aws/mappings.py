@@ -4,7 +4,6 @@ One item per store record: ``pk`` is the record key (``order:727``, ``customer:1
 ``guest:jane@example.com``), ``sk`` is ``mapping``.
 """
 
-import os
 import time
 from dataclasses import asdict
 from decimal import Decimal
@@ -14,14 +13,12 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
+from xerosync.environment import Environment
 from xerosync.sync.ports import Claimed, ClaimHeld, ClaimLost, Mapping
 
 SK = "mapping"
 LOCK_SK = "lock"
 PENDING, DONE = "PENDING", "DONE"
-# A claim or lock outlives any invocation holding it (functions time out after 60 s), so a
-# live worker never loses it; one left by a crashed worker is taken over after this.
-CLAIM_LEASE_SECONDS = float(os.environ.get("RECORD_LEASE_SECONDS", "90"))
 # A worker kept waiting comes back after the holder's lease runs out, or this, whichever is
 # sooner: soon for a live holder, and few receives (each counts towards the DLQ) for a dead one.
 MAX_WAIT_SECONDS = 15.0
@@ -33,8 +30,12 @@ def _wait(item: dict[str, Any] | None, now: float) -> float:
 
 
 class DynamoMappings:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, *, lease_seconds: float = Environment.record_lease_seconds) -> None:
         self.table_name = table_name
+        # A claim or lock outlives any invocation holding it (keep it above the functions'
+        # timeout), so a live worker never loses it; one left by a crashed worker is taken
+        # over after this (RECORD_LEASE_SECONDS).
+        self.lease_seconds = lease_seconds
 
     @property
     def table(self) -> Any:
@@ -53,7 +54,7 @@ class DynamoMappings:
                     "sk": SK,
                     "status": PENDING,
                     "claim": token,
-                    "claimed_until": Decimal(int(now + CLAIM_LEASE_SECONDS)),
+                    "claimed_until": Decimal(int(now + self.lease_seconds)),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR (#s = :pending AND claimed_until < :now)",
                 ExpressionAttributeNames={"#s": "status"},
@@ -112,7 +113,7 @@ class DynamoMappings:
                     "pk": key,
                     "sk": LOCK_SK,
                     "claim": token,
-                    "claimed_until": Decimal(int(now + CLAIM_LEASE_SECONDS)),
+                    "claimed_until": Decimal(int(now + self.lease_seconds)),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR claimed_until < :now",
                 ExpressionAttributeValues={":now": Decimal(int(now))},

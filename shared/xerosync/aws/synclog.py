@@ -7,7 +7,7 @@ a merchant needs it to see what went wrong.
 """
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,24 +15,11 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from xerosync.aws import table
+from xerosync.sync.ports import LogEntry
+
+__all__ = ["DynamoSyncLog", "LogEntry"]
 
 DEFAULT_RETENTION_DAYS = 30
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    key: str  # the store record, e.g. order:1001
-    outcome: str  # applied | unchanged | skipped | superseded | duplicate | retrying | failed
-    action: str = ""  # created | updated | voided | ... (what was done in Xero)
-    topic: str = ""
-    xero_id: str = ""
-    reason: str = ""
-    also: tuple[str, ...] = ()
-    modified: str = ""  # the store state's date_modified_gmt
-    event: str = ""  # the event's content hash (equal deliveries, equal hash)
-    attempt: int = 1  # SQS receive count
-    payload: str = ""  # failed events only
-    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
 
 
 class DynamoSyncLog:

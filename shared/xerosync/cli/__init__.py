@@ -19,7 +19,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xerosync.config import SettingsError, StoreSettings, parse_settings
+from xerosync import sources
+from xerosync.config import SettingsError, StoreSettings, parse_settings_noting
+from xerosync.sources.port import StoreSource
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="xerosync: a store's Xero organisation, hands-off.")
 settings_app = typer.Typer(no_args_is_help=True, help="The store settings file.")
@@ -28,14 +30,40 @@ console = Console()
 errors = Console(stderr=True)
 
 SettingsOption = Annotated[Path, typer.Option("--settings", "-s", help="the store settings (YAML or JSON)")]
+SourceOption = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        envvar="STORE_SOURCE",
+        help=f"the store platform the file is for, as a stack's StoreSource names it (default: {sources.DEFAULT})",
+    ),
+]
 
 
-def _settings(path: Path) -> StoreSettings:
+def _source(name: str) -> StoreSource:
     try:
-        return parse_settings(path.read_text(), source=str(path))
+        return sources.source(name)
+    except sources.UnknownSource as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _settings(path: Path, source: StoreSource) -> StoreSettings:
+    """The file, read as the stack would read it (the store's defaults applied, its own section
+    checked by its adapter); notes on settings read from their old place go to stderr."""
+    try:
+        settings, moved = parse_settings_noting(path.read_text(), source=str(path), defaults=source.settings_defaults)
     except (OSError, SettingsError) as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    problems = source.check_settings(settings)
+    if problems:
+        listed = "\n".join(f"  {p}" for p in problems)
+        errors.print(f"[red]{path} has {len(problems)} problem(s) for a {source.name} store:\n{listed}[/red]")
+        raise typer.Exit(2)
+    for note in moved:
+        errors.print(f"[yellow]{path}: {note}[/yellow]")
+    return settings
 
 
 def _xero(api_url: str, identity_url: str, client_id: str, client_secret: str, tenant_id: str | None):  # type: ignore[no-untyped-def]
@@ -50,9 +78,12 @@ def _xero(api_url: str, identity_url: str, client_id: str, client_secret: str, t
 
 
 @settings_app.command("validate")
-def settings_validate(path: Annotated[Path, typer.Argument(help="the settings file")]) -> None:
-    """Check the file alone: every field known, every value of the right kind."""
-    _settings(path)
+def settings_validate(
+    path: Annotated[Path, typer.Argument(help="the settings file")], source: SourceOption = sources.DEFAULT
+) -> None:
+    """Check the file alone: every field known, every value of the right kind (the store's own
+    section too); settings found at their old place are named, with where they go now."""
+    _settings(path, _source(source))
     console.print(f"[green]{path}: valid[/green]")
 
 
@@ -64,12 +95,13 @@ def settings_check(
     client_id: Annotated[str, typer.Option(envvar="XERO_CLIENT_ID")] = "",
     client_secret: Annotated[str, typer.Option(envvar="XERO_CLIENT_SECRET")] = "",
     tenant_id: Annotated[str | None, typer.Option(envvar="XERO_TENANT_ID")] = None,
+    source: SourceOption = sources.DEFAULT,
 ) -> None:
     """Check the file against the Xero organisation: every account, tax type and tracking option exists."""
     from xerosync.settings_check import check
     from xerosync.xero.errors import XeroError
 
-    settings = _settings(path)
+    settings = _settings(path, _source(source))
     try:
         findings = check(settings, _xero(api_url, identity_url, client_id, client_secret, tenant_id))
     except XeroError as exc:
@@ -88,20 +120,23 @@ def settings_check(
 
 @app.command()
 def preview(
-    payload: Annotated[Path, typer.Argument(help="a WooCommerce order, customer, product or refund (JSON)")],
+    payload: Annotated[Path, typer.Argument(help="an order, customer, product or refund as the store sends it (JSON)")],
     settings: SettingsOption,
     order: Annotated[Path | None, typer.Option(help="the refund's order (JSON), to preview a refund")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document instead of a readable listing")] = False,
+    source: SourceOption = sources.DEFAULT,
 ) -> None:
     """Print the exact requests xerosync would send Xero for a payload, without calling anything."""
     from xerosync.preview import dumps
     from xerosync.preview import preview as build
     from xerosync.xero.payloads import MappingError
 
+    store = _source(source)
+    parsed = _settings(settings, store)
     try:
         data = json.loads(payload.read_text())
         order_data = json.loads(order.read_text()) if order else None
-        result = build(data, _settings(settings), order=order_data)
+        result = build(data, parsed, store, order=order_data)
     except (OSError, ValueError, MappingError) as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None

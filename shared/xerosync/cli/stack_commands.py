@@ -16,16 +16,27 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xerosync.aws.stack import Stack
 from xerosync.cli import StackOption, _stack, app, console, errors
-from xerosync.envelopes import Message, store_message
-from xerosync.jobs import RECONCILE, Job, NotConfigured, Resources
-from xerosync.store_webhooks import store_time
+from xerosync.envelopes import Message
+from xerosync.environment import ConfigurationError, Environment
+from xerosync.jobs import RECONCILE, Job, NotConfigured
+from xerosync.sources.port import Kind
+from xerosync.timestamps import store_time
 
 FINAL = ("applied", "unchanged", "skipped", "superseded", "duplicate", "failed")
 
 
 def _job(stack: str) -> Job:
-    return Job(Resources.from_stack(_stack(stack)))
+    return _stack_job(_stack(stack))
+
+
+def _stack_job(stack: Stack) -> Job:
+    """The jobs' wiring from a deployed stack's resources, parameters and outputs."""
+    try:
+        return Job(Environment.from_stack(stack))
+    except ConfigurationError as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -60,9 +71,9 @@ def push(
     since_last_sync: Annotated[
         bool, typer.Option("--since-last-sync", help="what changed since the reconciliation's watermark")
     ] = False,
-    order: Annotated[int | None, typer.Option("--order", help="one order by id (instant sync)")] = None,
-    customer: Annotated[int | None, typer.Option("--customer", help="one customer by id")] = None,
-    product: Annotated[int | None, typer.Option("--product", help="one product or variation by id")] = None,
+    order: Annotated[str | None, typer.Option("--order", help="one order by id (instant sync)")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="one customer by id")] = None,
+    product: Annotated[str | None, typer.Option("--product", help="one product or variant by id")] = None,
     wait: Annotated[bool, typer.Option(help="follow the records through the sync and summarise")] = True,
     timeout: Annotated[float, typer.Option(help="seconds to follow them")] = 900.0,
 ) -> None:
@@ -94,17 +105,16 @@ def push(
         since = watermark - timedelta(seconds=job.settings.reconcile.overlap_seconds)
         selection = pushing.Selection("since", since=since)
     else:
-        resource, record_id = next(
-            (r, i) for r, i in (("order", order), ("customer", customer), ("product", product)) if i
-        )
-        selection = pushing.Selection("record", resource=resource, record_id=int(record_id))
+        named: tuple[tuple[Kind, str | None], ...] = (("order", order), ("customer", customer), ("product", product))
+        resource, record_id = next((r, i) for r, i in named if i)
+        selection = pushing.Selection("record", resource=resource, record_id=record_id)
 
     try:
         store = job.store
         total = pushing.count(store, selection)
     except NotConfigured as exc:
         raise _fail(str(exc)) from None
-    console.print(f"Pushing {selection.describe()} from {store.credentials.url}")
+    console.print(f"Pushing {selection.describe()} from {store.url}")
     started = datetime.now(UTC)
     seen = _logged(job, started)  # what the sync log already says: not this push's outcomes
     keys: list[str] = []
@@ -112,9 +122,9 @@ def push(
     batch: list[Message] = []
     with _progress() as progress:
         task = progress.add_task("Enqueueing", total=total)
-        for resource, record in pushing.records(store, selection):
-            message = store_message(resource, record, store_url=store.credentials.url + "/", origin="push")
-            if message is None:  # a checkout draft: never synced
+        for found in pushing.records(store, selection):
+            message = job.source.message(found, store=store.url, origin="push")
+            if message is None:  # what the store's webhooks never deliver (a checkout draft): never synced
                 progress.advance(task)
                 continue
             batch.append(message)
@@ -306,20 +316,20 @@ def drift(
 @app.command()
 def setup(stack: StackOption) -> None:
     """Register (or repair) the store's webhooks to this stack, then check the settings against Xero."""
-    from xerosync import store_webhooks
+    from xerosync.reconcile import synced_kinds
     from xerosync.settings_check import check
     from xerosync.xero.errors import XeroError
 
     found = _stack(stack)
-    job = Job(Resources.from_stack(found))
-    url = job.resources.webhook_url
+    job = _stack_job(found)
+    url = job.environment.webhook_url
     if not url:
         raise _fail(f"stack {stack} has no WebhookUrl output")
     try:
         store = job.store
+        kinds = synced_kinds(job.settings)
         now = datetime.now(UTC)
-        actions = store_webhooks.plan(store.webhooks(), url, store_webhooks.wanted_topics(job.settings), {}, now)
-        done, _ = store_webhooks.apply(actions, store, url, job.webhook_secret(), {}, now)
+        done = store.subscriptions(url, job.webhook_secret, kinds, memory={}, now=now, repair=True).actions
     except NotConfigured as exc:
         raise _fail(str(exc)) from None
     table = Table("topic", "webhook", "", "")
@@ -351,7 +361,7 @@ def setup(stack: StackOption) -> None:
 # --- status --------------------------------------------------------------------------------------
 def job_status(stack: Any, *, live: bool) -> None:
     """The scheduled jobs' last runs and the Xero quota, for ``xerosync status``."""
-    job = Job(Resources.from_stack(stack))
+    job = _stack_job(stack)
     reconciliation, _ = job.states.load(RECONCILE)
     last = reconciliation.get("last_run") or {}
     if last:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from xerosync.sync.ports import Mapping, Mappings
+from xerosync.timestamps import store_time
 from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 
@@ -19,6 +20,7 @@ class Outcome:
     xero_id: str | None = None
     reason: str = ""
     also: tuple[str, ...] = ()  # the other documents this event wrote, e.g. "payment created"
+    duplicate: bool = False  # the same event was applied before: this is its recorded outcome
 
 
 def now_iso() -> str:
@@ -40,19 +42,12 @@ def holding(mappings: Mappings, key: str) -> Iterator[None]:
         mappings.unlock(key, token)
 
 
-def _moment(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def superseded(known: Mapping | None, modified: str | None) -> bool:
     """True when the store state in an event is older than the one already applied."""
-    if known is None or not known.source_modified or not modified:
+    if known is None:
         return False
-    try:
-        return _moment(modified) < _moment(known.source_modified)
-    except ValueError:
-        return False
+    mine, applied = store_time(modified), store_time(known.source_modified)
+    return mine is not None and applied is not None and mine < applied
 
 
 def superseded_outcome(key: str, modified: str | None, known: Mapping) -> Outcome:

@@ -11,9 +11,7 @@ disambiguated name at once rather than after a refused create.
 from typing import Any
 
 from xerosync.config import StoreSettings
-from xerosync.domain import Party
-from xerosync.events import StoreEvent
-from xerosync.sources.woocommerce.mapping import parse_customer, party_from_customer
+from xerosync.domain import CustomerChanged, Ignored, Party
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
@@ -21,6 +19,8 @@ from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 
 NAME_TAKEN = "already assigned to another contact"
+# The order in which this use case calls Xero (see sync.orders.CALL_ORDER): a lookup, then a write.
+CALL_ORDER: tuple[tuple[str, ...], ...] = (("contacts_matching",), ("create_contacts", "update_contacts"))
 
 
 def _active(contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -128,17 +128,19 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
     return Outcome("updated", party.key, known.xero_id)
 
 
-def sync_customer_event(
-    event: StoreEvent, *, xero: Xero, mappings: Mappings, settings: StoreSettings | None = None
+def sync_customer(
+    command: CustomerChanged | Ignored, *, xero: Xero, mappings: Mappings, settings: StoreSettings | None = None
 ) -> Outcome:
+    """A customer created or changed in the store (a deleted one keeps its contact: invoices refer
+    to it, and the books keep their history)."""
+    if isinstance(command, Ignored):
+        return Outcome("skipped", command.key, reason=command.reason)
+    party = command.party
     if settings is not None and not settings.sync.customers:
-        return Outcome("skipped", event.key, reason="customer sync is switched off (settings: sync.customers)")
-    if event.event == "deleted":
-        # The contact stays in Xero: invoices refer to it, and the books keep their history.
-        return Outcome("skipped", event.key, reason="customer deleted in the store; the Xero contact is kept")
-    party = party_from_customer(parse_customer(event.payload))
+        return Outcome("skipped", party.key, reason="customer sync is switched off (settings: sync.customers)")
+    stamp = command.modified.isoformat() if command.modified else None
     with holding(mappings, party.key):
         known = mappings.get(party.key)
-        if superseded(known, event.modified) and known is not None:
-            return superseded_outcome(party.key, event.modified, known)
-        return upsert_customer(party, xero, mappings, modified=event.modified)
+        if superseded(known, stamp) and known is not None:
+            return superseded_outcome(party.key, stamp, known)
+        return upsert_customer(party, xero, mappings, modified=stamp)

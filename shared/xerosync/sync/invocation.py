@@ -9,16 +9,16 @@
   still raises ``ClaimHeld`` (the record comes back shortly).
 """
 
-import json
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
+from xerosync.sync.base import Outcome
 from xerosync.sync.ports import Claimed, Mapping, Mappings
+from xerosync.timestamps import moment
 
 CLAIM_WAIT_SECONDS = 25.0
 
@@ -28,55 +28,56 @@ class Planned:
     """A record of the batch, and whether it needs applying or was superseded within the batch."""
 
     index: int
-    event: StoreEvent | None  # None: not an event (handled as such)
+    event: StoreEvent | BadEnvelope  # the envelope, parsed once here; or why it is not one
     superseded_by: int | None = None  # the index of the record carrying the newer state
     same_state: bool = False  # the newer record carries exactly this state (a duplicate delivery)
 
+    @property
+    def key(self) -> str:
+        return self.event.key if isinstance(self.event, StoreEvent) else "unknown"
 
-def _moment(event: StoreEvent) -> datetime:
-    if event.modified:
-        try:
-            parsed = datetime.fromisoformat(event.modified.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    return datetime.min.replace(tzinfo=UTC)
+
+def _parsed(body: str) -> StoreEvent | BadEnvelope:
+    try:
+        return parse_envelope(body)
+    except BadEnvelope as exc:
+        return exc
 
 
 def plan(bodies: list[str]) -> list[Planned]:
     """Which records to apply: per store record, the newest state (the later one on a tie)."""
-    events: list[StoreEvent | None] = []
-    for body in bodies:
-        try:
-            events.append(parse_envelope(body))
-        except BadEnvelope:
-            events.append(None)
+    events = [_parsed(body) for body in bodies]
     newest: dict[str, int] = {}
     for i, event in enumerate(events):
-        if event is None:
+        if isinstance(event, BadEnvelope):
             continue
         best = newest.get(event.key)
-        if best is None or _moment(event) >= _moment(events[best]):  # type: ignore[arg-type]
+        if best is None or moment(event.modified) >= moment(_modified(events[best])):
             newest[event.key] = i
     planned = []
     for i, event in enumerate(events):
-        if event is None or newest[event.key] == i:
+        if isinstance(event, BadEnvelope) or newest[event.key] == i:
             planned.append(Planned(i, event))
         else:
             winner = events[newest[event.key]]
-            planned.append(Planned(i, event, newest[event.key], winner is not None and winner.sha256 == event.sha256))
+            same = isinstance(winner, StoreEvent) and winner.sha256 == event.sha256
+            planned.append(Planned(i, event, newest[event.key], same))
     return planned
 
 
-def superseded_body(event: StoreEvent, winner: StoreEvent, same_state: bool) -> dict[str, Any]:
-    return {
-        "action": "duplicate" if same_state else "superseded",
-        "key": event.key,
-        "reason": "the same state arrived twice in one batch"
+def _modified(event: StoreEvent | BadEnvelope) -> str | None:
+    return event.modified if isinstance(event, StoreEvent) else None
+
+
+def batch_superseded(event: StoreEvent, winner: StoreEvent, same_state: bool) -> Outcome:
+    return Outcome(
+        "duplicate" if same_state else "superseded",
+        event.key,
+        reason="the same state arrived twice in one batch"
         if same_state
         else f"a newer state ({winner.modified}) arrived in the same batch",
-        "duplicate": same_state,
-    }
+        duplicate=same_state,
+    )
 
 
 class SharedClaims:
@@ -138,16 +139,3 @@ class SharedClaims:
 
     def unlock(self, key: str, token: str) -> None:
         self.inner.unlock(key, token)
-
-
-@contextmanager
-def nothing() -> Iterator[None]:
-    yield
-
-
-def record_key(body: str) -> str:
-    try:
-        data = json.loads(body)
-        return f"{data['resource']}:{data['id']}"
-    except (ValueError, KeyError, TypeError):
-        return "unknown"

@@ -1,19 +1,20 @@
-"""Store products and variations -> Xero items (untracked), one item per SKU.
+"""Store products and variants -> Xero items (untracked), one item per SKU.
 
 Xero item codes are required, unique and at most 30 characters: a product without a SKU gets
 no item, and a longer SKU gets a stable shortened code or none (settings) - a decision that
-is logged, never a crash. Each variation is its own item.
+is logged, never a crash. Each variant is its own item.
 """
 
 from xerosync import directions
 from xerosync.config import StoreSettings
-from xerosync.domain import Product
-from xerosync.events import StoreEvent
-from xerosync.sources.woocommerce.mapping import parse_product, product_from_payload
+from xerosync.domain import Ignored, Product, ProductChanged
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.errors import XeroRejected
+
+# The order in which this use case calls Xero (see sync.orders.CALL_ORDER): a lookup, then a write.
+CALL_ORDER: tuple[tuple[str, ...], ...] = (("items_by_code",), ("create_items", "update_items"))
 
 
 def _mapping(product: Product, item_id: str, code: str, digest: str, modified: str | None = None) -> Mapping:
@@ -58,20 +59,24 @@ def upsert_item(
     return Outcome("updated", product.key, known.xero_id, reason=reason)
 
 
-def sync_product_event(event: StoreEvent, *, settings: StoreSettings, xero: Xero, mappings: Mappings) -> Outcome:
+def sync_product(
+    command: ProductChanged | Ignored, *, settings: StoreSettings, xero: Xero, mappings: Mappings
+) -> Outcome:
+    """A product created or changed in the store (a deleted one keeps its item: invoices refer to
+    it; the merchant archives it in Xero when they wish)."""
+    if isinstance(command, Ignored):
+        return Outcome("skipped", command.key, reason=command.reason)
+    product = command.product
     if not settings.sync.products:
-        return Outcome("skipped", event.key, reason="product sync is switched off (settings: sync.products)")
-    if event.event == "deleted":
-        # Xero items referenced by invoices stay; the item is left for the merchant to archive.
-        return Outcome("skipped", event.key, reason="product deleted in the store; the Xero item is kept")
-    product = parse_product(event.payload)
-    if product.type == "variable":
-        return Outcome("skipped", event.key, reason="a variable product is sold as its variations, which are items")
-    with holding(mappings, event.key):
-        known = mappings.get(event.key)
-        if superseded(known, event.modified) and known is not None:
-            return superseded_outcome(event.key, event.modified, known)
-        return upsert_item(product_from_payload(product), settings, xero, mappings, modified=event.modified)
+        return Outcome("skipped", product.key, reason="product sync is switched off (settings: sync.products)")
+    if not product.sellable:
+        return Outcome("skipped", product.key, reason="a product sold as its variants has no item: its variants do")
+    stamp = command.modified.isoformat() if command.modified else None
+    with holding(mappings, product.key):
+        known = mappings.get(product.key)
+        if superseded(known, stamp) and known is not None:
+            return superseded_outcome(product.key, stamp, known)
+        return upsert_item(product, settings, xero, mappings, modified=stamp)
 
 
 def item_codes(keys: set[str], mappings: Mappings) -> dict[str, str]:

@@ -1,26 +1,26 @@
 """Xero events -> the store: an invoice paid in Xero marks its store order paid (settings
 ``pull.mark_paid``), e.g. a bank transfer the merchant reconciled in Xero.
 
-Xero's INVOICE events carry no status (research/xero.md 4), and they also fire for every write
+Xero's INVOICE events carry no status (https://developer.xero.com/documentation/guides/webhooks/overview/),
+and they also fire for every write
 xerosync itself makes. So the cheap checks come first and Xero is asked only when an event can
 matter: the setting is on; the invoice is one xerosync wrote for an order (the mapping table's
 reverse lookup); xerosync has not recorded a payment for that order itself (then the store says
 the order is paid already). Only then is the invoice fetched, and only a PAID invoice whose order
-is still waiting for payment in the store (pending, on-hold, failed) moves the order to
-``pull.paid_status``, which sets its paid date in WooCommerce.
+is still waiting for payment in the store is marked paid, as its adapter does that
+(:meth:`xerosync.sources.port.StoreClient.mark_paid`).
 
-The store fires ``order.updated`` for that change; the orders sync then finds the invoice paid
+The store sends its own webhook for that change; the orders sync then finds the invoice paid
 and nothing due, so it records no second payment (no bounce).
 """
 
 from typing import Any, Protocol
 
+from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.events import StoreEvent
 from xerosync.sync.base import Outcome
 from xerosync.sync.ports import Mappings
-
-AWAITING_PAYMENT = ("pending", "on-hold", "failed")
 
 
 class InvoiceReader(Protocol):
@@ -31,10 +31,8 @@ class ReverseLookup(Protocol):
     def record_of(self, xero_id: str) -> str | None: ...
 
 
-class OrderWriter(Protocol):
-    def get(self, resource: str, record_id: int) -> dict[str, Any]: ...
-
-    def update_order(self, order_id: int, fields: dict[str, Any]) -> dict[str, Any]: ...
+class PaidMarker(Protocol):
+    def mark_paid(self, sale_key: str, settings: StoreSettings) -> str | None: ...
 
 
 def apply_xero_event(
@@ -44,7 +42,7 @@ def apply_xero_event(
     xero: InvoiceReader,
     mappings: Mappings,
     lookup: ReverseLookup,
-    store: OrderWriter | None,
+    store: PaidMarker | None,
 ) -> Outcome:
     key = event.key  # invoice:<InvoiceID>
     if event.resource != "invoice":
@@ -52,25 +50,17 @@ def apply_xero_event(
     if not settings.pull.mark_paid:
         return Outcome("skipped", key, reason="orders paid in Xero are not marked paid (settings: pull.mark_paid)")
     record = lookup.record_of(event.id)
-    if record is None or not record.startswith("order:") or "#" in record:
+    if record is None or not documents.is_sale_key(record):
         return Outcome("skipped", key, reason="not an order invoice xerosync wrote")
-    order_id = int(record.split(":", 1)[1])
-    if mappings.get(f"payment:{order_id}") is not None:
+    if mappings.get(documents.payment_key(record)) is not None:
         return Outcome("unchanged", record, event.id, reason="xerosync recorded this order's payment itself")
     invoice = xero.get_invoice(event.id)
     if invoice.get("Status") != "PAID":
         return Outcome("skipped", record, event.id, reason=f"the invoice is {invoice.get('Status')}, not paid")
     if store is None:
-        raise RuntimeError("the store's REST API key is not set (StoreApiSecret): cannot mark the order paid")
-    order = store.get("orders", order_id)
-    status = str(order.get("status", ""))
-    if order.get("date_paid_gmt") or status not in AWAITING_PAYMENT:
-        return Outcome("unchanged", record, event.id, reason=f"the order is already {status} in the store")
-    store.update_order(order_id, {"status": settings.pull.paid_status})
+        raise RuntimeError("the store's API credentials are not set (StoreApiSecret): cannot mark the order paid")
+    changed = store.mark_paid(record, settings)
+    if changed is None:
+        return Outcome("unchanged", record, event.id, reason="the order is paid in the store already")
     number = invoice.get("InvoiceNumber", event.id)
-    return Outcome(
-        "updated",
-        record,
-        event.id,
-        reason=f"invoice {number} was paid in Xero: order {status} -> {settings.pull.paid_status}",
-    )
+    return Outcome("updated", record, event.id, reason=f"invoice {number} was paid in Xero: {changed}")

@@ -3,9 +3,11 @@
 The Lambda functions plug in DynamoDB and the Xero client; unit tests plug in fakes.
 """
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
 
+from xerosync.domain import Refund, Sale
 from xerosync.xero.client import ElementResult
 
 
@@ -15,9 +17,110 @@ class Mapping:
     xero_id: str  # ContactID, InvoiceID, ...
     content_hash: str = ""  # of the last body we sent Xero for it
     xero_number: str | None = None  # InvoiceNumber, ContactNumber
-    source_modified: str | None = None  # the store's date_modified_gmt of the state we sent
+    source_modified: str | None = None  # the store's modification time of the state we sent
     updated_at: str = ""
-    data: dict[str, Any] = field(default_factory=dict)  # per document kind: line ids, what was booked, state
+    data: dict[str, Any] = field(default_factory=dict)  # as stored: read it through the records below
+
+    @property
+    def invoice(self) -> "InvoiceRecord":
+        """What this mapping keeps of a sale's invoice."""
+        return InvoiceRecord.of(self.data)
+
+    @property
+    def credit(self) -> "CreditRecord":
+        """What this mapping keeps of a credit note."""
+        return CreditRecord.of(self.data)
+
+    def keeping(self, record: "InvoiceRecord | CreditRecord") -> "Mapping":
+        """This mapping, keeping ``record`` as its document's details."""
+        return replace(self, data=record.stored())
+
+
+InvoiceState = Literal["open", "voided", "deleted", "credited"]
+DONE_STATES: tuple[InvoiceState, ...] = ("voided", "deleted", "credited")
+# What each line put on the books: amount, tax, tax type, account, description (as text)
+Booked = tuple[str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """The details the mapping of a sale's invoice keeps."""
+
+    lines: dict[str, str] = field(default_factory=dict)  # the store's line id -> Xero's LineItemID
+    booked: dict[str, Booked] = field(default_factory=dict)  # the store's line id -> what it booked
+    state: InvoiceState = "open"  # voided, deleted or credited: taken off the books
+    contact: str = ""  # its ContactID
+    locked: bool = False  # paid or credited: Xero refuses edits, so changes become adjustments
+    adjustments: int = 0  # documents booking changes made after it was locked (-A1, -A2...)
+    issue: int = 1  # 2 and up: issued again for an order restored after a cancellation
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> "InvoiceRecord":
+        booked = data.get("booked") or {}
+        state = str(data.get("state") or "open")
+        return cls(
+            lines={str(k): str(v) for k, v in (data.get("lines") or {}).items()},
+            booked={str(k): tuple(str(x) for x in v) for k, v in booked.items()},  # type: ignore[misc]
+            state=next((s for s in DONE_STATES if s == state), "open"),
+            contact=str(data.get("contact") or ""),
+            locked=bool(data.get("locked")),
+            adjustments=int(data.get("adjustments") or 0),
+            issue=int(data.get("issue") or 1),
+        )
+
+    def stored(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "lines": dict(self.lines),
+            "booked": {k: list(v) for k, v in self.booked.items()},
+            "state": self.state,
+            "contact": self.contact,
+        }
+        if self.locked:
+            data["locked"] = True
+        if self.adjustments:
+            data["adjustments"] = self.adjustments
+        if self.issue > 1:
+            data["issue"] = self.issue
+        return data
+
+
+@dataclass(frozen=True)
+class CreditRecord:
+    """The details the mapping of a credit note keeps."""
+
+    total: str = ""  # the refund it credits, when it credits one
+    settled: str = ""  # "" not yet; none | allocated | paid | allocated+paid
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> "CreditRecord":
+        return cls(total=str(data.get("total") or ""), settled=str(data.get("settled") or ""))
+
+    def stored(self) -> dict[str, Any]:
+        return {k: v for k, v in (("total", self.total), ("settled", self.settled)) if v}
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the sync log: what became of one event (or one job's record)."""
+
+    key: str  # the store record, e.g. order:1001
+    outcome: str  # applied | unchanged | skipped | superseded | duplicate | retrying | failed
+    action: str = ""  # created | updated | voided | ... (what was done in Xero)
+    topic: str = ""
+    xero_id: str = ""
+    reason: str = ""
+    also: tuple[str, ...] = ()
+    modified: str = ""  # the store's modification time of the state the event carried
+    event: str = ""  # the event's content hash (equal deliveries, equal hash)
+    attempt: int = 1  # SQS receive count
+    payload: str = ""  # failed events only
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+
+
+class Journal(Protocol):
+    """The sync log."""
+
+    def write(self, entry: LogEntry) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,9 +183,10 @@ class Mappings(Protocol):
 
 
 class Store(Protocol):
-    """The store's REST API, for what its webhooks leave out (a refund's lines)."""
+    """The store's API, for what its webhooks leave out (a refund's lines). The whole store
+    port, which this is part of, is :class:`xerosync.sources.port.StoreClient`."""
 
-    def refund(self, order_id: int, refund_id: int) -> dict[str, Any]: ...
+    def refund(self, sale: Sale, refund_id: str) -> Refund: ...
 
 
 class Xero(Protocol):

@@ -11,25 +11,22 @@
 """
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
-from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
+from xerosync.events import BadEnvelope, StoreEvent
 from xerosync.observability import logger, reason_of
-from xerosync.sources.woocommerce.rest import StoreError
-from xerosync.sync.ports import ClaimHeld
+from xerosync.sources.port import StoreError
+from xerosync.sync.base import Outcome
+from xerosync.sync.ports import ClaimHeld, Journal, LogEntry
 from xerosync.xero.errors import XeroAuthError, XeroRejected
 from xerosync.xero.payloads import MappingError
 
 APPLIED_ACTIONS = {"created", "updated", "adjusted", "voided", "deleted", "credited", "matched"}
 AUTH_RETRY_SECONDS = 900.0  # a broken Xero connection: come back in 15 minutes, not in a storm
 UNKNOWN_RETRY_SECONDS = 30.0
-
-
-class Journal(Protocol):
-    def write(self, entry: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -53,17 +50,20 @@ def classify(exc: BaseException) -> str:
     return "unknown"
 
 
-def _outcome_word(outcome: dict[str, Any]) -> str:
-    if outcome.get("duplicate"):
+def _outcome_word(outcome: Outcome) -> str:
+    if outcome.duplicate:
         return "duplicate"
-    action = str(outcome.get("action", ""))
-    return "applied" if action in APPLIED_ACTIONS else action
+    return "applied" if outcome.action in APPLIED_ACTIONS else outcome.action
 
 
 def handle_record(
-    body: str, apply: Callable[..., dict[str, Any]], delivery: Delivery, journal: Journal | None
-) -> dict[str, Any]:
-    from xerosync.aws.synclog import LogEntry
+    event: StoreEvent | BadEnvelope,
+    body: str,
+    apply: Callable[[StoreEvent], Outcome],
+    delivery: Delivery,
+    journal: Journal | None,
+) -> Outcome:
+    """``event``: the record's envelope as the batch's plan parsed it (or why it is none)."""
 
     def record(event: StoreEvent | None, key: str, outcome: str, **fields: Any) -> None:
         entry = LogEntry(
@@ -78,17 +78,15 @@ def handle_record(
         if journal is not None:
             journal.write(entry)
 
-    try:
-        event = parse_envelope(body)
-    except BadEnvelope as exc:
-        logger.error("not a store event", extra={"outcome": "failed", "reason": str(exc)})
-        record(None, "unknown", "failed", reason=str(exc), payload=body[:100_000])
-        delivery.park(str(exc), "unknown")
-        return {"action": "failed", "reason": str(exc)}
+    if isinstance(event, BadEnvelope):
+        logger.error("not a store event", extra={"outcome": "failed", "reason": str(event)})
+        record(None, "unknown", "failed", reason=str(event), payload=body[:100_000])
+        delivery.park(str(event), "unknown")
+        return Outcome("failed", "unknown", reason=str(event))
 
     context = {"record": event.key, "topic": event.topic, "modified": event.modified, "attempt": delivery.receive_count}
     try:
-        outcome = apply(envelope=asdict(event))
+        outcome = apply(event)
     except Exception as exc:
         kind = classify(exc)
         reason = reason_of(exc)  # never the customer data a validation error echoes
@@ -96,7 +94,7 @@ def handle_record(
             logger.error("sync failed", extra={**context, "outcome": "failed", "reason": reason})
             record(event, event.key, "failed", reason=reason, payload=event.payload)
             delivery.park(reason, event.key)
-            return {"action": "failed", "key": event.key, "reason": reason}
+            return Outcome("failed", event.key, reason=reason)
         if kind == "connection":
             logger.error(
                 "Xero connection refused: the sync waits for it to be fixed (xerosync setup)",
@@ -127,19 +125,19 @@ def handle_record(
         extra={
             **context,
             "outcome": word,
-            "action": outcome.get("action"),
-            "xero_id": outcome.get("xero_id"),
-            "reason": outcome.get("reason", ""),
-            "also": outcome.get("also", ()),
+            "action": outcome.action,
+            "xero_id": outcome.xero_id,
+            "reason": outcome.reason,
+            "also": outcome.also,
         },
     )
     record(
         event,
         event.key,
         word,
-        action=str(outcome.get("action", "")),
-        xero_id=str(outcome.get("xero_id") or ""),
-        reason=str(outcome.get("reason", "")),
-        also=tuple(outcome.get("also") or ()),
+        action=outcome.action,
+        xero_id=outcome.xero_id or "",
+        reason=outcome.reason,
+        also=tuple(outcome.also),
     )
     return outcome

@@ -16,7 +16,7 @@ late split it into more requests; `make bench` measures what a backfill really c
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,28 +27,6 @@ from xerosync.xero.errors import XeroNotFound
 READ_CHUNK = 25  # values per `where` query: keeps the URL short (Xero tops out near 52 GUIDs, ~2 KB)
 LIST_CHUNK = 50  # values per IDs= / InvoiceNumbers= query (a GUID is 37 characters there)
 OVERDUE = 3  # times max_wait the oldest waiting call may wait while other workers keep arriving
-
-# The order in which a record's use case makes its calls. When every worker waits, only the
-# calls of the earliest phase present go out: workers ahead wait for the others to catch up, so
-# the next request carries everyone's call of that kind instead of a few of each.
-PHASES = {
-    "contacts_matching": 0,
-    "create_contacts": 2,
-    "update_contacts": 2,
-    "items_by_code": 3,
-    "create_items": 4,
-    "update_items": 4,
-    "invoices_by_number": 5,
-    "create_invoices": 6,
-    "update_invoice": 6,
-    # an order's refunds are credited before it is paid, so that the refund payments go in the
-    # same request as the order payments (see sync.orders)
-    "credit_notes_by_number": 7,
-    "create_credit_notes": 8,
-    "get_invoice": 9,
-    "create_payments": 10,
-    "get_credit_note": 11,
-}
 
 
 @dataclass
@@ -69,13 +47,24 @@ class BatchingXero:
     """The Xero port for a batch of concurrent record workers (see the module docstring)."""
 
     def __init__(
-        self, client: XeroClient, *, workers: int = 0, max_wait: float = 2.0, deadline: float | None = None
+        self,
+        client: XeroClient,
+        *,
+        workers: int = 0,
+        max_wait: float = 2.0,
+        deadline: float | None = None,
+        call_order: Sequence[Sequence[str]] = (),
     ) -> None:
         """``workers``: how many record workers will come, so that the first to call does not
         flush alone before the others have started. ``deadline`` (``time.monotonic()``): from
         then on nothing waits for anyone - every call goes as it comes - so that waiting for
-        stragglers phase after phase can never run the invocation out of time."""
+        stragglers phase after phase can never run the invocation out of time. ``call_order``:
+        the order in which the workers' use case makes its calls, kinds that come at the same
+        point together (the use case declares it): when every worker waits, only the calls of the
+        earliest phase present go out, so workers ahead wait for the others to catch up and the
+        next request carries everyone's call of that kind instead of a few of each."""
         self.client = client
+        self._phase = {kind: n for n, kinds in enumerate(call_order) for kind in kinds}
         self.max_wait = max_wait
         self.deadline = deadline
         self._cond = threading.Condition()
@@ -183,9 +172,9 @@ class BatchingXero:
             if waited:  # someone is slow to come: send everything that waits
                 calls, self._pending = self._pending, []
             else:
-                first = min(PHASES.get(c.kind, 0) for c in self._pending)
-                calls = [c for c in self._pending if PHASES.get(c.kind, 0) == first]
-                self._pending = [c for c in self._pending if PHASES.get(c.kind, 0) != first]
+                first = min(self._phase.get(c.kind, 0) for c in self._pending)
+                calls = [c for c in self._pending if self._phase.get(c.kind, 0) == first]
+                self._pending = [c for c in self._pending if self._phase.get(c.kind, 0) != first]
             self._oldest = time.monotonic()  # what stays pending waits afresh
             self._flushing = True
             self.flushes += 1

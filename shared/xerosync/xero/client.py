@@ -4,8 +4,8 @@ Everything above this module deals in plain dicts in Xero's JSON shape (PascalCa
 ``Decimal`` money), so the sync logic stays pure and ``xerosync preview`` can print exactly
 what would be sent. This module:
 
-* gets and caches custom-connection (client_credentials) tokens itself - the SDK treats
-  those tokens as never expiring (research/xero.md 5.2) - and finds the tenant id via
+* gets and caches custom-connection (client_credentials) tokens itself - the SDK treats a
+  token without a refresh token as never expiring - and finds the tenant id via
   ``/connections`` when it is not configured;
 * sends bodies through the SDK and reads responses raw (``_preload_content=False``) so
   money is parsed as ``Decimal``, never float, and response headers are per call;
@@ -21,10 +21,8 @@ import json
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote_plus
 
 import urllib3
 
@@ -38,83 +36,35 @@ from xerosync.xero.errors import (
     XeroRejected,
     XeroTransientError,
     error_messages,
-    validation_messages,
 )
 from xerosync.xero.governor import BudgetExhausted, Governor
 from xerosync.xero.tokens import ClientCredentials, TokenSource
+from xerosync.xero.wire import (
+    WHERE_LIMIT,
+    ElementResult,
+    RateHeaders,
+    Response,
+    XeroCredentials,
+    contact_keys,
+    element_result,
+    limited_key,
+    where_any,
+    where_chunks,
+    where_in,
+)
+
+__all__ = [  # what callers of the client take from here, though it lives in xero.wire
+    "WHERE_LIMIT",
+    "ElementResult",
+    "XeroCredentials",
+    "contact_keys",
+    "where_chunks",
+    "where_in",
+]
 
 ACCOUNTING_PATH = "/api.xro/2.0"
 CONNECTIONS_PATH = "/connections"
 MAX_BATCH = 50  # Xero's recommended elements per request
-# URL-encoded characters of one `where`: Xero's IDs= lists top out near 52 GUIDs, about 2,000
-# encoded characters, which points at IIS's default 2,048-character query string; the rest of
-# the query (page, unitdp, ...) keeps well within the difference
-WHERE_LIMIT = 1_800
-IDEMPOTENCY_KEY_MAX = 128
-
-
-@dataclass(frozen=True)
-class XeroCredentials:
-    """A custom connection (client id and secret), or a standard app's with the merchant's
-    refresh token (authorization-code flow)."""
-
-    client_id: str
-    client_secret: str
-    tenant_id: str | None = None
-    refresh_token: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "XeroCredentials":
-        try:
-            return cls(
-                str(data["client_id"]),
-                str(data["client_secret"]),
-                data.get("tenant_id") or None,
-                data.get("refresh_token") or None,
-            )
-        except KeyError as missing:
-            raise XeroAuthError(f"Xero credentials secret has no {missing.args[0]!r}") from None
-
-    def __repr__(self) -> str:  # never print a secret
-        kind = "authorization code" if self.refresh_token else "custom connection"
-        return f"XeroCredentials({kind}, client_id={self.client_id!r}, tenant_id={self.tenant_id!r})"
-
-
-@dataclass(frozen=True)
-class RateHeaders:
-    """Xero's remaining-quota headers from one response (None when absent)."""
-
-    minute_remaining: int | None = None
-    day_remaining: int | None = None
-    app_minute_remaining: int | None = None
-
-    @classmethod
-    def from_headers(cls, headers: Any) -> "RateHeaders":
-        def num(name: str) -> int | None:
-            value = headers.get(name)
-            try:
-                return int(value) if value is not None else None
-            except ValueError:
-                return None
-
-        return cls(num("X-MinLimit-Remaining"), num("X-DayLimit-Remaining"), num("X-AppMinLimit-Remaining"))
-
-
-@dataclass(frozen=True)
-class ElementResult:
-    """Xero's answer for one element of a batch write."""
-
-    ok: bool
-    record: dict[str, Any]
-    errors: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass
-class Response:
-    status: int
-    body: dict[str, Any]
-    rate: RateHeaders = field(default_factory=RateHeaders)
 
 
 def _decode(data: bytes) -> dict[str, Any]:
@@ -325,7 +275,7 @@ class XeroClient:
             idempotency_key=limited_key(idempotency_key),
             **kwargs,
         )
-        return [_element_result(e) for e in reply.body.get(plural, [])]
+        return [element_result(e) for e in reply.body.get(plural, [])]
 
     def get_list(self, operation: str, plural: str, **kwargs: Any) -> list[dict[str, Any]]:
         reply = self.call(operation, **kwargs)
@@ -349,7 +299,7 @@ class XeroClient:
             unitdp=4,
             idempotency_key=limited_key(idempotency_key),
         )
-        results = [_element_result(e) for e in reply.body.get("Invoices", [])]
+        results = [element_result(e) for e in reply.body.get("Invoices", [])]
         if not results:
             raise XeroTransientError("Xero answered update_invoice without the invoice")
         return results[0]
@@ -403,7 +353,7 @@ class XeroClient:
             summarize_errors=False,
             idempotency_key=limited_key(idempotency_key),
         )
-        results = [_element_result(e) for e in reply.body.get("Allocations", [])]
+        results = [element_result(e) for e in reply.body.get("Allocations", [])]
         if not results:
             raise XeroTransientError("Xero answered the allocation without it")
         return results[0]
@@ -417,15 +367,12 @@ class XeroClient:
         return self.get_list("get_contacts", "Contacts", where=where)
 
     def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
-        return self.get_list("get_contacts", "Contacts", where=f'EmailAddress=="{_quote(email)}"')
+        return self.get_list("get_contacts", "Contacts", where=where_in("EmailAddress", [email]))
 
     def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
         """Contacts with this ``ContactNumber``, this email or this name, in one call."""
         keys = contact_keys(number, email, name)
         return self.get_list("get_contacts", "Contacts", where=where_any(keys)) if keys else []
-
-    def contacts_by_name(self, name: str) -> list[dict[str, Any]]:
-        return self.get_list("get_contacts", "Contacts", where=f'Name=="{_quote(name)}"')
 
     def invoices_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(set(numbers))
@@ -449,71 +396,5 @@ class XeroClient:
         return organisations[0]
 
 
-def limited_key(key: str) -> str:
-    """Xero takes at most 128 characters; a longer key keeps its start and a hash of the whole,
-    so that two different requests never share a key."""
-    if len(key) <= IDEMPOTENCY_KEY_MAX:
-        return key
-    import hashlib
-
-    return key[: IDEMPOTENCY_KEY_MAX - 33] + ":" + hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
 def _snake(plural: str) -> str:
     return {"CreditNotes": "credit_notes"}.get(plural, plural.lower())
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def contact_keys(number: str | None, email: str, name: str = "") -> list[tuple[str, str]]:
-    """The fields that find a party's contact (its ContactNumber, its email) and the contacts
-    already using the name it would be created with."""
-    return (
-        ([("ContactNumber", number)] if number else [])
-        + ([("EmailAddress", email)] if email else [])
-        + ([("Name", name)] if name else [])
-    )
-
-
-def where_any(pairs: list[tuple[str, str]]) -> str:
-    """A ``where`` matching any of the ``(field, value)`` pairs."""
-    return " OR ".join(_term(name, value) for name, value in pairs)
-
-
-def _term(name: str, value: str) -> str:
-    return f'{name}=="{_quote(value)}"'
-
-
-def where_chunks(pairs: list[tuple[str, str]], limit: int = WHERE_LIMIT) -> list[str]:
-    """``where`` clauses matching any of ``pairs`` between them, each at most ``limit``
-    characters once URL-encoded (so as many terms per query as the URL takes)."""
-    separator = len(quote_plus(" OR "))
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0  # of " OR ".join(current), encoded
-    for name, value in pairs:
-        term = _term(name, value)
-        cost = len(quote_plus(term)) + (separator if current else 0)
-        if current and size + cost > limit:
-            chunks.append(" OR ".join(current))
-            current, size, cost = [], 0, cost - separator
-        current.append(term)
-        size += cost
-    if current:
-        chunks.append(" OR ".join(current))
-    return chunks
-
-
-def where_in(field_name: str, values: Iterable[str]) -> str:
-    """A ``where`` matching ``field_name`` equal to any of ``values``."""
-    return where_any([(field_name, value) for value in values])
-
-
-def _element_result(element: dict[str, Any]) -> ElementResult:
-    status = str(element.get("StatusAttributeString", "OK")).upper()
-    errors = tuple(validation_messages(element))
-    warnings = tuple(str(w.get("Message", "")) for w in element.get("Warnings") or [])
-    ok = status != "ERROR" and not element.get("HasErrors") and not element.get("HasValidationErrors")
-    return ElementResult(ok=ok and not errors, record=element, errors=errors, warnings=warnings)

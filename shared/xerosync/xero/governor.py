@@ -1,7 +1,8 @@
 """The rate governor: one budget per Xero organisation, shared by every function.
 
 Xero allows each organisation 5 calls in flight, 60 a minute and 5,000 a day (1,000 on the
-Starter tier), counted per tenant however many Lambdas call (research/xero.md 2.1). A
+Starter tier), counted per tenant however many Lambdas call
+(https://developer.xero.com/documentation/guides/oauth2/limits/). A
 governor in DynamoDB holds those limits for all of them together, leaving headroom for the
 merchant's other apps:
 

@@ -1,14 +1,17 @@
-"""Domain -> Xero request bodies (pure): the heart of accounting accuracy.
+"""Domain -> Xero request bodies (pure): the heart of accounting accuracy. Every body xerosync
+sends Xero is built here.
 
 Xero computes each line as ``round2(Quantity x UnitAmount) - DiscountAmount`` and its tax
-per line, rounded to 2 dp, then sums (research/xero.md 2.5). A store that rounds
-differently ends a cent or two away. So every invoice and credit note built here:
+per line, rounded to 2 dp, then sums (https://developer.xero.com/documentation/api/accounting/invoices,
+"LineAmount" and "TaxAmount"). A store that rounds differently ends a cent or two away. So every
+invoice and credit note built here (its lines: :mod:`xerosync.xero.lines`):
 
 * carries each line's store tax as ``TaxAmount``, rounded to cents so that the lines add
   up to the store's tax total exactly (largest remainder);
 * expresses each line's store amount after discount exactly, with the unit price at
   4 dp (``unitdp=4``) and the discount absorbing the unit price's rounding (the discount is
-  never more than the line, and has the line's precision: WooCommerce Xero #288);
+  never more than the line, and has the line's precision:
+  https://github.com/XeroAPI/xero-php-oauth2/issues/288);
 * adds one line on the rounding account for whatever difference is left, in either
   direction, so that Xero's ``Total`` equals the store's total to the cent.
 
@@ -20,42 +23,36 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
+from xerosync import documents
 from xerosync.config import StoreSettings
-from xerosync.domain import Party, Product, Refund, Sale, SaleLine, TaxRate
+from xerosync.domain import Party, Product, Refund, Sale, SaleLine
+from xerosync.xero.lines import (
+    ROUNDING_LINE,
+    ZERO,
+    MappingError,
+    allocate_tax,
+    cents,
+    limit,
+    line_items,
+    line_sources,
+    plain,
+    units,
+)
 
-CENT = Decimal("0.01")
-UNIT = Decimal("0.0001")
-ZERO = Decimal("0")
-ROUNDING_LINE = "rounding"  # the source id of the rounding line, so it keeps its LineItemID
+__all__ = [  # the line arithmetic, re-exported: callers build bodies here and read lines there
+    "ROUNDING_LINE",
+    "MappingError",
+    "allocate_tax",
+    "cents",
+    "line_sources",
+    "plain",
+]
+
 ITEM_CODE_MAX = 30
 ITEM_NAME_MAX = 50
-
-
-class MappingError(ValueError):
-    """The store record cannot become a Xero document until the merchant fixes something."""
-
-
-def cents(x: Decimal) -> Decimal:
-    return x.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def plain(x: Decimal) -> Decimal:
-    """``x`` without trailing zeros and never in exponent form (10, not 1E+1)."""
-    if x == x.to_integral_value():
-        return x.quantize(Decimal(1))
-    return x.normalize()
-
-
-def units(x: Decimal) -> Decimal:
-    """A unit amount at Xero's ``unitdp=4`` precision."""
-    return plain(x.quantize(UNIT, rounding=ROUND_HALF_UP))
-
-
-def _limit(value: str, size: int) -> str:
-    return value if len(value) <= size else value[: size - 1] + "…"
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -63,32 +60,32 @@ def _limit(value: str, size: int) -> str:
 
 def contact(party: Party) -> dict[str, Any]:
     """A Xero Contact for ``party`` (create or update body)."""
-    body: dict[str, Any] = {"Name": _limit(party.name, 255)}
+    body: dict[str, Any] = {"Name": limit(party.name, 255)}
     if party.customer_number:
-        body["ContactNumber"] = _limit(party.customer_number, 50)
+        body["ContactNumber"] = limit(party.customer_number, 50)
     if party.first_name:
-        body["FirstName"] = _limit(party.first_name, 255)
+        body["FirstName"] = limit(party.first_name, 255)
     if party.last_name:
-        body["LastName"] = _limit(party.last_name, 255)
+        body["LastName"] = limit(party.last_name, 255)
     if party.email:
-        body["EmailAddress"] = _limit(party.email, 255)
+        body["EmailAddress"] = limit(party.email, 255)
     if party.tax_number:
-        body["TaxNumber"] = _limit(party.tax_number, 50)
+        body["TaxNumber"] = limit(party.tax_number, 50)
     if not party.address.is_empty():
         address: dict[str, Any] = {"AddressType": "POBOX"}
         for i, line in enumerate(party.address.lines[:4], start=1):
-            address[f"AddressLine{i}"] = _limit(line, 500)
+            address[f"AddressLine{i}"] = limit(line, 500)
         if party.address.city:
-            address["City"] = _limit(party.address.city, 255)
+            address["City"] = limit(party.address.city, 255)
         if party.address.region:
-            address["Region"] = _limit(party.address.region, 255)
+            address["Region"] = limit(party.address.region, 255)
         if party.address.postcode:
-            address["PostalCode"] = _limit(party.address.postcode, 50)
+            address["PostalCode"] = limit(party.address.postcode, 50)
         if party.address.country:
-            address["Country"] = _limit(party.address.country, 50)
+            address["Country"] = limit(party.address.country, 50)
         body["Addresses"] = [address]
     if party.phone:
-        body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": _limit(party.phone, 50)}]
+        body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": limit(party.phone, 50)}]
     return body
 
 
@@ -118,8 +115,8 @@ def item(product: Product, code: str, settings: StoreSettings) -> dict[str, Any]
     """An untracked Xero item (Xero's tracked inventory does not suit store channels)."""
     body: dict[str, Any] = {
         "Code": code,
-        "Name": _limit(product.name, ITEM_NAME_MAX),
-        "Description": _limit(product.description or product.name, 4000),
+        "Name": limit(product.name, ITEM_NAME_MAX),
+        "Description": limit(product.description or product.name, 4000),
         "IsSold": True,
         "IsPurchased": False,
         "IsTrackedAsInventory": False,
@@ -130,159 +127,11 @@ def item(product: Product, code: str, settings: StoreSettings) -> dict[str, Any]
     return body
 
 
-# --- lines ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Line:
-    source: SaleLine
-    quantity: Decimal
-    unit_amount: Decimal
-    discount: Decimal
-    line_amount: Decimal  # what Xero will compute: round2(q x unit) - discount
-    tax_type: str
-    account: str
-
-
-def _tax_type(line: SaleLine, rates: Mapping[int, TaxRate], settings: StoreSettings) -> str:
-    if not line.tax_rate_ids:
-        if line.tax != 0:
-            raise MappingError(
-                f"{line.description!r} carries tax {line.tax} but names no WooCommerce tax rate; "
-                "the order cannot be mapped to a Xero tax type"
-            )
-        return settings.tax.no_tax
-    by_id = "+".join(str(i) for i in line.tax_rate_ids)
-    by_code = "+".join(rates[i].code for i in line.tax_rate_ids if i in rates and rates[i].code)
-    for key in (by_id, by_code):
-        if key and key in settings.tax.rates:
-            return settings.tax.rates[key]
-    names = ", ".join(rates[i].describe() if i in rates else str(i) for i in line.tax_rate_ids)
-    raise MappingError(
-        f'WooCommerce tax rate {names} has no Xero tax type: add "{by_id}": "<Xero TaxType>" '
-        "under tax.rates in the store settings (xerosync never creates tax rates in Xero)"
-    )
-
-
-def _account(line: SaleLine, settings: StoreSettings) -> str:
-    accounts = settings.accounts
-    return {"product": accounts.sales, "shipping": accounts.shipping, "fee": accounts.fees}[line.kind]
-
-
-def _price_line(line: SaleLine, inclusive: bool, rates: Mapping[int, TaxRate], settings: StoreSettings) -> _Line:
-    before = line.subtotal + (line.subtotal_tax if inclusive else ZERO)  # before discount
-    after = cents(line.total + (line.tax if inclusive else ZERO))  # the store's line amount
-    quantity = line.quantity if line.quantity != 0 else Decimal("1")
-    unit = units(before / quantity)
-    gross = cents(quantity * unit)
-    discount = gross - after
-    if discount < 0 or (after >= 0 and discount > gross) or (after < 0 and discount != 0):
-        # no usable discount (negative fees, or a total above the subtotal): price the line as it ended
-        unit = units(after / quantity)
-        gross = cents(quantity * unit)
-        discount = ZERO
-    return _Line(
-        source=line,
-        quantity=quantity,
-        unit_amount=unit,
-        discount=discount,
-        line_amount=gross - discount,
-        tax_type=_tax_type(line, rates, settings),
-        account=_account(line, settings),
-    )
-
-
-def allocate_tax(taxes: list[Decimal], target: Decimal) -> list[Decimal]:
-    """Round each line tax to cents so that they sum to ``target`` (largest remainder first)."""
-    rounded = [cents(t) for t in taxes]
-    gap = cents(target) - sum(rounded, ZERO)
-    if gap == 0 or not any(t != 0 for t in taxes):
-        return rounded
-    step = CENT if gap > 0 else -CENT
-    # lines whose rounding moved them furthest from their true value get the cents first
-    order = sorted(
-        (i for i, t in enumerate(taxes) if t != 0),
-        key=lambda i: (taxes[i] - rounded[i]) * (1 if gap > 0 else -1),
-        reverse=True,
-    )
-    i = 0
-    while gap != 0:
-        index = order[i % len(order)]
-        rounded[index] += step
-        gap -= step
-        i += 1
-    return rounded
-
-
-def _line_items(
-    lines: Sequence[SaleLine],
-    *,
-    inclusive: bool,
-    total: Decimal,
-    total_tax: Decimal,
-    rates: Mapping[int, TaxRate],
-    settings: StoreSettings,
-    item_codes: Mapping[str, str],
-    line_ids: Mapping[str, str],
-) -> list[dict[str, Any]]:
-    """Xero line items whose total is ``total`` and whose tax is ``total_tax``, exactly."""
-    priced = [_price_line(line, inclusive, rates, settings) for line in lines]
-    taxes = allocate_tax([p.source.tax for p in priced], total_tax)
-    tracking = [{"Name": settings.tracking.category, "Option": settings.tracking.option}] if settings.tracking else None
-    items: list[dict[str, Any]] = []
-    for p, tax in zip(priced, taxes, strict=True):
-        line: dict[str, Any] = {
-            "Description": _limit(p.source.description, 4000),
-            "Quantity": plain(p.quantity),
-            "UnitAmount": p.unit_amount,
-            "AccountCode": p.account,
-            "TaxType": p.tax_type,
-            "TaxAmount": tax,
-        }
-        if p.discount:
-            line["DiscountAmount"] = p.discount
-        code = item_codes.get(p.source.product_key or "")
-        if code:
-            line["ItemCode"] = code
-        if tracking:
-            line["Tracking"] = tracking
-        if p.source.source_id in line_ids:
-            line["LineItemID"] = line_ids[p.source.source_id]
-        items.append(line)
-
-    line_total = sum((p.line_amount for p in priced), ZERO)
-    tax_total = sum(taxes, ZERO)
-    xero_total = line_total if inclusive else line_total + tax_total
-    difference = cents(total) - xero_total
-    if difference:
-        rounding: dict[str, Any] = {
-            "Description": "Rounding (difference between the store's and Xero's rounding)",
-            "Quantity": Decimal("1"),
-            "UnitAmount": difference,
-            "AccountCode": settings.accounts.rounding,
-            "TaxType": settings.tax.rounding,
-            "TaxAmount": ZERO,
-        }
-        if tracking:
-            rounding["Tracking"] = tracking
-        if ROUNDING_LINE in line_ids:
-            rounding["LineItemID"] = line_ids[ROUNDING_LINE]
-        items.append(rounding)
-    return items
-
-
-def line_sources(sale_lines: Sequence[SaleLine], body: dict[str, Any]) -> list[str]:
-    """The source id of each line of ``body`` (built from ``sale_lines``), in order."""
-    sources = [line.source_id for line in sale_lines]
-    extra = len(body["LineItems"]) - len(sources)
-    return sources + [ROUNDING_LINE] * extra
-
-
 # --- invoices -------------------------------------------------------------------------------
 
 
 def invoice_number(sale: Sale, settings: StoreSettings) -> str:
-    return f"{settings.invoice_prefix}{sale.number}"
+    return documents.invoice_number(settings.invoice_prefix, sale.number)
 
 
 def invoice(
@@ -293,23 +142,25 @@ def invoice(
     status: str = "AUTHORISED",
     item_codes: Mapping[str, str] | None = None,
     line_ids: Mapping[str, str] | None = None,
-    number_suffix: str = "",
+    issue: int = 1,
 ) -> dict[str, Any]:
-    """An ACCREC invoice for ``sale`` whose Xero Total equals the store total exactly."""
+    """An ACCREC invoice for ``sale`` whose Xero Total equals the store total exactly (``issue``
+    2 and up: issued again after a cancellation)."""
+    number = invoice_number(sale, settings)
     reference = f"Order {sale.number}"
     if sale.payment_method_title:
         reference += f" - {sale.payment_method_title}"
     return {
         "Type": "ACCREC",
         "Contact": {"ContactID": contact_id},
-        "InvoiceNumber": invoice_number(sale, settings) + number_suffix,
-        "Reference": _limit(reference, 255),
+        "InvoiceNumber": documents.reissue_number(number, issue) if issue > 1 else number,
+        "Reference": limit(reference, 255),
         "Date": sale.date.isoformat(),
         "DueDate": sale.date.isoformat(),
         "CurrencyCode": sale.currency,
         "LineAmountTypes": "Inclusive" if sale.prices_include_tax else "Exclusive",
         "Status": status,
-        "LineItems": _line_items(
+        "LineItems": line_items(
             sale.lines,
             inclusive=sale.prices_include_tax,
             total=sale.total,
@@ -331,7 +182,7 @@ def status_change(status: str) -> dict[str, Any]:
 
 
 def payment_reference(sale: Sale) -> str:
-    return _limit(sale.transaction_id or f"Order {sale.number}", 255)
+    return limit(sale.transaction_id or f"Order {sale.number}", 255)
 
 
 def payment(
@@ -348,7 +199,7 @@ def payment(
         "Account": {"Code": account},
         "Date": when.isoformat(),
         "Amount": cents(amount),
-        "Reference": _limit(reference, 255),
+        "Reference": limit(reference, 255),
     }
     if invoice_id:
         body["Invoice"] = {"InvoiceID": invoice_id}
@@ -371,7 +222,7 @@ def payment_account(sale: Sale, settings: StoreSettings) -> str:
 
 
 def credit_note_number(refund: Refund, sale: Sale, settings: StoreSettings) -> str:
-    return f"{invoice_number(sale, settings)}-R{refund.id}"
+    return documents.refund_number(invoice_number(sale, settings), refund.id)
 
 
 def credit_note(
@@ -401,12 +252,12 @@ def credit_note(
         "Type": "ACCRECCREDIT",
         "Contact": {"ContactID": contact_id},
         "CreditNoteNumber": credit_note_number(refund, sale, settings),
-        "Reference": _limit(reference, 255),
+        "Reference": limit(reference, 255),
         "Date": refund.date.isoformat(),
         "CurrencyCode": sale.currency,
         "LineAmountTypes": "Inclusive" if sale.prices_include_tax else "Exclusive",
         "Status": "AUTHORISED",
-        "LineItems": _line_items(
+        "LineItems": line_items(
             lines,
             inclusive=sale.prices_include_tax,
             total=refund.amount,
@@ -436,36 +287,98 @@ def _with_tax(line: SaleLine, tax: Decimal) -> SaleLine:
     return SaleLine(line.kind, line.source_id, line.description, line.quantity, net, tax, net, tax, line.tax_rate_ids)
 
 
-def full_credit(
+# --- after the invoice is locked -----------------------------------------------------------
+
+CREDIT_IN_FULL_FIELDS = (
+    "Description",
+    "Quantity",
+    "UnitAmount",
+    "DiscountAmount",
+    "AccountCode",
+    "TaxType",
+    "TaxAmount",
+    "ItemCode",
+    "Tracking",
+)
+
+
+def adjustment(
+    *,
+    credit: bool,
+    number: str,
     sale: Sale,
     contact_id: str,
-    settings: StoreSettings,
-    *,
-    reason: str,
-    number: str,
-    item_codes: Mapping[str, str] | None = None,
+    when: date,
+    line_amount_types: str,
+    lines: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """A credit note for the whole of ``sale`` (a paid order cancelled: its invoice is locked)."""
+    """A document booking a change made to an order after Xero locked its invoice (paid): a credit
+    note for what went down, an invoice for what went up."""
+    body: dict[str, Any] = {
+        "Type": "ACCRECCREDIT" if credit else "ACCREC",
+        "Contact": {"ContactID": contact_id},
+        "Reference": f"Change to order {sale.number} after payment",
+        "Date": when.isoformat(),
+        "CurrencyCode": sale.currency,
+        "LineAmountTypes": line_amount_types,
+        "Status": "AUTHORISED",
+        "LineItems": lines,
+    }
+    if credit:
+        body["CreditNoteNumber"] = number
+    else:
+        body.update({"InvoiceNumber": number, "DueDate": when.isoformat()})
+    return body
+
+
+def adjustment_line(description: str, amount: Decimal, tax: Decimal, account: str, tax_type: str) -> dict[str, Any]:
+    """One line of an adjustment: the change of one booked line (``amount`` and ``tax`` positive)."""
+    return {
+        "Description": f"Change to: {description}",
+        "Quantity": Decimal(1),
+        "UnitAmount": amount,
+        "AccountCode": account,
+        "TaxType": tax_type,
+        "TaxAmount": tax,
+    }
+
+
+def credit_in_full(
+    invoice: Mapping[str, Any], *, number: str, reason: str, invoice_number: str, when: date
+) -> dict[str, Any]:
+    """A credit note reversing what is still on a locked (paid) invoice, for a cancelled order:
+    line for line, or, when refunds already credited part of it, the rest in one line."""
+    total = Decimal(str(invoice.get("Total", 0)))
+    credited = Decimal(str(invoice.get("AmountCredited", 0)))
+    lines = [
+        {k: line[k] for k in CREDIT_IN_FULL_FIELDS if line.get(k) not in (None, [], "")}
+        for line in invoice.get("LineItems") or []
+    ]
+    if credited:
+        lines = [
+            {
+                "Description": f"{reason}: the rest of {invoice_number}",
+                "Quantity": Decimal(1),
+                "UnitAmount": total - credited,
+                "AccountCode": lines[0]["AccountCode"] if lines else "",
+                "TaxType": "NONE",
+                "TaxAmount": ZERO,
+            }
+        ]
     return {
         "Type": "ACCRECCREDIT",
-        "Contact": {"ContactID": contact_id},
+        "Contact": {"ContactID": invoice["Contact"]["ContactID"]},
         "CreditNoteNumber": number,
-        "Reference": _limit(f"{reason} (order {sale.number})", 255),
-        "Date": sale.date.isoformat(),
-        "CurrencyCode": sale.currency,
-        "LineAmountTypes": "Inclusive" if sale.prices_include_tax else "Exclusive",
+        "Reference": f"{reason} ({invoice_number})",
+        "Date": when.isoformat(),
+        "CurrencyCode": invoice.get("CurrencyCode"),
+        "LineAmountTypes": invoice.get("LineAmountTypes", "Exclusive"),
         "Status": "AUTHORISED",
-        "LineItems": _line_items(
-            sale.lines,
-            inclusive=sale.prices_include_tax,
-            total=sale.total,
-            total_tax=sale.total_tax,
-            rates=sale.tax_rates,
-            settings=settings,
-            item_codes=item_codes or {},
-            line_ids={},
-        ),
+        "LineItems": lines,
     }
+
+
+# --- settling -------------------------------------------------------------------------------
 
 
 def allocation(invoice_id: str, amount: Decimal, when: date) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """Access tokens for Xero, by the kind of connection.
 
-* A custom connection (``client_credentials``, one organisation; research/xero.md 3.3) asks
-  for a 30-minute token and caches it per process until shortly before it expires. xero-python
-  would treat such a token as never expiring (research 5.2), so the SDK never holds it.
-* A standard app (authorization code) has a refresh token that rotates on every use; two
-  workers refreshing at once break the connection (``invalid_grant``; research 3.1). So the
+* A custom connection (``client_credentials``, one organisation:
+  https://developer.xero.com/documentation/guides/oauth2/custom-connections) asks for a
+  30-minute token and caches it per process until shortly before it expires. xero-python's
+  token holder treats a token without a refresh token as never expiring, so the SDK never holds it.
+* A standard app (authorization code) has a refresh token that rotates on every use
+  (https://developer.xero.com/faq/oauth2); two workers refreshing at once break the connection
+  (``invalid_grant``). So the
   token set lives in one place shared by every function (DynamoDB), is refreshed under a lock,
   and the rotated refresh token is saved *before* the new access token is used. A refusal
   (``invalid_grant``) marks the connection broken there, so every other worker stops at once

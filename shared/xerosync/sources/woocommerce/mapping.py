@@ -2,7 +2,8 @@
 
 import html
 import json
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ from xerosync.domain import Party, PostalAddress, Product, Refund, RefundSummary
 from xerosync.sources.woocommerce.models import Address, Customer, FeeLine, LineItem, Order, ShippingLine
 from xerosync.sources.woocommerce.models import Product as WooProduct
 from xerosync.sources.woocommerce.models import Refund as WooRefund
+from xerosync.sources.woocommerce.settings import WooSettings
 
 
 def parse_order(payload: str | bytes | dict[str, Any]) -> Order:
@@ -98,8 +100,8 @@ def party_from_order(order: Order) -> Party:
     )
 
 
-def _rate_ids(taxes: list[Any]) -> tuple[int, ...]:
-    return tuple(sorted(t.id for t in taxes if t.total != 0 or t.subtotal != 0))
+def _rate_ids(taxes: list[Any]) -> tuple[str, ...]:
+    return tuple(str(i) for i in sorted(t.id for t in taxes if t.total != 0 or t.subtotal != 0))
 
 
 def _product_line(item: LineItem) -> SaleLine:
@@ -148,7 +150,7 @@ def _fee_line(line: FeeLine) -> SaleLine:
     )
 
 
-def sale_from_order(order: Order) -> Sale:
+def sale_from_order(order: Order, settings: WooSettings | None = None) -> Sale:
     created = order.date_created or order.date_created_gmt
     if created is None:
         raise ValueError(f"order {order.id} has no date_created")
@@ -157,10 +159,13 @@ def sale_from_order(order: Order) -> Sale:
         *(_shipping_line(s) for s in order.shipping_lines),
         *(_fee_line(f) for f in order.fee_lines),
     )
+    paid_date = _paid_date(order)
     return Sale(
         key=f"order:{order.id}",
+        id=str(order.id),
         number=(order.number or str(order.id)).lstrip("#"),
-        status=order.status,
+        lifecycle=(settings or WooSettings()).lifecycle(order.status, paid_date is not None),
+        status_word=order.status,
         date=created.date(),
         currency=order.currency.upper(),
         prices_include_tax=order.prices_include_tax,
@@ -169,14 +174,22 @@ def sale_from_order(order: Order) -> Sale:
         total=order.total,
         total_tax=order.total_tax,
         modified_at=order.date_modified_gmt,
+        created_at=_utc(order.date_created_gmt),
         paid_at=order.date_paid_gmt,
         payment_method=order.payment_method,
         payment_method_title=text(order.payment_method_title),
         transaction_id=order.transaction_id,
-        tax_rates={t.rate_id: TaxRate(t.rate_id, t.rate_code, text(t.label), t.rate_percent) for t in order.tax_lines},
-        refunds=tuple(RefundSummary(r.id, abs(r.total), text(r.reason)) for r in order.refunds),
-        paid_date=_paid_date(order),
+        tax_rates={
+            str(t.rate_id): TaxRate(str(t.rate_id), t.rate_code, text(t.label), t.rate_percent) for t in order.tax_lines
+        },
+        refunds=tuple(RefundSummary(str(r.id), abs(r.total), text(r.reason)) for r in order.refunds),
+        paid_date=paid_date,
     )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A ``*_gmt`` date (WooCommerce sends them without a zone) as an aware UTC datetime."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _paid_date(order: Order) -> date | None:
@@ -200,18 +213,17 @@ def product_from_payload(product: WooProduct, *, prices_include_tax: bool = Fals
         prices_include_tax=prices_include_tax,
         is_variation=is_variation,
         deleted=product.status == "trash",
+        sellable=product.type != "variable",
     )
 
 
 def _strip_tags(value: str) -> str:
-    import re
-
     return " ".join(re.sub(r"<[^>]+>", " ", value).split())
 
 
-def refund_from_payload(order: Order | Sale, refund: WooRefund) -> Refund:
-    """A refund of ``order``: its lines as positive amounts (WooCommerce sends them negative)."""
-    order_id = order.id if isinstance(order, Order) else int(order.key.split(":", 1)[1])
+def refund_from_payload(sale: Sale, refund: WooRefund) -> Refund:
+    """A refund of ``sale``: its lines as positive amounts (WooCommerce sends them negative)."""
+    order_id = sale.id
     created = refund.date_created or refund.date_created_gmt
     if created is None:
         raise ValueError(f"refund {refund.id} has no date_created")
@@ -240,7 +252,7 @@ def refund_from_payload(order: Order | Sale, refund: WooRefund) -> Refund:
         lines.append(_negated(_fee_line(fee)))
     return Refund(
         key=f"refund:{order_id}:{refund.id}",
-        id=refund.id,
+        id=str(refund.id),
         order_key=f"order:{order_id}",
         date=created.date(),
         amount=abs(refund.amount),

@@ -11,14 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-
-class StoreError(Exception):
-    transient = False
-
-
-class StoreUnavailable(StoreError):
-    transient = True
-    retry_after = 30.0
+from xerosync.sources.port import StoreError, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -90,7 +83,7 @@ class WooClient:
         return response.json()
 
     def refund(self, order_id: int, refund_id: int) -> dict[str, Any]:
-        body: dict[str, Any] = self._get(f"/orders/{order_id}/refunds/{refund_id}").json()
+        body: dict[str, Any] = self._get(f"/orders/{int(order_id)}/refunds/{int(refund_id)}").json()
         return body
 
     def pages(self, resource: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:

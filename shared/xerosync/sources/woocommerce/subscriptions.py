@@ -1,10 +1,11 @@
 """The store's webhooks to this stack: which ones xerosync needs, what is wrong with them, and
 the repair (pure planning, then a few REST calls).
 
-WooCommerce disables a webhook after its 7th consecutive failed delivery and never retries
-(research/store.md 1.2), so a store that could not reach us for a while stops syncing without
-a word. Each reconciliation (and ``xerosync setup``) therefore checks every topic xerosync
-needs, on the webhooks whose delivery URL is this stack's:
+WooCommerce disables a webhook after repeated failed deliveries and never retries a delivery
+(``WC_Webhook::failed_delivery`` in WooCommerce's class-wc-webhook.php), so a store that could
+not reach us for a while stops syncing without a word. Each reconciliation (and ``xerosync
+setup``) therefore checks every topic xerosync needs, on the webhooks whose delivery URL is this
+stack's:
 
 * missing: created (WooCommerce pings it; the ingress answers the ping 200);
 * disabled: re-enabled in place (``status: active``), keeping its id and its delivery log.
@@ -19,16 +20,17 @@ Webhooks pointing elsewhere are never touched.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from xerosync.config import StoreSettings
+from xerosync.sources.port import Kind, WebhookAction
+from xerosync.timestamps import store_time
 
-TOPICS: dict[str, tuple[str, ...]] = {
-    "orders": ("order.created", "order.updated", "order.deleted", "order.restored"),
-    "customers": ("customer.created", "customer.updated"),
-    "products": ("product.created", "product.updated"),
+TOPICS: dict[Kind, tuple[str, ...]] = {
+    "order": ("order.created", "order.updated", "order.deleted", "order.restored"),
+    "customer": ("customer.created", "customer.updated"),
+    "product": ("product.created", "product.updated"),
 }
 ALL_TOPICS = tuple(topic for topics in TOPICS.values() for topic in topics)
 REPLACE_WITHIN = timedelta(hours=24)  # disabled again this soon after a re-enable: replace it
@@ -44,22 +46,9 @@ class StoreWebhooks(Protocol):
     def delete_webhook(self, webhook_id: int) -> None: ...
 
 
-@dataclass(frozen=True)
-class WebhookAction:
-    topic: str
-    action: str  # ok | create | reenable | replace | paused | failed
-    webhook_id: int | None = None
-    detail: str = ""
-
-    @property
-    def repair(self) -> bool:
-        return self.action in ("create", "reenable", "replace")
-
-
-def wanted_topics(settings: StoreSettings) -> list[str]:
-    """The topics xerosync needs, for the entities the settings sync."""
-    on = {"orders": settings.sync.orders, "customers": settings.sync.customers, "products": settings.sync.products}
-    return [topic for entity, topics in TOPICS.items() if on[entity] for topic in topics]
+def wanted_topics(kinds: set[Kind]) -> list[str]:
+    """The topics xerosync needs, for the kinds of record it syncs."""
+    return [topic for kind, topics in TOPICS.items() if kind in kinds for topic in topics]
 
 
 def same_url(a: str, b: str) -> bool:
@@ -82,20 +71,20 @@ def plan(
         if not found:
             actions.append(WebhookAction(topic, "create", None, "no webhook for this topic points at this stack"))
         elif "active" in by_status:
-            actions.append(WebhookAction(topic, "ok", int(by_status["active"]["id"])))
+            actions.append(WebhookAction(topic, "ok", str(by_status["active"]["id"])))
         elif "paused" in by_status:
             hook = by_status["paused"]
-            actions.append(WebhookAction(topic, "paused", int(hook["id"]), "paused in the store; left as it is"))
+            actions.append(WebhookAction(topic, "paused", str(hook["id"]), "paused in the store; left as it is"))
         else:
             hook = found[0]
             when = reenabled.get(str(hook["id"]))
             recent = when is not None and now - _moment(when) < REPLACE_WITHIN
             if recent:
                 detail = f"disabled again after being re-enabled at {when}: replaced by a new webhook"
-                actions.append(WebhookAction(topic, "replace", int(hook["id"]), detail))
+                actions.append(WebhookAction(topic, "replace", str(hook["id"]), detail))
             else:
                 detail = f"{hook.get('status')} by WooCommerce after failed deliveries: re-enabled"
-                actions.append(WebhookAction(topic, "reenable", int(hook["id"]), detail))
+                actions.append(WebhookAction(topic, "reenable", str(hook["id"]), detail))
     return actions
 
 
@@ -120,11 +109,11 @@ def apply(
                 )
                 created.append(hook)
                 if action.action == "replace" and action.webhook_id is not None:
-                    store.delete_webhook(action.webhook_id)
+                    store.delete_webhook(int(action.webhook_id))
                     reenabled.pop(str(action.webhook_id), None)
-                done.append(replace(action, webhook_id=int(hook["id"])))
+                done.append(replace(action, webhook_id=str(hook["id"])))
             elif action.action == "reenable" and action.webhook_id is not None:
-                store.update_webhook(action.webhook_id, {"status": "active"})
+                store.update_webhook(int(action.webhook_id), {"status": "active"})
                 reenabled[str(action.webhook_id)] = now.isoformat(timespec="seconds")
                 done.append(action)
             else:
@@ -141,17 +130,6 @@ def install_time(hooks: Iterable[dict[str, Any]], url: str) -> datetime | None:
     """When xerosync was switched on for this store: the creation of its first webhook (store time)."""
     times = [t for t in (store_time(h.get("date_created_gmt")) for h in ours(hooks, url)) if t is not None]
     return min(times) if times else None
-
-
-def store_time(value: Any) -> datetime | None:
-    """A WooCommerce ``*_gmt`` date (``2026-11-21T09:00:00``, no zone) as an aware UTC datetime."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _moment(value: str) -> datetime:

@@ -1,0 +1,210 @@
+"""The store port: everything the core needs from a store, whatever the store is.
+
+A source (WooCommerce, or any other) is an adapter under ``xerosync.sources.<name>`` that
+implements :class:`StoreSource` and, for the ingress, a stdlib-only :data:`WebhookDecider`. The
+registry (:mod:`xerosync.sources`) finds it by the name the stack serves (the template parameter
+``StoreSource``) and by the ``source`` of each envelope. The core (``sync/``, ``xero/``, ``aws/``,
+the domain) never imports an adapter: it sees the domain types of :mod:`xerosync.domain` and the
+interfaces below.
+
+Two sides:
+
+* **events in** - the adapter decides on a webhook delivery (signature, topic -> envelope), and
+  turns an envelope into a store-neutral :data:`xerosync.domain.Command`;
+* **the store's API** (:class:`StoreClient`) - what webhooks leave out (a refund's lines), what
+  changed since a watermark, one record, the store's webhook subscriptions, and the writes back
+  of what Xero owns (names, prices, stock; an order paid in Xero).
+
+Store failures are raised as :class:`StoreError` (the store refused: permanent) or
+:class:`StoreUnavailable` (try again later), so the core classifies them without knowing the store.
+
+This module is standard library only, so the ingress can import it.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from xerosync.config import StoreSettings
+    from xerosync.domain import Command, Party, Product, Refund, Sale
+    from xerosync.envelopes import Message
+    from xerosync.events import StoreEvent
+    from xerosync.webhooks import Decision
+
+
+class StoreError(Exception):
+    """The store refused a request (permanent: retrying repeats the refusal)."""
+
+    transient = False
+
+
+class StoreUnavailable(StoreError):
+    """The store did not answer, or asked us to slow down: try again later."""
+
+    transient = True
+    retry_after = 30.0
+
+
+# (headers with lower-case names, the raw body, the webhook secret on demand, now) -> Decision
+WebhookDecider = Callable[[dict[str, str], bytes, Callable[[], str], "datetime | None"], "Decision"]
+
+Kind = Literal["order", "customer", "product"]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A store record a listing found, as the store represents it (the source's ``read`` turns it
+    into the domain, with the stack's settings; its ``message`` into a queue message)."""
+
+    kind: Kind
+    key: str  # the mapping key: "order:1001"
+    at: datetime | None  # the store time a watermark counts by (modified, or registered)
+    raw: Mapping[str, Any]  # the store's representation, as an envelope carries it
+    label: str = ""  # which listing found it, for the run's counts ("orders", "variations")
+    gone: bool = False  # deleted in the store (WooCommerce: in the trash)
+    modified: datetime | None = None  # the store time of this state, when ``at`` is another time
+
+    @property
+    def changed_at(self) -> datetime | None:
+        """The store time of this state (what a mapping's ``source_modified`` is compared with)."""
+        return self.modified or self.at
+
+
+@dataclass(frozen=True)
+class StoreProduct:
+    """A product as the pull from Xero needs it (name, regular price, stock)."""
+
+    key: str  # "product:<id>"
+    sku: str
+    name: str
+    regular_price: Decimal | None
+    manage_stock: bool
+    stock_quantity: int | None
+    parent_key: str | None = None  # a variant's product (a variant's name is made by the store)
+
+
+@dataclass(frozen=True)
+class ProductUpdate:
+    """What a pull writes to one store product: only the fields given."""
+
+    name: str | None = None
+    regular_price: Decimal | None = None
+    stock_quantity: int | None = None  # and stock managed from then on
+
+
+@dataclass(frozen=True)
+class WebhookAction:
+    """What the check of one webhook topic found, and did."""
+
+    topic: str
+    action: str  # ok | create | reenable | replace | paused | failed
+    webhook_id: str | None = None
+    detail: str = ""
+
+    @property
+    def repair(self) -> bool:
+        return self.action in ("create", "reenable", "replace")
+
+
+@dataclass
+class Subscriptions:
+    """The store's webhooks to this stack after a check (and repair)."""
+
+    actions: list[WebhookAction] = field(default_factory=list)
+    installed_at: datetime | None = None  # when the first of them was created: xerosync's install
+
+
+class StoreClient(Protocol):
+    """The store's API, authenticated for this stack."""
+
+    @property
+    def url(self) -> str:
+        """The store, as the envelopes name it (read-only: an adapter may compute it)."""
+        ...
+
+    def refund(self, sale: "Sale", refund_id: str) -> "Refund":
+        """One refund of ``sale`` in full (its lines)."""
+        ...
+
+    def fetch(self, kind: Kind, record_id: str) -> Found:
+        """One record by its store id."""
+        ...
+
+    def changed_since(self, since: datetime, kinds: set[Kind]) -> Iterator[Found]:
+        """Records of ``kinds`` changed after ``since`` (store time), the deleted ones included, each
+        listing oldest first; customers may be listed by registration only (see
+        :attr:`StoreSource.lists_customer_changes`). A caller stops reading when it must."""
+        ...
+
+    def customers(self) -> Iterator[Found]:
+        """Every customer (for stores that cannot list customers by their changes)."""
+        ...
+
+    def sales_created(self, start: date, end: date, *, deleted: bool = False) -> Iterator[Found]:
+        """Sales placed from ``start`` to ``end`` (the store's own dates, both included); with
+        ``deleted``, those deleted in the store too."""
+        ...
+
+    def count_sales_created(self, start: date, end: date) -> int | None:
+        """How many sales :meth:`sales_created` will list, when the store can say up front."""
+        ...
+
+    def catalogue(self) -> list[StoreProduct]:
+        """Every product that can carry a SKU (a product sold as variants: its variants)."""
+        ...
+
+    def update_product(self, product: StoreProduct, update: ProductUpdate) -> None: ...
+
+    def mark_paid(self, sale_key: str, settings: "StoreSettings") -> str | None:
+        """Mark a sale awaiting payment as paid (its invoice was paid in Xero). Returns what changed,
+        in the store's words, or None when the store has it paid already (or it awaits no payment)."""
+        ...
+
+    def subscriptions(
+        self, url: str, secret: Callable[[], str], kinds: set[Kind], memory: dict[str, Any], now: datetime, repair: bool
+    ) -> Subscriptions:
+        """Check the store's webhooks that point at ``url`` for ``kinds``; with ``repair``, create or
+        re-enable what is missing or disabled. ``memory`` is the adapter's between runs."""
+        ...
+
+
+class StoreSource(Protocol):
+    """One kind of store: its payloads, its settings section, its API."""
+
+    name: str  # as the envelopes and the stack's StoreSource parameter say it
+    settings_defaults: Mapping[str, Any]  # e.g. its invoice prefix
+    lists_customer_changes: bool  # False: changed customers are found by a periodic sweep
+
+    def check_settings(self, settings: "StoreSettings") -> list[str]:
+        """Problems with the store's own section of the settings (empty when it is fine)."""
+        ...
+
+    def command(self, event: "StoreEvent", settings: "StoreSettings") -> "Command":
+        """What an envelope asks of the core, in the domain's terms."""
+        ...
+
+    def read(self, kind: Kind, raw: Mapping[str, Any], settings: "StoreSettings") -> "Sale | Party | Product":
+        """A record as the store represents it (a payload, a REST answer) read into the domain."""
+        ...
+
+    def kind_of(self, raw: Mapping[str, Any]) -> "Kind | Literal['refund']":
+        """Which kind of record a payload is (``xerosync preview`` is given a file)."""
+        ...
+
+    def read_refund(self, raw: Mapping[str, Any], sale: "Sale") -> "Refund":
+        """A refund of ``sale``, as the store represents one, read into the domain."""
+        ...
+
+    def message(self, found: Found, *, store: str, origin: str, now: datetime | None = None) -> "Message | None":
+        """The queue message for a record the core read itself (the envelope a webhook would
+        make, so a state already delivered is a duplicate; None when the ingress would drop it
+        too). ``store`` names the store in the envelope; ``origin`` (e.g. ``reconcile``) says
+        who enqueued it, and like a delivery id is never part of the event's identity."""
+        ...
+
+    def client(self, credentials: Mapping[str, Any]) -> StoreClient | None:
+        """The store's API from its credentials secret; None while they are not filled in."""
+        ...

@@ -1,0 +1,90 @@
+"""WooCommerce's own section of the store settings (``store:``): its order statuses.
+
+WooCommerce orders carry a status word (``pending``, ``on-hold``, ``processing``, ...; plugins
+add their own). This section says where each stands in the sale's lifecycle (the core decides on
+that, and ``invoice_status`` says what each stage becomes in Xero), which statuses mean the money
+was received (with the order's ``date_paid``), and which status an order paid in Xero moves to.
+
+Files written before the lifecycle existed map statuses straight to Xero statuses
+(``"on-hold": "DRAFT"``); those values are read as the lifecycle stage that the default
+``invoice_status`` turns into the same Xero status, so such files keep doing what they did.
+"""
+
+import json
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from xerosync.domain import Lifecycle
+
+# Statuses meaning the order will not be fulfilled: what was booked comes off the books.
+CANCELLED_STATUSES = ("cancelled", "failed", "trash")
+DEFAULT_ORDER_STATUSES: dict[str, Lifecycle] = {
+    "pending": "unconfirmed",  # payment not completed at checkout
+    "on-hold": "awaiting_payment",  # a bank transfer or cheque to come
+    "processing": "confirmed",  # paid when it has date_paid (paid_statuses)
+    "completed": "confirmed",
+    "refunded": "confirmed",
+}
+LEGACY_VALUES: dict[str, Lifecycle] = {"skip": "unconfirmed", "DRAFT": "awaiting_payment", "AUTHORISED": "confirmed"}
+
+
+class WooSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    order_statuses: dict[str, Lifecycle] = Field(
+        default_factory=lambda: dict(DEFAULT_ORDER_STATUSES),
+        description="WooCommerce order status -> where the sale stands: unconfirmed, awaiting_payment, "
+        "confirmed (cancelled, failed and trash are always cancelled; an unknown status is unconfirmed)",
+    )
+    paid_statuses: tuple[str, ...] = Field(
+        ("processing", "completed", "refunded"),
+        description="statuses in which an order with date_paid is paid",
+    )
+    paid_status: Literal["processing", "completed"] = Field(
+        "processing", description="the status a WooCommerce order paid in Xero moves to (settings: pull.mark_paid)"
+    )
+
+    @field_validator("order_statuses", mode="before")
+    @classmethod
+    def _lifecycle(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        read = {str(k): LEGACY_VALUES.get(v, v) if isinstance(v, str) else v for k, v in value.items()}
+        return {**DEFAULT_ORDER_STATUSES, **read}
+
+    def lifecycle(self, status: str, paid: bool) -> Lifecycle:
+        if status in CANCELLED_STATUSES:
+            return "cancelled"
+        stage = self.order_statuses.get(status, "unconfirmed")
+        if stage in ("confirmed", "paid"):
+            return "paid" if paid and status in self.paid_statuses else "confirmed"
+        return stage
+
+
+@cache
+def _parsed(text: str) -> WooSettings:
+    return WooSettings.model_validate(json.loads(text))
+
+
+def woo_settings(section: dict[str, Any]) -> WooSettings:
+    """The section, validated (cached: settings change every few minutes at most)."""
+    return _parsed(json.dumps(section, sort_keys=True, default=str))
+
+
+def problems(section: dict[str, Any]) -> list[str]:
+    """What is wrong with the section, each naming its field and the fix."""
+    try:
+        woo_settings(section)
+    except ValidationError as exc:
+        return [f"store.{'.'.join(str(p) for p in err['loc'])}: {_fix(err)}" for err in exc.errors()]
+    return []
+
+
+def _fix(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown setting; remove it or check its spelling"
+    if err["type"] == "literal_error":
+        return f"{err['msg']} (got {err['input']!r})"
+    return str(err["msg"])

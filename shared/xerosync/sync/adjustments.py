@@ -1,0 +1,75 @@
+"""An order changed after Xero locked its invoice (a payment or credit is on it): the difference is
+booked line by line, as a credit note for the amounts that went down and an invoice for those that
+went up (``-A1``, ``-A2``...), never as an edit of the locked invoice."""
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from xerosync import documents
+from xerosync.sync.base import Outcome, now_iso
+from xerosync.sync.ports import Booked, Mapping
+from xerosync.sync.refunds import RefundSteps
+from xerosync.xero import payloads
+
+ZERO = Decimal("0")
+
+
+def changes(old: dict[str, Booked], new: dict[str, Booked]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The lines of what went up and of what went down, between two bookings (pure)."""
+    ups: list[dict[str, Any]] = []
+    downs: list[dict[str, Any]] = []
+    for source in sorted(set(new) | set(old)):
+        amount_new, tax_new = (Decimal(new[source][0]), Decimal(new[source][1])) if source in new else (ZERO, ZERO)
+        amount_old, tax_old = (Decimal(old[source][0]), Decimal(old[source][1])) if source in old else (ZERO, ZERO)
+        delta, delta_tax = amount_new - amount_old, tax_new - tax_old
+        if not delta and not delta_tax:
+            continue
+        _, _, tax_type, account, description = new.get(source) or old[source]
+        line = payloads.adjustment_line(description, abs(delta), abs(delta_tax), account, tax_type)
+        (ups if (delta > 0 or (delta == 0 and delta_tax > 0)) else downs).append(line)
+    return ups, downs
+
+
+class AdjustmentSteps(RefundSteps):
+    def adjust(self, known: Mapping, plain: dict[str, Any], booked: dict[str, Booked]) -> tuple[Outcome, Mapping]:
+        """``plain``: the invoice the order would have now; ``booked``: what its lines book."""
+        digest = payloads.content_hash(plain)
+        record = known.invoice
+        ups, downs = changes(record.booked, booked)
+        if not ups and not downs:
+            mapping = replace(known.keeping(replace(record, locked=True)), content_hash=digest, updated_at=now_iso())
+            self.mappings.put(mapping)
+            reason = "the invoice is locked by a payment and no amount changed"
+            return Outcome("unchanged", self.sale.key, known.xero_id, reason=reason), mapping
+        adjustments = record.adjustments
+        when = self.sale.modified_at.date() if self.sale.modified_at else self.sale.date
+        for lines, credit in ((downs, True), (ups, False)):
+            if not lines:
+                continue
+            adjustments += 1
+            number = documents.adjustment_number(str(known.xero_number), adjustments)
+            body = payloads.adjustment(
+                credit=credit,
+                number=number,
+                sale=self.sale,
+                contact_id=plain["Contact"]["ContactID"],
+                when=when,
+                line_amount_types=plain["LineAmountTypes"],
+                lines=lines,
+            )
+            key = documents.adjustment_key(self.sale.key, adjustments)
+            if credit:
+                note, fresh = self.credit_note(key, body)
+                # a decrease without a refund is a credit for the customer, not money paid back
+                self.settle_credit(
+                    note, invoice_id=known.xero_id, when=when, key=f"{key}:settle", money_back=False, fresh=fresh
+                )
+                self.also.append(f"credit note {number} for a decrease after payment")
+            else:
+                self.extra_invoice(key, body)
+                self.also.append(f"invoice {number} for an increase after payment")
+        kept = replace(record, booked=booked, adjustments=adjustments, locked=True)
+        mapping = replace(known.keeping(kept), content_hash=digest, updated_at=now_iso())
+        self.mappings.put(mapping)
+        return Outcome("adjusted", self.sale.key, known.xero_id), mapping

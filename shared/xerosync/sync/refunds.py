@@ -1,0 +1,118 @@
+"""An order's refunds: a credit note each, settled against the invoice while it has an amount
+due, and otherwise (the order was paid) by a payment of the money going back, when the settings
+say so."""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from xerosync import documents
+from xerosync.domain import Refund, RefundSummary
+from xerosync.sync.items import item_codes
+from xerosync.sync.order_run import Credit, OrderRun
+from xerosync.sync.ports import CreditRecord, Mapping
+from xerosync.xero import payloads
+from xerosync.xero.errors import XeroRejected
+from xerosync.xero.models import CreditNote
+
+
+class RefundSteps(OrderRun):
+    def _refund(self, summary: RefundSummary) -> Refund:
+        """The refund in full: as the sale carries it, else from the store's API, else (no API
+        credentials yet) amount-only, as the sale lists it."""
+        if summary.detail is not None:
+            return summary.detail
+        refund_id, amount, reason = summary.id, summary.amount, summary.reason
+        if self.store is not None:
+            return self.store.refund(self.sale, refund_id)
+        when = self.sale.modified_at.date() if self.sale.modified_at else self.sale.date
+        key = documents.refund_key(self.sale.key, refund_id)
+        return Refund(key, refund_id, self.sale.key, when, amount, reason, ())
+
+    def credit_refunds(self, invoice: Mapping) -> tuple[list[Credit], list[XeroRejected]]:
+        """A credit note for each refund, not settled yet; a note Xero refuses does not hold back
+        the others (nor the order's payment): its rejection is returned, to be raised last."""
+        credits: list[Credit] = []
+        rejected: list[XeroRejected] = []
+        if not self.settings.sync.refunds:
+            return credits, rejected
+        for summary in self.sale.refunds:
+            key = documents.refund_key(self.sale.key, summary.id)
+            known = self.mappings.get(key)
+            if known and known.credit.settled:
+                continue
+            refund = self._refund(summary)
+            codes = item_codes({line.product_key for line in refund.lines if line.product_key}, self.mappings)
+            body = payloads.credit_note(refund, self.sale, invoice.invoice.contact, self.settings, item_codes=codes)
+            try:
+                note, fresh = self.credit_note(key, body, CreditRecord(total=str(refund.amount)).stored())
+            except XeroRejected as exc:
+                rejected.append(exc)
+                continue
+            if fresh is not None:
+                self.also.append(f"credit note {body['CreditNoteNumber']} for refund {summary.id}")
+            credits.append(Credit(note, fresh, refund.date, f"{key}:settle"))
+        return credits, rejected
+
+    def settle_refunds(self, credits: list[Credit], invoice: Mapping) -> None:
+        for credit in credits:
+            self.settle_credit(
+                credit.note, invoice_id=invoice.xero_id, when=credit.when, key=credit.key, fresh=credit.fresh
+            )
+
+    def refund_payment(self, note: Mapping, when: date, amount: Decimal) -> dict[str, Any]:
+        """The money going back for a credit note, as a payment body."""
+        return payloads.payment(
+            credit_note_id=note.xero_id,
+            account=payloads.payment_account(self.sale, self.settings),
+            when=when,
+            amount=amount,
+            reference=f"Refund of order {self.sale.number}",
+        )
+
+    def settle_credit(
+        self,
+        note: Mapping,
+        *,
+        invoice_id: str,
+        when: date,
+        key: str,
+        money_back: bool = True,
+        fresh: CreditNote | None = None,
+    ) -> None:
+        """Apply a credit note: against the invoice while it has an amount due; otherwise, for a
+        refund of a paid order, record the money going back (a payment on the credit note).
+        ``fresh``: Xero's answer to creating the note a moment ago (nothing can have used it)."""
+        if note.credit.settled:
+            return
+        credit = fresh if fresh is not None and fresh.known_remaining else None
+        remaining = (credit or CreditNote.of(self.xero.get_credit_note(note.xero_id))).remaining_credit
+        settled = "none"
+        if remaining > 0:
+            invoice = self.known_invoice(invoice_id)
+            if invoice.amount_due > 0 and invoice.status == "AUTHORISED":
+                portion = min(invoice.amount_due, remaining)
+                allocation = payloads.allocation(invoice_id, portion, max(when, invoice.date or date.min))
+                # the key follows the body: a retry that finds less credit left sends a new request
+                result = self.xero.allocate_credit_note(
+                    note.xero_id,
+                    allocation,
+                    idempotency_key=f"{key}:allocate:{payloads.content_hash(allocation)[:16]}",
+                )
+                if not result.ok:
+                    raise XeroRejected(list(result.errors), result.record)
+                remaining -= portion
+                self.less_due(invoice_id, portion)
+                settled = "allocated"
+                self.also.append(f"credit {portion} allocated to the invoice")
+            if remaining > 0 and money_back and self.settings.refunds.record_refund_payments and self.sale.paid_date:
+                body = self.refund_payment(note, when, remaining)
+                result = self.xero.create_payments(
+                    [body], idempotency_key=f"{key}:refund-payment:{payloads.content_hash(body)[:16]}"
+                )[0]
+                if not result.ok:
+                    raise XeroRejected(list(result.errors), result.record)
+                settled = "paid" if settled == "none" else "allocated+paid"
+                self.also.append(f"refund payment {remaining} recorded")
+        self.mappings.put(note.keeping(replace(note.credit, settled=settled)))

@@ -1,0 +1,123 @@
+"""Xero's answers, as the sync reads them (pure): typed read models over the JSON the client
+returns (PascalCase keys, money already ``Decimal``), so nobody digs ``AmountDue`` out of a dict.
+
+Dates come as ``/Date(1543536000000+0000)/`` or as ``2018-11-30T00:00:00`` (Xero's JSON uses
+both: https://developer.xero.com/documentation/api/accounting/requests-and-responses).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+ZERO = Decimal("0")
+ACTIVE = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")  # on the books (not voided or deleted)
+
+
+def money(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else "0"))
+    except ArithmeticError:
+        return ZERO
+
+
+def xero_date(value: Any) -> date | None:
+    """A Xero date: ``/Date(1543536000000+0000)/`` or ``2018-11-30T00:00:00``."""
+    if not value:
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    if text.startswith("/Date("):
+        millis = int(text[6:].split(")")[0].split("+")[0].split("-")[0])
+        return datetime.fromtimestamp(millis / 1000, tz=UTC).date()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    reference: str
+    status: str
+    amount: Decimal
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> "Payment":
+        return cls(
+            id=str(record.get("PaymentID") or ""),
+            reference=str(record.get("Reference") or ""),
+            status=str(record.get("Status") or "AUTHORISED"),
+            amount=money(record.get("Amount")),
+        )
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """An invoice (or an additional one) as Xero holds it."""
+
+    id: str
+    number: str
+    status: str
+    date: date | None
+    total: Decimal = ZERO
+    total_tax: Decimal = ZERO
+    amount_due: Decimal = ZERO
+    amount_paid: Decimal = ZERO
+    amount_credited: Decimal = ZERO
+    line_amount_types: str = "Exclusive"
+    payments: tuple[Payment, ...] = ()
+    known_due: bool = True  # False when the answer did not say what is due (not read whole)
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> "Invoice":
+        return cls(
+            id=str(record.get("InvoiceID") or ""),
+            number=str(record.get("InvoiceNumber") or ""),
+            status=str(record.get("Status") or ""),
+            date=xero_date(record.get("Date")),
+            total=money(record.get("Total")),
+            total_tax=money(record.get("TotalTax")),
+            amount_due=money(record.get("AmountDue")),
+            amount_paid=money(record.get("AmountPaid")),
+            amount_credited=money(record.get("AmountCredited")),
+            line_amount_types=str(record.get("LineAmountTypes") or "Exclusive"),
+            payments=tuple(Payment.of(p) for p in record.get("Payments") or ()),
+            known_due="AmountDue" in record,
+        )
+
+    def less_due(self, amount: Decimal) -> "Invoice":
+        """The invoice after ``amount`` of it was paid or credited."""
+        due = self.amount_due - amount
+        return replace(self, amount_due=max(due, ZERO), status="PAID" if due <= 0 else self.status)
+
+    @property
+    def settled(self) -> Decimal:
+        """What payments and credits took off it."""
+        return self.amount_paid + self.amount_credited
+
+
+@dataclass(frozen=True)
+class CreditNote:
+    id: str
+    number: str
+    status: str
+    total: Decimal = ZERO
+    total_tax: Decimal = ZERO
+    remaining_credit: Decimal = ZERO
+    known_remaining: bool = True  # False when the answer did not say what credit is left
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> "CreditNote":
+        return cls(
+            id=str(record.get("CreditNoteID") or ""),
+            number=str(record.get("CreditNoteNumber") or ""),
+            status=str(record.get("Status") or ""),
+            total=money(record.get("Total")),
+            total_tax=money(record.get("TotalTax")),
+            remaining_credit=money(record.get("RemainingCredit")),
+            known_remaining="RemainingCredit" in record,
+        )

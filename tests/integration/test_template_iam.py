@@ -74,11 +74,20 @@ def test_no_star_resource_but_where_aws_requires_one(deployed: dict[str, Any]) -
                 )
 
 
-def test_a_function_reads_only_the_secrets_it_is_given(deployed: dict[str, Any]) -> None:
+def given(function: dict[str, Any], suffix: str) -> set[str]:
+    """The resources a function is handed in its environment (variables ending in ``suffix``)."""
+    env = function["Properties"]["Environment"]["Variables"]
+    return {v["Ref"] for k, v in env.items() if k.endswith(suffix)}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "action"), [("_SECRET_ARN", "secretsmanager:GetSecretValue"), ("_QUEUE_URL", "sqs:SendMessage")]
+)
+def test_a_function_reads_only_the_secrets_and_sends_only_to_the_queues_it_is_given(
+    deployed: dict[str, Any], suffix: str, action: str
+) -> None:
     for name, function in of_type(deployed, "AWS::Lambda::Function").items():
-        env = function["Properties"]["Environment"]["Variables"]
-        given = {v["Ref"] for k, v in env.items() if k.endswith("_SECRET_ARN")}
-        assert grants(deployed, name).get("secretsmanager:GetSecretValue", set()) == given, name
+        assert grants(deployed, name).get(action, set()) == given(function, suffix), name
 
 
 def test_a_function_receives_only_from_its_own_queue(deployed: dict[str, Any]) -> None:
@@ -92,18 +101,11 @@ def test_a_function_receives_only_from_its_own_queue(deployed: dict[str, Any]) -
             assert allowed.get(action, set()) == sources.get(name, set()), (name, action)
 
 
-def test_a_function_sends_only_to_the_queues_it_is_given(deployed: dict[str, Any]) -> None:
-    for name, function in of_type(deployed, "AWS::Lambda::Function").items():
-        env = function["Properties"]["Environment"]["Variables"]
-        given = {v["Ref"] for k, v in env.items() if k.endswith("_QUEUE_URL")}
-        assert grants(deployed, name).get("sqs:SendMessage", set()) == given, name
-
-
 def test_tables_and_settings_only_where_named_and_only_the_calls_made(deployed: dict[str, Any]) -> None:
     for name, function in of_type(deployed, "AWS::Lambda::Function").items():
         env = function["Properties"]["Environment"]["Variables"]
         allowed = grants(deployed, name)
-        tables = {v["Ref"] for k, v in env.items() if k.endswith("_TABLE")}
+        tables = given(function, "_TABLE")
         touched = {r for a, rs in allowed.items() if a.startswith("dynamodb:") for r in rs}
         assert touched == tables, name
         if "SYNC_LOG_TABLE" in env:  # the functions only write the sync log; the operator's CLI reads it

@@ -9,12 +9,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench clean
+.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench clean deploy-check build lock
 
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
 
-$(STAMP): requirements-dev.txt layers/deps/requirements.txt pyproject.toml
+$(STAMP): requirements-dev.txt layers/deps/requirements.in pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13.0, or put python3.13 on PATH)"; exit 1; }
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -26,14 +26,62 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory deploy-check
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check shared functions local tests bench
-	$(VENV)/bin/ruff format --check shared functions local tests bench
+	$(VENV)/bin/ruff check shared functions local tests bench deploy
+	$(VENV)/bin/ruff format --check shared functions local tests bench deploy
 	$(VENV)/bin/lint-imports  # the layering contracts in pyproject.toml ([tool.importlinter])
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy shared/xerosync functions local bench
+	$(VENV)/bin/mypy shared/xerosync functions local bench deploy
+
+# --- deploy-check: what AWS would get, checked without AWS (and without Docker) ------------------
+# SAM CLI and checkov each pin a boto3 the dev environment cannot share, so each has its own
+# virtualenv under .venv/tools, pinned in deploy/sam.txt and deploy/checkov.txt (installed together).
+TOOLS := $(VENV)/tools
+SAM := $(TOOLS)/sam/bin/sam
+CHECKOV := $(TOOLS)/checkov/bin/checkov
+TOOLS_STAMP := $(TOOLS)/.installed
+BUILD_DIR := .aws-sam/build
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 PATH="$(dir $(PYTHON313)):$$PATH"
+
+$(TOOLS_STAMP): deploy/sam.txt deploy/checkov.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found"; exit 1; }
+	@rm -rf $(TOOLS)/sam $(TOOLS)/checkov
+	$(PYTHON313) -m venv $(TOOLS)/sam
+	$(PYTHON313) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/pip install --quiet --disable-pip-version-check -r deploy/checkov.txt & checkov=$$!; \
+	$(TOOLS)/sam/bin/pip install --quiet --disable-pip-version-check -r deploy/sam.txt && wait $$checkov
+	@touch $(TOOLS_STAMP)
+
+# sam validate --lint, sam build (aarch64 wheels by hash, byte-compiled layers: layers/Makefile),
+# the built artefacts' architecture, byte-code, dependencies and size (deploy/artefacts.py),
+# cfn-lint on the template and its samtranslator output, checkov against the reviewed list of
+# accepted findings (deploy/checkov-accepted.yaml).
+deploy-check: $(STAMP) $(TOOLS_STAMP)
+	$(SAM_ENV) $(SAM) validate --lint --template template.yaml
+	$(MAKE) --no-print-directory build
+	$(PY) -m deploy.artefacts $(BUILD_DIR)
+	$(PY) -m deploy.checkov $(CHECKOV) .aws-sam/checkov
+	$(VENV)/bin/cfn-lint template.yaml .aws-sam/checkov/template.json
+
+# sam build, without Docker, into .aws-sam/build (what sam deploy would upload)
+build: $(TOOLS_STAMP)
+	rm -rf $(BUILD_DIR)
+	@mkdir -p .aws-sam
+	$(SAM_ENV) $(SAM) build --template template.yaml --build-dir $(BUILD_DIR) > .aws-sam/build.log 2>&1 \
+		|| { tail -n 40 .aws-sam/build.log; exit 1; }
+	@grep -m1 "Build Succeeded" .aws-sam/build.log
+
+# The DepsLayer's hashed lock (layers/deps/requirements.txt) from its direct dependencies
+# (layers/deps/requirements.in): every package, transitive ones included, with the hashes of
+# every file of its version. Run after editing requirements.in; not part of make test.
+lock: $(STAMP)
+	@test -x $(TOOLS)/pip-tools/bin/pip-compile || { $(PYTHON313) -m venv $(TOOLS)/pip-tools && \
+		$(TOOLS)/pip-tools/bin/pip install --quiet -r deploy/pip-tools.txt; }
+	cd layers/deps && ../../$(TOOLS)/pip-tools/bin/pip-compile --quiet --generate-hashes --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
@@ -56,7 +104,8 @@ e2e-push: $(STAMP)
 # Options: make bench BENCH_ARGS="--orders 2000 --scale 60" (python -m bench --help).
 BENCH_ARGS ?=
 bench: $(STAMP)
+	@test -f $(BUILD_DIR)/template.yaml || $(MAKE) --no-print-directory build  # the import figures read it
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache local/.run
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache local/.run .aws-sam

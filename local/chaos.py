@@ -331,7 +331,7 @@ def run(seed: int, events: int, *, kill_rate: float = 0.05, timeout: float = 900
             "XeroMinuteLimit": "100000",
             "XeroDayLimit": "5000",
             "SyncTimeout": "20",
-            "QueueVisibilityTimeout": "25",
+            "QueueVisibilityTimeout": "30",  # the least the template allows: killed workers' records soon back
             "RecordLeaseSeconds": "25",
             "SyncBatchWindow": "1",
             "MaxReceiveCount": "50",

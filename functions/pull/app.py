@@ -5,7 +5,7 @@ from typing import Any
 
 from xerosync.environment import current
 from xerosync.jobs import Job, NotConfigured, pull_job
-from xerosync.observability import logger, metrics
+from xerosync.observability import count, logger, metrics
 
 
 @logger.inject_lambda_context
@@ -18,5 +18,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"outcome": "not_configured", "reason": str(exc)}
     summary = report.summary()
     logger.info("pull", extra={"outcome": "failed" if report.failed else "pulled", **summary})
+    count("pull_failed", 1 if report.failed else 0)  # the PullFailedAlarm
     metrics.add_metric(name="pull_written", unit="Count", value=len(report.applied))
     return {"outcome": "pulled", **summary}

@@ -5,7 +5,7 @@ from typing import Any
 
 from xerosync.environment import current
 from xerosync.jobs import Job, NotConfigured, reconcile_job
-from xerosync.observability import logger, metrics
+from xerosync.observability import count, logger, metrics
 
 SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and save the watermark
 
@@ -27,5 +27,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"outcome": "busy"}
     summary = report.summary()
     logger.info("reconciliation", extra={"outcome": "failed" if report.errors else "reconciled", **summary})
+    count("reconcile_failed", 1 if report.errors else 0)  # the ReconcileFailedAlarm
     metrics.add_metric(name="reconcile_enqueued", unit="Count", value=len(report.enqueued))
     return {"outcome": "reconciled", **summary}

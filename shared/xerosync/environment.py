@@ -103,7 +103,8 @@ class Environment:
     # the store platform the stack serves (unset: the source registry's default)
     store_source: str = _setting("STORE_SOURCE", stack="parameter:StoreSource")
     # the store settings (SSM parameter name)
-    settings_parameter: str = _setting("SETTINGS_PARAMETER", stack="resource:SettingsParameter")
+    # (an output: the stack names the parameter but never writes it, so an update cannot overwrite it)
+    settings_parameter: str = _setting("SETTINGS_PARAMETER", stack="output:SettingsParameterName")
     # SQS: one queue per kind of store record, the Xero events queue, the function's own DLQ
     orders_queue_url: str = _setting("ORDERS_QUEUE_URL", stack="resource:OrdersQueue")
     contacts_queue_url: str = _setting("CONTACTS_QUEUE_URL", stack="resource:ContactsQueue")
@@ -130,6 +131,8 @@ class Environment:
     # Powertools' names for the logs and metrics (Powertools reads its other variables itself)
     service_name: str = _setting("POWERTOOLS_SERVICE_NAME", "xerosync")
     metrics_namespace: str = _setting("POWERTOOLS_METRICS_NAMESPACE", "xerosync")
+    # the stack's name: every metric's "stack" dimension (several stores in one account told apart)
+    stack_name: str = _setting("STACK_NAME")
     # where the values came from, for error messages
     origin: str = field(default="the function's environment", compare=False)
 

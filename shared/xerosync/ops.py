@@ -90,3 +90,27 @@ def queue_depths(stack: Stack) -> dict[str, dict[str, int]]:
                 row["in flight"] = int(attrs["ApproximateNumberOfMessagesNotVisible"])
         depths[name] = row
     return depths
+
+
+ALARM_SUFFIX = "Alarm"  # template.yaml: every alarm's logical id ends so, a queue's begins with the queue's
+
+
+def alarm_states(stack: Stack) -> dict[str, str]:
+    """The state of each of the stack's alarms by logical id (OK, ALARM, INSUFFICIENT_DATA; "missing"
+    when CloudWatch does not have it)."""
+    names = {k: v for k, v in stack.resources.items() if k.endswith(ALARM_SUFFIX) and v}
+    states: dict[str, str] = {}
+    cloudwatch = client("cloudwatch")
+    wanted = sorted(names.values())
+    for i in range(0, len(wanted), 100):  # DescribeAlarms takes up to 100 names
+        for alarm in cloudwatch.describe_alarms(AlarmNames=wanted[i : i + 100])["MetricAlarms"]:
+            states[alarm["AlarmName"]] = alarm["StateValue"]
+    return {logical: states.get(name, "missing") for logical, name in sorted(names.items())}
+
+
+def queue_alarms(states: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The alarms of each queue (its dead letters, the age of its oldest record), by queue name."""
+    by_queue: dict[str, dict[str, str]] = {}
+    for name, (source, dead) in QUEUES.items():
+        by_queue[name] = {k: v for k, v in states.items() if k.startswith((source, dead))}
+    return by_queue

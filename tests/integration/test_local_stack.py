@@ -88,8 +88,13 @@ def test_a_second_store_deploys_beside_the_first(stack: LocalStack) -> None:
         r["LogicalResourceId"]: r["PhysicalResourceId"]
         for r in cloudformation.list_stack_resources(StackName="store-b")["StackResourceSummaries"]
     }
-    for logical in ("OrdersQueue", "MappingsTable", "SyncOrdersFunction", "SettingsParameter"):
+    for logical in ("OrdersQueue", "MappingsTable", "SyncOrdersFunction"):
         assert b[logical] != stack.resources[logical]
+    outputs = {
+        o["OutputKey"]: o["OutputValue"]
+        for o in cloudformation.describe_stacks(StackName="store-b")["Stacks"][0]["Outputs"]
+    }
+    assert outputs["SettingsParameterName"] == "/xerosync/store-b/settings" != stack.outputs["SettingsParameterName"]
 
 
 def test_http_api_serves_only_the_template_routes(stack: LocalStack) -> None:

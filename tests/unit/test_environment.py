@@ -88,16 +88,16 @@ def test_a_deployed_stack_gives_the_same_object() -> None:
         "s",
         {
             "MappingsTable": "m",
-            "SettingsParameter": "/p",
             "OrdersQueue": "q1",
             "ItemsQueue": "q3",
             "SyncLogTable": "l",
             "XeroCredentialsSecret": "arn:x",
         },
-        {"WebhookUrl": "http://127.0.0.1:1/webhooks/woocommerce"},
+        {"WebhookUrl": "http://127.0.0.1:1/webhooks/woocommerce", "SettingsParameterName": "/xerosync/s/settings"},
         {"XeroApiUrl": "http://sandbox", "SyncLogDays": "7", "XeroBatching": "off", "RecordLeaseSeconds": "150"},
     )
     env = Environment.from_stack(stack)
+    assert env.settings_parameter == "/xerosync/s/settings"  # an output: the stack never writes it
     assert env.queue_urls == {"orders": "q1", "items": "q3"}
     assert (env.webhook_url, env.sync_log_days, env.sync_log_table) == (
         "http://127.0.0.1:1/webhooks/woocommerce",

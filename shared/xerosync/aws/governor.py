@@ -1,6 +1,10 @@
-"""The rate governor's budget in DynamoDB (items beside the mappings, ``pk = governor#<tenant>``)."""
+"""The rate governor's budget in DynamoDB (items beside the mappings, ``pk = governor#<tenant>``).
 
-import time
+No item here carries an expiry: the mapping table keeps everything it holds (see
+:mod:`xerosync.aws.tokens`). The items are few (a slot per call in flight, one minute log, one
+counter a day).
+"""
+
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +41,6 @@ class DynamoBudget:
                     **self._key(tenant, f"slot#{slot}"),
                     "token": token,
                     "until": _n(until),
-                    "expires_at": int(time.time()) + 86400,
                 },
                 ConditionExpression="attribute_not_exists(pk) OR #u < :now",
                 ExpressionAttributeNames={"#u": "until"},
@@ -76,7 +79,6 @@ class DynamoBudget:
                     **self._key(tenant, "minute"),
                     "seconds": {str(k): v for k, v in seconds.items()},
                     "version": version + 1,
-                    "expires_at": int(time.time()) + 3600,
                 },
                 ConditionExpression="attribute_not_exists(version) OR version = :v",
                 ExpressionAttributeValues={":v": version},
@@ -128,14 +130,13 @@ class DynamoBudget:
         try:
             self.table.update_item(
                 Key=self._key(tenant, f"day#{day}"),
-                UpdateExpression="ADD used :one SET expires_at = :exp",
+                UpdateExpression="ADD used :one",
                 ConditionExpression="(attribute_not_exists(used) OR used < :limit) "
                 "AND (attribute_not_exists(blocked_until) OR blocked_until < :now)",
                 ExpressionAttributeValues={
                     ":one": 1,
                     ":limit": limit,
                     ":now": _n(now),
-                    ":exp": int(time.time()) + 3 * 86400,
                 },
             )
             return 0.0

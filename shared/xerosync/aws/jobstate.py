@@ -70,7 +70,6 @@ class DynamoJobState:
                     "sk": LEASE_SK,
                     "token": token,
                     "until": Decimal(int(now + seconds)),
-                    "expires_at": Decimal(int(now + seconds + 86_400)),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR #u < :now",
                 ExpressionAttributeNames={"#u": "until"},

@@ -114,7 +114,6 @@ class DynamoMappings:
                     "sk": LOCK_SK,
                     "claim": token,
                     "claimed_until": Decimal(int(now + self.lease_seconds)),
-                    "expires_at": Decimal(int(now + 86400)),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR claimed_until < :now",
                 ExpressionAttributeValues={":now": Decimal(int(now))},

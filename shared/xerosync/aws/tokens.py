@@ -1,6 +1,12 @@
 """The token set of an authorization-code Xero connection, in DynamoDB (beside the mappings):
 ``pk = xero-token#<client id>``, a lock and the tokens in one item. Tokens are secrets: the
-table is the stack's own, and they never reach a log."""
+table is the stack's own, and they never reach a log.
+
+Nothing in the mapping table may carry a DynamoDB TTL attribute: DynamoDB deletes an expired
+item within days of its expiry, and this item holds the only copy of the rotated refresh token
+(the one in the secret is spent), so losing it loses the connection until the merchant
+reconnects. The access token's expiry is ``access_expires_at``; a token set saved by an earlier
+version under ``expires_at`` loses that attribute on its next save."""
 
 import time
 from decimal import Decimal
@@ -9,7 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
-from xerosync.xero.tokens import TokenSet, as_item, from_item
+from xerosync.xero.tokens import LEGACY_EXPIRY, TokenSet, as_item, from_item
 
 
 def _conflict(err: ClientError) -> bool:
@@ -51,9 +57,9 @@ class DynamoTokenStore:
         try:
             self.table.update_item(
                 Key={"pk": key, "sk": "tokens"},
-                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in item),
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in item) + " REMOVE #legacy",
                 ConditionExpression="lock_owner = :owner",
-                ExpressionAttributeNames={f"#{k}": k for k in item},
+                ExpressionAttributeNames={**{f"#{k}": k for k in item}, "#legacy": LEGACY_EXPIRY},
                 ExpressionAttributeValues={**{f":{k}": v for k, v in item.items()}, ":owner": owner},
             )
             return True

@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -229,19 +229,44 @@ def status(
     stack: StackOption,
     live: Annotated[bool, typer.Option("--live", help="ask Xero for the quota left today (one call)")] = False,
 ) -> None:
-    """Queues, dead letters, the last reconciliation, pull and drift report, and Xero's quota."""
+    """Queues, dead letters and their alarms, the stack's other alarms, the last reconciliation,
+    pull and drift report, and Xero's quota."""
     from xerosync.cli.stack_commands import job_status
-    from xerosync.ops import queue_depths
 
     found = _stack(stack)
-    table = Table("queue", "waiting", "in flight", "dead letters")
+    for line in status_lines(found):
+        console.print(line)
+    job_status(found, live=live)
+
+
+def _alarm_text(states: dict[str, str]) -> str:
+    firing = [name.removesuffix("Alarm") for name, state in states.items() if state == "ALARM"]
+    if firing:
+        return "[red]ALARM " + ", ".join(firing) + "[/red]"
+    return "ok" if states else "-"
+
+
+def status_lines(found: Any) -> list[Any]:
+    """The queues with their depths and alarms, then the stack's other alarms that are firing."""
+    from xerosync.ops import alarm_states, queue_alarms, queue_depths
+
+    states = alarm_states(found)
+    by_queue = queue_alarms(states)
+    table = Table("queue", "waiting", "in flight", "dead letters", "alarms")
     for name, row in queue_depths(found).items():
         dead = row.get("dead", 0)
         table.add_row(
-            name, str(row.get("waiting", 0)), str(row.get("in flight", 0)), f"[red]{dead}[/red]" if dead else "0"
+            name,
+            str(row.get("waiting", 0)),
+            str(row.get("in flight", 0)),
+            f"[red]{dead}[/red]" if dead else "0",
+            _alarm_text(by_queue.get(name, {})),
         )
-    console.print(table)
-    job_status(found, live=live)
+    queued = {k for alarms in by_queue.values() for k in alarms}
+    others = {k: v for k, v in states.items() if k not in queued}
+    text = _alarm_text(others)
+    summary = text if text.startswith("[red]") else f"{len(others)} ok" if others else "none"
+    return [table, f"other alarms: {summary}"]
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from xerosync.events import BadEnvelope, StoreEvent
-from xerosync.observability import logger
+from xerosync.observability import logger, reason_of
 from xerosync.sources.port import StoreError
 from xerosync.sync.base import Outcome
 from xerosync.sync.ports import ClaimHeld, Journal, LogEntry
@@ -89,7 +89,7 @@ def handle_record(
         outcome = apply(event)
     except Exception as exc:
         kind = classify(exc)
-        reason = str(exc)
+        reason = reason_of(exc)  # never the customer data a validation error echoes
         if kind == "permanent":
             logger.error("sync failed", extra={**context, "outcome": "failed", "reason": reason})
             record(event, event.key, "failed", reason=reason, payload=event.payload)

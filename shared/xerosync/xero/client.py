@@ -27,6 +27,7 @@ from typing import Any
 import urllib3
 
 from xerosync import clock
+from xerosync.observability import count
 from xerosync.xero.errors import (
     XeroAuthError,
     XeroError,
@@ -233,6 +234,8 @@ class XeroClient:
         if rate == RateHeaders():
             return
         self.last_rate = rate
+        if rate.day_remaining is not None:  # the XeroDayBudgetAlarm watches its minimum
+            count("xero_day_remaining", rate.day_remaining)
         if self.governor:
             self.governor.observe(tenant, rate.minute_remaining, rate.day_remaining)
 

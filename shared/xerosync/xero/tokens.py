@@ -19,7 +19,7 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 import urllib3
 
 from xerosync import clock
+from xerosync.observability import count
 from xerosync.xero.errors import XeroAuthError, XeroTransientError
 
 TOKEN_PATH = "/connect/token"  # noqa: S105 - a URL path, not a secret
@@ -63,6 +64,7 @@ def request_token(
     if reply.status != 200 or "access_token" not in answer:
         error = str(answer.get("error", reply.status))
         if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
+            count("xero_connection_refused")  # the XeroConnectionAlarm tells the merchant
             raise InvalidGrant(f"Xero refused the connection ({error}): reconnect it with `xerosync setup`")
         raise XeroAuthError(f"Xero's token endpoint answered {reply.status}: {error}")
     return answer
@@ -86,7 +88,7 @@ class TokenSource(Protocol):
 
 @dataclass
 class _Cached:
-    access_token: str
+    access_token: str = field(repr=False)
     expires_at: float
 
 
@@ -123,9 +125,11 @@ class ClientCredentials:
 
 @dataclass(frozen=True)
 class TokenSet:
-    access_token: str
+    """Printed or logged, it shows its expiry and state, never a token."""
+
+    access_token: str = field(repr=False)
     expires_at: float
-    refresh_token: str
+    refresh_token: str = field(repr=False)
     seed: str = ""  # a hash of the refresh token the merchant put in the secret (to notice a reconnect)
     broken: str = ""  # why Xero refused the connection, when it did
 
@@ -232,10 +236,16 @@ class AuthorizationCode:
             self.store.unlock(self.key, owner)
 
 
+# The stored name of the access token's expiry. Not ``expires_at``: that is the name DynamoDB's
+# TTL deletes items by, and this item must outlive every expiry (xerosync.aws.tokens).
+ACCESS_EXPIRY = "access_expires_at"
+LEGACY_EXPIRY = "expires_at"  # where versions before it kept the expiry; read, then removed on save
+
+
 def as_item(tokens: TokenSet) -> dict[str, Any]:
     return {
         "access_token": tokens.access_token,
-        "expires_at": Decimal(str(round(tokens.expires_at, 3))),
+        ACCESS_EXPIRY: Decimal(str(round(tokens.expires_at, 3))),
         "refresh_token": tokens.refresh_token,
         "seed": tokens.seed,
         "broken": tokens.broken,
@@ -245,7 +255,7 @@ def as_item(tokens: TokenSet) -> dict[str, Any]:
 def from_item(item: dict[str, Any]) -> TokenSet:
     return TokenSet(
         str(item.get("access_token", "")),
-        float(item.get("expires_at", 0)),
+        float(item.get(ACCESS_EXPIRY, item.get(LEGACY_EXPIRY, 0))),
         str(item.get("refresh_token", "")),
         str(item.get("seed", "")),
         str(item.get("broken", "")),

@@ -1,0 +1,126 @@
+"""Least privilege, per store (issue 19, item 8), on the samtranslator output: what IAM gets.
+
+SAM's generated roles would attach AWSLambdaSQSQueueExecutionRole (receive and delete on every
+queue in the account: another store's queues hold customer details), SSMParameterReadPolicy
+adds DescribeParameters on ``*``, DynamoDBCrudPolicy grants Scan and BatchWriteItem that
+nothing calls. Each function has its own role instead, scoped to this stack's resources and to
+the calls its code makes."""
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from local.sam import load
+from tests.integration.test_template_production import of_type, refs
+
+# the only actions AWS offers on no narrower resource than "*"
+STAR_ONLY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"}
+RECEIVING = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
+NEVER = {"dynamodb:Scan", "dynamodb:BatchWriteItem", "ssm:DescribeParameters", "sqs:PurgeQueue", "sqs:DeleteQueue"}
+
+
+@pytest.fixture(scope="module")
+def deployed() -> dict[str, Any]:
+    return load().cloudformation
+
+
+def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            found.append({"actions": set(actions), "resources": resources})
+    return found
+
+
+def grants(deployed: dict[str, Any], function: str) -> dict[str, set[str]]:
+    """action -> the logical ids of this stack's resources it is allowed on ("*" for any)."""
+    role = deployed["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    allowed: dict[str, set[str]] = defaultdict(set)
+    for statement in statements(deployed["Resources"][role]):
+        for action in statement["actions"]:
+            for resource in statement["resources"]:
+                allowed[action] |= {"*"} if resource == "*" else refs(resource) - {"AWS::Partition", "AWS::Region"}
+    return allowed
+
+
+def test_no_managed_policies_and_no_generated_roles(deployed: dict[str, Any]) -> None:
+    roles = of_type(deployed, "AWS::IAM::Role")
+    functions = of_type(deployed, "AWS::Lambda::Function")
+    assert {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()} == set(roles)
+    assert len(roles) == len(functions) == 7  # one each, none shared
+    for name, role in roles.items():
+        assert "ManagedPolicyArns" not in role["Properties"], name
+        assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]
+    assert not of_type(deployed, "AWS::IAM::ManagedPolicy") and not of_type(deployed, "AWS::IAM::Policy")
+
+
+def test_no_star_resource_but_where_aws_requires_one(deployed: dict[str, Any]) -> None:
+    for name, role in of_type(deployed, "AWS::IAM::Role").items():
+        for statement in statements(role):
+            assert all("*" not in a for a in statement["actions"]), (name, statement["actions"])
+            assert not statement["actions"] & NEVER, (name, statement["actions"] & NEVER)
+            if "*" in statement["resources"]:
+                assert statement["actions"] <= STAR_ONLY, (name, statement["actions"])
+            for resource in statement["resources"]:
+                assert resource == "*" or refs(resource) - {"AWS::Partition", "AWS::Region", "AWS::AccountId"}, (
+                    name,
+                    resource,
+                )
+
+
+def given(function: dict[str, Any], suffix: str) -> set[str]:
+    """The resources a function is handed in its environment (variables ending in ``suffix``)."""
+    env = function["Properties"]["Environment"]["Variables"]
+    return {v["Ref"] for k, v in env.items() if k.endswith(suffix)}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "action"), [("_SECRET_ARN", "secretsmanager:GetSecretValue"), ("_QUEUE_URL", "sqs:SendMessage")]
+)
+def test_a_function_reads_only_the_secrets_and_sends_only_to_the_queues_it_is_given(
+    deployed: dict[str, Any], suffix: str, action: str
+) -> None:
+    for name, function in of_type(deployed, "AWS::Lambda::Function").items():
+        assert grants(deployed, name).get(action, set()) == given(function, suffix), name
+
+
+def test_a_function_receives_only_from_its_own_queue(deployed: dict[str, Any]) -> None:
+    sources: dict[str, set[str]] = defaultdict(set)
+    for esm in of_type(deployed, "AWS::Lambda::EventSourceMapping").values():
+        sources[esm["Properties"]["FunctionName"]["Ref"]].add(esm["Properties"]["EventSourceArn"]["Fn::GetAtt"][0])
+    assert len(sources) == 4
+    for name in of_type(deployed, "AWS::Lambda::Function"):
+        allowed = grants(deployed, name)
+        for action in RECEIVING:
+            assert allowed.get(action, set()) == sources.get(name, set()), (name, action)
+
+
+def test_tables_and_settings_only_where_named_and_only_the_calls_made(deployed: dict[str, Any]) -> None:
+    for name, function in of_type(deployed, "AWS::Lambda::Function").items():
+        env = function["Properties"]["Environment"]["Variables"]
+        allowed = grants(deployed, name)
+        tables = given(function, "_TABLE")
+        touched = {r for a, rs in allowed.items() if a.startswith("dynamodb:") for r in rs}
+        assert touched == tables, name
+        if "SYNC_LOG_TABLE" in env:  # the functions only write the sync log; the operator's CLI reads it
+            assert {a for a, rs in allowed.items() if "SyncLogTable" in rs} == {"dynamodb:PutItem"}, name
+        if "SETTINGS_PARAMETER" in env:
+            assert allowed["ssm:GetParameter"] == {"AWS::AccountId", "AWS::StackName"}, name
+        else:
+            assert not any(a.startswith("ssm:") for a in allowed), name
+    # the reverse lookup (Xero id -> store record) is the one query, on its index
+    assert grants(deployed, "XeroEventsFunction")["dynamodb:Query"] == {"MappingsTable"}
+
+
+def test_logs_go_only_to_the_functions_own_group(deployed: dict[str, Any]) -> None:
+    for name, function in of_type(deployed, "AWS::Lambda::Function").items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        allowed = grants(deployed, name)
+        assert allowed["logs:CreateLogStream"] == allowed["logs:PutLogEvents"] == {group}, name
+        assert not {a for a in allowed if a.startswith("logs:")} - {"logs:CreateLogStream", "logs:PutLogEvents"}

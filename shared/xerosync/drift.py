@@ -31,9 +31,9 @@ from xerosync.reconcile import MappingReader, stale
 from xerosync.sources.port import StoreClient, StoreSource
 from xerosync.sync.policy import SalePlan, plan_sale
 from xerosync.sync.ports import DONE_STATES, Mapping
+from xerosync.xero.models import ACTIVE, CreditNote, Invoice, money
 
 ZERO = Decimal("0")
-ACTIVE = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
 INVOICE_BATCH = 50
 CREDIT_NOTE_BATCH = 25  # by a `where` clause: keep the URL short
 
@@ -42,40 +42,6 @@ class XeroDocuments(Protocol):
     def invoices_by_number(self, numbers: list[str]) -> list[dict[str, Any]]: ...
 
     def credit_notes_by_number(self, numbers: list[str]) -> list[dict[str, Any]]: ...
-
-
-def money(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value if value not in (None, "") else "0"))
-    except ArithmeticError:
-        return ZERO
-
-
-@dataclass(frozen=True)
-class Document:
-    """A Xero invoice or credit note, as far as the report needs it."""
-
-    number: str
-    id: str
-    status: str
-    total: Decimal
-    total_tax: Decimal
-    amount_paid: Decimal = ZERO
-    amount_due: Decimal = ZERO
-    line_amount_types: str = "Exclusive"
-
-    @classmethod
-    def of(cls, record: dict[str, Any], number_field: str, id_field: str) -> "Document":
-        return cls(
-            number=str(record.get(number_field, "")),
-            id=str(record.get(id_field, "")),
-            status=str(record.get("Status", "")),
-            total=money(record.get("Total")),
-            total_tax=money(record.get("TotalTax")),
-            amount_paid=money(record.get("AmountPaid")),
-            amount_due=money(record.get("AmountDue")),
-            line_amount_types=str(record.get("LineAmountTypes", "Exclusive")),
-        )
 
 
 @dataclass(frozen=True)
@@ -141,8 +107,8 @@ def plan_of(sale: Sale, settings: StoreSettings, *, gone: bool = False) -> SaleP
 def compare_order(
     sale: Sale,
     related: Related,
-    invoices: dict[str, Document],
-    credit_notes: dict[str, Document],
+    invoices: dict[str, Invoice],
+    credit_notes: dict[str, CreditNote],
     settings: StoreSettings,
     lock_date: date | None = None,
     *,
@@ -334,16 +300,16 @@ def report(
         invoice_numbers.update(rel.adjustments)
         note_numbers.update(rel.adjustments)
         note_numbers.update(documents.refund_number(invoice_number(sale, settings), r.id) for r in sale.refunds)
-    invoices: dict[str, Document] = {}
+    invoices: dict[str, Invoice] = {}
     for chunk in _chunks(sorted(invoice_numbers), INVOICE_BATCH):
         for record in xero.invoices_by_number(chunk):
-            doc = Document.of(record, "InvoiceNumber", "InvoiceID")
+            doc = Invoice.of(record)
             invoices[doc.number] = doc
-    notes: dict[str, Document] = {}
+    notes: dict[str, CreditNote] = {}
     for chunk in _chunks(sorted(note_numbers), CREDIT_NOTE_BATCH):
         for record in xero.credit_notes_by_number(chunk):
-            doc = Document.of(record, "CreditNoteNumber", "CreditNoteID")
-            notes[doc.number] = doc
+            note = CreditNote.of(record)
+            notes[note.number] = note
 
     for listed in sales:
         sale, rel = listed.sale, related[listed.sale.key]
@@ -359,7 +325,7 @@ def report(
             result.xero_total += invoice.total
             result.xero_tax += invoice.total_tax
         for refund in sale.refunds:
-            note = notes.get(documents.refund_number(invoice_number(sale, settings), refund.id))
-            if note is not None and note.status in ACTIVE:
-                result.xero_refunds += note.total
+            found = notes.get(documents.refund_number(invoice_number(sale, settings), refund.id))
+            if found is not None and found.status in ACTIVE:
+                result.xero_refunds += found.total
     return result

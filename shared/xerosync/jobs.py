@@ -27,6 +27,7 @@ from xerosync.sources.port import StoreClient, StoreSource
 from xerosync.timestamps import store_time
 from xerosync.wiring import sync_log_from, xero_from
 from xerosync.xero.client import XeroClient
+from xerosync.xero.models import xero_date
 
 RECONCILE = "reconcile"
 PULL = "pull"
@@ -203,20 +204,6 @@ def _reconcile_entries(result: reconcile.Report) -> list[LogEntry]:
 
 
 # --- the drift report ----------------------------------------------------------------------------
-def xero_date(value: Any) -> date | None:
-    """A Xero date: ``/Date(1543536000000+0000)/`` or ``2018-11-30T00:00:00``."""
-    if not value:
-        return None
-    text = str(value)
-    if text.startswith("/Date("):
-        millis = int(text[6:].split(")")[0].split("+")[0].split("-")[0])
-        return datetime.fromtimestamp(millis / 1000, tz=UTC).date()
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
 def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) -> drift.DayReport:
     """The drift report of ``day`` (its orders created ``since`` then, when given). With ``fix``:
     fixable differences re-enqueued, and the report written to the sync log."""

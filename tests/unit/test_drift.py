@@ -11,8 +11,9 @@ from tests.fakes import InMemoryMappings
 from xerosync import drift
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.domain import Sale
-from xerosync.drift import Document, Related, compare_order
+from xerosync.drift import Related, compare_order
 from xerosync.sync.ports import Mapping
+from xerosync.xero.models import CreditNote, Invoice
 
 
 def settings(text: str = "") -> StoreSettings:
@@ -41,9 +42,18 @@ def order(**fields: Any) -> dict[str, Any]:
     return {**base, **fields}
 
 
-def invoice(total: str = "110.00", tax: str = "10.00", status: str = "PAID", paid: str = "110.00") -> Document:
+def invoice(total: str = "110.00", tax: str = "10.00", status: str = "PAID", paid: str = "110.00") -> Invoice:
     due = Decimal(total) - Decimal(paid)
-    return Document("WC-1001", "inv-1", status, Decimal(total), Decimal(tax), Decimal(paid), due, "Exclusive")
+    return Invoice(
+        "inv-1",
+        "WC-1001",
+        status,
+        None,
+        total=Decimal(total),
+        total_tax=Decimal(tax),
+        amount_paid=Decimal(paid),
+        amount_due=due,
+    )
 
 
 def known(**data: Any) -> Mapping:
@@ -64,7 +74,7 @@ def sale(o: dict[str, Any], settings: StoreSettings = SETTINGS) -> Sale:
 
 
 def compare(
-    o: dict[str, Any], rel: Related, inv: Document | None, notes: dict[str, Document] | None = None, **kw: Any
+    o: dict[str, Any], rel: Related, inv: Invoice | None, notes: dict[str, CreditNote] | None = None, **kw: Any
 ) -> list[Any]:
     invoices = {inv.number: inv} if inv else {}
     settings = kw.pop("settings", SETTINGS)
@@ -107,7 +117,7 @@ def test_an_invoice_voided_or_deleted_in_xero_is_reported() -> None:
 
 def test_refunds_are_compared_with_their_credit_notes() -> None:
     refunded = order(refunds=[{"id": 7, "total": "-20.00"}, {"id": 8, "total": "-5.00"}])
-    note = Document("WC-1001-R7", "cn-7", "PAID", Decimal("18.00"), Decimal("0"))
+    note = CreditNote("cn-7", "WC-1001-R7", "PAID", Decimal("18.00"), Decimal("0"))
     rel = related(refunds={"7": Mapping("refund:1001:7", "cn-7"), "8": None})
     diffs = {d.what: d for d in compare(refunded, rel, invoice(), {"WC-1001-R7": note})}
     assert not diffs["refund 7"].fixable and "changed in Xero" in diffs["refund 7"].reason
@@ -156,8 +166,8 @@ def test_cancelled_orders_and_skipped_statuses() -> None:
 def test_adjustments_after_payment_count_towards_xeros_total() -> None:
     # paid at 110.00; the order went up 15.00 then down 5.00: an invoice and a credit note book it
     changed = order(total="120.00", total_tax="10.91")
-    up = Document("WC-1001-A1", "a1", "AUTHORISED", Decimal("15.00"), Decimal("1.36"))
-    down = Document("WC-1001-A2", "a2", "AUTHORISED", Decimal("5.00"), Decimal("0.45"))
+    up = Invoice("a1", "WC-1001-A1", "AUTHORISED", None, total=Decimal("15.00"), total_tax=Decimal("1.36"))
+    down = CreditNote("a2", "WC-1001-A2", "AUTHORISED", Decimal("5.00"), Decimal("0.45"))
     rel = related(adjustments=("WC-1001-A1", "WC-1001-A2"))
     result = compare_order(sale(changed), rel, {"WC-1001": invoice(), "WC-1001-A1": up}, {"WC-1001-A2": down}, SETTINGS)
     assert result == []

@@ -239,7 +239,8 @@ def credit_note(
     *,
     item_codes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An ACCRECCREDIT credit note for a refund, totalling the refunded amount exactly."""
+    """An ACCRECCREDIT credit note for a refund, totalling the refunded amount exactly. Money the
+    lines do not explain is the adapter's ``adjustment`` line, so the rounding line is rounding."""
     lines: Sequence[SaleLine] = refund.lines
     refund_tax = sum((line.tax for line in lines), ZERO)
     if not lines:

@@ -173,7 +173,7 @@ def test_any_order_paid_by_several_tenders_is_paid_to_the_cent_by_each(
     may say): one Xero payment per tender, each to its account, together the total and never
     more; then a refund goes back by the gift card first and the card, to the cent; and the
     same events again create nothing."""
-    _, org, client = xero_org
+    sandbox, org, client = xero_org
     if org.account_by_code(GIFT_CARDS) is None:
         account = {"Code": GIFT_CARDS, "Name": "Gift cards outstanding", "Type": "CURRLIAB"}
         create_account(org, {**account, "EnablePaymentsToAccount": True}, datetime.now(UTC))
@@ -204,7 +204,9 @@ def test_any_order_paid_by_several_tenders_is_paid_to_the_cent_by_each(
         sync_sale(tendered, settings=settings_, xero=client, mappings=mappings, store=refunds or StoreRefunds(store))
 
     mappings = InMemoryMappings()
+    before = sandbox.state.calls.get((org.tenant_id, "PUT /Payments"), 0)
     sync(order)
+    assert sandbox.state.calls.get((org.tenant_id, "PUT /Payments"), 0) == before + 1  # every tender in one request
     [invoice] = [i for i in org.invoices.values() if i.get("InvoiceNumber") == f"{prefix}{order['number']}"]
     assert invoice["Total"] == total and invoice["AmountDue"] == 0 and invoice["Status"] == "PAID"
     paid = [p for p in org.payments.values() if p["Document"] == ("Invoices", invoice["InvoiceID"])]

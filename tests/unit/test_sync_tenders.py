@@ -318,3 +318,12 @@ def test_settings_check_looks_at_the_new_accounts_once_set() -> None:
     # redeeming a gift card is a payment from its liability account: Xero needs payments enabled on it
     assert not findings["payments.accounts.gift_card"].ok
     assert "enable payments" in findings["payments.accounts.gift_card"].detail
+
+
+def test_an_invoice_no_tender_could_pay_is_not_taken_as_locked() -> None:
+    xero, mappings = FakeXero(), InMemoryMappings()
+    xero.refuse_accounts = frozenset({"825", "092"})
+    with pytest.raises(XeroRejected):
+        run(sale(GIFT, CARD), xero, mappings)
+    assert payments(xero) == [] and not mappings.items["order:9001"].invoice.locked
+    assert not {"payment:9001:7000", "payment:9001:7001"} & set(mappings.items) and not mappings.claims

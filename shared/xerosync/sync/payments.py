@@ -57,8 +57,9 @@ class PaymentSteps(RefundSteps):
         left = document.amount_due - sum((d.amount for d in paying), ZERO)
         riders = self._refund_payments(credits) if left <= 0 else []
         rejected = self._create(invoice, adopted, paying, riders)
-        # once paid, Xero refuses edits to the invoice: record it, so changes become adjustments
-        self.mappings.put(invoice.keeping(replace(invoice.invoice, locked=True)))
+        if adopted or any(self.mappings.get(d.key) for d in paying):
+            # once paid, Xero refuses edits to the invoice: record it, so changes become adjustments
+            self.mappings.put(invoice.keeping(replace(invoice.invoice, locked=True)))
         if rejected is not None:
             raise XeroRejected(list(rejected.errors), rejected.record)
 

@@ -58,6 +58,7 @@ class FakeXero:
     def __init__(self) -> None:
         self.contacts: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
+        self.credit_notes: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
         self._ids = itertools.count(1)
 
@@ -141,24 +142,87 @@ class FakeXero:
         tax = sum((Decimal(str(line.get("TaxAmount", 0))) for line in document.get("LineItems", [])), Decimal(0))
         return (amount if document.get("LineAmountTypes") == "Inclusive" else amount + tax).quantize(Decimal("0.01"))
 
+    @staticmethod
+    def _sum(records: list[dict[str, Any]]) -> Decimal:
+        return sum((Decimal(str(r["Amount"])) for r in records), Decimal(0))
+
     def get_invoice(self, invoice_id: str) -> dict[str, Any]:
         self.calls.append("get_invoice")
+        return self._invoice(invoice_id)
+
+    def _invoice(self, invoice_id: str) -> dict[str, Any]:
+        """The invoice as Xero shows it: with what is paid, credited and due."""
         record = self.invoices[invoice_id]
-        paid = sum((Decimal(str(p["Amount"])) for p in record.get("Payments", [])), Decimal(0))
+        paid = self._sum(record.get("Payments", []))
+        credited = self._sum(record.get("Credits", []))
+        due = self.total(record) - paid - credited
+        status = record.get("Status", "AUTHORISED")
         return {
             **record,
             "Total": self.total(record),
             "AmountPaid": paid,
-            "AmountCredited": Decimal(0),
-            "AmountDue": self.total(record) - paid,
-            "Status": record.get("Status", "AUTHORISED"),
+            "AmountCredited": credited,
+            "AmountDue": due,
+            "Status": "PAID" if status == "AUTHORISED" and due <= 0 and paid + credited else status,
         }
 
     def create_payments(self, payments: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        """Payments on invoices and (money going back) on credit notes; never more than is
+        outstanding, and only to a bank account or one that takes payments, as Xero."""
         self.calls.append("create_payments")
         results = []
         for body in payments:
-            record = {**body, "PaymentID": self._id()}
-            self.invoices[body["Invoice"]["InvoiceID"]].setdefault("Payments", []).append(record)
-            results.append(ElementResult(True, record))
+            if "Invoice" in body:
+                document = self.invoices[body["Invoice"]["InvoiceID"]]
+                due = Decimal(str(self._invoice(body["Invoice"]["InvoiceID"])["AmountDue"]))
+            else:
+                document = self.credit_notes[body["CreditNote"]["CreditNoteID"]]
+                due = Decimal(str(self._credit_note(document)["RemainingCredit"]))
+            if body["Account"]["Code"] in self.refuse_accounts:
+                results.append(ElementResult(False, body, ("Account is not a bank account",)))
+            elif Decimal(str(body["Amount"])) > due:
+                message = "Payment amount exceeds the amount outstanding on this document"
+                results.append(ElementResult(False, body, (message,)))
+            else:
+                record = {**body, "PaymentID": self._id(), "Status": "AUTHORISED"}
+                document.setdefault("Payments", []).append(record)
+                results.append(ElementResult(True, record))
         return results
+
+    refuse_accounts: frozenset[str] = frozenset()  # codes of accounts that take no payments
+
+    # --- credit notes ------------------------------------------------------------------------
+
+    def credit_notes_by_number(self, numbers: list[str]) -> list[dict[str, Any]]:
+        self.calls.append("credit_notes_by_number")
+        return [self._credit_note(c) for c in self.credit_notes.values() if c["CreditNoteNumber"] in numbers]
+
+    def create_credit_notes(self, notes: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]:
+        self.calls.append("create_credit_notes")
+        results = []
+        for body in notes:
+            if any(c["CreditNoteNumber"] == body["CreditNoteNumber"] for c in self.credit_notes.values()):
+                results.append(ElementResult(False, body, ("Credit Note # must be unique.",)))
+                continue
+            record = {**body, "CreditNoteID": self._id()}
+            self.credit_notes[record["CreditNoteID"]] = record
+            results.append(ElementResult(True, self._credit_note(record)))
+        return results
+
+    def _credit_note(self, record: dict[str, Any]) -> dict[str, Any]:
+        total = self.total(record)
+        used = self._sum(record.get("Payments", [])) + self._sum(record.get("Allocations", []))
+        return {**record, "Total": total, "RemainingCredit": total - used}
+
+    def get_credit_note(self, credit_note_id: str) -> dict[str, Any]:
+        self.calls.append("get_credit_note")
+        return self._credit_note(self.credit_notes[credit_note_id])
+
+    def allocate_credit_note(
+        self, credit_note_id: str, allocation: dict[str, Any], *, idempotency_key: str
+    ) -> ElementResult:
+        self.calls.append("allocate_credit_note")
+        note = self.credit_notes[credit_note_id]
+        note.setdefault("Allocations", []).append(allocation)
+        self.invoices[allocation["Invoice"]["InvoiceID"]].setdefault("Credits", []).append(allocation)
+        return ElementResult(True, allocation)

@@ -34,6 +34,24 @@ class Accounts(_Settings):
     shipping: str = Field("200", description="account for shipping lines")
     fees: str = Field("200", description="account for fee lines")
     rounding: str = Field("860", description="account for the line that reconciles store and Xero rounding")
+    duties: str | None = Field(
+        None, description="account for import duties the buyer paid at checkout; unset = the shipping account"
+    )
+    tips: str | None = Field(
+        None,
+        description="account for tips the buyer added (a liability when they are passed on to staff); "
+        "unset = the sales account",
+    )
+    gift_cards: str | None = Field(
+        None,
+        description="liability account for gift cards sold: money held for a later purchase, not revenue "
+        "(e.g. a current liability 'Gift cards outstanding'); required once an order sells a gift card",
+    )
+    adjustments: str | None = Field(
+        None,
+        description="account for the store's adjustments, e.g. the part of a refund its lines do not explain "
+        "(more or less money went back than the lines add up to); unset = the sales account",
+    )
 
 
 class TaxSettings(_Settings):
@@ -44,6 +62,12 @@ class TaxSettings(_Settings):
     )
     no_tax: str = Field("NONE", description="Xero TaxType for lines the store charged no tax on")
     rounding: str = Field("NONE", description="Xero TaxType of the rounding line")
+    gift_cards: str | None = Field(
+        None,
+        description="Xero TaxType of gift cards sold without tax (in most countries the sale of a gift card is "
+        "outside the scope of tax, which is charged when it is spent: e.g. BASEXCLUDED in Australia); "
+        "unset = no_tax",
+    )
 
 
 class Payments(_Settings):
@@ -51,7 +75,8 @@ class Payments(_Settings):
         default_factory=dict,
         description="payment gateway id (as the store names it, e.g. WooCommerce's payment_method) -> Xero bank "
         "or clearing account code, "
-        'e.g. {"stripe": "092", "ppcp-gateway": "093"}',
+        'e.g. {"stripe": "092", "ppcp-gateway": "093"}; a gift card redeemed is a payment from the gift-card '
+        'liability account (payments enabled on it in Xero), e.g. {"gift_card": "825"}',
     )
     default_account: str | None = Field(None, description="account for gateways not listed; unset = such payments fail")
 

@@ -14,7 +14,7 @@ Numbers (the invoice's is the merchant's prefix and the store's order number):
 
 Keys of the mapping table: ``order:<id>``, ``customer:<id>``, ``product:<id>`` are the store
 records (made by the store's adapter); the documents an order has besides its invoice are keyed
-below.
+below (a payment per tender, a credit note per refund, an adjustment per change after payment).
 """
 
 
@@ -48,8 +48,11 @@ def is_sale_key(key: str) -> bool:
     return key.startswith("order:") and "#" not in key
 
 
-def payment_key(sale_key: str) -> str:
-    return f"payment:{sale_id(sale_key)}"
+def payment_key(sale_key: str, tender_id: str = "") -> str:
+    """A sale's payment: ``payment:1001`` for the one payment of a store that records one per
+    order (a tender without id), ``payment:1001:<tender id>`` for each of a sale's tenders."""
+    base = f"payment:{sale_id(sale_key)}"
+    return f"{base}:{tender_id}" if tender_id else base
 
 
 def refund_key(sale_key: str, refund_id: str) -> str:

@@ -268,9 +268,10 @@ def related_of(sale: Sale, mappings: MappingReader) -> Related:
     adjustments = known.invoice.adjustments if known else 0
     base = known.xero_number if known and known.xero_number else ""
     refunds = {r.id: mappings.get(documents.refund_key(sale.key, r.id)) for r in sale.refunds}
+    payment_keys = [documents.payment_key(sale.key, t.id) for t in sale.payments] or [documents.payment_key(sale.key)]
     return Related(
         invoice=known,
-        payment=mappings.get(documents.payment_key(sale.key)) if known else None,
+        payment=next(filter(None, (mappings.get(k) for k in payment_keys)), None) if known else None,
         refunds=refunds,
         adjustments=tuple(documents.adjustment_number(base, n) for n in range(1, adjustments + 1)) if base else (),
     )

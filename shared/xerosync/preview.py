@@ -13,6 +13,7 @@ from typing import Any
 from xerosync.config import StoreSettings
 from xerosync.domain import Party, Product, Refund, Sale
 from xerosync.sources.port import StoreSource
+from xerosync.sync import tenders
 from xerosync.sync.policy import plan_sale
 from xerosync.xero import payloads
 
@@ -126,8 +127,8 @@ def _order(sale: Sale, settings: StoreSettings) -> Preview:
     body = payloads.invoice(sale, contact, settings, status=status, item_codes=codes)
     result.requests.append(Request("PUT", "/Invoices" + BATCH + "&unitdp=4", {"Invoices": [body]}))
     invoice = f"<InvoiceID of {body['InvoiceNumber']}>"
-    if plan.pay:
-        account = payloads.payment_account(sale, settings)
+    if plan.pay:  # one payment per tender (a store that records one per order: one)
+        dues = tenders.sale_payments(sale, settings, tenders.received(sale), sale.total)
         result.requests.append(
             Request(
                 "PUT",
@@ -136,11 +137,13 @@ def _order(sale: Sale, settings: StoreSettings) -> Preview:
                     "Payments": [
                         payloads.payment(
                             invoice_id=invoice,
-                            account=account,
-                            when=sale.paid_date or sale.date,
-                            amount=sale.total,
-                            reference=payloads.payment_reference(sale),
+                            account=due.account,
+                            when=due.tender.date,
+                            amount=due.amount,
+                            reference=due.reference,
                         )
+                        for due in dues
+                        if due.amount > 0
                     ]
                 },
                 "the amount is capped at the invoice's amount due",

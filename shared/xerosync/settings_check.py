@@ -61,8 +61,9 @@ def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
         else:
             findings.append(Finding(setting, tax_type, True, f"{found.get('Name')} ({found.get('EffectiveRate')}%)"))
 
-    for field in ("sales", "shipping", "fees", "rounding"):
-        account(f"accounts.{field}", getattr(settings.accounts, field))
+    for field in ("sales", "shipping", "fees", "rounding", "duties", "tips", "gift_cards", "adjustments"):
+        if getattr(settings.accounts, field) is not None:  # the optional ones fall back on another when unset
+            account(f"accounts.{field}", getattr(settings.accounts, field))
     for gateway, code in sorted(settings.payments.accounts.items()):
         account(f"payments.accounts.{gateway}", code, payments=True)
     if settings.payments.default_account:
@@ -71,6 +72,8 @@ def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
         tax(f"tax.rates.{rate}", tax_type)
     tax("tax.no_tax", settings.tax.no_tax)
     tax("tax.rounding", settings.tax.rounding)
+    if settings.tax.gift_cards:
+        tax("tax.gift_cards", settings.tax.gift_cards)
     if settings.tracking:
         categories = {c.get("Name"): c for c in xero.tracking_categories() if c.get("Status", "ACTIVE") == "ACTIVE"}
         category = categories.get(settings.tracking.category)

@@ -12,7 +12,9 @@ add up to the refunds.
 import itertools
 import json
 from collections.abc import Iterator
-from decimal import Decimal
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
@@ -25,15 +27,16 @@ from local.woo_store import WooStore
 from local.woo_store.model import Settings
 from local.xero_sandbox import XeroSandbox
 from local.xero_sandbox.invoices import outstanding
+from local.xero_sandbox.settings import create_account
 from tests.fakes import InMemoryMappings
 from tests.integration.conftest import run_workers
 from tests.store.conftest import ADDRESS
 from tests.store.test_totals_property import build, shops
 from tests.woo import WOO, sync_order_event
 from xerosync.config import Payments, StoreSettings, TaxSettings
-from xerosync.domain import Refund, Sale
+from xerosync.domain import Refund, Sale, SaleChanged, Tender
 from xerosync.events import parse_envelope
-from xerosync.sync.orders import CALL_ORDER
+from xerosync.sync.orders import CALL_ORDER, sync_sale
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.errors import XeroRejected
@@ -132,6 +135,105 @@ def test_any_woocommerce_order_lands_in_xero_to_the_cent(
     if refunded and not paid:
         # unpaid: the credit is allocated against the invoice, reducing what is due
         assert outstanding(invoice) == invoice["Total"] - refunded
+
+
+GIFT_CARDS = "825"  # the gift-card liability account, payments enabled (a card redeemed pays from it)
+
+
+class TenderedRefunds(StoreRefunds):
+    """The refunds as a store that says how the money went back: by the gift card first (up to
+    what it paid), the rest by card."""
+
+    def __init__(self, store: WooStore, gift: Decimal) -> None:
+        super().__init__(store)
+        self.gift = gift
+
+    def refund(self, sale: Sale, refund_id: str) -> Refund:
+        refund = super().refund(sale, refund_id)
+        back_gift = min(self.gift, refund.amount)
+        back = [Tender(f"g{refund_id}", "gift_card", back_gift, refund.date, "", "Gift card")] if back_gift else []
+        if refund.amount > back_gift:
+            back.append(Tender(f"c{refund_id}", "stripe", refund.amount - back_gift, refund.date, f"re_{refund_id}"))
+        return replace(refund, payments=tuple(back))
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    shop=shops(),
+    weights=st.lists(st.integers(1, 100), min_size=1, max_size=3),
+    over=st.integers(0, 3),
+    percent=st.integers(1, 100),
+)
+def test_any_order_paid_by_several_tenders_is_paid_to_the_cent_by_each(
+    xero_org: tuple[XeroSandbox, Any, XeroClient], shop: dict[str, Any], weights: list[int], over: int, percent: int
+) -> None:
+    """A gift card and one or two cards pay an order (the last tender a little over, as a store
+    may say): one Xero payment per tender, each to its account, together the total and never
+    more; then a refund goes back by the gift card first and the card, to the cent; and the
+    same events again create nothing."""
+    sandbox, org, client = xero_org
+    if org.account_by_code(GIFT_CARDS) is None:
+        account = {"Code": GIFT_CARDS, "Name": "Gift cards outstanding", "Type": "CURRLIAB"}
+        create_account(org, {**account, "EnablePaymentsToAccount": True}, datetime.now(UTC))
+    store, order = build(shop)
+    assume(D(order["total"]) > 0)
+    prefix = f"P{next(counter)}-"
+    store.pay_order(order["id"], f"tx-{prefix}")
+    order = store.order_json(order["id"])
+    base = settings_for(order, prefix)
+    settings_ = base.model_copy(
+        update={"payments": Payments(accounts={"gift_card": GIFT_CARDS, "stripe": "092", "ppcp": "093"})}
+    )
+    unit = D(1).scaleb(-int(shop["decimals"]))
+    total = D(order["total"])
+    parts = [(total * w / sum(weights)).quantize(unit, rounding=ROUND_DOWN) for w in weights]
+    parts[-1] += total - sum(parts) + over * unit
+    gateways = ["gift_card", "stripe", "ppcp"]
+    tenders = tuple(
+        Tender(f"t{n}", gateways[n], amount, date(2026, 11, 20 + n), f"ch-{prefix}{n}" if n else "")
+        for n, amount in enumerate(parts)
+        if amount > 0
+    )
+    assume(tenders)
+
+    def sync(order: dict[str, Any], refunds: Any = None) -> None:
+        command = WOO.command(event_of(order), settings_, None)
+        tendered = SaleChanged(replace(command.sale, payments=tenders))
+        sync_sale(tendered, settings=settings_, xero=client, mappings=mappings, store=refunds or StoreRefunds(store))
+
+    mappings = InMemoryMappings()
+    before = sandbox.state.calls.get((org.tenant_id, "PUT /Payments"), 0)
+    sync(order)
+    assert sandbox.state.calls.get((org.tenant_id, "PUT /Payments"), 0) == before + 1  # every tender in one request
+    [invoice] = [i for i in org.invoices.values() if i.get("InvoiceNumber") == f"{prefix}{order['number']}"]
+    assert invoice["Total"] == total and invoice["AmountDue"] == 0 and invoice["Status"] == "PAID"
+    paid = [p for p in org.payments.values() if p["Document"] == ("Invoices", invoice["InvoiceID"])]
+    accounts = {a["AccountID"]: a["Code"] for a in org.accounts.values()}
+    expected = [t.amount for t in tenders]
+    expected[-1] -= over * unit  # the last tender absorbs what was over
+    assert [(accounts[p["AccountID"]], p["Amount"]) for p in paid] == [
+        (settings_.payments.accounts[t.gateway], amount) for t, amount in zip(tenders, expected, strict=True) if amount
+    ]
+    assert sum((p["Amount"] for p in paid), D(0)) == total
+
+    amount = (total * percent / 100).quantize(unit)
+    assume(amount > 0)
+    store.refund_order(order["id"], str(amount), "property")
+    order = store.order_json(order["id"])
+    refunds = TenderedRefunds(store, tenders[0].amount if tenders[0].gateway == "gift_card" else D(0))
+    sync(order, refunds)
+    sync(order, refunds)  # delivered twice: nothing more
+    [note] = [c for c in org.credit_notes.values() if str(c["CreditNoteNumber"]).startswith(f"{prefix}")]
+    back = [p for p in org.payments.values() if p["Document"] == ("CreditNotes", note["CreditNoteID"])]
+    assert note["Total"] == amount and outstanding(note) == 0
+    assert sum((p["Amount"] for p in back), D(0)) == amount
+    gift_back = min(refunds.gift, amount)
+    assert [(accounts[p["AccountID"]], p["Amount"]) for p in back] == [
+        (code, part) for code, part in ((GIFT_CARDS, gift_back), ("092", amount - gift_back)) if part
+    ]
+    assert len([p for p in org.payments.values() if p["Document"] == ("Invoices", invoice["InvoiceID"])]) == len(paid)
 
 
 def test_a_batch_of_paid_and_refunded_orders_pays_and_refunds_in_one_request(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from xerosync.config import StoreSettings
-from xerosync.domain import Sale
+from xerosync.domain import Sale, Tender
 from xerosync.sync.base import create_once
 from xerosync.sync.ports import Mapping, Mappings, Store, Xero
 from xerosync.xero.client import ElementResult
@@ -30,6 +30,7 @@ class Credit:
     fresh: CreditNote | None  # Xero's answer when this event created it
     when: date
     key: str  # the settlement's idempotency prefix
+    back: tuple[Tender, ...] = ()  # how the money went back, where the store says (the refund's tenders)
 
 
 class OrderRun:
@@ -48,6 +49,11 @@ class OrderRun:
         # the invoice as this event knows it for certain (created, or read, then paid by it):
         # no other worker changes it while the order is held, so it need not be read again
         self.invoice_now: Invoice | None = None
+
+    @property
+    def paid(self) -> bool:
+        """The sale received money: by its tenders, or on its paid date."""
+        return bool(self.sale.payments) or self.sale.paid_date is not None
 
     def known_invoice(self, invoice_id: str) -> Invoice:
         now = self.invoice_now

@@ -46,7 +46,7 @@ def plan_sale(sale: Sale, settings: StoreSettings) -> SalePlan:
     if sale.total == 0 and not settings.zero_total_orders:
         return SalePlan("skip", reason="zero-total orders are not invoiced (settings: zero_total_orders)")
     authorised = status == "AUTHORISED"
-    paid = sale.lifecycle == "paid" and sale.paid_date is not None
+    paid = sale.lifecycle == "paid" and (sale.paid_date is not None or bool(sale.payments))
     return SalePlan(
         "invoice",
         status,

@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from xerosync import documents
-from xerosync.domain import Refund, RefundSummary
+from xerosync.domain import Refund, RefundSummary, Tender
+from xerosync.sync import tenders
 from xerosync.sync.items import item_codes
 from xerosync.sync.order_run import Credit, OrderRun
 from xerosync.sync.ports import CreditRecord, Mapping
 from xerosync.xero import payloads
 from xerosync.xero.errors import XeroRejected
-from xerosync.xero.models import CreditNote
+from xerosync.xero.models import CreditNote, Payment
 
 
 class RefundSteps(OrderRun):
@@ -52,24 +53,45 @@ class RefundSteps(OrderRun):
                 continue
             if fresh is not None:
                 self.also.append(f"credit note {body['CreditNoteNumber']} for refund {summary.id}")
-            credits.append(Credit(note, fresh, refund.date, f"{key}:settle"))
+            credits.append(Credit(note, fresh, refund.date, f"{key}:settle", refund.payments))
         return credits, rejected
 
     def settle_refunds(self, credits: list[Credit], invoice: Mapping) -> None:
         for credit in credits:
             self.settle_credit(
-                credit.note, invoice_id=invoice.xero_id, when=credit.when, key=credit.key, fresh=credit.fresh
+                credit.note,
+                invoice_id=invoice.xero_id,
+                when=credit.when,
+                key=credit.key,
+                fresh=credit.fresh,
+                back=credit.back,
             )
 
-    def refund_payment(self, note: Mapping, when: date, amount: Decimal) -> dict[str, Any]:
-        """The money going back for a credit note, as a payment body."""
-        return payloads.payment(
-            credit_note_id=note.xero_id,
-            account=payloads.payment_account(self.sale, self.settings),
-            when=when,
-            amount=amount,
-            reference=f"Refund of order {self.sale.number}",
+    def refund_payments(
+        self,
+        note: Mapping,
+        when: date,
+        amount: Decimal,
+        back: tuple[Tender, ...] = (),
+        paid: tuple[Payment, ...] = (),
+    ) -> list[dict[str, Any]]:
+        """The money going back for a credit note with ``amount`` of credit left, as payment bodies:
+        one per tender of the refund (``back``) not among the note's ``paid`` payments, else one to
+        the sale's gateway (:func:`xerosync.sync.tenders.money_back`)."""
+        references = [p.reference for p in paid if p.status != "DELETED"]
+        dues = tenders.money_back(
+            self.sale, self.settings, back, when=when, remaining=amount, paid_references=references
         )
+        return [
+            payloads.payment(
+                credit_note_id=note.xero_id,
+                account=due.account,
+                when=due.tender.date,
+                amount=due.amount,
+                reference=due.reference,
+            )
+            for due in dues
+        ]
 
     def settle_credit(
         self,
@@ -80,14 +102,17 @@ class RefundSteps(OrderRun):
         key: str,
         money_back: bool = True,
         fresh: CreditNote | None = None,
+        back: tuple[Tender, ...] = (),
     ) -> None:
         """Apply a credit note: against the invoice while it has an amount due; otherwise, for a
-        refund of a paid order, record the money going back (a payment on the credit note).
+        refund of a paid order, record the money going back (payments on the credit note, by the
+        refund's tenders ``back`` where the store gave them).
         ``fresh``: Xero's answer to creating the note a moment ago (nothing can have used it)."""
         if note.credit.settled:
             return
         credit = fresh if fresh is not None and fresh.known_remaining else None
-        remaining = (credit or CreditNote.of(self.xero.get_credit_note(note.xero_id))).remaining_credit
+        credit = credit or CreditNote.of(self.xero.get_credit_note(note.xero_id))
+        remaining = credit.remaining_credit
         settled = "none"
         if remaining > 0:
             invoice = self.known_invoice(invoice_id)
@@ -106,13 +131,17 @@ class RefundSteps(OrderRun):
                 self.less_due(invoice_id, portion)
                 settled = "allocated"
                 self.also.append(f"credit {portion} allocated to the invoice")
-            if remaining > 0 and money_back and self.settings.refunds.record_refund_payments and self.sale.paid_date:
-                body = self.refund_payment(note, when, remaining)
-                result = self.xero.create_payments(
-                    [body], idempotency_key=f"{key}:refund-payment:{payloads.content_hash(body)[:16]}"
-                )[0]
-                if not result.ok:
-                    raise XeroRejected(list(result.errors), result.record)
+            if remaining > 0 and money_back and self.settings.refunds.record_refund_payments and self.paid:
+                bodies = self.refund_payments(note, when, remaining, back, credit.payments)
+                if bodies:
+                    # the key follows the bodies: a retry that finds part of it paid sends a new request
+                    digest = payloads.content_hash(bodies[0] if len(bodies) == 1 else {"Payments": bodies})[:16]
+                    results = self.xero.create_payments(bodies, idempotency_key=f"{key}:refund-payment:{digest}")
+                    for body, result in zip(bodies, results, strict=True):
+                        if result.ok:
+                            self.also.append(f"refund payment {body['Amount']} recorded")
+                    failed = next((r for r in results if not r.ok), None)
+                    if failed is not None:
+                        raise XeroRejected(list(failed.errors), failed.record)
                 settled = "paid" if settled == "none" else "allocated+paid"
-                self.also.append(f"refund payment {remaining} recorded")
         self.mappings.put(note.keeping(replace(note.credit, settled=settled)))

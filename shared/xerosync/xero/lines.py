@@ -64,6 +64,8 @@ def _tax_type(line: SaleLine, rates: Mapping[str, TaxRate], settings: StoreSetti
                 f"{line.description!r} carries tax {line.tax} but names no store tax rate; "
                 "the order cannot be mapped to a Xero tax type"
             )
+        if line.kind == "gift_card" and settings.tax.gift_cards:
+            return settings.tax.gift_cards  # a gift card sold is taxed when it is spent, not now
         return settings.tax.no_tax
     by_id = "+".join(line.tax_rate_ids)
     by_code = "+".join(rates[i].code for i in line.tax_rate_ids if i in rates and rates[i].code)
@@ -79,7 +81,22 @@ def _tax_type(line: SaleLine, rates: Mapping[str, TaxRate], settings: StoreSetti
 
 def _account(line: SaleLine, settings: StoreSettings) -> str:
     accounts = settings.accounts
-    return {"product": accounts.sales, "shipping": accounts.shipping, "fee": accounts.fees}[line.kind]
+    if line.kind == "gift_card":
+        if not accounts.gift_cards:  # never revenue by default: the books would overstate sales
+            raise MappingError(
+                f"{line.description!r} sells a gift card, which is a liability (money held for a later "
+                "purchase), not revenue: set accounts.gift_cards in the store settings to the code of your "
+                "gift-card liability account (Xero: Chart of accounts, e.g. 'Gift cards outstanding')"
+            )
+        return accounts.gift_cards
+    return {
+        "product": accounts.sales,
+        "shipping": accounts.shipping,
+        "fee": accounts.fees,
+        "duty": accounts.duties or accounts.shipping,
+        "tip": accounts.tips or accounts.sales,
+        "adjustment": accounts.adjustments or accounts.sales,
+    }[line.kind]
 
 
 def _price_line(line: SaleLine, inclusive: bool, rates: Mapping[str, TaxRate], settings: StoreSettings) -> _Line:

@@ -109,6 +109,7 @@ class CreditNote:
     total_tax: Decimal = ZERO
     remaining_credit: Decimal = ZERO
     known_remaining: bool = True  # False when the answer did not say what credit is left
+    payments: tuple[Payment, ...] = ()  # the money paid out on it (a refund's)
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> "CreditNote":
@@ -120,4 +121,5 @@ class CreditNote:
             total_tax=money(record.get("TotalTax")),
             remaining_credit=money(record.get("RemainingCredit")),
             known_remaining="RemainingCredit" in record,
+            payments=tuple(Payment.of(p) for p in record.get("Payments") or ()),
         )

@@ -47,6 +47,7 @@ __all__ = [  # the line arithmetic, re-exported: callers build bodies here and r
     "MappingError",
     "allocate_tax",
     "cents",
+    "limit",
     "line_sources",
     "plain",
 ]
@@ -209,11 +210,16 @@ def payment(
 
 
 def payment_account(sale: Sale, settings: StoreSettings) -> str:
-    account = settings.payment_account(sale.payment_method)
+    return gateway_account(sale.payment_method, sale.payment_method_title, settings)
+
+
+def gateway_account(gateway: str, title: str, settings: StoreSettings) -> str:
+    """The account that money moved by ``gateway`` goes to (or comes from, for a refund)."""
+    account = settings.payment_account(gateway)
     if account is None:
         raise MappingError(
-            f"payment gateway {sale.payment_method!r} ({sale.payment_method_title}) has no Xero account: add "
-            f'"{sale.payment_method}": "<account code>" under payments.accounts in the store settings'
+            f"payment gateway {gateway!r} ({title}) has no Xero account: add "
+            f'"{gateway}": "<account code>" under payments.accounts in the store settings'
         )
     return account
 
@@ -233,7 +239,8 @@ def credit_note(
     *,
     item_codes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An ACCRECCREDIT credit note for a refund, totalling the refunded amount exactly."""
+    """An ACCRECCREDIT credit note for a refund, totalling the refunded amount exactly. Money the
+    lines do not explain is the adapter's ``adjustment`` line, so the rounding line is rounding."""
     lines: Sequence[SaleLine] = refund.lines
     refund_tax = sum((line.tax for line in lines), ZERO)
     if not lines:

@@ -154,16 +154,22 @@ def _switch() -> DynamoSyncSwitch:
     return DynamoSyncSwitch(current().require("MAPPINGS_TABLE").mappings_table)
 
 
-def privacy_from(env: Environment, dead_letter_queues: list[str] | None = None) -> Privacy:
+SWEEP_SECONDS = 30.0  # a sync function's share of its invocation for searching the DLQs
+
+
+def privacy_from(
+    env: Environment, dead_letter_queues: list[str] | None = None, *, sweep_seconds: float = SWEEP_SECONDS
+) -> Privacy:
     """What the privacy use cases work on: the stack's sync log, mapping table, stop flag and
-    dead-letter queues (the function's from PRIVACY_DEAD_LETTER_QUEUES; the CLI passes the stack's)."""
+    dead-letter queues (the function's from PRIVACY_DEAD_LETTER_QUEUES; the CLI passes the stack's,
+    and more time: a sweep cut short says so, and the operator's ``xerosync privacy redact`` ends it)."""
     env.require("MAPPINGS_TABLE")
     queues = env.dead_letter_queues if dead_letter_queues is None else dead_letter_queues
     return Privacy(
         log=sync_log_from(env),
         mappings=DynamoMappings(env.mappings_table, lease_seconds=env.record_lease_seconds),
         switch=DynamoSyncSwitch(env.mappings_table),
-        dead_letters=SqsDeadLetters(queues) if queues else None,
+        dead_letters=SqsDeadLetters(queues, seconds=sweep_seconds) if queues else None,
     )
 
 

@@ -247,3 +247,11 @@ def test_without_dead_letter_queues_the_outcome_says_what_to_run() -> None:
     ports, _, _, _ = stack()
     outcome = privacy.handle(redact_request(), replace(ports, dead_letters=None))
     assert "xerosync privacy redact" in outcome.reason
+
+
+def test_a_redaction_by_id_alone_deletes_that_customers_exports_too() -> None:
+    ports, log, _, _ = stack()
+    privacy.handle(CustomerDataRequest(request="d-1", keys=("customer:7",)), ports)
+    assert log.by_record("export:customer:7")
+    privacy.handle(RedactCustomer(request="r-3", keys=("customer:7",)), ports)
+    assert log.by_record("export:customer:7") == []

@@ -121,7 +121,8 @@ def redact(
         typer.confirm(f"Remove what stack {stack} holds on {', '.join(keys + emails)}?", abort=True)
     queues = [found.resources[q] for q in DEAD_LETTER_QUEUES if found.resources.get(q)]
     command = RedactCustomer(f"cli-{uuid.uuid4().hex[:12]}", keys, emails, tuple(order), tuple(detail))
-    outcome = use_cases.handle(command, privacy_from(_environment(found), dead_letter_queues=queues))
+    ports = privacy_from(_environment(found), dead_letter_queues=queues, sweep_seconds=3600.0)
+    outcome = use_cases.handle(command, ports)
     _log(found, outcome.key, outcome.action, outcome.reason, outcome.also)
     console.print(outcome.reason)
     for line in outcome.also:

@@ -109,7 +109,7 @@ def redact(command: RedactCustomer, privacy: Privacy) -> Outcome:
     ref = customer_ref(subject.keys, command.emails, command.request)
     people = sorted(k for k in subject.keys if k.startswith(PERSON_PREFIXES) or k in command.keys)
     contacts = sorted({m.xero_id for k in people if (m := privacy.mappings.get(k)) is not None})
-    entries = _redact_log(subject, privacy.log, command.request)
+    entries = _redact_log(subject, privacy.log, command.request, exports=EXPORT_PREFIX + ref)
     forgotten = [k for k in people if not k.startswith("order:") and privacy.mappings.forget(k)]
     parts = [f"privacy request {command.request} for {ref}: {entries} sync-log entr{'y' if entries == 1 else 'ies'}"]
     parts.append(f"{len(forgotten)} mapping(s) removed")
@@ -119,10 +119,13 @@ def redact(command: RedactCustomer, privacy: Privacy) -> Outcome:
     return Outcome("redacted", f"privacy:{command.request}", reason="; ".join(parts) + ". " + note, also=tuple(also))
 
 
-def _redact_log(subject: Subject, log: PrivateLog | None, request: str) -> int:
+def _redact_log(subject: Subject, log: PrivateLog | None, request: str, exports: str = "") -> int:
+    """Rewrite every entry the subject's data is in; ``exports``: the key of their data requests'
+    entries (found by key too: a request naming only an id quotes no email)."""
     if log is None:
         return 0
     entries = log.holding(subject)
+    entries += [e for e in (log.by_record(exports) if exports else []) if e not in entries]
     for entry in entries:
         log.rewrite(entry, redacted(entry, subject, request))
     return len(entries)
@@ -130,7 +133,7 @@ def _redact_log(subject: Subject, log: PrivateLog | None, request: str) -> int:
 
 def redacted(entry: LogEntry, subject: Subject, request: str) -> LogEntry | None:
     """``entry`` without the subject's data (None: delete it, it was an export of that data)."""
-    if entry.key.startswith(EXPORT_PREFIX) and (subject.everyone or subject.concerns(entry)):
+    if entry.key.startswith(EXPORT_PREFIX):
         return None
     personal = subject.owns(entry.key) and entry.key.startswith("guest:")
     key = "guest:" + REDACTED if personal else subject.scrub(entry.key)

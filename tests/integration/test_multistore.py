@@ -8,7 +8,7 @@ from bench import multistore
 # Light, for make test: one document per Xero request (several calls an order) on a clock barely
 # faster than the wall's, so the two stacks ask for about twice the organisation's minute and only
 # the shared governor keeps them under it (this machine applies ~3 calls a second: a call costs
-# ~0.6 s of test however the limits are scaled). make multi-store pushes 300 orders each.
+# ~0.6 s of test however the limits are scaled). make multi-store pushes 200 orders each.
 ORDERS = int(os.environ.get("XEROSYNC_MULTISTORE_ORDERS", "15"))
 
 

@@ -13,6 +13,7 @@ own budget, to see what the parameter prevents.
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from xerosync.sources.woocommerce.webhook import decide as decide_woocommerce
 
 MINUTE_LIMIT = 60
 CONCURRENT_LIMIT = 5
+CLOCK_VARIABLES = ("XEROSYNC_TIME_SCALE", "XEROSYNC_TIME_EPOCH")  # what bench.harness.set_clock sets
 
 
 @dataclass
@@ -104,7 +106,20 @@ def run(
     log: Any = print,
 ) -> MultiStoreFigures:
     """``batching`` off: one document per Xero request, several calls per order - demand far
-    above the organisation's minute, which only the shared governor holds back."""
+    above the organisation's minute, which only the shared governor holds back. The simulated
+    clock this process takes for the run is given back afterwards (a test runs this)."""
+    saved = {k: os.environ.get(k) for k in CLOCK_VARIABLES}
+    try:
+        return _run(orders, scale=scale, shared=shared, batching=batching, timeout=timeout, log=log)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _run(orders: int, *, scale: float, shared: bool, batching: bool, timeout: float, log: Any) -> MultiStoreFigures:
     env = set_clock(scale, start_at_midnight=True)
     sandbox = XeroSandbox(clock=lambda: datetime.fromtimestamp(sim_now(), UTC), validate=False)
     meter = XeroMeter(sandbox, sim_now)

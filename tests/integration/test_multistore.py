@@ -13,6 +13,7 @@ ORDERS = int(os.environ.get("XEROSYNC_MULTISTORE_ORDERS", "15"))
 
 
 def test_two_stacks_share_one_organisations_budget_and_never_exceed_it() -> None:
+    clock = os.environ.get("XEROSYNC_TIME_SCALE")
     figures = multistore.run(ORDERS, scale=2.0, batching=False, timeout=240.0, log=lambda _: None)
 
     assert figures.drained, figures.summary()
@@ -26,3 +27,4 @@ def test_two_stacks_share_one_organisations_budget_and_never_exceed_it() -> None
     assert figures.max_minute >= multistore.MINUTE_LIMIT * 0.8, "not under load: " + figures.summary()
     # one budget, kept in the first stack's table only
     assert figures.budget_items["a"] > 0 and figures.budget_items["b"] == 0, figures.summary()
+    assert os.environ.get("XEROSYNC_TIME_SCALE") == clock  # the run's simulated clock stays with the run

@@ -84,16 +84,21 @@ class LocalStack:
         poll: bool = True,
         extra_env: dict[str, str] | None = None,
         extra_layers: tuple[Path, ...] = (),
+        share_aws_with: "LocalStack | None" = None,
     ) -> None:
-        """``extra_env`` reaches every function besides what the template sets: only for
-        simulations (the benchmark's faster clock, XEROSYNC_TIME_SCALE/EPOCH). ``extra_layers``
-        are folders every function gets as further layers, after the template's: as a merchant
-        adds a layer holding a store adapter kept outside the package."""
+        """``share_aws_with``: deploy into that (started) stack's moto instead of a moto of its
+        own, as a merchant's second stack shares the first one's account and region (the
+        multi-store run: one stack's table is the other's Xero budget). ``extra_env`` reaches every
+        function besides what the template sets: only for simulations (the benchmark's faster
+        clock, XEROSYNC_TIME_SCALE/EPOCH). ``extra_layers`` are folders every function gets as
+        further layers, after the template's: as a merchant adds a layer holding a store adapter
+        kept outside the package."""
         self.stack_name = stack_name
         self.store_name = store_name
         self.parameters = {"StoreName": store_name, **(parameters or {})}
         self.log_dir = log_dir or ROOT / "local" / ".run" / "logs" / stack_name
-        self.moto_port = moto_port or free_port()
+        self.moto_port: int = share_aws_with.moto_port if share_aws_with else moto_port or free_port()
+        self._owns_moto = share_aws_with is None
         self.api_port = api_port or free_port()
         self.poll = poll
         self.extra_env = dict(extra_env or {})
@@ -125,7 +130,8 @@ class LocalStack:
 
     # --- lifecycle --------------------------------------------------------------------------
     def start(self) -> "LocalStack":
-        self._start_moto()
+        if self._owns_moto:
+            self._start_moto()
         self.template = load(region=REGION)
         if "PublicApiUrl" in self.template.source.get("Parameters", {}):
             # the store and Xero reach the stack here, not at an execute-api URL

@@ -4,7 +4,7 @@ fields the settings give to Xero. The logic: xerosync.pull (wired by xerosync.jo
 from typing import Any
 
 from xerosync.environment import current
-from xerosync.jobs import Job, NotConfigured, pull_job
+from xerosync.jobs import Job, NotConfigured, SyncStopped, pull_job
 from xerosync.observability import count, logger, metrics
 
 
@@ -13,6 +13,9 @@ from xerosync.observability import count, logger, metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         report = pull_job(Job(current()))
+    except SyncStopped as exc:
+        logger.info("pull skipped", extra={"outcome": "stopped", "reason": str(exc)})
+        return {"outcome": "stopped", "reason": str(exc)}
     except NotConfigured as exc:
         logger.warning("pull skipped", extra={"outcome": "not_configured", "reason": str(exc)})
         return {"outcome": "not_configured", "reason": str(exc)}

@@ -4,7 +4,7 @@ the daily drift report. The logic: xerosync.reconcile, xerosync.drift (wired by 
 from typing import Any
 
 from xerosync.environment import current
-from xerosync.jobs import Job, NotConfigured, reconcile_job
+from xerosync.jobs import Job, NotConfigured, SyncStopped, reconcile_job
 from xerosync.observability import count, logger, metrics
 
 SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and save the watermark
@@ -19,6 +19,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             deadline=lambda: context.get_remaining_time_in_millis() < SAFETY_MS,
             lease_seconds=context.get_remaining_time_in_millis() / 1000 + 30,  # a run that dies frees it soon
         )
+    except SyncStopped as exc:
+        logger.info("reconciliation skipped", extra={"outcome": "stopped", "reason": str(exc)})
+        return {"outcome": "stopped", "reason": str(exc)}
     except NotConfigured as exc:
         logger.warning("reconciliation skipped", extra={"outcome": "not_configured", "reason": str(exc)})
         return {"outcome": "not_configured", "reason": str(exc)}

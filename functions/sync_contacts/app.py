@@ -1,11 +1,23 @@
-"""Contacts queue -> Xero contacts. The use case: xerosync.sync.contacts."""
+"""Contacts queue -> Xero contacts, and the store's privacy requests (resource ``privacy``).
+The use cases: xerosync.sync.contacts, xerosync.sync.privacy."""
 
-from xerosync.domain import CustomerChanged, Ignored
+from typing import Any
+
+from xerosync.domain import CustomerChanged, CustomerDataRequest, Ignored, RedactCustomer, StopSync
 from xerosync.handlers import sqs_sync_handler, store_command
+from xerosync.sync import privacy
+from xerosync.sync.base import Outcome
 from xerosync.sync.contacts import CALL_ORDER, sync_customer
+from xerosync.wiring import SyncContext
+from xerosync.wiring import privacy as privacy_ports
 
-lambda_handler = sqs_sync_handler(
-    lambda command, ctx: sync_customer(command, xero=ctx.xero, mappings=ctx.mappings, settings=ctx.settings),
-    store_command(CustomerChanged, Ignored),
-    CALL_ORDER,
-)
+PRIVACY = (RedactCustomer, CustomerDataRequest, StopSync)
+
+
+def apply(command: Any, ctx: SyncContext) -> Outcome:
+    if isinstance(command, PRIVACY):
+        return privacy.handle(command, privacy_ports())
+    return sync_customer(command, xero=ctx.xero, mappings=ctx.mappings, settings=ctx.settings)
+
+
+lambda_handler = sqs_sync_handler(apply, store_command(CustomerChanged, Ignored, *PRIVACY), CALL_ORDER)

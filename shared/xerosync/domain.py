@@ -201,4 +201,40 @@ class Ignored:
     reason: str
 
 
-Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored
+# --- privacy requests (the store's own webhooks for them, or the operator's command) ----------------
+@dataclass(frozen=True)
+class RedactCustomer:
+    """Remove what the stack holds on one customer (they asked the store to forget them). Xero keeps
+    its accounting records: the outcome tells the merchant what to do there."""
+
+    request: str  # the request's id, for the log: never personal data itself
+    keys: tuple[str, ...]  # the customer's record keys, as the adapter makes them: "customer:7", "guest:<email>"
+    emails: tuple[str, ...] = ()  # found in any stored text: payloads, reasons
+    orders: tuple[str, ...] = ()  # the store ids of their orders (their records: "order:<id>")
+    details: tuple[str, ...] = ()  # other text that identifies them, found like the emails (a phone number)
+
+
+@dataclass(frozen=True)
+class CustomerDataRequest:
+    """Say what the stack holds on one customer (their request to see their data), as a sync-log
+    entry the merchant exports (``xerosync privacy export``)."""
+
+    request: str
+    keys: tuple[str, ...]
+    emails: tuple[str, ...] = ()
+    orders: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StopSync:
+    """Stop syncing until the operator resumes it (the app was uninstalled, the shop asked to be
+    erased). With ``erase``, every customer's data the stack holds goes too (a shop redaction)."""
+
+    reason: str  # for the merchant: "the app was uninstalled in the store"
+    erase: bool = False
+    request: str = ""  # the request's id, for the log
+
+
+PrivacyCommand = RedactCustomer | CustomerDataRequest | StopSync
+Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored | PrivacyCommand

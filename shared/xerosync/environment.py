@@ -111,6 +111,9 @@ class Environment:
     items_queue_url: str = _setting("ITEMS_QUEUE_URL", stack="resource:ItemsQueue")
     xero_events_queue_url: str = _setting("XERO_EVENTS_QUEUE_URL", stack="resource:XeroEventsQueue")
     dead_letter_queue_url: str = _setting("DEAD_LETTER_QUEUE_URL")  # each sync function its own
+    # the dead-letter queues whose messages carry store payloads, comma-separated: a privacy request
+    # removes a customer's messages from them (the contacts function; the CLI finds them itself)
+    privacy_dead_letter_queues: str = _setting("PRIVACY_DEAD_LETTER_QUEUES")
     # Secrets Manager ARNs (never the values)
     webhook_secret_arn: str = _setting("WEBHOOK_SECRET_ARN", stack="resource:WebhookSecret")
     xero_webhook_key_secret_arn: str = _setting("XERO_WEBHOOK_KEY_SECRET_ARN", stack="resource:XeroWebhookKeySecret")
@@ -126,6 +129,9 @@ class Environment:
     xero_minute_limit: int = _setting("XERO_MINUTE_LIMIT", 60, _count, stack="parameter:XeroMinuteLimit")
     xero_day_limit: int = _setting("XERO_DAY_LIMIT", 5000, _count, stack="parameter:XeroDayLimit")
     xero_headroom: float = _setting("XERO_HEADROOM", 0.1, _share, stack="parameter:XeroHeadroom")
+    # the table holding the organisation's rate budget, when another stack of the merchant's (another
+    # store, one Xero organisation) keeps it; unset: this stack's own MappingsTable
+    xero_budget_table: str = _setting("XERO_BUDGET_TABLE", stack="parameter:XeroBudgetTable")
     # off: one document per Xero request (the benchmark's baseline)
     batching: bool = _setting("XERO_BATCHING", True, _switch, stack="parameter:XeroBatching")
     # Powertools' names for the logs and metrics (Powertools reads its other variables itself)
@@ -141,6 +147,15 @@ class Environment:
         """The entity queues that are set, by name (``orders``, ``contacts``, ``items``)."""
         urls = {"orders": self.orders_queue_url, "contacts": self.contacts_queue_url, "items": self.items_queue_url}
         return {queue: url for queue, url in urls.items() if url}
+
+    @property
+    def budget_table(self) -> str:
+        """Where the Xero governor keeps the organisation's budget ("" when nowhere)."""
+        return self.xero_budget_table or self.mappings_table
+
+    @property
+    def dead_letter_queues(self) -> list[str]:
+        return [u.strip() for u in self.privacy_dead_letter_queues.split(",") if u.strip()]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = environ) -> Self:

@@ -33,6 +33,7 @@ from xerosync.events import StoreEvent
 from xerosync.observability import logger, metrics
 from xerosync.sync.base import Outcome
 from xerosync.sync.invocation import SharedClaims, batch_superseded, plan
+from xerosync.sync.privacy import passes_while_stopped, skipped_while_stopped
 from xerosync.sync.records import Delivery, handle_record
 from xerosync.wiring import SyncContext, sync_context, sync_log
 from xerosync.xero.batching import BatchingXero
@@ -115,6 +116,17 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         batching = base.batching and len(records) > 1
         planned = plan([r.body for r in records])
         todo = [p.index for p in planned if p.superseded_by is None]
+        journal = sync_log()
+        if base.stopped is not None:  # the store said stop (xerosync.sync.privacy): skipped, not applied
+            held = [
+                i
+                for i in todo
+                if isinstance(e := planned[i].event, StoreEvent) and not passes_while_stopped(e.resource)
+            ]
+            for i in held:
+                outcome = skipped_while_stopped(planned[i].key, base.stopped)
+                handle_record(planned[i].event, records[i].body, _answer(outcome), delivery(records[i]), journal)
+            todo = [i for i in todo if i not in held]
         xero: Any = base.xero
         if batching and isinstance(base.xero, XeroClient):
             xero = BatchingXero(
@@ -127,7 +139,6 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         batching = isinstance(xero, BatchingXero)
         idle: Callable[[], AbstractContextManager[Any]] = xero.idle if batching else nullcontext
         ctx = replace(base, xero=xero, mappings=SharedClaims(base.mappings, idle))
-        journal = sync_log()
         failed: list[str] = []
 
         def run(index: int) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from xerosync import documents, drift, pull, reconcile, sources
 from xerosync.aws import parameters, queues, secrets
-from xerosync.aws.jobstate import DynamoJobState, StateConflict
+from xerosync.aws.jobstate import DynamoJobState, DynamoSyncSwitch, StateConflict
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import LogEntry
 from xerosync.config import StoreSettings, parse_settings
@@ -40,6 +40,11 @@ class NotConfigured(RuntimeError):
     """Something the job needs has not been set up yet (its message says what)."""
 
 
+class SyncStopped(NotConfigured):
+    """The store said stop (the app was uninstalled, the shop erased): the jobs do nothing until
+    ``xerosync resume`` (:mod:`xerosync.sync.privacy`)."""
+
+
 class Job:
     """A store's stack, as the jobs and the operator's commands use it."""
 
@@ -48,6 +53,16 @@ class Job:
         self.mappings = DynamoMappings(environment.mappings_table, lease_seconds=environment.record_lease_seconds)
         self.states = DynamoJobState(environment.mappings_table)
         self.journal = sync_log_from(environment)
+        self.switch = DynamoSyncSwitch(environment.mappings_table)
+
+    def check_running(self) -> None:
+        """Raise :class:`SyncStopped` while the sync is stopped."""
+        stopped = self.switch.stopped()
+        if stopped is not None:
+            raise SyncStopped(
+                f"the sync is stopped since {stopped.since} ({stopped.reason}): "
+                "xerosync resume --stack <stack> starts it again"
+            )
 
     @cached_property
     def source(self) -> StoreSource:
@@ -129,6 +144,7 @@ def reconcile_job(
 ) -> reconcile.Report | None:
     """One scheduled reconciliation (None when another run holds the lease)."""
     now = now or datetime.now(UTC)
+    job.check_running()  # stopped: the watermark stays where it was, so a resumed run catches up
     token = uuid.uuid4().hex
     if not job.states.acquire(RECONCILE, token, lease_seconds):
         return None
@@ -207,6 +223,8 @@ def _reconcile_entries(result: reconcile.Report) -> list[LogEntry]:
 def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) -> drift.DayReport:
     """The drift report of ``day`` (its orders created ``since`` then, when given). With ``fix``:
     fixable differences re-enqueued, and the report written to the sync log."""
+    if fix:
+        job.check_running()
     settings = job.settings
     organisation = job.xero.organisation()
     locks = [xero_date(organisation.get(k)) for k in ("PeriodLockDate", "EndOfYearLockDate")]
@@ -248,6 +266,7 @@ def drift_job(job: Job, day: date, *, fix: bool, since: datetime | None = None) 
 # --- the pull ------------------------------------------------------------------------------------
 def pull_job(job: Job, *, now: datetime | None = None, apply: bool = True) -> pull.PullReport:
     now = now or datetime.now(UTC)
+    job.check_running()
     settings = job.settings
     report = pull.run(store=job.store, xero=job.xero, settings=settings, apply=apply)
     if not apply:

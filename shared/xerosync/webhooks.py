@@ -20,6 +20,8 @@ QUEUE_FOR_RESOURCE = {
     "order": "orders",
     "customer": "contacts",
     "product": "items",
+    "privacy": "contacts",  # a store's privacy requests (xerosync.sync.privacy): event redact,
+    # data_request, shop_redact or uninstalled; id unique per request; payload the store's body
 }
 
 

@@ -10,14 +10,17 @@ from functools import cache
 
 from xerosync import sources
 from xerosync.aws import parameters, secrets
+from xerosync.aws.deadletters import SqsDeadLetters
 from xerosync.aws.governor import DynamoBudget
+from xerosync.aws.jobstate import DynamoSyncSwitch
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.aws.tokens import DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.environment import Environment, current
 from xerosync.sources.port import StoreClient, StoreSource
-from xerosync.sync.ports import Mappings, Xero
+from xerosync.sync.ports import Mappings, Stopped, Xero
+from xerosync.sync.privacy import Privacy
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
 from xerosync.xero.tokens import AuthorizationCode
@@ -32,6 +35,7 @@ class SyncContext:
     mappings: Mappings
     store: StoreClient | None  # None until the store's API credentials are filled in
     batching: bool = True  # Environment.batching off: one document per Xero request (the benchmark's baseline)
+    stopped: Stopped | None = None  # the sync is stopped (xerosync.sync.privacy): records are skipped
 
 
 _settings_cache: tuple[float, StoreSettings] | None = None
@@ -65,6 +69,7 @@ def xero_from(env: Environment, *, budget_wait: float = 0.0) -> XeroClient:
         api_url=env.xero_api_url,
         identity_url=env.xero_identity_url,
         table=env.mappings_table or None,
+        budget_table=env.budget_table or None,
         limits=limits(env),
         budget_wait=budget_wait,
     )
@@ -82,15 +87,18 @@ def xero_client(
     table: str | None,
     limits: Limits,
     budget_wait: float = 0.0,
+    budget_table: str | None = None,
 ) -> XeroClient:
     """The Xero client every function and command uses: under the organisation's shared rate
-    governor when there is a table to keep it in, and, for a standard app's connection (a
-    refresh token in the secret), on the token set shared through that table."""
+    governor when there is a table to keep it in (``budget_table``, else ``table``: another
+    stack's, when several stores share one organisation), and, for a standard app's connection
+    (a refresh token in the secret), on the token set shared through ``table``."""
+    budget = budget_table or table
     client = XeroClient(
         credentials,
         api_url=api_url,
         identity_url=identity_url,
-        governor=Governor(DynamoBudget(table), limits) if table else None,
+        governor=Governor(DynamoBudget(budget), limits) if budget else None,
     )
     client.budget_wait = budget_wait
     if credentials.refresh_token and table:
@@ -141,6 +149,35 @@ def _store() -> StoreClient | None:
     return client
 
 
+@cache
+def _switch() -> DynamoSyncSwitch:
+    return DynamoSyncSwitch(current().require("MAPPINGS_TABLE").mappings_table)
+
+
+SWEEP_SECONDS = 30.0  # a sync function's share of its invocation for searching the DLQs
+
+
+def privacy_from(
+    env: Environment, dead_letter_queues: list[str] | None = None, *, sweep_seconds: float = SWEEP_SECONDS
+) -> Privacy:
+    """What the privacy use cases work on: the stack's sync log, mapping table, stop flag and
+    dead-letter queues (the function's from PRIVACY_DEAD_LETTER_QUEUES; the CLI passes the stack's,
+    and more time: a sweep cut short says so, and the operator's ``xerosync privacy redact`` ends it)."""
+    env.require("MAPPINGS_TABLE")
+    queues = env.dead_letter_queues if dead_letter_queues is None else dead_letter_queues
+    return Privacy(
+        log=sync_log_from(env),
+        mappings=DynamoMappings(env.mappings_table, lease_seconds=env.record_lease_seconds),
+        switch=DynamoSyncSwitch(env.mappings_table),
+        dead_letters=SqsDeadLetters(queues, seconds=sweep_seconds) if queues else None,
+    )
+
+
+@cache
+def privacy() -> Privacy:
+    return privacy_from(current())
+
+
 def sync_context() -> SyncContext:
     return SyncContext(
         settings=load_settings(),
@@ -148,4 +185,5 @@ def sync_context() -> SyncContext:
         mappings=_mappings(),
         store=_store(),
         batching=current().batching,
+        stopped=_switch().stopped(),  # one read per invocation: a stop takes effect at the next batch
     )

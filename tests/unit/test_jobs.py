@@ -16,9 +16,18 @@ from xerosync.aws import parameters, secrets
 from xerosync.config import SettingsError, parse_settings
 from xerosync.envelopes import Message
 from xerosync.environment import Environment
-from xerosync.jobs import Job, NotConfigured, drift_day_due, drift_job, xero_date
+from xerosync.jobs import (
+    Job,
+    NotConfigured,
+    SyncStopped,
+    drift_day_due,
+    drift_job,
+    pull_job,
+    reconcile_job,
+    xero_date,
+)
 from xerosync.sources.woocommerce.adapter import WooStore
-from xerosync.sync.ports import Mapping
+from xerosync.sync.ports import Mapping, Stopped
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import BudgetExhausted
 
@@ -82,7 +91,7 @@ def job(monkeypatch: pytest.MonkeyPatch, settings: str = "", secret: dict[str, A
         secret if secret is not None else {"url": "https://shop.example", "consumer_key": "ck", "consumer_secret": "s"}
     )
     monkeypatch.setattr(secrets, "get_secret_json", lambda arn, **_: stored)
-    return Job(
+    running = Job(
         Environment.from_env(
             {
                 "MAPPINGS_TABLE": "m",
@@ -92,6 +101,31 @@ def job(monkeypatch: pytest.MonkeyPatch, settings: str = "", secret: dict[str, A
             }
         )
     )
+    running.switch = Switch()  # type: ignore[assignment]
+    return running
+
+
+class Switch:
+    """The stop flag, in memory."""
+
+    def __init__(self, stopped: Stopped | None = None) -> None:
+        self.state = stopped
+
+    def stopped(self) -> Stopped | None:
+        return self.state
+
+
+def test_a_stopped_sync_runs_no_job_and_says_how_to_resume(monkeypatch: pytest.MonkeyPatch) -> None:
+    running = job(monkeypatch)
+    running.switch = Switch(Stopped("the app was uninstalled in the store", "2026-05-01T00:00:00+00:00"))  # type: ignore[assignment]
+    running.__dict__.update(store=None, xero=None)  # neither is reached
+    for run in (
+        lambda: reconcile_job(running),
+        lambda: pull_job(running),
+        lambda: drift_job(running, date(2026, 11, 21), fix=True),
+    ):
+        with pytest.raises(SyncStopped, match=r"uninstalled.*xerosync resume"):
+            run()
 
 
 def test_a_job_reads_its_store_through_the_adapter_of_the_stacks_source(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,9 @@ conditional on the version read, so two runs that overlap never overwrite each o
 watermark silently; a run holds a lease (``sk`` = ``lease``) while it works, so that a second
 invocation of the same schedule leaves at once.
 
+The sync's stop flag (:class:`DynamoSyncSwitch`) is the state of the job ``sync``: set when the
+store says the app was uninstalled or the shop erased, cleared by ``xerosync resume``.
+
 The reverse lookup queries the table's ``by-xero-id`` index (``xero_id`` of every mapping).
 """
 
@@ -19,6 +22,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from xerosync.aws import resource
+from xerosync.sync.ports import Stopped
 
 STATE_SK = "state"
 LEASE_SK = "lease"
@@ -92,6 +96,56 @@ class DynamoJobState:
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+
+SYNC = "sync"
+
+
+class DynamoSyncSwitch:
+    """The persistent stop flag, in the job state of ``sync`` (``stopped``: reason, since, by;
+    ``last_stop``: the one ``xerosync resume`` ended, for ``xerosync status``)."""
+
+    def __init__(self, table_name: str) -> None:
+        self.states = DynamoJobState(table_name)
+
+    def stopped(self) -> Stopped | None:
+        state, _ = self.states.load(SYNC)
+        return _stopped(state.get("stopped"))
+
+    def stop(self, stopped: Stopped) -> None:
+        self._change(lambda state: state.setdefault("stopped", stopped.__dict__.copy()))
+
+    def resume(self) -> Stopped | None:
+        ended: list[Stopped | None] = []
+
+        def clear(state: dict[str, Any]) -> None:
+            ended[:] = [_stopped(state.pop("stopped", None))]
+            if ended[0] is not None:
+                state["last_stop"] = ended[0].__dict__.copy()
+
+        self._change(clear)
+        return ended[0] if ended else None
+
+    def last_stop(self) -> Stopped | None:
+        state, _ = self.states.load(SYNC)
+        return _stopped(state.get("last_stop"))
+
+    def _change(self, change: Any) -> None:
+        for _ in range(10):
+            state, version = self.states.load(SYNC)
+            change(state)
+            try:
+                self.states.save(SYNC, state, version)
+                return
+            except StateConflict:
+                continue
+        raise StateConflict("job sync: its state kept changing under this change")
+
+
+def _stopped(value: Any) -> Stopped | None:
+    if not isinstance(value, dict):
+        return None
+    return Stopped(reason=str(value.get("reason", "")), since=str(value.get("since", "")), by=str(value.get("by", "")))
 
 
 class DynamoReverseLookup:

@@ -1,20 +1,24 @@
 """The mapping table: which Xero record each store record became (DynamoDB).
 
 One item per store record: ``pk`` is the record key (``order:727``, ``customer:12``,
-``guest:jane@example.com``), ``sk`` is ``mapping``.
+``guest:jane@example.com``), ``sk`` is ``mapping``; beside it, while a worker holds the record,
+its lock (``sk`` = ``lock``). A privacy request deletes a person's items (:meth:`DynamoMappings.forget`).
 """
 
+import operator
 import time
 from dataclasses import asdict
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
 from xerosync.environment import Environment
-from xerosync.sync.ports import Claimed, ClaimHeld, ClaimLost, Mapping
+from xerosync.sync.ports import PERSONAL_KEY_PREFIXES, Claimed, ClaimHeld, ClaimLost, Mapping
 
 SK = "mapping"
 LOCK_SK = "lock"
@@ -136,6 +140,27 @@ class DynamoMappings:
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def forget(self, key: str) -> bool:
+        """Delete every item of ``key`` (its mapping or pending claim, its lock). A worker that held
+        a claim on it then fails to record its mapping (``ClaimLost``) and retries, finding the
+        Xero record by its natural key."""
+        items = self.table.query(KeyConditionExpression=Key("pk").eq(key), ProjectionExpression="pk, sk")["Items"]
+        for item in items:
+            self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+        return bool(items)
+
+    def personal_keys(self) -> list[str]:
+        """Every key that carries personal data (a guest's email)."""
+        condition = reduce(operator.or_, [Attr("pk").begins_with(p) for p in PERSONAL_KEY_PREFIXES])
+        keys: set[str] = set()
+        kwargs: dict[str, Any] = {"FilterExpression": condition, "ProjectionExpression": "pk"}
+        while True:
+            page = self.table.scan(**kwargs)
+            keys.update(str(i["pk"]) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return sorted(keys)
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def scan(self) -> list[Mapping]:
         items: list[dict[str, Any]] = []

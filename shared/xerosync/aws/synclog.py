@@ -3,7 +3,8 @@
 Queryable by record (``pk = record#<key>``) and by time (the ``by-day`` index: ``day`` =
 ``day#YYYY-MM-DD``, ``at`` = ISO time). Entries expire (TTL) after the retention the stack
 sets. The store payload - customer details included - is kept only for failed events, where
-a merchant needs it to see what went wrong.
+a merchant needs it to see what went wrong; a privacy request finds it by the customer's
+records and by any text that identifies them (:meth:`DynamoSyncLog.holding`), and removes it.
 """
 
 import time
@@ -12,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from xerosync.aws import table
-from xerosync.sync.ports import LogEntry
+from xerosync.sync.ports import LogEntry, Subject
 
 __all__ = ["DynamoSyncLog", "LogEntry"]
 
@@ -32,18 +33,38 @@ class DynamoSyncLog:
         return table(self.table_name)
 
     def write(self, entry: LogEntry) -> None:
-        item: dict[str, Any] = {k: v for k, v in asdict(entry).items() if v not in ("", (), None)}
-        item["also"] = list(entry.also) if entry.also else None
-        item = {k: v for k, v in item.items() if v is not None}
-        self.table.put_item(
-            Item={
-                "pk": f"record#{entry.key}",
-                "sk": f"{entry.at}#{entry.event[:12]}#{entry.outcome}",
-                "day": f"day#{entry.at[:10]}",
-                "expires_at": Decimal(int(time.time() + self.retention * 86400)),
-                **item,
-            }
-        )
+        self.table.put_item(Item=_item(entry, int(time.time() + self.retention * 86400)))
+
+    def rewrite(self, old: LogEntry, new: LogEntry | None) -> None:
+        """Replace ``old`` by ``new`` keeping its expiry (a redaction never extends a retention),
+        or delete it."""
+        key = _key(old)
+        if new is not None:
+            found = self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+            expires = int(found.get("expires_at") or time.time() + self.retention * 86400)
+            replacement = _item(new, expires)
+            self.table.put_item(Item=replacement)
+            if _key(new) == key:
+                return
+        self.table.delete_item(Key=key)
+
+    def holding(self, subject: Subject) -> list[LogEntry]:
+        """The entries of the subject's records, and those whose key, payload, reason or notes
+        quote the subject's identifying text (a scan of the log, narrowed in DynamoDB to entries
+        that can match: the log is bounded by its retention, and requests are rare)."""
+        found: dict[tuple[str, str], LogEntry] = {}
+        for key in sorted(subject.keys):
+            for entry in self.by_record(key):
+                found[(entry.key, _key(entry)["sk"])] = entry
+        condition: ConditionBase = Attr("payload").exists() | Attr("pk").begins_with("record#guest:")
+        condition = condition | Attr("pk").begins_with("record#export:")
+        for text in {v for t in subject.texts for v in (t, t.lower(), t.upper())}:
+            condition = condition | Attr("reason").contains(text) | Attr("pk").contains(text)
+        for item in self._scan(FilterExpression=condition):
+            entry = _entry(item)
+            if subject.concerns(entry):
+                found[(entry.key, _key(entry)["sk"])] = entry
+        return sorted(found.values(), key=lambda e: e.at)
 
     def by_record(self, key: str) -> list[LogEntry]:
         items = self._query(KeyConditionExpression=Key("pk").eq(f"record#{key}"))
@@ -63,13 +84,31 @@ class DynamoSyncLog:
         return sorted(entries, key=lambda e: e.at)
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._pages(self.table.query, **kwargs)
+
+    def _scan(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._pages(self.table.scan, **kwargs)
+
+    @staticmethod
+    def _pages(read: Any, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         while True:
-            page = self.table.query(**kwargs)
+            page = read(**kwargs)
             items.extend(page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _key(entry: LogEntry) -> dict[str, str]:
+    return {"pk": f"record#{entry.key}", "sk": f"{entry.at}#{entry.event[:12]}#{entry.outcome}"}
+
+
+def _item(entry: LogEntry, expires_at: int) -> dict[str, Any]:
+    item: dict[str, Any] = {k: v for k, v in asdict(entry).items() if v not in ("", (), None)}
+    item["also"] = list(entry.also) if entry.also else None
+    item = {k: v for k, v in item.items() if v is not None}
+    return {**_key(entry), "day": f"day#{entry.at[:10]}", "expires_at": Decimal(expires_at), **item}
 
 
 def _entry(item: dict[str, Any]) -> LogEntry:

@@ -1,7 +1,8 @@
 """The operator's command line: ``xerosync <command>`` (or ``python -m xerosync``).
 
 Against a store's stack (``--stack``): ``status``, ``log``, ``retry``, ``push``, ``pull``,
-``reconcile``, ``drift``, ``setup`` (the last five in :mod:`xerosync.cli.stack_commands`).
+``reconcile``, ``drift``, ``setup`` (the last five in :mod:`xerosync.cli.stack_commands`), ``resume``
+and ``privacy export|request|redact`` (:mod:`xerosync.cli.privacy_commands`).
 
 Commands that read a settings file work offline; those that talk to Xero take the custom
 connection's credentials from options or the environment (XERO_CLIENT_ID, XERO_CLIENT_SECRET,
@@ -229,13 +230,15 @@ def status(
     stack: StackOption,
     live: Annotated[bool, typer.Option("--live", help="ask Xero for the quota left today (one call)")] = False,
 ) -> None:
-    """Queues, dead letters and their alarms, the stack's other alarms, the last reconciliation,
-    pull and drift report, and Xero's quota."""
+    """Queues, dead letters and their alarms, the stack's other alarms, whether the sync is stopped,
+    the last reconciliation, pull and drift report, and Xero's quota."""
+    from xerosync.cli.privacy_commands import sync_status
     from xerosync.cli.stack_commands import job_status
 
     found = _stack(stack)
     for line in status_lines(found):
         console.print(line)
+    sync_status(found)
     job_status(found, live=live)
 
 
@@ -273,4 +276,4 @@ def main() -> None:
     app()
 
 
-from xerosync.cli import stack_commands  # noqa: E402, F401 - registers push, pull, reconcile, drift, setup
+from xerosync.cli import privacy_commands, stack_commands  # noqa: E402, F401 - register their commands

@@ -110,6 +110,7 @@ def push(
         selection = pushing.Selection("record", resource=resource, record_id=record_id)
 
     try:
+        job.check_running()  # a stopped sync would skip every record pushed
         store = job.store
         total = pushing.count(store, selection)
     except NotConfigured as exc:

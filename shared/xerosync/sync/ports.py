@@ -3,6 +3,7 @@
 The Lambda functions plug in DynamoDB and the Xero client; unit tests plug in fakes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -226,3 +227,111 @@ class Xero(Protocol):
     def create_invoices(self, invoices: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...
 
     def update_invoice(self, invoice_id: str, invoice: dict[str, Any], *, idempotency_key: str) -> ElementResult: ...
+
+
+# --- privacy requests and the sync's stop switch (xerosync.sync.privacy) --------------------------
+@dataclass(frozen=True)
+class Subject:
+    """Whose data a privacy request is about: their records, and text that identifies them
+    wherever it is stored. ``everyone``: every customer (a shop that asked to be erased)."""
+
+    keys: frozenset[str] = frozenset()  # record keys: "customer:7", "guest:<email>", "order:1001"
+    texts: tuple[str, ...] = ()  # emails, phone numbers: matched without regard to case
+    everyone: bool = False
+
+    def quotes(self, text: str) -> bool:
+        folded = text.casefold()
+        return any(t.casefold() in folded for t in self.texts if t)
+
+    def owns(self, key: str) -> bool:
+        """``key`` is one of the subject's records (for everyone: a key that names a guest)."""
+        return key in self.keys or (self.everyone and key.startswith(PERSONAL_KEY_PREFIXES))
+
+    def concerns(self, entry: "LogEntry") -> bool:
+        """The entry is about the subject's records, or quotes them in any text it keeps."""
+        if self.owns(entry.key):
+            return True
+        if self.everyone:
+            return bool(entry.payload)
+        return any(self.quotes(t) for t in (entry.key, entry.payload, entry.reason, *entry.also))
+
+    def scrub(self, text: str) -> str:
+        """``text`` without the subject's identifying text."""
+        for t in sorted((t for t in self.texts if t), key=len, reverse=True):
+            start = text.casefold().find(t.casefold())
+            while start >= 0:
+                text = text[:start] + REDACTED + text[start + len(t) :]
+                start = text.casefold().find(t.casefold(), start + len(REDACTED))
+        return text
+
+
+PERSONAL_KEY_PREFIXES = ("guest:",)  # mapping keys that carry personal data (an email)
+REDACTED = "[redacted]"
+
+
+class PrivateLog(Journal, Protocol):
+    """The sync log, for privacy requests."""
+
+    def holding(self, subject: Subject) -> list[LogEntry]:
+        """Every entry the subject :meth:`~Subject.concerns` (what the store said, in any text)."""
+        ...
+
+    def rewrite(self, old: LogEntry, new: LogEntry | None) -> None:
+        """Replace an entry (same expiry), or delete it (``new`` None)."""
+        ...
+
+    def by_record(self, key: str) -> list[LogEntry]: ...
+
+
+class PersonalMappings(Protocol):
+    """The mapping table, for privacy requests."""
+
+    def get(self, key: str) -> Mapping | None: ...
+
+    def forget(self, key: str) -> bool:
+        """Delete every item of ``key`` (its mapping, a claim, a lock); True if it had any."""
+        ...
+
+    def personal_keys(self) -> list[str]:
+        """Every key that carries personal data (:data:`PERSONAL_KEY_PREFIXES`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a sweep of the dead-letter queues did."""
+
+    removed: tuple[str, ...] = ()  # the record keys of the messages it deleted
+    kept: int = 0  # messages it looked at and left
+    complete: bool = True  # False: it stopped before the end (time, size): run it again
+
+
+class DeadLetters(Protocol):
+    """The dead-letter queues whose messages carry store payloads."""
+
+    def remove(self, concerns: Callable[[str, str], bool]) -> Sweep:
+        """Delete every message for which ``concerns(record key, body)`` is true."""
+        ...
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The sync is stopped: records are skipped, the jobs do nothing, until ``xerosync resume``."""
+
+    reason: str
+    since: str  # ISO time
+    by: str = ""  # what stopped it: the request's key (privacy:...), or "operator"
+
+
+class SyncSwitch(Protocol):
+    """The persistent stop flag."""
+
+    def stopped(self) -> Stopped | None: ...
+
+    def stop(self, stopped: Stopped) -> None:
+        """Stop (a second stop keeps the first one's time and reason)."""
+        ...
+
+    def resume(self) -> Stopped | None:
+        """Start again; returns the stop it ended (None: it was not stopped)."""
+        ...

@@ -14,14 +14,17 @@ from xerosync.config import StoreSettings
 from xerosync.domain import (
     Command,
     CustomerChanged,
+    CustomerDataRequest,
     Ignored,
     Party,
     Product,
     ProductChanged,
+    RedactCustomer,
     Refund,
     Sale,
     SaleChanged,
     SaleGone,
+    StopSync,
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
@@ -68,6 +71,8 @@ class AcmeStore:
             if deleted:
                 return Ignored(key, "product deleted in Acme; the Xero item is kept")
             return ProductChanged(mapping.product(record), modified)
+        if event.resource == "privacy":
+            return _privacy(event.event, event.id, record)
         raise ValueError(f"Acme {event.resource} events are not synced")
 
     def read(self, kind: Kind, raw: Mapping[str, Any], settings: StoreSettings) -> Sale | Party | Product:
@@ -115,3 +120,23 @@ class AcmeStore:
 
 
 SOURCE: StoreSource = AcmeStore()  # what the registry reads (typed: mypy checks it against the port)
+
+
+def _privacy(event: str, request: str, body: dict[str, Any]) -> Command:
+    """A privacy request, in Shopify's shape: ``{customer: {id, email, phone}, orders_to_redact |
+    orders_requested}``; the shop's and the uninstall's bodies say nothing the core needs."""
+    if event == "uninstalled":
+        return StopSync("the app was uninstalled in the store", request=request)
+    if event == "shop_redact":
+        return StopSync("the shop asked for its data to be erased", erase=True, request=request)
+    customer = body.get("customer") or {}
+    keys = (f"customer:{customer['id']}",) if customer.get("id") else ()
+    emails = (str(customer["email"]),) if customer.get("email") else ()
+    details = (str(customer["phone"]),) if customer.get("phone") else ()
+    if event == "redact":
+        orders = tuple(str(o) for o in body.get("orders_to_redact") or ())
+        return RedactCustomer(request, keys, emails, orders, details)
+    if event == "data_request":
+        orders = tuple(str(o) for o in body.get("orders_requested") or ())
+        return CustomerDataRequest(request, keys, emails, orders, details)
+    raise ValueError(f"Acme privacy event {event!r} is not one we know")

@@ -21,6 +21,13 @@ SIGNATURE_HEADER = "x-acme-signature"
 KINDS = ("order", "customer", "product")
 CHANGES = {"changed": "updated", "deleted": "deleted"}  # Acme's word -> the envelope's event
 CART = "cart"  # an order nobody has placed yet: never synced
+# Acme's privacy requests (Shopify's bodies) -> the envelope's event (xerosync.sync.privacy)
+PRIVACY_TOPICS = {
+    "customer.redact": "redact",
+    "customer.data_request": "data_request",
+    "shop.redact": "shop_redact",
+    "app.uninstalled": "uninstalled",
+}
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -52,6 +59,8 @@ def decide(
         return reply(400, "malformed", 'an Acme event has a "type" and a "data" object')
     kind, _, change = kind_change.partition(".")
     log = {"topic": kind_change, "event_id": event.get("eventId")}
+    if kind_change in PRIVACY_TOPICS:
+        return _privacy(kind_change, record, str(event.get("shop") or ""), log, now)
     if kind not in KINDS or change not in CHANGES:
         return reply(200, "unknown_topic", f"Acme event {kind_change!r} is not one we sync; ignored", **log)
     record_id = record.get("id")
@@ -69,6 +78,25 @@ def decide(
         modified=record.get("updatedAt"),
         raw=canonical(record),
         delivery_id=str(event.get("eventId") or "") or None,
+        now=now,
+    )
+    return Decision(202, {"message": "accepted"}, "enqueued", message, {**log, "queue": message.queue})
+
+
+def _privacy(topic: str, body: dict[str, Any], shop: str, log: dict[str, Any], now: datetime | None) -> Decision:
+    """A privacy request: resource ``privacy``, on the contacts queue. Its id is the request's own
+    (no personal data), unique per request: the body's digest, so a repeated delivery is a duplicate."""
+    raw = canonical(body)
+    event = PRIVACY_TOPICS[topic]
+    message = envelope(
+        source=SOURCE,
+        store=shop,
+        topic=topic,
+        resource="privacy",
+        event=event,
+        record_id=f"{event}-{hashlib.sha256(raw).hexdigest()[:16]}",
+        modified=None,
+        raw=raw,
         now=now,
     )
     return Decision(202, {"message": "accepted"}, "enqueued", message, {**log, "queue": message.queue})

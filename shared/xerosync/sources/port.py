@@ -41,6 +41,10 @@ class StoreError(Exception):
     transient = False
 
 
+class StoreNotFound(StoreError):
+    """The store has no such record (deleted for good)."""
+
+
 class StoreUnavailable(StoreError):
     """The store did not answer, or asked us to slow down: try again later."""
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from xerosync.sources.port import StoreError, StoreUnavailable
+from xerosync.sources.port import StoreError, StoreNotFound, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ class WooClient:
                 message = response.json().get("message", "")
             except ValueError:
                 message = response.text[:200]
-            raise StoreError(f"the store refused {path} ({response.status_code}): {message}")
+            refused = StoreNotFound if response.status_code == 404 else StoreError
+            raise refused(f"the store refused {path} ({response.status_code}): {message}")
         return response
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None, **params: Any) -> Any:

@@ -141,7 +141,9 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         records = [SQSRecord(r) for r in event.get("Records", [])]
         try:
             base = sync_context()
-        except SettingsError as exc:
+        except (SettingsError, StoreError) as exc:  # what the merchant set up is wrong: no record can go on
+            if getattr(exc, "transient", False):
+                raise
             return _settings_invalid(exc, records, sync_log())
         batching = base.batching and len(records) > 1
         planned = plan([r.body for r in records])
@@ -207,11 +209,13 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
     return lambda_handler
 
 
-def _settings_invalid(exc: SettingsError, records: list[SQSRecord], journal: Journal | None) -> dict[str, Any]:
-    """The store settings cannot be read: no record can be mapped. One clear entry in the sync log
-    and one alarm (``settings_invalid``) per invocation, and every record back on its queue in 15
-    minutes, as for a broken Xero connection: fixed settings (``xerosync settings``) pick them up."""
-    reason = f"the store settings are invalid; {len(records)} record(s) wait for them to be fixed: {exc}"
+def _settings_invalid(exc: Exception, records: list[SQSRecord], journal: Journal | None) -> dict[str, Any]:
+    """The store settings (or the store's credentials: an http URL) cannot be used: no record can
+    be. One clear entry in the sync log and one alarm (``settings_invalid``) per invocation, and
+    every record back on its queue in 15 minutes, as for a broken Xero connection: once fixed
+    (``xerosync settings``, the secret), the next attempt picks them up."""
+    what = "store settings" if isinstance(exc, SettingsError) else "store's API credentials (StoreApiSecret)"
+    reason = f"the {what} are invalid; {len(records)} record(s) wait for them to be fixed: {exc}"
     logger.error("settings invalid: the sync waits for them to be fixed", extra={"reason": reason})
     count("settings_invalid")  # the SettingsInvalidAlarm tells the merchant
     if journal is not None:

@@ -52,6 +52,29 @@ class StoreUnavailable(StoreError):
     retry_after = 30.0
 
 
+def require_https(url: str, what: str) -> str:
+    """``url`` if it is https (or http to this machine: the local simulators); else a
+    :class:`StoreError`. The store's API credentials travel to it, and the webhook secret is
+    given to it with the webhooks: never in the clear over a network."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        raise StoreError(f"{what} {url!r} is not a URL") from None
+    if parts.scheme == "https" and host:
+        return url
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme == "http" and loopback:
+        return url
+    raise StoreError(f"{what} must be an https:// URL (the store's credentials travel to it), not {url!r}")
+
+
 # (headers with lower-case names, the raw body, the webhook secret on demand, now) -> Decision
 WebhookDecider = Callable[[dict[str, str], bytes, Callable[[], str], "datetime | None"], "Decision"]
 

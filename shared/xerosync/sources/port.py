@@ -157,7 +157,9 @@ class StoreClient(Protocol):
         ...
 
     def fetch(self, kind: Kind, record_id: str) -> Found:
-        """One record by its store id."""
+        """One record by its store id: ``gone`` when deleted (trashed), :class:`StoreNotFound` when
+        the store no longer has it at all. The sync asks this before it voids a deleted order's
+        invoice, and reads a record too large for its queue with it."""
         ...
 
     def changed_since(self, since: datetime, kinds: set[Kind]) -> Iterator[Found]:

@@ -8,6 +8,7 @@ answers in milliseconds. The stack serves one store source (STORE_SOURCE); its a
 """
 
 import base64
+import binascii
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from xerosync import sources
 from xerosync.aws import queues, secrets
 from xerosync.environment import current
 from xerosync.observability import logger, metrics
+from xerosync.webhooks import by_reference
 from xerosync.xero_webhooks import decide_xero
 
 ENV = current().require("ORDERS_QUEUE_URL", "CONTACTS_QUEUE_URL", "ITEMS_QUEUE_URL", "WEBHOOK_SECRET_ARN")
@@ -35,14 +37,17 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="webhook_no_route", unit=MetricUnit.Count, value=1)
         return _response(404, {"message": f"no such webhook route (this stack serves {STORE_SOURCE})"})
     decide = sources.decider(STORE_SOURCE)
-    body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    raw = _raw(event)
+    if raw is None:
+        metrics.add_metric(name="webhook_undecodable", unit=MetricUnit.Count, value=1)
+        return _response(400, {"message": "the body could not be decoded"})
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
     decision = decide(headers, raw, lambda: secrets.get_secret_string(ENV.webhook_secret_arn), None)
     if decision.enqueue:
         message = decision.enqueue
-        queues.send(ENV.queue_urls[message.queue], message.body, attributes={"record": message.group})
+        # a record too large for SQS goes as a reference, which the sync function reads from the store
+        queues.send(ENV.queue_urls[message.queue], by_reference(message.body), attributes={"record": message.group})
     logger.info("webhook", extra={"outcome": decision.outcome, "status": decision.status, **decision.log})
     metrics.add_metric(name=f"webhook_{decision.outcome}", unit=MetricUnit.Count, value=1)
     return _response(decision.status, decision.body)
@@ -50,9 +55,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _xero(event: dict[str, Any]) -> dict[str, Any]:
     """Xero wants 200 with an empty body (or 401) within 5 seconds; the events go on a queue."""
+    raw = _raw(event)
+    if raw is None:
+        return {"statusCode": 400, "headers": {}, "body": ""}
     decision = decide_xero(
         {k.lower(): v for k, v in (event.get("headers") or {}).items()},
-        _raw(event),
+        raw,
         lambda: secrets.get_secret_string(ENV.xero_webhook_key_secret_arn) if ENV.xero_webhook_key_secret_arn else "",
     )
     if decision.messages:
@@ -67,9 +75,16 @@ def _xero(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": decision.status, "headers": {}, "body": ""}
 
 
-def _raw(event: dict[str, Any]) -> bytes:
+def _raw(event: dict[str, Any]) -> bytes | None:
+    """The body as the sender sent it; None when it cannot be (base64 that does not decode, text
+    that is not Unicode): a malformed request is answered 400, never 500."""
     body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    try:
+        if not isinstance(body, str):
+            return None
+        return base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
 
 
 def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:

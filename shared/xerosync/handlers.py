@@ -28,13 +28,16 @@ from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import 
 
 from xerosync import clock, sources
 from xerosync.aws import queues
+from xerosync.config import SettingsError
 from xerosync.environment import current
-from xerosync.events import StoreEvent
-from xerosync.observability import logger, metrics
+from xerosync.events import StoreEvent, parse_envelope
+from xerosync.observability import count, logger, metrics, reason_of
+from xerosync.sources.port import StoreClient, StoreError, StoreSource
 from xerosync.sync.base import Outcome
 from xerosync.sync.invocation import SharedClaims, batch_superseded, plan
+from xerosync.sync.ports import Journal, LogEntry
 from xerosync.sync.privacy import passes_while_stopped, skipped_while_stopped
-from xerosync.sync.records import Delivery, handle_record
+from xerosync.sync.records import AUTH_RETRY_SECONDS, Delivery, handle_record
 from xerosync.wiring import SyncContext, sync_context, sync_log
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient
@@ -47,7 +50,7 @@ BATCH_WAIT_SECONDS = 6.0  # see _batch_wait
 ALIGN_SHARE = 0.5
 
 UseCase = Callable[[Any, SyncContext], Outcome]  # (what the event asks, the collaborators)
-Decode = Callable[[StoreEvent, SyncContext], Any]
+Decode = Callable[[StoreEvent, SyncContext], Any]  # an Outcome: nothing for the use case to do
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
@@ -61,7 +64,13 @@ def store_command(*accepts: type) -> Decode:
     command, which must be one of ``accepts`` (what the queue's use case takes)."""
 
     def decode(event: StoreEvent, ctx: SyncContext) -> Any:
-        command = sources.source(event.source).command(event, ctx.settings, ctx.store)
+        source = sources.source(event.source)
+        if event.by_reference:
+            resolved = read_reference(event, source, ctx.store)
+            if isinstance(resolved, Outcome):
+                return resolved
+            event = resolved
+        command = source.command(event, ctx.settings, ctx.store)
         if accepts and not isinstance(command, accepts):
             raise ValueError(f"a {event.topic} event is not for this queue ({type(command).__name__})")
         return command
@@ -69,11 +78,29 @@ def store_command(*accepts: type) -> Decode:
     return decode
 
 
+def read_reference(event: StoreEvent, source: StoreSource, store: StoreClient | None) -> StoreEvent | Outcome:
+    """The event an envelope too large for its queue stood for (``by_reference``: no payload),
+    with the record's current state read from the store through the port: the envelope the
+    source makes of it (an Outcome when the source would not enqueue that state at all)."""
+    if store is None:
+        raise StoreError(
+            f"{event.key} was too large for the queue and is read from the store, which needs the store's API "
+            "credentials (StoreApiSecret)"
+        )
+    if event.resource not in ("order", "customer", "product"):
+        raise ValueError(f"a {event.resource} event cannot be read from the store by reference")
+    found = store.fetch(event.resource, event.id)  # type: ignore[arg-type]  # a Kind, checked above
+    message = source.message(found, store=store.url, origin=f"reference:{event.delivery_id or ''}")
+    if message is None:
+        return Outcome("skipped", event.key, reason="read from the store: a state xerosync does not sync")
+    return parse_envelope(message.body)
+
+
 def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Sequence[str]] = ()) -> Handler:
     """A queue's sync function: ``decode`` turns each envelope into what ``use_case`` takes;
     ``call_order`` is the order of the use case's Xero calls, which the batcher aligns workers on."""
     idempotency = IdempotencyConfig(
-        event_key_jmespath="[source, resource, id, sha256]",
+        event_key_jmespath="[source, resource, id, event, sha256]",  # the kind too: see StoreEvent.identity
         raise_on_no_idempotency_key=True,
         expires_after_seconds=IDEMPOTENCY_HOURS * 3600,
         response_hook=_mark_duplicate,
@@ -93,7 +120,8 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         output_serializer=DataclassSerializer(Outcome),
     )
     def apply(event: StoreEvent, ctx: SyncContext) -> Outcome:
-        return use_case(decode(event, ctx), ctx)
+        command = decode(event, ctx)
+        return command if isinstance(command, Outcome) else use_case(command, ctx)
 
     def delivery(record: SQSRecord) -> Delivery:
         def park(reason: str, key: str) -> None:
@@ -112,7 +140,12 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         idempotency.register_lambda_context(context)
         records = [SQSRecord(r) for r in event.get("Records", [])]
-        base = sync_context()
+        try:
+            base = sync_context()
+        except (SettingsError, StoreError) as exc:  # what the merchant set up is wrong: no record can go on
+            if getattr(exc, "transient", False):
+                raise
+            return _settings_invalid(exc, records, sync_log())
         batching = base.batching and len(records) > 1
         planned = plan([r.body for r in records])
         todo = [p.index for p in planned if p.superseded_by is None]
@@ -141,26 +174,27 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         ctx = replace(base, xero=xero, mappings=SharedClaims(base.mappings, idle))
         failed: list[str] = []
 
-        def run(index: int) -> None:
+        def guarded(index: int, answer: Callable[[StoreEvent], Outcome]) -> None:
+            """One record; whatever escapes fails that record alone, logged with its exception
+            (handle_record logs and classifies the use case's own failures before re-raising)."""
             record = records[index]
-            worker = xero.worker() if batching else nullcontext()
-            with worker:
-                try:
-                    handle_record(
-                        planned[index].event,
-                        record.body,
-                        lambda event: apply(event=event, ctx=ctx),
-                        delivery(record),
-                        journal,
-                    )
-                except Exception:
-                    failed.append(record.message_id)
+            try:
+                handle_record(planned[index].event, record.body, answer, delivery(record), journal)
+            except Exception as exc:
+                logger.exception(
+                    "record failed",
+                    extra={"record": planned[index].key, "message_id": record.message_id, "reason": reason_of(exc)},
+                )
+                failed.append(record.message_id)
+
+        def run(index: int) -> None:
+            with xero.worker() if batching else nullcontext():
+                guarded(index, lambda event: apply(event=event, ctx=ctx))
 
         for p in planned:
             winner = planned[p.superseded_by].event if p.superseded_by is not None else None
             if isinstance(p.event, StoreEvent) and isinstance(winner, StoreEvent):
-                outcome = batch_superseded(p.event, winner, p.same_state)
-                handle_record(p.event, records[p.index].body, _answer(outcome), delivery(records[p.index]), journal)
+                guarded(p.index, _answer(batch_superseded(p.event, winner, p.same_state)))
         if len(todo) <= 1 or not batching:
             for index in todo:
                 run(index)
@@ -184,6 +218,22 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
     return lambda_handler
+
+
+def _settings_invalid(exc: Exception, records: list[SQSRecord], journal: Journal | None) -> dict[str, Any]:
+    """The store settings (or the store's credentials: an http URL) cannot be used: no record can
+    be. One clear entry in the sync log and one alarm (``settings_invalid``) per invocation, and
+    every record back on its queue in 15 minutes, as for a broken Xero connection: once fixed
+    (``xerosync settings``, the secret), the next attempt picks them up."""
+    what = "store settings" if isinstance(exc, SettingsError) else "store's API credentials (StoreApiSecret)"
+    reason = f"the {what} are invalid; {len(records)} record(s) wait for them to be fixed: {exc}"
+    logger.error("settings invalid: the sync waits for them to be fixed", extra={"reason": reason})
+    count("settings_invalid")  # the SettingsInvalidAlarm tells the merchant
+    if journal is not None:
+        journal.write(LogEntry(key="settings", outcome="failed", action="settings", reason=reason[:4000]))
+    for record in records:
+        _retry_later(record, AUTH_RETRY_SECONDS)
+    return {"batchItemFailures": [{"itemIdentifier": record.message_id} for record in records]}
 
 
 def _answer(outcome: Outcome) -> Callable[[StoreEvent], Outcome]:

@@ -25,6 +25,7 @@ from xerosync.envelopes import Message
 from xerosync.environment import Environment
 from xerosync.sources.port import StoreClient, StoreSource
 from xerosync.timestamps import store_time
+from xerosync.webhooks import by_reference
 from xerosync.wiring import sync_log_from, xero_from
 from xerosync.xero.client import XeroClient
 from xerosync.xero.models import xero_date
@@ -100,7 +101,9 @@ class Job:
         return secrets.get_secret_string(self.environment.webhook_secret_arn)
 
     def send(self, messages: list[Message]) -> set[str]:
-        """Put ``messages`` on their queues; returns the keys SQS did not take."""
+        """Put ``messages`` on their queues; returns the keys SQS did not take. Never raises for a
+        message: one too large for SQS goes as a reference (``webhooks.by_reference``), and a refused
+        request costs only its own messages (the reconciliation then keeps its watermark before them)."""
         refused: set[str] = set()
         by_queue: dict[str, list[Message]] = {}
         for message in messages:
@@ -110,7 +113,7 @@ class Job:
             if not url:
                 refused.update(m.key for m in batch)
                 continue
-            failed = queues.send_batch(url, [(m.key, m.body, {"record": m.key}) for m in batch])
+            failed = queues.send_batch(url, [(m.key, by_reference(m.body), {"record": m.key}) for m in batch])
             refused.update(failed)
         return refused
 

@@ -281,7 +281,15 @@ def _enqueue(
         why = reason(found, ports.mappings.get(found.key), ports.settings, ports.source)
         message = None
         if why:
-            message = ports.source.message(found, store=ports.store.url, origin=origin)
+            try:
+                message = ports.source.message(found, store=ports.store.url, origin=origin)
+            except (ValueError, KeyError, TypeError) as exc:
+                # a record the source cannot make a message of: said in the run's errors (the sync
+                # log), and passed, so that it never holds the others (or the watermark) back
+                report.errors.append(f"{found.key} could not be enqueued: {exc}")
+                if found.at:
+                    handled.append(found.at)
+                continue
         if message is None:
             report.in_step += 1
             if found.at:

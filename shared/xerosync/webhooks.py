@@ -15,6 +15,15 @@ from typing import Any
 
 ENVELOPE_VERSION = 1
 
+# SQS takes a message of up to 1 MiB, its body and its attributes together, and as much in one
+# SendMessageBatch request (the API reference of SendMessageBatch; raised from 256 KiB in August
+# 2025). A store record can be larger (an order with hundreds of lines): its envelope then goes
+# without its payload, flagged ``by_reference``, and the sync function reads the record from the
+# store (:func:`by_reference`). The margin is for the message's attributes (the record key, a
+# reason when it is parked on a dead-letter queue).
+MAX_MESSAGE_BYTES = 1_048_576
+MAX_ENVELOPE_BYTES = MAX_MESSAGE_BYTES - 8 * 1024
+
 # Entity queues that exist, and which store resource feeds each.
 QUEUE_FOR_RESOURCE = {
     "order": "orders",
@@ -41,6 +50,19 @@ class Decision:
     outcome: str  # a short word for logs and metrics
     enqueue: Enqueue | None = None
     log: dict[str, Any] = field(default_factory=dict)
+
+
+def by_reference(body: str) -> str:
+    """``body`` (an envelope) as a queue can take it: itself, or, over :data:`MAX_ENVELOPE_BYTES`,
+    the envelope without its payload, flagged ``"by_reference": true`` with the payload's size.
+    Its identity (source, resource, id, event, sha256) is the full event's, so a duplicate of the
+    state is still a duplicate."""
+    if len(body.encode("utf-8")) <= MAX_ENVELOPE_BYTES:
+        return body
+    data = json.loads(body)
+    payload = data.get("payload") or ""
+    reference = {**data, "payload": None, "by_reference": True, "payload_bytes": len(payload.encode("utf-8"))}
+    return json.dumps(reference, separators=(",", ":"))
 
 
 def reply(status: int, outcome: str, message: str, **log: Any) -> Decision:

@@ -1,9 +1,11 @@
 """Builds what the sync functions need from their environment (:mod:`xerosync.environment`),
-once per container, and the Xero client and sync log the jobs build the same way.
+once per container (the settings, the store's client and the Xero client: again when they
+change, see :func:`_xero`), and the Xero client and sync log the jobs build the same way.
 
 Handlers call :func:`sync_context`; nothing below the handlers reads the environment.
 """
 
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -61,11 +63,16 @@ def limits(env: Environment) -> Limits:
     return Limits(per_minute=env.xero_minute_limit, per_day=env.xero_day_limit, headroom=env.xero_headroom)
 
 
-def xero_from(env: Environment, *, budget_wait: float = 0.0) -> XeroClient:
-    """The Xero client of ``env``'s connection (its credentials read from Secrets Manager)."""
+def xero_credentials(env: Environment) -> XeroCredentials:
+    """The Xero connection's credentials, from Secrets Manager (read again every few minutes)."""
     arn = env.require("XERO_CREDENTIALS_SECRET_ARN").xero_secret_arn
+    return XeroCredentials.from_dict(secrets.get_secret_json(arn))
+
+
+def xero_from(env: Environment, *, budget_wait: float = 0.0, credentials: XeroCredentials | None = None) -> XeroClient:
+    """The Xero client of ``env``'s connection (its credentials read from Secrets Manager)."""
     return xero_client(
-        XeroCredentials.from_dict(secrets.get_secret_json(arn)),
+        credentials or xero_credentials(env),
         api_url=env.xero_api_url,
         identity_url=env.xero_identity_url,
         table=env.mappings_table or None,
@@ -113,9 +120,21 @@ def xero_client(
     return client
 
 
-@cache
+_xero_cache: tuple[XeroCredentials, XeroClient] | None = None
+_xero_lock = threading.Lock()
+
+
 def _xero() -> XeroClient:
-    return xero_from(current())
+    """The Xero client, kept while its credentials are the same: the secret is read again as the
+    secrets cache allows (every 5 minutes), and a rotated client secret or a reconnected
+    organisation (a new refresh token, tenant) gets a new client without waiting for a cold start."""
+    global _xero_cache
+    env = current()
+    credentials = xero_credentials(env)
+    with _xero_lock:
+        if _xero_cache is None or _xero_cache[0] != credentials:
+            _xero_cache = (credentials, xero_from(env, credentials=credentials))
+        return _xero_cache[1]
 
 
 @cache

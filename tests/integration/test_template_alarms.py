@@ -63,6 +63,7 @@ CUSTOM = {
     "pull_failed": Path("functions/pull/app.py"),
     "xero_connection_refused": Path("shared/xerosync/xero/tokens.py"),
     "xero_day_remaining": Path("shared/xerosync/xero/client.py"),
+    "settings_invalid": Path("shared/xerosync/handlers.py"),
 }
 
 

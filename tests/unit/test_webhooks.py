@@ -10,7 +10,13 @@ from local.woo import delivery, ping, sign
 from xerosync.sources.woocommerce.webhook import decide as decide_woocommerce
 
 SECRET = "test-webhook-secret"
-ORDER = {"id": 42, "status": "processing", "date_modified_gmt": "2026-11-20T01:02:03", "total": "10.00"}
+ORDER = {
+    "id": 42,
+    "status": "processing",
+    "date_modified_gmt": "2026-11-20T01:02:03",
+    "total": "10.00",
+    "line_items": [],
+}
 
 
 def lower(headers: dict[str, str]) -> dict[str, str]:

@@ -31,7 +31,13 @@ def gmt(moment: datetime) -> str:
 # --- messages ----------------------------------------------------------------------------------
 def test_a_record_read_back_is_enqueued_exactly_as_its_webhook_would_be() -> None:
     # the same state, read from the REST API or delivered by webhook, is the same event
-    record = {"id": 1001, "status": "processing", "date_modified_gmt": "2026-11-21T09:00:00", "note": "a/b é"}
+    record = {
+        "id": 1001,
+        "status": "processing",
+        "date_modified_gmt": "2026-11-21T09:00:00",
+        "note": "a/b é",
+        "line_items": [],
+    }
     found = Found("order", "order:1001", T0, record, "orders")
     message = WOO.message(found, store="https://shop.example/", origin="reconcile")
     assert message is not None

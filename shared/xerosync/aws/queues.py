@@ -3,7 +3,11 @@
 import math
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from xerosync.aws import client
+from xerosync.observability import logger
+from xerosync.webhooks import MAX_MESSAGE_BYTES
 
 
 def send(queue_url: str, body: str, *, attributes: dict[str, str] | None = None, delay_seconds: int = 0) -> str:
@@ -36,21 +40,65 @@ def retry_later(queue_arn: str, receipt_handle: str, seconds: float) -> None:
     )
 
 
+# SendMessageBatch: ten messages, and 1 MiB for the bodies and attributes of them all together
+# (the SQS API reference; ``webhooks.MAX_MESSAGE_BYTES``). Over either, SQS refuses the whole request.
+BATCH_ENTRIES = 10
+BATCH_BYTES = MAX_MESSAGE_BYTES
+
+
+def message_bytes(body: str, attributes: dict[str, str]) -> int:
+    """What SQS counts of a message against its size limits: the body and each attribute's name,
+    data type and value, in UTF-8 bytes."""
+    size = len(body.encode("utf-8"))
+    for name, value in attributes.items():
+        size += len(name.encode("utf-8")) + len("String") + len(value.encode("utf-8"))
+    return size
+
+
+def batches(messages: list[tuple[str, str, dict[str, str]]]) -> tuple[list[list[int]], list[int]]:
+    """The requests to send ``messages`` in (their positions, in order: at most ten and 1 MiB a
+    request), and the positions of messages SQS could never take (each over 1 MiB alone)."""
+    requests: list[list[int]] = []
+    too_large: list[int] = []
+    current: list[int] = []
+    size = 0
+    for n, (_, body, attributes) in enumerate(messages):
+        length = message_bytes(body, attributes)
+        if length > BATCH_BYTES:
+            too_large.append(n)
+            continue
+        if current and (len(current) == BATCH_ENTRIES or size + length > BATCH_BYTES):
+            requests.append(current)
+            current, size = [], 0
+        current.append(n)
+        size += length
+    if current:
+        requests.append(current)
+    return requests, too_large
+
+
 def send_batch(queue_url: str, messages: list[tuple[str, str, dict[str, str]]]) -> list[str]:
-    """Send ``(id, body, attributes)`` messages, ten per request; returns the ids SQS refused
-    (the caller decides what a refused message means: nothing is retried here)."""
+    """Send ``(id, body, attributes)`` messages, as few requests as SQS's limits allow; returns the
+    ids SQS refused or could not be asked to take (a message over its size limit, a request that
+    failed whole): nothing is retried here, and nothing raises, so that one message never costs
+    the others their place (the caller decides what a refused message means)."""
     sqs = client("sqs")
-    failed: list[str] = []
-    for start in range(0, len(messages), 10):
-        chunk = messages[start : start + 10]
+    requests, too_large = batches(messages)
+    failed = [messages[n][0] for n in too_large]
+    for request in requests:
         entries = [
             {
-                "Id": str(n),
-                "MessageBody": body,
-                "MessageAttributes": {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+                "Id": str(i),
+                "MessageBody": messages[n][1],
+                "MessageAttributes": {k: {"DataType": "String", "StringValue": v} for k, v in messages[n][2].items()},
             }
-            for n, (_, body, attributes) in enumerate(chunk)
+            for i, n in enumerate(request)
         ]
-        reply = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        failed.extend(chunk[int(f["Id"])][0] for f in reply.get("Failed", []))
+        try:
+            reply = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        except (BotoCoreError, ClientError) as exc:
+            logger.warning("SQS refused a batch", extra={"messages": len(request), "reason": str(exc)[:500]})
+            failed.extend(messages[n][0] for n in request)
+            continue
+        failed.extend(messages[request[int(f["Id"])]][0] for f in reply.get("Failed", []))
     return failed

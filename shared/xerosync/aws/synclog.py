@@ -21,6 +21,17 @@ from xerosync.sync.ports import LogEntry, Subject
 __all__ = ["DynamoSyncLog", "LogEntry"]
 
 DEFAULT_RETENTION_DAYS = 30
+# A DynamoDB item holds at most 400 KB: what an entry keeps of a payload and of a reason, in bytes
+PAYLOAD_BYTES = 100_000
+REASON_BYTES = 8_000
+
+
+def truncated(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (a whole character last), saying how long it was."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore") + f"... [truncated: {len(data)} bytes in all]"
 
 
 class DynamoSyncLog:
@@ -108,6 +119,9 @@ def _item(entry: LogEntry, expires_at: int) -> dict[str, Any]:
     item: dict[str, Any] = {k: v for k, v in asdict(entry).items() if v not in ("", (), None)}
     item["also"] = list(entry.also) if entry.also else None
     item = {k: v for k, v in item.items() if v is not None}
+    for name, limit in (("payload", PAYLOAD_BYTES), ("reason", REASON_BYTES)):
+        if name in item:  # never fail the log (and with it the record) because a payload is large
+            item[name] = truncated(str(item[name]), limit)
     return {**_key(entry), "day": f"day#{entry.at[:10]}", "expires_at": Decimal(expires_at), **item}
 
 

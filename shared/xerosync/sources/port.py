@@ -41,11 +41,38 @@ class StoreError(Exception):
     transient = False
 
 
+class StoreNotFound(StoreError):
+    """The store has no such record (deleted for good)."""
+
+
 class StoreUnavailable(StoreError):
     """The store did not answer, or asked us to slow down: try again later."""
 
     transient = True
     retry_after = 30.0
+
+
+def require_https(url: str, what: str) -> str:
+    """``url`` if it is https (or http to this machine: the local simulators); else a
+    :class:`StoreError`. The store's API credentials travel to it, and the webhook secret is
+    given to it with the webhooks: never in the clear over a network."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        raise StoreError(f"{what} {url!r} is not a URL") from None
+    if parts.scheme == "https" and host:
+        return url
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme == "http" and loopback:
+        return url
+    raise StoreError(f"{what} must be an https:// URL (the store's credentials travel to it), not {url!r}")
 
 
 # (headers with lower-case names, the raw body, the webhook secret on demand, now) -> Decision
@@ -130,7 +157,9 @@ class StoreClient(Protocol):
         ...
 
     def fetch(self, kind: Kind, record_id: str) -> Found:
-        """One record by its store id."""
+        """One record by its store id: ``gone`` when deleted (trashed), :class:`StoreNotFound` when
+        the store no longer has it at all. The sync asks this before it voids a deleted order's
+        invoice, and reads a record too large for its queue with it."""
         ...
 
     def changed_since(self, since: datetime, kinds: set[Kind]) -> Iterator[Found]:

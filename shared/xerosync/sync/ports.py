@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from xerosync.domain import Refund, Sale
+from xerosync.sources.port import Found
 from xerosync.xero.client import ElementResult
 
 
@@ -188,6 +189,10 @@ class Store(Protocol):
     port, which this is part of, is :class:`xerosync.sources.port.StoreClient`."""
 
     def refund(self, sale: Sale, refund_id: str) -> Refund: ...
+
+    def fetch(self, kind: Literal["order", "customer", "product"], record_id: str) -> "Found":
+        """One record as the store has it now (:class:`StoreNotFound` when it has none)."""
+        ...
 
 
 class Xero(Protocol):

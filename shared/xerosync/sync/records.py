@@ -90,8 +90,10 @@ def handle_record(
     except Exception as exc:
         kind = classify(exc)
         reason = reason_of(exc)  # never the customer data a validation error echoes
-        if kind == "permanent":
-            logger.error("sync failed", extra={**context, "outcome": "failed", "reason": reason})
+        if kind == "permanent":  # the exception's type and reason: never a traceback echoing customer data
+            logger.error(
+                "sync failed", extra={**context, "outcome": "failed", "reason": reason, "error": type(exc).__name__}
+            )
             record(event, event.key, "failed", reason=reason, payload=event.payload)
             delivery.park(reason, event.key)
             return Outcome("failed", event.key, reason=reason)

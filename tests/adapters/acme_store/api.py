@@ -22,6 +22,7 @@ from xerosync.sources.port import (
     Kind,
     ProductUpdate,
     StoreError,
+    StoreNotFound,
     StoreProduct,
     StoreUnavailable,
     Subscriptions,
@@ -61,6 +62,8 @@ class AcmeClient:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             detail = f"acme: {method} {path} answered {exc.code}: {exc.read()[:300]!r}"
+            if exc.code == 404:
+                raise StoreNotFound(detail) from None
             raise (StoreUnavailable if exc.code == 429 or exc.code >= 500 else StoreError)(detail) from None
         except (urllib.error.URLError, TimeoutError) as exc:
             raise StoreUnavailable(f"acme: {method} {path}: {exc}") from None

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from xerosync.sources.port import StoreError, StoreUnavailable
+from xerosync.sources.port import StoreError, StoreUnavailable, require_https
 from xerosync.sources.shopify.settings import API_VERSION
 
 REMINT_BEFORE = 3600.0  # seconds of life left at which a cached token is replaced
@@ -48,6 +48,8 @@ class Credentials:
         token, client_id = str(data.get("access_token") or ""), str(data.get("client_id") or "")
         if not shop or not (token or (client_id and data.get("client_secret"))):
             return None
+        if "://" in shop:  # a bare domain is reached over https
+            require_https(shop, "the shop in StoreApiSecret")
         return cls(shop, client_id, str(data.get("client_secret") or ""), token)
 
     @property

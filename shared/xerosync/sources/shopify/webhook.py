@@ -15,6 +15,11 @@ so this decides in microseconds: verify, read the record's id and ``updated_at``
   "order X changed", and the sync re-reads the order from the Admin API (the REST-shaped body
   lacks transactions and the refunds' money);
 * ``customers/create|update`` to contacts, ``products/create|update`` to items;
+* ``X-Shopify-Topic`` is not signed (the HMAC covers the body only), so ``orders/delete``, the
+  one destructive topic, is taken only with Shopify's body of a deletion (``{"id": N}``): a captured
+  order body re-sent as ``orders/delete`` is refused (400), and the sync asks the store before it
+  voids anything. Malformed input behind a valid signature (not UTF-8, nested too deep, an id
+  that is not a number or text, an ``updated_at`` that is not text) is answered 400, never 500;
 * the privacy topics (``customers/data_request``, ``customers/redact``, ``shop/redact``) and
   ``app/uninstalled`` to the contacts queue as resource ``privacy`` (:func:`privacy_envelope`),
   for the core's privacy handling.
@@ -90,11 +95,17 @@ def verify(body: bytes, signature: str | None, secret: str) -> bool:
     return any(matches)
 
 
+# what Shopify's body of a deleted order holds (its docs' sample is {"id": N}; the GraphQL id is
+# allowed beside it)
+DELETION_KEYS = frozenset({"id", "admin_graphql_api_id"})
+
+
 def _record_id(payload: dict[str, Any], resource: str, topic: str) -> str:
     value = payload.get("order_id") if topic == "refunds/create" else payload.get("id")
     if isinstance(value, bool) or not isinstance(value, int | str):
         return ""
-    return str(value).strip()
+    text = str(value).strip()
+    return text if text.isprintable() and len(text) <= 100 else ""
 
 
 def privacy_envelope(
@@ -157,9 +168,9 @@ def decide(
         "api_version": headers.get("x-shopify-api-version"),
     }
     try:
-        payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        return reply(400, "not_json", "body is not JSON", **log)
+        payload = json.loads(raw_body.decode("utf-8"))
+    except (ValueError, RecursionError):  # not UTF-8 (UnicodeDecodeError is a ValueError), not JSON, too deep
+        return reply(400, "not_json", "body is not UTF-8 JSON", **log)
     if not isinstance(payload, dict):
         return reply(400, "not_json", "body is not a JSON object", **log)
     if not topic:
@@ -178,7 +189,12 @@ def decide(
     log["resource_id"] = record_id
     if not record_id:
         return reply(400, "no_id", f"{topic} payload has no {'order_id' if topic == 'refunds/create' else 'id'}")
+    if topic == "orders/delete" and set(payload) - DELETION_KEYS:
+        extra = ", ".join(sorted(set(payload) - DELETION_KEYS)[:5])
+        return reply(400, "topic_mismatch", f"the body is not an orders/delete body: it has {extra}", **log)
     modified = payload.get("updated_at") or (payload.get("processed_at") or payload.get("created_at"))
+    if modified is not None and not isinstance(modified, str):
+        return reply(400, "bad_field", "updated_at must be text", **log)
     message = envelope(
         source=SOURCE,
         store=headers.get("x-shopify-shop-domain", ""),

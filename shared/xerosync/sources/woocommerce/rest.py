@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from xerosync.sources.port import StoreError, StoreUnavailable
+from xerosync.sources.port import StoreError, StoreNotFound, StoreUnavailable, require_https
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,12 @@ class StoreCredentials:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "StoreCredentials | None":
-        """None when the secret is not filled in yet (the REST API is then not used)."""
-        url = str(data.get("url") or "").rstrip("/")
+        """None when the secret is not filled in yet (the REST API is then not used); a
+        :class:`StoreError` when its URL is not https (http only to this machine)."""
+        url = str(data.get("url") or "").strip().rstrip("/")
         if not url or not data.get("consumer_key"):
             return None
+        require_https(url, "the store URL in StoreApiSecret")
         return cls(url, str(data["consumer_key"]), str(data.get("consumer_secret", "")))
 
     def __repr__(self) -> str:
@@ -60,7 +62,8 @@ class WooClient:
                 message = response.json().get("message", "")
             except ValueError:
                 message = response.text[:200]
-            raise StoreError(f"the store refused {path} ({response.status_code}): {message}")
+            refused = StoreNotFound if response.status_code == 404 else StoreError
+            raise refused(f"the store refused {path} ({response.status_code}): {message}")
         return response
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None, **params: Any) -> Any:

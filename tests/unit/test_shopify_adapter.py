@@ -17,7 +17,7 @@ from tests.shopify.fake_admin import FakeAdmin
 from xerosync import sources
 from xerosync.cli import app
 from xerosync.config import parse_settings
-from xerosync.domain import CustomerChanged, Ignored, ProductChanged, SaleChanged, SaleGone
+from xerosync.domain import CustomerChanged, Ignored, ProductChanged, RedactCustomer, SaleChanged, SaleGone
 from xerosync.events import parse_envelope
 from xerosync.sources.port import Found, ProductUpdate, StoreError, StoreProduct
 from xerosync.sources.shopify import webhook
@@ -110,8 +110,9 @@ def test_customers_products_and_privacy_events() -> None:
     assert isinstance(SHOPIFY.command(gone, SETTINGS, None), Ignored)
     samples = json.loads(fixture_bytes("compliance_webhooks_sample_payloads_2026-07.json"))
     redact = delivered("customers/redact", json.dumps(samples["customers/redact"]).encode())
-    with pytest.raises(ValueError, match="privacy"):
-        SHOPIFY.command(redact, SETTINGS, None)
+    request = SHOPIFY.command(redact, SETTINGS, None)  # the core's privacy use case carries it out
+    assert isinstance(request, RedactCustomer) and request.keys == ("customer:191167",)
+    assert request.emails == ("john@example.com",) and request.orders == ("299938", "280263", "220458")
 
 
 def test_a_record_the_core_lists_becomes_the_envelope_a_webhook_would() -> None:

@@ -1,5 +1,6 @@
 """The Shopify ingress decision: Shopify's signature over the raw body, topics -> envelopes."""
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -116,19 +117,20 @@ def test_privacy_topics_and_uninstall_are_enqueued_as_privacy_requests() -> None
     )
     shop = json.loads(reference_file("fixtures", "shopify", "app_uninstalled_sample_payload_2026-07.json").read_text())
     cases = {
-        "customers/data_request": (samples["customers/data_request"], "customer_data_request", "customer:191167"),
-        "customers/redact": (samples["customers/redact"], "customer_redact", "customer:191167"),
+        "customers/data_request": (samples["customers/data_request"], "data_request", "customer:191167"),
+        "customers/redact": (samples["customers/redact"], "redact", "customer:191167"),
         "shop/redact": (samples["shop/redact"], "shop_redact", "shop:954889"),
-        "app/uninstalled": (shop, "app_uninstalled", "shop:548380009"),
+        "app/uninstalled": (shop, "uninstalled", "shop:548380009"),
     }
     for topic, (payload, event, record) in cases.items():
         headers, body = _signed(topic, payload)
         decision = webhook.decide(headers, body, lambda: SECRET, NOW)
         assert decision.status == 200 and decision.enqueue is not None, topic
         assert decision.enqueue.queue == "contacts"
-        assert decision.enqueue.group == f"privacy:{record}"
+        assert decision.enqueue.group == f"privacy:{record}"  # who it is about
         parsed = parse_envelope(decision.enqueue.body)
-        assert (parsed.source, parsed.resource, parsed.event, parsed.id) == ("shopify", "privacy", event, record)
+        assert (parsed.source, parsed.resource, parsed.event) == ("shopify", "privacy", event)
+        assert parsed.id == f"{event}-{hashlib.sha256(body).hexdigest()[:16]}"  # the request's own id
         assert parsed.payload.encode() == body and parsed.modified is None
         # a wrong signature on a compliance topic is a 401, as Shopify's review requires
         bad = {**headers, "x-shopify-hmac-sha256": webhook.sign(body, "wrong")}

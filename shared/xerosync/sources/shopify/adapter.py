@@ -23,14 +23,17 @@ from xerosync.config import StoreSettings
 from xerosync.domain import (
     Command,
     CustomerChanged,
+    CustomerDataRequest,
     Ignored,
     Party,
     Product,
     ProductChanged,
+    RedactCustomer,
     Refund,
     Sale,
     SaleChanged,
     SaleGone,
+    StopSync,
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
@@ -100,10 +103,7 @@ class Shopify:
                 return Ignored(key, "product deleted in Shopify; the Xero item is kept")
             return ProductChanged(self._product(_load(event.payload)), modified)
         if event.resource == PRIVACY:
-            raise ValueError(
-                f"Shopify {event.topic} for {event.id}: privacy requests are the core's to carry out "
-                "(no domain command for them yet); kept on the dead-letter queue until it can"
-            )
+            return _privacy(event.event, event.id, _load(event.payload))
         raise ValueError(f"Shopify {event.resource} events are not synced")
 
     def _sale(self, event: StoreEvent, settings: StoreSettings, store: StoreClient | None) -> SaleChanged | SaleGone:
@@ -193,3 +193,25 @@ def _utc() -> Any:
 
 
 SOURCE: StoreSource = Shopify()  # what the registry reads (typed: mypy holds it to the port)
+
+
+def _privacy(event: str, request: str, body: dict[str, Any]) -> Command:
+    """A privacy request as Shopify sends it (``{customer: {id, email, phone}, orders_to_redact |
+    orders_requested}``; the shop's and the uninstall's bodies say nothing the core needs):
+    https://shopify.dev/docs/apps/build/privacy-law-compliance."""
+    if event == "uninstalled":
+        return StopSync("the app was uninstalled in Shopify", request=request)
+    if event == "shop_redact":
+        return StopSync("the shop asked for its data to be erased (shop/redact)", erase=True, request=request)
+    found = body.get("customer")
+    customer: dict[str, Any] = found if isinstance(found, dict) else {}
+    keys = (f"customer:{customer['id']}",) if customer.get("id") else ()
+    emails = (str(customer["email"]),) if customer.get("email") else ()
+    details = (str(customer["phone"]),) if customer.get("phone") else ()
+    if event == "redact":
+        orders = tuple(str(o) for o in body.get("orders_to_redact") or ())
+        return RedactCustomer(request, keys, emails, orders, details)
+    if event == "data_request":
+        orders = tuple(str(o) for o in body.get("orders_requested") or ())
+        return CustomerDataRequest(request, keys, emails, orders, details)
+    raise ValueError(f"Shopify privacy event {event!r} is not one xerosync knows")

@@ -55,11 +55,12 @@ RECORD_TOPICS: dict[str, tuple[str, str]] = {
     "products/update": ("product", "updated"),
     "products/delete": ("product", "deleted"),
 }
+# Shopify's privacy topics and app/uninstalled -> the envelope's event (what xerosync.sync.privacy does)
 PRIVACY_TOPICS: dict[str, str] = {
-    "customers/data_request": "customer_data_request",
-    "customers/redact": "customer_redact",
+    "customers/data_request": "data_request",
+    "customers/redact": "redact",
     "shop/redact": "shop_redact",
-    "app/uninstalled": "app_uninstalled",
+    "app/uninstalled": "uninstalled",
 }
 
 
@@ -114,21 +115,23 @@ def privacy_envelope(
     """The queue message of a privacy topic or ``app/uninstalled`` (None when it names no one):
 
     ``{"v": 1, "source": "shopify", "store": <shop domain>, "topic": <Shopify's topic>,
-    "resource": "privacy", "event": customer_data_request | customer_redact | shop_redact |
-    app_uninstalled, "id": "customer:<id>" | "shop:<id>", "modified": null, "sha256": ...,
-    "webhook_id": <X-Shopify-Name>, "delivery_id": <X-Shopify-Webhook-Id>, "received_at": ...,
+    "resource": "privacy", "event": data_request | redact | shop_redact | uninstalled,
+    "id": "<event>-<sha256 of the body, 16 hex>", "modified": null, ...,
     "payload": <the body as Shopify sent it>}`` - the envelope of :func:`xerosync.webhooks.envelope`
-    with resource ``privacy``, on the contacts queue, grouped ``privacy:<id>``."""
+    with resource ``privacy``, on the contacts queue. The id is the request's own (no personal data)
+    and unique per request, so a repeated delivery is a duplicate and two requests in one batch stay
+    two; the group names who it is about (``privacy:customer:<id>`` or ``privacy:shop:<id>``)."""
     event = PRIVACY_TOPICS[topic]
     customer = payload.get("customer")
     if topic.startswith("customers/"):
         customer_id = customer.get("id") if isinstance(customer, dict) else None
-        record = f"customer:{customer_id}" if customer_id not in (None, "") else ""
+        subject = f"customer:{customer_id}" if customer_id not in (None, "") else ""
     else:  # shop/redact names the shop by shop_id; app/uninstalled carries the Shop itself
         shop_id = payload.get("shop_id", payload.get("id"))
-        record = f"shop:{shop_id}" if shop_id not in (None, "") else ""
-    if not record:
+        subject = f"shop:{shop_id}" if shop_id not in (None, "") else ""
+    if not subject:
         return None
+    record = f"{event}-{hashlib.sha256(raw).hexdigest()[:16]}"
     body = {
         "v": ENVELOPE_VERSION,
         "source": SOURCE,
@@ -144,7 +147,7 @@ def privacy_envelope(
         "received_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "payload": raw.decode("utf-8"),
     }
-    return Enqueue(PRIVACY_QUEUE, json.dumps(body, separators=(",", ":")), f"{PRIVACY}:{record}")
+    return Enqueue(PRIVACY_QUEUE, json.dumps(body, separators=(",", ":")), f"{PRIVACY}:{subject}")
 
 
 def decide(

@@ -101,7 +101,7 @@ def test_every_adapter_document_runs_against_the_simulator(
     assert refund["refundShippingLines"]["nodes"] and refund["transactions"]["nodes"][0]["kind"] == "REFUND"
 
 
-KNOWN_OVER = {"REFUND"}  # reported to the adapter (see the xfail below)
+KNOWN_OVER: set[str] = set()  # none: every document is within Shopify's single-query cap
 
 
 def over_the_limit(store: ShopifyStore, admin: Admin, shop: dict[str, Any]) -> dict[str, int]:
@@ -123,12 +123,6 @@ def test_adapter_documents_stay_within_shopifys_single_query_cost(
     assert set(over_the_limit(store, admin, shop)) <= KNOWN_OVER
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="queries.REFUND requests 1,167 points (refundLineItems(first: 50) at 13 a node, transactions(first: 50), "
-    "refundShippingLines and orderAdjustments(first: 20)): Shopify refuses a query above 1,000 (MAX_COST_EXCEEDED). "
-    "Reported to the adapter; when REFUND is cheaper this passes: remove the marker and empty KNOWN_OVER.",
-)
 def test_the_refund_query_stays_within_shopifys_single_query_cost(
     store: ShopifyStore, admin: Admin, shop: dict[str, Any]
 ) -> None:

@@ -47,6 +47,16 @@ def test_the_docs_refund_is_its_transactions_and_the_difference_an_adjustment_li
     assert credit.lines[0].source_id == "line:487817672276298554" and credit.lines[0].sku == "SKU2006-001"
 
 
+def test_a_refund_with_more_than_one_page_of_anything_is_refused_not_booked_in_part() -> None:
+    order = fixture("orders_create_sample_payload_2026-07.json")
+    sale = sale_from_order(rest.order(order), shopify_settings({}), own_offsets=True)
+    refund = rest.refund(fixture("refunds_create_sample_payload_2026-07.json"))
+    assert refund_from(refund, sale, "shop", None).amount == D("85.00")
+    cut = {**refund, "transactions": {**refund["transactions"], "pageInfo": {"hasNextPage": True}}}
+    with pytest.raises(ValueError, match="more transactions than one query reads"):
+        refund_from(cut, sale, "shop", None)
+
+
 def test_the_docs_order_is_a_cancelled_test_order() -> None:
     order = rest.order(fixture("orders_create_sample_payload_2026-07.json"))
     sale = sale_from_order(order, shopify_settings({}), own_offsets=True)

@@ -198,6 +198,12 @@ def refund_from(raw: Record, sale: Sale, cur: Currency, zone: ZoneInfo | None) -
     """A refund of ``sale``: what was refunded (lines, shipping) and the money that went back
     (its successful REFUND transactions); any difference is an ``adjustment`` line."""
     refund_id = legacy_id(raw, "refund")
+    for part in ("refundLineItems", "refundShippingLines", "orderAdjustments", "transactions"):
+        if ((raw.get(part) or {}).get("pageInfo") or {}).get("hasNextPage"):
+            raise ValueError(
+                f"Shopify refund {refund_id} has more {part} than one query reads: it is not booked "
+                "rather than booked in part (enter it in Xero by hand)"
+            )
     inclusive = sale.prices_include_tax
     by_source = {line.source_id: line for line in sale.lines}
     lines: list[SaleLine] = []

@@ -51,9 +51,13 @@ SHIPPING_LINE = f"""
 
 REFUND_SUMMARY = f"id legacyResourceId createdAt note totalRefundedSet {{ {MONEY} }}"
 
+# A refund in one query within Shopify's 1,000-point cap on what one query may request
+# (https://shopify.dev/docs/api/usage/limits): its lines, shipping, adjustments and transactions
+# each in one page; a refund with more than a page of any is refused by the mapping, never cut.
 REFUND_FIELDS = f"""
   {REFUND_SUMMARY}
   refundLineItems(first: 50) {{
+    pageInfo {{ hasNextPage }}
     nodes {{
       id quantity restockType
       lineItem {{ id name sku isGiftCard variant {{ id legacyResourceId }} product {{ id legacyResourceId }} }}
@@ -62,17 +66,19 @@ REFUND_FIELDS = f"""
       totalTaxSet {{ {MONEY} }}
     }}
   }}
-  refundShippingLines(first: 20) {{
+  refundShippingLines(first: 5) {{
+    pageInfo {{ hasNextPage }}
     nodes {{ id shippingLine {{ id title }} subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
   }}
-  orderAdjustments(first: 20) {{
+  orderAdjustments(first: 10) {{
+    pageInfo {{ hasNextPage }}
     nodes {{ id reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
   }}
   duties {{ originalDuty {{ id }} amountSet {{ {MONEY} }} }}
-  transactions(first: 50) {{ nodes {{ {TRANSACTION} }} }}
+  transactions(first: 10) {{ pageInfo {{ hasNextPage }} nodes {{ {TRANSACTION} }} }}
 """
 
-# An order, with everything the books need (research notes: shopify.md §3.2).
+# An order, with everything the books need (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order).
 ORDER_HEAD = f"""
   id legacyResourceId name createdAt processedAt updatedAt cancelledAt cancelReason closedAt test
   displayFinancialStatus currencyCode presentmentCurrencyCode taxesIncluded taxExempt

@@ -6,6 +6,7 @@ or Xero; ``xerosync settings check`` compares a file with a live (or sandbox) or
 
 import json
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any, Literal
 
 import yaml
@@ -295,6 +296,29 @@ def _fix(err: Any) -> str:
         return "unknown setting; remove it or check its spelling"
     if kind == "missing":
         return "required; add it"
-    if kind == "literal_error":
+    if kind in ("literal_error", "string_pattern_mismatch"):
         return f"{err['msg']} (got {err['input']!r})"
     return str(err["msg"])
+
+
+# --- a store adapter's own section (``store:``) ------------------------------------------------
+@cache
+def _section(model: type[BaseModel], text: str) -> BaseModel:
+    return model.model_validate(json.loads(text))
+
+
+def store_section[Section: BaseModel](model: type[Section], section: dict[str, Any]) -> Section:
+    """The store's section read as the adapter's ``model`` (cached: settings change every few
+    minutes at most, and the sync reads them once per record)."""
+    parsed = _section(model, json.dumps(section, sort_keys=True, default=str))
+    assert isinstance(parsed, model)
+    return parsed
+
+
+def section_problems(model: type[BaseModel], section: dict[str, Any]) -> list[str]:
+    """What is wrong with the store's section, each naming its field (``store.<field>``) and the fix."""
+    try:
+        store_section(model, section)
+    except ValidationError as exc:
+        return [f"store.{'.'.join(str(p) for p in err['loc'])}: {_fix(err)}" for err in exc.errors()]
+    return []

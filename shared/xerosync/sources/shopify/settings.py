@@ -28,13 +28,12 @@ the shop's own day), ``test_orders``, ``gift_card_gateway`` (the gateway name Sh
 gift card redeemed as payment) and ``tip_titles`` (the line item titles Shopify gives tips).
 """
 
-import json
-from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from xerosync.config import section_problems, store_section
 from xerosync.domain import Lifecycle
 
 API_VERSION = "2026-07"
@@ -96,28 +95,11 @@ class ShopifySettings(BaseModel):
         return self.financial_statuses.get(financial_status.upper(), "unconfirmed")
 
 
-@cache
-def _parsed(text: str) -> ShopifySettings:
-    return ShopifySettings.model_validate(json.loads(text))
-
-
 def shopify_settings(section: dict[str, Any]) -> ShopifySettings:
-    """The section, validated (cached: settings change every few minutes at most)."""
-    return _parsed(json.dumps(section, sort_keys=True, default=str))
+    """The section, validated (cached)."""
+    return store_section(ShopifySettings, section)
 
 
 def problems(section: dict[str, Any]) -> list[str]:
     """What is wrong with the section, each naming its field and the fix."""
-    try:
-        shopify_settings(section)
-    except ValidationError as exc:
-        return [f"store.{'.'.join(str(p) for p in err['loc'])}: {_fix(err)}" for err in exc.errors()]
-    return []
-
-
-def _fix(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
-        return "unknown setting; remove it or check its spelling"
-    if err["type"] in ("literal_error", "string_pattern_mismatch"):
-        return f"{err['msg']} (got {err['input']!r})"
-    return str(err["msg"])
+    return section_problems(ShopifySettings, section)

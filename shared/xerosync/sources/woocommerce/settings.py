@@ -10,12 +10,11 @@ Files written before the lifecycle existed map statuses straight to Xero statuse
 ``invoice_status`` turns into the same Xero status, so such files keep doing what they did.
 """
 
-import json
-from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from xerosync.config import section_problems, store_section
 from xerosync.domain import Lifecycle
 
 # Statuses meaning the order will not be fulfilled: what was booked comes off the books.
@@ -63,28 +62,11 @@ class WooSettings(BaseModel):
         return stage
 
 
-@cache
-def _parsed(text: str) -> WooSettings:
-    return WooSettings.model_validate(json.loads(text))
-
-
 def woo_settings(section: dict[str, Any]) -> WooSettings:
-    """The section, validated (cached: settings change every few minutes at most)."""
-    return _parsed(json.dumps(section, sort_keys=True, default=str))
+    """The section, validated (cached)."""
+    return store_section(WooSettings, section)
 
 
 def problems(section: dict[str, Any]) -> list[str]:
     """What is wrong with the section, each naming its field and the fix."""
-    try:
-        woo_settings(section)
-    except ValidationError as exc:
-        return [f"store.{'.'.join(str(p) for p in err['loc'])}: {_fix(err)}" for err in exc.errors()]
-    return []
-
-
-def _fix(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
-        return "unknown setting; remove it or check its spelling"
-    if err["type"] == "literal_error":
-        return f"{err['msg']} (got {err['input']!r})"
-    return str(err["msg"])
+    return section_problems(WooSettings, section)

@@ -2,7 +2,7 @@
 
 Used by the local runner (which deploys the output into moto's CloudFormation) and by the
 template tests (which cfn-lint the output: cfn-lint on template.yaml alone misses errors
-inside SAM event sources, research/aws.md 4b).
+inside SAM event sources, which it reads only as SAM's schema describes them).
 """
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""An order's money the way Shopify's checkout and refunds add it up (research/shopify.md §3.2).
+"""An order's money the way Shopify's checkout and refunds add it up (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order).
 
 Building an order (:func:`price_order`), in the presentment currency, each atom converted once:
 

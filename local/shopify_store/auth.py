@@ -1,4 +1,4 @@
-"""Access to the Admin API: the client-credentials grant and legacy static tokens (research §1).
+"""Access to the Admin API: the client-credentials grant and legacy static tokens (https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant).
 
 ``POST /admin/oauth/access_token`` with ``grant_type=client_credentials&client_id=…&client_secret=…``
 (form or JSON) mints ``{"access_token": "shpat_…", "scope": "…", "expires_in": 86399}``; the token

@@ -1,4 +1,4 @@
-"""Bulk operations (research §4; shopify.dev/docs/api/usage/bulk-operations/queries).
+"""Bulk operations (shopify.dev/docs/api/usage/bulk-operations/queries).
 
 ``bulkOperationRunQuery(query:)`` validates the inner query (at least one connection, at most five,
 nested two deep), refuses a second one while one runs (``OPERATION_IN_PROGRESS``), and runs it in

@@ -1,4 +1,4 @@
-"""The Admin GraphQL API's cost-based rate limit (research §3.4; shopify.dev/docs/api/usage/limits,
+"""The Admin GraphQL API's cost-based rate limit (shopify.dev/docs/api/usage/limits,
 /docs/apps/build/apis/graphql-admin/rate-limits).
 
 Cost (Shopify's published rules, simplified): a scalar or enum field 0, an object (or interface,

@@ -1,5 +1,5 @@
 """``POST /admin/api/{version}/graphql.json``: the Admin GraphQL API, run by graphql-core over the
-schema subset in ``schema/`` (research §3).
+schema subset in ``schema/`` (https://shopify.dev/docs/api/admin-graphql).
 
 * ``X-Shopify-Access-Token`` must be a valid token (``auth.py``), else 401.
 * Versions: the supported stable ones (``store.versions``), the release candidate and

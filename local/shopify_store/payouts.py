@@ -1,4 +1,5 @@
-"""Shopify Payments: the balance ledger and the payouts drawn from it (research §5; issue 16).
+"""Shopify Payments: the balance ledger and the payouts drawn from it (issue 16).
+https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopifyPaymentsBalanceTransaction
 
 * Every successful ``shopify_payments`` SALE/CAPTURE is a CHARGE row (amount, its fee, net), every
   refund of one a REFUND row (negative amount; the fee returned in proportion, a negative fee, as

@@ -1,5 +1,5 @@
 """``ShopifyStore``: the simulated shop - its records, the merchant's actions on them, and the
-webhooks each action triggers (research §2.1):
+webhooks each action triggers (https://shopify.dev/docs/api/webhooks/2026-07):
 
 * customers/create, customers/update; products/create, products/update (a variant's change too);
 * orders/create at checkout, and orders/paid when it is paid then or later; orders/updated on

@@ -1,4 +1,4 @@
-"""Webhook deliveries as Shopify makes them (research/shopify.md §2.2-2.3).
+"""Webhook deliveries as Shopify makes them (https://shopify.dev/docs/apps/build/webhooks).
 
 * A merchant action triggers a topic; every subscription to it gets one delivery with the payload
   **as it was when triggered** (REST representation, compact JSON), signed with the app's client

@@ -1,7 +1,7 @@
 """``WooStore``: the simulated WooCommerce site: its records, what each change fires, and the
 webhook deliveries that follow.
 
-Webhooks, as ``WC_Webhook`` and ``wc-webhook-functions.php`` run them (research/store.md §1):
+Webhooks, as ``WC_Webhook`` and ``wc-webhook-functions.php`` run them (https://github.com/woocommerce/woocommerce/blob/trunk/plugins/woocommerce/includes/class-wc-webhook.php):
 
 * A change fires WooCommerce's hooks; every **active** webhook whose topic listens to the
   hook queues a delivery of ``(webhook, resource id)``, at most once per operation

@@ -1,4 +1,6 @@
-"""Credit note allocations (research/xero.md 1.2, 1.3, 2.4; spec ``Allocation``).
+"""Credit note allocations (spec ``Allocation``).
+https://github.com/XeroAPI/Xero-OpenAPI
+https://developer.xero.com/documentation/api/accounting/invoices
 
 An allocation moves credit from an AUTHORISED credit note to an AUTHORISED invoice of the
 same side (ACCRECCREDIT to ACCREC, ACCPAYCREDIT to ACCPAY) and the same contact, for at

@@ -15,7 +15,7 @@ from local.xero_sandbox.state import Client, Organisation, Token
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
-# Xero sets no element cap beyond body size; the research reports 500 for Items and recommends 50.
+# Xero sets no element cap beyond body size; Xero's guidance reports 500 for Items and recommends 50.
 # The sandbox refuses more than this many elements in one request (a guess, see README).
 MAX_ELEMENTS = 500
 DOCUMENTS = ("Invoices", "CreditNotes")  # the elements Xero gives a DateString and DueDateString
@@ -136,7 +136,7 @@ def write(
 ) -> Handled:
     """Xero's batch semantics: each element on its own (not transactional); with
     ``summarizeErrors=false`` a 200 with a status per element, otherwise a 400 listing only
-    the failed elements (the valid ones are still saved). research/xero.md 1.5"""
+    the failed elements (the valid ones are still saved). https://developer.xero.com/documentation/api/http-response-codes"""
     summarize = request.flag("summarizeErrors", summarize_default)
     results: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []

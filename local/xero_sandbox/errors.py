@@ -1,4 +1,4 @@
-"""Xero's error responses, in Xero's shapes and, where the research records it, its words."""
+"""Xero's error responses, in Xero's shapes and, where its documentation records them, its words."""
 
 from typing import Any
 

@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` (research/xero.md 2.2): Xero's replay of a write's first answer.
+"""``Idempotency-Key``: Xero's replay of a write's first answer.
+https://developer.xero.com/documentation/guides/idempotent-requests/idempotency/
 
 * honoured on POST, PUT and PATCH; ignored on GET and DELETE;
 * at most 128 characters;

@@ -1,4 +1,5 @@
-"""Xero's identity server and connections (research/xero.md 3; xero-identity.yaml).
+"""Xero's identity server and connections (xero-identity.yaml).
+https://developer.xero.com/documentation/guides/oauth2/auth-flow/
 
 * ``POST /connect/token``: ``client_credentials`` (custom connections), ``authorization_code``
   and ``refresh_token``; client authentication by HTTP Basic or form fields.

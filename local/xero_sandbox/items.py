@@ -1,4 +1,5 @@
-"""Items (research/xero.md 2.7; spec ``Item``): codes required, at most 30 characters and unique.
+"""Items (spec ``Item``): codes required, at most 30 characters and unique.
+https://developer.xero.com/documentation/api/accounting/items
 
 ``IsSold``/``IsPurchased`` set to false drop the sales/purchase details; an item with an
 ``InventoryAssetAccountCode`` (an INVENTORY account) and a purchase ``COGSAccountCode`` is
@@ -129,7 +130,7 @@ def update(
 
 
 def render(record: dict[str, Any], unitdp: int) -> dict[str, Any]:
-    """Unit prices at 2 dp unless ``unitdp=4`` (research/xero.md 2.5)."""
+    """Unit prices at 2 dp unless ``unitdp=4`` (https://developer.xero.com/documentation/api-guides/rounding-in-xero)."""
     out = dict(record)
     for key in ("SalesDetails", "PurchaseDetails"):
         details = dict(out.get(key) or {})

@@ -1,4 +1,5 @@
-"""Xero's rate limits (research/xero.md 2.1), per tenant and per app, on the sandbox's clock.
+"""Xero's rate limits, per tenant and per app, on the sandbox's clock.
+https://developer.xero.com/documentation/guides/oauth2/limits/
 
 * per tenant: ``concurrent`` calls in flight, ``minute`` calls per minute, ``day`` calls per day
   (5 / 60 / 5,000 by default, configurable per organisation, e.g. the Starter tier's 1,000);

@@ -1,7 +1,8 @@
-"""Payments (research/xero.md 1.2, 1.3, 2.4): against AUTHORISED invoices, and refunds of
+"""Payments: against AUTHORISED invoices, and refunds of
 AUTHORISED credit notes (a payment on a credit note). Never more than what is outstanding.
 A payment cannot be edited, only created or deleted (``Status: DELETED``); deleting one
 gives the money back to its document, so a PAID document is AUTHORISED again.
+https://github.com/XeroAPI/Xero-OpenAPI, https://developer.xero.com/documentation/api/accounting/payments
 """
 
 from datetime import datetime

@@ -1,4 +1,7 @@
-"""``/Contacts`` and ``/Items``: listing, lookup and batch writes (research/xero.md 1.2, 2.6, 2.7)."""
+"""``/Contacts`` and ``/Items``: listing, lookup and batch writes.
+https://github.com/XeroAPI/Xero-OpenAPI
+https://developer.xero.com/documentation/api/accounting/contacts
+https://developer.xero.com/documentation/api/accounting/items"""
 
 from typing import TYPE_CHECKING, Any
 

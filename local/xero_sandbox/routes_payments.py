@@ -1,4 +1,4 @@
-"""``/Payments``: batch ``PUT``, single ``POST``, delete by ``POST /Payments/{id}`` (research/xero.md 1.2)."""
+"""``/Payments``: batch ``PUT``, single ``POST``, delete by ``POST /Payments/{id}`` (https://github.com/XeroAPI/Xero-OpenAPI)."""
 
 from typing import TYPE_CHECKING, Any
 

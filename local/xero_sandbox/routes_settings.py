@@ -11,7 +11,8 @@ from local.xero_sandbox.state import Organisation
 if TYPE_CHECKING:
     from local.xero_sandbox.server import XeroSandbox
 
-ONE_ELEMENT = "Only one {0} can be created or updated per request."  # research/xero.md 1.5; wording guessed
+# One element per request for accounts and tax rates; the wording is guessed.
+ONE_ELEMENT = "Only one {0} can be created or updated per request."
 
 
 def organisation_body(org: Organisation) -> dict[str, Any]:

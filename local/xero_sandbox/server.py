@@ -47,7 +47,8 @@ from local.xero_sandbox.state import (
 from local.xero_sandbox.webhooks import Subscription, Webhooks
 
 API = "/api.xro/2.0"
-MAX_BODY = 10 * 1024 * 1024  # research/xero.md 1.5: 10 MB reported (3.5 MB historically)
+# https://developer.xero.com/documentation/api/http-response-codes: 10 MB reported (3.5 MB historically)
+MAX_BODY = 10 * 1024 * 1024
 
 Response = tuple[int, dict[str, str], bytes]
 Handler = Callable[..., Any]

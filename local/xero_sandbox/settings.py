@@ -1,7 +1,8 @@
-"""The organisation's settings: Accounts, TaxRates, Currencies, TrackingCategories (research/xero.md 1.3).
+"""The organisation's settings: Accounts, TaxRates, Currencies, TrackingCategories.
 
-Accounts and tax rates take one element per request (research 1.5). Messages the spec does
+Accounts and tax rates take one element per request. Messages the spec does
 not quote are the sandbox's own wording.
+https://github.com/XeroAPI/Xero-OpenAPI, https://developer.xero.com/documentation/api/accounting/accounts
 """
 
 from datetime import datetime

@@ -11,7 +11,8 @@ sandbox. What a request may carry follows what Xero accepts, not the strictest r
 * ``null`` is accepted anywhere (Xero's deserialiser reads it as "absent");
 * a ``uuid`` must be a GUID, and an ``x-is-msdate`` field must be a date Xero can read
   (``2026-04-09``, ``2026-04-09T00:00:00``, ``/Date(ms+0000)/``) - otherwise the request is
-  a ``PostDataInvalidException`` (research/xero.md 2.3), refused before anything is saved;
+  a ``PostDataInvalidException``, refused before anything is saved
+  (https://developer.xero.com/documentation/api/http-response-codes);
 * ``maxLength`` and ``required`` are per-element validation errors, as Xero reports them
   (the element fails, the rest of the batch goes on), in Xero's words where they are known
   (:data:`MESSAGES`);

@@ -36,7 +36,8 @@ class SandboxClock:
 
 @dataclass
 class Limits:
-    """Xero's per-tenant quotas (research/xero.md 2.1). The Starter tier's day is 1,000."""
+    """Xero's per-tenant quotas. The Starter tier's day is 1,000.
+    https://developer.xero.com/documentation/guides/oauth2/limits/"""
 
     concurrent: int = 5
     minute: int = 60

@@ -1,4 +1,5 @@
-"""Xero webhooks (research/xero.md 4; xero-webhooks.yaml), sent to a receiver the test names.
+"""Xero webhooks (xero-webhooks.yaml), sent to a receiver the test names.
+https://developer.xero.com/documentation/guides/webhooks/overview/
 
 ``subscribe(url, key)`` registers a receiver; creates and updates of contacts, invoices and
 credit notes then queue events (``CREATE``/``UPDATE``; credit note events carry

@@ -1,4 +1,4 @@
-"""template.yaml, checked offline the two ways it must be (research/aws.md 4b): cfn-lint on the
+"""template.yaml, checked offline the two ways it must be: cfn-lint on the
 SAM template, and cfn-lint on its samtranslator output, which alone sees errors inside SAM
 event sources."""
 

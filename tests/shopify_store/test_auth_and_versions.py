@@ -1,4 +1,6 @@
-"""The token endpoint, token expiry on the shop's clock, legacy tokens, and API versions (research §1, §3.1)."""
+"""The token endpoint, token expiry on the shop's clock, legacy tokens, and API versions.
+https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant
+https://shopify.dev/docs/api/usage/versioning"""
 
 import json
 import time

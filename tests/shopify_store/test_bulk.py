@@ -1,5 +1,5 @@
 """Bulk operations: a query run in the background, its JSONL served by URL with children on their
-own lines carrying ``__parentId`` (research §4)."""
+own lines carrying ``__parentId`` (https://shopify.dev/docs/api/usage/bulk-operations/queries)."""
 
 import json
 import time

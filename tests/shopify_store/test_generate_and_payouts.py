@@ -1,5 +1,5 @@
 """The seeded history: reproducible, varied, with the awkward cases a sync must survive; and its
-Shopify Payments payouts, which add up as the docs payout does (research §5.2, issue 16)."""
+Shopify Payments payouts, which add up as the docs payout does (https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopifyPaymentsPayout)."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta

@@ -1,5 +1,5 @@
 """The Admin GraphQL API: an order's money as Shopify reports it, paging, search, the 60-day window,
-and the mutations xerosync uses (research §3)."""
+and the mutations xerosync uses (https://shopify.dev/docs/api/admin-graphql)."""
 
 from datetime import timedelta
 from decimal import Decimal

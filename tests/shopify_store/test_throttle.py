@@ -1,5 +1,5 @@
 """The cost-based leaky bucket: every answer reports its cost; a query above what is available is
-THROTTLED with HTTP 200; points come back at the restore rate on the shop's clock (research §3.4)."""
+THROTTLED with HTTP 200; points come back at the restore rate on the shop's clock (https://shopify.dev/docs/api/usage/limits)."""
 
 from datetime import timedelta
 

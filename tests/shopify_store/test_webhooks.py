@@ -1,5 +1,5 @@
 """Signed webhooks as Shopify delivers them: headers, HMAC, REST bodies, 8 retries over 4 hours,
-the subscription removed after the last failure, and duplicates and reordering on demand (research §2)."""
+the subscription removed after the last failure, and duplicates and reordering on demand (https://shopify.dev/docs/apps/build/webhooks)."""
 
 import itertools
 import json

@@ -1,4 +1,4 @@
-"""Webhooks delivered as WooCommerce delivers them (research/store.md §1)."""
+"""Webhooks delivered as WooCommerce delivers them (``WC_Webhook``: https://github.com/woocommerce/woocommerce/blob/trunk/plugins/woocommerce/includes/class-wc-webhook.php)."""
 
 import json
 from datetime import UTC, datetime, timedelta

@@ -37,9 +37,9 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
-from xerosync.sources.port import Found, Kind, StoreClient, StoreError, StoreSource
+from xerosync.sources.port import Found, Kind, StoreClient, StoreError, StoreSource, TokenCache
 from xerosync.sources.shopify import rest
-from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL, TokenCache
+from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL
 from xerosync.sources.shopify.mapping import refund_from, sale_from_order
 from xerosync.sources.shopify.parties import party_from_customer, product_of
 from xerosync.sources.shopify.settings import API_VERSION, ShopifySettings, problems, shopify_settings
@@ -75,13 +75,11 @@ def encode(record: Mapping[str, Any]) -> bytes:
 
 
 class Shopify:
-    """The Shopify source. ``tokens``: where minted access tokens live between invocations (the
-    composition root sets a shared store; by default each process keeps its own)."""
+    """The Shopify source."""
 
     name = NAME
     settings_defaults: Mapping[str, Any] = {"invoice_prefix": "SH-"}
     lists_customer_changes = True  # customers(query: "updated_at:>...")
-    tokens: TokenCache | None = None
 
     def check_settings(self, settings: StoreSettings) -> list[str]:
         return problems(settings.store)
@@ -178,12 +176,14 @@ class Shopify:
         )
         return Message(made.queue, made.group, made.body)
 
-    def client(self, credentials: Mapping[str, Any]) -> ShopifyStore | None:
+    def client(self, credentials: Mapping[str, Any], tokens: TokenCache | None = None) -> ShopifyStore | None:
+        """``tokens``: where the stack keeps minted access tokens (the composition root gives the
+        mapping table's; without it each process mints and keeps its own)."""
         parsed = Credentials.from_dict(credentials)
         if parsed is None:
             return None
         version = str(credentials.get("api_version") or API_VERSION)
-        return ShopifyStore(ShopifyGraphQL(parsed, api_version=version, tokens=self.tokens))
+        return ShopifyStore(ShopifyGraphQL(parsed, api_version=version, tokens=tokens))
 
 
 def _utc() -> Any:

@@ -9,9 +9,9 @@ body alone says nothing of its order, so it waits (parked) for the credentials. 
 envelope already carries (``xerosync push``: the bulk history) is read as it is.
 
 Customers and products are read from their webhook bodies (they carry the whole record). A
-product is sold as its variants, each a Xero item: listings give one record per variant; a
-products/* webhook carries them all and is read as its most recently updated variant (one
-envelope makes one command), the others reach Xero through the reconciliation.
+product is sold as its variants, each a Xero item: listings give one record per variant, and a
+products/* webhook is enqueued as one envelope per variant and one for the product itself, which
+says which variants it has now (:func:`xerosync.sources.shopify.webhook.product_envelopes`).
 """
 
 import json
@@ -99,7 +99,7 @@ class Shopify:
         if event.resource == "product":
             if deleted:
                 return Ignored(key, "product deleted in Shopify; the Xero item is kept")
-            return ProductChanged(self._product(_load(event.payload)), modified)
+            return ProductChanged(self._product(_load(event.payload), event.id), modified)
         if event.resource == PRIVACY:
             return _privacy(event.event, event.id, _load(event.payload))
         raise ValueError(f"Shopify {event.resource} events are not synced")
@@ -124,8 +124,8 @@ class Shopify:
     def _party(self, raw: Mapping[str, Any]) -> Party:
         return party_from_customer(rest.customer_of(raw) if rest.is_rest(raw) else raw)
 
-    def _product(self, raw: Mapping[str, Any]) -> Product:
-        return product_of(rest.product(raw) if rest.is_rest(raw) else raw)
+    def _product(self, raw: Mapping[str, Any], record_id: str | None = None) -> Product:
+        return product_of(rest.product(raw) if rest.is_rest(raw) else raw, record_id)
 
     def read(self, kind: Kind, raw: Mapping[str, Any], settings: StoreSettings) -> Sale | Party | Product:
         if kind == "order":

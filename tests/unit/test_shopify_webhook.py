@@ -231,3 +231,46 @@ def test_a_product_body_whose_variants_are_not_shopify_s_is_400(variants: dict[s
     headers, body = _signed("products/update", {"id": 9, "updated_at": "2026-07-01T00:00:00Z", **variants})
     decision = webhook.decide(headers, body, lambda: SECRET, NOW)
     assert (decision.status, decision.outcome, decision.messages) == (400, "bad_field", ())
+
+
+# Shopify's orders/edited sample (https://shopify.dev/docs/api/webhooks/2026-07): the edit, not the order
+ORDER_EDITED = {
+    "order_edit": {
+        "id": 78912328793123782,
+        "app_id": None,
+        "created_at": "2021-12-31T19:00:00-05:00",
+        "committed_at": "2021-12-31T19:00:00-05:00",
+        "notify_customer": False,
+        "order_id": 820982911946154508,
+        "staff_note": "",
+        "user_id": None,
+        "line_items": {
+            "additions": [{"id": 78643924236718232, "delta": 1}],
+            "removals": [{"id": 487817672276298554, "delta": 1}],
+        },
+        "discounts": {"line_item": {"additions": [], "removals": []}},
+        "shipping_lines": {"additions": [], "removals": []},
+    }
+}
+
+
+def test_orders_edited_is_order_x_changed_keyed_by_the_edit_s_order() -> None:
+    headers, body = _signed("orders/edited", ORDER_EDITED)
+    decision = webhook.decide(headers, body, lambda: SECRET, NOW)
+    assert decision.status == 200 and decision.enqueue is not None and decision.enqueue.queue == "orders"
+    event = parse_envelope(decision.enqueue.body)
+    assert (event.resource, event.id, event.event) == ("order", "820982911946154508", "edited")
+    assert event.key == "order:820982911946154508" and event.modified == "2021-12-31T19:00:00-05:00"
+    # the body names the order only: without the store's API the sync cannot read it, and says why
+    from xerosync.config import StoreSettings
+    from xerosync.sources.port import StoreError
+
+    with pytest.raises(StoreError, match="credentials"):
+        sources.source("shopify").command(event, StoreSettings(), None)
+
+
+@pytest.mark.parametrize("body", [{"order_edit": {"id": 1}}, {"order_edit": "x"}, {"id": 820982911946154508}])
+def test_an_orders_edited_body_without_its_order_is_400(body: dict[str, object]) -> None:
+    headers, raw = _signed("orders/edited", body)
+    decision = webhook.decide(headers, raw, lambda: SECRET, NOW)
+    assert (decision.status, decision.outcome, decision.enqueue) == (400, "no_id", None)

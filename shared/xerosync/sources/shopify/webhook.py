@@ -13,7 +13,11 @@ so this decides in microseconds: verify, read the record's id and ``updated_at``
 
 * ``orders/*`` and ``refunds/create`` go to the orders queue keyed by the **order** id: each says
   "order X changed", and the sync re-reads the order from the Admin API (the REST-shaped body
-  lacks transactions and the refunds' money);
+  lacks transactions and the refunds' money). orders/edited carries the edit, not the order:
+  ``{"order_edit": {"id", "order_id", "committed_at", "line_items": {"additions", "removals"}, ...}}``
+  (the docs' sample, https://shopify.dev/docs/api/webhooks/2026-07), so it is keyed by
+  ``order_edit.order_id`` and stamped with ``committed_at``; it names the order only, and the
+  sync reads the order as it stands after the edit;
 * ``customers/create|update`` to contacts; ``products/create|update`` to items, as one message per
   variant (each variant is a Xero item: :func:`product_envelopes`) and one for the product itself;
 * ``X-Shopify-Topic`` is not signed (the HMAC covers the body only), so ``orders/delete``, the
@@ -102,8 +106,15 @@ def verify(body: bytes, signature: str | None, secret: str) -> bool:
 DELETION_KEYS = frozenset({"id", "admin_graphql_api_id"})
 
 
+ORDER_EDIT = "order_edit"  # the orders/edited body's one key
+
+
 def _record_id(payload: dict[str, Any], resource: str, topic: str) -> str:
-    value = payload.get("order_id") if topic == "refunds/create" else payload.get("id")
+    if topic == "orders/edited":
+        edit = payload.get(ORDER_EDIT)
+        value = edit.get("order_id") if isinstance(edit, dict) else None
+    else:
+        value = payload.get("order_id") if topic == "refunds/create" else payload.get("id")
     if isinstance(value, bool) or not isinstance(value, int | str):
         return ""
     text = str(value).strip()
@@ -192,11 +203,16 @@ def decide(
     record_id = _record_id(payload, resource, topic)
     log["resource_id"] = record_id
     if not record_id:
-        return reply(400, "no_id", f"{topic} payload has no {'order_id' if topic == 'refunds/create' else 'id'}")
+        named = {"refunds/create": "order_id", "orders/edited": "order_edit.order_id"}.get(topic, "id")
+        return reply(400, "no_id", f"{topic} payload has no {named}")
     if topic == "orders/delete" and set(payload) - DELETION_KEYS:
         extra = ", ".join(sorted(set(payload) - DELETION_KEYS)[:5])
         return reply(400, "topic_mismatch", f"the body is not an orders/delete body: it has {extra}", **log)
-    modified = payload.get("updated_at") or (payload.get("processed_at") or payload.get("created_at"))
+    edit = payload.get(ORDER_EDIT) if topic == "orders/edited" else None
+    stamps = edit if isinstance(edit, dict) else payload
+    modified = (
+        stamps.get("updated_at") or stamps.get("committed_at") or stamps.get("processed_at") or stamps.get("created_at")
+    )
     if modified is not None and not isinstance(modified, str):
         return reply(400, "bad_field", "updated_at must be text", **log)
     if resource == "product" and event != "deleted":

@@ -18,7 +18,7 @@ from xerosync import sources
 from xerosync.aws import queues, secrets
 from xerosync.environment import current
 from xerosync.observability import logger, metrics
-from xerosync.webhooks import by_reference
+from xerosync.webhooks import Enqueue, by_reference
 from xerosync.xero_webhooks import decide_xero
 
 ENV = current().require("ORDERS_QUEUE_URL", "CONTACTS_QUEUE_URL", "ITEMS_QUEUE_URL", "WEBHOOK_SECRET_ARN")
@@ -44,13 +44,27 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
 
     decision = decide(headers, raw, lambda: secrets.get_secret_string(ENV.webhook_secret_arn), None)
-    if decision.enqueue:
-        message = decision.enqueue
-        # a record too large for SQS goes as a reference, which the sync function reads from the store
-        queues.send(ENV.queue_urls[message.queue], by_reference(message.body), attributes={"record": message.group})
+    _send(decision.messages)
     logger.info("webhook", extra={"outcome": decision.outcome, "status": decision.status, **decision.log})
     metrics.add_metric(name=f"webhook_{decision.outcome}", unit=MetricUnit.Count, value=1)
     return _response(decision.status, decision.body)
+
+
+def _send(messages: tuple[Enqueue, ...]) -> None:
+    """Put a delivery's messages on their queues (a record too large for SQS goes as a reference,
+    which the sync function reads from the store). One that SQS does not take fails the delivery:
+    the store sends it again, and what was taken the first time is then a duplicate."""
+    if len(messages) == 1:
+        [message] = messages
+        queues.send(ENV.queue_urls[message.queue], by_reference(message.body), attributes={"record": message.group})
+        return
+    by_queue: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+    for n, message in enumerate(messages):
+        entry = (str(n), by_reference(message.body), {"record": message.group})
+        by_queue.setdefault(message.queue, []).append(entry)
+    failed = [f for queue, entries in by_queue.items() for f in queues.send_batch(ENV.queue_urls[queue], entries)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of the delivery's {len(messages)} messages could not be enqueued")
 
 
 def _xero(event: dict[str, Any]) -> dict[str, Any]:

@@ -269,6 +269,22 @@ def refunded_quantity(order: Order, line_item_id: int) -> int:
     return sum(r.quantity for ref in order.refunds for r in ref.line_items if r.line_item_id == line_item_id)
 
 
+def removed_quantity(order: Order, line_item_id: int) -> int:
+    """Units order edits took off the line (not refunded: the order no longer has them)."""
+    return sum(x.quantity for e in order.edits for x in e.removals if x.line_item_id == line_item_id)
+
+
+def gone_quantity(order: Order, line_item_id: int) -> int:
+    """Units no longer on the line: refunded or removed (``quantity - currentQuantity``)."""
+    return refunded_quantity(order, line_item_id) + removed_quantity(order, line_item_id)
+
+
+def removed_by_edits(order: Order) -> tuple[Bag, Bag]:
+    """What order edits took off the order: (the lines' amount, on the price basis; their tax)."""
+    removals = [x for e in order.edits for x in e.removals]
+    return total(x.subtotal for x in removals), total(x.total_tax for x in removals)
+
+
 def share(whole: Bag, done: Bag, quantity: int, already: int, taking: int, currencies: Currencies) -> Bag:
     """``taking`` of ``quantity`` units of ``whole`` after ``already`` units went: proportional, and
     the last units take exactly what is left so that refunding everything gives back ``whole``."""

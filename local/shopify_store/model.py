@@ -197,6 +197,27 @@ class RefundLineItem:
 
 
 @dataclass(frozen=True)
+class EditRemoval:
+    """Units an order edit took off a line (``LineItem.quantity`` keeps counting them,
+    ``currentQuantity`` does not), with their share of the line's money as a refund's line has it."""
+
+    line_item_id: int
+    quantity: int
+    subtotal: Bag  # on the line's price basis, like RefundLineItem.subtotal
+    total_tax: Bag
+
+
+@dataclass(frozen=True)
+class OrderEdit:
+    """A committed order edit (``orderEditBegin`` ... ``orderEditCommit``): here, removals only."""
+
+    id: int
+    committed_at: datetime
+    removals: tuple[EditRemoval, ...]
+    staff_note: str = ""
+
+
+@dataclass(frozen=True)
 class RefundShippingLine:
     id: int
     shipping_line_id: int
@@ -257,6 +278,7 @@ class Order:
     tags: list[str] = field(default_factory=list)
     source_name: str = "web"
     deleted: bool = False
+    edits: list[OrderEdit] = field(default_factory=list)
 
     @property
     def name(self) -> str:

@@ -15,17 +15,20 @@ from decimal import Decimal
 from local.shopify_store.arithmetic import (
     MONEY_IN,
     IdSource,
+    gone_quantity,
     refund_calculated,
     refund_money,
-    refunded_quantity,
     share,
     successful,
     totals,
 )
 from local.shopify_store.model import (
+    EditRemoval,
     Fee,
+    LineItem,
     Order,
     OrderAdjustment,
+    OrderEdit,
     Refund,
     RefundLineItem,
     RefundShippingLine,
@@ -111,6 +114,42 @@ def tenders(order: Order) -> list[tuple[Transaction, Bag]]:
     return sorted(left, key=lambda p: p[0].gateway == "gift_card")
 
 
+def unit_share(order: Order, li: LineItem, already: int, taking: int) -> tuple[Bag, Bag]:
+    """``taking`` units' share of a line's amount (after its discounts) and tax, after ``already``
+    units were refunded or removed (proportional; the last units take what is left)."""
+    done = [(r.subtotal, r.total_tax) for ref in order.refunds for r in ref.line_items if r.line_item_id == li.id]
+    done += [(x.subtotal, x.total_tax) for e in order.edits for x in e.removals if x.line_item_id == li.id]
+    whole = li.unit_price.times(li.quantity) - total(a.amount for a in li.discount_allocations)
+    whole_tax = total(t.price for t in li.tax_lines)
+    money = order.currencies
+    return (
+        share(whole, total(amount for amount, _ in done), li.quantity, already, taking, money),
+        share(whole_tax, total(tax for _, tax in done), li.quantity, already, taking, money),
+    )
+
+
+def edit(order: Order, ids: IdSource, when: datetime, removals: Sequence[tuple[int, int]], note: str = "") -> OrderEdit:
+    """Commit an order edit that removes ``removals`` ((line item id, quantity)). Shopify refuses
+    an edit of a cancelled order, and a removal of more units than the line has left; a paid
+    order stays paid (the merchant refunds what the buyer is owed, separately)."""
+    if order.cancelled_at is not None:
+        raise OrderError("Order cannot be edited: it is cancelled.")
+    by_id = {li.id: li for li in order.line_items}
+    made: list[EditRemoval] = []
+    for line_id, quantity in removals:
+        li = by_id.get(line_id)
+        if li is None:
+            raise OrderError(f"Line item {line_id} does not belong to this order.")
+        already = gone_quantity(order, line_id) + sum(x.quantity for x in made if x.line_item_id == line_id)
+        if quantity <= 0 or already + quantity > li.quantity:
+            raise OrderError("Quantity cannot be reduced below zero.")
+        amount, tax = unit_share(order, li, already, quantity)
+        made.append(EditRemoval(line_id, quantity, amount, tax))
+    change = OrderEdit(ids.next(), when, tuple(made), note)
+    order.edits.append(change)
+    return change
+
+
 def make_refund(
     order: Order,
     ids: IdSource,
@@ -132,21 +171,12 @@ def make_refund(
         li = by_id.get(line_id)
         if li is None:
             raise OrderError(f"Line item {line_id} does not belong to this order.")
-        already = refunded_quantity(order, line_id)
+        already = gone_quantity(order, line_id)
         if quantity <= 0 or already + quantity > li.quantity:
             raise OrderError("Quantity cannot refund more items than were purchased.")
-        done = [r for ref in order.refunds for r in ref.line_items if r.line_item_id == line_id]
-        whole = li.unit_price.times(li.quantity) - total(a.amount for a in li.discount_allocations)
-        whole_tax = total(t.price for t in li.tax_lines)
+        subtotal, tax = unit_share(order, li, already, quantity)
         refund.line_items.append(
-            RefundLineItem(
-                ids.next(),
-                line_id,
-                quantity,
-                share(whole, total(r.subtotal for r in done), li.quantity, already, quantity, money),
-                share(whole_tax, total(r.total_tax for r in done), li.quantity, already, quantity, money),
-                "RETURN" if restock else "NO_RESTOCK",
-            )
+            RefundLineItem(ids.next(), line_id, quantity, subtotal, tax, "RETURN" if restock else "NO_RESTOCK")
         )
     if shipping:
         for sl in order.shipping_lines:

@@ -14,6 +14,8 @@ from local.shopify_store.arithmetic import (
     financial_status,
     line_discount,
     order_tax_lines,
+    removed_by_edits,
+    removed_quantity,
     totals,
 )
 from local.shopify_store.model import (
@@ -21,6 +23,7 @@ from local.shopify_store.model import (
     Customer,
     LineItem,
     Order,
+    OrderEdit,
     Product,
     Refund,
     TaxLine,
@@ -134,13 +137,31 @@ def refund(r: Refund, order: Order, tz: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def order_edit(e: OrderEdit, o: Order, tz: int) -> dict[str, Any]:
+    """The orders/edited body: the edit, not the order (the docs' sample)."""
+    return {
+        "order_edit": {
+            "id": e.id, "app_id": None, "created_at": when(e.committed_at, tz),
+            "committed_at": when(e.committed_at, tz), "notify_customer": False, "order_id": o.id,
+            "staff_note": e.staff_note, "user_id": None,
+            "line_items": {"additions": [], "removals": [{"id": x.line_item_id, "delta": x.quantity}
+                                                         for x in e.removals]},
+            "discounts": {"line_item": {"additions": [], "removals": []}},
+            "shipping_lines": {"additions": [], "removals": []},
+        }
+    }  # fmt: skip
+
+
 def order(o: Order, store: "ShopifyStore") -> dict[str, Any]:
     c, tz, t = o.currencies, store.utc_offset, totals(o)
     refunded_lines: dict[int, int] = {}
     for r in o.refunds:
         for x in r.line_items:
             refunded_lines[x.line_item_id] = refunded_lines.get(x.line_item_id, 0) + x.quantity
-    removed = sum(
+    for li in o.line_items:  # units an order edit removed are gone from current_quantity too
+        refunded_lines[li.id] = refunded_lines.get(li.id, 0) + removed_quantity(o, li.id)
+    edited, edited_tax = removed_by_edits(o)
+    removed = edited + (Bag(Decimal(0), Decimal(0)) if o.taxes_included else edited_tax) + sum(
         (x.subtotal + (Bag(Decimal(0), Decimal(0)) if o.taxes_included else x.total_tax) for r in o.refunds
          for x in r.line_items), Bag(Decimal(0), Decimal(0)),
     ) + t.refunded_shipping  # fmt: skip

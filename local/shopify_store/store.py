@@ -37,6 +37,7 @@ from local.shopify_store.model import (
     Customer,
     DiscountApplication,
     Order,
+    OrderEdit,
     Product,
     Refund,
     Subscription,
@@ -337,6 +338,17 @@ class ShopifyStore:
             self.trigger("refunds/create", rest.refund(r, o, self.utc_offset))
             self._changed(o)
             return r
+
+    def edit_order(self, order_id: int, removals: list[tuple[int, int]], *, note: str = "") -> OrderEdit:
+        """Commit an order edit removing ``removals`` ((line item id, quantity)): orders/edited with
+        Shopify's ``{"order_edit": {...}}`` body (https://shopify.dev/docs/api/webhooks/2026-07, its
+        sample), then orders/updated with the order."""
+        with self.lock:
+            o = self.orders[order_id]
+            change = order_ops.edit(o, self.ids, self.now(), removals, note)
+            self.trigger("orders/edited", rest.order_edit(change, o, self.utc_offset))
+            self._changed(o)
+            return change
 
     def cancel(self, order_id: int, reason: str = "CUSTOMER", *, refund: bool = True) -> Order:
         """Cancel: void an open authorisation, and (``refund``) give back what was paid."""

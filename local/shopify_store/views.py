@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from local.shopify_store.arithmetic import (
     financial_status,
+    gone_quantity,
     line_discount,
     line_total,
     order_tax_lines,
     refund_money,
-    refunded_quantity,
+    removed_by_edits,
     totals,
 )
 from local.shopify_store.model import (
@@ -111,7 +112,7 @@ def line_item(ctx: Ctx, o: Order, li: LineItem) -> dict[str, Any]:
     c = o.currencies
     after = line_total(li) - line_discount(li)
     per_unit = Bag(cents(after.shop / li.quantity, c.shop), cents(after.presentment / li.quantity, c.presentment))
-    left = li.quantity - refunded_quantity(o, li.id)
+    left = li.quantity - gone_quantity(o, li.id)
     store = ctx.store
     return {
         "id": gid("LineItem", li.id), "name": li.title + (f" - {li.variant_title}" if li.variant_title else ""),
@@ -192,9 +193,14 @@ def order(ctx: Ctx, o: Order) -> dict[str, Any]:
     removed_tax = total(x.total_tax for r in o.refunds for x in r.line_items) + total(
         s.tax for r in o.refunds for s in r.shipping_lines
     )
+    # an edit's removals leave the plain totals (as ordered) and come off the current ones
+    edited, edited_tax = removed_by_edits(o)
+    removed += edited + (NOTHING if o.taxes_included else edited_tax)
+    removed_tax += edited_tax
+    subtotal_now = t.subtotal - removed + (NOTHING if o.taxes_included else edited_tax)
     open_auth = total(a.amount for a in capturable(o))
     money = {
-        "subtotalPriceSet": t.subtotal, "currentSubtotalPriceSet": t.subtotal - removed, "totalDiscountsSet":
+        "subtotalPriceSet": t.subtotal, "currentSubtotalPriceSet": subtotal_now, "totalDiscountsSet":
         t.discounts, "currentTotalDiscountsSet": t.discounts, "totalShippingPriceSet": t.shipping,
         "currentShippingPriceSet": t.shipping - t.shipping_discounts - t.refunded_shipping, "totalTaxSet": t.tax,
         "currentTotalTaxSet": t.tax - removed_tax, "totalPriceSet": t.total,

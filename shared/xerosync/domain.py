@@ -137,6 +137,8 @@ class Product:
     is_variation: bool = False
     deleted: bool = False
     sellable: bool = True  # False for a product sold only as its variants: no item of its own
+    # a product sold as its variants: their keys, as the store lists them now (empty: not said)
+    variants: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from xerosync.environment import Environment
 from xerosync.sources.port import StoreClient, StoreSource
 from xerosync.timestamps import store_time
 from xerosync.webhooks import by_reference
-from xerosync.wiring import sync_log_from, xero_from
+from xerosync.wiring import store_tokens, sync_log_from, xero_from
 from xerosync.xero.client import XeroClient
 from xerosync.xero.models import xero_date
 
@@ -83,7 +83,9 @@ class Job:
     def store(self) -> StoreClient:
         if not self.environment.store_secret_arn:
             raise NotConfigured("this stack has no StoreApiSecret")
-        client = self.source.client(secrets.get_secret_json(self.environment.store_secret_arn))
+        client = self.source.client(
+            secrets.get_secret_json(self.environment.store_secret_arn), store_tokens(self.environment)
+        )
         if client is None:
             raise NotConfigured(
                 f"the store's API credentials are not set: put the {self.source.name} store's URL and API key "

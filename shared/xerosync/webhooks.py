@@ -45,11 +45,21 @@ class Enqueue:
 
 @dataclass(frozen=True)
 class Decision:
+    """What to answer the store, and the messages to enqueue: ``enqueue``, and ``also`` when one
+    delivery is about several records (a product and each of its variants: each variant is an
+    item of its own, on its own record key)."""
+
     status: int
     body: dict[str, Any]
     outcome: str  # a short word for logs and metrics
     enqueue: Enqueue | None = None
     log: dict[str, Any] = field(default_factory=dict)
+    also: tuple[Enqueue, ...] = ()
+
+    @property
+    def messages(self) -> tuple[Enqueue, ...]:
+        """Every message the delivery enqueues, in order (none when it is refused or ignored)."""
+        return ((self.enqueue,) if self.enqueue is not None else ()) + self.also
 
 
 def by_reference(body: str) -> str:
@@ -63,6 +73,15 @@ def by_reference(body: str) -> str:
     payload = data.get("payload") or ""
     reference = {**data, "payload": None, "by_reference": True, "payload_bytes": len(payload.encode("utf-8"))}
     return json.dumps(reference, separators=(",", ":"))
+
+
+def reference(message: Enqueue) -> Enqueue:
+    """``message`` without its payload, flagged ``by_reference``: a delivery that names a record
+    without carrying it (the sync function reads it from the store, as for a record too large for
+    its queue). Its identity (the hash of what the delivery said of it) is unchanged."""
+    data = json.loads(message.body)
+    body = {**data, "payload": None, "by_reference": True}
+    return Enqueue(message.queue, json.dumps(body, separators=(",", ":")), message.group)
 
 
 def reply(status: int, outcome: str, message: str, **log: Any) -> Decision:

@@ -17,7 +17,7 @@ from xerosync.aws.governor import DynamoBudget
 from xerosync.aws.jobstate import DynamoSyncSwitch
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import DynamoSyncLog
-from xerosync.aws.tokens import DynamoTokenStore
+from xerosync.aws.tokens import DynamoAccessTokens, DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.environment import Environment, current
 from xerosync.sources.port import StoreClient, StoreSource
@@ -162,10 +162,17 @@ def _store() -> StoreClient | None:
     now = time.monotonic()
     if _store_cache and now - _store_cache[0] < SETTINGS_MAX_AGE:
         return _store_cache[1]
-    arn = current().store_secret_arn
-    client = store_source().client(secrets.get_secret_json(arn)) if arn else None
+    env = current()
+    arn = env.store_secret_arn
+    client = store_source().client(secrets.get_secret_json(arn), store_tokens(env)) if arn else None
     _store_cache = (now, client)
     return client
+
+
+def store_tokens(env: Environment) -> DynamoAccessTokens | None:
+    """Where the store adapter keeps the access tokens it mints: the stack's mapping table, shared by
+    every function and container (a token minted once for its lifetime, not once per invocation)."""
+    return DynamoAccessTokens(env.mappings_table) if env.mappings_table else None
 
 
 @cache

@@ -3,8 +3,9 @@
 DynamoDB deletes an item within days of the time in its TTL attribute (moto never does, so only
 a look at the items can tell). The token set holds the only copy of the rotated Xero refresh
 token: had it carried ``expires_at`` (the access token's expiry), DynamoDB would have deleted it
-and every sync would stop at ``invalid_grant``. Each kind of item each adapter writes is checked
-here for every TTL attribute name the template's tables use.
+and every sync would stop at ``invalid_grant``. A store's minted access token (Shopify's, 24 h)
+keeps its expiry under the same name as the Xero token set's, never the TTL attribute. Each kind
+of item each adapter writes is checked here for every TTL attribute name the template's tables use.
 """
 
 import time
@@ -18,7 +19,8 @@ from tests.integration.conftest import mappings_table
 from xerosync.aws.governor import DynamoBudget
 from xerosync.aws.jobstate import DynamoJobState
 from xerosync.aws.mappings import DynamoMappings
-from xerosync.aws.tokens import DynamoTokenStore
+from xerosync.aws.tokens import DynamoAccessTokens, DynamoTokenStore
+from xerosync.sources.port import AccessToken
 from xerosync.sync.ports import Mapping
 from xerosync.xero.tokens import TokenSet, from_item
 
@@ -42,6 +44,8 @@ def kind(item: dict[str, Any]) -> str:
         return "job " + sk
     if pk.startswith("xero-token#"):
         return "token set"
+    if sk == "access-token":
+        return "store access token"
     return sk  # mapping, lock
 
 
@@ -59,6 +63,7 @@ def test_no_long_lived_item_carries_a_ttl_attribute(endpoint: str) -> None:
     assert tokens.lock("xero-token#app", "me", now + 30)
     assert tokens.save("xero-token#app", TokenSet("access", now + 1800, "refresh", "seed"), "me")
     tokens.unlock("xero-token#app", "me")
+    DynamoAccessTokens(name).put("shopify-token:shop.myshopify.com:app", AccessToken("shpat_1", now + 86_400))
 
     mappings = DynamoMappings(name)
     mappings.claim("order:1", "claim-1")
@@ -80,6 +85,7 @@ def test_no_long_lived_item_carries_a_ttl_attribute(endpoint: str) -> None:
     kinds = {kind(i) for i in found}
     assert kinds == {
         "token set",
+        "store access token",
         "mapping",
         "lock",
         "job state",

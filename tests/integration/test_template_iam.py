@@ -130,6 +130,25 @@ def test_tables_and_settings_only_where_named_and_only_the_calls_made(deployed: 
     assert grants(deployed, "XeroEventsFunction")["dynamodb:Query"] == {"MappingsTable"}
 
 
+def test_a_function_given_the_store_s_api_may_keep_its_access_token_in_the_mapping_table(
+    deployed: dict[str, Any],
+) -> None:
+    # A store adapter that mints tokens (Shopify's client credentials) keeps them in the mapping
+    # table (xerosync.aws.tokens.DynamoAccessTokens: GetItem, a conditional PutItem), so every
+    # function that calls the store's API needs that table and those two calls on it, and no more.
+    callers = [
+        name
+        for name, function in of_type(deployed, "AWS::Lambda::Function").items()
+        if "StoreApiSecret" in given(function, "_SECRET_ARN")
+    ]
+    assert sorted(callers) == ["PullFunction", "ReconcileFunction", "SyncOrdersFunction", "XeroEventsFunction"]
+    for name in callers:
+        function = of_type(deployed, "AWS::Lambda::Function")[name]
+        assert "MappingsTable" in given(function, "_TABLE"), name
+        allowed = grants(deployed, name)
+        assert "MappingsTable" in allowed["dynamodb:GetItem"] and "MappingsTable" in allowed["dynamodb:PutItem"], name
+
+
 def test_logs_go_only_to_the_functions_own_group(deployed: dict[str, Any]) -> None:
     for name, function in of_type(deployed, "AWS::Lambda::Function").items():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]

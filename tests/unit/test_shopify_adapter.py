@@ -45,6 +45,12 @@ def delivered(topic: str, body: bytes) -> Any:
     return parse_envelope(decision.enqueue.body)
 
 
+def every_delivered(topic: str, body: bytes) -> list[Any]:
+    headers = {"x-shopify-topic": topic, "x-shopify-hmac-sha256": webhook.sign(body, SECRET)}
+    decision = webhook.decide(headers | {"x-shopify-shop-domain": "jsmith.myshopify.com"}, body, lambda: SECRET, NOW)
+    return [parse_envelope(m.body) for m in decision.messages]
+
+
 def shop(admin: FakeAdmin) -> ShopifyStore:
     admin.on("Shop", {"shop": {"ianaTimezone": "Australia/Sydney"}})
     api = ShopifyGraphQL(
@@ -103,9 +109,15 @@ def test_customers_products_and_privacy_events() -> None:
     changed = SHOPIFY.command(customer, SETTINGS, None)
     assert isinstance(changed, CustomerChanged) and changed.party.key == "customer:706405506930370084"
     assert changed.modified == datetime(2022, 1, 1, 0, 0, tzinfo=UTC)
-    product = delivered("products/update", fixture_bytes("products_update_sample_payload_2026-07.json"))
-    item = SHOPIFY.command(product, SETTINGS, None)
-    assert isinstance(item, ProductChanged) and item.product.key == "product:757650484644203962"
+    products = every_delivered("products/update", fixture_bytes("products_update_sample_payload_2026-07.json"))
+    items = [SHOPIFY.command(event, SETTINGS, None) for event in products]
+    assert all(isinstance(item, ProductChanged) for item in items)
+    the_product, small, medium = (item.product for item in items if isinstance(item, ProductChanged))
+    assert (the_product.key, the_product.sellable) == ("product:788032119674292922", False)
+    assert the_product.variants == ("product:642667041472713922", "product:757650484644203962")
+    assert (small.key, small.name) == ("product:642667041472713922", "Example T-Shirt - Small")
+    assert small.price == Decimal("19.99")
+    assert (medium.key, medium.name) == ("product:757650484644203962", "Example T-Shirt - Medium")
     gone = delivered("customers/delete", b'{"id":5}')
     assert isinstance(SHOPIFY.command(gone, SETTINGS, None), Ignored)
     samples = json.loads(fixture_bytes("compliance_webhooks_sample_payloads_2026-07.json"))

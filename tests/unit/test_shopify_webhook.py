@@ -174,3 +174,103 @@ def test_the_webhook_module_imports_only_the_standard_library() -> None:
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     third_party = {m for m in imported if m.split(".")[0] not in sys.stdlib_module_names and m != "xerosync.webhooks"}
     assert third_party == set()
+
+
+def test_a_product_is_enqueued_as_itself_and_each_of_its_variants() -> None:
+    # Given Shopify's products/update sample: a T-shirt in Small (updated the day before the
+    # product) and Medium, both in variants and in variant_gids
+    sample_file = reference_file("fixtures", "shopify", "products_update_sample_payload_2026-07.json")
+    sample = json.loads(sample_file.read_text())
+    headers, body = _signed("products/update", sample)
+    # When the ingress decides
+    decision = webhook.decide(headers, body, lambda: SECRET, NOW)
+    # Then three messages for the items queue: the product (its variants' ids), then each variant alone
+    assert decision.status == 200 and len(decision.messages) == 3
+    assert {m.queue for m in decision.messages} == {"items"}
+    product, small, medium = (parse_envelope(m.body) for m in decision.messages)
+    assert [e.key for e in (product, small, medium)] == [
+        "product:788032119674292922",
+        "product:642667041472713922",
+        "product:757650484644203962",
+    ]
+    assert [v["id"] for v in json.loads(product.payload)["variants"]] == [642667041472713922, 757650484644203962]
+    assert [v["title"] for v in json.loads(small.payload)["variants"]] == ["Small"]
+    # each stamped with the later of the product's and its own updated_at
+    assert small.modified == medium.modified == "2021-12-31T19:00:00-05:00"
+    assert decision.log["variants"] == ["642667041472713922", "757650484644203962"]
+    # the same delivery again makes the same events (duplicates stay duplicates)
+    again = webhook.decide(headers, body, lambda: SECRET, NOW)
+    assert [parse_envelope(m.body).identity() for m in again.messages] == [
+        e.identity() for e in (product, small, medium)
+    ]
+
+
+def test_a_variant_named_only_in_variant_gids_is_read_from_the_store() -> None:
+    payload = {
+        "id": 9,
+        "title": "Mug",
+        "updated_at": "2026-07-01T00:00:00Z",
+        "variants": [{"id": 91, "title": "Blue", "price": "9.00", "updated_at": "2026-07-02T00:00:00Z"}],
+        "variant_gids": [
+            {"admin_graphql_api_id": "gid://shopify/ProductVariant/91", "updated_at": "2026-07-02T00:00:00Z"},
+            {"admin_graphql_api_id": "gid://shopify/ProductVariant/92", "updated_at": "2026-06-30T00:00:00Z"},
+        ],
+    }
+    headers, body = _signed("products/update", payload)
+    product, blue, red = (parse_envelope(m.body) for m in webhook.decide(headers, body, lambda: SECRET, NOW).messages)
+    assert [v["id"] for v in json.loads(product.payload)["variants"]] == [91, 92]
+    assert (blue.id, blue.modified, blue.by_reference) == ("91", "2026-07-02T00:00:00Z", False)
+    assert (red.id, red.modified, red.by_reference, red.payload) == ("92", "2026-07-01T00:00:00Z", True, "")
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [{"variants": "many"}, {"variants": [1, 2]}, {"variants": [{"title": "no id"}]}, {"variant_gids": [{"x": 1}]}],
+)
+def test_a_product_body_whose_variants_are_not_shopify_s_is_400(variants: dict[str, object]) -> None:
+    headers, body = _signed("products/update", {"id": 9, "updated_at": "2026-07-01T00:00:00Z", **variants})
+    decision = webhook.decide(headers, body, lambda: SECRET, NOW)
+    assert (decision.status, decision.outcome, decision.messages) == (400, "bad_field", ())
+
+
+# Shopify's orders/edited sample (https://shopify.dev/docs/api/webhooks/2026-07): the edit, not the order
+ORDER_EDITED = {
+    "order_edit": {
+        "id": 78912328793123782,
+        "app_id": None,
+        "created_at": "2021-12-31T19:00:00-05:00",
+        "committed_at": "2021-12-31T19:00:00-05:00",
+        "notify_customer": False,
+        "order_id": 820982911946154508,
+        "staff_note": "",
+        "user_id": None,
+        "line_items": {
+            "additions": [{"id": 78643924236718232, "delta": 1}],
+            "removals": [{"id": 487817672276298554, "delta": 1}],
+        },
+        "discounts": {"line_item": {"additions": [], "removals": []}},
+        "shipping_lines": {"additions": [], "removals": []},
+    }
+}
+
+
+def test_orders_edited_is_order_x_changed_keyed_by_the_edit_s_order() -> None:
+    headers, body = _signed("orders/edited", ORDER_EDITED)
+    decision = webhook.decide(headers, body, lambda: SECRET, NOW)
+    assert decision.status == 200 and decision.enqueue is not None and decision.enqueue.queue == "orders"
+    event = parse_envelope(decision.enqueue.body)
+    assert (event.resource, event.id, event.event) == ("order", "820982911946154508", "edited")
+    assert event.key == "order:820982911946154508" and event.modified == "2021-12-31T19:00:00-05:00"
+    # the body names the order only: without the store's API the sync cannot read it, and says why
+    from xerosync.config import StoreSettings
+    from xerosync.sources.port import StoreError
+
+    with pytest.raises(StoreError, match="credentials"):
+        sources.source("shopify").command(event, StoreSettings(), None)
+
+
+@pytest.mark.parametrize("body", [{"order_edit": {"id": 1}}, {"order_edit": "x"}, {"id": 820982911946154508}])
+def test_an_orders_edited_body_without_its_order_is_400(body: dict[str, object]) -> None:
+    headers, raw = _signed("orders/edited", body)
+    decision = webhook.decide(headers, raw, lambda: SECRET, NOW)
+    assert (decision.status, decision.outcome, decision.enqueue) == (400, "no_id", None)

@@ -79,7 +79,11 @@ class DynamoMappings:
         raise ClaimHeld(key, _wait(item, now))
 
     def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
+        # no xero_id for a record with no Xero record of its own (a product sold as its variants):
+        # the by-xero-id index takes no empty key
         item = {k: v for k, v in asdict(mapping).items() if v not in (None, {}) and k != "key"}
+        if not mapping.xero_id:
+            del item["xero_id"]
         kwargs: dict[str, Any] = {}
         if claim is not None:
             kwargs = {
@@ -189,7 +193,7 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 def _from_item(item: dict[str, Any]) -> Mapping:
     return Mapping(
         key=str(item["pk"]),
-        xero_id=str(item["xero_id"]),
+        xero_id=str(item.get("xero_id", "")),
         content_hash=str(item.get("content_hash", "")),
         xero_number=item.get("xero_number"),
         source_modified=item.get("source_modified"),

@@ -1,6 +1,12 @@
-"""The token set of an authorization-code Xero connection, in DynamoDB (beside the mappings):
-``pk = xero-token#<client id>``, a lock and the tokens in one item. Tokens are secrets: the
-table is the stack's own, and they never reach a log.
+"""Access tokens in DynamoDB, beside the mappings, in the stack's own table (tokens are secrets:
+no other stack's function is granted the table, and no token reaches a log or a repr):
+
+* the token set of an authorization-code Xero connection (:class:`DynamoTokenStore`):
+  ``pk = xero-token#<client id>``, ``sk = tokens``, a lock and the tokens in one item;
+* a store adapter's minted API tokens (:class:`DynamoAccessTokens`, the port's ``TokenCache``):
+  ``pk`` the adapter's key (``shopify-token:<shop>:<client id>``), ``sk = access-token``, the
+  token and ``access_expires_at``, so every function and container of the stack uses one token
+  for its lifetime instead of minting its own.
 
 Nothing in the mapping table may carry a DynamoDB TTL attribute: DynamoDB deletes an expired
 item within days of its expiry, and this item holds the only copy of the rotated refresh token
@@ -15,7 +21,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
-from xerosync.xero.tokens import LEGACY_EXPIRY, TokenSet, as_item, from_item
+from xerosync.sources.port import AccessToken
+from xerosync.xero.tokens import ACCESS_EXPIRY, LEGACY_EXPIRY, TokenSet, as_item, from_item
+
+ACCESS_TOKEN_SK = "access-token"  # noqa: S105 - the item's sort key, not a secret
 
 
 def _conflict(err: ClientError) -> bool:
@@ -78,4 +87,37 @@ class DynamoTokenStore:
             )
         except ClientError as err:
             if not _conflict(err):
+                raise
+
+
+class DynamoAccessTokens:
+    """A store adapter's minted access tokens, one item per key (its expiry under
+    ``access_expires_at``, never the table's TTL attribute: see above). Two containers minting at
+    once both put: the item keeps the token that expires last (a conditional put), and the other
+    one stays valid until its own expiry, so nothing is lost either way."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @property
+    def table(self) -> Any:
+        return table(self.table_name)
+
+    def get(self, key: str) -> AccessToken | None:
+        item = self.table.get_item(Key={"pk": key, "sk": ACCESS_TOKEN_SK}, ConsistentRead=True).get("Item")
+        if not item or not item.get("access_token"):
+            return None
+        return AccessToken(str(item["access_token"]), float(item.get(ACCESS_EXPIRY, 0)))
+
+    def put(self, key: str, token: AccessToken) -> None:
+        expires = Decimal(str(round(token.expires_at, 3)))
+        try:
+            self.table.put_item(
+                Item={"pk": key, "sk": ACCESS_TOKEN_SK, "access_token": token.value, ACCESS_EXPIRY: expires},
+                ConditionExpression="attribute_not_exists(pk) OR #expiry <= :expiry",
+                ExpressionAttributeNames={"#expiry": ACCESS_EXPIRY},
+                ExpressionAttributeValues={":expiry": expires},
+            )
+        except ClientError as err:
+            if not _conflict(err):  # a token minted later is there already: keep it
                 raise

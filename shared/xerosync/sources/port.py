@@ -123,6 +123,27 @@ class ProductUpdate:
 
 
 @dataclass(frozen=True)
+class AccessToken:
+    """An access token a store adapter minted for its API, and when it expires (epoch seconds).
+    Printed or logged, it shows its expiry only: the token is a secret."""
+
+    value: str = field(repr=False)
+    expires_at: float
+
+
+class TokenCache(Protocol):
+    """Where a store adapter keeps the access tokens it mints, shared by every function of the
+    stack (the composition root gives the adapter's client one kept in the mapping table:
+    :class:`xerosync.aws.tokens.DynamoAccessTokens`), so a token is minted once for its lifetime,
+    not once per invocation or per container. ``key`` names the store and the app; the adapter
+    decides when a cached token is too close to its expiry to use."""
+
+    def get(self, key: str) -> AccessToken | None: ...
+
+    def put(self, key: str, token: AccessToken) -> None: ...
+
+
+@dataclass(frozen=True)
 class WebhookAction:
     """What the check of one webhook topic found, and did."""
 
@@ -236,6 +257,8 @@ class StoreSource(Protocol):
         who enqueued it, and like a delivery id is never part of the event's identity."""
         ...
 
-    def client(self, credentials: Mapping[str, Any]) -> StoreClient | None:
-        """The store's API from its credentials secret; None while they are not filled in."""
+    def client(self, credentials: Mapping[str, Any], tokens: TokenCache | None = None) -> StoreClient | None:
+        """The store's API from its credentials secret; None while they are not filled in.
+        ``tokens`` is where the stack keeps access tokens the adapter mints (a store whose API
+        takes a static key has no use for it)."""
         ...

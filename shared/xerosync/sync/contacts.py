@@ -6,8 +6,23 @@ Xero insists contact names are unique among active contacts, so a new customer w
 another contact already uses gets ``Name (email)`` instead of a failure or an overwrite. The
 lookup asks for the name too (the same read), so such a contact is created under its
 disambiguated name at once rather than after a refused create.
+
+**A contact another store made** (one merchant, two stores, two stacks, one Xero organisation: a
+buyer of both is one contact). A contact is *this store's* when this stack created it, when it
+carries this customer's ``ContactNumber``, or when it has no number and this stack's own guest
+mapping (``guest:<email>``) points at it (the customer bought as a guest first). Any other contact
+found by email - another store's, or one the merchant made in Xero - is *shared*: this stack maps
+it by ContactID in its own mapping table and never sends its ``ContactNumber`` or its name
+(``Name``, ``FirstName``, ``LastName``), which stay its maker's, so the other store's lookups by
+number keep finding it and the two stores never rename it back and forth. Of the other fields
+(email, phone, address, tax number) it sends those Xero lacks when it finds the contact, and
+later only those that change in this store (its newer data): the mapping keeps a digest of each
+field as this stack last knew it (``data.sent``).
 """
 
+import hashlib
+import json
+from dataclasses import replace
 from typing import Any
 
 from xerosync.config import StoreSettings
@@ -19,6 +34,12 @@ from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 
 NAME_TAKEN = "already assigned to another contact"
+# The fields a stack sends to a contact another store made (never its number or its name)
+SHARED_FIELDS = ("EmailAddress", "TaxNumber", "Addresses", "Phones")
+SHARED = (
+    "a contact another store (or the merchant) made, found by email: its number and name stay theirs, "
+    "and this store sends only what Xero lacks or what changes here"
+)
 # The order in which this use case calls Xero (see sync.orders.CALL_ORDER): a lookup, then a write.
 CALL_ORDER: tuple[tuple[str, ...], ...] = (("contacts_matching",), ("create_contacts", "update_contacts"))
 
@@ -82,6 +103,74 @@ def _mapping(party: Party, contact_id: str, digest: str, modified: str | None = 
     )
 
 
+def _ours(party: Party, found: dict[str, Any], mappings: Mappings) -> bool:
+    """Whether a contact found in Xero is this store's to number and name (see the module's docstring)."""
+    number = str(found.get("ContactNumber") or "")
+    if number:
+        return number == party.customer_number
+    if not party.email or party.key == _guest_key(party):
+        return False
+    guest = mappings.get(_guest_key(party))
+    return guest is not None and guest.xero_id == str(found.get("ContactID"))
+
+
+def _guest_key(party: Party) -> str:
+    return f"guest:{party.email}"  # the key the store adapters give a buyer known by email only
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _in_xero(found: dict[str, Any], field: str) -> bool:
+    """Whether the contact Xero has holds a value for ``field`` (Xero lists empty address and phone
+    entries of every type)."""
+    value = found.get(field)
+    if field == "Addresses":
+        return any(any(v for k, v in a.items() if k != "AddressType") for a in value or ())
+    if field == "Phones":
+        return any(p.get("PhoneNumber") for p in value or ())
+    return bool(value)
+
+
+def _recorded(
+    party: Party, found: dict[str, Any], new: bool, body: dict[str, Any], mappings: Mappings, modified: str | None
+) -> Mapping:
+    """The mapping of a contact created now (``new``) or found: this store's, or shared (its
+    fields Xero has already are taken as known; those it lacks are sent on the next update)."""
+    contact_id = str(found["ContactID"])
+    if new or _ours(party, found, mappings):
+        # a contact found in Xero keeps an empty hash, so the customer's next update refreshes it
+        return _mapping(party, contact_id, payloads.content_hash(body) if new else "", modified)
+    sent = {f: _digest(body[f]) for f in SHARED_FIELDS if f in body and _in_xero(found, f)}
+    return Mapping(
+        party.key,
+        contact_id,
+        xero_number=str(found.get("ContactNumber") or "") or None,
+        source_modified=modified,
+        updated_at=now_iso(),
+        data={"shared": True, "sent": sent},
+    )
+
+
+def _update_shared(
+    party: Party, body: dict[str, Any], known: Mapping, xero: Xero, mappings: Mappings, modified: str | None
+) -> Outcome:
+    sent = {str(k): str(v) for k, v in dict(known.data.get("sent") or {}).items()}
+    changed = {f: body[f] for f in SHARED_FIELDS if f in body and sent.get(f) != _digest(body[f])}
+    if not changed:
+        return Outcome("unchanged", party.key, known.xero_id, reason=SHARED)
+    key = f"contact:{party.key}:{_digest(changed)}"
+    result = xero.update_contacts([{"ContactID": known.xero_id, **changed}], idempotency_key=key)[0]
+    if not result.ok:
+        raise XeroRejected(list(result.errors), result.record)
+    sent.update({f: _digest(v) for f, v in changed.items()})
+    data = {**known.data, "shared": True, "sent": sent}
+    mappings.put(replace(known, source_modified=modified or known.source_modified, updated_at=now_iso(), data=data))
+    return Outcome("updated", party.key, known.xero_id, reason=f"{SHARED}; sent {', '.join(changed)}")
+
+
 def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
     """The ContactID for ``party``, creating the contact only if it exists nowhere.
 
@@ -96,8 +185,7 @@ def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
         create=lambda claim: _write(
             party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
         ),
-        # a contact found in Xero keeps an empty hash, so the customer's next update refreshes it
-        record=lambda found, new: _mapping(party, str(found["ContactID"]), payloads.content_hash(body) if new else ""),
+        record=lambda found, new: _recorded(party, found, new, body, mappings, None),
     )
     return created.mapping.xero_id
 
@@ -114,11 +202,13 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
         create=lambda claim: _write(
             party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
         ),
-        record=lambda found, new: _mapping(party, str(found["ContactID"]), digest if new else "", modified),
+        record=lambda found, new: _recorded(party, found, new, body, mappings, modified),
     )
     if created.record is not None:  # we created it just now, from this very state
         return Outcome("created", party.key, created.mapping.xero_id)
     known = created.mapping
+    if known.data.get("shared"):
+        return _update_shared(party, body, known, xero, mappings, modified)
     if known.content_hash == digest:
         return Outcome("unchanged", party.key, known.xero_id)
     result = _write(party, xero.update_contacts, {**body, "ContactID": known.xero_id}, f"contact:{party.key}:{digest}")

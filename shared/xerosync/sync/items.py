@@ -3,6 +3,12 @@
 Xero item codes are required, unique and at most 30 characters: a product without a SKU gets
 no item, and a longer SKU gets a stable shortened code or none (settings) - a decision that
 is logged, never a crash. Each variant is its own item.
+
+A product sold as its variants has no item. When the store says which variants it has now
+(:attr:`Product.variants`), its mapping keeps that list, so a variant removed in the store is
+noticed and said in the sync log. Its Xero item is kept, never deleted: invoices and credit notes
+refer to it, and an item in use cannot be deleted in Xero anyway; the merchant archives it in
+Xero when it is no longer sold.
 """
 
 from xerosync import directions
@@ -69,14 +75,44 @@ def sync_product(
     product = command.product
     if not settings.sync.products:
         return Outcome("skipped", product.key, reason="product sync is switched off (settings: sync.products)")
-    if not product.sellable:
-        return Outcome("skipped", product.key, reason="a product sold as its variants has no item: its variants do")
     stamp = command.modified.isoformat() if command.modified else None
+    if not product.sellable:
+        return note_variants(product, mappings, stamp)
     with holding(mappings, product.key):
         known = mappings.get(product.key)
         if superseded(known, stamp) and known is not None:
             return superseded_outcome(product.key, stamp, known)
         return upsert_item(product, settings, xero, mappings, modified=stamp)
+
+
+def note_variants(product: Product, mappings: Mappings, stamp: str | None) -> Outcome:
+    """A product sold as its variants: no item; the variants it has now are kept in its mapping
+    (no Xero record: ``xero_id`` is empty), and those it had before and has no longer are said,
+    with their Xero items, which are kept."""
+    reason = "a product sold as its variants has no item: its variants do"
+    if not product.variants:  # the store did not say which
+        return Outcome("skipped", product.key, reason=reason)
+    with holding(mappings, product.key):
+        known = mappings.get(product.key)
+        if superseded(known, stamp) and known is not None:
+            return superseded_outcome(product.key, stamp, known)
+        before = [str(k) for k in (known.data.get("variants") or ())] if known else []
+        removed = [k for k in before if k not in product.variants]
+        if known is None or removed or before != list(product.variants):
+            data = {"variants": list(product.variants)}
+            mappings.put(Mapping(product.key, "", source_modified=stamp, updated_at=now_iso(), data=data))
+    if not removed:
+        return Outcome("skipped", product.key, reason=f"{reason} ({len(product.variants)})")
+    kept = []
+    for key in removed:
+        item = mappings.get(key)
+        kept.append(f"{key} (Xero item {item.xero_number or item.xero_id})" if item else f"{key} (no Xero item)")
+    return Outcome(
+        "skipped",
+        product.key,
+        reason=f"{reason}; no longer in the store's product: {', '.join(kept)}. Xero items are never deleted "
+        "(invoices refer to them): archive one in Xero if it is no longer sold",
+    )
 
 
 def item_codes(keys: set[str], mappings: Mappings) -> dict[str, str]:

@@ -28,7 +28,7 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
-from xerosync.sources.port import Found, Kind, StoreClient, StoreSource
+from xerosync.sources.port import Found, Kind, StoreClient, StoreSource, TokenCache
 from xerosync.timestamps import store_time
 from xerosync.webhooks import envelope
 
@@ -114,7 +114,7 @@ class AcmeStore:
         )
         return Message(made.queue, made.group, made.body)
 
-    def client(self, credentials: Mapping[str, Any]) -> AcmeClient | None:
+    def client(self, credentials: Mapping[str, Any], tokens: TokenCache | None = None) -> AcmeClient | None:
         url, key = str(credentials.get("url") or ""), str(credentials.get("apiKey") or "")
         return AcmeClient(url, key) if url and key else None
 

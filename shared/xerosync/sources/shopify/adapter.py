@@ -9,9 +9,9 @@ body alone says nothing of its order, so it waits (parked) for the credentials. 
 envelope already carries (``xerosync push``: the bulk history) is read as it is.
 
 Customers and products are read from their webhook bodies (they carry the whole record). A
-product is sold as its variants, each a Xero item: listings give one record per variant; a
-products/* webhook carries them all and is read as its most recently updated variant (one
-envelope makes one command), the others reach Xero through the reconciliation.
+product is sold as its variants, each a Xero item: listings give one record per variant, and a
+products/* webhook is enqueued as one envelope per variant and one for the product itself, which
+says which variants it has now (:func:`xerosync.sources.shopify.webhook.product_envelopes`).
 """
 
 import json
@@ -37,9 +37,9 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
-from xerosync.sources.port import Found, Kind, StoreClient, StoreError, StoreSource
+from xerosync.sources.port import Found, Kind, StoreClient, StoreError, StoreSource, TokenCache
 from xerosync.sources.shopify import rest
-from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL, TokenCache
+from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL
 from xerosync.sources.shopify.mapping import refund_from, sale_from_order
 from xerosync.sources.shopify.parties import party_from_customer, product_of
 from xerosync.sources.shopify.settings import API_VERSION, ShopifySettings, problems, shopify_settings
@@ -75,13 +75,11 @@ def encode(record: Mapping[str, Any]) -> bytes:
 
 
 class Shopify:
-    """The Shopify source. ``tokens``: where minted access tokens live between invocations (the
-    composition root sets a shared store; by default each process keeps its own)."""
+    """The Shopify source."""
 
     name = NAME
     settings_defaults: Mapping[str, Any] = {"invoice_prefix": "SH-"}
     lists_customer_changes = True  # customers(query: "updated_at:>...")
-    tokens: TokenCache | None = None
 
     def check_settings(self, settings: StoreSettings) -> list[str]:
         return problems(settings.store)
@@ -101,7 +99,7 @@ class Shopify:
         if event.resource == "product":
             if deleted:
                 return Ignored(key, "product deleted in Shopify; the Xero item is kept")
-            return ProductChanged(self._product(_load(event.payload)), modified)
+            return ProductChanged(self._product(_load(event.payload), event.id), modified)
         if event.resource == PRIVACY:
             return _privacy(event.event, event.id, _load(event.payload))
         raise ValueError(f"Shopify {event.resource} events are not synced")
@@ -126,8 +124,8 @@ class Shopify:
     def _party(self, raw: Mapping[str, Any]) -> Party:
         return party_from_customer(rest.customer_of(raw) if rest.is_rest(raw) else raw)
 
-    def _product(self, raw: Mapping[str, Any]) -> Product:
-        return product_of(rest.product(raw) if rest.is_rest(raw) else raw)
+    def _product(self, raw: Mapping[str, Any], record_id: str | None = None) -> Product:
+        return product_of(rest.product(raw) if rest.is_rest(raw) else raw, record_id)
 
     def read(self, kind: Kind, raw: Mapping[str, Any], settings: StoreSettings) -> Sale | Party | Product:
         if kind == "order":
@@ -178,12 +176,14 @@ class Shopify:
         )
         return Message(made.queue, made.group, made.body)
 
-    def client(self, credentials: Mapping[str, Any]) -> ShopifyStore | None:
+    def client(self, credentials: Mapping[str, Any], tokens: TokenCache | None = None) -> ShopifyStore | None:
+        """``tokens``: where the stack keeps minted access tokens (the composition root gives the
+        mapping table's; without it each process mints and keeps its own)."""
         parsed = Credentials.from_dict(credentials)
         if parsed is None:
             return None
         version = str(credentials.get("api_version") or API_VERSION)
-        return ShopifyStore(ShopifyGraphQL(parsed, api_version=version, tokens=self.tokens))
+        return ShopifyStore(ShopifyGraphQL(parsed, api_version=version, tokens=tokens))
 
 
 def _utc() -> Any:

@@ -6,10 +6,18 @@
 https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant),
 or ``{"shop": ..., "access_token": "shpat_..."}`` for a legacy custom app's static token
 (https://shopify.dev/docs/apps/build/authentication-authorization/legacy/admin-custom-apps).
-``shop`` may be a URL (``http://127.0.0.1:8123`` for the local simulator). A minted token is kept
-in a :class:`TokenCache` until an hour before it expires (or until Shopify answers 401), so a
-function mints one a day, not one per invocation; two workers minting at once is harmless
-(each token is valid; nothing rotates).
+``shop`` may be a URL (``http://127.0.0.1:8123`` for the local simulator).
+
+**Tokens** are minted once a day, not once per invocation: a minted token goes into the
+:class:`~xerosync.sources.port.TokenCache` the stack gives (the mapping table, shared by every
+function and container: :class:`xerosync.aws.tokens.DynamoAccessTokens`; a process-local one when
+none is given) under ``shopify-token:<shop>:<client id>``, and each client keeps the one it uses.
+A token is used until :data:`REMINT_BEFORE` of its life is left, then minted again; a 401 first
+takes a newer token another container stored, else mints one. Two containers may mint at the
+same moment (no lock is taken, unlike Xero's rotating refresh tokens): that is harmless for the
+client-credentials grant, where every minted token is valid for its 24 hours and minting one
+revokes none (nothing rotates), so the cost is one extra token request, and the cache keeps the
+one that expires last.
 
 **Limits**: every answer's ``extensions.cost.throttleStatus`` (available points, restore rate)
 is kept; a query whose last requested cost is more than the bucket holds now is not sent, and a
@@ -25,9 +33,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-from xerosync.sources.port import StoreError, StoreUnavailable, require_https
+from xerosync.sources.port import AccessToken, StoreError, StoreUnavailable, TokenCache, require_https
 from xerosync.sources.shopify.settings import API_VERSION
 
 REMINT_BEFORE = 3600.0  # seconds of life left at which a cached token is replaced
@@ -64,24 +72,14 @@ class Credentials:
         return f"Credentials(shop={self.shop!r}, client_id={self.client_id[:6]!r}...)"
 
 
-@dataclass(frozen=True)
-class Token:
-    value: str
-    expires_at: float  # epoch seconds
-
-
-class TokenCache(Protocol):
-    """Where minted tokens live between invocations (the composition root plugs in a shared
-    one, e.g. a DynamoDB item per shop with a TTL; :class:`MemoryTokenCache` is per process)."""
-
-    def get(self, key: str) -> Token | None: ...
-
-    def put(self, key: str, token: Token) -> None: ...
+Token = AccessToken  # a minted access token (value hidden from repr) and its expiry
+__all__ = ["AccessToken", "Credentials", "MemoryTokenCache", "ShopifyGraphQL", "Token", "TokenCache"]
 
 
 @dataclass
 class MemoryTokenCache:
-    """The process-local default: a warm Lambda container keeps its token."""
+    """The process-local default (a command run on the operator's machine, tests): a warm
+    container keeps its token, but every container mints its own."""
 
     tokens: dict[str, Token] = field(default_factory=dict)
 
@@ -89,7 +87,9 @@ class MemoryTokenCache:
         return self.tokens.get(key)
 
     def put(self, key: str, token: Token) -> None:
-        self.tokens[key] = token
+        known = self.tokens.get(key)
+        if known is None or known.expires_at <= token.expires_at:  # the one that expires last
+            self.tokens[key] = token
 
 
 _PROCESS_TOKENS = MemoryTokenCache()
@@ -135,6 +135,7 @@ class ShopifyGraphQL:
         self._http = httpx.Client(
             base_url=credentials.base, timeout=timeout, headers={"User-Agent": "xerosync"}, transport=transport
         )
+        self._held: Token | None = None  # the token this client uses (read from the cache once)
         self.bucket: Bucket | None = None
         self.costs: dict[str, float] = {}  # the last requested cost of each document, by name
         self.calls = 0
@@ -144,17 +145,24 @@ class ShopifyGraphQL:
     def _token_key(self) -> str:
         return f"shopify-token:{self.credentials.domain}:{self.credentials.client_id}"
 
-    def token(self, *, fresh: bool = False) -> str:
-        """A valid access token: the static one, or a cached one with an hour left, or a new one."""
+    def _usable(self, token: Token, stale: str | None) -> bool:
+        return token.value != stale and token.expires_at - self._clock() > REMINT_BEFORE
+
+    def token(self, *, stale: str | None = None) -> str:
+        """A valid access token: the static one, or the one held or cached with more than
+        :data:`REMINT_BEFORE` left, or a new one. ``stale`` is a token Shopify just refused (401)."""
         if self.credentials.access_token:
             return self.credentials.access_token
+        held = self._held
+        if held is not None and self._usable(held, stale):
+            return held.value
         with _MINTING:  # a batch's workers share one process: one of them mints, the others wait
-            cached = None if fresh else self.tokens.get(self._token_key)
-            if cached is not None and cached.expires_at - self._clock() > REMINT_BEFORE:
-                return cached.value
-            minted = self._mint()
-            self.tokens.put(self._token_key, minted)
-            return minted.value
+            cached = self.tokens.get(self._token_key)
+            if cached is None or not self._usable(cached, stale):
+                cached = self._mint()
+                self.tokens.put(self._token_key, cached)
+            self._held = cached
+            return cached.value
 
     def _mint(self) -> Token:
         import httpx
@@ -194,15 +202,18 @@ class ShopifyGraphQL:
                 raise _throttled(f"{name} needs {self.costs[name]:.0f} points", wait)
         path = f"/admin/api/{self.api_version}/graphql.json"
         payload = {"query": document, "variables": dict(variables or {})}
+        refused: str | None = None
         for attempt in (1, 2):
-            headers = {"X-Shopify-Access-Token": self.token(fresh=attempt == 2), "Content-Type": "application/json"}
+            token = self.token(stale=refused)
+            headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
             self.calls += 1
             try:
                 response = self._http.post(path, content=json.dumps(payload, default=str), headers=headers)
             except httpx.HTTPError as exc:
                 raise StoreUnavailable(f"Shopify did not answer {name}: {type(exc).__name__}") from None
             if response.status_code == 401 and attempt == 1 and not self.credentials.access_token:
-                continue  # the token was revoked or expired early: mint again, once
+                refused = token  # revoked or expired early: a newer one from the cache, or a new one, once
+                continue
             break
         return self._read(name, response)
 

@@ -18,12 +18,22 @@ reading of each record. The rules, with Shopify's reference for each
 * a refund's money is the sum of its successful REFUND transactions: the truth, whatever its
   lines say (Shopify's own refunds/create sample has lines worth 414.95 and 85.00 refunded).
   Its lines are what was refunded; the difference is one line of kind ``adjustment``, so the
-  credit note's lines add up to the money exactly.
+  credit note's lines add up to the money exactly;
+* the sale is the order as it stands after **order edits**, before refunds (each refund is a
+  credit note of its own): a line's ``quantity`` counts the units an edit removed and
+  ``currentQuantity`` does not ("excluding refunded and removed units":
+  https://shopify.dev/docs/api/admin-graphql/latest/objects/LineItem), so the units removed are
+  ``quantity - currentQuantity -`` those the refunds took. They come off the line (its amount,
+  discount and tax in proportion, rounded to the cent) and off the order's ``totalPriceSet`` and
+  ``totalTaxSet``, which stay as ordered (the ``current*`` totals are the ones that follow edits,
+  and refunds too). On a paid order the core books the decrease as a credit note, never an edit of
+  the paid invoice. When a refund of the order is known only as a summary (a bulk export) the
+  units it took cannot be told from removed ones, and no removal is assumed.
 """
 
 from collections.abc import Mapping
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,14 +61,79 @@ def _discount(allocations: Any, currency: Currency) -> Decimal:
     return sum((money(a.get("allocatedAmountSet"), currency) for a in nodes(allocations)), ZERO)
 
 
-def _item_lines(
-    item: Record, inclusive: bool, cur: Currency, rates: dict[str, TaxRate], cfg: ShopifySettings
-) -> list[SaleLine]:
-    line_id = legacy_id(item, "line item")
+CENT = Decimal("0.01")
+
+
+def _removed_share(whole: Decimal, removed: Decimal, quantity: Decimal) -> Decimal:
+    """The removed units' share of a line amount, to the cent (all of it when every unit went)."""
+    return whole if removed >= quantity else (whole * removed / quantity).quantize(CENT, ROUND_HALF_UP)
+
+
+def _line_money(item: Record, cur: Currency, removed: int = 0) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """A line item's quantity, gross, discount and tax, less the share of ``removed`` units."""
     quantity = Decimal(int(item.get("quantity") or 0))
     unit = money(item.get("originalUnitPriceSet"), cur)
     gross = money(item.get("originalTotalSet"), cur) if item.get("originalTotalSet") else unit * quantity
-    tax, ids = line_taxes(nodes(item.get("taxLines")), cur, rates)
+    discount = _discount(item.get("discountAllocations"), cur)
+    tax = sum((money(t.get("priceSet"), cur) for t in nodes(item.get("taxLines"))), ZERO)
+    if removed and quantity:
+        gone = Decimal(removed)
+        gross -= _removed_share(gross, gone, quantity)
+        discount -= _removed_share(discount, gone, quantity)
+        tax -= _removed_share(tax, gone, quantity)
+        quantity -= gone
+    return quantity, gross, discount, tax
+
+
+def removed_by_edits(order: Record, cur: Currency, removed: dict[str, int]) -> tuple[Decimal, Decimal]:
+    """What order edits took off the order's total and its tax (the totals' own convention: the
+    tax counts in the total only when prices exclude it)."""
+    inclusive = bool(order.get("taxesIncluded"))
+    total, tax = ZERO, ZERO
+    for item in nodes(order.get("lineItems")):
+        gone = removed.get(legacy_id(item, "line item"), 0)
+        if not gone:
+            continue
+        _, gross, discount, line_tax = _line_money(item, cur)
+        _, gross_now, discount_now, tax_now = _line_money(item, cur, gone)
+        total += (gross - discount) - (gross_now - discount_now)
+        tax += line_tax - tax_now
+    return total + (ZERO if inclusive else tax), tax
+
+
+def removed_units(order: Record) -> dict[str, int] | None:
+    """Units order edits removed, by line id (None when a refund's lines are not known: see above)."""
+    refunds = nodes(order.get("refunds"))
+    if any("refundLineItems" not in r for r in refunds):
+        return None
+    refunded: dict[str, int] = {}
+    for refund in refunds:
+        for line in nodes(refund.get("refundLineItems")):
+            key = legacy_id(line.get("lineItem") or {}, "line item") if line.get("lineItem") else ""
+            refunded[key] = refunded.get(key, 0) + int(line.get("quantity") or 0)
+    removed = {}
+    for item in nodes(order.get("lineItems")):
+        if item.get("currentQuantity") is None:
+            continue
+        line_id = legacy_id(item, "line item")
+        gone = int(item.get("quantity") or 0) - int(item["currentQuantity"]) - refunded.get(line_id, 0)
+        if gone > 0:
+            removed[line_id] = gone
+    return removed
+
+
+def _item_lines(
+    item: Record,
+    inclusive: bool,
+    cur: Currency,
+    rates: dict[str, TaxRate],
+    cfg: ShopifySettings,
+    removed: int = 0,
+) -> list[SaleLine]:
+    """The sale lines of a line item (``removed``: units an order edit took off it)."""
+    line_id = legacy_id(item, "line item")
+    _, ids = line_taxes(nodes(item.get("taxLines")), cur, rates)
+    quantity, gross, discount, tax = _line_money(item, cur, removed)
     title = str(item.get("name") or item.get("title") or "")
     no_product = not item.get("product") and not item.get("variant")
     if item.get("isGiftCard"):
@@ -75,20 +150,10 @@ def _item_lines(
     )
     sku = str(item.get("sku") or (variant or {}).get("sku") or "").strip() or None
     lines = [
-        sale_line(
-            kind,
-            f"line:{line_id}",
-            title,
-            quantity or ONE,
-            gross,
-            _discount(item.get("discountAllocations"), cur),
-            tax,
-            ids,
-            inclusive,
-            sku,
-            product,
-        )
+        sale_line(kind, f"line:{line_id}", title, quantity or ONE, gross, discount, tax, ids, inclusive, sku, product)
     ]
+    if removed and not quantity:
+        lines = []  # every unit removed: the line is gone from the order
     for duty in nodes(item.get("duties")):
         duty_tax, duty_ids = line_taxes(nodes(duty.get("taxLines")), cur, rates)
         amount = money(duty.get("price"), cur)
@@ -139,8 +204,10 @@ def sale_from_order(order: Record, cfg: ShopifySettings, *, own_offsets: bool = 
     inclusive = bool(order.get("taxesIncluded"))
     rates: dict[str, TaxRate] = {}
     lines: list[SaleLine] = []
+    removed = removed_units(order) or {}
     for item in nodes(order.get("lineItems")):
-        lines.extend(_item_lines(item, inclusive, cur, rates, cfg))
+        lines.extend(_item_lines(item, inclusive, cur, rates, cfg, removed.get(legacy_id(item, "line item"), 0)))
+    edited = removed_by_edits(order, cur, removed)
     for shipping in nodes(order.get("shippingLines")):
         if not shipping.get("isRemoved"):
             lines.append(_shipping_line(shipping, inclusive, cur, rates))
@@ -164,8 +231,8 @@ def sale_from_order(order: Record, cfg: ShopifySettings, *, own_offsets: bool = 
         prices_include_tax=inclusive,
         customer=party_from_order(order),
         lines=tuple(lines),
-        total=money(order.get("totalPriceSet"), cur),
-        total_tax=money(order.get("totalTaxSet"), cur),
+        total=money(order.get("totalPriceSet"), cur) - edited[0],
+        total_tax=money(order.get("totalTaxSet"), cur) - edited[1],
         modified_at=store_time(order.get("updatedAt")),
         created_at=created,
         paid_at=store_time(max((str(t.get("processedAt") or "") for t in nodes(order.get("transactions"))), default=""))

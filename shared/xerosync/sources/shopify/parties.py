@@ -87,6 +87,7 @@ def products_from(product: Record) -> list[Product]:
     description = " ".join(str(product.get("description") or "").split()) or title
     deleted = str(product.get("status") or "").upper() == "ARCHIVED"
     only_default = bool(product.get("hasOnlyDefaultVariant"))
+    variants = nodes(product.get("variants"))
     found = [
         Product(
             f"product:{product_id}",
@@ -96,9 +97,10 @@ def products_from(product: Record) -> list[Product]:
             None,
             deleted=deleted,
             sellable=False,
+            variants=tuple(f"product:{legacy_id(v, 'variant')}" for v in variants),
         )
     ]
-    for variant in nodes(product.get("variants")):
+    for variant in variants:
         variant_title = " ".join(str(variant.get("title") or "").split())
         name = title if only_default or variant_title in ("", "Default Title") else f"{title} - {variant_title}"
         price = variant.get("price")
@@ -124,14 +126,22 @@ def variant_product(variant: Record, product: Record) -> Product:
     raise ValueError("a Shopify variant without its product")
 
 
-def product_of(raw: Record) -> Product:
+def product_of(raw: Record, record_id: str | None = None) -> Product:
     """The item a Shopify record stands for: a ``ProductVariant`` (with its ``product``), or a
-    whole ``Product``: then its most recently updated variant (the one a products/update webhook
-    is about; the others are found by the reconciliation), or the product itself when it has none."""
+    ``Product`` with its variants. For a product, ``record_id`` says which record of it is meant
+    (a products/* webhook makes one envelope per variant and one for the product itself:
+    :func:`xerosync.sources.shopify.webhook.product_envelopes`): the product's own id, the product
+    (sold as its variants: no item); a variant's id, that variant. Without it (``xerosync preview``
+    of a webhook body), its most recently updated variant, or the product when it has none."""
     if "variants" not in raw:
         return variant_product(raw, raw.get("product") or {})
     variants = nodes(raw.get("variants"))
-    if not variants:
+    if (record_id is not None and record_id == legacy_id(raw, "product")) or not variants:
         return products_from(raw)[0]
+    if record_id is not None:
+        for variant in variants:
+            if legacy_id(variant, "variant") == record_id:
+                return variant_product(variant, raw)
+        raise ValueError(f"Shopify product {legacy_id(raw, 'product')} carries no variant {record_id}")
     newest = max(variants, key=lambda v: str(v.get("updatedAt") or ""))
     return variant_product(newest, raw)

@@ -18,10 +18,10 @@ things Shopify says about it (https://shopify.dev/docs/api/admin-graphql/latest/
 ``financial_statuses`` overrides any row but the first (the enum's words, upper case). A paid
 order's paid date is its last successful SALE or CAPTURE transaction's, in the shop's time zone.
 
-Other settings: ``api_version`` (the Admin API version the client pins: Shopify supports each
-stable version for at least 12 months, https://shopify.dev/docs/api/usage/versioning; to upgrade,
-read the release notes of the versions in between, set the new version here and in the webhook
-subscriptions' app, and run the unit tests and ``make e2e`` against the simulator pinned to it),
+Other settings: ``api_version`` (checked for its form only: the client pins the version given as
+``api_version`` in StoreApiSecret, else :data:`API_VERSION`, because the store's client is built
+from its credentials before any settings are read; the README's Shopify section has the upgrade
+path),
 ``currency`` (``shop``: the store's currency, what Shopify Payments settles in; ``presentment``:
 the buyer's), ``timezone`` (the shop's IANA zone: the Admin API answers in UTC, the books want
 the shop's own day), ``test_orders``, ``gift_card_gateway`` (the gateway name Shopify gives a

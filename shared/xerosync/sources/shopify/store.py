@@ -40,7 +40,15 @@ from xerosync.timestamps import store_time
 # https://shopify.dev/docs/api/admin-graphql/latest/enums/WebhookSubscriptionTopic). The privacy
 # topics are the app's compliance webhooks, set in its configuration, never by the API.
 TOPICS: dict[Kind, tuple[str, ...]] = {
-    "order": ("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_CANCELLED", "ORDERS_DELETE", "REFUNDS_CREATE"),
+    "order": (
+        "ORDERS_CREATE",
+        "ORDERS_UPDATED",
+        "ORDERS_PAID",
+        "ORDERS_CANCELLED",
+        "ORDERS_EDITED",
+        "ORDERS_DELETE",
+        "REFUNDS_CREATE",
+    ),
     "customer": ("CUSTOMERS_CREATE", "CUSTOMERS_UPDATE"),
     "product": ("PRODUCTS_CREATE", "PRODUCTS_UPDATE"),
 }

@@ -13,8 +13,13 @@ so this decides in microseconds: verify, read the record's id and ``updated_at``
 
 * ``orders/*`` and ``refunds/create`` go to the orders queue keyed by the **order** id: each says
   "order X changed", and the sync re-reads the order from the Admin API (the REST-shaped body
-  lacks transactions and the refunds' money);
-* ``customers/create|update`` to contacts, ``products/create|update`` to items;
+  lacks transactions and the refunds' money). orders/edited carries the edit, not the order:
+  ``{"order_edit": {"id", "order_id", "committed_at", "line_items": {"additions", "removals"}, ...}}``
+  (the docs' sample, https://shopify.dev/docs/api/webhooks/2026-07), so it is keyed by
+  ``order_edit.order_id`` and stamped with ``committed_at``; it names the order only, and the
+  sync reads the order as it stands after the edit;
+* ``customers/create|update`` to contacts; ``products/create|update`` to items, as one message per
+  variant (each variant is a Xero item: :func:`product_envelopes`) and one for the product itself;
 * ``X-Shopify-Topic`` is not signed (the HMAC covers the body only), so ``orders/delete``, the
   one destructive topic, is taken only with Shopify's body of a deletion (``{"id": N}``): a captured
   order body re-sent as ``orders/delete`` is refused (400), and the sync asks the store before it
@@ -33,7 +38,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from xerosync.webhooks import ENVELOPE_VERSION, Decision, Enqueue, envelope, reply
+from xerosync.webhooks import ENVELOPE_VERSION, Decision, Enqueue, envelope, reference, reply
 
 SOURCE = "shopify"
 PRIVACY = "privacy"  # the envelope resource of the privacy topics and app/uninstalled
@@ -101,8 +106,15 @@ def verify(body: bytes, signature: str | None, secret: str) -> bool:
 DELETION_KEYS = frozenset({"id", "admin_graphql_api_id"})
 
 
+ORDER_EDIT = "order_edit"  # the orders/edited body's one key
+
+
 def _record_id(payload: dict[str, Any], resource: str, topic: str) -> str:
-    value = payload.get("order_id") if topic == "refunds/create" else payload.get("id")
+    if topic == "orders/edited":
+        edit = payload.get(ORDER_EDIT)
+        value = edit.get("order_id") if isinstance(edit, dict) else None
+    else:
+        value = payload.get("order_id") if topic == "refunds/create" else payload.get("id")
     if isinstance(value, bool) or not isinstance(value, int | str):
         return ""
     text = str(value).strip()
@@ -191,13 +203,25 @@ def decide(
     record_id = _record_id(payload, resource, topic)
     log["resource_id"] = record_id
     if not record_id:
-        return reply(400, "no_id", f"{topic} payload has no {'order_id' if topic == 'refunds/create' else 'id'}")
+        named = {"refunds/create": "order_id", "orders/edited": "order_edit.order_id"}.get(topic, "id")
+        return reply(400, "no_id", f"{topic} payload has no {named}")
     if topic == "orders/delete" and set(payload) - DELETION_KEYS:
         extra = ", ".join(sorted(set(payload) - DELETION_KEYS)[:5])
         return reply(400, "topic_mismatch", f"the body is not an orders/delete body: it has {extra}", **log)
-    modified = payload.get("updated_at") or (payload.get("processed_at") or payload.get("created_at"))
+    edit = payload.get(ORDER_EDIT) if topic == "orders/edited" else None
+    stamps = edit if isinstance(edit, dict) else payload
+    modified = (
+        stamps.get("updated_at") or stamps.get("committed_at") or stamps.get("processed_at") or stamps.get("created_at")
+    )
     if modified is not None and not isinstance(modified, str):
         return reply(400, "bad_field", "updated_at must be text", **log)
+    if resource == "product" and event != "deleted":
+        try:
+            messages = product_envelopes(topic, event, record_id, modified, payload, headers, now)
+        except ValueError as problem:
+            return reply(400, "bad_field", str(problem), **log)
+        variants = [json.loads(m.body)["id"] for m in messages[1:]]
+        return _accepted(messages[0], {**log, "variants": variants}, messages[1:])
     message = envelope(
         source=SOURCE,
         store=headers.get("x-shopify-shop-domain", ""),
@@ -214,11 +238,100 @@ def decide(
     return _accepted(message, log)
 
 
-def _accepted(message: Enqueue, log: dict[str, Any]) -> Decision:
+def _accepted(message: Enqueue, log: dict[str, Any], also: tuple[Enqueue, ...] = ()) -> Decision:
     return Decision(
         status=200,
         body={"message": "accepted"},
         outcome="enqueued",
         enqueue=message,
         log={**log, "queue": message.queue},
+        also=also,
     )
+
+
+VARIANT_GID = "gid://shopify/ProductVariant/"
+
+
+def product_envelopes(
+    topic: str,
+    event: str,
+    product_id: str,
+    modified: str | None,
+    payload: dict[str, Any],
+    headers: dict[str, str],
+    now: datetime | None,
+) -> tuple[Enqueue, ...]:
+    """A products/create or products/update delivery as the records it is about (ValueError for a
+    body whose variants are not Shopify's shape):
+
+    * the product itself (``product:<product id>``): which variants it has now, the body reduced
+      to the product's id, title, status, ``updated_at`` and its variants' ids. A product is sold
+      as its variants, so this makes no item; the sync notes a variant that is no longer there
+      (its Xero item is kept: Xero items are never deleted, invoices refer to them);
+    * each variant (``product:<variant id>``, the key the reconciliation lists it by): the product
+      with that variant alone, stamped with the later of the product's and the variant's
+      ``updated_at`` (a new product title renames every variant's item);
+    * a variant named only in ``variant_gids`` (each variant's GraphQL id and ``updated_at``, in
+      the docs' sample beside ``variants``: https://shopify.dev/docs/api/webhooks/2026-07), if the
+      body lists fewer variants than the product has, by reference: the sync reads it from the
+      Admin API.
+
+    The parts are JSON made again from the verified body (sorted keys: equal state, equal hash)."""
+    variants = payload.get("variants") or []
+    gids = payload.get("variant_gids") or []
+    if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
+        raise ValueError("variants must be a list of objects")
+    if not isinstance(gids, list) or not all(isinstance(g, dict) for g in gids):
+        raise ValueError("variant_gids must be a list of objects")
+    carried = {_variant_id(v.get("id")): v for v in variants}
+    named = {_variant_id(str(g.get("admin_graphql_api_id") or "").removeprefix(VARIANT_GID)): g for g in gids}
+    if "" in carried or "" in named:
+        raise ValueError("a variant without an id")
+    product_part = {k: payload.get(k) for k in ("id", "admin_graphql_api_id", "title", "status", "updated_at")}
+    every = [*carried, *(i for i in named if i not in carried)]
+    product_part["variants"] = [{"id": int(i) if i.isdigit() else i} for i in every]
+
+    def made(record_id: str, at: str | None, part: dict[str, Any]) -> Enqueue:
+        return envelope(
+            source=SOURCE,
+            store=headers.get("x-shopify-shop-domain", ""),
+            topic=topic,
+            resource="product",
+            event=event,
+            record_id=record_id,
+            modified=at,
+            raw=json.dumps(part, separators=(",", ":"), sort_keys=True).encode(),
+            webhook_id=headers.get("x-shopify-name"),
+            delivery_id=headers.get("x-shopify-webhook-id"),
+            now=now,
+        )
+
+    whole = {k: v for k, v in payload.items() if k not in ("variants", "variant_gids")}
+    messages = [made(product_id, modified, product_part)]
+    for variant_id, variant in carried.items():
+        messages.append(made(variant_id, _later(modified, variant.get("updated_at")), {**whole, "variants": [variant]}))
+    for variant_id, named_only in named.items():
+        if variant_id not in carried:
+            at = _later(modified, named_only.get("updated_at"))
+            messages.append(reference(made(variant_id, at, {"id": variant_id, "product_id": product_id, "at": at})))
+    return tuple(messages)
+
+
+def _variant_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return ""
+    text = str(value).strip()
+    return text if text.isprintable() and 0 < len(text) <= 100 and "/" not in text else ""
+
+
+def _later(first: str | None, second: Any) -> str | None:
+    """The later of two of Shopify's times (ISO 8601 with an offset); either when the other is missing."""
+    if not isinstance(second, str) or not second:
+        return first
+    if not first:
+        return second
+    try:
+        a, b = datetime.fromisoformat(first), datetime.fromisoformat(second)
+        return second if b > a else first
+    except (ValueError, TypeError):  # not a time, or one without an offset: the product's own
+        return first

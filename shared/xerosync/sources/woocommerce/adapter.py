@@ -37,6 +37,7 @@ from xerosync.sources.port import (
     StoreProduct,
     StoreSource,
     Subscriptions,
+    TokenCache,
 )
 from xerosync.sources.woocommerce import subscriptions
 from xerosync.sources.woocommerce.mapping import (
@@ -158,7 +159,8 @@ class WooCommerce:
         )
         return Message(enqueue.queue, enqueue.group, enqueue.body)
 
-    def client(self, credentials: Mapping[str, Any]) -> "WooStore | None":
+    def client(self, credentials: Mapping[str, Any], tokens: TokenCache | None = None) -> "WooStore | None":
+        """WooCommerce's REST API takes a static key pair: ``tokens`` is not used."""
         parsed = StoreCredentials.from_dict(dict(credentials))
         return WooStore(WooClient(parsed)) if parsed else None
 

@@ -57,7 +57,7 @@ def test_no_managed_policies_and_no_generated_roles(deployed: dict[str, Any]) ->
     roles = of_type(deployed, "AWS::IAM::Role")
     functions = of_type(deployed, "AWS::Lambda::Function")
     assert {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()} == set(roles)
-    assert len(roles) == len(functions) == 7  # one each, none shared
+    assert len(roles) == len(functions) == 8  # one each, none shared
     for name, role in roles.items():
         assert "ManagedPolicyArns" not in role["Properties"], name
         assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [

@@ -15,16 +15,23 @@ transaction (per-order mode), or deletes the payment and voids the invoice or cr
 so, and the refusal is logged with Xero's words and tried again by the next poll.
 """
 
-from dataclasses import replace
+from collections.abc import Callable
+from collections.abc import Mapping as Mapping_
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from xerosync.settlement import Booking
+from xerosync.config import StoreSettings
+from xerosync.domain import Sale
+from xerosync.observability import reason_of
+from xerosync.settlement import Booking, Settlement, book
+from xerosync.sources.port import SettlementFound, SettlementStore, StoreError
 from xerosync.sync.base import Outcome, create_once, holding
-from xerosync.sync.ports import Mapping, Mappings
+from xerosync.sync.ports import ClaimLost, Mapping, Mappings
 from xerosync.xero.client import ElementResult
-from xerosync.xero.errors import XeroRejected
+from xerosync.xero.errors import XeroAuthError, XeroRejected
+from xerosync.xero.governor import BudgetExhausted
 from xerosync.xero.payloads import content_hash
 from xerosync.xero.settlement_payloads import bank_transaction, settlement_payment, summary_document
 
@@ -246,3 +253,128 @@ def reverse_settlement(key: str, why: str, *, mappings: Mappings, xero: Settleme
 def _ok(result: ElementResult) -> None:
     if not result.ok:
         raise XeroRejected(list(result.errors), result.record)
+
+
+# --- one poll: what the store paid out since a watermark ------------------------------------------
+@dataclass
+class PollReport:
+    """What one poll found and did, settlement by settlement."""
+
+    listed: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (key, why): tried again next poll
+    waiting: list[str] = field(default_factory=list)  # issued, not paid yet
+    unfinished: list[datetime] = field(default_factory=list)  # issue times the watermark must not pass
+    latest: datetime | None = None  # the latest issue time seen
+    stopped: str = ""  # why the poll stopped early (time, Xero's budget), if it did
+
+    def count(self, *actions: str) -> int:
+        return sum(1 for o in self.outcomes if o.action in actions)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "listed": self.listed,
+            "posted": self.count("created"),
+            "unchanged": self.count("unchanged", "skipped"),
+            "reversed": self.count("deleted", "voided"),
+            "parked": self.count("parked"),
+            "failed": len(self.failed),
+            "waiting": len(self.waiting),
+            "stopped": self.stopped,
+        }
+
+    def watermark(self, previous: datetime | None) -> datetime | None:
+        """Where the next poll starts (before its overlap): at the first settlement not finished,
+        else after the latest one seen."""
+        if self.unfinished:
+            return min(self.unfinished)
+        return max((t for t in (self.latest, previous) if t is not None), default=None)
+
+
+Sales = Callable[[Settlement], Mapping_[str, Sale]]
+
+
+def poll(
+    store: SettlementStore,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    settings: StoreSettings,
+    sales: Sales,
+    mappings: Mappings,
+    xero: SettlementXero,
+    deadline: Callable[[], bool] = lambda: False,
+    progress: Callable[[SettlementFound, Outcome | None], None] | None = None,
+) -> PollReport:
+    """Every settlement issued from ``since``: a paid one not posted yet is posted; one that
+    failed or was cancelled after posting is reversed (before anything is posted: a later one may
+    pay its money out again); one still pending waits. One settlement's failure is its own: it
+    is reported, and tried again by the next poll (the watermark stays before it)."""
+    report = PollReport()
+    found = list(store.settlements(since, until))
+    report.listed = len(found)
+    found.sort(key=lambda f: (f.status == "paid", f.issued))  # reversals first
+    for item in found:
+        report.latest = max(item.issued, report.latest) if report.latest else item.issued
+        if deadline():
+            report.stopped = "out of time: the next poll continues"
+            report.unfinished.append(item.issued)
+            continue
+        outcome: Outcome | None = None
+        try:
+            if item.status in ("failed", "canceled"):
+                why = f"{item.label or item.key} {item.status.upper()} after it was issued"
+                outcome = reverse_settlement(item.key, why, mappings=mappings, xero=xero)
+            elif item.status == "pending":
+                report.waiting.append(item.key)
+                report.unfinished.append(item.issued)
+            elif state_of(mappings.get(item.key)) == "reversed":
+                outcome = Outcome("skipped", item.key, reason="reversed earlier: it failed after posting")
+            elif state_of(mappings.get(item.key)) is None or _unpaid(item, mappings):
+                settlement = store.settlement(item.id)
+                outcome = post_settlement(book(settlement, settings, sales(settlement)), mappings=mappings, xero=xero)
+            else:
+                outcome = Outcome("unchanged", item.key, reason="posted earlier")
+        except BudgetExhausted:
+            report.stopped = "Xero's call budget is spent for now: the next poll continues"
+            report.unfinished.append(item.issued)
+            break
+        except (XeroAuthError, ClaimLost):
+            raise
+        except Exception as exc:  # this settlement alone: the others go on
+            report.failed.append((item.key, f"{type(exc).__name__}: {reason_of(exc)}"))
+            report.unfinished.append(item.issued)
+        if outcome is not None:
+            report.outcomes.append(outcome)
+            if outcome.action == "parked":
+                report.unfinished.append(item.issued)
+        if progress is not None:
+            progress(item, outcome)
+    return report
+
+
+def _unpaid(item: SettlementFound, mappings: Mappings) -> bool:
+    """A summary document posted without its payment (a crash, a refusal): post it again."""
+    known = mappings.get(item.key)
+    if known is None or known.data.get("document") == "bank_transaction" or known.data.get("status") != "AUTHORISED":
+        return False
+    return item.deposit != 0 and mappings.get(payment_key(item.key)) is None
+
+
+def read_sales(settlement: Settlement, store: Any, source: Any, settings: StoreSettings) -> dict[str, Sale]:
+    """The sales a settlement carries, read from the store (summary mode books them); one that
+    cannot be read is left out (its money is then one line, noted)."""
+    if settings.settlements.mode != "summary":
+        return {}
+    found: dict[str, Sale] = {}
+    for key in settlement.sale_keys():
+        try:
+            record = store.fetch("order", key.split(":", 1)[1])
+            if record.gone:
+                continue
+            sale = source.read("order", record.raw, settings)
+        except StoreError:
+            continue
+        if isinstance(sale, Sale):
+            found[key] = sale
+    return found

@@ -135,3 +135,42 @@ def test_a_payout_that_fails_after_posting_is_reversed_and_its_money_posted_with
     carried = sum((r.amount for r in pay.rows if r.payout_id in (latest.id, retry.id) and r.type in moved), D(0))
     assert failed_lines and sign * clearing == carried  # the failed payout's payments, cleared now
     assert payouts.sandbox.spec_violations == []
+
+
+def test_the_operator_pushes_payouts_previews_one_and_the_drift_report_checks_them(payouts: Payouts) -> None:
+    from typer.testing import CliRunner
+
+    from tests.e2e.conftest import operator
+    from xerosync.cli import app
+    from xerosync.xero.client import XeroClient, XeroCredentials
+
+    payouts.run()
+    pay = payouts.shop.payments
+    payouts.shop.payments.record("ADJUSTMENT", D("12.50"), D("0.30"), reason="Fee correction")
+    [fresh] = pay.pay_out()
+    pay.settle(fresh.id, "PAID")
+    day = fresh.issued_at.date().isoformat()
+    runner = CliRunner()
+    with operator(payouts.stack):
+        preview = runner.invoke(app, ["preview", "payout", str(fresh.id), "--json"], env={"COLUMNS": "250"})
+        assert preview.exit_code == 0, preview.output
+        [request] = json.loads(preview.output)["requests"]
+        assert sum(D(str(x["UnitAmount"])) for x in request["body"]["BankTransactions"][0]["LineItems"]) == fresh.net
+        pushed = runner.invoke(app, ["push", "--payouts", "--from", day, "--to", day], env={"COLUMNS": "250"})
+        assert pushed.exit_code == 0, pushed.output
+        assert "posted 1" in pushed.output and payouts.posted()[str(fresh.trace)]["Total"] == fresh.net
+        writes = payouts.writes()
+        again = runner.invoke(app, ["push", "--payouts", "--from", day, "--to", day], env={"COLUMNS": "250"})
+        assert again.exit_code == 0 and "posted 1" not in again.output and payouts.writes() == writes
+        connection = next(iter(payouts.sandbox.state.clients.values()))
+        accountant = XeroClient(XeroCredentials(connection.client_id, connection.client_secret),
+                                api_url=payouts.sandbox.url, identity_url=payouts.sandbox.url)  # fmt: skip
+        made = payouts.posted()[str(fresh.trace)]
+        accountant.update_bank_transaction(
+            made["BankTransactionID"],
+            {"Type": "RECEIVE", "BankAccount": {"Code": "090"}, "LineItems": [], "Status": "DELETED"},
+            idempotency_key="by-hand",
+        )
+        drift = runner.invoke(app, ["drift", "--day", day], env={"COLUMNS": "250"})
+        assert drift.exit_code == 0, drift.output
+        assert f"payout:{fresh.id}" in drift.output and "taken off the books in Xero by hand" in drift.output

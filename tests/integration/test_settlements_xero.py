@@ -190,3 +190,25 @@ def test_a_settlement_paying_again_a_failed_one_still_posted_waits_for_its_rever
     assert parked.action == "parked" and "payout:623721858" in parked.reason
     reverse_settlement(first.key, "failed", mappings=mappings, xero=client)
     assert post_settlement(book(retry, settings()), mappings=mappings, xero=client).action == "created"
+
+
+def test_settings_check_validates_the_settlements_against_the_organisation(
+    xero: tuple[XeroSandbox, Any, XeroClient],
+) -> None:
+    from xerosync.settings_check import check
+
+    client = xero[2]
+    good = {f.setting: f for f in check(settings(), client)}
+    assert good["settlements.bank_account"].ok and good["settlements.accounts.other"].ok
+    wrong = parse_settings(
+        SETTINGS.replace('bank_account: "090"', 'bank_account: "200"').replace(
+            'accounts: {other: "260"}',
+            'accounts: {other: "999", clearing: "200", by_type: {ADVANCE: "260"}}\n  fee_tax: INPUT',
+        )
+    )
+    found = {f.setting: f for f in check(wrong, client)}
+    assert not found["settlements.bank_account"].ok and "not a bank account" in found["settlements.bank_account"].detail
+    assert not found["settlements.accounts.other"].ok and "no account" in found["settlements.accounts.other"].detail
+    assert not found["settlements.accounts.clearing"].ok  # the orders' payments must be able to go there
+    assert "accept payments" in found["settlements.accounts.clearing"].detail
+    assert found["settlements.accounts.by_type.ADVANCE"].ok and found["settlements.fee_tax"].ok

@@ -141,7 +141,13 @@ def test_a_function_given_the_store_s_api_may_keep_its_access_token_in_the_mappi
         for name, function in of_type(deployed, "AWS::Lambda::Function").items()
         if "StoreApiSecret" in given(function, "_SECRET_ARN")
     ]
-    assert sorted(callers) == ["PullFunction", "ReconcileFunction", "SyncOrdersFunction", "XeroEventsFunction"]
+    assert sorted(callers) == [
+        "PullFunction",
+        "ReconcileFunction",
+        "SettlementsFunction",
+        "SyncOrdersFunction",
+        "XeroEventsFunction",
+    ]
     for name in callers:
         function = of_type(deployed, "AWS::Lambda::Function")[name]
         assert "MappingsTable" in given(function, "_TABLE"), name

@@ -175,6 +175,9 @@ def xero_files() -> dict[Path, dict[str, Any]]:
         "xerosync-demo-ReconcileFunctionReconcile-1ABC"
     )
     files[EVENTS / "pull" / "scheduled-event.json"] = scheduled_event("xerosync-demo-PullFunctionPull-1ABC")
+    files[EVENTS / "settlements" / "scheduled-event.json"] = scheduled_event(
+        "xerosync-demo-SettlementsFunctionSettlements-1ABC"
+    )
     return files
 
 

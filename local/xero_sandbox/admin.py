@@ -23,7 +23,17 @@ from local.xero_sandbox.server import encode
 if TYPE_CHECKING:
     from local.xero_sandbox.server import XeroSandbox
 
-STORES = ("contacts", "items", "invoices", "credit_notes", "payments", "accounts", "tax_rates", "tracking_categories")
+STORES = (
+    "contacts",
+    "items",
+    "invoices",
+    "credit_notes",
+    "payments",
+    "bank_transactions",
+    "accounts",
+    "tax_rates",
+    "tracking_categories",
+)
 
 
 def _body(request: Request) -> dict[str, Any]:

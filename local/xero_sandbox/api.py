@@ -18,7 +18,7 @@ MAX_PAGE_SIZE = 1000
 # Xero sets no element cap beyond body size; Xero's guidance reports 500 for Items and recommends 50.
 # The sandbox refuses more than this many elements in one request (a guess, see README).
 MAX_ELEMENTS = 500
-DOCUMENTS = ("Invoices", "CreditNotes")  # the elements Xero gives a DateString and DueDateString
+DOCUMENTS = ("Invoices", "CreditNotes", "BankTransactions")  # elements Xero gives a DateString (and DueDateString)
 
 Handled = tuple[int, Any]
 

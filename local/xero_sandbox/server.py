@@ -120,7 +120,14 @@ class XeroSandbox:
         self._server: QuietHTTPServer | None = None
         self.url = ""
         self.routes: list[Route] = []
-        from local.xero_sandbox import admin, routes_contacts, routes_documents, routes_payments, routes_settings
+        from local.xero_sandbox import (
+            admin,
+            routes_banktransactions,
+            routes_contacts,
+            routes_documents,
+            routes_payments,
+            routes_settings,
+        )
 
         self.identity_route("POST", "/connect/token", self.identity.token_endpoint)
         self.identity_route("POST", "/connect/revocation", self.identity.revoke_endpoint)
@@ -128,7 +135,14 @@ class XeroSandbox:
         self.identity_route("GET", "/connect/authorize", self.identity.authorize_endpoint)
         self.identity_route("GET", "/connections", self.identity.connections_endpoint)
         self.identity_route("DELETE", "/connections/{id}", self.identity.delete_connection)
-        for module in (routes_settings, routes_contacts, routes_documents, routes_payments, admin):
+        for module in (
+            routes_settings,
+            routes_contacts,
+            routes_documents,
+            routes_payments,
+            routes_banktransactions,
+            admin,
+        ):
             module.register(self)
 
     @property

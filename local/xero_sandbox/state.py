@@ -64,6 +64,7 @@ class Organisation:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)  # ItemID -> Item
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)  # PaymentID -> Payment
     credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # CreditNoteID -> CreditNote
+    bank_transactions: dict[str, dict[str, Any]] = field(default_factory=dict)  # BankTransactionID -> one
     tracking_categories: dict[str, dict[str, Any]] = field(default_factory=dict)  # TrackingCategoryID -> category
     branding_themes: dict[str, dict[str, Any]] = field(default_factory=dict)  # BrandingThemeID -> theme
     created: datetime = field(default_factory=system_clock)

@@ -6,11 +6,12 @@ or Xero; ``xerosync settings check`` compares a file with a live (or sandbox) or
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import date
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 InvoiceStatus = Literal["DRAFT", "AUTHORISED", "skip"]
 
@@ -202,6 +203,93 @@ class InvoiceStatuses(_Settings):
     confirmed: InvoiceStatus = Field("AUTHORISED", description="a sale, not paid (or not known to be)")
 
 
+SettlementMode = Literal["per_order", "summary"]
+SettlementGrouping = Literal["single", "tax_rate", "product_type"]
+
+
+class SettlementAccounts(_Settings):
+    """Accounts of a settlement's lines that the sale accounts (``accounts:``) do not cover. A
+    line of a kind the store adds later, or one these leave unset, goes to ``other`` and is
+    logged: never a failure, never revenue by accident."""
+
+    clearing: str | None = Field(
+        None,
+        description="per_order mode: the account the payment gateway's money went to when each order was "
+        "paid, which each settlement empties into the bank; unset = payments.accounts of the settlement's "
+        "gateway (e.g. shopify_payments)",
+    )
+    fees: str | None = Field(None, description="the payment provider's fees; unset = accounts.fees")
+    adjustments: str | None = Field(
+        None, description="the provider's adjustments; unset = accounts.adjustments, else other"
+    )
+    disputes: str | None = Field(None, description="chargebacks and their reversals; unset = other")
+    reserves: str | None = Field(
+        None, description="money held back and released (an asset, e.g. 'Payments reserve'); unset = other"
+    )
+    retried: str | None = Field(
+        None,
+        description="money of an earlier failed settlement paid out again, when that settlement's own lines "
+        "cannot be read; unset = other",
+    )
+    pending: str | None = Field(
+        None,
+        description="summary mode: the part of a sale paid through the settlement's gateway in another "
+        "settlement, or not paid yet; unset = the clearing account",
+    )
+    discounts: str | None = Field(
+        None, description="summary mode: discounts, as their own lines; unset = the discounted line's account"
+    )
+    other: str | None = Field(
+        None, description="whatever the others do not cover (required once settlements are enabled)"
+    )
+    by_type: dict[str, str] = Field(
+        default_factory=dict,
+        description="the store's own word for a kind of line -> account code, before any of the above "
+        '(e.g. {"ADVANCE": "880"})',
+    )
+
+
+class Settlements(_Settings):
+    """The deposits a payment provider or marketplace pays into the bank (a payout, a
+    settlement), each posted once so that Xero explains the deposit to the cent."""
+
+    enabled: bool = Field(False, description="poll the store's settlements and post each one once")
+    mode: SettlementMode = Field(
+        "per_order",
+        description='"per_order": sales are booked order by order (their payments into the clearing account) '
+        "and each settlement is one bank transaction from clearing to the bank with its fees, reserves, "
+        'adjustments and disputes; "summary": no order documents, one invoice (a credit note when negative) '
+        "per settlement with its payment from the bank",
+    )
+    bank_account: str | None = Field(None, description="code of the Xero bank account the deposits land in")
+    contact: str = Field("", description="Xero contact of the settlement documents; empty = the store's name for it")
+    number_prefix: str | None = Field(
+        None, max_length=20, description="prefix of the summary documents' numbers; unset = the store's"
+    )
+    status: Literal["DRAFT", "AUTHORISED"] = Field(
+        "AUTHORISED",
+        description='summary mode: "DRAFT" leaves the invoice for review (no payment: approve it, then match the '
+        'deposit to it in Xero); "AUTHORISED" posts the payment too',
+    )
+    grouping: SettlementGrouping = Field(
+        "tax_rate",
+        description='summary mode: "single" = one line per account and tax type, "tax_rate" = per store tax rate, '
+        '"product_type" = per product type too',
+    )
+    fee_tax: str | None = Field(None, description="Xero TaxType of fee lines; unset = tax.no_tax")
+    tracking: Tracking | None = Field(None, description="a tracking option on every line; unset = tracking")
+    overlap_days: int = Field(
+        3,
+        ge=0,
+        le=60,
+        description="each poll also looks this far behind its watermark (a settlement can fail days later)",
+    )
+    since: date | None = Field(
+        None, description="post settlements from this day on (a first run starts here); unset = the first run's day"
+    )
+    accounts: SettlementAccounts = Field(default_factory=SettlementAccounts)
+
+
 class StoreSettings(_Settings):
     invoice_prefix: str = Field(
         "", max_length=20, description="prefix of invoice numbers, before the order number (each store has a default)"
@@ -222,6 +310,23 @@ class StoreSettings(_Settings):
         description="the store's own settings (its status words and the like): what they are is said by "
         "the store's adapter, which validates them",
     )
+    settlements: Settlements = Field(default_factory=Settlements)
+
+    @model_validator(mode="after")
+    def _settlements_complete(self) -> Self:
+        s = self.settlements
+        if not s.enabled:
+            return self
+        missing = [f"settlements.{name}" for name, value in (("bank_account", s.bank_account),
+                   ("accounts.other", s.accounts.other)) if not value]  # fmt: skip
+        if missing:
+            raise ValueError(f"{' and '.join(missing)} required once settlements are enabled")
+        if s.mode == "summary" and self.sync.orders:
+            raise ValueError(
+                "settlements.mode summary books the sales from each settlement: set sync.orders to false, "
+                "or the sales are booked twice (once per order, once in the summary)"
+            )
+        return self
 
     def payment_account(self, gateway: str) -> str | None:
         return self.payments.accounts.get(gateway, self.payments.default_account)

@@ -83,6 +83,7 @@ class SaleLine:
     tax_rate_ids: tuple[str, ...] = ()  # the store tax rates charged on this line
     sku: str | None = None
     product_key: str | None = None  # "product:<id>" (the variant's id for a variant)
+    group: str = ""  # the store's grouping of what it sells (a product type), for summary documents
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ notes say when a request is conditional (a contact is only created when none is 
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xerosync.config import StoreSettings
 from xerosync.domain import Party, Product, Refund, Sale
@@ -16,6 +16,9 @@ from xerosync.sources.port import StoreSource
 from xerosync.sync import tenders
 from xerosync.sync.policy import plan_sale
 from xerosync.xero import payloads
+
+if TYPE_CHECKING:
+    from xerosync.settlement import Booking
 
 BATCH = "?summarizeErrors=false"
 
@@ -166,4 +169,30 @@ def _refund(refund: Refund, sale: Sale, settings: StoreSettings) -> Preview:
         "going back is a payment on the credit note"
         + ("" if settings.refunds.record_refund_payments else " (switched off: refunds.record_refund_payments)")
     )
+    return result
+
+
+def settlement_preview(booking: "Booking") -> Preview:
+    """What posting a settlement would send Xero: its document and, in summary mode, its payment."""
+    from xerosync.xero.settlement_payloads import bank_transaction, settlement_payment, summary_document
+
+    s = booking.settlement
+    result = Preview("settlement", notes=list(booking.notes))
+    problem = booking.problem()
+    if problem:
+        result.notes.insert(0, problem)
+        return result
+    if booking.document == "bank_transaction":
+        body = bank_transaction(booking)
+        result.requests.append(Request("PUT", "/BankTransactions" + BATCH + "&unitdp=4", {"BankTransactions": [body]}))
+        return result
+    body = summary_document(booking)
+    plural = "CreditNotes" if booking.document == "credit_note" else "Invoices"
+    result.requests.append(Request("PUT", f"/{plural}" + BATCH + "&unitdp=4", {plural: [body]}))
+    if booking.status == "AUTHORISED" and s.deposit != 0:
+        document = f"<{plural[:-1]}ID of {booking.number}>"
+        payment = settlement_payment(booking, document)
+        result.requests.append(Request("PUT", "/Payments" + BATCH, {"Payments": [payment]}, "the deposit"))
+    elif booking.status == "DRAFT":
+        result.notes.append("a draft: no payment; approve it in Xero and match the deposit to it")
     return result

@@ -50,13 +50,13 @@ def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
         else:
             findings.append(Finding(setting, code, True, str(found.get("Name", ""))))
 
-    def tax(setting: str, tax_type: str) -> None:
+    def tax(setting: str, tax_type: str, *, revenue: bool = True) -> None:
         found = taxes.get(tax_type)
         if found is None:
             findings.append(Finding(setting, tax_type, False, "no such tax type in this organisation (Tax rates)"))
         elif found.get("Status", "ACTIVE") != "ACTIVE":
             findings.append(Finding(setting, tax_type, False, f"tax rate {found.get('Name')} is not active"))
-        elif found.get("CanApplyToRevenue") is False:
+        elif revenue and found.get("CanApplyToRevenue") is False:
             findings.append(Finding(setting, tax_type, False, f"tax rate {found.get('Name')} cannot be used on sales"))
         else:
             findings.append(Finding(setting, tax_type, True, f"{found.get('Name')} ({found.get('EffectiveRate')}%)"))
@@ -74,24 +74,67 @@ def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
     tax("tax.rounding", settings.tax.rounding)
     if settings.tax.gift_cards:
         tax("tax.gift_cards", settings.tax.gift_cards)
-    if settings.tracking:
+    if settings.settlements.enabled:
+        findings += _settlements(settings, accounts, account, tax)
+    tracked = [settings.tracking, settings.settlements.tracking if settings.settlements.enabled else None]
+    for prefix, tracking in zip(("tracking", "settlements.tracking"), tracked, strict=True):
+        if tracking is not None:
+            findings += _tracking(prefix, tracking, xero)
+    return findings
+
+
+def _settlements(settings: StoreSettings, accounts: dict[Any, Any], account: Any, tax: Any) -> list[Finding]:
+    """The settlements' accounts: the bank account a bank account, the clearing account one that
+    takes payments (the orders' payments go there in per-order mode), the others existing."""
+    found: list[Finding] = []
+    s = settings.settlements
+    bank = accounts.get(s.bank_account)
+    if bank is not None and bank.get("Type") != "BANK":
+        found.append(
+            Finding(
+                "settlements.bank_account",
+                str(s.bank_account),
+                False,
+                f"account {bank.get('Name')} is not a bank account: the deposits land in one",
+            )
+        )
+    else:
+        account("settlements.bank_account", str(s.bank_account))
+    for field, code in s.accounts:
+        if field == "by_type" or code is None:
+            continue
+        account(f"settlements.accounts.{field}", str(code), payments=field == "clearing")
+    for kind, code in sorted(s.accounts.by_type.items()):
+        account(f"settlements.accounts.by_type.{kind}", code)
+    if s.fee_tax:
+        tax("settlements.fee_tax", s.fee_tax, revenue=False)  # fees are the provider's charges: expenses
+    return found
+
+
+def _tracking(prefix: str, tracking: Any, xero: Organisation) -> list[Finding]:
+    findings: list[Finding] = []
+    settings_tracking = tracking
+    if settings_tracking:
         categories = {c.get("Name"): c for c in xero.tracking_categories() if c.get("Status", "ACTIVE") == "ACTIVE"}
-        category = categories.get(settings.tracking.category)
+        category = categories.get(settings_tracking.category)
         if category is None:
             findings.append(
                 Finding(
-                    "tracking.category", settings.tracking.category, False, "no active tracking category with this name"
+                    f"{prefix}.category",
+                    settings_tracking.category,
+                    False,
+                    "no active tracking category with this name",
                 )
             )
         else:
             options = {o.get("Name") for o in category.get("Options") or [] if o.get("Status", "ACTIVE") == "ACTIVE"}
-            ok = settings.tracking.option in options
+            ok = settings_tracking.option in options
             findings.append(
                 Finding(
-                    "tracking.option",
-                    settings.tracking.option,
+                    f"{prefix}.option",
+                    settings_tracking.option,
                     ok,
-                    "found" if ok else f"not an active option of {settings.tracking.category}",
+                    "found" if ok else f"not an active option of {settings_tracking.category}",
                 )
             )
     return findings

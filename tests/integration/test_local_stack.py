@@ -29,6 +29,7 @@ def test_every_function_is_deployed_with_its_resolved_environment(stack: LocalSt
         "XeroEventsFunction",
         "ReconcileFunction",
         "PullFunction",
+        "SettlementsFunction",
     }
     ingress = stack.functions["IngressFunction"].config
     assert ingress.environment["ORDERS_QUEUE_URL"] == stack.resources["OrdersQueue"]

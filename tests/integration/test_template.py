@@ -135,7 +135,11 @@ def test_every_function_and_layer_has_its_code(source: dict[str, Any]) -> None:
 
 
 def test_schedules_run_at_the_rates_the_stack_parameters_set(source: dict[str, Any]) -> None:
-    for function, parameter in (("ReconcileFunction", "ReconcileSchedule"), ("PullFunction", "PullSchedule")):
+    for function, parameter in (
+        ("ReconcileFunction", "ReconcileSchedule"),
+        ("PullFunction", "PullSchedule"),
+        ("SettlementsFunction", "SettlementsSchedule"),
+    ):
         events = source["Resources"][function]["Properties"]["Events"]
         [schedule] = [e for e in events.values() if e["Type"] in ("Schedule", "ScheduleV2")]
         assert schedule["Properties"]["Schedule"] == {"Ref": parameter}

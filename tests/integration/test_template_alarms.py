@@ -61,6 +61,7 @@ def test_errors_and_throttles_of_every_function_and_the_apis_5xx(deployed: dict[
 CUSTOM = {
     "reconcile_failed": Path("functions/reconcile/app.py"),
     "pull_failed": Path("functions/pull/app.py"),
+    "settlements_failed": Path("functions/settlements/app.py"),
     "xero_connection_refused": Path("shared/xerosync/xero/tokens.py"),
     "xero_day_remaining": Path("shared/xerosync/xero/client.py"),
     "settings_invalid": Path("shared/xerosync/handlers.py"),

@@ -57,7 +57,7 @@ def test_no_managed_policies_and_no_generated_roles(deployed: dict[str, Any]) ->
     roles = of_type(deployed, "AWS::IAM::Role")
     functions = of_type(deployed, "AWS::Lambda::Function")
     assert {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()} == set(roles)
-    assert len(roles) == len(functions) == 7  # one each, none shared
+    assert len(roles) == len(functions) == 8  # one each, none shared
     for name, role in roles.items():
         assert "ManagedPolicyArns" not in role["Properties"], name
         assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
@@ -141,7 +141,13 @@ def test_a_function_given_the_store_s_api_may_keep_its_access_token_in_the_mappi
         for name, function in of_type(deployed, "AWS::Lambda::Function").items()
         if "StoreApiSecret" in given(function, "_SECRET_ARN")
     ]
-    assert sorted(callers) == ["PullFunction", "ReconcileFunction", "SyncOrdersFunction", "XeroEventsFunction"]
+    assert sorted(callers) == [
+        "PullFunction",
+        "ReconcileFunction",
+        "SettlementsFunction",
+        "SyncOrdersFunction",
+        "XeroEventsFunction",
+    ]
     for name in callers:
         function = of_type(deployed, "AWS::Lambda::Function")[name]
         assert "MappingsTable" in given(function, "_TABLE"), name

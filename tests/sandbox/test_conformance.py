@@ -143,6 +143,21 @@ def exercise(box: Box) -> list[Call]:
         f"/CreditNotes/{credit['CreditNoteID']}/Allocations/{aid}",
     )
 
+    money = {
+        "Type": "RECEIVE",
+        "Contact": {"ContactID": person["ContactID"]},
+        "BankAccount": {"Code": "090"},
+        "Date": "2026-11-21",
+        "Reference": "deposit-1",
+        "LineItems": [line("30"), line("-2", AccountCode="400")],
+    }
+    received = call("PUT", "/BankTransactions", "/BankTransactions", {"BankTransactions": [money]})
+    bid = received["BankTransactions"][0]["BankTransactionID"]
+    call("GET", "/BankTransactions", '/BankTransactions?where=Reference=="deposit-1"&page=1')
+    call("GET", "/BankTransactions/{BankTransactionID}", f"/BankTransactions/{bid}")
+    deleted = {"Type": "RECEIVE", "BankAccount": {"Code": "090"}, "LineItems": [], "Status": "DELETED"}
+    call("POST", "/BankTransactions/{BankTransactionID}", f"/BankTransactions/{bid}", {"BankTransactions": [deleted]})
+
     call(
         "DELETE",
         "/TrackingCategories/{TrackingCategoryID}/Options/{TrackingOptionID}",
@@ -179,7 +194,7 @@ def test_every_answer_conforms_to_the_spec(world: tuple[Box, list[Call]], spec: 
         assert errors == [], (method, template, errors)
         assert {"Id", "Status", "ProviderName", "DateTimeUTC"} <= set(reply.body), (method, template)
         checked += 1
-    assert checked >= 45  # every endpoint but the two 204s
+    assert checked >= 49  # every endpoint but the two 204s
     assert box.sandbox.spec_violations == []
 
 
@@ -211,6 +226,11 @@ MALFORMED: dict[tuple[str, str], Callable[[dict[str, str]], tuple[str, Any]]] = 
     ("PUT", "/CreditNotes/{CreditNoteID}/Allocations"): lambda ids: (
         f"/CreditNotes/{ids['credit']}/Allocations",
         {"Allocations": [{"Amount": "1", "Invoice": {}, "Date": "2026-11-21"}]},
+    ),
+    ("PUT", "/BankTransactions"): lambda ids: ("/BankTransactions", {"BankTransactions": [{"Type": "DEPOSIT"}]}),
+    ("POST", "/BankTransactions/{BankTransactionID}"): lambda ids: (
+        f"/BankTransactions/{ids['bank_transaction']}",
+        {"BankTransactions": [{"IsReconciled": "maybe"}]},
     ),
     ("PUT", "/Accounts"): lambda ids: ("/Accounts", {"Code": "1", "Name": "x", "Type": "SOMETHING"}),
     ("POST", "/Accounts/{AccountID}"): lambda ids: (f"/Accounts/{ids['account']}", {"Accounts": [{"Status": "MAYBE"}]}),
@@ -249,6 +269,9 @@ def fresh(spec: dict[str, Any]) -> Iterator[tuple[Box, dict[str, str]]]:
             {"CreditNotes": [{"Type": "ACCRECCREDIT", "Contact": {"ContactID": contact_id}, "LineItems": [line()]}]},
         )
         item = box.call("PUT", "/Items", {"Items": [{"Code": "M-1"}]})
+        money = {"Type": "SPEND", "Contact": {"ContactID": contact_id}, "BankAccount": {"Code": "090"},
+                 "LineItems": [line()]}  # fmt: skip
+        spent = box.call("PUT", "/BankTransactions", {"BankTransactions": [money]})
         category = box.call("PUT", "/TrackingCategories", {"Name": "Area"}).body["TrackingCategories"][0]
         option = box.call("PUT", f"/TrackingCategories/{category['TrackingCategoryID']}/Options", {"Name": "A"})
         ids = {
@@ -260,6 +283,7 @@ def fresh(spec: dict[str, Any]) -> Iterator[tuple[Box, dict[str, str]]]:
             "account": box.org.account_by_code("200")["AccountID"],  # type: ignore[index]
             "category": category["TrackingCategoryID"],
             "option": option.body["Options"][0]["TrackingOptionID"],
+            "bank_transaction": spent.body["BankTransactions"][0]["BankTransactionID"],
         }
         yield box, ids
 
@@ -281,7 +305,16 @@ def test_a_malformed_body_is_refused_as_xero_refuses_it(
     box, ids = fresh
     before = {
         name: len(getattr(box.org, name))
-        for name in ("contacts", "items", "invoices", "payments", "credit_notes", "accounts", "tax_rates")
+        for name in (
+            "contacts",
+            "items",
+            "invoices",
+            "payments",
+            "credit_notes",
+            "bank_transactions",
+            "accounts",
+            "tax_rates",
+        )
     }
     path, body = MALFORMED[endpoint](ids)
     reply = box.call(endpoint[0], path, body)

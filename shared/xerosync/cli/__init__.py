@@ -121,17 +121,41 @@ def settings_check(
 
 @app.command()
 def preview(
-    payload: Annotated[Path, typer.Argument(help="an order, customer, product or refund as the store sends it (JSON)")],
-    settings: SettingsOption,
+    payload: Annotated[
+        Path,
+        typer.Argument(
+            help="an order, customer, product or refund as the store sends it (JSON); or the word payout "
+            "(settlement), then the payout's id (read from the store of --stack) or a payout file"
+        ),
+    ],
+    target: Annotated[str | None, typer.Argument(help="after payout: its id, or a payout file (JSON)")] = None,
+    settings: Annotated[
+        Path | None,
+        typer.Option("--settings", "-s", help="the store settings (YAML or JSON); with a payout id: the stack's"),
+    ] = None,
     order: Annotated[Path | None, typer.Option(help="the refund's order (JSON), to preview a refund")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document instead of a readable listing")] = False,
     source: SourceOption = sources.DEFAULT,
+    stack: Annotated[
+        str | None, typer.Option("--stack", envvar="XEROSYNC_STACK", help="a payout id is read from this stack's store")
+    ] = None,
 ) -> None:
     """Print the exact requests xerosync would send Xero for a payload, without calling anything."""
     from xerosync.preview import dumps
     from xerosync.preview import preview as build
     from xerosync.xero.payloads import MappingError
 
+    if str(payload) in ("payout", "settlement"):
+        from xerosync.cli.settlement_commands import preview_settlement
+
+        if target is None:
+            errors.print("[red]name the payout: xerosync preview payout <id> --stack STACK, or a payout file[/red]")
+            raise typer.Exit(2)
+        preview_settlement(target, settings=settings, source=source, stack=stack, as_json=as_json)
+        return
+    if settings is None:
+        errors.print("[red]--settings is required: the store settings the payload is mapped with[/red]")
+        raise typer.Exit(2)
     store = _source(source)
     parsed = _settings(settings, store)
     try:
@@ -276,4 +300,4 @@ def main() -> None:
     app()
 
 
-from xerosync.cli import privacy_commands, stack_commands  # noqa: E402, F401 - register their commands
+from xerosync.cli import privacy_commands, settlement_commands, stack_commands  # noqa: E402, F401 - register their commands

@@ -74,13 +74,29 @@ def push(
     order: Annotated[str | None, typer.Option("--order", help="one order by id (instant sync)")] = None,
     customer: Annotated[str | None, typer.Option("--customer", help="one customer by id")] = None,
     product: Annotated[str | None, typer.Option("--product", help="one product or variant by id")] = None,
+    payouts: Annotated[
+        bool, typer.Option("--payouts", help="with --from/--to: the payouts issued those days (settlements)")
+    ] = False,
     wait: Annotated[bool, typer.Option(help="follow the records through the sync and summarise")] = True,
     timeout: Annotated[float, typer.Option(help="seconds to follow them")] = 900.0,
 ) -> None:
     """Send store records to Xero through the queues: history, what changed since the last sync, or one record.
 
-    Each record lands once: pushing it again writes nothing new to Xero."""
+    Each record lands once: pushing it again writes nothing new to Xero. With --payouts, the
+    payouts issued from --from to --to are posted (each once, whoever posts it)."""
     from xerosync import push as pushing
+
+    if payouts:
+        from xerosync.cli.settlement_commands import push_payouts
+
+        if date_from is None:
+            raise _fail("--payouts takes the days the payouts were issued: --from (and --to)", 2)
+        first = _day(date_from)
+        last = _day(date_to) if date_to else first
+        if last < first:
+            raise _fail("--to is before --from", 2)
+        push_payouts(_job(stack), first, last)
+        return
 
     chosen = [
         n
@@ -311,6 +327,9 @@ def drift(
     console.print(report.summary())
     if since is not None:
         console.print(f"[dim]orders created before xerosync was installed ({since:%Y-%m-%d %H:%M} UTC) left out[/dim]")
+    from xerosync.cli.settlement_commands import drift_payouts
+
+    drift_payouts(job, target, target)
 
 
 # --- setup ---------------------------------------------------------------------------------------

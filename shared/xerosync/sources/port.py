@@ -25,13 +25,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from xerosync.config import StoreSettings
     from xerosync.domain import Command, Party, Product, Refund, Sale
     from xerosync.envelopes import Message
     from xerosync.events import StoreEvent
+    from xerosync.settlement import Settlement
     from xerosync.webhooks import Decision
 
 
@@ -262,3 +263,45 @@ class StoreSource(Protocol):
         ``tokens`` is where the stack keeps access tokens the adapter mints (a store whose API
         takes a static key has no use for it)."""
         ...
+
+
+# --- settlements: an optional capability ------------------------------------------------------
+# A store whose payment service or marketplace pays deposits into the bank (a payout, a
+# settlement) lists them and reads each one's lines (xerosync.settlement). No webhook announces
+# them (Shopify has none for payouts), so the core polls. A store without deposits implements none.
+@dataclass(frozen=True)
+class SettlementFound:
+    """A deposit a listing found; its lines are read when it is posted."""
+
+    key: str  # the mapping key: "payout:623721858"
+    id: str
+    status: Literal["pending", "paid", "failed", "canceled"]
+    issued: datetime  # when the store issued it (what the polling watermark counts by)
+    deposit: Decimal  # into the bank (negative: taken from it)
+    currency: str
+    label: str = ""  # for people: "Shopify payout 623721858"
+
+
+@runtime_checkable
+class SettlementStore(Protocol):
+    """The deposits of a store's payment service (a :class:`StoreClient` may also be one)."""
+
+    def settlements(self, since: datetime, until: datetime | None = None) -> Iterator[SettlementFound]:
+        """Deposits issued from ``since`` (to ``until``), oldest first, whatever their status."""
+        ...
+
+    def settlement(self, settlement_id: str) -> "Settlement":
+        """One deposit with all its lines (the money of failed ones it pays again included)."""
+        ...
+
+
+@runtime_checkable
+class SettlementReader(Protocol):
+    """A source that reads a deposit from a file the store exported (``xerosync preview``)."""
+
+    def read_settlement(self, raw: Mapping[str, Any]) -> "Settlement": ...
+
+
+def settlements_of(store: object) -> SettlementStore | None:
+    """``store`` as a :class:`SettlementStore`, or None when its store pays no deposits."""
+    return store if isinstance(store, SettlementStore) else None

@@ -358,6 +358,63 @@ class XeroClient:
             raise XeroTransientError("Xero answered the allocation without it")
         return results[0]
 
+    def update_credit_note(self, credit_note_id: str, note: dict[str, Any], *, idempotency_key: str) -> ElementResult:
+        reply = self.call(
+            "update_credit_note",
+            credit_note_id=credit_note_id,
+            credit_notes={"CreditNotes": [note]},
+            unitdp=4,
+            idempotency_key=limited_key(idempotency_key),
+        )
+        return self._one(reply, "CreditNotes", "update_credit_note")
+
+    def delete_payment(self, payment_id: str, *, idempotency_key: str) -> ElementResult:
+        """A payment taken off its document (Xero edits no payment: it deletes it)."""
+        reply = self.call(
+            "delete_payment",
+            payment_id=payment_id,
+            payment_delete={"Status": "DELETED"},
+            idempotency_key=limited_key(idempotency_key),
+        )
+        return self._one(reply, "Payments", "delete_payment")
+
+    # --- bank transactions (Receive and Spend Money: a settlement in per-order mode) ------------
+    def create_bank_transactions(
+        self, transactions: list[dict[str, Any]], *, idempotency_key: str
+    ) -> list[ElementResult]:
+        return self.batch(
+            "create_bank_transactions", "BankTransactions", transactions, idempotency_key=idempotency_key, unitdp=4
+        )
+
+    def bank_transactions_by_reference(self, reference: str) -> list[dict[str, Any]]:
+        where = where_in("Reference", [reference])
+        return self.get_list("get_bank_transactions", "BankTransactions", where=where, page=1, unitdp=4)
+
+    def get_bank_transaction(self, transaction_id: str) -> dict[str, Any]:
+        found = self.get_list("get_bank_transaction", "BankTransactions", bank_transaction_id=transaction_id, unitdp=4)
+        if not found:
+            raise XeroNotFound(f"bank transaction {transaction_id}")
+        return found[0]
+
+    def update_bank_transaction(
+        self, transaction_id: str, transaction: dict[str, Any], *, idempotency_key: str
+    ) -> ElementResult:
+        reply = self.call(
+            "update_bank_transaction",
+            bank_transaction_id=transaction_id,
+            bank_transactions={"BankTransactions": [transaction]},
+            unitdp=4,
+            idempotency_key=limited_key(idempotency_key),
+        )
+        return self._one(reply, "BankTransactions", "update_bank_transaction")
+
+    @staticmethod
+    def _one(reply: Response, plural: str, operation: str) -> ElementResult:
+        results = [element_result(e) for e in reply.body.get(plural, [])]
+        if not results:
+            raise XeroTransientError(f"Xero answered {operation} without the record")
+        return results[0]
+
     def contacts_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
         """Contacts whose ``ContactNumber`` is one of ``numbers`` (one call)."""
         wanted = sorted(set(numbers))
@@ -397,4 +454,4 @@ class XeroClient:
 
 
 def _snake(plural: str) -> str:
-    return {"CreditNotes": "credit_notes"}.get(plural, plural.lower())
+    return {"CreditNotes": "credit_notes", "BankTransactions": "bank_transactions"}.get(plural, plural.lower())

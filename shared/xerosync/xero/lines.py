@@ -99,6 +99,16 @@ def _account(line: SaleLine, settings: StoreSettings) -> str:
     }[line.kind]
 
 
+def line_tax_type(line: SaleLine, rates: Mapping[str, TaxRate], settings: StoreSettings) -> str:
+    """The Xero TaxType of a store line (from ``tax.rates``; :class:`MappingError` when unmapped)."""
+    return _tax_type(line, rates, settings)
+
+
+def line_account(line: SaleLine, settings: StoreSettings) -> str:
+    """The Xero account of a store line, by what it is (product, shipping, gift card...)."""
+    return _account(line, settings)
+
+
 def _price_line(line: SaleLine, inclusive: bool, rates: Mapping[str, TaxRate], settings: StoreSettings) -> _Line:
     before = line.subtotal + (line.subtotal_tax if inclusive else ZERO)  # before discount
     after = cents(line.total + (line.tax if inclusive else ZERO))  # the store's line amount

@@ -37,8 +37,9 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
+from xerosync.settlement import Settlement
 from xerosync.sources.port import Found, Kind, StoreClient, StoreError, StoreSource, TokenCache
-from xerosync.sources.shopify import rest
+from xerosync.sources.shopify import payouts, rest
 from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL
 from xerosync.sources.shopify.mapping import refund_from, sale_from_order
 from xerosync.sources.shopify.parties import party_from_customer, product_of
@@ -175,6 +176,10 @@ class Shopify:
             now=now,
         )
         return Message(made.queue, made.group, made.body)
+
+    def read_settlement(self, raw: Mapping[str, Any]) -> Settlement:
+        """A payout file (REST or GraphQL shape): :func:`.payouts.read_settlement`."""
+        return payouts.read_settlement(raw)
 
     def client(self, credentials: Mapping[str, Any], tokens: TokenCache | None = None) -> ShopifyStore | None:
         """``tokens``: where the stack keeps minted access tokens (the composition root gives the

@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 from xerosync.config import StoreSettings
 from xerosync.domain import Refund, Sale
+from xerosync.settlement import Settlement
 from xerosync.sources.port import (
     Found,
     Kind,
     ProductUpdate,
+    SettlementFound,
     StoreError,
     StoreProduct,
     Subscriptions,
@@ -32,6 +34,7 @@ from xerosync.sources.port import (
 from xerosync.sources.shopify import bulk, queries
 from xerosync.sources.shopify.client import ShopifyGraphQL
 from xerosync.sources.shopify.mapping import refund_from
+from xerosync.sources.shopify.payouts import ShopifyPayouts
 from xerosync.sources.shopify.settings import shopify_settings
 from xerosync.sources.shopify.values import Currency, legacy_id, nodes
 from xerosync.timestamps import store_time
@@ -147,6 +150,13 @@ class ShopifyStore:
         if len(variants) != 1:
             raise StoreError(f"Shopify product {record_id} is sold as {len(variants)} variants: push each by its id")
         return variant_found(dict(variants[0]), product)
+
+    # --- Shopify Payments payouts (the port's SettlementStore: .payouts) ------------------------
+    def settlements(self, since: datetime, until: datetime | None = None) -> Iterator[SettlementFound]:
+        return ShopifyPayouts(self.api, self.zone).settlements(since, until)
+
+    def settlement(self, settlement_id: str) -> Settlement:
+        return ShopifyPayouts(self.api, self.zone).settlement(settlement_id)
 
     def changed_since(self, since: datetime, kinds: set[Kind]) -> Iterator[Found]:
         query = search_after(since)

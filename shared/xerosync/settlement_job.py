@@ -1,0 +1,110 @@
+"""The scheduled poll of the store's settlements (Shopify's payouts have no webhook), wired from
+a stack's :class:`~xerosync.jobs.Job`: its lease and watermark in the job state, the store's
+:class:`~xerosync.sources.port.SettlementStore`, the Xero client, and the sync log. The logic
+is :func:`xerosync.sync.settlements.poll`.
+
+Each run lists the settlements issued since the watermark less ``settlements.overlap_days`` (a
+payout can fail days after it was paid), so each settlement is seen by several runs; the mapping
+table makes every posting and reversal happen once. The watermark stays at the first settlement
+not finished (pending, parked, failed), so none is left behind.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+
+from xerosync.aws.jobstate import StateConflict
+from xerosync.aws.synclog import LogEntry
+from xerosync.jobs import Job, NotConfigured
+from xerosync.sources.port import SettlementStore, settlements_of
+from xerosync.sync.base import Outcome
+from xerosync.sync.settlements import PollReport, poll, read_sales
+from xerosync.timestamps import store_time
+
+SETTLEMENTS = "settlements"
+LOGGED = 500  # entries per run in the sync log, at most
+
+
+class Disabled(NotConfigured):
+    """Settlements are not enabled in the settings (``settlements.enabled``)."""
+
+
+def settlement_store(job: Job) -> SettlementStore:
+    store = settlements_of(job.store)
+    if store is None:
+        raise NotConfigured(f"the {job.source.name} store pays no deposits xerosync can read (no settlements)")
+    return store
+
+
+def settlements_job(
+    job: Job,
+    *,
+    now: datetime | None = None,
+    deadline: Callable[[], bool] = lambda: False,
+    lease_seconds: float = 900,
+) -> PollReport | None:
+    """One scheduled poll (None when another run holds the lease)."""
+    now = now or datetime.now(UTC)
+    job.check_running()
+    settings = job.settings
+    if not settings.settlements.enabled:
+        raise Disabled("settlements are not enabled (settings: settlements.enabled)")
+    store = settlement_store(job)
+    token = uuid.uuid4().hex
+    if not job.states.acquire(SETTLEMENTS, token, lease_seconds):
+        return None
+    try:
+        state, version = job.states.load(SETTLEMENTS)
+        previous = store_time(state.get("watermark"))
+        overlap = timedelta(days=settings.settlements.overlap_days)
+        first = settings.settlements.since
+        start = datetime.combine(first, time(), UTC) if first else None
+        since = (previous - overlap) if previous else (start or now - overlap)
+        if start is not None and since < start:
+            since = start
+        report = poll(
+            store,
+            since=since,
+            settings=settings,
+            sales=lambda s: read_sales(s, job.store, job.source, settings),
+            mappings=job.mappings,
+            xero=job.xero,
+            deadline=deadline,
+        )
+        mark = report.watermark(previous)
+        if mark is not None:
+            state["watermark"] = mark.isoformat(timespec="seconds")
+        state["last_run"] = {"at": now.isoformat(timespec="seconds"), "since": since.isoformat(), **report.summary()}
+        job.note_quota(state, now)
+        try:
+            job.states.save(SETTLEMENTS, state, version)
+        except StateConflict as exc:
+            report.failed.append(("job:settlements", str(exc)))
+        job.log(entries(report))
+        return report
+    finally:
+        job.states.release(SETTLEMENTS, token)
+
+
+WORDS = {"created": "applied", "deleted": "reversed", "voided": "reversed"}
+
+
+def entry(outcome: Outcome) -> LogEntry:
+    return LogEntry(
+        key=outcome.key,
+        outcome=WORDS.get(outcome.action, outcome.action),
+        action=outcome.action,
+        xero_id=outcome.xero_id or "",
+        reason=outcome.reason,
+        also=outcome.also,
+    )
+
+
+def entries(report: PollReport) -> list[LogEntry]:
+    """What the sync log keeps of a poll: every settlement it did something to, or could not."""
+    done = [entry(o) for o in report.outcomes if o.action not in ("unchanged", "skipped")][:LOGGED]
+    done += [LogEntry(key=key, outcome="failed", action="settlement", reason=why) for key, why in report.failed]
+    summary = report.summary()
+    reason = ", ".join(f"{k} {v}" for k, v in summary.items() if v not in (0, "", None))
+    done.append(LogEntry(key="job:settlements", outcome="failed" if report.failed else "polled", reason=reason))
+    return done

@@ -6,7 +6,9 @@ print a traceback for each one.
 """
 
 import sys
-from http.server import ThreadingHTTPServer
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
@@ -21,3 +23,36 @@ class QuietHTTPServer(ThreadingHTTPServer):
         if isinstance(error, ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
+
+
+Response = tuple[int, dict[str, str], bytes]
+Route = Callable[[str, str, dict[str, str], bytes], Response]
+
+
+def serve(route: Route, host: str, port: int, name: str) -> QuietHTTPServer:
+    """Serve ``route(method, target, lower-cased headers, body) -> (status, headers, body)`` on a
+    daemon thread: the plumbing every simulator needs, so each keeps only its routing."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, reply, payload = route(self.command, self.path, headers, body)
+            self.send_response(status)
+            for key, value in reply.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    server = QuietHTTPServer((host, port), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True, name=name).start()
+    return server

@@ -207,6 +207,13 @@ SettlementMode = Literal["per_order", "summary"]
 SettlementGrouping = Literal["single", "tax_rate", "product_type"]
 
 
+class KindAccount(_Settings):
+    """Where one kind of settlement line goes: an account, and its tax type when not the default."""
+
+    account: str = Field(min_length=1, description="Xero account code")
+    tax_type: str | None = Field(None, description="Xero TaxType; unset = tax.no_tax (fees: settlements.fee_tax)")
+
+
 class SettlementAccounts(_Settings):
     """Accounts of a settlement's lines that the sale accounts (``accounts:``) do not cover. A
     line of a kind the store adds later, or one these leave unset, goes to ``other`` and is
@@ -242,11 +249,27 @@ class SettlementAccounts(_Settings):
     other: str | None = Field(
         None, description="whatever the others do not cover (required once settlements are enabled)"
     )
-    by_type: dict[str, str] = Field(
+    by_type: dict[str, "str | KindAccount"] = Field(
         default_factory=dict,
-        description="the store's own word for a kind of line -> account code, before any of the above "
-        '(e.g. {"ADVANCE": "880"})',
+        description="the store's own word for a kind of line -> account code, or {account, tax_type}, before "
+        'any of the above, matched ignoring case (e.g. {"ADVANCE": "880"}; Amazon\'s words are its three '
+        'columns: {"Order / ItemFees / Commission": {account: "6100", tax_type: INPUT}})',
     )
+    carried_forward: str | None = Field(
+        None,
+        description="split_by_month: the account that carries a settlement's balance from one month's document "
+        "to the next (A2X's 'Carried Forward Balance'); required when splitting",
+    )
+
+    def kind(self, word: str) -> "KindAccount | None":
+        """The account (and tax type) the settings give the store's word ``word``, ignoring case."""
+        found = self.by_type.get(word)
+        if found is None:
+            folded = word.casefold()
+            found = next((v for k, v in self.by_type.items() if k.casefold() == folded), None)
+        if found is None:
+            return None
+        return found if isinstance(found, KindAccount) else KindAccount(account=found)
 
 
 class Settlements(_Settings):
@@ -287,6 +310,17 @@ class Settlements(_Settings):
     since: date | None = Field(
         None, description="post settlements from this day on (a first run starts here); unset = the first run's day"
     )
+    split_by_month: bool = Field(
+        False,
+        description="a settlement whose lines span a month end becomes one document per month, each month's "
+        "zeroed by a carried-forward line and the last totalling the deposit (A2X's method), so each month's "
+        "income and fees fall in that month",
+    )
+    negative: Literal["credit_note", "bill"] = Field(
+        "credit_note",
+        description='summary mode: a negative settlement (money taken from the bank) as an ACCREC "credit_note" '
+        'or an ACCPAY "bill" (what A2X posts)',
+    )
     accounts: SettlementAccounts = Field(default_factory=SettlementAccounts)
 
 
@@ -319,6 +353,8 @@ class StoreSettings(_Settings):
             return self
         missing = [f"settlements.{name}" for name, value in (("bank_account", s.bank_account),
                    ("accounts.other", s.accounts.other)) if not value]  # fmt: skip
+        if s.split_by_month and not s.accounts.carried_forward:
+            missing.append("settlements.accounts.carried_forward (split_by_month)")
         if missing:
             raise ValueError(f"{' and '.join(missing)} required once settlements are enabled")
         if s.mode == "summary" and self.sync.orders:

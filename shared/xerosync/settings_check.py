@@ -104,8 +104,12 @@ def _settlements(settings: StoreSettings, accounts: dict[Any, Any], account: Any
         if field == "by_type" or code is None:
             continue
         account(f"settlements.accounts.{field}", str(code), payments=field == "clearing")
-    for kind, code in sorted(s.accounts.by_type.items()):
-        account(f"settlements.accounts.by_type.{kind}", code)
+    for kind in sorted(s.accounts.by_type):
+        target = s.accounts.kind(kind)
+        assert target is not None
+        account(f"settlements.accounts.by_type.{kind}", target.account)
+        if target.tax_type:
+            tax(f"settlements.accounts.by_type.{kind}.tax_type", target.tax_type, revenue=False)
     if s.fee_tax:
         tax("settlements.fee_tax", s.fee_tax, revenue=False)  # fees are the provider's charges: expenses
     return found

@@ -31,6 +31,7 @@ Either way the lines must add up to the deposit to the cent before anything is p
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import date as Day  # a field below is named date
 from decimal import Decimal
 from typing import Literal, get_args
 
@@ -43,7 +44,7 @@ ZERO = Decimal("0")
 Category = Literal["charge", "refund", "fee", "adjustment", "dispute", "reserve", "retried", "other"]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 Status = Literal["pending", "paid", "failed", "canceled"]
-Document = Literal["bank_transaction", "invoice", "credit_note"]
+Document = Literal["bank_transaction", "invoice", "credit_note", "bill"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Entry:
     tender: str = ""  # charge / refund: the store's id of the payment or refund transaction
     source: str = ""  # the store's id of this line, for logs
     via: str = ""  # the key of the failed settlement whose line this was (paid out again here)
+    posted: date | None = None  # the day the store booked it (which month's document it goes in)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class Settlement:
     reference: str = ""  # what the bank statement shows, where the store says
     label: str = ""  # for people: "Shopify payout 623721858"
     retries: tuple[str, ...] = ()  # keys of failed settlements whose lines this one pays out again
+    period_end: Day | None = None  # the last day of the lines it carries, when before ``date``
+    named_kinds: bool = False  # the store's words name every line: one the settings do not map goes to other
 
     @property
     def lines_total(self) -> Decimal:
@@ -102,6 +106,23 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One Xero document of a settlement: its mapping key, number, date and lines. A settlement
+    split by month has one per month; all but the last add up to zero (their balance carried
+    forward), the last to the deposit."""
+
+    key: str
+    number: str
+    date: date
+    lines: tuple[Line, ...]
+    period: str = ""  # "2026-08" when split by month
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+
+@dataclass(frozen=True)
 class Booking:
     """A settlement as one Xero document's lines, and what was noticed on the way."""
 
@@ -114,6 +135,16 @@ class Booking:
     lines: tuple[Line, ...]
     tracking: Tracking | None = None
     notes: tuple[str, ...] = ()  # lines defaulted to the other account, sales not read...
+    dated: date | None = None  # the document's date when not the deposit's (the last day of its lines)
+    earlier: tuple[Part, ...] = ()  # split by month: the earlier months' documents, each totalling zero
+    negative: Literal["credit_note", "bill"] = "credit_note"
+    period: str = ""  # split by month: the month of this (the last) document
+
+    @property
+    def parts(self) -> list[Part]:
+        """Every document of the settlement, the one totalling the deposit last."""
+        s = self.settlement
+        return [*self.earlier, Part(s.key, self.number, self.dated or s.date, self.lines, self.period)]
 
     @property
     def total(self) -> Decimal:
@@ -128,7 +159,7 @@ class Booking:
     def document(self) -> Document:
         if self.mode == "per_order":
             return "bank_transaction"
-        return "credit_note" if self.settlement.deposit < 0 else "invoice"
+        return self.negative if self.settlement.deposit < 0 else "invoice"
 
     @property
     def reference(self) -> str:
@@ -149,6 +180,9 @@ class Booking:
             )
         if self.mode == "per_order" and s.deposit == 0:
             return f"{s.label or s.key}: a deposit of 0 has no bank line to explain: nothing posted"
+        for part in self.earlier:
+            if part.total:
+                return f"{s.label or s.key}: document {part.number} would total {part.total}, not 0: not posted"
         return None
 
 
@@ -184,23 +218,76 @@ def book(settlement: Settlement, settings: StoreSettings, sales: Mapping[str, Sa
     cfg = settings.settlements
     if not cfg.bank_account:
         raise MappingError("settlements.bank_account is not set: the Xero bank account the deposits land in")
-    book = _Books(settlement, settings, sales or {})
-    for entry in settlement.entries:
-        if cfg.mode == "summary" and entry.category in ("charge", "refund") and entry.sale_key:
-            book.compose(entry)
-        else:
-            book.plain(entry)
+    grouping = cfg.grouping if cfg.mode == "summary" else "single"
+    notes: list[str] = []
+
+    def lines_of(entries: Iterable[Entry]) -> list[Line]:
+        books = _Books(settlement, settings, sales or {}, notes=notes)
+        for entry in entries:
+            if cfg.mode == "summary" and entry.category in ("charge", "refund") and entry.sale_key:
+                books.compose(entry)
+            else:
+                books.plain(entry)
+        return group(books.lines, grouping)
+
+    number = document_number(settlement, settings)
+    months = _months(settlement) if cfg.split_by_month and cfg.mode == "summary" else {}
+    earlier: list[Part] = []
+    carried = ZERO
+    if len(months) > 1:
+        *first, last = sorted(months)
+        account = cfg.accounts.carried_forward or ""
+        for month in first:
+            lines = lines_of(months[month])
+            balance = sum((line.amount for line in lines), ZERO)
+            if balance:
+                lines.append(Line("carried_forward", account, settings.tax.no_tax, -balance, CARRIED_OUT))
+            carried += balance
+            earlier.append(
+                Part(f"{settlement.key}#{month}", f"{number}-{month}", _month_end(month), tuple(lines), month)
+            )
+        final = lines_of(months[last])
+        if carried:
+            final.append(Line("carried_forward", account, settings.tax.no_tax, carried, CARRIED_IN))
+        number, period = f"{number}-{last}", last
+    else:
+        final, period = lines_of(settlement.entries), ""
     return Booking(
         settlement=settlement,
         mode=cfg.mode,
-        number=document_number(settlement, settings),
+        number=number,
         contact=cfg.contact or settlement.payer,
         bank_account=cfg.bank_account,
         status="AUTHORISED" if cfg.mode == "per_order" else cfg.status,
-        lines=tuple(group(book.lines, cfg.grouping if cfg.mode == "summary" else "single")),
+        lines=tuple(final),
         tracking=cfg.tracking or settings.tracking,
-        notes=tuple(dict.fromkeys(book.notes)),
+        notes=tuple(dict.fromkeys(notes)),
+        dated=settlement.period_end,
+        earlier=tuple(earlier),
+        negative=cfg.negative,
+        period=period,
     )
+
+
+CARRIED_OUT = "Balance carried forward to next period of this settlement"
+CARRIED_IN = "Carried forward from previous period of this settlement"
+
+
+def _months(settlement: Settlement) -> dict[str, list[Entry]]:
+    """The settlement's lines by the month they were booked in; a line with no day, or one after
+    the last month of the settlement, in the last."""
+    last = (settlement.period_end or settlement.date).strftime("%Y-%m")
+    out: dict[str, list[Entry]] = {}
+    for entry in settlement.entries:
+        month = entry.posted.strftime("%Y-%m") if entry.posted else last
+        out.setdefault(min(month, last), []).append(entry)
+    return out
+
+
+def _month_end(month: str) -> date:
+    year, number = (int(x) for x in month.split("-"))
+    after = date(year + (number == 12), number % 12 + 1, 1)
+    return date.fromordinal(after.toordinal() - 1)
 
 
 def group(lines: Iterable[Line], grouping: str) -> list[Line]:
@@ -261,10 +348,13 @@ class _Books:
     # --- lines booked as the store reports them ------------------------------------------------
     def plain(self, entry: Entry) -> None:
         account, tax_type = self.accounts.of(entry)
-        words = (
-            entry.kind if entry.category == "other" or entry.kind in self.settings.settlements.accounts.by_type else ""
-        )
-        description = f"Other: {words}" if entry.category == "other" else (words or WORDS[entry.category])
+        named = self.settings.settlements.accounts.kind(entry.kind) is not None
+        if named or (self.settlement.named_kinds and entry.category == "reserve"):
+            description = entry.kind
+        elif entry.category == "other" or self.settlement.named_kinds:
+            description = f"Other: {entry.kind}"
+        else:
+            description = WORDS[entry.category]
         self.add(entry.category, account, entry.amount, description, tax_type=tax_type)
 
     # --- summary mode: a sale's payment or a refund, as what was sold or given back -------------
@@ -437,11 +527,13 @@ class SettlementAccountsView:
     def of(self, entry: Entry) -> tuple[str, str | None]:
         """The account and tax type of a line booked as the store reports it."""
         cfg = self.settings.settlements
-        by_type = cfg.accounts.by_type.get(entry.kind)
-        if by_type:
-            return by_type, None
+        mapped = cfg.accounts.kind(entry.kind)
+        if mapped:
+            return mapped.account, mapped.tax_type
         a = cfg.accounts
         label = self.settlement.label or self.settlement.key
+        if self.settlement.named_kinds and entry.category != "reserve":
+            return self.other(f"{label}: {entry.kind!r} is not mapped in settlements.accounts.by_type"), None
         if entry.category in ("charge", "refund"):
             return self.clearing(), None
         if entry.category == "fee":

@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from xerosync.sources.port import StoreSource, WebhookDecider
 
-SOURCES: dict[str, str] = {"woocommerce": "xerosync.sources.woocommerce", "shopify": "xerosync.sources.shopify"}
+SOURCES: dict[str, str] = {
+    "woocommerce": "xerosync.sources.woocommerce",
+    "shopify": "xerosync.sources.shopify",
+    "amazon": "xerosync.sources.amazon",
+}
 DEFAULT = "woocommerce"  # a stack that names no source (stacks deployed before there was a choice)
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 from xerosync.config import StoreSettings
 from xerosync.domain import Sale
 from xerosync.observability import reason_of
-from xerosync.settlement import Booking, Settlement, book
+from xerosync.settlement import Booking, Part, Settlement, book
 from xerosync.sources.port import SettlementFound, SettlementStore, StoreError
 from xerosync.sync.base import Outcome, create_once, holding
 from xerosync.sync.ports import ClaimLost, Mapping, Mappings
@@ -106,9 +106,12 @@ def post_settlement(booking: Booking, *, mappings: Mappings, xero: SettlementXer
                 reason=f"it pays out again the money of {earlier}, which failed but is still posted in Xero: "
                 "that one is reversed first (the next poll does it), or it would count twice",
             )
-    document = _document(booking, mappings, xero)
     also: list[str] = []
-    action = "created" if document.record is not None else "unchanged"
+    for part in booking.earlier:  # a settlement split by month: the earlier months first, each once
+        if _document(booking, mappings, xero, part).record is not None:
+            also.append(f"{part.number} created")
+    document = _document(booking, mappings, xero)
+    action = "created" if document.record is not None or also else "unchanged"
     if booking.document != "bank_transaction" and booking.status == "AUTHORISED" and s.deposit != 0:
         paid = _payment(booking, document.mapping.xero_id, mappings, xero)
         if paid.record is not None:
@@ -119,15 +122,19 @@ def post_settlement(booking: Booking, *, mappings: Mappings, xero: SettlementXer
 
 def _summary(booking: Booking) -> str:
     s = booking.settlement
-    words = {"bank_transaction": "bank transaction", "invoice": "invoice", "credit_note": "credit note"}
+    words = {"bank_transaction": "bank transaction", "invoice": "invoice", "credit_note": "credit note", "bill": "bill"}
     text = f"{words[booking.document]} {booking.number} of {s.deposit} {s.currency} ({len(booking.lines)} lines)"
+    if booking.earlier:
+        text += f", after {', '.join(p.number for p in booking.earlier)} (carried forward to it)"
     return text + ("; " + "; ".join(booking.notes) if booking.notes else "")
 
 
-def _document(booking: Booking, mappings: Mappings, xero: SettlementXero) -> Any:
+def _document(booking: Booking, mappings: Mappings, xero: SettlementXero, part: Part | None = None) -> Any:
+    """One document of the settlement (``part``: an earlier month's; unset: the one of the deposit)."""
     s = booking.settlement
     kind = booking.document
-    body = bank_transaction(booking) if kind == "bank_transaction" else summary_document(booking)
+    part = part or booking.parts[-1]
+    body = bank_transaction(booking) if kind == "bank_transaction" else summary_document(booking, part)
 
     def find() -> dict[str, Any] | None:
         if kind == "bank_transaction":
@@ -143,28 +150,33 @@ def _document(booking: Booking, mappings: Mappings, xero: SettlementXero) -> Any
                 None,
             )
         numbers = (
-            xero.invoices_by_number([booking.number])
-            if kind == "invoice"
-            else xero.credit_notes_by_number([booking.number])
+            xero.credit_notes_by_number([part.number])
+            if kind == "credit_note"
+            else xero.invoices_by_number([part.number])
         )
         return next((d for d in numbers if d.get("Status") not in ("DELETED", "VOIDED")), None)
 
     def create(claim: str) -> ElementResult:
-        key = f"{s.key}:{kind}:{claim}"
+        key = f"{part.key}:{kind}:{claim}"
         if kind == "bank_transaction":
             return xero.create_bank_transactions([body], idempotency_key=key)[0]
-        if kind == "invoice":
-            return xero.create_invoices([body], idempotency_key=key)[0]
-        return xero.create_credit_notes([body], idempotency_key=key)[0]
+        if kind == "credit_note":
+            return xero.create_credit_notes([body], idempotency_key=key)[0]
+        return xero.create_invoices([body], idempotency_key=key)[0]
 
-    id_field = {"bank_transaction": "BankTransactionID", "invoice": "InvoiceID", "credit_note": "CreditNoteID"}[kind]
+    id_field = {
+        "bank_transaction": "BankTransactionID",
+        "invoice": "InvoiceID",
+        "bill": "InvoiceID",
+        "credit_note": "CreditNoteID",
+    }[kind]
 
     def record(found: dict[str, Any], created: bool) -> Mapping:
         return Mapping(
-            key=s.key,
+            key=part.key,
             xero_id=str(found[id_field]),
             content_hash=content_hash(body),
-            xero_number=booking.number,
+            xero_number=part.number,
             source_modified=None,
             updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
             data={
@@ -178,11 +190,15 @@ def _document(booking: Booking, mappings: Mappings, xero: SettlementXero) -> Any
                 "date": s.date.isoformat(),
                 "reference": booking.reference,
                 "adopted": not created,
+                **({"period": part.period} if part.period else {}),
+                **({"parts": [p.key for p in booking.earlier]} if booking.earlier and part.key == s.key else {}),
             },
         )
 
     taken = None if kind == "bank_transaction" else (lambda r: any("must be unique" in e for e in r.errors))
-    return create_once(mappings, s.key, find=find, create=create, record=record, look_up_first_claim=False, taken=taken)
+    return create_once(
+        mappings, part.key, find=find, create=create, record=record, look_up_first_claim=False, taken=taken
+    )
 
 
 def _payment(booking: Booking, document_id: str, mappings: Mappings, xero: SettlementXero) -> Any:
@@ -241,10 +257,16 @@ def reverse_settlement(key: str, why: str, *, mappings: Mappings, xero: Settleme
                 mappings.put(replace(paid, data={**paid.data, "state": "deleted"}))
             action = "voided" if data.get("status") == "AUTHORISED" else "deleted"
             status = {"Status": action.upper()}
-            if document == "credit_note":
-                _ok(xero.update_credit_note(known.xero_id, status, idempotency_key=f"{key}:reverse"))
-            else:
-                _ok(xero.update_invoice(known.xero_id, status, idempotency_key=f"{key}:reverse"))
+            for part_key in [*data.get("parts", []), key]:  # a settlement split by month: every month's
+                part = known if part_key == key else mappings.get(part_key)
+                if part is None or part.data.get("state") == "reversed":
+                    continue
+                if document == "credit_note":
+                    _ok(xero.update_credit_note(part.xero_id, status, idempotency_key=f"{part_key}:reverse"))
+                else:
+                    _ok(xero.update_invoice(part.xero_id, status, idempotency_key=f"{part_key}:reverse"))
+                if part is not known:
+                    mappings.put(replace(part, data={**part.data, "state": "reversed", "why": why}))
         reversed_at = datetime.now(UTC).isoformat(timespec="seconds")
         mappings.put(replace(known, data={**data, "state": "reversed", "why": why, "reversed_at": reversed_at}))
         return Outcome(action, key, known.xero_id, reason=why)

@@ -31,15 +31,15 @@ is the deposit, and the payment of that total from the bank is what the statemen
 from decimal import Decimal
 from typing import Any
 
-from xerosync.settlement import Booking, Line
+from xerosync.settlement import Booking, Line, Part
 from xerosync.xero.lines import limit
 from xerosync.xero.payloads import payment
 
 
-def _lines(booking: Booking, sign: Decimal) -> list[dict[str, Any]]:
+def _lines(booking: Booking, sign: Decimal, lines: tuple[Line, ...] | None = None) -> list[dict[str, Any]]:
     tracking = [{"Name": booking.tracking.category, "Option": booking.tracking.option}] if booking.tracking else None
     out = []
-    for line in booking.lines:
+    for line in booking.lines if lines is None else lines:
         item: dict[str, Any] = {
             "Description": limit(line.description, 4000),
             "Quantity": Decimal(1),
@@ -75,23 +75,30 @@ def bank_transaction(booking: Booking) -> dict[str, Any]:
     }
 
 
-def summary_document(booking: Booking) -> dict[str, Any]:
-    """Summary mode: the ACCREC invoice of a deposit, or the credit note of a withdrawal."""
+TYPES = {"invoice": "ACCREC", "credit_note": "ACCRECCREDIT", "bill": "ACCPAY"}
+
+
+def summary_document(booking: Booking, part: Part | None = None) -> dict[str, Any]:
+    """Summary mode: the ACCREC invoice of a deposit; a withdrawal's credit note or ACCPAY bill
+    (``settlements.negative``). ``part``: one month's document of a settlement split by month
+    (the same type as the settlement's, its total zero but for the last); unset, the last."""
     s = booking.settlement
+    part = part or booking.parts[-1]
+    kind = booking.document
     body: dict[str, Any] = {
-        "Type": "ACCRECCREDIT" if s.deposit < 0 else "ACCREC",
+        "Type": TYPES[kind],
         "Contact": {"Name": limit(booking.contact, 255)},
         "Reference": limit(booking.reference, 255),
-        "Date": s.date.isoformat(),
+        "Date": part.date.isoformat(),
         "CurrencyCode": s.currency,
         "LineAmountTypes": "Inclusive",
         "Status": booking.status,
-        "LineItems": _lines(booking, _sign(booking)),
+        "LineItems": _lines(booking, _sign(booking), part.lines),
     }
-    if s.deposit < 0:
-        body["CreditNoteNumber"] = booking.number
+    if kind == "credit_note":
+        body["CreditNoteNumber"] = part.number
     else:
-        body.update({"InvoiceNumber": booking.number, "DueDate": s.date.isoformat()})
+        body.update({"InvoiceNumber": part.number, "DueDate": max(part.date, s.date).isoformat()})
     return body
 
 
@@ -99,8 +106,8 @@ def settlement_payment(booking: Booking, document_id: str) -> dict[str, Any]:
     """Summary mode: the deposit paid from (a withdrawal: refunded to) the bank account."""
     s = booking.settlement
     return payment(
-        invoice_id=None if s.deposit < 0 else document_id,
-        credit_note_id=document_id if s.deposit < 0 else None,
+        invoice_id=None if booking.document == "credit_note" else document_id,
+        credit_note_id=document_id if booking.document == "credit_note" else None,
         account=booking.bank_account,
         when=s.date,
         amount=abs(s.deposit),
@@ -113,4 +120,4 @@ def document_total(body: dict[str, Any]) -> Decimal:
     return sum((Decimal(line["UnitAmount"]) for line in body["LineItems"]), Decimal(0))
 
 
-__all__ = ["Line", "bank_transaction", "document_total", "settlement_payment", "summary_document"]
+__all__ = ["Line", "Part", "bank_transaction", "document_total", "settlement_payment", "summary_document"]

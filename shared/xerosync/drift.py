@@ -176,15 +176,20 @@ def compare_order(
         cn_number = documents.refund_number(invoice_number(sale, settings), refund.id)
         note = credit_notes.get(cn_number)
         what = f"refund {refund.id}"
+        synced = related.refunds.get(refund.id)
+        # money paid back out of a decrease's credit note is on that note, not on one of its own
+        credited = refund.amount - drawn(synced)
         if note is None:
-            if related.refunds.get(refund.id) is None or behind:
+            if synced is not None and not credited:
+                continue  # all of it was the credit of a decrease: no note of its own
+            if synced is None or behind:
                 diff(what, refund.amount, "none", True, "no credit note in Xero (a missed or failed sync)")
             else:
-                diff(what, refund.amount, "none", False, f"credit note {cn_number} is gone from Xero")
+                diff(what, credited, "none", False, f"credit note {cn_number} is gone from Xero")
         elif note.status in ("VOIDED", "DELETED"):
-            diff(what, refund.amount, note.status, False, f"credit note {cn_number} was {note.status.lower()} in Xero")
-        elif note.total != refund.amount:
-            diff(what, refund.amount, note.total, False, f"credit note {cn_number} was changed in Xero")
+            diff(what, credited, note.status, False, f"credit note {cn_number} was {note.status.lower()} in Xero")
+        elif note.total != credited:
+            diff(what, credited, note.total, False, f"credit note {cn_number} was changed in Xero")
 
     if plan.authorised and settings.sync.payments:
         if plan.pay and invoice.amount_paid == 0 and invoice.amount_due > 0:
@@ -263,6 +268,11 @@ def day_sales(
     return [found[k] for k in sorted(found, key=_id_order)], unreadable
 
 
+def drawn(refund: Mapping | None) -> Decimal:
+    """What of a refund the sync paid back out of decreases' credit notes (:mod:`xerosync.sync.owed`)."""
+    return sum((money(v) for v in refund.credit.drawn.values()), ZERO) if refund is not None else ZERO
+
+
 def related_of(sale: Sale, mappings: MappingReader) -> Related:
     known = mappings.get(sale.key)
     adjustments = known.invoice.adjustments if known else 0
@@ -329,4 +339,5 @@ def report(
             found = notes.get(documents.refund_number(invoice_number(sale, settings), refund.id))
             if found is not None and found.status in ACTIVE:
                 result.xero_refunds += found.total
+            result.xero_refunds += drawn(rel.refunds.get(refund.id))
     return result

@@ -2,6 +2,7 @@
 named by record and sorted into what the sync can fix and what it can only report. Orders are
 WooCommerce's, read into the domain by its adapter (over an in-memory REST API for a day)."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -124,6 +125,28 @@ def test_refunds_are_compared_with_their_credit_notes() -> None:
     assert diffs["refund 8"].fixable  # never synced
     gone = compare(refunded, related(refunds={"7": Mapping("refund:1001:7", "cn-7")}), invoice(), {})
     assert [d.fixable for d in gone if d.what == "refund 7"] == [False]
+
+
+def test_refund_money_paid_out_of_a_decrease_s_note_needs_no_credit_note_of_its_own() -> None:
+    # paid at 110.00, lowered by 30.00 after payment (-A1), then refunded 22.00 and 30.00: the first
+    # wholly out of -A1's credit; of the second, the 8.00 -A1 had left and 22.00 a note of its own
+    lowered = order(
+        total="80.00", total_tax="7.27", refunds=[{"id": 7, "total": "-22.00"}, {"id": 8, "total": "-30.00"}]
+    )
+    down = CreditNote("a1", "WC-1001-A1", "PAID", Decimal("30.00"), Decimal("2.73"))
+    all_of_it = Mapping("refund:1001:7", "a1", data={"total": "22.00", "drawn": {"adjust:1001:1": "22.00"}})
+    part = Mapping("refund:1001:8", "cn-8", data={"total": "30.00", "drawn": {"adjust:1001:1": "8.00"}})
+    rel = related(adjustments=("WC-1001-A1",), refunds={"7": all_of_it, "8": part})
+    note = CreditNote("cn-8", "WC-1001-R8", "PAID", Decimal("22.00"), Decimal("2.00"))
+    notes = {"WC-1001-A1": down, "WC-1001-R8": note}
+    assert compare(lowered, rel, invoice(), notes) == []
+    # the rest's note changed in Xero is reported against what it should credit, not the refund
+    [changed] = compare(lowered, rel, invoice(), {**notes, "WC-1001-R8": replace(note, total=Decimal("30.00"))})
+    assert (changed.what, changed.store, changed.xero, changed.fixable) == ("refund 8", "22.00", "30.00", False)
+    # and a refund never synced is still a missing credit note, to be fixed
+    unsynced = related(adjustments=("WC-1001-A1",), refunds={"7": all_of_it, "8": None})
+    [missing] = compare(lowered, unsynced, invoice(), {"WC-1001-A1": down})
+    assert (missing.what, missing.fixable) == ("refund 8", True)
 
 
 def test_payments_missing_removed_or_made_in_xero() -> None:

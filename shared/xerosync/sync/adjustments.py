@@ -8,7 +8,7 @@ from typing import Any
 
 from xerosync import documents
 from xerosync.sync.base import Outcome, now_iso
-from xerosync.sync.ports import Booked, Mapping
+from xerosync.sync.ports import Booked, CreditRecord, Mapping
 from xerosync.sync.refunds import RefundSteps
 from xerosync.xero import payloads
 
@@ -60,8 +60,9 @@ class AdjustmentSteps(RefundSteps):
             )
             key = documents.adjustment_key(self.sale.key, adjustments)
             if credit:
-                note, fresh = self.credit_note(key, body)
-                # a decrease without a refund is a credit for the customer, not money paid back
+                note, fresh = self.credit_note(key, body, CreditRecord(decrease=True).stored())
+                # a decrease without a refund is a credit for the customer, not money paid back: a
+                # refund of it later is paid out of this note's credit (see sync.refunds)
                 self.settle_credit(
                     note, invoice_id=known.xero_id, when=when, key=f"{key}:settle", money_back=False, fresh=fresh
                 )

@@ -49,6 +49,10 @@ class OrderRun:
         # the invoice as this event knows it for certain (created, or read, then paid by it):
         # no other worker changes it while the order is held, so it need not be read again
         self.invoice_now: Invoice | None = None
+        # the sale's decreases' credit notes as Xero had them when this event first read them (by
+        # mapping key), and what this event has paid out of each since (refunds drawing on them)
+        self.decrease_notes: dict[str, tuple[Mapping, CreditNote]] = {}
+        self.paid_out: dict[str, Decimal] = {}
 
     @property
     def paid(self) -> bool:

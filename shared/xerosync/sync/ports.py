@@ -88,17 +88,31 @@ class InvoiceRecord:
 
 @dataclass(frozen=True)
 class CreditRecord:
-    """The details the mapping of a credit note keeps."""
+    """The details the mapping of a credit note (or of a refund) keeps."""
 
     total: str = ""  # the refund it credits, when it credits one
     settled: str = ""  # "" not yet; none | allocated | paid | allocated+paid
+    decrease: bool = False  # it books a decrease after payment: its credit is owed to the customer
+    # a refund's money paid back out of decreases' credit notes (:mod:`xerosync.sync.owed`), by
+    # the decrease's mapping key: decided once, before any of it is paid, and kept
+    drawn: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> "CreditRecord":
-        return cls(total=str(data.get("total") or ""), settled=str(data.get("settled") or ""))
+        return cls(
+            total=str(data.get("total") or ""),
+            settled=str(data.get("settled") or ""),
+            decrease=bool(data.get("decrease")),
+            drawn={str(k): str(v) for k, v in (data.get("drawn") or {}).items()},
+        )
 
     def stored(self) -> dict[str, Any]:
-        return {k: v for k, v in (("total", self.total), ("settled", self.settled)) if v}
+        data: dict[str, Any] = {k: v for k, v in (("total", self.total), ("settled", self.settled)) if v}
+        if self.decrease:
+            data["decrease"] = True
+        if self.drawn:
+            data["drawn"] = dict(self.drawn)
+        return data
 
 
 @dataclass(frozen=True)

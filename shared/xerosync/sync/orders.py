@@ -234,7 +234,8 @@ def _deletion_unconfirmed(store: Store | None, key: str) -> str:
 def _apply_sale(sale: Sale, *, settings: StoreSettings, xero: Xero, mappings: Mappings, store: Store | None) -> Outcome:
     plan = plan_sale(sale, settings)
     if plan.action == "cancel":
-        return cancel_order(sale.key, plan.reason, xero=xero, mappings=mappings)
+        refunds = [refund.id for refund in sale.refunds]
+        return cancel_order(sale.key, plan.reason, xero=xero, mappings=mappings, refunds=refunds)
     if plan.action == "skip" or plan.status is None:
         return Outcome("skipped", sale.key, reason=plan.reason)
     run = Order(sale, settings=settings, xero=xero, mappings=mappings, store=store)

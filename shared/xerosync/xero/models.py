@@ -71,6 +71,8 @@ class Invoice:
     line_amount_types: str = "Exclusive"
     payments: tuple[Payment, ...] = ()
     known_due: bool = True  # False when the answer did not say what is due (not read whole)
+    # the credit allocated to it, by credit note: (CreditNoteID, AppliedAmount), one per allocation
+    credit_allocations: tuple[tuple[str, Decimal], ...] = ()
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> "Invoice":
@@ -87,6 +89,10 @@ class Invoice:
             line_amount_types=str(record.get("LineAmountTypes") or "Exclusive"),
             payments=tuple(Payment.of(p) for p in record.get("Payments") or ()),
             known_due="AmountDue" in record,
+            credit_allocations=tuple(
+                (str(c.get("CreditNoteID") or ""), money(c.get("AppliedAmount")))
+                for c in record.get("CreditNotes") or ()
+            ),
         )
 
     def less_due(self, amount: Decimal) -> "Invoice":

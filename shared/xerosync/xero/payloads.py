@@ -351,22 +351,22 @@ def adjustment_line(description: str, amount: Decimal, tax: Decimal, account: st
 
 
 def credit_in_full(
-    invoice: Mapping[str, Any], *, number: str, reason: str, invoice_number: str, when: date
+    invoice: Mapping[str, Any], *, number: str, reason: str, invoice_number: str, when: date, amount: Decimal
 ) -> dict[str, Any]:
     """A credit note reversing what is still on a locked (paid) invoice, for a cancelled order:
-    line for line, or, when refunds already credited part of it, the rest in one line."""
+    line for line, or, when the sale's credit notes already credited part of it (``amount`` is
+    what they left: :func:`xerosync.sync.cancellation.cancellation_credit`), the rest in one line."""
     total = Decimal(str(invoice.get("Total", 0)))
-    credited = Decimal(str(invoice.get("AmountCredited", 0)))
     lines = [
         {k: line[k] for k in CREDIT_IN_FULL_FIELDS if line.get(k) not in (None, [], "")}
         for line in invoice.get("LineItems") or []
     ]
-    if credited:
+    if amount != total:
         lines = [
             {
                 "Description": f"{reason}: the rest of {invoice_number}",
                 "Quantity": Decimal(1),
-                "UnitAmount": total - credited,
+                "UnitAmount": amount,
                 "AccountCode": lines[0]["AccountCode"] if lines else "",
                 "TaxType": "NONE",
                 "TaxAmount": ZERO,

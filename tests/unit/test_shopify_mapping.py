@@ -48,6 +48,28 @@ def test_the_docs_refund_is_its_transactions_and_the_difference_an_adjustment_li
     assert credit.lines[0].source_id == "line:487817672276298554" and credit.lines[0].sku == "SKU2006-001"
 
 
+def test_money_back_for_a_line_worth_nothing_is_an_untaxed_adjustment_not_an_amount_only_refund() -> None:
+    # Given a refund of a line Shopify had discounted to 0.00 (its subtotal and tax 0.00) that gave
+    # 4.00 back all the same, all of it an order adjustment
+    sale = sale_from_order(orders.order(), SYDNEY)
+    refund = orders.order()["refunds"][0]
+    item = refund["refundLineItems"]["nodes"][0]
+    zero = {**item, "subtotalSet": bag("0.00", "AUD"), "totalTaxSet": bag("0.00", "AUD")}
+    worthless = {
+        **refund,
+        "refundLineItems": {"nodes": [zero]},
+        "refundShippingLines": {"nodes": []},
+        "orderAdjustments": {"nodes": [{"reason": "REFUND_DISCREPANCY", "amountSet": bag("-4.00", "AUD")}]},
+        "transactions": {"nodes": [orders.transaction(7, "REFUND", "shopify_payments", "4.00")]},
+    }
+    # When it is read
+    credit = refund_from(worthless, sale, "shop", None)
+    # Then its money is one untaxed adjustment line (Shopify refunded no tax), not an amount-only
+    # refund the settings would put the order's tax rate on
+    assert credit.amount == D("4.00")
+    assert [(line.kind, line.total, line.tax) for line in credit.lines] == [("adjustment", D("4.00"), D(0))]
+
+
 def test_a_refund_with_more_than_one_page_of_anything_is_refused_not_booked_in_part() -> None:
     order = fixture("orders_create_sample_payload_2026-07.json")
     sale = sale_from_order(rest.order(order), shopify_settings({}), own_offsets=True)

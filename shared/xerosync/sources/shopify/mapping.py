@@ -333,9 +333,12 @@ def refund_from(raw: Record, sale: Sale, cur: Currency, zone: ZoneInfo | None) -
         )
     payments = tenders(nodes(raw.get("transactions")), ("REFUND",), cur, zone)
     amount = sum((p.amount for p in payments), ZERO)
+    # a refund of lines is one even when they are worth nothing (a line discounted to 0.00, its
+    # money all adjustment): only a refund without lines is amount-only (the settings' tax rule)
+    of_lines = bool(lines)
     lines = [line for line in lines if line.total or line.tax]
     counted = sum((line.total + line.tax for line in lines), ZERO)
-    if counted != amount and lines:
+    if counted != amount and of_lines:
         reasons = ", ".join(
             sorted(
                 {str(a.get("reason") or "").lower().replace("_", " ") for a in nodes(raw.get("orderAdjustments"))}

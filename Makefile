@@ -13,6 +13,8 @@ STAMP := $(VENV)/.installed
 
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
+# make chaos CHAOS_SOURCE=shopify: the Shopify run (local/chaos_shopify.py)
+CHAOS_SOURCE ?= woocommerce
 
 $(STAMP): requirements-dev.txt layers/deps/requirements.in pyproject.toml
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13.0, or put python3.13 on PATH)"; exit 1; }
@@ -93,7 +95,7 @@ e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
 
 chaos: $(STAMP)
-	$(PY) -m local.chaos --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
+	$(PY) -m local.chaos$(if $(filter shopify,$(CHAOS_SOURCE)),_shopify,) --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
 
 # `xerosync push` of 2,000 historical orders, each landing exactly once (make test pushes 100):
 # about ten minutes on a 2-core machine while each order costs several Xero calls.

@@ -10,6 +10,9 @@ Then, hands-off (:func:`hands_off`): a store simulator whose webhooks the first 
 registers; an outage during which orders are placed and WooCommerce disables its webhooks; the
 scheduled reconciliation that brings those orders to Xero and re-enables the webhooks; and the
 drift report (``xerosync drift``) after a hand edit in Xero and a lost webhook.
+
+Last, a second store (:mod:`local.demo_shopify`): a Shopify shop on a stack of its own, into
+the same organisation on the same Xero budget.
 """
 
 import argparse
@@ -21,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from local.demo_shopify import demo as shopify_demo
 from local.sam import ROOT
 from local.stack import LocalStack
 from local.woo import SampleSet, delivery, ping, post, sample_deliveries
@@ -191,6 +195,7 @@ def main() -> int:
             print(f"  {failed} record(s) failed, dead letters {dead}; see {stack.log_dir}")
         ok = drained and drained_again and not problems and new_writes == 0 and not failed and not dead
         ok = hands_off(stack, sandbox, org, connection, args.timeout) and ok
+        ok = shopify_demo(stack, sandbox, org, connection, args.timeout) and ok
         print(f"\nFunction logs: {stack.log_dir}")
         print("Demo " + ("passed." if ok else "FAILED."))
         return 0 if ok else 1

@@ -20,6 +20,18 @@ def test_demo_settings_parse() -> None:
     assert woo_settings(settings.store).order_statuses["processing"] == "confirmed"
 
 
+def test_the_local_shopify_settings_parse_with_the_tax_types_local_shopify_adds() -> None:
+    from local.shopify import US_TAXES, rates_key, settings_text
+
+    shopify = sources.source("shopify")
+    text = settings_text({"CA State Tax 6%+District Tax 2.25%+Los Angeles County Tax 0.25%": "TAX001"})
+    settings = parse_settings(text, defaults=shopify.settings_defaults, check=shopify.check_settings)
+    assert settings.invoice_prefix == "SH-" and settings.payments.accounts["shopify_payments"] == "094"
+    assert settings.tax.rates["GST 10%"] == "OUTPUT" and len(settings.tax.rates) == 2
+    assert settings.store["timezone"] == "Australia/Brisbane"
+    assert rates_key(US_TAXES) in settings.tax.rates  # the adapter's own names of the lines' rates
+
+
 def test_json_and_empty_documents_give_defaults() -> None:
     assert parse_settings('{"invoice_prefix": "SHOP-"}').invoice_prefix == "SHOP-"
     empty = parse_settings("", defaults=WOO.settings_defaults)

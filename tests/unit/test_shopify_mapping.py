@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import reference_file
 from tests.shopify import orders
+from tests.shopify.fake_admin import bag
 from xerosync.config import parse_settings
 from xerosync.sources.shopify import rest
 from xerosync.sources.shopify.mapping import refund_from, sale_from_order
@@ -47,6 +48,28 @@ def test_the_docs_refund_is_its_transactions_and_the_difference_an_adjustment_li
     assert credit.lines[0].source_id == "line:487817672276298554" and credit.lines[0].sku == "SKU2006-001"
 
 
+def test_money_back_for_a_line_worth_nothing_is_an_untaxed_adjustment_not_an_amount_only_refund() -> None:
+    # Given a refund of a line Shopify had discounted to 0.00 (its subtotal and tax 0.00) that gave
+    # 4.00 back all the same, all of it an order adjustment
+    sale = sale_from_order(orders.order(), SYDNEY)
+    refund = orders.order()["refunds"][0]
+    item = refund["refundLineItems"]["nodes"][0]
+    zero = {**item, "subtotalSet": bag("0.00", "AUD"), "totalTaxSet": bag("0.00", "AUD")}
+    worthless = {
+        **refund,
+        "refundLineItems": {"nodes": [zero]},
+        "refundShippingLines": {"nodes": []},
+        "orderAdjustments": {"nodes": [{"reason": "REFUND_DISCREPANCY", "amountSet": bag("-4.00", "AUD")}]},
+        "transactions": {"nodes": [orders.transaction(7, "REFUND", "shopify_payments", "4.00")]},
+    }
+    # When it is read
+    credit = refund_from(worthless, sale, "shop", None)
+    # Then its money is one untaxed adjustment line (Shopify refunded no tax), not an amount-only
+    # refund the settings would put the order's tax rate on
+    assert credit.amount == D("4.00")
+    assert [(line.kind, line.total, line.tax) for line in credit.lines] == [("adjustment", D("4.00"), D(0))]
+
+
 def test_a_refund_with_more_than_one_page_of_anything_is_refused_not_booked_in_part() -> None:
     order = fixture("orders_create_sample_payload_2026-07.json")
     sale = sale_from_order(rest.order(order), shopify_settings({}), own_offsets=True)
@@ -68,6 +91,21 @@ def test_the_docs_order_is_a_cancelled_test_order() -> None:
     assert (shipping.subtotal, shipping.total) == (D("10.00"), D("0.00"))  # discounted to nothing
     live = {**order, "cancelledAt": None, "test": False, "displayFinancialStatus": "PENDING"}
     assert sale_from_order(live, shopify_settings({}), own_offsets=True).lifecycle == "awaiting_payment"
+
+
+def test_a_tip_only_in_the_order_total_is_a_tip_line_and_a_tip_line_item_is_not_counted_twice() -> None:
+    # Given the order with its 5.00 tip as Shopify's totalTipReceivedSet and not as a line item
+    record = orders.order()
+    record["lineItems"]["nodes"] = [i for i in record["lineItems"]["nodes"] if i["title"] != "Tip"]
+    record["totalTipReceivedSet"] = bag("5.00", "AUD")
+    # Then the sale has one untaxed tip line of it, and its lines still add up to Shopify's total
+    sale = sale_from_order(record, SYDNEY)
+    [tip] = [line for line in sale.lines if line.kind == "tip"]
+    assert (tip.description, tip.total, tip.tax, tip.tax_rate_ids) == ("Tip", D("5.00"), D(0), ())
+    assert sum((line.total + line.tax for line in sale.lines), D(0)) == sale.total == D("106.60")
+    # And an order that has both (the line item and the total) has the line item only
+    both = {**orders.order(), "totalTipReceivedSet": bag("5.00", "AUD")}
+    assert [line.source_id for line in sale_from_order(both, SYDNEY).lines if line.kind == "tip"] == ["line:13"]
 
 
 def test_a_graphql_order_with_every_kind_of_line() -> None:

@@ -23,7 +23,14 @@ one that expires last.
 is kept; a query whose last requested cost is more than the bucket holds now is not sent, and a
 THROTTLED answer (HTTP 200 or 429) is not retried here: both raise :class:`StoreUnavailable` with
 ``retry_after = (requested - available) / restoreRate``, so the record goes back to its queue
-and nothing sleeps in Lambda (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits).
+and nothing sleeps in Lambda waiting for Shopify's restore rate
+(https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits). The records of one
+batch run in threads that share this client: Shopify takes a query's whole *requested* cost
+before running it (854 points for an order, of a Standard shop's 2,000) and gives the unused part
+back after, so the threads take turns (:meth:`ShopifyGraphQL._reserve`): a query waits, up to
+:data:`SIBLING_WAIT` seconds, while queries of its own process are in flight and will give their
+points back, rather than all being sent at once and all but two refused. A query nobody of its
+process is ahead of is sent, or refused, as before.
 Logs and errors never carry a token.
 """
 
@@ -40,6 +47,8 @@ from xerosync.sources.shopify.settings import API_VERSION
 
 REMINT_BEFORE = 3600.0  # seconds of life left at which a cached token is replaced
 TOKEN_LIFETIME = 86_400.0  # what Shopify grants when it does not say
+SIBLING_WAIT = 10.0  # seconds a query waits for the queries of its own process to give points back
+UNKNOWN_COST = 1000.0  # a query's requested cost before Shopify has said it: the single-query cap
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,9 @@ class ShopifyGraphQL:
         self.bucket: Bucket | None = None
         self.costs: dict[str, float] = {}  # the last requested cost of each document, by name
         self.calls = 0
+        self._turns = threading.Condition()  # the threads of a batch taking turns at the bucket
+        self._reserved = 0.0  # points asked for by this client's queries in flight
+        self._in_flight = 0
 
     # --- access ------------------------------------------------------------------------------
     @property
@@ -196,26 +208,56 @@ class ShopifyGraphQL:
         import httpx
 
         name = _name(document)
-        if self.bucket is not None and name in self.costs:
-            wait = self.bucket.wait_for(self.costs[name], self._monotonic())
-            if wait > 0:
-                raise _throttled(f"{name} needs {self.costs[name]:.0f} points", wait)
-        path = f"/admin/api/{self.api_version}/graphql.json"
-        payload = {"query": document, "variables": dict(variables or {})}
-        refused: str | None = None
-        for attempt in (1, 2):
-            token = self.token(stale=refused)
-            headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
-            self.calls += 1
-            try:
-                response = self._http.post(path, content=json.dumps(payload, default=str), headers=headers)
-            except httpx.HTTPError as exc:
-                raise StoreUnavailable(f"Shopify did not answer {name}: {type(exc).__name__}") from None
-            if response.status_code == 401 and attempt == 1 and not self.credentials.access_token:
-                refused = token  # revoked or expired early: a newer one from the cache, or a new one, once
-                continue
-            break
-        return self._read(name, response)
+        cost = self._reserve(name)
+        try:
+            path = f"/admin/api/{self.api_version}/graphql.json"
+            payload = {"query": document, "variables": dict(variables or {})}
+            refused: str | None = None
+            for attempt in (1, 2):
+                token = self.token(stale=refused)
+                headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
+                self.calls += 1
+                try:
+                    response = self._http.post(path, content=json.dumps(payload, default=str), headers=headers)
+                except httpx.HTTPError as exc:
+                    raise StoreUnavailable(f"Shopify did not answer {name}: {type(exc).__name__}") from None
+                if response.status_code == 401 and attempt == 1 and not self.credentials.access_token:
+                    refused = token  # revoked or expired early: a newer one from the cache, or a new one, once
+                    continue
+                break
+            return self._read(name, response)
+        finally:
+            with self._turns:
+                self._reserved -= cost
+                self._in_flight -= 1
+                self._turns.notify_all()
+
+    def _reserve(self, name: str) -> float:
+        """Take this query's turn at the bucket: the points it asks for (its last requested cost,
+        or the single-query cap before Shopify has said) beside those of this client's queries in
+        flight. It waits while those queries will give points back (up to SIBLING_WAIT; before the
+        first answer has said what the bucket holds, one query at a time); with none in flight, a
+        query the bucket cannot pay for is refused with Shopify's restore time."""
+        with self._turns:
+            started = time.monotonic()
+            while True:
+                cost = self.costs.get(name, UNKNOWN_COST)
+                if self._in_flight == 0:
+                    if self.bucket is not None and name in self.costs:
+                        wait = self.bucket.wait_for(cost, self._monotonic())
+                        if wait > 0:
+                            raise _throttled(f"{name} needs {cost:.0f} points", wait)
+                    break
+                if self.bucket is not None and self.bucket.wait_for(self._reserved + cost, self._monotonic()) <= 0:
+                    break
+                left = SIBLING_WAIT - (time.monotonic() - started)
+                if left <= 0:
+                    wait = self.bucket.wait_for(cost, self._monotonic()) if self.bucket is not None else 1.0
+                    raise _throttled(f"{name} waited {SIBLING_WAIT:.0f} s for its turn", wait)
+                self._turns.wait(left)
+            self._reserved += cost
+            self._in_flight += 1
+            return cost
 
     def _read(self, name: str, response: Any) -> dict[str, Any]:
         try:

@@ -12,7 +12,9 @@ reading of each record. The rules, with Shopify's reference for each
 * a line's discount is the sum of its ``discountAllocations`` (order-level discounts included:
   Shopify allocates them to lines); shipping lines likewise; removed shipping lines are left out;
 * duties are lines of kind ``duty``, tips (``tip_titles``) of kind ``tip``, gift cards sold
-  (``isGiftCard``) of kind ``gift_card`` (a liability, not revenue);
+  (``isGiftCard``) of kind ``gift_card`` (a liability, not revenue); an order whose tip is only
+  in ``totalTipReceivedSet`` (no line item is a tip) gets one untaxed ``tip`` line of it, so the
+  tip is booked to the tips account rather than left for the rounding line;
 * payments are the successful SALE and CAPTURE transactions, one tender each, by gateway; a gift
   card redeemed is a tender of the gateway ``gift_card``;
 * a refund's money is the sum of its successful REFUND transactions: the truth, whatever its
@@ -211,6 +213,9 @@ def sale_from_order(order: Record, cfg: ShopifySettings, *, own_offsets: bool = 
     for shipping in nodes(order.get("shippingLines")):
         if not shipping.get("isRemoved"):
             lines.append(_shipping_line(shipping, inclusive, cur, rates))
+    tip = money(order.get("totalTipReceivedSet"), cur)
+    if tip and not any(line.kind == "tip" for line in lines):
+        lines.append(sale_line("tip", "tip", "Tip", ONE, tip, ZERO, ZERO, (), inclusive))
     created = store_time(order.get("createdAt"))
     if created is None:
         raise ValueError(f"Shopify order {order_id} has no createdAt")
@@ -328,9 +333,12 @@ def refund_from(raw: Record, sale: Sale, cur: Currency, zone: ZoneInfo | None) -
         )
     payments = tenders(nodes(raw.get("transactions")), ("REFUND",), cur, zone)
     amount = sum((p.amount for p in payments), ZERO)
+    # a refund of lines is one even when they are worth nothing (a line discounted to 0.00, its
+    # money all adjustment): only a refund without lines is amount-only (the settings' tax rule)
+    of_lines = bool(lines)
     lines = [line for line in lines if line.total or line.tax]
     counted = sum((line.total + line.tax for line in lines), ZERO)
-    if counted != amount and lines:
+    if counted != amount and of_lines:
         reasons = ", ".join(
             sorted(
                 {str(a.get("reason") or "").lower().replace("_", " ") for a in nodes(raw.get("orderAdjustments"))}

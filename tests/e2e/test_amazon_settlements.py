@@ -159,3 +159,24 @@ def test_the_webhook_route_refuses_any_delivery_amazon_sends_none(seller: Seller
     )
     assert status == 404 and b"Amazon sends no webhooks" in answer
     assert all(n == 0 for q, n in seller.stack.queue_depths().items() if not q.endswith("DLQ"))
+
+
+def test_the_operator_pushes_settlements_by_day_once(seller: Seller) -> None:
+    from typer.testing import CliRunner
+
+    from tests.e2e.conftest import operator
+    from xerosync.cli import app
+
+    seller.run()
+    fresh = seller.sp.settle("Amazon.com", compressed=False)
+    day = fresh.created.date().isoformat()
+    runner = CliRunner()
+    with operator(seller.stack):
+        pushed = runner.invoke(app, ["push", "--settlements", "--from", day, "--to", day], env={"COLUMNS": "250"})
+        assert pushed.exit_code == 0, pushed.output
+        assert "posted 1" in pushed.output
+        check_posted(seller, fresh)
+        writes = seller.writes()
+        again = runner.invoke(app, ["push", "--settlements", "--from", day, "--to", day], env={"COLUMNS": "250"})
+        assert again.exit_code == 0 and "posted 1" not in again.output and seller.writes() == writes
+    assert seller.run()["posted"] == 0  # the schedule finds it posted: once, whoever posts it

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from local.amazon_sp import AmazonSP
+from local.amazon_sp import AmazonSP, Notifier
 from local.amazon_sp.reports import Report
 from local.stack import LocalStack
 from local.xero_sandbox import Organisation, XeroSandbox
@@ -85,7 +85,7 @@ def seller() -> Iterator[Seller]:
     stack = LocalStack(
         stack_name="e2e-amazon",
         store_name="amazon",
-        poll=False,
+        poll=True,  # the settlement notifications queue's event source (the only one an Amazon stack uses)
         parameters={"StoreSource": "amazon", "XeroApiUrl": sandbox.url, "XeroIdentityUrl": sandbox.url},
     ).start()
     stack.put_secret(
@@ -152,6 +152,24 @@ def test_a_settlement_published_later_is_posted_by_the_next_run(seller: Seller) 
     check_posted(seller, fresh)
 
 
+def test_a_report_processing_finished_notification_posts_the_settlement_at_once(seller: Seller) -> None:
+    seller.run()
+    queue = seller.stack.queue_url("SettlementNotificationsQueue")
+    seller.sp.notifier = Notifier(queue, seller.stack.aws_endpoint)  # the destination the seller registers
+    try:
+        fresh = seller.sp.settle("Amazon.com", compressed=True)  # Amazon tells the queue
+        assert seller.stack.wait_idle(120, queues=("SettlementNotificationsQueue",))
+        check_posted(seller, fresh)  # no schedule ran: the notification did it
+        writes = seller.writes()
+        seller.sp.notify(fresh)  # delivered at least once: the same notification again
+        assert seller.stack.wait_idle(120, queues=("SettlementNotificationsQueue",))
+        assert seller.writes() == writes and len(seller.documents(fresh.settlement.id)) == 1  # type: ignore[union-attr]
+        assert seller.stack.queue_depths()["SettlementNotificationsDLQ"] == 0
+    finally:
+        seller.sp.notifier = None
+    assert seller.run()["posted"] == 0
+
+
 def test_the_webhook_route_refuses_any_delivery_amazon_sends_none(seller: Seller) -> None:
     body = json.dumps({"notificationType": "REPORT_PROCESSING_FINISHED"}).encode()
     status, _, answer = seller.stack.http_request(
@@ -168,6 +186,9 @@ def test_the_operator_pushes_settlements_by_day_once(seller: Seller) -> None:
     from xerosync.cli import app
 
     seller.run()
+    # the runs above came minutes apart, each reading again the documents in its window: Amazon's
+    # getReportDocument budget (burst 15, one a minute) is spent; an operator comes later
+    seller.sp.clock.advance(900)
     fresh = seller.sp.settle("Amazon.com", compressed=False)
     day = fresh.created.date().isoformat()
     runner = CliRunner()

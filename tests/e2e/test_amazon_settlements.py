@@ -201,3 +201,21 @@ def test_the_operator_pushes_settlements_by_day_once(seller: Seller) -> None:
         again = runner.invoke(app, ["push", "--settlements", "--from", day, "--to", day], env={"COLUMNS": "250"})
         assert again.exit_code == 0 and "posted 1" not in again.output and seller.writes() == writes
     assert seller.run()["posted"] == 0  # the schedule finds it posted: once, whoever posts it
+
+
+def test_notifications_a_running_poll_holds_are_handed_back_for_later(seller: Seller) -> None:
+    from tests.e2e.conftest import operator
+    from xerosync.aws.jobstate import DynamoJobState
+
+    event = {"Records": [{"messageId": "m-1", "body": "{}"}, {"messageId": "m-2", "body": "{}"}]}
+    function = seller.stack.functions["SettlementsFunction"]
+    with operator(seller.stack):
+        states = DynamoJobState(seller.stack.resources["MappingsTable"])
+        assert states.acquire("settlements", "another-run", 600)  # a scheduled run is polling
+        try:
+            held = function.invoke(event)
+        finally:
+            states.release("settlements", "another-run")
+    assert held.ok and held.payload == {"batchItemFailures": [{"itemIdentifier": "m-1"}, {"itemIdentifier": "m-2"}]}
+    done = function.invoke(event)
+    assert done.ok and done.payload == {"batchItemFailures": []}

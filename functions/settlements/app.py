@@ -1,4 +1,5 @@
-"""Scheduled poll of the store's settlements (Shopify Payments payouts have no webhook): each
+"""Poll of the store's settlements, on its schedule (Shopify Payments payouts have no webhook) or at
+once when a notification says one is ready (Amazon's REPORT_PROCESSING_FINISHED, by SQS): each
 paid one posted once, each that failed after posting reversed. The logic:
 xerosync.sync.settlements (wired by xerosync.settlement_job)."""
 
@@ -15,6 +16,14 @@ SAFETY_MS = 30_000  # stop posting this long before the function's timeout, and 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    result = poll(context)
+    if "Records" in event:  # notifications: what they announce is listed by this poll; one another run holds, later
+        again = result["outcome"] == "busy"
+        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"] if again]}
+    return result
+
+
+def poll(context: Any) -> dict[str, Any]:
     try:
         report = settlements_job(
             Job(current()),

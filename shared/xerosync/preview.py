@@ -186,8 +186,13 @@ def settlement_preview(booking: "Booking") -> Preview:
         body = bank_transaction(booking)
         result.requests.append(Request("PUT", "/BankTransactions" + BATCH + "&unitdp=4", {"BankTransactions": [body]}))
         return result
-    body = summary_document(booking)
     plural = "CreditNotes" if booking.document == "credit_note" else "Invoices"
+    for part in booking.earlier:  # split by month: the earlier months' documents, carried forward
+        early = summary_document(booking, part)
+        result.requests.append(
+            Request("PUT", f"/{plural}" + BATCH + "&unitdp=4", {plural: [early]}, f"{part.period}: carried forward")
+        )
+    body = summary_document(booking)
     result.requests.append(Request("PUT", f"/{plural}" + BATCH + "&unitdp=4", {plural: [body]}))
     if booking.status == "AUTHORISED" and s.deposit != 0:
         document = f"<{plural[:-1]}ID of {booking.number}>"

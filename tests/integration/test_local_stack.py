@@ -57,10 +57,11 @@ def test_event_source_mappings_match_the_template(stack: LocalStack) -> None:
         for m in stack.client("lambda").list_event_source_mappings()["EventSourceMappings"]
         if m["FunctionArn"].rsplit(":", 1)[-1] in ours  # moto's state is per process, shared by all stacks in it
     ]
-    assert len(mappings) == 4  # orders, contacts, items, Xero events
+    assert len(mappings) == 5  # orders, contacts, items, Xero events, settlement notifications
+    few = {stack.resources[q].rsplit("/")[-1] for q in ("XeroEventsQueue", "SettlementNotificationsQueue")}
     for esm in mappings:
         assert esm["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        if esm["EventSourceArn"].endswith(stack.resources["XeroEventsQueue"].rsplit("/")[-1]):
+        if esm["EventSourceArn"].rsplit(":", 1)[-1] in few:
             assert esm["BatchSize"] == 10  # a few events an hour: no window to wait for
         else:
             assert esm["BatchSize"] == 100 and esm["MaximumBatchingWindowInSeconds"] == 2

@@ -85,6 +85,10 @@ def test_every_queue_has_a_dead_letter_queue(source: dict[str, Any]) -> None:
         assert redrive["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
         assert source["Parameters"]["MaxReceiveCount"]["Default"] >= 3
         # Lambda's guidance: visibility timeout at least six times the function timeout
+        if name == "SettlementNotificationsQueue":  # its function's timeout is fixed (300 s), not SyncTimeout
+            timeout = source["Resources"]["SettlementsFunction"]["Properties"]["Timeout"]
+            assert queues[name]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+            continue
         assert queues[name]["Properties"]["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeout"}
     parameters = source["Parameters"]
     assert parameters["QueueVisibilityTimeout"]["Default"] >= 6 * parameters["SyncTimeout"]["Default"]
@@ -165,3 +169,17 @@ def test_xero_webhooks_come_in_through_the_ingress_function(source: dict[str, An
     from xerosync.aws.stack import QUEUES
 
     assert QUEUES["xero"] == ("XeroEventsQueue", "XeroEventsDLQ")
+
+
+def test_only_amazon_s_notification_account_may_send_settlement_notifications(source: dict[str, Any]) -> None:
+    # developer-docs.amazon.com/sp-api/docs/notifications-api-v1-use-case-guide: the SQS destination
+    # grants the SP-API's account SendMessage and GetQueueAttributes; nobody else, and only on an Amazon stack
+    policy = source["Resources"]["SettlementNotificationsQueuePolicy"]
+    assert policy["Condition"] == "ServesAmazon"
+    assert source["Conditions"]["ServesAmazon"] == {"Fn::Equals": [{"Ref": "StoreSource"}, "amazon"]}
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::437568002678:root"}}
+    assert sorted(statement["Action"]) == ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["SettlementNotificationsQueue", "Arn"]}
+    events = source["Resources"]["SettlementsFunction"]["Properties"]["Events"]
+    assert events["Notifications"]["Properties"]["Queue"] == {"Fn::GetAtt": ["SettlementNotificationsQueue", "Arn"]}

@@ -100,7 +100,7 @@ def test_a_function_receives_only_from_its_own_queue(deployed: dict[str, Any]) -
     sources: dict[str, set[str]] = defaultdict(set)
     for esm in of_type(deployed, "AWS::Lambda::EventSourceMapping").values():
         sources[esm["Properties"]["FunctionName"]["Ref"]].add(esm["Properties"]["EventSourceArn"]["Fn::GetAtt"][0])
-    assert len(sources) == 4
+    assert len(sources) == 5  # the four entity queues, and the settlement notifications
     for name in of_type(deployed, "AWS::Lambda::Function"):
         allowed = grants(deployed, name)
         for action in RECEIVING:

@@ -52,3 +52,13 @@ def test_amazon_settings_want_summary_mode_and_no_order_sync() -> None:
         "settlements: {enabled: true, mode: summary, bank_account: '090', accounts: {other: '899'}}"
     )
     assert amazon.check_settings(right) == []
+
+
+def test_the_ingress_refuses_any_amazon_delivery_without_reading_the_secret() -> None:
+    from xerosync.sources import decider
+
+    def secret() -> str:
+        raise AssertionError("the webhook secret is not read: nothing Amazon sends comes here")
+
+    decision = decider("amazon")({"content-type": "application/json"}, b'{"notificationType": "X"}', secret, None)
+    assert (decision.status, decision.outcome, decision.messages) == (404, "no_webhooks", ())

@@ -20,7 +20,7 @@ from xerosync.cli import _settings, _source, _stack, console, errors
 from xerosync.config import StoreSettings
 from xerosync.jobs import Job, NotConfigured
 from xerosync.settlement import book
-from xerosync.sources.port import SettlementFound, SettlementReader
+from xerosync.sources.port import SettlementFound, SettlementReader, StoreError
 from xerosync.sync.base import Outcome
 
 
@@ -45,7 +45,7 @@ def preview_settlement(target: str, *, settings: Path | None, source: str, stack
             if settings is None:
                 raise _fail("--settings is required with a payout file")
             parsed = _settings(settings, adapter)
-            settlement = adapter.read_settlement(json.loads(path.read_text()))
+            settlement = adapter.read_settlement(_settlement_file(path))
             sales: dict[str, Any] = {}
             where = str(path)
         else:
@@ -77,6 +77,17 @@ def preview_settlement(target: str, *, settings: Path | None, source: str, stack
         console.print(f"[yellow]note:[/yellow] {note}")
 
 
+def _settlement_file(path: Path) -> dict[str, Any]:
+    """A payout file (JSON, Shopify's) as it is; anything else as bytes for the adapter to read
+    (Amazon's settlement flat file: tab-separated text in its own encoding)."""
+    raw = path.read_bytes()
+    try:
+        loaded = json.loads(raw)
+    except ValueError:
+        return {"bytes": raw}
+    return loaded if isinstance(loaded, dict) else {"bytes": raw}
+
+
 def _range(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC)
 
@@ -93,7 +104,7 @@ def push_payouts(job: Job, start: date, end: date) -> None:
         store = settlement_store(job)
         since, until = _range(start, end)
         listed = list(store.settlements(since, until))
-    except NotConfigured as exc:
+    except (NotConfigured, StoreError) as exc:  # a 429 from the store's API too: try again later
         raise _fail(str(exc)) from None
     if not listed:
         console.print(f"no payouts issued {start} to {end}")

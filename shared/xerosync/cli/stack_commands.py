@@ -75,7 +75,10 @@ def push(
     customer: Annotated[str | None, typer.Option("--customer", help="one customer by id")] = None,
     product: Annotated[str | None, typer.Option("--product", help="one product or variant by id")] = None,
     payouts: Annotated[
-        bool, typer.Option("--payouts", help="with --from/--to: the payouts issued those days (settlements)")
+        bool,
+        typer.Option(
+            "--payouts", "--settlements", help="with --from/--to: the payouts (settlements) issued those days"
+        ),
     ] = False,
     wait: Annotated[bool, typer.Option(help="follow the records through the sync and summarise")] = True,
     timeout: Annotated[float, typer.Option(help="seconds to follow them")] = 900.0,

@@ -26,7 +26,7 @@ from xerosync.config import StoreSettings
 from xerosync.domain import Sale
 from xerosync.observability import reason_of
 from xerosync.settlement import Booking, Part, Settlement, book
-from xerosync.sources.port import SettlementFound, SettlementStore, StoreError
+from xerosync.sources.port import SettlementFound, SettlementStore, StoreError, StoreUnavailable
 from xerosync.sync.base import Outcome, create_once, holding
 from xerosync.sync.ports import ClaimLost, Mapping, Mappings
 from xerosync.xero.client import ElementResult
@@ -333,7 +333,14 @@ def poll(
     pay its money out again); one still pending waits. One settlement's failure is its own: it
     is reported, and tried again by the next poll (the watermark stays before it)."""
     report = PollReport()
-    found = list(store.settlements(since, until))
+    found: list[SettlementFound] = []
+    try:
+        for listed in store.settlements(since, until):  # oldest first: what is read is before the rest
+            found.append(listed)
+    except StoreUnavailable as exc:  # a rate limit mid-listing: post what was read, the next poll goes on
+        report.stopped = f"the store is unavailable ({reason_of(exc)}): the next poll continues"
+        if found:
+            report.unfinished.append(found[-1].issued)  # never past the last one listed
     report.listed = len(found)
     found.sort(key=lambda f: (f.status == "paid", f.issued))  # reversals first
     for item in found:

@@ -10,6 +10,7 @@ through the core's settlement policy. The per-record side of the port refuses wi
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from xerosync.config import StoreSettings
@@ -17,7 +18,7 @@ from xerosync.settlement import Settlement
 from xerosync.sources.amazon.client import Credentials, SellingPartner
 from xerosync.sources.amazon.flatfile import parse
 from xerosync.sources.amazon.settlements import key_of, to_settlement
-from xerosync.sources.port import SettlementFound, StoreError, TokenCache
+from xerosync.sources.port import SettlementFound, StoreError, StoreUnavailable, TokenCache
 
 NAME = "amazon"
 NO_RECORDS = "Amazon is read by its settlements only: xerosync syncs no Amazon order, customer or product one by one"
@@ -35,6 +36,8 @@ class AmazonStore:
     def __init__(self, api: SellingPartner) -> None:
         self.api = api
         self._documents: dict[str, str] = {}  # settlement id -> report document id, from the listing
+        self._read_now: dict[str, Settlement] = {}  # settlement id -> read by the listing, not posted yet
+        self._unreadable: dict[str, StoreError] = {}  # report id -> why its document was refused
 
     @property
     def url(self) -> str:
@@ -44,8 +47,24 @@ class AmazonStore:
         for report in self.api.settlement_reports(since, until):
             if report.status != "DONE" or not report.document_id:
                 continue
-            settlement = self._read(report.document_id)
+            try:
+                settlement = self._read(report.document_id)
+            except StoreUnavailable:
+                raise  # a 429 or an outage: the poll stops here, the next one reads it
+            except StoreError as exc:  # a document refused (the V1 layout, unreadable): this one fails
+                self._unreadable[report.report_id] = exc
+                yield SettlementFound(
+                    key=f"settlement-report:{report.report_id}",
+                    id=report.report_id,
+                    status="paid",
+                    issued=report.created,
+                    deposit=Decimal(0),
+                    currency="",
+                    label=f"Amazon settlement report {report.report_id}",
+                )
+                continue
             self._documents[settlement.id] = report.document_id
+            self._read_now[settlement.id] = settlement
             yield SettlementFound(
                 key=settlement.key,
                 id=settlement.id,
@@ -57,6 +76,10 @@ class AmazonStore:
             )
 
     def settlement(self, settlement_id: str) -> Settlement:
+        if settlement_id in self._unreadable:
+            raise self._unreadable[settlement_id]
+        if settlement_id in self._read_now:  # read by this listing: one download per run (0.0167/s)
+            return self._read_now.pop(settlement_id)
         document = self._documents.get(settlement_id)
         if document is None:
             raise StoreError(f"settlement {settlement_id} was not listed by this poll: its report is not known")

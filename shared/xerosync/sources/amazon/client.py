@@ -23,7 +23,7 @@ carrying how long to wait (one request's worth of the rate Amazon states in
 
 import gzip
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -176,30 +176,37 @@ class SellingPartner:
             return dict(response.json())
         raise StoreUnavailable(f"the SP-API kept refusing {path}")  # pragma: no cover - the loop returns or raises
 
-    def settlement_reports(self, since: datetime, until: datetime | None = None) -> Iterator[Report]:
-        """Settlement reports created from ``since`` (to ``until``), every page: the filters on the
-        first request, ``nextToken`` alone on the next ones (Amazon refuses it with filters)."""
+    def settlement_reports(
+        self, since: datetime, until: datetime | None = None, *, page_size: int = 100
+    ) -> list[Report]:
+        """Settlement reports created from ``since`` (to ``until``), oldest first: every page, the
+        filters on the first request, ``nextToken`` alone on the next ones (Amazon refuses it with
+        filters). Listed whole before any document is read (a page is one request of a 0.0222/s
+        budget; Amazon lists newest first), so a caller that stops at a 429 has read the oldest."""
         params: dict[str, Any] = {
             "reportTypes": SETTLEMENT_REPORT,
             "createdSince": since.isoformat(),
-            "pageSize": 100,
+            "pageSize": page_size,
         }
         if until is not None:
             params["createdUntil"] = until.isoformat()
+        found: list[Report] = []
         while True:
             page = self.get(f"{REPORTS}/reports", params)
             for raw in page.get("reports") or []:
-                yield Report(
-                    report_id=str(raw["reportId"]),
-                    status=str(raw.get("processingStatus", "")),
-                    created=_time(raw.get("createdTime")) or since,
-                    document_id=str(raw.get("reportDocumentId") or ""),
-                    start=_time(raw.get("dataStartTime")),
-                    end=_time(raw.get("dataEndTime")),
+                found.append(
+                    Report(
+                        report_id=str(raw["reportId"]),
+                        status=str(raw.get("processingStatus", "")),
+                        created=_time(raw.get("createdTime")) or since,
+                        document_id=str(raw.get("reportDocumentId") or ""),
+                        start=_time(raw.get("dataStartTime")),
+                        end=_time(raw.get("dataEndTime")),
+                    )
                 )
             token = page.get("nextToken")
             if not token:
-                return
+                return sorted(found, key=lambda r: (r.created, r.report_id))
             params = {"nextToken": token}
 
     def report(self, report_id: str) -> Report:

@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
 from xerosync import clock, sources
-from xerosync.aws import queues
+from xerosync.aws import library_client, queues
 from xerosync.config import SettingsError
 from xerosync.environment import current
 from xerosync.events import StoreEvent, parse_envelope
@@ -142,7 +142,7 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         response_hook=_mark_duplicate,
     )
     env = current().require("IDEMPOTENCY_TABLE")
-    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table)
+    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table, boto3_client=library_client("dynamodb"))
     # Powertools marks its layer configured before compiling the key expression, so records
     # applied in parallel threads at a cold start could find it half done ("'NoneType' object
     # has no attribute 'search'", seen once in a chaos run): configure it before any thread

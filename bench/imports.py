@@ -38,6 +38,7 @@ FUNCTIONS = {
     "xero_events": "XeroEventsFunction",
     "reconcile": "ReconcileFunction",
     "pull": "PullFunction",
+    "settlements": "SettlementsFunction",
 }
 TARGETS = {"ingress": 1.1, "sync_orders": 1.3, "sync_contacts": 1.3, "sync_items": 1.3}  # the others: no target
 BUILD = ROOT / ".aws-sam" / "build"

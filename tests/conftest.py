@@ -47,10 +47,14 @@ def load_event(*parts: str) -> Any:
     return json.loads(EVENTS.joinpath(*parts).read_text())
 
 
-def loaded_by_handler_import(function: str, packages: tuple[str, ...], env: dict[str, str]) -> list[str]:
-    """The modules of ``packages`` that importing ``functions/<function>/app.py`` loads, in a
-    fresh interpreter laid out as Lambda lays out the function and the layer."""
-    probe = f"import sys, app; print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {packages!r})))"
+def loaded_by_handler_import(function: str, modules: tuple[str, ...], env: dict[str, str]) -> list[str]:
+    """The modules of ``modules`` (each a package or a module, with its submodules) that importing
+    ``functions/<function>/app.py`` loads, in a fresh interpreter laid out as Lambda lays out the
+    function and the layer."""
+    probe = (
+        f"import sys, app; wanted = {modules!r}; "
+        "print(','.join(sorted(m for m in sys.modules if any(m == w or m.startswith(w + '.') for w in wanted))))"
+    )
     path = os.pathsep.join([str(ROOT / "functions" / function), str(ROOT / "shared")])
     result = subprocess.run(
         [sys.executable, "-c", probe], env={**os.environ, **env, "PYTHONPATH": path}, capture_output=True, text=True

@@ -19,7 +19,6 @@ from xerosync.aws import queues, secrets
 from xerosync.environment import current
 from xerosync.observability import logger, metrics
 from xerosync.webhooks import Enqueue, by_reference
-from xerosync.xero_webhooks import decide_xero
 
 ENV = current().require("ORDERS_QUEUE_URL", "CONTACTS_QUEUE_URL", "ITEMS_QUEUE_URL", "WEBHOOK_SECRET_ARN")
 STORE_SOURCE = ENV.store_source or sources.DEFAULT
@@ -68,7 +67,10 @@ def _send(messages: tuple[Enqueue, ...]) -> None:
 
 
 def _xero(event: dict[str, Any]) -> dict[str, Any]:
-    """Xero wants 200 with an empty body (or 401) within 5 seconds; the events go on a queue."""
+    """Xero wants 200 with an empty body (or 401) within 5 seconds; the events go on a queue.
+    Its decision is imported on the first Xero delivery: a store's webhook never needs it."""
+    from xerosync.xero_webhooks import decide_xero
+
     raw = _raw(event)
     if raw is None:
         return {"statusCode": 400, "headers": {}, "body": ""}

@@ -10,7 +10,6 @@ from datetime import date
 from functools import cache
 from typing import Any, Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 InvoiceStatus = Literal["DRAFT", "AUTHORISED", "skip"]
@@ -389,8 +388,8 @@ def parse_settings_noting(
 ) -> tuple[StoreSettings, list[str]]:
     """:func:`parse_settings`, and notes on settings that were read from their old place."""
     try:
-        data: Any = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
+        data: Any = _document(text)
+    except ValueError as exc:
         raise SettingsError(f"{source}: not valid JSON or YAML ({exc})") from None
     if data is None:
         data = {}
@@ -410,6 +409,21 @@ def parse_settings_noting(
     if found:
         raise SettingsError(f"{source} has {len(found)} problem(s):\n" + "\n".join(f"  {p}" for p in found))
     return settings, notes
+
+
+def _document(text: str) -> Any:
+    """A JSON or YAML document (None when empty). The YAML parser is imported for YAML only: a
+    sync function whose settings are JSON, or absent, never loads it."""
+    if not text.strip():
+        return None
+    if text.lstrip().startswith("{"):
+        return json.loads(text)
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def _moved(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

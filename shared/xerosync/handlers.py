@@ -18,7 +18,6 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -27,7 +26,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
 from xerosync import clock, sources
-from xerosync.aws import queues
+from xerosync.aws import library_client, queues
 from xerosync.config import SettingsError
 from xerosync.environment import current
 from xerosync.events import StoreEvent, parse_envelope
@@ -52,6 +51,43 @@ ALIGN_SHARE = 0.5
 UseCase = Callable[[Any, SyncContext], Outcome]  # (what the event asks, the collaborators)
 Decode = Callable[[StoreEvent, SyncContext], Any]  # an Outcome: nothing for the use case to do
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class SQSRecord:
+    """One record of an SQS batch event, read as Powertools' ``SQSRecord`` reads it (the same
+    names, a missing key the same KeyError), for the five fields this module uses. Not Powertools'
+    own: its data classes package imports every event class it has, dozens of modules, at each
+    cold start."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def _field(self, name: str) -> str:
+        value: str = self._data[name]
+        return value
+
+    @property
+    def message_id(self) -> str:
+        return self._field("messageId")
+
+    @property
+    def body(self) -> str:
+        return self._field("body")
+
+    @property
+    def receipt_handle(self) -> str:
+        return self._field("receiptHandle")
+
+    @property
+    def event_source_arn(self) -> str:
+        return self._field("eventSourceARN")
+
+    @property
+    def receive_count(self) -> int:
+        """How many times SQS has handed the message out (``ApproximateReceiveCount``)."""
+        return int(self._data["attributes"]["ApproximateReceiveCount"] or 1)
 
 
 def _mark_duplicate(response: Any, idempotent_data: Any) -> Any:
@@ -106,7 +142,7 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         response_hook=_mark_duplicate,
     )
     env = current().require("IDEMPOTENCY_TABLE")
-    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table)
+    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table, boto3_client=library_client("dynamodb"))
     # Powertools marks its layer configured before compiling the key expression, so records
     # applied in parallel threads at a cold start could find it half done ("'NoneType' object
     # has no attribute 'search'", seen once in a chaos run): configure it before any thread
@@ -130,7 +166,7 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
             queues.send(dead_letters, record.body, attributes={"reason": reason[:1000], "record": key})
 
         return Delivery(
-            receive_count=int(record.attributes.approximate_receive_count or 1),
+            receive_count=record.receive_count,
             park=park,
             retry_later=lambda seconds: _retry_later(record, seconds),
         )

@@ -101,6 +101,23 @@ def test_ingress_imports_nothing_heavy() -> None:
     # Given a fresh interpreter laid out as Lambda lays out the ingress function
     env = {"ORDERS_QUEUE_URL": "q", "CONTACTS_QUEUE_URL": "q", "ITEMS_QUEUE_URL": "q", "WEBHOOK_SECRET_ARN": "s"}
     # When the handler module is imported
-    heavy = loaded_by_handler_import("ingress", ("xero_python", "pydantic", "httpx", "yaml"), env)
-    # Then neither xero-python nor pydantic (nor the other sync-only packages) were loaded
+    heavy = loaded_by_handler_import(
+        "ingress",
+        (
+            "xero_python",
+            "pydantic",
+            "httpx",
+            "yaml",
+            "aws_lambda_powertools.utilities.idempotency",  # the sync functions'
+            "aws_lambda_powertools.utilities.data_classes",
+            "xerosync.handlers",
+            "xerosync.wiring",
+            "xerosync.config",
+            "xerosync.sync",
+            "xerosync.xero",
+            "xerosync.xero_webhooks",  # on the first Xero delivery only
+        ),
+        env,
+    )
+    # Then neither xero-python nor pydantic, nor the sync machinery, nor the Xero webhook's decision were loaded
     assert heavy == []

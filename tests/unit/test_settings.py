@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 
 from local.sam import ROOT
@@ -37,6 +41,25 @@ def test_json_and_empty_documents_give_defaults() -> None:
     empty = parse_settings("", defaults=WOO.settings_defaults)
     assert empty.invoice_prefix == "WC-"  # the store's default, where the document says nothing
     assert woo_settings(empty.store).order_statuses == DEFAULT_ORDER_STATUSES
+
+
+def test_a_document_that_is_neither_json_nor_yaml_is_refused_with_the_parsers_reason() -> None:
+    for text in ('{"invoice_prefix": ', "accounts: [sales: 200"):
+        with pytest.raises(SettingsError, match=r"(?s)^SSM parameter x: not valid JSON or YAML \(.+\)$"):
+            parse_settings(text, source="SSM parameter x")
+
+
+def test_json_and_absent_settings_are_read_without_the_yaml_parser() -> None:
+    # Given a fresh interpreter; When JSON settings and absent settings are parsed
+    probe = (
+        "import sys; from xerosync.config import parse_settings; "
+        """parse_settings('{"invoice_prefix": "S-"}'); parse_settings(''); print('yaml' in sys.modules)"""
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "shared")}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    # Then YAML's parser was never imported (a sync function with such settings never loads it)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "False"
 
 
 def test_store_statuses_merge_over_the_defaults() -> None:

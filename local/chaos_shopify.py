@@ -23,6 +23,17 @@ Shopify ended it (invoice Total and TotalTax in shop money, what was paid, each 
 a credit note; cancelled orders voided, deleted or credited); every delivery the stack answered
 accounted for in the sync log; nothing failed or dead-lettered; the deleted subscriptions back.
 
+Then the payouts (Shopify has no payout webhook: the settlements schedule polls them), settlements
+enabled from the start in the default mode, per order: the history's payouts (some FAILED and paid
+again with the next) polled by two schedule runs at once and then again and again (every payout
+listed twice or more: the overlap), a share of the bank-transaction writes answered with 5xx or
+their answer lost, and a paid payout that fails after it was posted. Then the shop switches to
+summary mode (an invoice and its payment per payout) for new payouts: the first invoice's answer
+lost, the next payment refused (a run ends between an invoice and its payment). Checked: every
+PAID payout has Xero documents totalling its deposit to the cent, once (no number or reference
+twice); every failed one reversed; per order, each payout's clearing lines equal the Shopify
+Payments money of its orders (the clearing account nets to zero for the payout).
+
 ``python -m local.chaos_shopify --seed 7 --events 300``; ``--plan standard`` for a Standard shop's
 cost bucket (2,000 points, 100 a second: order reads wait their turn; the default is Shopify Plus,
 1,000 a second, so a run measures the chaos rather than the plan).
@@ -52,6 +63,7 @@ from local.chaos import (
     inject_faults,
     sync_log,
 )
+from local.chaos_payouts import PayoutReport, payouts_check, payouts_phase, payouts_settings, print_payouts
 from local.shopify import ShopifyStack, shop, start
 from local.shopify_store import LineSpec
 from local.shopify_store.arithmetic import financial_status, refund_money, successful, totals
@@ -77,6 +89,7 @@ class ShopifyReport(Report):
     throttled: int = 0  # THROTTLED answers Shopify gave
     failed_deliveries: int = 0  # history deliveries the stack did not answer 2xx in time (Shopify retried them)
     outage_attempts: int = 0  # deliveries (retries included) that found the stack unreachable
+    payouts: PayoutReport = field(default_factory=PayoutReport)
 
 
 def capture_history(running: ShopifyStack, seed: int, orders: int) -> list[Delivery]:
@@ -253,6 +266,7 @@ def run(
         org,
         connection,
         store=shop(seed=seed, limits=PLANS[plan]),
+        settings=payouts_settings(org, start=datetime.now(UTC) - timedelta(days=30)),
         parameters={
             "XeroMinuteLimit": "100000",
             "XeroDayLimit": "5000",
@@ -279,6 +293,9 @@ def run(
         sandbox.faults.clear()
         report.workers_killed = sum(f.stats.killed for f in running.stack.functions.values())
         check(running, report, delivered)
+        payouts_phase(running, random.Random(rng.random()), report.payouts, timeout)
+        payouts_check(running, report.payouts)
+        report.problems += report.payouts.problems
     finally:
         running.stop()
         sandbox.stop()
@@ -302,6 +319,7 @@ def print_report(report: ShopifyReport) -> None:
     print(f"  sync log           {report.outcomes}")
     print(f"  Xero end state     {report.xero}")
     print(f"  dead letters       {report.dead_letters}")
+    print_payouts(report.payouts)
     if report.problems:
         print(f"INVARIANTS BROKEN ({len(report.problems)}):")
         for problem in report.problems[:40]:

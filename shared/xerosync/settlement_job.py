@@ -23,6 +23,7 @@ from xerosync.timestamps import store_time
 
 SETTLEMENTS = "settlements"
 LOGGED = 500  # entries per run in the sync log, at most
+SHOWN = 20  # parked and failed settlements the job state keeps of a run, each
 
 
 class Disabled(NotConfigured):
@@ -74,7 +75,7 @@ def settlements_job(
         mark = report.watermark(previous)
         if mark is not None:
             state["watermark"] = mark.isoformat(timespec="seconds")
-        state["last_run"] = {"at": now.isoformat(timespec="seconds"), "since": since.isoformat(), **report.summary()}
+        state["last_run"] = last_run(report, now=now, since=since)
         job.note_quota(state, now)
         try:
             job.states.save(SETTLEMENTS, state, version)
@@ -84,6 +85,21 @@ def settlements_job(
         return report
     finally:
         job.states.release(SETTLEMENTS, token)
+
+
+def last_run(report: PollReport, *, now: datetime, since: datetime) -> dict[str, object]:
+    """What the job state keeps of a run for ``xerosync status``: its counts, and each settlement
+    parked or failed with why (a parked one names its difference), a few of each at most."""
+    return {
+        "at": now.isoformat(timespec="seconds"),
+        "since": since.isoformat(),
+        "outcome": "failed" if report.failed else "polled",
+        **report.summary(),
+        "parked_settlements": [{"key": o.key, "reason": o.reason} for o in report.outcomes if o.action == "parked"][
+            :SHOWN
+        ],
+        "failed_settlements": [{"key": key, "reason": why} for key, why in report.failed][:SHOWN],
+    }
 
 
 WORDS = {"created": "applied", "deleted": "reversed", "voided": "reversed"}

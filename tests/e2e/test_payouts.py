@@ -174,3 +174,19 @@ def test_the_operator_pushes_payouts_previews_one_and_the_drift_report_checks_th
         drift = runner.invoke(app, ["drift", "--day", day], env={"COLUMNS": "250"})
         assert drift.exit_code == 0, drift.output
         assert f"payout:{fresh.id}" in drift.output and "taken off the books in Xero by hand" in drift.output
+
+
+def test_status_shows_the_settlements_jobs_last_run(payouts: Payouts) -> None:
+    from typer.testing import CliRunner
+
+    from tests.e2e.conftest import operator
+    from xerosync.cli import app
+
+    last = payouts.run()
+    with operator(payouts.stack):
+        status = CliRunner().invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert status.exit_code == 0, status.output
+    [line] = [x for x in status.output.splitlines() if x.startswith("last settlements run: ")]
+    assert line.startswith("last settlements run: 20") and ": polled, " in line
+    assert f"{last['listed']} listed, {last['posted']} posted" in line and "0 parked, 0 failed" in line
+    assert "Xero calls left today: unknown" not in status.output  # the job's quota note counts

@@ -7,6 +7,7 @@ Reading the store and Xero happens here, on the operator's machine, with the sta
 secrets; records reach Xero only through the stack's queues.
 """
 
+import contextlib
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -382,6 +383,23 @@ def setup(stack: StackOption) -> None:
 
 
 # --- status --------------------------------------------------------------------------------------
+def settlements_status(run: dict[str, Any]) -> list[str]:
+    """The settlements job's last run (its job state's ``last_run``) as ``xerosync status`` prints
+    it: when, how it ended, what it posted, and every settlement it parked with the difference."""
+    counts = ", ".join(
+        f"{run.get(k, 0)} {k}" for k in ("listed", "posted", "unchanged", "reversed", "parked", "failed", "waiting")
+    )
+    lines = [f"last settlements run: {run.get('at')}: {run.get('outcome', 'polled')}, {counts}"]
+    if run.get("stopped"):
+        lines.append(f"  stopped early: {run['stopped']}")
+    lines += [f"  parked {p.get('key')}: {p.get('reason')}" for p in run.get("parked_settlements") or []]
+    lines += [f"  failed {p.get('key')}: {p.get('reason')}" for p in run.get("failed_settlements") or []]
+    shown = len(run.get("parked_settlements") or []) + len(run.get("failed_settlements") or [])
+    if shown < int(run.get("parked") or 0) + int(run.get("failed") or 0):
+        lines.append("  (the rest in the sync log: xerosync log)")
+    return lines
+
+
 def job_status(stack: Any, *, live: bool) -> None:
     """The scheduled jobs' last runs and the Xero quota, for ``xerosync status``."""
     job = _stack_job(stack)
@@ -404,8 +422,16 @@ def job_status(stack: Any, *, live: bool) -> None:
     if pulled.get("last_run"):
         run = pulled["last_run"]
         console.print(f"last pull: {run.get('at')}: {run.get('written')} product(s) written")
+    settled, _ = job.states.load("settlements")  # xerosync.settlement_job.SETTLEMENTS, not imported: heavy
+    if settled.get("last_run"):
+        for line in settlements_status(settled["last_run"]):
+            console.print(line, markup=False, highlight=False)
+    else:
+        with contextlib.suppress(Exception):  # settings unreadable: the other lines still help
+            if job.settings.settlements.enabled:
+                console.print("last settlements run: never")
     quota = max(
-        (q for q in (reconciliation.get("xero_quota"), pulled.get("xero_quota")) if q),
+        (q for q in (reconciliation.get("xero_quota"), pulled.get("xero_quota"), settled.get("xero_quota")) if q),
         key=lambda q: str(q.get("at")),
         default=None,
     )

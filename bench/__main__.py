@@ -28,7 +28,6 @@ from typing import Any
 
 from bench import imports, runs, workload
 from bench.harness import median, percentile
-from bench.meters import AwsMeter
 from bench.prices import PRICES, PRICES_DATE
 from bench.report import cost_per_thousand, summarize, table
 from local.sam import ROOT
@@ -97,7 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Import times ({args.import_runs} fresh interpreters each)...", flush=True)
         results["imports"] = [asdict(f) for f in imports.measure(args.import_runs)]
 
-    aws = AwsMeter().install()
     stamp = time.strftime("%H%M%S")
     if {"backfill", "bound", "baseline"} - set(args.skip):
         print(f"Generating the shop: {args.orders:,} orders, ~{args.customers:,} customers, seed {args.seed}...")
@@ -113,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         backfill: dict[str, Any] = {}
         if "backfill" not in args.skip:
             print("Backfill, batching on...", flush=True)
-            figures = runs.backfill(
-                shop, shop.orders, name=f"bench-batched-{stamp}", batching=True, aws=aws, options=options
-            )
+            figures = runs.backfill(shop, shop.orders, name=f"bench-batched-{stamp}", batching=True, options=options)
             backfill["batched"] = summarize(
                 figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.orders
             )
@@ -129,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
                 sample,
                 name=f"bench-bound-{stamp}",
                 batching=True,
-                aws=aws,
                 options=replace(options, scale=args.bound_scale),
             )
             backfill["batched_budget_bound"] = summarize(
@@ -138,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         if "baseline" not in args.skip:
             sample = shop.orders[: args.baseline_orders]
             print(f"Baseline, batching off, first {len(sample):,} orders...", flush=True)
-            figures = runs.backfill(
-                shop, sample, name=f"bench-baseline-{stamp}", batching=False, aws=aws, options=options
-            )
+            figures = runs.backfill(shop, sample, name=f"bench-baseline-{stamp}", batching=False, options=options)
             backfill["baseline"] = summarize(
                 figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.orders
             )
@@ -152,9 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         workload.choose_existing(small, args.existing_share)
         paid = [o for o in small.orders if o["status"] in ("processing", "completed") and o.get("date_paid")]
         picked = paid[: args.trickle]
-        figures = runs.trickle(
-            small, picked, name=f"bench-realtime-{stamp}", gap=args.trickle_gap, aws=aws, options=options
-        )
+        figures = runs.trickle(small, picked, name=f"bench-realtime-{stamp}", gap=args.trickle_gap, options=options)
         summary = summarize(
             figures,
             usable_minute=limits.usable_minute,

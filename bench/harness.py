@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.meters import AwsMeter, AwsSnapshot, XeroCounts, XeroMeter
+from bench.meters import AwsSnapshot, RemoteAwsMeter, XeroCounts, XeroMeter
 from local.stack import LocalStack
 from local.woo import Delivery, post
 from local.xero_sandbox import Organisation, XeroSandbox
@@ -98,7 +98,6 @@ class Bench:
         self,
         name: str,
         *,
-        aws: AwsMeter,
         scale: float,
         batching: bool,
         validate: bool | None,
@@ -108,7 +107,6 @@ class Bench:
         start_at_midnight: bool = False,
     ) -> None:
         self.name = name
-        self.aws = aws
         self.scale = scale
         self.env = set_clock(scale, start_at_midnight=start_at_midnight)
         self.sandbox = XeroSandbox(clock=lambda: datetime.fromtimestamp(sim_now(), UTC), validate=validate)
@@ -127,7 +125,10 @@ class Bench:
                 **(parameters or {}),
             },
             extra_env=self.env,
+            moto_process=True,  # its own interpreter lock: see bench/README.md, "What distorts the figures"
+            moto_setup=RemoteAwsMeter.SETUP,
         )
+        self.aws = RemoteAwsMeter(self.stack)
 
     def start(self, settings: str, webhook_secret: str) -> "Bench":
         self.sandbox.start()

@@ -7,7 +7,6 @@ from typing import Any
 
 from bench import workload
 from bench.harness import Bench, RunFigures, median, percentile
-from bench.meters import AwsMeter
 from xerosync.xero.governor import Limits
 
 
@@ -31,7 +30,6 @@ def backfill(
     *,
     name: str,
     batching: bool,
-    aws: AwsMeter,
     options: Options,
     log: Any = print,
 ) -> RunFigures:
@@ -39,7 +37,6 @@ def backfill(
     measure until every queue is empty."""
     bench = Bench(
         name,
-        aws=aws,
         scale=options.scale,
         batching=batching,
         validate=None if options.validate else False,
@@ -72,7 +69,6 @@ def trickle(
     *,
     name: str,
     gap: float,
-    aws: AwsMeter,
     options: Options,
     log: Any = print,
 ) -> RunFigures:
@@ -80,7 +76,6 @@ def trickle(
     time from the webhook's POST to its invoice being created in the sandbox."""
     bench = Bench(
         name,
-        aws=aws,
         scale=1.0,
         batching=True,
         validate=None,

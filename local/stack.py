@@ -71,6 +71,7 @@ class PollerStats:
     failed_records: int = 0
     failed_invocations: int = 0
     in_flight: int = 0
+    oldest_age_ms: int = 0  # the oldest message received (SentTimestamp to its receive), wall clock
     runner_errors: list[str] = field(default_factory=list)  # the runner's own (receive, delete) failures
 
 
@@ -500,7 +501,10 @@ class _QueuePoller(threading.Thread):
         self.function = function
         self.stats = stats
         self.batch_size = int(esm.get("BatchSize", 10))
-        self.window = float(esm.get("MaximumBatchingWindowInSeconds", 0))
+        # the window is in the functions' clock (a simulation's faster clock shortens it, as it does
+        # the functions' own retry delays), so that a batch gathers what Lambda's would
+        scale = float(stack.extra_env.get("XEROSYNC_TIME_SCALE", "1") or 1)
+        self.window = float(esm.get("MaximumBatchingWindowInSeconds", 0)) / max(scale, 1.0)
         self.report_failures = "ReportBatchItemFailures" in (esm.get("FunctionResponseTypes") or [])
         self.sqs = stack.client("sqs")
 
@@ -578,6 +582,9 @@ class _QueuePoller(threading.Thread):
         }
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
+        now_ms = int(time.time() * 1000)
+        sent = [int((m.get("Attributes") or {}).get("SentTimestamp", now_ms)) for m in messages]
+        self.stats.oldest_age_ms = max(self.stats.oldest_age_ms, now_ms - min(sent, default=now_ms))
         self.stats.in_flight += 1
         try:
             result = self.function.invoke({"Records": [self._record(m) for m in messages]})

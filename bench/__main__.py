@@ -130,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         "prices": {"date": PRICES_DATE, "us_east_1": {k: asdict(v) for k, v in PRICES.items()}},
     }
     options = runs.Options(scale=args.scale, validate=args.validate, timeout=args.timeout)
+    laps: dict[str, float] = {}
+    last = [time.monotonic()]
+
+    def lap(part: str) -> None:  # each part's wall time (0 when skipped)
+        now = time.monotonic()
+        laps[part] = round(now - last[0], 1)
+        last[0] = now
+
     limits = options.limits
 
     if "imports" not in args.skip:
@@ -137,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         results["imports"] = [asdict(f) for f in imports.measure(args.import_runs)]
 
     stamp = time.strftime("%H%M%S")
+    lap("imports")
     if {"backfill", "bound", "baseline"} - set(args.skip):
         print(f"Generating the shop: {args.orders:,} orders, ~{args.customers:,} customers, seed {args.seed}...")
         shop = workload.generate(args.seed, args.orders, args.customers)
@@ -179,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         results["backfill"] = backfill
 
+    lap("backfills")
     if "day" not in args.skip:
         customers = round(args.customers * args.day_orders / args.orders)
         print(f"A day's backfill: {args.day_orders:,} orders, ~{customers:,} customers, seed {args.seed}...")
@@ -189,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.day_orders
         )
 
+    lap("day")
     if "burst" not in args.skip:
         print(f"Burst: {args.burst:,} orders as webhooks at {args.burst_rate:g} a minute...", flush=True)
         crowd = workload.generate(args.seed + 2, round(args.burst * 1.6), max(20, round(args.burst * 0.6)))
@@ -228,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         results["burst"] = summary
 
+    lap("burst")
     if "trickle" not in args.skip:
         print("Real time: single orders through the HTTP API...", flush=True)
         small = workload.generate(args.seed + 1, max(60, args.trickle * 3), max(20, args.trickle))
@@ -252,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         results["trickle"] = summary
 
+    lap("trickle")
     cost: dict[str, Any] = {}
     for key, summary in (
         ("batched", results.get("backfill", {}).get("batched")),
@@ -270,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     results["memory"] = peak_memory(results)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["wall_seconds"] = time.monotonic() - began
+    results["part_wall_seconds"] = laps
     results["table"] = table(results)
     previous = _previous(args.out)
     results["headline"] = headline(results, previous)

@@ -15,7 +15,9 @@ import contextlib
 import importlib
 import logging
 import multiprocessing
+import os
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -29,7 +31,15 @@ def _resolve(target: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def _orphaned(parent: int) -> None:
+    """End this process once its parent is gone (killed, not stopped: no message comes then)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _serve(port: int, conn: Connection, setup: tuple[str, ...], quiet: tuple[str, ...]) -> None:
+    threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True, name="orphaned").start()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call otherwise
     if quiet:
         pattern = f".*({'|'.join(quiet)}).*"

@@ -133,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     laps: dict[str, float] = {}
     last = [time.monotonic()]
 
-    def lap(part: str) -> None:  # each part's wall time (0 when skipped)
+    def lap(part: str) -> None:  # each part's wall time (skipped parts are left out)
         now = time.monotonic()
-        laps[part] = round(now - last[0], 1)
+        if now - last[0] >= 0.5:
+            laps[part] = round(now - last[0], 1)
         last[0] = now
 
     limits = options.limits

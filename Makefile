@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench multi-store clean deploy-check build lock
+.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench bench-quick multi-store clean deploy-check build lock
 
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
@@ -102,12 +102,16 @@ chaos: $(STAMP)
 e2e-push: $(STAMP)
 	XEROSYNC_PUSH_ORDERS=2000 $(PY) -m pytest -q tests/e2e/test_push.py
 
-# Throughput, Xero quota and AWS cost figures (bench/README.md); not part of `make test`.
-# Options: make bench BENCH_ARGS="--orders 2000 --scale 60" (python -m bench --help).
+# Throughput, Xero quota, burst, real-time and AWS cost figures (bench/README.md); not part of
+# `make test`. make bench-quick: a few minutes (smaller parts, no 30,000-order day).
+# Options: make bench BENCH_ARGS="--only burst" (python -m bench --help).
 BENCH_ARGS ?=
 bench: $(STAMP)
 	@test -f $(BUILD_DIR)/template.yaml || $(MAKE) --no-print-directory build  # the import figures read it
 	$(PY) -m bench $(BENCH_ARGS)
+
+bench-quick:
+	$(MAKE) --no-print-directory bench BENCH_ARGS="--quick $(BENCH_ARGS)"
 
 # Two stacks (two stores) into one Xero organisation on one shared rate budget: 200 orders each,
 # one document per request (~1,600 Xero calls at the organisation's 60 a minute: ~15 minutes on a

@@ -28,9 +28,8 @@ from typing import Any
 
 from bench import imports, runs, workload
 from bench.harness import median, percentile
-from bench.meters import AwsMeter
 from bench.prices import PRICES, PRICES_DATE
-from bench.report import cost_per_thousand, summarize, table
+from bench.report import cost_per_thousand, headline, peak_memory, summarize, table
 from local.sam import ROOT
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -47,38 +46,78 @@ def machine() -> dict[str, Any]:
     }
 
 
+# Each part's size in a full run and in a --quick one (a few minutes, for day-to-day use); an
+# option given on the command line wins over both.
+FULL = {
+    "orders": 10_000,
+    "customers": 3_000,
+    "day_orders": 30_000,
+    "baseline_orders": 300,
+    "bound_orders": 300,
+    "burst": 1_000,
+    "trickle": 30,
+    "import_runs": 9,
+}
+QUICK = {
+    "orders": 2_000,
+    "customers": 600,
+    "day_orders": 0,
+    "baseline_orders": 100,
+    "bound_orders": 150,
+    "burst": 300,
+    "trickle": 15,
+    "import_runs": 3,
+}
+PARTS = ["imports", "backfill", "day", "bound", "baseline", "burst", "trickle"]
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=10_000, help="backfill orders (default 10,000)")
-    parser.add_argument("--customers", type=int, default=3_000, help="buyers in the history (default 3,000)")
+    parser.add_argument("--quick", action="store_true", help="smaller parts, no 30,000-order day (a few minutes)")
+    parser.add_argument("--orders", type=int, help="backfill orders (10,000; --quick 2,000)")
+    parser.add_argument("--customers", type=int, help="buyers in that history (3,000; --quick 600)")
+    parser.add_argument(
+        "--day-orders",
+        type=int,
+        help="orders of the second, larger backfill, its buyers in the same proportion (30,000; --quick: none)",
+    )
     parser.add_argument("--existing-share", type=float, default=0.5, help="share of buyers already in Xero")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale", type=float, default=60.0, help="simulated seconds per second (default 60)")
-    parser.add_argument("--baseline-orders", type=int, default=300, help="orders in the baseline sample")
+    parser.add_argument("--baseline-orders", type=int, help="orders in the baseline sample (300; --quick 100)")
     parser.add_argument(
-        "--bound-orders", type=int, default=300, help="orders in the batched sample run with the minute budget binding"
+        "--bound-orders", type=int, help="orders in the batched sample run with the minute budget binding (300; 150)"
     )
     parser.add_argument(
         "--bound-scale", type=float, default=2.0, help="clock of that sample: slow enough for Xero's budget to bind"
     )
-    parser.add_argument("--trickle", type=int, default=30, help="real-time orders (default 30)")
+    parser.add_argument("--burst", type=int, help="burst orders, as webhooks through the HTTP API (1,000; 300)")
+    parser.add_argument("--burst-rate", type=float, default=100.0, help="burst orders a simulated minute")
+    parser.add_argument("--burst-scale", type=float, default=4.0, help="the burst's clock (default x4)")
+    parser.add_argument(
+        "--neighbour-share", type=float, default=0.1, help="share of Xero's minute another app spends meanwhile"
+    )
+    parser.add_argument("--trickle", type=int, help="real-time orders (30; --quick 15)")
     parser.add_argument("--trickle-gap", type=float, default=3.0, help="seconds between real-time orders")
-    parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per import figure")
+    parser.add_argument("--import-runs", type=int, help="fresh interpreters per import figure (9; --quick 3)")
     parser.add_argument(
         "--validate",
         action="store_true",
         help="validate every Xero request and answer against the spec in the backfills",
     )
     parser.add_argument("--timeout", type=float, default=6 * 3600.0, help="wall seconds to wait for a drain")
-    parser.add_argument(
-        "--skip",
-        action="append",
-        default=[],
-        choices=["imports", "backfill", "bound", "baseline", "trickle"],
-        help="skip a part",
-    )
+    parser.add_argument("--skip", action="append", default=[], choices=PARTS, help="skip a part")
+    parser.add_argument("--only", action="append", default=[], choices=PARTS, help="run only these parts")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for name, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.only:
+        args.skip = [p for p in PARTS if p not in args.only]
+    if not args.day_orders:
+        args.skip.append("day")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,14 +130,23 @@ def main(argv: list[str] | None = None) -> int:
         "prices": {"date": PRICES_DATE, "us_east_1": {k: asdict(v) for k, v in PRICES.items()}},
     }
     options = runs.Options(scale=args.scale, validate=args.validate, timeout=args.timeout)
+    laps: dict[str, float] = {}
+    last = [time.monotonic()]
+
+    def lap(part: str) -> None:  # each part's wall time (skipped parts are left out)
+        now = time.monotonic()
+        if now - last[0] >= 0.5:
+            laps[part] = round(now - last[0], 1)
+        last[0] = now
+
     limits = options.limits
 
     if "imports" not in args.skip:
         print(f"Import times ({args.import_runs} fresh interpreters each)...", flush=True)
         results["imports"] = [asdict(f) for f in imports.measure(args.import_runs)]
 
-    aws = AwsMeter().install()
     stamp = time.strftime("%H%M%S")
+    lap("imports")
     if {"backfill", "bound", "baseline"} - set(args.skip):
         print(f"Generating the shop: {args.orders:,} orders, ~{args.customers:,} customers, seed {args.seed}...")
         shop = workload.generate(args.seed, args.orders, args.customers)
@@ -113,9 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         backfill: dict[str, Any] = {}
         if "backfill" not in args.skip:
             print("Backfill, batching on...", flush=True)
-            figures = runs.backfill(
-                shop, shop.orders, name=f"bench-batched-{stamp}", batching=True, aws=aws, options=options
-            )
+            figures = runs.backfill(shop, shop.orders, name=f"bench-batched-{stamp}", batching=True, options=options)
             backfill["batched"] = summarize(
                 figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.orders
             )
@@ -129,7 +175,6 @@ def main(argv: list[str] | None = None) -> int:
                 sample,
                 name=f"bench-bound-{stamp}",
                 batching=True,
-                aws=aws,
                 options=replace(options, scale=args.bound_scale),
             )
             backfill["batched_budget_bound"] = summarize(
@@ -138,23 +183,71 @@ def main(argv: list[str] | None = None) -> int:
         if "baseline" not in args.skip:
             sample = shop.orders[: args.baseline_orders]
             print(f"Baseline, batching off, first {len(sample):,} orders...", flush=True)
-            figures = runs.backfill(
-                shop, sample, name=f"bench-baseline-{stamp}", batching=False, aws=aws, options=options
-            )
+            figures = runs.backfill(shop, sample, name=f"bench-baseline-{stamp}", batching=False, options=options)
             backfill["baseline"] = summarize(
                 figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.orders
             )
         results["backfill"] = backfill
 
+    lap("backfills")
+    if "day" not in args.skip:
+        customers = round(args.customers * args.day_orders / args.orders)
+        print(f"A day's backfill: {args.day_orders:,} orders, ~{customers:,} customers, seed {args.seed}...")
+        day = workload.generate(args.seed, args.day_orders, customers)
+        workload.choose_existing(day, args.existing_share)
+        figures = runs.backfill(day, day.orders, name=f"bench-day-{stamp}", batching=True, options=options)
+        results.setdefault("backfill", {})["day"] = summarize(
+            figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=args.day_orders
+        )
+
+    lap("day")
+    if "burst" not in args.skip:
+        print(f"Burst: {args.burst:,} orders as webhooks at {args.burst_rate:g} a minute...", flush=True)
+        crowd = workload.generate(args.seed + 2, round(args.burst * 1.6), max(20, round(args.burst * 0.6)))
+        workload.choose_existing(crowd, args.existing_share)
+        paid = [o for o in crowd.orders if o["status"] in ("processing", "completed") and o.get("date_paid")]
+        picked = paid[: args.burst]
+        figures, checks = runs.burst(
+            crowd,
+            picked,
+            name=f"bench-burst-{stamp}",
+            per_minute=args.burst_rate,
+            neighbour_share=args.neighbour_share,
+            scale=args.burst_scale,
+            options=options,
+        )
+        summary = summarize(
+            figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=len(picked)
+        )
+        ours = summary["xero"]["calls"] - checks.neighbour_calls
+        summary["burst"] = {
+            "orders": len(picked),
+            "per_simulated_minute": args.burst_rate,
+            "clock_scale": args.burst_scale,
+            "neighbour_share": args.neighbour_share,
+            "neighbour_calls": checks.neighbour_calls,
+            "sync_xero_calls": ours,
+            "sync_calls_per_order": ours / len(picked) if picked else None,
+            "checks": asdict(checks),
+            "webhook_to_invoice_s_simulated": {
+                "invoices_timed": len(figures.latencies),
+                "p50": percentile(figures.latencies, 0.5),
+                "p95": percentile(figures.latencies, 0.95),
+                "max": max(figures.latencies, default=0.0),
+            },
+            "oldest_message_age_s_simulated": summary["sync"]["oldest_message_age_wall_s"] * args.burst_scale,
+            "governor_bounces": {k: v for k, v in summary["sync"]["retries_by_cause"].items() if "Budget" in k},
+        }
+        results["burst"] = summary
+
+    lap("burst")
     if "trickle" not in args.skip:
         print("Real time: single orders through the HTTP API...", flush=True)
         small = workload.generate(args.seed + 1, max(60, args.trickle * 3), max(20, args.trickle))
         workload.choose_existing(small, args.existing_share)
         paid = [o for o in small.orders if o["status"] in ("processing", "completed") and o.get("date_paid")]
         picked = paid[: args.trickle]
-        figures = runs.trickle(
-            small, picked, name=f"bench-realtime-{stamp}", gap=args.trickle_gap, aws=aws, options=options
-        )
+        figures = runs.trickle(small, picked, name=f"bench-realtime-{stamp}", gap=args.trickle_gap, options=options)
         summary = summarize(
             figures,
             usable_minute=limits.usable_minute,
@@ -172,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         results["trickle"] = summary
 
+    lap("trickle")
     cost: dict[str, Any] = {}
     for key, summary in (
         ("batched", results.get("backfill", {}).get("batched")),
@@ -179,23 +273,42 @@ def main(argv: list[str] | None = None) -> int:
     ):
         if summary:
             cost[key] = cost_per_thousand(summary)
-    if "trickle" in results:
-        webhooks = sum(results["trickle"]["deliveries"].values())
-        cost["real_time"] = cost_per_thousand(results["trickle"], api_requests=webhooks)
+    if results.get("backfill", {}).get("day"):
+        cost["day"] = cost_per_thousand(results["backfill"]["day"])
+    for key in ("burst", "trickle"):
+        if key in results:
+            webhooks = sum(results[key]["deliveries"].values())
+            cost["real_time" if key == "trickle" else key] = cost_per_thousand(results[key], api_requests=webhooks)
     results["cost"] = cost
 
+    results["memory"] = peak_memory(results)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["wall_seconds"] = time.monotonic() - began
+    results["part_wall_seconds"] = laps
     results["table"] = table(results)
+    previous = _previous(args.out)
+    results["headline"] = headline(results, previous)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     m = results["machine"]
     print()
     print(f"xerosync bench, {results['when']}: {m['uname_m']}, {m['cores']} cores, Python {m['python']}")
-    print(results["table"])
+    if "\n" in results["table"]:  # the per-part table has rows beyond its header
+        print(results["table"])
+        print()
+    print(results["headline"])
     print(f"\nWall time {results['wall_seconds'] / 60:.1f} min. Figures: see bench/README.md for how each is measured.")
     print(args.out)
     return 0
+
+
+def _previous(path: Path) -> dict[str, Any]:
+    """The last run's results (before this run writes over them), or nothing."""
+    try:
+        previous: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return previous
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.meters import AwsMeter, AwsSnapshot, XeroCounts, XeroMeter
+from bench.meters import AwsSnapshot, RemoteAwsMeter, XeroCounts, XeroMeter
 from local.stack import LocalStack
 from local.woo import Delivery, post
 from local.xero_sandbox import Organisation, XeroSandbox
@@ -58,6 +58,7 @@ class FunctionFigures:
     billed_ms: float
     memory_mb: int
     durations_ms: list[float] = field(repr=False)
+    peak_memory_mb: float = 0.0
 
     @property
     def gb_seconds(self) -> float:
@@ -88,6 +89,7 @@ class RunFigures:
     batch_sizes: list[int]
     batch_requests: list[int]
     flushes: tuple[int, int]  # batcher sends, and how many of them a slow worker forced (max_wait)
+    held: tuple[int, int] = (0, 0)  # batches held on their queue for others to join (xero.pacing), their records
     latencies: list[float] = field(default_factory=list)
 
 
@@ -98,7 +100,6 @@ class Bench:
         self,
         name: str,
         *,
-        aws: AwsMeter,
         scale: float,
         batching: bool,
         validate: bool | None,
@@ -108,7 +109,6 @@ class Bench:
         start_at_midnight: bool = False,
     ) -> None:
         self.name = name
-        self.aws = aws
         self.scale = scale
         self.env = set_clock(scale, start_at_midnight=start_at_midnight)
         self.sandbox = XeroSandbox(clock=lambda: datetime.fromtimestamp(sim_now(), UTC), validate=validate)
@@ -127,7 +127,10 @@ class Bench:
                 **(parameters or {}),
             },
             extra_env=self.env,
+            moto_process=True,  # its own interpreter lock: see bench/README.md, "What distorts the figures"
+            moto_setup=RemoteAwsMeter.SETUP,
         )
+        self.aws = RemoteAwsMeter(self.stack)
 
     def start(self, settings: str, webhook_secret: str) -> "Bench":
         self.sandbox.start()
@@ -223,13 +226,14 @@ class Bench:
                 f.stats.billed_ms,
                 f.config.memory_mb,
                 list(f.stats.durations_ms),
+                f.stats.peak_memory_mb,
             )
             for logical, f in self.stack.functions.items()
         }
         pollers = {k: dict(vars(v)) for k, v in self.stack.poller_stats.items()}
         outcomes, reasons = self._sync_log()
         dead = {k: v for k, v in self.stack.queue_depths().items() if k.endswith("DLQ")}
-        sizes, requests, flushes = self._batches()
+        sizes, requests, flushes, held = self._batches()
         return RunFigures(
             label=label,
             orders=orders,
@@ -256,6 +260,7 @@ class Bench:
             batch_sizes=sizes,
             batch_requests=requests,
             flushes=flushes,
+            held=held,
         )
 
     def _sync_log(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -276,20 +281,25 @@ class Bench:
                 return outcomes, reasons
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _batches(self) -> tuple[list[int], list[int], tuple[int, int]]:
-        """Records and Xero requests per sync invocation, and the batcher's sends (all, forced
-        by a slow worker), from the functions' "batch done" lines."""
+    def _batches(self) -> tuple[list[int], list[int], tuple[int, int], tuple[int, int]]:
+        """Records and Xero requests per sync invocation, the batcher's sends (all, forced by a
+        slow worker), and the batches held for others to join (batches, records), from the
+        functions' "batch done" and "batch held" lines."""
         sizes: list[int] = []
         requests: list[int] = []
-        sends = forced = 0
+        sends = forced = held = held_records = 0
         for path in Path(self.stack.log_dir).glob("Sync*.log"):
             with path.open("rb") as lines:
                 for raw in lines:
-                    if b'"batch done"' not in raw:
+                    if b'"batch done"' not in raw and b'"batch held"' not in raw:
                         continue
                     try:
                         entry = json.loads(raw)
                     except ValueError:
+                        continue
+                    if entry.get("message") == "batch held":
+                        held += 1
+                        held_records += int(entry.get("records", 0))
                         continue
                     sizes.append(int(entry.get("records", 0)))
                     if entry.get("xero_requests") is not None:
@@ -297,7 +307,7 @@ class Bench:
                     if entry.get("xero_flushes"):
                         sends += int(entry["xero_flushes"][0])
                         forced += int(entry["xero_flushes"][1])
-        return sizes, requests, (sends, forced)
+        return sizes, requests, (sends, forced), (held, held_records)
 
 
 def median(values: list[float]) -> float:

@@ -1,11 +1,12 @@
 """What the benchmark counts, taken where it happens rather than estimated.
 
-* :class:`AwsMeter` counts every request moto answers (moto runs in the benchmark's own
-  process, so one hook sees the functions, the runner's queue pollers and the tooling alike),
-  and prices DynamoDB requests in request units the way on-demand tables are billed: writes
-  by 1 KB of the larger of the item before and after (conditional failures included), plus
-  one write per global secondary index the item is in; reads by 4 KB, strongly consistent
-  reads at 1 unit and eventually consistent ones at half. SQS requests are counted per
+* :class:`AwsMeter` counts every request moto answers (installed in moto's own process by
+  :func:`install`, so one hook sees the functions, the runner's queue pollers and the tooling
+  alike; :class:`RemoteAwsMeter` reads it from the benchmark's process), and prices DynamoDB
+  requests in request units the way on-demand tables are billed: writes by 1 KB of the larger
+  of the item before and after (conditional failures included), plus one write per global
+  secondary index the item is in; reads by 4 KB, strongly consistent reads at 1 unit and
+  eventually consistent ones at half. SQS requests are counted per
   64 KB of payload, as SQS bills them, and empty receives are kept apart.
 * :class:`XeroMeter` wraps the sandbox's rate limiter and request handler: calls counted by
   Xero, 429s by limit, calls in flight (peak), every counted call's time on the simulated
@@ -324,6 +325,35 @@ class AwsMeter:
             self.sqs.messages_received += received
             if action == "ReceiveMessage" and not received:
                 self.sqs.empty_receives += 1
+
+
+# --- the meter in moto's process (local.moto_process) -----------------------------------------------
+_METER: AwsMeter | None = None
+
+
+def install() -> None:
+    """Called in moto's process before it serves (``LocalStack(moto_setup=...)``)."""
+    global _METER
+    _METER = AwsMeter().install()
+
+
+def snapshot() -> AwsSnapshot:
+    if _METER is None:
+        raise RuntimeError("no AWS meter installed in this process")
+    return _METER.snapshot()
+
+
+class RemoteAwsMeter:
+    """The :class:`AwsMeter` of a stack whose moto runs in a process of its own."""
+
+    SETUP = ("bench.meters:install",)
+
+    def __init__(self, stack: Any) -> None:
+        self.stack = stack
+
+    def snapshot(self) -> AwsSnapshot:
+        taken: AwsSnapshot = self.stack.in_moto("bench.meters:snapshot")
+        return taken
 
 
 # --- Xero ---------------------------------------------------------------------------------------------

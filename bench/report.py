@@ -90,6 +90,11 @@ def summarize(
             # workers being parked on one phase: forced sends split a kind of call in two
             "batcher_sends": run.flushes[0],
             "batcher_sends_forced_by_a_slow_worker": run.flushes[1],
+            # small batches held on their queue while Xero's minute was scarce (xero.pacing)
+            "batches_held": run.held[0],
+            "records_held": run.held[1],
+            "oldest_message_age_wall_s": max((p.get("oldest_age_ms", 0) for p in run.pollers.values()), default=0)
+            / 1000.0,
             "pollers": run.pollers,
         },
         "lambda": {
@@ -102,6 +107,7 @@ def summarize(
                     "cold_starts": f.cold_starts,
                     "timeouts": f.timeouts,
                     "memory_mb": f.memory_mb,
+                    "peak_memory_mb": round(f.peak_memory_mb, 1),
                     "gb_seconds": f.gb_seconds,
                     "median_ms": median(f.durations_ms),
                     "p99_ms": percentile(f.durations_ms, 0.99),
@@ -384,3 +390,101 @@ def table(results: dict[str, Any]) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f} %"
+
+
+# --- the headline: this run's figures beside the last run's --------------------------------------------
+def _at(results: dict[str, Any], *path: str) -> Any:
+    node: Any = results
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if value is None:
+        return "-"
+    if kind == "calls":
+        return f"{value:.3f}"
+    if kind == "usd":
+        return f"${value:.4f}"
+    if kind == "s":
+        return f"{value:.1f} s"
+    if kind == "min":
+        return f"{value / 60:.1f} min"
+    if kind == "int":
+        return f"{value:,.0f}"
+    return str(value)
+
+
+HEADLINE: list[tuple[str, tuple[str, ...], str, str]] = [
+    ("Backfill: orders", ("backfill", "batched", "orders"), "int", ""),
+    ("  Xero calls per order", ("backfill", "batched", "xero", "calls_per_order"), "calls", "<= 0.045"),
+    ("  429s", ("backfill", "batched", "xero", "rejected_429"), "int", "0"),
+    ("  AWS cost per 1,000 orders", ("cost", "batched", "total_usd_per_1000_orders"), "usd", "< $0.05"),
+    ("  drain, wall", ("backfill", "batched", "drain", "wall_seconds"), "min", ""),
+    ("Day backfill: orders", ("backfill", "day", "orders"), "int", ""),
+    ("  Xero calls per order", ("backfill", "day", "xero", "calls_per_order"), "calls", "<= 0.045"),
+    ("  Xero calls per 1,000 orders", ("backfill", "day", "xero", "calls_per_thousand"), "int", "<= 45"),
+    ("  429s", ("backfill", "day", "xero", "rejected_429"), "int", "0"),
+    ("  AWS cost per 1,000 orders", ("cost", "day", "total_usd_per_1000_orders"), "usd", "< $0.05"),
+    ("Burst: orders (webhooks)", ("burst", "burst", "orders"), "int", ">= 1,000"),
+    ("  sync's Xero calls per order", ("burst", "burst", "sync_calls_per_order"), "calls", "<= 0.3"),
+    ("  429s", ("burst", "xero", "rejected_429"), "int", "0"),
+    ("  invoiced exactly once", ("burst", "burst", "checks", "invoiced_once"), "int", "all"),
+    ("  paid in full, once", ("burst", "burst", "checks", "paid_in_full"), "int", "all"),
+    ("  webhook -> invoice p50, sim.", ("burst", "burst", "webhook_to_invoice_s_simulated", "p50"), "s", ""),
+    ("  webhook -> invoice p95, sim.", ("burst", "burst", "webhook_to_invoice_s_simulated", "p95"), "s", "<= 300 s"),
+    ("  oldest message's age, simulated", ("burst", "burst", "oldest_message_age_s_simulated"), "s", ""),
+    ("  governor's bounces", ("burst", "sync", "retries_by_cause", "retrying: BudgetExhausted (minute)"), "int", ""),
+    ("  batches held to share requests", ("burst", "sync", "batches_held"), "int", ""),
+    ("  most calls in a simulated minute", ("burst", "xero", "max_calls_any_60s_simulated"), "int", "<= 60"),
+    ("Real time: orders, 3 s apart", ("trickle", "orders"), "int", ""),
+    ("  webhook -> invoice p50", ("trickle", "latency", "median_s"), "s", "<= 2 s"),
+    ("  webhook -> invoice p99", ("trickle", "latency", "p99_s"), "s", "<= 10 s"),
+    ("  Xero calls per order", ("trickle", "xero", "calls_per_order"), "calls", ""),
+    ("Bench wall time", ("wall_seconds",), "min", ""),
+    ("  of which the day backfill", ("part_wall_seconds", "day"), "min", ""),
+    ("  the rest", ("wall_without_day",), "min", "< 15 min"),
+]
+
+
+def peak_memory(results: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Each function's configured memory and the most any of its execution environments held, over
+    every part of the run."""
+    parts = [*(results.get("backfill") or {}).values(), results.get("burst"), results.get("trickle")]
+    memory: dict[str, dict[str, float]] = {}
+    for part in parts:
+        for name, f in (_at(part, "lambda", "by_function") or {}).items():
+            seen = memory.setdefault(name, {"configured_mb": f["memory_mb"], "peak_mb": 0.0})
+            seen["peak_mb"] = max(seen["peak_mb"], f.get("peak_memory_mb") or 0.0)
+    return memory
+
+
+def headline(results: dict[str, Any], previous: dict[str, Any]) -> str:
+    """The issue's figures, this run beside the last one (``previous``: its results.json)."""
+    for book in (results, previous):
+        if book.get("wall_seconds") is not None:
+            book["wall_without_day"] = book["wall_seconds"] - (_at(book, "part_wall_seconds", "day") or 0.0)
+        day = _at(book, "backfill", "day", "xero")
+        if isinstance(day, dict) and day.get("calls_per_order") is not None:
+            day["calls_per_thousand"] = day["calls_per_order"] * 1000
+    when = str(previous.get("when", "-"))
+    header = ("", "this run", f"last run ({when})", "target")
+    rows = [header]
+    for label, path, kind, target in HEADLINE:
+        now, then = _at(results, *path), _at(previous, *path)
+        if now is None and then is None:
+            continue
+        rows.append((label, _fmt(now, kind), _fmt(then, kind), target))
+    for name in sorted(set(results.get("memory") or {}) | set(previous.get("memory") or {})):
+        now, then = _at(results, "memory", name), _at(previous, "memory", name)
+        rows.append(
+            (
+                f"Peak memory, {name}",
+                f"{now['peak_mb']:.0f} of {now['configured_mb']:.0f} MB" if now else "-",
+                f"{then['peak_mb']:.0f} of {then['configured_mb']:.0f} MB" if then else "-",
+                "",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)

@@ -1,13 +1,16 @@
-"""The benchmark's runs: a backfill (batching on, and the one-document-per-call baseline) and a
-real-time trickle of single orders."""
+"""The benchmark's runs: a backfill (batching on, and the one-document-per-call baseline), a
+burst of webhooks while another app spends part of the budget, and a real-time trickle of
+single orders."""
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from bench import workload
 from bench.harness import Bench, RunFigures, median, percentile
-from bench.meters import AwsMeter
 from xerosync.xero.governor import Limits
 
 
@@ -31,7 +34,6 @@ def backfill(
     *,
     name: str,
     batching: bool,
-    aws: AwsMeter,
     options: Options,
     log: Any = print,
 ) -> RunFigures:
@@ -39,7 +41,6 @@ def backfill(
     measure until every queue is empty."""
     bench = Bench(
         name,
-        aws=aws,
         scale=options.scale,
         batching=batching,
         validate=None if options.validate else False,
@@ -72,7 +73,6 @@ def trickle(
     *,
     name: str,
     gap: float,
-    aws: AwsMeter,
     options: Options,
     log: Any = print,
 ) -> RunFigures:
@@ -80,7 +80,6 @@ def trickle(
     time from the webhook's POST to its invoice being created in the sandbox."""
     bench = Bench(
         name,
-        aws=aws,
         scale=1.0,
         batching=True,
         validate=None,
@@ -114,3 +113,138 @@ def trickle(
         return figures
     finally:
         bench.stop()
+
+
+@dataclass
+class BurstChecks:
+    """What the burst must leave in Xero: each order invoiced once and, being paid, paid in full once."""
+
+    orders: int
+    invoiced_once: int
+    invoiced_twice_or_more: int
+    missing: int
+    paid_in_full: int
+    payments_beyond_the_total: int
+    neighbour_calls: int
+
+
+NEIGHBOUR_ENDPOINT = "GET /Currencies"  # the neighbour's calls: an endpoint the sync never reads
+
+
+def burst(
+    shop: workload.Shop,
+    orders: list[dict[str, Any]],
+    *,
+    name: str,
+    per_minute: float,
+    neighbour_share: float,
+    scale: float,
+    options: Options,
+    log: Any = print,
+) -> tuple[RunFigures, BurstChecks]:
+    """A Black Friday burst: ``orders`` as signed webhooks through the HTTP API at ``per_minute``
+    (simulated), while another app of the merchant spends ``neighbour_share`` of the
+    organisation's minute; on a clock ``scale`` times the wall's. Each order's time from its
+    webhook's POST to its invoice, in simulated seconds."""
+    bench = Bench(
+        name,
+        scale=scale,
+        batching=True,
+        validate=None if options.validate else False,
+        minute_limit=options.minute_limit,
+        day_limit=options.day_limit,
+    )
+    rates = workload.tax_settings(shop, orders, bench.org)
+    existing = workload.precreate_contacts(shop, bench.org, workload.keys_of(orders))
+    bench.start(workload.settings_yaml(rates), workload.WEBHOOK_SECRET)
+    neighbour = _Neighbour(bench, options.minute_limit * neighbour_share, scale)
+    try:
+        log(
+            f"  {name}: {len(orders):,} orders at {per_minute:g} a minute (clock x{scale:g}), another app using "
+            f"{neighbour_share:.0%} of the minute, {existing:,} of the customers already in Xero"
+        )
+        deliveries = shop.deliveries(orders)
+        gap = 60.0 / per_minute / scale  # wall seconds between webhooks
+        posted: dict[str, float] = {}
+        statuses: dict[int, int] = {}
+        lock = threading.Lock()
+        started = bench.begin()
+        neighbour.start()
+        began = time.monotonic()
+
+        def send(i: int) -> None:
+            time.sleep(max(0.0, began + i * gap - time.monotonic()))
+            moment = time.monotonic()
+            status = bench.post(deliveries[i])
+            with lock:
+                posted[f"WC-{orders[i]['number']}"] = moment
+                statuses[status] = statuses.get(status, 0) + 1
+
+        with bench.xero.watching_invoices(), ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(send, range(len(orders))))
+            log(f"  {name}: {len(orders):,} webhooks posted in {time.monotonic() - began:.0f} s wall; draining")
+            drained = bench.wait_drained(options.timeout)
+        neighbour.stop()
+        figures = bench.figures(name, len(orders), started, time.monotonic() - began, drained, statuses)
+        created = bench.xero.invoice_created
+        figures.latencies = [(created[n] - at) * scale for n, at in posted.items() if n in created]
+        checks = _burst_checks(bench, orders, neighbour.calls)
+        log(
+            f"  {name}: drained={drained}; webhook -> invoice p50 {percentile(figures.latencies, 0.5):.0f} s, "
+            f"p95 {percentile(figures.latencies, 0.95):.0f} s simulated; {checks}"
+        )
+        return figures, checks
+    finally:
+        neighbour.stop()
+        bench.stop()
+
+
+class _Neighbour(threading.Thread):
+    """Another app of the merchant's on the same organisation: its own connection, calls spread
+    evenly at ``per_minute`` simulated calls a minute (``NEIGHBOUR_ENDPOINT``)."""
+
+    def __init__(self, bench: Bench, per_minute: float, scale: float) -> None:
+        super().__init__(daemon=True, name="neighbour")
+        from xerosync.xero.client import XeroClient, XeroCredentials
+
+        app = bench.sandbox.add_client([bench.org.tenant_id])
+        self.client = XeroClient(
+            XeroCredentials(app.client_id, app.client_secret, bench.org.tenant_id),
+            api_url=bench.sandbox.url,
+            identity_url=bench.sandbox.url,
+        )
+        self.every = 60.0 / per_minute / scale if per_minute > 0 else 0.0
+        self.calls = 0
+        self.refused = 0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while self.every and not self._stop.wait(self.every):
+            try:
+                self.client.get_list("get_currencies", "Currencies")
+                self.calls += 1
+            except Exception:  # a 429 included: the neighbour is not ours to pace
+                self.refused += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _burst_checks(bench: Bench, orders: list[dict[str, Any]], neighbour_calls: int) -> BurstChecks:
+    wanted = {f"WC-{o['number']}" for o in orders}
+    by_number: dict[str, list[dict[str, Any]]] = {}
+    with bench.org.lock:
+        invoices = [dict(i) for i in bench.org.invoices.values()]
+    for invoice in invoices:
+        if invoice.get("Type") == "ACCREC" and invoice.get("Status") != "VOIDED":
+            by_number.setdefault(str(invoice.get("InvoiceNumber")), []).append(invoice)
+    once = sum(1 for n in wanted if len(by_number.get(n, [])) == 1)
+    twice = sum(1 for n in wanted if len(by_number.get(n, [])) > 1)
+    missing = sum(1 for n in wanted if n not in by_number)
+    paid = over = 0
+    for number in wanted:
+        for invoice in by_number.get(number, []):
+            total, due = Decimal(str(invoice.get("Total", 0))), Decimal(str(invoice.get("AmountDue", 0)))
+            paid += int(due == 0 and total > 0 and invoice.get("Status") == "PAID")
+            over += int(Decimal(str(invoice.get("AmountPaid", 0))) > total)
+    return BurstChecks(len(wanted), once, twice, missing, paid, over, neighbour_calls)

@@ -49,6 +49,7 @@ class FunctionStats:
     cold_starts: int = 0
     billed_ms: float = 0.0
     killed: int = 0  # workers killed mid-invocation by a chaos run
+    peak_memory_mb: float = 0.0  # the most any worker process held resident (Lambda's "Max Memory Used")
     durations_ms: list[float] = field(default_factory=list)
 
 
@@ -106,6 +107,18 @@ class _Worker:
             self._stdin.flush()
         except (BrokenPipeError, ValueError) as exc:
             raise WorkerGone("the runtime exited") from exc
+
+    def peak_memory_mb(self) -> float:
+        """The process's peak resident memory so far (``VmHWM``), as Lambda reports an execution
+        environment's "Max Memory Used"; 0 where /proc is not there."""
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024.0
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0.0
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -186,6 +199,7 @@ class LocalFunction:
             finally:
                 if killer is not None:
                     killer.cancel()
+            self.stats.peak_memory_mb = max(self.stats.peak_memory_mb, worker.peak_memory_mb())
             with self._lock:
                 if self._closed or worker.process.poll() is not None:
                     worker.kill()

@@ -1,7 +1,9 @@
 """The local stack: template.yaml deployed into moto, wired as AWS wires it.
 
 * moto runs in server mode, in this process (so :mod:`local.moto_ext` can add what its
-  CloudFormation lacks); everything talks to it over HTTP through ``AWS_ENDPOINT_URL``.
+  CloudFormation lacks), or with ``moto_process=True`` in a process of its own
+  (:mod:`local.moto_process`: for long runs, where this process is busy itself); everything
+  talks to it over HTTP through ``AWS_ENDPOINT_URL``.
 * template.yaml is SAM-transformed and deployed into moto's CloudFormation: the queues,
   tables, secrets, parameter, functions and event source mappings that exist afterwards
   are the ones AWS would create, named from the stack name.
@@ -23,6 +25,7 @@ webhooks), which are template parameters.
 
 import base64
 import contextlib
+import importlib
 import io
 import json
 import logging
@@ -68,6 +71,7 @@ class PollerStats:
     failed_records: int = 0
     failed_invocations: int = 0
     in_flight: int = 0
+    oldest_age_ms: int = 0  # the oldest message received (SentTimestamp to its receive), wall clock
     runner_errors: list[str] = field(default_factory=list)  # the runner's own (receive, delete) failures
 
 
@@ -85,6 +89,8 @@ class LocalStack:
         extra_env: dict[str, str] | None = None,
         extra_layers: tuple[Path, ...] = (),
         share_aws_with: "LocalStack | None" = None,
+        moto_process: bool = False,
+        moto_setup: tuple[str, ...] = (),
     ) -> None:
         """``share_aws_with``: deploy into that (started) stack's moto instead of a moto of its
         own, as a merchant's second stack shares the first one's account and region (the
@@ -92,13 +98,17 @@ class LocalStack:
         function besides what the template sets: only for simulations (the benchmark's faster
         clock, XEROSYNC_TIME_SCALE/EPOCH). ``extra_layers`` are folders every function gets as
         further layers, after the template's: as a merchant adds a layer holding a store adapter
-        kept outside the package."""
+        kept outside the package. ``moto_process``: moto in a child process (:mod:`local.moto_process`),
+        ``moto_setup`` the ``"module:function"`` names it calls before serving (the benchmark's meter)."""
         self.stack_name = stack_name
         self.store_name = store_name
         self.parameters = {"StoreName": store_name, **(parameters or {})}
         self.log_dir = log_dir or ROOT / "local" / ".run" / "logs" / stack_name
         self.moto_port: int = share_aws_with.moto_port if share_aws_with else moto_port or free_port()
         self._owns_moto = share_aws_with is None
+        self._moto_host: LocalStack = share_aws_with or self
+        self.moto_process = moto_process
+        self.moto_setup = tuple(moto_setup)
         self.api_port = api_port or free_port()
         self.poll = poll
         self.extra_env = dict(extra_env or {})
@@ -168,8 +178,21 @@ class LocalStack:
         # Nor are the alarms and the email subscription: nothing here runs CloudWatch or SNS email.
         warnings.filterwarnings("ignore", message=f".*({'|'.join(NOT_DEPLOYED)}).*")
         logging.getLogger("moto").addFilter(lambda record: not any(t in record.getMessage() for t in NOT_DEPLOYED))
+        if self.moto_process:
+            from local.moto_process import MotoProcess
 
+            self._moto = MotoProcess(self.moto_port, setup=self.moto_setup, quiet=NOT_DEPLOYED)
+            return
         self._moto = moto_ext.start_moto(self.moto_port)
+
+    def in_moto(self, target: str, *args: Any) -> Any:
+        """``"module:function"(*args)`` where moto's backends are: in the moto process when there
+        is one, else here."""
+        host = self._moto_host._moto
+        if host is not None and hasattr(host, "call"):
+            return host.call(target, *args)
+        module, _, name = target.partition(":")
+        return getattr(importlib.import_module(module), name)(*args)
 
     def _deploy(self, template: Template) -> None:
         s3 = self.client("s3")
@@ -194,7 +217,7 @@ class LocalStack:
         self.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         summaries = cloudformation.list_stack_resources(StackName=self.stack_name)["StackResourceSummaries"]
         self.resources = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in summaries}
-        moto_ext.detach_queue_triggers(ACCOUNT, REGION)
+        self.in_moto("local.moto_ext:detach_queue_triggers", ACCOUNT, REGION)
 
     def _layers_of(self, template: Template, logical_id: str) -> tuple[Path, ...]:
         source = template.source["Resources"]
@@ -478,7 +501,10 @@ class _QueuePoller(threading.Thread):
         self.function = function
         self.stats = stats
         self.batch_size = int(esm.get("BatchSize", 10))
-        self.window = float(esm.get("MaximumBatchingWindowInSeconds", 0))
+        # the window is in the functions' clock (a simulation's faster clock shortens it, as it does
+        # the functions' own retry delays), so that a batch gathers what Lambda's would
+        scale = float(stack.extra_env.get("XEROSYNC_TIME_SCALE", "1") or 1)
+        self.window = float(esm.get("MaximumBatchingWindowInSeconds", 0)) / max(scale, 1.0)
         self.report_failures = "ReportBatchItemFailures" in (esm.get("FunctionResponseTypes") or [])
         self.sqs = stack.client("sqs")
 
@@ -556,6 +582,9 @@ class _QueuePoller(threading.Thread):
         }
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
+        now_ms = int(time.time() * 1000)
+        sent = [int((m.get("Attributes") or {}).get("SentTimestamp", now_ms)) for m in messages]
+        self.stats.oldest_age_ms = max(self.stats.oldest_age_ms, now_ms - min(sent, default=now_ms))
         self.stats.in_flight += 1
         try:
             result = self.function.invoke({"Records": [self._record(m) for m in messages]})

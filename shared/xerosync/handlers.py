@@ -7,7 +7,9 @@ side, one worker thread each, through Powertools idempotency keyed on the event'
 context is registered so a timed-out record does not stay "in progress") and the use case.
 The workers call Xero through a batching facade, so the whole batch costs a few Xero requests
 (``XERO_BATCHING=off`` sends one document per request: the pattern of today's products, kept
-as the benchmark's baseline). Every call is paced by the shared rate governor.
+as the benchmark's baseline). Every call is paced by the shared rate governor, and while the
+organisation's minute budget is scarce a small batch is held on its queue for others to join
+it (:mod:`xerosync.xero.pacing`).
 """
 
 import time
@@ -38,6 +40,7 @@ from xerosync.sync.ports import Journal, LogEntry
 from xerosync.sync.privacy import passes_while_stopped, skipped_while_stopped
 from xerosync.sync.records import AUTH_RETRY_SECONDS, Delivery, handle_record
 from xerosync.wiring import SyncContext, sync_context, sync_log
+from xerosync.xero import pacing
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient
 
@@ -196,6 +199,14 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
                 outcome = skipped_while_stopped(planned[i].key, base.stopped)
                 handle_record(planned[i].event, records[i].body, _answer(outcome), delivery(records[i]), journal)
             todo = [i for i in todo if i not in held]
+        if todo and base.batching and isinstance(base.xero, XeroClient):
+            wait = _hold_for(records, base.xero)
+            if wait:  # a small batch while Xero's minute is scarce: back on the queue to meet others
+                for record in records:
+                    _retry_later(record, wait)
+                count("batches_held")
+                logger.info("batch held", extra={"records": len(records), "hold_seconds": round(wait, 1)})
+                return {"batchItemFailures": [{"itemIdentifier": r.message_id} for r in records]}
         xero: Any = base.xero
         if batching and isinstance(base.xero, XeroClient):
             xero = BatchingXero(
@@ -270,6 +281,20 @@ def _settings_invalid(exc: Exception, records: list[SQSRecord], journal: Journal
     for record in records:
         _retry_later(record, AUTH_RETRY_SECONDS)
     return {"batchItemFailures": [{"itemIdentifier": record.message_id} for record in records]}
+
+
+def _hold_for(records: list[SQSRecord], xero: XeroClient) -> float:
+    """Seconds (the sync's clock) to hold this batch on its queue before applying it, or 0
+    (:mod:`xerosync.xero.pacing`). Best effort: if the budget cannot be read, apply it now."""
+    first = all(int(r.attributes.approximate_receive_count or 1) <= 1 for r in records)
+    if xero.governor is None or not first or len(records) >= pacing.FULL_BATCH:
+        return 0.0
+    try:
+        pressure = xero.governor.pressure(xero.tenant_id())
+    except Exception as exc:  # never hold records back on a guess
+        logger.warning("could not read the Xero budget's pressure", extra={"reason": reason_of(exc)})
+        return 0.0
+    return pacing.hold_seconds(pressure, len(records), first, clock.now())
 
 
 def _answer(outcome: Outcome) -> Callable[[StoreEvent], Outcome]:

@@ -3,12 +3,13 @@
 import itertools
 import time
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlencode
 
 from tests.integration.conftest import run_workers
 from xerosync.sync.orders import CALL_ORDER
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import WHERE_LIMIT, ElementResult, XeroClient, contact_keys, where_chunks
+from xerosync.xero.wire import BATCH_BYTES, BATCH_ELEMENTS, QUERY_LIMIT, batch_chunks
 
 
 def calls(sandbox: Any, endpoint: str) -> int:
@@ -150,15 +151,17 @@ def test_a_stuck_worker_does_not_hold_the_others_back(xero: XeroClient, sandbox:
 
 def test_contact_reads_carry_as_many_parties_as_a_url_takes(xero: XeroClient, sandbox: Any) -> None:
     """Forty new parties, each looked up by number, email and name: the terms are packed into
-    queries of at most WHERE_LIMIT URL-encoded characters (Xero's query string tops out near
-    2 KB), as few as fit, and every party gets its own matches back."""
+    queries of at most WHERE_LIMIT URL-encoded characters (so that the query string stays within
+    the 2,048 characters Xero's tops out at, QUERY_LIMIT), as few as fit, each term in the `=`
+    form of Xero's optimised filters, and every party gets its own matches back."""
     [taken] = xero.create_contacts([{"Name": "Sam Taylor"}], idempotency_key="taken")
     assert taken.ok
     parties = [(f"{1000 + n}", f"sam.taylor.{n}@example.com.au", "Sam Taylor") for n in range(40)]
     keys = sorted({k for p in parties for k in contact_keys(*p)})
     chunks = where_chunks(keys)
     assert all(len(quote_plus(w)) <= WHERE_LIMIT for w in chunks)
-    assert sum(w.count("==") for w in chunks) == len(keys)
+    assert all(len(urlencode({"where": w, "unitdp": 4, "page": 1})) <= QUERY_LIMIT for w in chunks)
+    assert sum(w.count('="') for w in chunks) == len(keys) and not any("==" in w for w in chunks)
     for this, after in itertools.pairwise(chunks):  # each as full as it goes: the next term would not fit
         assert len(quote_plus(f"{this} OR {after.split(' OR ')[0]}")) > WHERE_LIMIT
     assert len(chunks) > 1
@@ -178,3 +181,19 @@ def test_past_its_deadline_the_batcher_waits_for_nobody(xero: XeroClient, sandbo
     results = run_workers(facade, [lambda: facade.contacts_matching("D1", "d1@x.au")])  # four never come
     assert results == [[]] and time.monotonic() - start < 5
     assert calls(sandbox, "GET /Contacts") == before + 1
+
+
+def test_writes_fill_requests_up_to_xeros_element_and_size_caps(xero: XeroClient, sandbox: Any) -> None:
+    """150 workers' contacts go in one PUT (contacts are small: 200 to a request); invoices go 100
+    to a request; and no request's JSON exceeds BATCH_BYTES, however few elements that makes."""
+    facade = BatchingXero(xero, workers=150, call_order=CALL_ORDER)
+    work = [
+        lambda n=n: facade.create_contacts([{"Name": f"Bulk {n}"}], idempotency_key=f"bulk{n}")[0] for n in range(150)
+    ]
+    results: list[ElementResult] = run_workers(facade, work)
+    assert calls(sandbox, "PUT /Contacts") == 1 and all(r.ok for r in results)
+    assert BATCH_ELEMENTS["Contacts"] == 200 and BATCH_ELEMENTS["Invoices"] == 100
+    assert [len(c) for c in batch_chunks("Invoices", list(range(250)), lambda _: 1_000)] == [100, 100, 50]
+    big = BATCH_BYTES // 3 + 1  # three such elements would pass the byte cap
+    assert [len(c) for c in batch_chunks("Payments", list(range(5)), lambda _: big)] == [2, 2, 1]
+    assert [len(c) for c in batch_chunks("Payments", [0], lambda _: BATCH_BYTES * 2)] == [1]  # alone, not lost

@@ -173,3 +173,17 @@ def test_a_limit_set_too_high_defers_to_xeros_count_without_stalling(endpoint: s
         governor.release(governor.acquire("t1"))
     with pytest.raises(BudgetExhausted):
         governor.acquire("t1")
+
+
+def test_pressure_is_the_share_of_the_usable_minute_spent_and_reads_take_nothing(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-pressure", Limits(per_minute=60, headroom=0.1))  # 54 usable
+    assert governor.pressure("t1") == 0.0
+    for _ in range(27):
+        governor.release(governor.acquire("t1"))
+    assert governor.pressure("t1") == pytest.approx(0.5)
+    assert governor.pressure("t1") == pytest.approx(0.5)  # reading it took no call from the budget
+    clock.now += 30
+    governor.observe("t1", minute_remaining=10, day_remaining=None)  # other apps spent most of Xero's minute
+    assert governor.pressure("t1") >= 0.8
+    clock.now += 61  # the window slides past every call
+    assert governor.pressure("t1") == 0.0

@@ -64,7 +64,7 @@ def test_event_source_mappings_match_the_template(stack: LocalStack) -> None:
         if esm["EventSourceArn"].rsplit(":", 1)[-1] in few:
             assert esm["BatchSize"] == 10  # a few events an hour: no window to wait for
         else:
-            assert esm["BatchSize"] == 100 and esm["MaximumBatchingWindowInSeconds"] == 2
+            assert esm["BatchSize"] == 200 and esm["MaximumBatchingWindowInSeconds"] == 2
         assert esm["ScalingConfig"]["MaximumConcurrency"] == 2
 
 

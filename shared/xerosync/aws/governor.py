@@ -113,6 +113,10 @@ class DynamoBudget:
                 return 0.0
         return 1.0  # heavy contention: come back in a moment
 
+    def minute_used(self, tenant: str, now: float) -> int:
+        seconds, _ = self._log(tenant)
+        return sum(self._live(seconds, now).values())
+
     def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
         for _ in range(25):
             seconds, version = self._log(tenant)

@@ -3,7 +3,8 @@
 A sync function applies each record of its SQS batch in its own thread, with the same
 per-record use cases as ever. Those threads call Xero through :class:`BatchingXero`, which
 parks each call; once every worker is parked (or none has moved for a short wait) it sends each kind
-of call as one request - up to 50 documents per write with ``summarizeErrors=false``, one
+of call as one request - up to 200 small elements or 100 documents per write
+(``xero.wire.BATCH_ELEMENTS``) with ``summarizeErrors=false``, one
 ``where``/``IDs`` query per read - and hands every worker its own element's answer. A
 rejected element fails only its own record; a failed request fails the records in it.
 
@@ -14,6 +15,7 @@ late split it into more requests; `make bench` measures what a backfill really c
 """
 
 import hashlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from xerosync.xero.client import MAX_BATCH, ElementResult, XeroClient, contact_keys, where_chunks, where_in
+from xerosync.xero.client import ElementResult, XeroClient, batch_chunks, contact_keys, where_chunks, where_in
 from xerosync.xero.errors import XeroNotFound
 
 READ_CHUNK = 25  # values per `where` query: keeps the URL short (Xero tops out near 52 GUIDs, ~2 KB)
@@ -312,8 +314,7 @@ class BatchingXero:
     # --- writes -----------------------------------------------------------------------------------
     def _writer(self, operation: str, plural: str, **kwargs: Any) -> Flush:
         def flush(calls: list[_Call]) -> None:
-            for i in range(0, len(calls), MAX_BATCH):
-                chunk = calls[i : i + MAX_BATCH]
+            for chunk in batch_chunks(plural, calls, lambda c: len(json.dumps(c.args[0], default=str))):
                 keys = "|".join(c.key for c in chunk)
                 key = (
                     chunk[0].key

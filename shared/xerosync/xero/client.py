@@ -40,11 +40,13 @@ from xerosync.xero.errors import (
 from xerosync.xero.governor import BudgetExhausted, Governor
 from xerosync.xero.tokens import ClientCredentials, TokenSource
 from xerosync.xero.wire import (
+    BATCH_ELEMENTS,
     WHERE_LIMIT,
     ElementResult,
     RateHeaders,
     Response,
     XeroCredentials,
+    batch_chunks,
     contact_keys,
     element_result,
     limited_key,
@@ -54,9 +56,11 @@ from xerosync.xero.wire import (
 )
 
 __all__ = [  # what callers of the client take from here, though it lives in xero.wire
+    "BATCH_ELEMENTS",
     "WHERE_LIMIT",
     "ElementResult",
     "XeroCredentials",
+    "batch_chunks",
     "contact_keys",
     "where_chunks",
     "where_in",
@@ -64,7 +68,6 @@ __all__ = [  # what callers of the client take from here, though it lives in xer
 
 ACCOUNTING_PATH = "/api.xro/2.0"
 CONNECTIONS_PATH = "/connections"
-MAX_BATCH = 50  # Xero's recommended elements per request
 
 
 def _decode(data: bytes) -> dict[str, Any]:
@@ -266,8 +269,9 @@ class XeroClient:
         """A batch write (``create_*`` / ``update_or_create_*``) with ``summarizeErrors=false``."""
         if not elements:
             return []
-        if len(elements) > MAX_BATCH:
-            raise ValueError(f"at most {MAX_BATCH} elements per Xero request, got {len(elements)}")
+        most = BATCH_ELEMENTS.get(plural, 50)
+        if len(elements) > most:
+            raise ValueError(f"at most {most} {plural} per Xero request, got {len(elements)}")
         reply = self.call(
             operation,
             **{_snake(plural): {plural: elements}},

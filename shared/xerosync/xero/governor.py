@@ -65,6 +65,10 @@ class Budget(Protocol):
         """Log one call in the sliding minute; returns 0 when logged, else seconds until a call drops out."""
         ...
 
+    def minute_used(self, tenant: str, now: float) -> int:
+        """Calls logged in the sliding minute ending ``now`` (a read: nothing is taken)."""
+        ...
+
     def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
         """Allow at most ``allowed`` more calls before ``until`` (what Xero says is left, or a 429)."""
         ...
@@ -129,6 +133,11 @@ class Governor:
             self.release(permit)
             raise
         return permit
+
+    def pressure(self, tenant: str) -> float:
+        """The share of the usable minute spent in the last 60 s (what Xero said other apps
+        spent included): 0 when quiet, 1 or more when the minute is gone (``xero.pacing``)."""
+        return self.budget.minute_used(tenant, clock_now()) / self.limits.usable_minute
 
     def release(self, permit: Permit) -> None:
         self.budget.free_slot(permit.tenant, permit.slot, permit.token)

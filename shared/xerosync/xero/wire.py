@@ -2,17 +2,33 @@
 headers, one batch element's answer, idempotency keys, and ``where`` clauses."""
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus
 
 from xerosync.xero.errors import XeroAuthError, validation_messages
 
-# URL-encoded characters of one `where`: Xero's IDs= lists top out near 52 GUIDs, about 2,000
-# encoded characters, which points at IIS's default 2,048-character query string; the rest of
-# the query (page, unitdp, ...) keeps well within the difference
-WHERE_LIMIT = 1_800
+# Characters of a request's query string, URL-encoded. Xero publishes no limit; what it does is
+# refuse an `IDs=` list of more than 52 GUIDs (https://github.com/XeroAPI/Xero-Java/pull/331,
+# moved to https://github.com/XeroAPI/Xero-OpenAPI/issues/534): 52 GUIDs joined by encoded
+# commas are 2,029 characters after `IDs=`, 53 would be 2,068, so the ceiling lies between the
+# two - where IIS puts it by default (`maxQueryString` 2,048:
+# https://learn.microsoft.com/en-us/iis/configuration/system.webserver/security/requestfiltering/requestlimits/).
+# We rely on 2,048 for the whole query string.
+QUERY_LIMIT = 2_048
+# URL-encoded characters of one `where`: what the query string leaves after `where=` and the
+# longest other parameters sent beside a packed `where` (none for contacts; `&unitdp=4&page=1`
+# for items and credit notes)
+WHERE_LIMIT = QUERY_LIMIT - len("where=") - len("&unitdp=4&page=1")
+# Elements per batch write. Xero's only hard limit is the body, 3.5 MB; it recommends bundles
+# "of up to 50" so that large inserts answer in time
+# (https://developer.xero.com/documentation/auth-and-limits/xero-api-limits). A day's 4,500
+# usable calls cannot carry a 100,000-order day at 50 (bench/README.md), so small elements
+# (contacts, payments: a few hundred bytes each) go 200 to a request and documents with lines
+# (invoices, credit notes, items) 100, none over BATCH_BYTES of JSON, a quarter of the limit.
+BATCH_ELEMENTS = {"Contacts": 200, "Payments": 200, "Invoices": 100, "CreditNotes": 100, "Items": 100}
+BATCH_BYTES = 900_000
 IDEMPOTENCY_KEY_MAX = 128  # https://developer.xero.com/documentation/guides/idempotent-requests/idempotency
 
 
@@ -108,7 +124,10 @@ def where_any(pairs: list[tuple[str, str]]) -> str:
 
 
 def _term(name: str, value: str) -> str:
-    return f'{name}=="{_quote(value)}"'
+    # `=`, as Xero's own examples of its optimised contact filters write it (`Name="ABC limited"`,
+    # https://developer.xero.com/documentation/api/accounting/contacts): a character fewer than
+    # `==` per term, three once encoded
+    return f'{name}="{_quote(value)}"'
 
 
 def where_chunks(pairs: list[tuple[str, str]], limit: int = WHERE_LIMIT) -> list[str]:
@@ -134,6 +153,25 @@ def where_chunks(pairs: list[tuple[str, str]], limit: int = WHERE_LIMIT) -> list
 def where_in(field_name: str, values: Iterable[str]) -> str:
     """A ``where`` matching ``field_name`` equal to any of ``values``."""
     return where_any([(field_name, value) for value in values])
+
+
+def batch_chunks(plural: str, elements: list[Any], size: Callable[[Any], int]) -> list[list[Any]]:
+    """``elements`` in order, cut into requests of at most ``BATCH_ELEMENTS[plural]`` elements
+    and ``BATCH_BYTES`` of their JSON (``size`` of each; one larger element goes alone)."""
+    most = BATCH_ELEMENTS.get(plural, 50)
+    chunks: list[list[Any]] = []
+    current: list[Any] = []
+    used = 0
+    for element in elements:
+        cost = size(element)
+        if current and (len(current) >= most or used + cost > BATCH_BYTES):
+            chunks.append(current)
+            current, used = [], 0
+        current.append(element)
+        used += cost
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def element_result(element: dict[str, Any]) -> ElementResult:

@@ -1,0 +1,104 @@
+"""Adaptive batching in the sync handler, over moto: while the organisation's minute budget is
+scarce a small batch of first deliveries goes back on its queue until the next tick (nothing is
+applied, nothing lost); when it comes back it is applied; when the minute is quiet nothing waits."""
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.fakes import InMemoryMappings
+from tests.integration.conftest import boto, mappings_table
+from tests.integration.test_hardening_moto import envelope
+from tests.unit.test_ingress_handler import Context
+from xerosync import handlers, wiring
+from xerosync.aws.governor import DynamoBudget
+from xerosync.aws.synclog import DynamoSyncLog
+from xerosync.config import StoreSettings
+from xerosync.domain import SaleChanged, SaleGone
+from xerosync.sync.base import Outcome
+from xerosync.xero.client import XeroClient, XeroCredentials
+from xerosync.xero.governor import Governor, Limits
+from xerosync.xero.pacing import TICKS
+
+TENANT = "tenant-pacing"
+
+
+def received(endpoint: str, url: str, body: str) -> dict[str, Any]:
+    """``body`` sent to the queue and received, as Lambda's event source hands it over."""
+    sqs = boto("sqs", endpoint)
+    sqs.send_message(QueueUrl=url, MessageBody=body)
+    [message] = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], VisibilityTimeout=600)["Messages"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {"ApproximateReceiveCount": message["Attributes"]["ApproximateReceiveCount"]},
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": "us-east-1",
+    }
+
+
+@pytest.fixture
+def paced(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:8]
+    ddb = boto("dynamodb", endpoint)
+    ddb.create_table(
+        TableName=f"idempotency-pacing-{run}",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.create_table(
+        TableName=f"synclog-pacing-{run}",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("IDEMPOTENCY_TABLE", f"idempotency-pacing-{run}")
+    monkeypatch.setattr(handlers, "sync_log", lambda: DynamoSyncLog(f"synclog-pacing-{run}"))
+    governor = Governor(DynamoBudget(mappings_table(endpoint, f"budget-pacing-{run}")), Limits(headroom=0.1))
+    xero = XeroClient(XeroCredentials("id", "secret", TENANT), api_url="http://127.0.0.1:9", governor=governor)
+    applied: list[str] = []
+
+    def use_case(command: Any, ctx: Any) -> Outcome:
+        applied.append(command.sale.key)
+        return Outcome("created", command.sale.key, "X-1")
+
+    context = wiring.SyncContext(StoreSettings(), xero=xero, mappings=InMemoryMappings(), store=None, batching=True)
+    monkeypatch.setattr(handlers, "sync_context", lambda: context)
+    url = str(boto("sqs", endpoint).create_queue(QueueName=f"orders-pacing-{run}")["QueueUrl"])
+    handler = handlers.sqs_sync_handler(use_case, handlers.store_command(SaleChanged, SaleGone))
+    return {"handler": handler, "applied": applied, "governor": governor, "url": url}
+
+
+def test_a_small_batch_waits_on_its_queue_while_the_minute_is_scarce_and_is_applied_when_it_returns(
+    paced: dict[str, Any], endpoint: str
+) -> None:
+    for _ in range(52):  # 52 of the 54 usable calls spent in the last minute
+        paced["governor"].release(paced["governor"].acquire(TENANT))
+    record = received(endpoint, paced["url"], envelope("2001"))
+    result = paced["handler"]({"Records": [record]}, Context())
+    assert result == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
+    assert paced["applied"] == []
+    sqs = boto("sqs", endpoint)
+    attributes = sqs.get_queue_attributes(QueueUrl=paced["url"], AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"  # held, not lost: back within a tick
+    assert not sqs.receive_message(QueueUrl=paced["url"]).get("Messages")  # not before the tick's boundary
+
+    again = {**record, "attributes": {"ApproximateReceiveCount": "2"}}  # held once already: applied now
+    assert paced["handler"]({"Records": [again]}, Context()) == {"batchItemFailures": []}
+    assert paced["applied"] == ["order:2001"]
+    assert TICKS[-1] <= 20  # the longest hold a record can see, in the sync clock's seconds
+
+
+def test_when_the_minute_is_quiet_a_single_order_goes_at_once(paced: dict[str, Any], endpoint: str) -> None:
+    record = received(endpoint, paced["url"], envelope("2002"))
+    assert paced["handler"]({"Records": [record]}, Context()) == {"batchItemFailures": []}
+    assert paced["applied"] == ["order:2002"]

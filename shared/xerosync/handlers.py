@@ -286,7 +286,7 @@ def _settings_invalid(exc: Exception, records: list[SQSRecord], journal: Journal
 def _hold_for(records: list[SQSRecord], xero: XeroClient) -> float:
     """Seconds (the sync's clock) to hold this batch on its queue before applying it, or 0
     (:mod:`xerosync.xero.pacing`). Best effort: if the budget cannot be read, apply it now."""
-    first = all(int(r.attributes.approximate_receive_count or 1) <= 1 for r in records)
+    first = all(r.receive_count <= 1 for r in records)
     if xero.governor is None or not first or len(records) >= pacing.FULL_BATCH:
         return 0.0
     try:

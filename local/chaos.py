@@ -190,6 +190,26 @@ def sync_log(stack: LocalStack) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def xero_counts(org: Organisation, live_payments: list[dict[str, Any]], checked: int) -> dict[str, int]:
+    """What the organisation holds at the end of a run, for the report."""
+    return {
+        "contacts": len(org.contacts),
+        "invoices": len(org.invoices),
+        "payments": len(live_payments),
+        "credit_notes": len(org.credit_notes),
+        "orders_checked": checked,
+    }
+
+
+def account_log(stack: LocalStack, report: Report) -> tuple[list[dict[str, Any]], set[tuple[str, str]]]:
+    """The stack's sync log, its outcomes counted into ``report``, and the (key, event) pairs that
+    reached a final outcome, against which every delivery must be accounted for."""
+    log = sync_log(stack)
+    report.outcomes = dict(Counter(e["outcome"] for e in log))
+    report.retries = report.outcomes.get("retrying", 0)
+    return log, {(e["key"], e.get("event", "")) for e in log if e["outcome"] in DONE}
+
+
 def dead_letters(stack: LocalStack) -> list[dict[str, Any]]:
     sqs = stack.client("sqs")
     found = []
@@ -282,18 +302,9 @@ def check(store: WooStore, org: Organisation, stack: LocalStack, report: Report,
             )
             if paid != D(order["total"]):
                 problems.append(f"order {order['id']}: paid {order['total']} in the store, {paid} in Xero")
-    report.xero = {
-        "contacts": len(org.contacts),
-        "invoices": len(org.invoices),
-        "payments": len(live_payments),
-        "credit_notes": len(org.credit_notes),
-        "orders_checked": checked,
-    }
+    report.xero = xero_counts(org, live_payments, checked)
     # --- every event accounted for ---------------------------------------------------------------
-    log = sync_log(stack)
-    terminal = {(e["key"], e.get("event", "")) for e in log if e["outcome"] in DONE}
-    report.outcomes = dict(Counter(e["outcome"] for e in log))
-    report.retries = report.outcomes.get("retrying", 0)
+    log, terminal = account_log(stack, report)
     for item in sent:
         payload = json.loads(item.body)
         status = payload.get("status")

@@ -54,14 +54,14 @@ from pathlib import Path
 from typing import Any
 
 from local.chaos import (
-    DONE,
     SANDBOX_MINUTE_LIMIT,
     Neighbour,
     Report,
+    account_log,
     dead_letters,
     faulty_sandbox,
     inject_faults,
-    sync_log,
+    xero_counts,
 )
 from local.chaos_payouts import PayoutReport, payouts_check, payouts_phase, payouts_settings, print_payouts
 from local.shopify import ShopifyStack, shop, start
@@ -222,19 +222,10 @@ def check(running: ShopifyStack, report: ShopifyReport, delivered: list[Delivery
             if paid != received or invoice["AmountDue"] != 0:
                 problems.append(f"#{order.number}: received {received} in Shopify, {paid} paid in Xero")
     report.orders = len(store.orders)
-    report.xero = {
-        "contacts": len(org.contacts),
-        "invoices": len(org.invoices),
-        "payments": len(live_payments),
-        "credit_notes": len(org.credit_notes),
-        "orders_checked": checked,
-    }
+    report.xero = xero_counts(org, live_payments, checked)
 
     # --- every delivery the stack answered, accounted for ------------------------------------------
-    log = sync_log(stack)
-    terminal = {(e["key"], e.get("event", "")) for e in log if e["outcome"] in DONE}
-    report.outcomes = dict(Counter(e["outcome"] for e in log))
-    report.retries = report.outcomes.get("retrying", 0)
+    log, terminal = account_log(stack, report)
     answered = {r.webhook_id for r in store.delivery_log() if r.ok}
     report.enqueued = len(answered)
     secret = store.app.client_secret

@@ -28,6 +28,7 @@ Either way the lines must add up to the deposit to the cent before anything is p
 (:attr:`Booking.difference`); a settlement that does not is parked with the difference named.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,10 +80,23 @@ class Settlement:
     retries: tuple[str, ...] = ()  # keys of failed settlements whose lines this one pays out again
     period_end: Day | None = None  # the last day of the lines it carries, when before ``date``
     named_kinds: bool = False  # the store's words name every line: one the settings do not map goes to other
+    revision: str = ""  # the store's id of this issue of the settlement (Amazon: the report id)
 
     @property
     def lines_total(self) -> Decimal:
         return sum((e.amount for e in self.entries), ZERO)
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of what the store says the settlement is (its deposit, day, currency and every
+        line's money, kind and day), not of how it is booked: a settlement issued again with the
+        same content has the same fingerprint, a corrected one another (whatever the settings)."""
+        lines = sorted(
+            "|".join((e.category, e.kind, str(e.amount.normalize()), str(e.posted or ""), e.sale_key, e.tender))
+            for e in self.entries
+        )
+        text = "\n".join([f"{self.id}|{self.currency}|{self.deposit.normalize()}|{self.date.isoformat()}", *lines])
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def sale_keys(self) -> list[str]:
         """The sales its payments and refunds belong to (what summary mode reads), in order."""

@@ -219,7 +219,9 @@ def replace_settlement(booking: Booking, *, mappings: Mappings, xero: Settlement
             if entry["key"] not in new_keys and (gone := mappings.get(entry["key"])) is not None:
                 mappings.put(replace(gone, data={**gone.data, "state": "reversed", "why": f"{label} {issue}"}))
         data = {k: v for k, v in final.data.items() if k not in ("retire", "reissued", "replacing")}
-        mappings.put(replace(final, data={**data, "lines": fp}))
+        off = [*known.data.get("taken_off", []), *(r for r in retire if r not in known.data.get("taken_off", []))]
+        data.update({"lines": fp, **({"taken_off": off} if off else {})})  # the drift report checks they stay off
+        mappings.put(replace(final, data=data))
         first = olds.get(s.key)
         before = _money(first.data.get("deposit")) if first is not None else None
         reason = f"{label} {issue}: deposit {s.deposit} {s.currency} (was {before}); {_summary(booking)}"

@@ -57,7 +57,7 @@ def test_amazon_settlements_against_their_deposits(
 
     # August's document of the month-end settlement voided by hand in Xero: named as missing
     sid = spans.settlement.id
-    earlier, last = books.documents(sid)
+    earlier, _ = books.documents(sid)
     assert earlier["Total"] == 0
     org.invoices[earlier["InvoiceID"]]["Status"] = "VOIDED"
     [missing] = drift(books).differences

@@ -11,7 +11,6 @@ further re-issue changes nothing in Xero and is reported as held with the differ
 re-issue that turns the settlement negative voids the invoice and posts a bill instead.
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -42,9 +41,11 @@ def reimbursement(report: Report, amount: str) -> Line:
 
 
 class Books:
-    def __init__(self, sp: AmazonSP, sandbox: XeroSandbox, org: Any, xero_client: XeroClient, settings: Any) -> None:
-        self.sp, self.sandbox, self.org, self.xero = sp, sandbox, org, xero_client
-        self.store = AmazonStore(client(sp, Http()))
+    def __init__(
+        self, simulator: AmazonSP, sandbox: XeroSandbox, org: Any, xero_client: XeroClient, settings: Any
+    ) -> None:
+        self.sp, self.sandbox, self.org, self.xero = simulator, sandbox, org, xero_client
+        self.store = AmazonStore(client(simulator, Http()))
         self.mappings = InMemoryMappings()
         self.settings = settings
 
@@ -67,7 +68,11 @@ class Books:
 
     def documents(self, settlement_id: str) -> list[dict[str, Any]]:
         return sorted(
-            (i for i in self.org.invoices.values() if str(i.get("InvoiceNumber", "")).startswith(f"AMZ-{settlement_id}")),
+            (
+                i
+                for i in self.org.invoices.values()
+                if str(i.get("InvoiceNumber", "")).startswith(f"AMZ-{settlement_id}")
+            ),
             key=lambda i: str(i["InvoiceNumber"]),
         )
 

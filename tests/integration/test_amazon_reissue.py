@@ -8,7 +8,9 @@ re-issues it with a corrected line, then the next poll replaces the documents in
 payment deleted, the lines updated, the new deposit paid), once; the same content in yet another
 report posts nothing and calls Xero for nothing. Once the payment is reconciled in Xero, a
 further re-issue changes nothing in Xero and is reported as held with the difference named. A
-re-issue that turns the settlement negative voids the invoice and posts a bill instead.
+re-issue that turns the settlement negative voids the invoice and posts a bill instead. A
+replacement cut short (a document update refused, the new payment's answer lost) is finished by
+the next poll with exactly one payment of the new deposit.
 """
 
 from datetime import timedelta
@@ -168,3 +170,33 @@ def test_a_reissue_that_turns_the_settlement_negative_voids_the_invoice_and_post
     calls = books.calls()
     assert books.poll().count("created", "replaced") == 0 and books.calls() == calls
     assert sandbox.spec_violations == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "fault"),
+    [("POST /Invoices", "error"), ("PUT /Payments", "lost_response")],
+    ids=["a-document-update-refused", "the-new-payment-answer-lost"],
+)
+def test_a_replacement_cut_short_is_finished_by_the_next_poll_with_one_payment(
+    books: Books, endpoint: str, fault: str
+) -> None:
+    first = books.sp.settle("Amazon.com", month_end=True, compressed=False, orders=15)
+    assert first.settlement is not None
+    sid = first.settlement.id
+    assert books.poll().count("created") == 1
+    invoices = [d["InvoiceID"] for d in books.documents(sid)]
+    books.sp.reissue(first, [reimbursement(first, "7.77")])
+    new_total = first.settlement.total + D("7.77")
+    # the old payment deleted, then a document update fails, or the new payment's answer is lost (written)...
+    books.sandbox.faults.next(1, fault, endpoint=endpoint)
+    cut = books.poll()
+    assert cut.count("replaced") == 0 and len(cut.failed) == 1, (cut.outcomes, cut.failed)
+    # ...and the next poll finishes it: a payment Xero wrote is found, not made twice
+    done = books.poll()
+    assert done.count("replaced") == 1 and done.failed == [], (done.outcomes, done.failed)
+    assert [d["InvoiceID"] for d in books.documents(sid)] == invoices and books.documents(sid)[-1]["Total"] == new_total
+    [payment] = books.live_payments()
+    assert payment["Amount"] == new_total and payment["Document"][1] == invoices[-1]
+    calls = books.calls()
+    assert books.poll().count("created", "replaced", "held") == 0 and books.calls() == calls
+    assert books.sandbox.spec_violations == []

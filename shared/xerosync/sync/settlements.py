@@ -172,7 +172,13 @@ def replace_settlement(booking: Booking, *, mappings: Mappings, xero: Settlement
         documents = {k: _read(xero, m) for k, m in live.items()}
         paid = mappings.get(payment_key(s.key))
         ours = paid.xero_id if paid is not None and paid.data.get("state") != "deleted" else ""
-        locked = _locked(documents, ours, xero)
+        # a run cut short after paying the new deposit: that payment is this replacement's own
+        mine = {ours} | {
+            str(p.get("PaymentID"))
+            for p in (documents.get(s.key) or {}).get("Payments") or []
+            if known.data.get("replacing") == fp and _money(p.get("Amount")) == abs(s.deposit)
+        }
+        locked = _locked(documents, mine - {""}, ours, xero)
         if locked:
             return _held(booking, known, mappings, locked, documents.get(s.key))
         # what to take off Xero: documents of months the new content no longer has, or of another
@@ -242,19 +248,20 @@ def _number(document: dict[str, Any]) -> str:
     return str(document.get("InvoiceNumber") or document.get("CreditNoteNumber") or "its document")
 
 
-def _locked(documents: Mapping_[str, dict[str, Any]], ours: str, xero: SettlementXero) -> str:
-    """Why Xero's documents of a settlement must stay as they are ("" when they may change)."""
+def _locked(documents: Mapping_[str, dict[str, Any]], mine: set[str], ours: str, xero: SettlementXero) -> str:
+    """Why Xero's documents of a settlement must stay as they are ("" when they may change):
+    ``mine`` are the payments xerosync made, ``ours`` the one of the content being replaced."""
     for document in documents.values():
         status = str(document.get("Status"))
         if status not in EDITABLE:
             return f"{_number(document)} is {status} in Xero"
-        others = [p for p in document.get("Payments") or [] if p.get("PaymentID") != ours]
+        others = [p for p in document.get("Payments") or [] if p.get("PaymentID") not in mine]
         if others:
             return f"{_number(document)} has a payment in Xero that xerosync did not make"
         if _money(document.get("AmountCredited")):
             return f"{_number(document)} has a credit allocated in Xero"
-    mine = ours and any(_has_payment(d, ours) for d in documents.values())
-    if mine and xero.get_payment(ours).get("IsReconciled"):
+    applied = bool(ours) and any(_has_payment(d, ours) for d in documents.values())
+    if applied and xero.get_payment(ours).get("IsReconciled"):
         return "its payment is reconciled with the bank statement in Xero"
     return ""
 

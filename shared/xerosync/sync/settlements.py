@@ -9,6 +9,14 @@ pays it). Before anything is sent, the booking must add up to the deposit to the
 difference named, and so is one that pays out again the money of a failed settlement still
 posted in Xero (it would be counted twice until that one is reversed).
 
+A store may issue a settlement again with other content (Amazon re-issues a corrected report
+under the same settlement id): the mapping keeps a fingerprint of the content each settlement was
+posted from, so the same content read again costs nothing, and other content replaces Xero's
+documents while Xero allows it, or is ``held`` and reported once Xero holds them paid or
+reconciled (:func:`replace_settlement`). Such a store lists each issue unread
+(:attr:`~xerosync.sources.port.SettlementFound.revision`); an issue once posted is recorded under
+its own key and never read again.
+
 A reversal (the settlement FAILED or was CANCELED after it was posted) deletes the bank
 transaction (per-order mode), or deletes the payment and voids the invoice or credit note
 (a draft is deleted): Xero refuses either once the deposit is reconciled in Xero, and then says

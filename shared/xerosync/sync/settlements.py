@@ -158,8 +158,9 @@ def replace_settlement(booking: Booking, *, mappings: Mappings, xero: Settlement
     has is voided (deleted when a draft), one of a new month or of another type (an invoice
     become a bill) is created, and the deposit is paid again. Otherwise nothing in Xero changes:
     the outcome is ``held``, naming the new deposit, Xero's and the difference, and the mapping
-    keeps it for the drift report. Either way the mapping then holds the new content's
-    fingerprint, so the same issue read again costs nothing."""
+    keeps it (``reissued``) for the drift report. A replacement writes the new content's
+    fingerprint last (what it will take off is recorded first), so a run cut short anywhere is
+    finished by the next one, and the same content read again then costs nothing."""
     s = booking.settlement
     label = s.label or s.key
     issue = f"re-issued (report {s.revision})" if s.revision else "issued again with other lines"

@@ -141,6 +141,15 @@ def test_a_reissued_settlement_replaces_its_unreconciled_documents_once_then_xer
     assert known is not None and known.data["reissued"]["difference"] == "-2.00"
     calls = books.calls()
     assert books.poll().count("held") == 0 and books.calls() == calls  # reported once, not every poll
+
+    # the bookkeeper un-reconciles it in Xero; the operator's push (again_held) applies the re-issue
+    books.org.payments[payment["PaymentID"]]["IsReconciled"] = False
+    books.sp.clock.advance(3600)
+    pushed = poll(books.store, since=NOW - timedelta(days=89), settings=books.settings, sales=lambda s: {},
+                  mappings=books.mappings, xero=books.xero, again_held=True)  # fmt: skip
+    assert pushed.count("replaced") == 1 and pushed.failed == [], (pushed.outcomes, pushed.failed)
+    assert books.documents(sid)[-1]["Total"] == new_total - D("2.00")
+    assert [p["Amount"] for p in books.live_payments()] == [new_total - D("2.00")]
     assert books.sandbox.spec_violations == []
 
 

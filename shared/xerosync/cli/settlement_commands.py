@@ -133,6 +133,7 @@ def push_payouts(job: Job, start: date, end: date) -> None:
             mappings=job.mappings,
             xero=job.xero,
             progress=advance,
+            again_held=True,  # a re-issue Xero held: applied now if its documents are editable again
         )
     job.log(entries(report))
     table = Table("payout", "outcome", "Xero id", "why")

@@ -552,11 +552,14 @@ def poll(
     xero: SettlementXero,
     deadline: Callable[[], bool] = lambda: False,
     progress: Callable[[SettlementFound, Outcome | None], None] | None = None,
+    again_held: bool = False,
 ) -> PollReport:
     """Every settlement issued from ``since``: a paid one not posted yet is posted; one that
     failed or was cancelled after posting is reversed (before anything is posted: a later one may
     pay its money out again); one still pending waits. One settlement's failure is its own: it
-    is reported, and tried again by the next poll (the watermark stays before it)."""
+    is reported, and tried again by the next poll (the watermark stays before it). An issue once
+    held (a re-issue Xero kept as it was) is read again only with ``again_held`` (the operator's
+    push, once the documents are editable again in Xero)."""
     report = PollReport()
     found: list[SettlementFound] = []
     try:
@@ -582,7 +585,7 @@ def poll(
             elif item.status == "pending":
                 report.waiting.append(item.key)
                 report.unfinished.append(item.issued)
-            elif item.revision and mappings.get(item.key) is not None:
+            elif item.revision and _issued(mappings.get(item.key), again_held):
                 outcome = Outcome(
                     "unchanged", item.key, reason="this issue was read and posted earlier: not read again"
                 )
@@ -618,6 +621,11 @@ def poll(
 
 
 DONE = ("created", "unchanged", "replaced", "held")  # an issue that needs no reading again
+
+
+def _issued(known: Mapping | None, again_held: bool) -> bool:
+    """Whether an issue was read and posted (or held) before, so it is not read again."""
+    return known is not None and not (again_held and known.data.get("outcome") == "held")
 
 
 def _issue(item: SettlementFound, settlement: Settlement, outcome: Outcome) -> Mapping:

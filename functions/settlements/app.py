@@ -40,7 +40,7 @@ def poll(context: Any) -> dict[str, Any]:
         logger.info("settlements skipped", extra={"outcome": "busy", "reason": "another run holds the lease"})
         return {"outcome": "busy"}
     summary = report.summary()
-    failed = bool(report.failed or summary["parked"])
+    failed = bool(report.failed or summary["parked"] or summary["held"])  # held: a re-issue for a person to book
     logger.info("settlements", extra={"outcome": "failed" if failed else "polled", **summary})
     count("settlements_failed", 1 if failed else 0)  # the SettlementsFailedAlarm
     return {"outcome": "polled", **summary}

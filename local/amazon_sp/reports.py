@@ -81,6 +81,7 @@ class Reports:
     _signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next_id: int = 54_517_018_502
+    downloads: dict[str, int] = field(default_factory=dict)  # document id -> documents served (tests count them)
 
     def add(self, settlement: Settlement, created: datetime, compressed: bool) -> Report:
         text = settlement.document()
@@ -182,6 +183,8 @@ class Reports:
             report = next((r for r in self.reports.values() if r.document_id == document_id), None)
         if report is None:
             return 404, _s3_error("NoSuchKey", "The specified key does not exist.")
+        with self._lock:
+            self.downloads[document_id] = self.downloads.get(document_id, 0) + 1
         return 200, report.stored
 
     def _sign(self, document_id: str, stamp: str, expires: int) -> str:

@@ -6,7 +6,8 @@ document URLs, and a control surface under ``/_amazon/`` for harnesses in anothe
   with ``x-amz-access-token`` (``reports.py``), each behind its rate limit (``limits.py``);
 * ``GET /_s3/{reportDocumentId}?X-Amz-…``: the document, while its URL has not expired;
 * ``GET /_amazon/state``; ``POST /_amazon/clock`` ``{"advance": s}`` or ``{"scale": x}``;
-  ``POST /_amazon/settle`` ``{"marketplace", "negative", "month_end", "orders", "compressed"}``.
+  ``POST /_amazon/settle`` ``{"marketplace", "negative", "month_end", "orders", "compressed"}``;
+  ``POST /_amazon/reissue`` ``{"reportId", "drop", "reimbursement"}``: the settlement re-issued, corrected.
 """
 
 import json
@@ -104,6 +105,27 @@ def control(sp: "AmazonSP", method: str, path: str, body: bytes) -> Response:
         settlement = report.settlement
         total = settlement.total if settlement else Decimal(0)
         return _json(200, {**report.as_json(), "settlementId": settlement and settlement.id, "totalAmount": str(total)})
+    if method == "POST" and path == "/_amazon/reissue":  # {"reportId", "drop"?, "reimbursement"?: "12.34"}
+        from local.amazon_sp.settlement import Line
+
+        original = sp.reports.get(str(data.get("reportId")))
+        if original is None or original.settlement is None:
+            return _json(404, {"error": f"no settlement report {data.get('reportId')}"})
+        extra = []
+        if data.get("reimbursement"):
+            posted = original.settlement.end
+            extra.append(
+                Line(
+                    "other-transaction",
+                    "FBA Inventory Reimbursement",
+                    "WAREHOUSE_DAMAGE",
+                    Decimal(str(data["reimbursement"])),
+                    posted,
+                )
+            )
+        report = sp.reissue(original, extra, str(data.get("drop") or ""), data.get("compressed"))
+        total = report.settlement.total if report.settlement else Decimal(0)
+        return _json(200, {**report.as_json(), "settlementId": original.settlement.id, "totalAmount": str(total)})
     return _json(404, {"error": f"no control endpoint {method} {path}"})
 
 

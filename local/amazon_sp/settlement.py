@@ -100,6 +100,14 @@ class Settlement:
             raise ValueError(f"settlement {self.id} has no {description!r} line to lose")
         return replace(self, lines=kept, reported_total=self.total)
 
+    def corrected(self, extra: Iterable[Line] = (), drop: str = "") -> "Settlement":
+        """The settlement as Amazon re-issues it after a correction: the same id and period, the
+        lines of ``drop`` (an amount-description) left out, ``extra`` lines added, and the total
+        their sum again (an inconsistent settlement comes back consistent). A2X: Seller Central
+        support can re-issue a settlement report (support.a2xaccounting.com article 2767338)."""
+        kept = tuple(line for line in self.lines if not drop or line.amount_description != drop)
+        return replace(self, lines=(*kept, *extra), reported_total=None)
+
     def rows(self) -> list[list[str]]:
         fmt = _Format(self.marketplace)
         summary = [self.id, fmt.stamp(self.start), fmt.stamp(self.end), fmt.stamp(self.deposit)]

@@ -2,6 +2,7 @@
 
 import random
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from local.amazon_sp.limits import Plan, RateLimits
 from local.amazon_sp.marketplaces import MARKETPLACES, REGION_HOSTS
 from local.amazon_sp.notify import Notifier, report_finished
 from local.amazon_sp.reports import Report, Reports
-from local.amazon_sp.settlement import Settlement, SettlementGenerator
+from local.amazon_sp.settlement import Line, Settlement, SettlementGenerator
 from local.http import QuietHTTPServer, serve
 from local.shopify_store.clock import Clock, ShopClock, system_clock
 
@@ -99,15 +100,28 @@ class AmazonSP:
         (``options``: ``orders``, ``negative``, ``month_end``, ``days`` of :meth:`SettlementGenerator.next`)."""
         return self.publish(self.generator(marketplace).next(**options), compressed)
 
-    def publish(self, settlement: Settlement, compressed: bool | None = None) -> Report:
+    def publish(
+        self, settlement: Settlement, compressed: bool | None = None, created: datetime | None = None
+    ) -> Report:
         """A settlement report becomes available (its document GZIP-compressed or not; by default a
         seeded coin: Amazon compresses some documents and not others), and the subscribed queue is told."""
         if compressed is None:
             compressed = self.rng.random() < 0.5
-        created = min(self.now(), settlement.end + REPORT_DELAY)
+        created = created or min(self.now(), settlement.end + REPORT_DELAY)
         report = self.reports.add(settlement, created, compressed)
         self.notify(report)
         return report
+
+    def reissue(
+        self, report: Report, extra: Iterable[Line] = (), drop: str = "", compressed: bool | None = None
+    ) -> Report:
+        """Amazon re-issues ``report``'s settlement, corrected (:meth:`Settlement.corrected`): a new
+        report (new report id, created now) of the same settlement id. Both stay listed, as
+        ``getReports`` would list them (a **guess**: Amazon does not document whether the first
+        report is withdrawn)."""
+        if report.settlement is None:
+            raise ValueError(f"report {report.id} holds no settlement")
+        return self.publish(report.settlement.corrected(extra, drop), compressed, created=self.now())
 
     def notify(self, report: Report) -> dict[str, Any] | None:
         if self.notifier is None:

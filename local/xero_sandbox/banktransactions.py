@@ -22,7 +22,7 @@ from typing import Any
 from local.xero_sandbox import contacts
 from local.xero_sandbox.dates import date_string, parse_date
 from local.xero_sandbox.errors import ElementInvalid
-from local.xero_sandbox.invoices import check_lock
+from local.xero_sandbox.invoices import check_lock, currency_rate
 from local.xero_sandbox.lines import ZERO, line_item
 from local.xero_sandbox.state import Organisation, new_id
 
@@ -110,6 +110,10 @@ def _apply(org: Organisation, record: dict[str, Any], element: dict[str, Any], u
             f"({account.get('CurrencyCode', org.base_currency)})."
         )
     record["CurrencyCode"] = currency
+    try:  # "Exchange rate to base currency ... If this isn't specified ... the XE.com day rate" (spec)
+        record["CurrencyRate"] = currency_rate(org, currency, element.get("CurrencyRate"), record.get("CurrencyRate"))
+    except ElementInvalid as exc:
+        problems.extend(exc.messages)
     kind = "ACCREC" if record["Type"].startswith("RECEIVE") else "ACCPAY"  # sales or purchase item details
     if element.get("LineItems"):  # an empty list keeps the lines there, as on invoices
         lines = []

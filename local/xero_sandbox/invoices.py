@@ -174,6 +174,10 @@ def _apply(
     if currency not in org.currencies:
         problems.append(f"The currency code '{currency}' is not set up in this organisation.")
     record["CurrencyCode"] = currency
+    try:
+        record["CurrencyRate"] = currency_rate(org, currency, element.get("CurrencyRate"), record.get("CurrencyRate"))
+    except ElementInvalid as exc:
+        problems.extend(exc.messages)
 
     wanted_number = element.get(doc.number_field)
     if wanted_number:
@@ -208,6 +212,21 @@ def _apply(
         problems.extend(exc.messages)
     if problems:
         raise ElementInvalid(*dict.fromkeys(problems))
+
+
+def currency_rate(org: Organisation, currency: str, given: Any, kept: Decimal | None = None) -> Decimal:
+    """A document's ``CurrencyRate`` (units of its currency per unit of the base currency): 1 in the
+    base currency; else the one sent ("The currency rate for a multicurrency invoice. If no rate is
+    specified, the XE.com day rate is used", Xero's spec), the one it had, or the organisation's
+    stand-in day rate. Up to 6 decimal places ("max length = [18].[6]"), more than zero."""
+    if currency == org.base_currency:
+        return Decimal(1)
+    if given is None:
+        return kept if kept is not None and kept != 1 else org.day_rates.get(currency, Decimal(1))
+    rate = number(given, "CurrencyRate", 6)
+    if rate <= 0:
+        raise ElementInvalid("The currency rate must be greater than zero.")  # wording guessed
+    return rate
 
 
 def create(

@@ -13,6 +13,7 @@ from local.xero_sandbox import invoices
 from local.xero_sandbox.dates import parse_date
 from local.xero_sandbox.errors import ElementInvalid
 from local.xero_sandbox.invoices import CREDIT_NOTE, INVOICE, ZERO, Doc
+from local.xero_sandbox.lines import r2
 from local.xero_sandbox.state import Organisation, new_id
 
 EXCEEDS = "Payment amount exceeds the amount outstanding on this document"
@@ -82,6 +83,18 @@ def create(org: Organisation, element: dict[str, Any], now: datetime) -> tuple[d
         raise ElementInvalid(str(exc)) from None
     if document["Status"] != "AUTHORISED":
         problems.append(NOT_AUTHORISED)
+    currency = document.get("CurrencyCode") or org.base_currency
+    bank_currency = account.get("CurrencyCode") or org.base_currency
+    if bank_currency not in (currency, org.base_currency):  # Xero Central: "Receive a foreign currency payment"
+        problems.append(
+            f"The bank account's currency ({bank_currency}) must be the document's ({currency}) or the "
+            f"base currency ({org.base_currency})."  # wording guessed
+        )
+    try:
+        rate = invoices.currency_rate(org, currency, element.get("CurrencyRate"), document.get("CurrencyRate"))
+    except ElementInvalid as exc:
+        problems.extend(exc.messages)
+        rate = Decimal(1)
     if amount is None or amount <= 0:
         problems.append("Payment amount must be greater than zero.")  # wording guessed
     elif amount > invoices.outstanding(document):
@@ -97,8 +110,9 @@ def create(org: Organisation, element: dict[str, Any], now: datetime) -> tuple[d
         "PaymentID": new_id(),
         "Date": when,
         "Amount": amount,
-        "BankAmount": amount,
-        "CurrencyRate": Decimal("1"),
+        # in the bank account's currency: the document's, or the base currency at the payment's rate
+        "BankAmount": amount if bank_currency == currency else r2(amount / rate),
+        "CurrencyRate": rate,
         "Reference": str(element.get("Reference") or ""),
         "IsReconciled": bool(element.get("IsReconciled") or False),
         "Status": "AUTHORISED",

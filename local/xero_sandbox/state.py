@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 Clock = Callable[[], datetime]
@@ -59,6 +60,9 @@ class Organisation:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # AccountID -> Account
     tax_rates: dict[str, dict[str, Any]] = field(default_factory=dict)  # TaxType -> TaxRate
     currencies: dict[str, dict[str, Any]] = field(default_factory=dict)  # Code -> Currency
+    # the stand-in for XE.com's day rate Xero takes when a document in another currency names no
+    # CurrencyRate: units of the currency per unit of the base currency (absent: 1)
+    day_rates: dict[str, Decimal] = field(default_factory=dict)
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ContactID -> Contact
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # InvoiceID -> Invoice
     items: dict[str, dict[str, Any]] = field(default_factory=dict)  # ItemID -> Item

@@ -284,6 +284,12 @@ class Settlements(_Settings):
         "per settlement with its payment from the bank",
     )
     bank_account: str | None = Field(None, description="code of the Xero bank account the deposits land in")
+    bank_accounts: dict[str, str] = Field(
+        default_factory=dict,
+        description="several currencies (marketplaces paying in their own): currency code -> code of the Xero "
+        "bank account in that currency its deposits land in; once set, a settlement in a currency it does not "
+        "name is not posted (the error names the currency); unset = bank_account for every settlement",
+    )
     contact: str = Field("", description="Xero contact of the settlement documents; empty = the store's name for it")
     number_prefix: str | None = Field(
         None, max_length=20, description="prefix of the summary documents' numbers; unset = the store's"
@@ -350,8 +356,11 @@ class StoreSettings(_Settings):
         s = self.settlements
         if not s.enabled:
             return self
-        missing = [f"settlements.{name}" for name, value in (("bank_account", s.bank_account),
+        missing = [f"settlements.{name}" for name, value in (("bank_account", s.bank_account or s.bank_accounts),
                    ("accounts.other", s.accounts.other)) if not value]  # fmt: skip
+        odd = [c for c in s.bank_accounts if not (len(c) == 3 and c.isalpha() and c.isupper())]
+        if odd:
+            raise ValueError(f"settlements.bank_accounts: {', '.join(odd)} is not a currency code (three capitals)")
         if s.split_by_month and not s.accounts.carried_forward:
             missing.append("settlements.accounts.carried_forward (split_by_month)")
         if missing:

@@ -89,7 +89,9 @@ def _settlements(settings: StoreSettings, accounts: dict[Any, Any], account: Any
     found: list[Finding] = []
     s = settings.settlements
     bank = accounts.get(s.bank_account)
-    if bank is not None and bank.get("Type") != "BANK":
+    if not s.bank_account:
+        pass  # one bank account per currency (bank_accounts) instead
+    elif bank is not None and bank.get("Type") != "BANK":
         found.append(
             Finding(
                 "settlements.bank_account",
@@ -100,6 +102,25 @@ def _settlements(settings: StoreSettings, accounts: dict[Any, Any], account: Any
         )
     else:
         account("settlements.bank_account", str(s.bank_account))
+    for currency, code in sorted(s.bank_accounts.items()):
+        setting = f"settlements.bank_accounts.{currency}"
+        bank = accounts.get(code)
+        if bank is None:
+            account(setting, code)  # names it missing
+        elif bank.get("Type") != "BANK":
+            found.append(Finding(setting, code, False, f"account {bank.get('Name')} is not a bank account"))
+        elif bank.get("CurrencyCode") and bank.get("CurrencyCode") != currency:
+            found.append(
+                Finding(
+                    setting,
+                    code,
+                    False,
+                    f"bank account {bank.get('Name')} is in {bank.get('CurrencyCode')}: {currency} deposits land "
+                    f"in a {currency} bank account (add one in Xero: Chart of accounts, Add Bank Account)",
+                )
+            )
+        else:
+            account(setting, code)
     for field, code in s.accounts:
         if field == "by_type" or code is None:
             continue

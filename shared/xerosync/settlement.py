@@ -28,6 +28,7 @@ Either way the lines must add up to the deposit to the cent before anything is p
 (:attr:`Booking.difference`); a settlement that does not is parked with the difference named.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,10 +80,23 @@ class Settlement:
     retries: tuple[str, ...] = ()  # keys of failed settlements whose lines this one pays out again
     period_end: Day | None = None  # the last day of the lines it carries, when before ``date``
     named_kinds: bool = False  # the store's words name every line: one the settings do not map goes to other
+    revision: str = ""  # the store's id of this issue of the settlement (Amazon: the report id)
 
     @property
     def lines_total(self) -> Decimal:
         return sum((e.amount for e in self.entries), ZERO)
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of what the store says the settlement is (its deposit, day, currency and every
+        line's money, kind and day), not of how it is booked: a settlement issued again with the
+        same content has the same fingerprint, a corrected one another (whatever the settings)."""
+        lines = sorted(
+            "|".join((e.category, e.kind, str(e.amount.normalize()), str(e.posted or ""), e.sale_key, e.tender))
+            for e in self.entries
+        )
+        text = "\n".join([f"{self.id}|{self.currency}|{self.deposit.normalize()}|{self.date.isoformat()}", *lines])
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def sale_keys(self) -> list[str]:
         """The sales its payments and refunds belong to (what summary mode reads), in order."""
@@ -216,8 +230,7 @@ def book(settlement: Settlement, settings: StoreSettings, sales: Mapping[str, Sa
     store, which summary mode books). Raises :class:`MappingError` when a setting is missing that
     the merchant must fill in (the bank account, a gateway's account, a tax rate's type)."""
     cfg = settings.settlements
-    if not cfg.bank_account:
-        raise MappingError("settlements.bank_account is not set: the Xero bank account the deposits land in")
+    bank = bank_account(settlement, settings)
     grouping = cfg.grouping if cfg.mode == "summary" else "single"
     notes: list[str] = []
 
@@ -257,7 +270,7 @@ def book(settlement: Settlement, settings: StoreSettings, sales: Mapping[str, Sa
         mode=cfg.mode,
         number=number,
         contact=cfg.contact or settlement.payer,
-        bank_account=cfg.bank_account,
+        bank_account=bank,
         status="AUTHORISED" if cfg.mode == "per_order" else cfg.status,
         lines=tuple(final),
         tracking=cfg.tracking or settings.tracking,
@@ -267,6 +280,28 @@ def book(settlement: Settlement, settings: StoreSettings, sales: Mapping[str, Sa
         negative=cfg.negative,
         period=period,
     )
+
+
+def bank_account(settlement: Settlement, settings: StoreSettings) -> str:
+    """The Xero bank account a settlement's deposit lands in: the one of its currency when the
+    settings name accounts per currency (``settlements.bank_accounts``), else ``bank_account``.
+    Xero pays a document in another currency only from an account in that currency or the base
+    currency, and the bank statement line is in the deposit's currency: a currency the settings
+    do not name is refused, not paid from an account in another one."""
+    cfg = settings.settlements
+    if cfg.bank_accounts:
+        code = cfg.bank_accounts.get(settlement.currency.upper())
+        if not code:
+            named = ", ".join(sorted(cfg.bank_accounts))
+            raise MappingError(
+                f"{settlement.label or settlement.key} is in {settlement.currency}, and settlements.bank_accounts "
+                f'names a bank account for {named} only: add {settlement.currency}: "<code of your '
+                f'{settlement.currency} bank account in Xero>" (nothing is posted until then)'
+            )
+        return code
+    if not cfg.bank_account:
+        raise MappingError("settlements.bank_account is not set: the Xero bank account the deposits land in")
+    return cfg.bank_account
 
 
 CARRIED_OUT = "Balance carried forward to next period of this settlement"

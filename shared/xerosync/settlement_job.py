@@ -99,6 +99,8 @@ def last_run(report: PollReport, *, now: datetime, since: datetime) -> dict[str,
             :SHOWN
         ],
         "failed_settlements": [{"key": key, "reason": why} for key, why in report.failed][:SHOWN],
+        # re-issued by the store once Xero held them paid or reconciled: left as they were
+        "held_settlements": [{"key": o.key, "reason": o.reason} for o in report.outcomes if o.action == "held"][:SHOWN],
     }
 
 

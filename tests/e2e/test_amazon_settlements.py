@@ -137,9 +137,10 @@ def test_every_settlement_is_posted_once_to_its_deposit_and_a_second_run_posts_n
     assert any(len(seller.documents(r.settlement.id)) == 2 for r in seller.reports if r.settlement)  # month end
     for report in seller.reports:
         check_posted(seller, report)
-    writes = seller.writes()
+    writes, downloads = seller.writes(), sum(seller.sp.reports.downloads.values())
     again = seller.run()
     assert again["posted"] == 0 and again["failed"] == 0 and seller.writes() == writes
+    assert sum(seller.sp.reports.downloads.values()) == downloads  # a posted report is not downloaded again
     assert seller.sp.tokens.minted == 1  # the LWA token kept in the mapping table, shared by both runs
     assert seller.sandbox.spec_violations == []
 
@@ -186,9 +187,7 @@ def test_the_operator_pushes_settlements_by_day_once(seller: Seller) -> None:
     from xerosync.cli import app
 
     seller.run()
-    # the runs above came minutes apart, each reading again the documents in its window: Amazon's
-    # getReportDocument budget (burst 15, one a minute) is spent; an operator comes later
-    seller.sp.clock.advance(900)
+    seller.sp.clock.advance(900)  # an operator comes later
     fresh = seller.sp.settle("Amazon.com", compressed=False)
     day = fresh.created.date().isoformat()
     runner = CliRunner()
@@ -219,3 +218,27 @@ def test_notifications_a_running_poll_holds_are_handed_back_for_later(seller: Se
     assert held.ok and held.payload == {"batchItemFailures": [{"itemIdentifier": "m-1"}, {"itemIdentifier": "m-2"}]}
     done = function.invoke(event)
     assert done.ok and done.payload == {"batchItemFailures": []}
+
+
+def test_a_settlement_amazon_reissues_replaces_its_documents_in_xero(seller: Seller) -> None:
+    from local.amazon_sp.settlement import Line
+
+    seller.run()
+    [report] = [r for r in seller.reports if r.settlement and r.settlement.total > 0][:1]
+    settlement = report.settlement
+    assert settlement is not None
+    before = [d["InvoiceID"] for d in seller.documents(settlement.id)]
+    found = Line("other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_DAMAGE", D("4.56"), settlement.end)
+    seller.sp.reissue(report, [found], compressed=True)
+    done = seller.run()
+    assert done["replaced"] == 1 and done["failed"] == 0 and done["posted"] == 0, done
+    *earlier, last = seller.documents(settlement.id)
+    assert [d["InvoiceID"] for d in [*earlier, last]] == before  # the same documents, updated in place
+    assert last["Total"] == settlement.total + D("4.56") and last["Status"] == "PAID"
+    paid = [
+        p for p in seller.org.payments.values() if p["Document"][1] == last["InvoiceID"] and p["Status"] != "DELETED"
+    ]
+    assert [p["Amount"] for p in paid] == [settlement.total + D("4.56")]
+    writes = seller.writes()
+    assert seller.run()["replaced"] == 0 and seller.writes() == writes
+    assert seller.sandbox.spec_violations == []

@@ -91,3 +91,24 @@ def test_spend_money_details_sent_with_the_contact_update_it(spec_box: Box) -> N
     made = reply.body["BankTransactions"][0]
     assert made["Type"] == "SPEND" and made["Contact"]["EmailAddress"] == "ap@courier.example"
     assert spec_box.call("GET", f"/BankTransactions/{made['BankTransactionID']}").status == 200
+
+
+def test_a_foreign_currency_account_takes_the_rate_sent_or_the_day_rate(spec_box: Box) -> None:
+    from datetime import UTC, datetime
+
+    from local.xero_sandbox.settings import create_account
+
+    org = spec_box.org
+    org.currencies["EUR"] = {"Code": "EUR", "Description": "Euro"}
+    org.day_rates["EUR"] = D("0.61")
+    element = {"Code": "095", "Name": "EUR account", "Type": "BANK", "CurrencyCode": "EUR", "BankAccountNumber": "1"}
+    create_account(org, element, datetime.now(UTC))
+    sent = receive(spec_box, BankAccount={"Code": "095"}, CurrencyRate=D("0.6123")).body["BankTransactions"][0]
+    assert sent["CurrencyCode"] == "EUR" and D(str(sent["CurrencyRate"])) == D("0.6123")
+    day = receive(spec_box, BankAccount={"Code": "095"}).body["BankTransactions"][0]
+    assert D(str(day["CurrencyRate"])) == D("0.61")
+    base = receive(spec_box, CurrencyRate=D("0.5")).body["BankTransactions"][0]
+    assert D(str(base["CurrencyRate"])) == 1  # the base currency's rate is 1
+    zero = receive(spec_box, BankAccount={"Code": "095"}, CurrencyRate=D(0)).body["BankTransactions"][0]
+    assert "currency rate must be greater than zero" in str(zero["ValidationErrors"])
+    assert spec_box.sandbox.spec_violations == []

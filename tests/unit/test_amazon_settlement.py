@@ -265,3 +265,21 @@ def test_documents_total_each_deposit_every_line_mapped_or_visibly_defaulted(
                 assert x.account == "615"
             else:
                 assert KINDS[x.description] == x.account
+
+
+def test_a_bank_account_per_currency_and_a_currency_without_one_refused_by_name() -> None:
+    import pytest
+
+    from xerosync.xero.lines import MappingError
+
+    settings = amazon_settings('  bank_accounts: {USD: "090", EUR: "095"}')
+    fee = line(3, "other-transaction / other-transaction / Storage Fee", "-5.00", date(2026, 3, 2))
+    eur = to_settlement(flat("-5.00", fee, currency="EUR"))
+    assert book(eur, settings).bank_account == "095"
+    gbp = to_settlement(flat("-5.00", fee))
+    assert gbp.currency == "GBP"
+    with pytest.raises(MappingError, match=r"is in GBP, and settlements.bank_accounts names .* EUR, USD only"):
+        book(gbp, settings)
+    assert book(gbp, amazon_settings()).bank_account == "090"  # one bank account for every currency
+    with pytest.raises(ValueError, match="not a currency code"):
+        amazon_settings('  bank_accounts: {euro: "095"}')

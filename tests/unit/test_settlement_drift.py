@@ -48,3 +48,20 @@ def test_a_summary_invoice_needs_its_payment_of_the_deposit() -> None:
     negative = compare(found(deposit="-12.00"), posted("credit_note"), Mapping("payout:1#payment", "p"),
                        {"Status": "PAID", "Total": D("12.00"), "Payments": [{"Amount": D("12.00")}]})  # fmt: skip
     assert negative == []
+
+
+def test_a_document_a_reissue_took_off_but_live_in_xero_is_named_extra() -> None:
+    from xerosync.settlement_drift import compare_issue
+
+    issue = SettlementFound("settlement-report:9", "9", "paid", AT, D(0), "", "report 9", revision="9")
+    posted = Mapping("settlement:5", "doc-2", data={"document": "invoice", "state": "posted", "lines": "abc"})
+    documents: dict[str, Any] = {
+        "settlement:5": {"Status": "DRAFT", "Total": D("30.30"), "InvoiceNumber": "AMZ-5"},
+        "off:doc-1": {"Status": "AUTHORISED", "Total": D("20.00"), "InvoiceNumber": "AMZ-5-2026-08"},
+    }
+    [extra] = compare_issue(issue, "settlement:5", D("30.30"), "abc", posted, None, documents)
+    assert extra.what == "extra" and "AMZ-5-2026-08" in extra.reason and extra.xero == "20.00"
+    documents["off:doc-1"]["Status"] = "VOIDED"
+    assert compare_issue(issue, "settlement:5", D("30.30"), "abc", posted, None, documents) == []
+    [total] = compare_issue(issue, "settlement:5", D("31.30"), "abc", posted, None, documents)
+    assert total.what == "total" and "differs from the report by 1.00" in total.reason

@@ -14,6 +14,9 @@ PARKED = (
 )
 
 
+HELD = "Amazon settlement 6 re-issued (report 62): its deposit is now 10.00 USD, Xero holds 12.00 (-2.00 apart)"
+
+
 def report() -> PollReport:
     return PollReport(
         listed=5,
@@ -23,6 +26,8 @@ def report() -> PollReport:
             Outcome("unchanged", "payout:3", "inv-3"),
             Outcome("deleted", "payout:4", "inv-4", reason="FAILED after posting"),
             Outcome("parked", "payout:7", reason=PARKED),
+            Outcome("replaced", "settlement:8", "inv-8", reason="re-issued (report 61)"),
+            Outcome("held", "settlement:6", "inv-6", reason=HELD),
         ],
         failed=[("payout:9", "XeroUnavailable: 503")],
     )
@@ -33,8 +38,9 @@ def test_the_last_run_names_each_parked_settlement_with_its_difference() -> None
     lines = settlements_status(run)
     assert lines[0] == (
         "last settlements run: 2026-03-02T06:00:00+00:00: failed, 5 listed, 2 posted, 1 unchanged, 1 reversed, "
-        "1 parked, 1 failed, 0 waiting"
+        "1 replaced, 1 held, 1 parked, 1 failed, 0 waiting"
     )
+    assert f"  held settlement:6: {HELD}" in lines  # a re-issue Xero keeps as it was, with its difference
     assert f"  parked payout:7: {PARKED}" in lines and "(0.10 apart)" in PARKED
     assert "  failed payout:9: XeroUnavailable: 503" in lines
     assert not any("payout:1" in line for line in lines)  # what posted is counted, not listed

@@ -133,6 +133,7 @@ def push_payouts(job: Job, start: date, end: date) -> None:
             mappings=job.mappings,
             xero=job.xero,
             progress=advance,
+            again_held=True,  # a re-issue Xero held: applied now if its documents are editable again
         )
     job.log(entries(report))
     table = Table("payout", "outcome", "Xero id", "why")
@@ -162,13 +163,13 @@ def drift_payouts(job: Job, start: date, end: date) -> bool:
         return False
     since, until = _range(start, end)
     result = report(store, job.mappings, job.xero, since, until)
-    table = Table("payout", "what", "deposit", "Xero", "", "why")
+    table = Table("settlement", "what", "deposit", "Xero", "", "why")
     for d in result.differences:
         kind = "[yellow]fixable[/yellow]" if d.fixable else "[red]reported[/red]"
         table.add_row(d.key, d.what, d.store, d.xero, kind, d.reason)
     if result.differences:
         console.print(table)
-    console.print(f"payouts issued {start} to {end}: {result.summary()}")
+    console.print(f"settlements (payouts) issued {start} to {end}: {result.summary()}")
     return True
 
 

@@ -387,13 +387,15 @@ def settlements_status(run: dict[str, Any]) -> list[str]:
     """The settlements job's last run (its job state's ``last_run``) as ``xerosync status`` prints
     it: when, how it ended, what it posted, and every settlement it parked with the difference."""
     counts = ", ".join(
-        f"{run.get(k, 0)} {k}" for k in ("listed", "posted", "unchanged", "reversed", "parked", "failed", "waiting")
+        f"{run.get(k, 0)} {k}"
+        for k in ("listed", "posted", "unchanged", "reversed", "replaced", "held", "parked", "failed", "waiting")
     )
     lines = [f"last settlements run: {run.get('at')}: {run.get('outcome', 'polled')}, {counts}"]
     if run.get("stopped"):
         lines.append(f"  stopped early: {run['stopped']}")
     lines += [f"  parked {p.get('key')}: {p.get('reason')}" for p in run.get("parked_settlements") or []]
     lines += [f"  failed {p.get('key')}: {p.get('reason')}" for p in run.get("failed_settlements") or []]
+    lines += [f"  held {p.get('key')}: {p.get('reason')}" for p in run.get("held_settlements") or []]
     shown = len(run.get("parked_settlements") or []) + len(run.get("failed_settlements") or [])
     if shown < int(run.get("parked") or 0) + int(run.get("failed") or 0):
         lines.append("  (the rest in the sync log: xerosync log)")

@@ -280,6 +280,12 @@ class SettlementFound:
     deposit: Decimal  # into the bank (negative: taken from it)
     currency: str
     label: str = ""  # for people: "Shopify payout 623721858"
+    # A store that may issue one settlement more than once (Amazon re-issues a corrected report
+    # under the same settlement id) lists each issue unread: ``revision`` is the store's id of
+    # this issue (the report id), ``key`` the issue's own mapping key, ``id`` what
+    # :meth:`SettlementStore.settlement` reads, and ``deposit`` unknown (0) until it is read. The
+    # poll reads an issue only when it has not posted it (one download per issue, ever).
+    revision: str = ""
 
 
 @runtime_checkable

@@ -372,6 +372,13 @@ class XeroClient:
         )
         return self._one(reply, "CreditNotes", "update_credit_note")
 
+    def get_payment(self, payment_id: str) -> dict[str, Any]:
+        """One payment as Xero holds it (``IsReconciled``: matched to a bank statement line)."""
+        found = self.get_list("get_payment", "Payments", payment_id=payment_id)
+        if not found:
+            raise XeroNotFound(f"payment {payment_id}")
+        return found[0]
+
     def delete_payment(self, payment_id: str, *, idempotency_key: str) -> ElementResult:
         """A payment taken off its document (Xero edits no payment: it deletes it)."""
         reply = self.call(

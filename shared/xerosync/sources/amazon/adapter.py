@@ -9,6 +9,7 @@ through the core's settlement policy. The per-record side of the port refuses wi
 """
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -17,8 +18,8 @@ from xerosync.config import StoreSettings
 from xerosync.settlement import Settlement
 from xerosync.sources.amazon.client import Credentials, SellingPartner
 from xerosync.sources.amazon.flatfile import parse
-from xerosync.sources.amazon.settlements import key_of, to_settlement
-from xerosync.sources.port import SettlementFound, StoreError, StoreUnavailable, TokenCache
+from xerosync.sources.amazon.settlements import key_of, report_key, to_settlement
+from xerosync.sources.port import SettlementFound, StoreError, TokenCache
 
 NAME = "amazon"
 NO_RECORDS = "Amazon is read by its settlements only: xerosync syncs no Amazon order, customer or product one by one"
@@ -30,14 +31,16 @@ def _refuse(*_: Any, **__: Any) -> NoReturn:
 
 class AmazonStore:
     """The SP-API as the port's :class:`~xerosync.sources.port.SettlementStore`. A settlement
-    report is listed by the day Amazon created it (the poll's watermark); its lines are read when
-    it is posted. Only reports Amazon has finished (``DONE``) are listed as paid."""
+    report is listed by the day Amazon created it (the poll's watermark), unread: the listing
+    knows only the report (Amazon's report list names no settlement id), so each report is a
+    ``revision`` keyed ``settlement-report:<report id>``, and the poll downloads its document
+    only when that report was not posted before. A corrected settlement Amazon issues again
+    under the same settlement id comes as a new report, read once like any other. Only reports
+    Amazon has finished (``DONE``) are listed, as paid."""
 
     def __init__(self, api: SellingPartner) -> None:
         self.api = api
-        self._documents: dict[str, str] = {}  # settlement id -> report document id, from the listing
-        self._read_now: dict[str, Settlement] = {}  # settlement id -> read by the listing, not posted yet
-        self._unreadable: dict[str, StoreError] = {}  # report id -> why its document was refused
+        self._documents: dict[str, str] = {}  # report id -> its document id, from the listing
 
     @property
     def url(self) -> str:
@@ -47,47 +50,31 @@ class AmazonStore:
         for report in self.api.settlement_reports(since, until):
             if report.status != "DONE" or not report.document_id:
                 continue
-            try:
-                settlement = self._read(report.document_id)
-            except StoreUnavailable:
-                raise  # a 429 or an outage: the poll stops here, the next one reads it
-            except StoreError as exc:  # a document refused (the V1 layout, unreadable): this one fails
-                self._unreadable[report.report_id] = exc
-                yield SettlementFound(
-                    key=f"settlement-report:{report.report_id}",
-                    id=report.report_id,
-                    status="paid",
-                    issued=report.created,
-                    deposit=Decimal(0),
-                    currency="",
-                    label=f"Amazon settlement report {report.report_id}",
-                )
-                continue
-            self._documents[settlement.id] = report.document_id
-            self._read_now[settlement.id] = settlement
+            self._documents[report.report_id] = report.document_id
             yield SettlementFound(
-                key=settlement.key,
-                id=settlement.id,
+                key=report_key(report.report_id),
+                id=report.report_id,
                 status="paid",
                 issued=report.created,
-                deposit=settlement.deposit,
-                currency=settlement.currency,
-                label=settlement.label,
+                deposit=Decimal(0),  # unknown until the document is read
+                currency="",
+                label=f"Amazon settlement report {report.report_id}",
+                revision=report.report_id,
             )
 
     def settlement(self, settlement_id: str) -> Settlement:
-        if settlement_id in self._unreadable:
-            raise self._unreadable[settlement_id]
-        if settlement_id in self._read_now:  # read by this listing: one download per run (0.0167/s)
-            return self._read_now.pop(settlement_id)
-        document = self._documents.get(settlement_id)
+        """The settlement of report ``settlement_id`` (the listing's ``id`` is the report's):
+        its document downloaded right after its URL is minted. A report this store did not list
+        is looked up first (one ``getReport``)."""
+        report_id = settlement_id
+        document = self._documents.get(report_id)
         if document is None:
-            raise StoreError(f"settlement {settlement_id} was not listed by this poll: its report is not known")
-        return self._read(document)
-
-    def _read(self, document_id: str) -> Settlement:
-        data, charset = self.api.document(document_id)
-        return to_settlement(parse(data, charset))
+            found = self.api.report(report_id)
+            if found.status != "DONE" or not found.document_id:
+                raise StoreError(f"Amazon settlement report {report_id} is {found.status or 'not ready'}: no document")
+            document = found.document_id
+        data, charset = self.api.document(document)
+        return replace(to_settlement(parse(data, charset)), revision=report_id)
 
     refund = fetch = changed_since = customers = sales_created = catalogue = update_product = _refuse
     mark_paid = subscriptions = _refuse

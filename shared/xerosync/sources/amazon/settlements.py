@@ -19,10 +19,17 @@ from xerosync.settlement import Category, Entry, Settlement
 from xerosync.sources.amazon.flatfile import FlatLine, FlatSettlement
 
 KEY_PREFIX = "settlement:"
+REPORT_PREFIX = "settlement-report:"
 
 
 def key_of(settlement_id: str) -> str:
     return f"{KEY_PREFIX}{settlement_id}"
+
+
+def report_key(report_id: str) -> str:
+    """The mapping key of one report (one issue of a settlement): what the poll records once the
+    report is posted, so it is never downloaded again."""
+    return f"{REPORT_PREFIX}{report_id}"
 
 
 def category(line: FlatLine) -> Category:

@@ -18,7 +18,7 @@ CLIENT = "amzn1.application-oa2-client.abc"
 CREDS = {"client_id": CLIENT, "client_secret": "amzn1.oa2-cs.v1.old", "refresh_token": "Atzr|r", "region": "NA"}
 
 
-NEW = "amzn1.oa2-cs.v1.new"  # noqa: S105 - a test value
+NEW = "amzn1.oa2-cs.v1.new"
 
 
 def notification(secret: str = NEW, client: str = CLIENT) -> dict[str, Any]:

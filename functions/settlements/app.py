@@ -15,7 +15,7 @@ from xerosync.environment import current
 from xerosync.jobs import Job, NotConfigured, SyncStopped
 from xerosync.observability import count, logger, metrics, reason_of
 from xerosync.settlement_job import settlements_job
-from xerosync.sources.port import CredentialsRefused, StoreError
+from xerosync.sources.port import CredentialsRefused
 
 SAFETY_MS = 30_000  # stop posting this long before the function's timeout, and save the watermark
 
@@ -67,7 +67,7 @@ def check_expiry() -> None:
     """The days until the store's credentials expire, as a metric (the StoreSecretExpiryAlarm)."""
     try:
         expiry = credentials.stack_expiry(Job(current()))
-    except (StoreError, NotConfigured, ValueError) as exc:
+    except Exception as exc:  # the secret unreadable or malformed: the poll's outcome stands
         logger.warning("credentials expiry unknown", extra={"outcome": "unknown", "reason": reason_of(exc)})
         return
     days = expiry.days_left(datetime.now(UTC)) if expiry is not None else None

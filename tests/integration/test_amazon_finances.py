@@ -69,7 +69,7 @@ def test_the_provisional_view_sums_what_was_posted_since_the_last_settlement(sp:
 
 
 def test_429s_are_backed_off_and_a_view_amazon_keeps_refusing_says_it_is_partial(sp: AmazonSP) -> None:
-    sp.transactions_page = 2
+    sp.transactions_page = 6
     sp.limits.plans["listTransactions"] = Plan(0.2, 1)  # refills slower than the client's pace
     view = AmazonStore(client(sp, Http())).provisional(sp.now())
     assert sp.limits.refused.get("listTransactions", 0) > 0  # 429s met...

@@ -115,3 +115,24 @@ def test_renewal_stores_each_new_secret_once_and_keeps_what_failed() -> None:
     assert run(("m6", notification())).ignored == [] and stored[-1]["client_secret"] == "amzn1.oa2-cs.v1.new"
     woo = renew(sources.source("woocommerce"), [("m7", notification())], read=lambda: {}, write=write, now=NOW)
     assert woo.ignored == ["m7"]  # a source whose credentials never expire renews none
+
+
+def test_amazon_s_expiry_notice_records_the_date_the_merchant_did_not_copy() -> None:
+    notice = {
+        "notificationVersion": "1.0",
+        "notificationType": "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY",
+        "payloadVersion": "2023-11-30",
+        "payload": {
+            "applicationOAuthClientSecretExpiry": {
+                "clientId": CLIENT,
+                "clientSecretExpiryTime": "2026-10-09T22:06:39.224Z",
+                "clientSecretExpiryReason": "PERIODIC_ROTATION",
+            }
+        },
+    }
+    noted = SOURCE.renewed_credentials(notice, CREDS, NOW)
+    assert noted == {**CREDS, "client_secret_expires": "2026-10-09T22:06:39.224000+00:00"}
+    assert SOURCE.credential_expiry(noted).days_left(NOW) == 19
+    notice["payload"]["applicationOAuthClientSecretExpiry"]["clientId"] = "amzn1.application-oa2-client.other"
+    with pytest.raises(StoreError, match="not this stack's"):
+        SOURCE.renewed_credentials(notice, CREDS, NOW)

@@ -10,7 +10,8 @@ through the core's settlement policy. The per-record side of the port refuses wi
 Its credentials expire (the port's :class:`~xerosync.sources.port.ExpiringCredentials`): the LWA
 client secret lasts 180 days (https://developer-docs.amazon.com/sp-api/docs/rotating-your-apps-lwa-credentials).
 The credentials secret records when, in ``client_secret_expires`` (an ISO 8601 date or date-time:
-the merchant copies it from the developer console with the secret; a rotation writes it). A
+the merchant copies it from the developer console with the secret; a rotation writes it, and so
+does Amazon's ``APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY`` notice when the queue receives it). A
 rotation's new secret arrives as an ``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` notification
 (https://developer-docs.amazon.com/sp-api/docs/notification-type-values): ``payload.
 applicationOAuthClientNewSecret`` holds ``clientId``, ``newClientSecret``, ``newClientSecretExpiryTime``
@@ -43,6 +44,7 @@ from xerosync.sources.port import (
 
 NAME = "amazon"
 NEW_SECRET = "APPLICATION_OAUTH_CLIENT_NEW_SECRET"  # noqa: S105 - a notification type, not a secret
+SECRET_EXPIRY = "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY"  # noqa: S105 - a notification type
 EXPIRES = "client_secret_expires"
 GROUPS_BACK = timedelta(days=90)  # how far back the open settlement period is looked for
 NO_RECORDS = "Amazon is read by its settlements only: xerosync syncs no Amazon order, customer or product one by one"
@@ -169,6 +171,8 @@ class AmazonSource:
     def renewed_credentials(
         self, notification: Mapping[str, Any], credentials: Mapping[str, Any], now: datetime
     ) -> dict[str, Any] | None:
+        if notification.get("notificationType") == SECRET_EXPIRY:
+            return _expiry_noted(notification, credentials)
         if notification.get("notificationType") != NEW_SECRET:
             return None
         payload = (notification.get("payload") or {}).get("applicationOAuthClientNewSecret") or {}
@@ -211,6 +215,21 @@ class AmazonSource:
                 tokens=tokens,
             )
         )
+
+
+def _expiry_noted(notification: Mapping[str, Any], credentials: Mapping[str, Any]) -> dict[str, Any]:
+    """Amazon's notice that the secret will expire (``APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY``:
+    ``payload.applicationOAuthClientSecretExpiry{clientId, clientSecretExpiryTime,
+    clientSecretExpiryReason}``, the example in Amazon's rotation sample, amzn/selling-partner-api-samples
+    ``use-cases/lwa-credential-rotation``): the date recorded in the secret, so the stack warns
+    even when the merchant did not copy it."""
+    payload = (notification.get("payload") or {}).get("applicationOAuthClientSecretExpiry") or {}
+    client_id, expires = payload.get("clientId"), _time(payload.get("clientSecretExpiryTime"))
+    if not client_id or expires is None:
+        raise StoreError(f"{SECRET_EXPIRY} without clientId or clientSecretExpiryTime")
+    if client_id != credentials.get("client_id"):
+        raise StoreError(f"{SECRET_EXPIRY} for client {client_id}, not this stack's {credentials.get('client_id')}")
+    return {**credentials, EXPIRES: expires.isoformat()}
 
 
 def _time(value: Any) -> datetime | None:

@@ -7,13 +7,12 @@ The same function keeps the store's own API credentials (xerosync.credentials): 
 publishes the days until they expire (the StoreSecretExpiryAlarm), and the renewed credentials a
 store delivers on the credential notifications queue are stored in the credentials secret."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from xerosync import credentials
 from xerosync.environment import current
 from xerosync.jobs import Job, NotConfigured, SyncStopped
-from xerosync.observability import count, logger, metrics, reason_of
+from xerosync.observability import count, logger, metrics
 from xerosync.settlement_job import settlements_job
 from xerosync.sources.port import CredentialsRefused
 
@@ -25,11 +24,11 @@ SAFETY_MS = 30_000  # stop posting this long before the function's timeout, and 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "Records" not in event:
         result = poll(context)
-        check_expiry()
+        credentials.publish_expiry(Job(current()))  # the StoreSecretExpiryAlarm
         return result
     queue = current().credential_notifications_queue
     renewals = [r for r in event["Records"] if queue and str(r.get("eventSourceARN", "")).endswith(f":{queue}")]
-    failed = renew(renewals) if renewals else []
+    failed = credentials.store_renewals(Job(current()), renewals) if renewals else []
     if len(renewals) < len(event["Records"]):  # notifications: what they announce is listed by this poll
         again = poll(context)["outcome"] == "busy"  # one another run holds: later
         failed += [r["messageId"] for r in event["Records"] if again and r not in renewals]
@@ -61,35 +60,3 @@ def poll(context: Any) -> dict[str, Any]:
     logger.info("settlements", extra={"outcome": "failed" if failed else "polled", **summary})
     count("settlements_failed", 1 if failed else 0)  # the SettlementsFailedAlarm
     return {"outcome": "polled", **summary}
-
-
-def check_expiry() -> None:
-    """The days until the store's credentials expire, as a metric (the StoreSecretExpiryAlarm)."""
-    try:
-        expiry = credentials.stack_expiry(Job(current()))
-    except Exception as exc:  # the secret unreadable or malformed: the poll's outcome stands
-        logger.warning("credentials expiry unknown", extra={"outcome": "unknown", "reason": reason_of(exc)})
-        return
-    days = expiry.days_left(datetime.now(UTC)) if expiry is not None else None
-    if expiry is None or days is None:
-        return
-    logger.info("credentials expiry", extra={"what": expiry.what, "expires": str(expiry.expires), "days_left": days})
-    count("store_secret_days_left", days)
-
-
-def renew(records: list[dict[str, Any]]) -> list[str]:
-    """Store the renewed credentials these notifications deliver; the ids of those to retry."""
-    done = credentials.receive(Job(current()), records, datetime.now(UTC))
-    for message, why in done.failed:
-        logger.error("credentials not renewed", extra={"message_id": message, "outcome": "failed", "reason": why})
-    logger.info(
-        "credentials renewed" if done.stored else "credential notifications",
-        extra={
-            "stored": len(done.stored),
-            "unchanged": len(done.unchanged),
-            "ignored": len(done.ignored),
-            "failed": len(done.failed),
-            "expires": done.expires,
-        },
-    )
-    return [message for message, _ in done.failed]

@@ -130,3 +130,39 @@ def receive(job: Any, records: Sequence[Mapping[str, Any]], now: datetime) -> Re
     )
     done.failed += unreadable
     return done
+
+
+def publish_expiry(job: Any) -> int | None:
+    """The days until the stack's store credentials expire, as the ``store_secret_days_left``
+    metric (the StoreSecretExpiryAlarm) and a log line; nothing when they never expire or the date
+    is not recorded. An unreadable secret is logged, never raised: the run's outcome stands."""
+    from datetime import UTC
+
+    from xerosync.observability import count, logger, reason_of
+
+    try:
+        expiry = stack_expiry(job)
+    except Exception as exc:
+        logger.warning("credentials expiry unknown", extra={"outcome": "unknown", "reason": reason_of(exc)})
+        return None
+    days = expiry.days_left(datetime.now(UTC)) if expiry is not None else None
+    if expiry is None or days is None:
+        return None
+    logger.info("credentials expiry", extra={"what": expiry.what, "expires": str(expiry.expires), "days_left": days})
+    count("store_secret_days_left", days)
+    return days
+
+
+def store_renewals(job: Any, records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Store what the credential notifications deliver; the message ids to deliver again. Logged
+    by message id and counts, never the credentials."""
+    from datetime import UTC
+
+    from xerosync.observability import logger
+
+    done = receive(job, records, datetime.now(UTC))
+    for message, why in done.failed:
+        logger.error("credentials not renewed", extra={"message_id": message, "outcome": "failed", "reason": why})
+    counts = {"stored": len(done.stored), "unchanged": len(done.unchanged), "ignored": len(done.ignored)}
+    logger.info("credential notifications", extra={**counts, "failed": len(done.failed), "expires": done.expires})
+    return [message for message, _ in done.failed]

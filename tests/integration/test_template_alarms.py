@@ -65,7 +65,7 @@ CUSTOM = {
     "xero_connection_refused": Path("shared/xerosync/xero/tokens.py"),
     "xero_day_remaining": Path("shared/xerosync/xero/client.py"),
     "settings_invalid": Path("shared/xerosync/handlers.py"),
-    "store_secret_days_left": Path("functions/settlements/app.py"),
+    "store_secret_days_left": Path("shared/xerosync/credentials.py"),
 }
 
 

@@ -22,11 +22,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--settlements", type=int, default=4, help="generated history")
     parser.add_argument("--scale", type=float, default=1.0, help="simulated seconds per real second")
     parser.add_argument("--queue-url", default=None, help="SQS queue for REPORT_PROCESSING_FINISHED")
+    parser.add_argument("--secret-queue-url", default=None, help="SQS queue for APPLICATION_OAUTH_CLIENT_NEW_SECRET")
     parser.add_argument("--sqs-endpoint-url", default=None, help="e.g. the local stack's moto")
     args = parser.parse_args(argv)
 
     notifier = Notifier(args.queue_url, args.sqs_endpoint_url) if args.queue_url else None
-    sp = AmazonSP(region=args.region, credentials=Credentials(), seed=args.seed, scale=args.scale, notifier=notifier)
+    secrets = Notifier(args.secret_queue_url, args.sqs_endpoint_url) if args.secret_queue_url else None
+    sp = AmazonSP(region=args.region, credentials=Credentials(), seed=args.seed, scale=args.scale, notifier=notifier,
+                  secret_notifier=secrets)  # fmt: skip
     sp.start(port=args.port, host=args.host)
     marketplace = args.marketplace or in_region(args.region)[0].name
     reports = sp.populate(args.settlements, marketplace)

@@ -31,6 +31,11 @@ PLANS = {
     "getReports": Plan(0.0222, 10),
     "getReport": Plan(2.0, 15),
     "getReportDocument": Plan(0.0167, 15),
+    # Application Management API v2023-11-30 (its reference's usage plan)
+    "rotateApplicationClientSecret": Plan(0.0167, 1),
+    # Finances API (financesV0.json, finances_2024-06-19.json usage plans)
+    "listFinancialEventGroups": Plan(0.5, 30),
+    "listTransactions": Plan(0.5, 10),
 }
 
 

@@ -1,4 +1,5 @@
-"""``REPORT_PROCESSING_FINISHED`` notifications to an Amazon SQS destination.
+"""``REPORT_PROCESSING_FINISHED`` and ``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` notifications to an
+Amazon SQS destination.
 
 The body is the documented notification (developer-docs.amazon.com/sp-api/docs/notification-type-values,
 REPORT_PROCESSING_FINISHED; the same example in the ``@sp-api-sdk/schemas`` package):
@@ -8,6 +9,14 @@ processingStatus, reportDocumentId}}, notificationMetadata: {applicationId, subs
 publishTime, notificationId}}``. Sent with boto3 ``send_message`` to the queue URL given, against
 the endpoint URL given (the local stack's moto); Amazon's own delivery is at least once, so a test
 may send one twice (:meth:`Notifier.send` again).
+
+``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` (the Application Management API's rotation delivers the new
+client secret this way: https://developer-docs.amazon.com/sp-api/docs/application-management-api-v2023-11-30-use-case-guide,
+https://developer-docs.amazon.com/sp-api/docs/notification-type-values):
+``{notificationVersion: "1.0", notificationType, payloadVersion: "2023-11-30", eventTime,
+payload: {applicationOAuthClientNewSecret: {clientId, newClientSecret, newClientSecretExpiryTime,
+oldClientSecretExpiryTime}}, notificationMetadata: {…}}`` — the example in Amazon's rotation
+sample (amzn/selling-partner-api-samples, ``use-cases/lwa-credential-rotation``).
 """
 
 import json
@@ -49,9 +58,34 @@ def report_finished(report: Report, seller_id: str, application_id: str, subscri
     }
 
 
+def new_client_secret(client_id: str, secret: str, expires: datetime, old_expires: datetime, application_id: str,
+                      subscription_id: str, now: datetime) -> dict[str, Any]:  # fmt: skip
+    return {
+        "notificationVersion": "1.0",
+        "notificationType": "APPLICATION_OAUTH_CLIENT_NEW_SECRET",
+        "payloadVersion": "2023-11-30",
+        "eventTime": timestamp(now),
+        "payload": {
+            "applicationOAuthClientNewSecret": {
+                "clientId": client_id,
+                "newClientSecret": secret,
+                "newClientSecretExpiryTime": timestamp(expires),
+                "oldClientSecretExpiryTime": timestamp(old_expires),
+            }
+        },
+        "notificationMetadata": {
+            "applicationId": application_id,
+            "subscriptionId": subscription_id,
+            "publishTime": timestamp(now),
+            "notificationId": str(uuid.uuid4()),
+        },
+    }
+
+
 @dataclass
 class Notifier:
-    """The SQS destination of the app's REPORT_PROCESSING_FINISHED subscription."""
+    """An SQS destination the app subscribed a notification type to (REPORT_PROCESSING_FINISHED,
+    or APPLICATION_OAUTH_CLIENT_NEW_SECRET: registered in the developer console)."""
 
     queue_url: str
     endpoint_url: str | None = None

@@ -5,6 +5,8 @@ document URLs, and a control surface under ``/_amazon/`` for harnesses in anothe
 * ``GET /reports/2021-06-30/reports``, ``…/reports/{reportId}``, ``…/documents/{reportDocumentId}``
   with ``x-amz-access-token`` (``reports.py``), each behind its rate limit (``limits.py``);
 * ``GET /_s3/{reportDocumentId}?X-Amz-…``: the document, while its URL has not expired;
+* ``POST /applications/2023-11-30/clientSecret``: the client secret's rotation (``rotate``);
+* ``GET /finances/v0/financialEventGroups``, ``GET /finances/2024-06-19/transactions`` (``finances.py``);
 * ``GET /_amazon/state``; ``POST /_amazon/clock`` ``{"advance": s}`` or ``{"scale": x}``;
   ``POST /_amazon/settle`` ``{"marketplace", "negative", "month_end", "orders", "compressed"}``;
   ``POST /_amazon/reissue`` ``{"reportId", "drop", "reimbursement"}``: the settlement re-issued, corrected.
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 REPORT = re.compile(r"^/reports/2021-06-30/reports/([^/]+)$")
 DOCUMENT = re.compile(r"^/reports/2021-06-30/documents/([^/]+)$")
 S3 = re.compile(r"^/_s3/([^/]+)$")
+ROTATE = "/applications/2023-11-30/clientSecret"
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -48,6 +51,12 @@ def route(sp: "AmazonSP", method: str, target: str, headers: dict[str, str], bod
         return control(sp, method, path, body)
     if path.startswith("/reports/2021-06-30/") and method == "GET":
         return reports_api(sp, path, query, headers)
+    if path == ROTATE and method == "POST":
+        return rotate(sp, headers)
+    if path.startswith("/finances/") and method == "GET":
+        from local.amazon_sp.finances import finances_api
+
+        return finances_api(sp, path, query, headers)
     return _json(404, {"errors": [{"code": "NotFound", "message": "Resource not found", "details": ""}]})
 
 
@@ -80,6 +89,27 @@ def reports_api(sp: "AmazonSP", path: str, query: dict[str, list[str]], headers:
     if document is None:
         return _json(404, _not_found("Report document"), limit)
     return _json(200, document, limit)
+
+
+def rotate(sp: "AmazonSP", headers: dict[str, str]) -> Response:
+    """``POST /applications/2023-11-30/clientSecret`` (rotateApplicationClientSecret, a grantless
+    operation: a token of the ``sellingpartnerapi::client_credential:rotation`` scope) → 204, the
+    new secret on its way to the registered SQS destination
+    (https://developer-docs.amazon.com/sp-api/docs/application-management-api-v2023-11-30-reference).
+    Without a registered destination: 400 (the words are a **guess**)."""
+    from local.amazon_sp.auth import ROTATION_SCOPE
+    from local.amazon_sp.limits import QUOTA_EXCEEDED
+
+    refusal = sp.tokens.refuse(headers.get("x-amz-access-token"), ROTATION_SCOPE)
+    if refusal is not None:
+        return _json(403, refusal)
+    limit = sp.limits.headers("rotateApplicationClientSecret")
+    if not sp.limits.take("rotateApplicationClientSecret", sp.now()):
+        return _json(429, QUOTA_EXCEEDED, limit)
+    if sp.rotate_client_secret() is None:
+        message = "No destination is registered for APPLICATION_OAUTH_CLIENT_NEW_SECRET notifications"
+        return _json(400, {"errors": [{"code": "InvalidInput", "message": message, "details": ""}]}, limit)
+    return 204, {"x-amzn-RequestId": secrets.token_hex(16), **limit}, b""
 
 
 def _not_found(what: str) -> dict[str, Any]:
@@ -142,6 +172,8 @@ def state(sp: "AmazonSP") -> dict[str, Any]:
         "now": sp.now().isoformat(),
         "reports": len(sp.reports.reports),
         "tokens_minted": sp.tokens.minted,
+        "client_secret_expires": sp.tokens.secret_expires.isoformat(),
+        "secrets_refused": sp.tokens.refused_secrets,
         "rate_limits": sp.limits.status(),
         "notifications_sent": len(sp.notifier.sent) if sp.notifier else 0,
     }

@@ -9,7 +9,7 @@ from typing import Any
 from local.amazon_sp.auth import Credentials, Tokens
 from local.amazon_sp.limits import Plan, RateLimits
 from local.amazon_sp.marketplaces import MARKETPLACES, REGION_HOSTS
-from local.amazon_sp.notify import Notifier, report_finished
+from local.amazon_sp.notify import Notifier, new_client_secret, report_finished
 from local.amazon_sp.reports import Report, Reports
 from local.amazon_sp.settlement import Line, Settlement, SettlementGenerator
 from local.http import QuietHTTPServer, serve
@@ -34,18 +34,21 @@ class AmazonSP:
         scale: float = 1.0,
         plans: dict[str, Plan] | None = None,
         notifier: Notifier | None = None,
+        secret_notifier: Notifier | None = None,
     ) -> None:
         if region not in REGION_HOSTS:
             raise ValueError(f"region must be one of {sorted(REGION_HOSTS)}")
         self.region = region
-        self.credentials = credentials or Credentials()
         self.seller_id = seller_id
         self.application_id = "amzn1.sellerapps.app.xerosync-sim-0000-0000-000000000000"
         self.clock = ShopClock(base_clock, scale)
-        self.tokens = Tokens(self.credentials, self.clock)
+        self.tokens = Tokens(credentials or Credentials(), self.clock)
         self.limits = RateLimits(plans)
         self.reports = Reports(region)
         self.notifier = notifier
+        self.secret_notifier = secret_notifier  # APPLICATION_OAUTH_CLIENT_NEW_SECRET's destination
+        self.transactions_page = 500  # listTransactions' page (smaller in tests of its paging)
+        self.finance_pages: dict[str, tuple[dict[str, str], int]] = {}  # Finances API next tokens
         self.rng = random.Random(seed)
         self.seed = seed
         self.generators: dict[str, SettlementGenerator] = {}
@@ -72,6 +75,11 @@ class AmazonSP:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def credentials(self) -> Credentials:
+        """The app's credentials as they are now (a rotation replaces the client secret)."""
+        return self.tokens.credentials
 
     @property
     def lwa_url(self) -> str:
@@ -136,3 +144,17 @@ class AmazonSP:
         for n in range(settlements):
             made.append(self.settle(marketplace, negative=n % 3 == 2, month_end=n == 1))
         return made
+
+    # --- Application Management: client secret rotation ----------------------------------------
+    def rotate_client_secret(self) -> dict[str, Any] | None:
+        """``rotateApplicationClientSecret``: a new client secret, delivered only to the registered
+        destination as ``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` (the API answers 204, no body); the old
+        secret keeps working for the grace period. None (and nothing rotated) when no destination
+        is registered: Amazon requires one before the call."""
+        if self.secret_notifier is None:
+            return None
+        secret, expires, old_expires = self.tokens.rotate()
+        body = new_client_secret(self.credentials.client_id, secret, expires, old_expires, self.application_id,
+                                 self.secret_notifier.subscription_id, self.now())  # fmt: skip
+        self.secret_notifier.send(body)
+        return body

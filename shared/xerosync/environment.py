@@ -111,6 +111,8 @@ class Environment:
     items_queue_url: str = _setting("ITEMS_QUEUE_URL", stack="resource:ItemsQueue")
     xero_events_queue_url: str = _setting("XERO_EVENTS_QUEUE_URL", stack="resource:XeroEventsQueue")
     dead_letter_queue_url: str = _setting("DEAD_LETTER_QUEUE_URL")  # each sync function its own
+    # the queue (its name) on which the store delivers renewed API credentials (the settlements function)
+    credential_notifications_queue: str = _setting("CREDENTIAL_NOTIFICATIONS_QUEUE")
     # the dead-letter queues whose messages carry store payloads, comma-separated: a privacy request
     # removes a customer's messages from them (the contacts function; the CLI finds them itself)
     privacy_dead_letter_queues: str = _setting("PRIVACY_DEAD_LETTER_QUEUES")

@@ -83,8 +83,10 @@ class Job:
     def store(self) -> StoreClient:
         if not self.environment.store_secret_arn:
             raise NotConfigured("this stack has no StoreApiSecret")
+        # read at each run, not from the process's cache: credentials the store renewed (a rotated
+        # secret, stored by another container) are used by the next run, one call per run
         client = self.source.client(
-            secrets.get_secret_json(self.environment.store_secret_arn), store_tokens(self.environment)
+            secrets.get_secret_json(self.environment.store_secret_arn, max_age=0), store_tokens(self.environment)
         )
         if client is None:
             raise NotConfigured(

@@ -30,7 +30,8 @@ class Reply:
 
 
 def call(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")
+    """GET, or POST when ``data`` is given (empty included)."""
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method="GET" if data is None else "POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return Reply(response.status, dict(response.headers), response.read())

@@ -28,7 +28,8 @@ def test_wrong_client_credentials_and_refresh_tokens_answer_lwa_errors(sp: Amazo
     assert (wrong_secret.status, wrong_secret.body["error"]) == (401, "invalid_client")
     wrong_refresh = mint(sp, refresh_token="Atzr|revoked")
     assert (wrong_refresh.status, wrong_refresh.body["error"]) == (400, "invalid_grant")
-    assert mint(sp, grant_type="client_credentials").body["error"] == "unsupported_grant_type"
+    assert mint(sp, grant_type="client_credentials").body["error"] == "invalid_scope"  # grantless: a scope
+    assert mint(sp, grant_type="password").body["error"] == "unsupported_grant_type"
 
 
 def test_the_sp_api_wants_the_token_header_and_ignores_sigv4(sp: AmazonSP) -> None:

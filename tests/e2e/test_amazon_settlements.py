@@ -8,9 +8,19 @@ when the schedule runs, then each settlement is in Xero once: its last document 
 deposit (the earlier month's carried forward to it), paid from the bank account for exactly the
 deposit; running it again posts nothing; a settlement Amazon publishes later is posted by the
 next run; and the stack's webhook route refuses any HTTP delivery (Amazon sends none).
+
+The LWA client secret, which expires every 180 days
+(developer-docs.amazon.com/sp-api/docs/rotating-your-apps-lwa-credentials): given a secret that
+expires in 20 days, the schedule publishes the days left and status warns; when the operator
+rotates it, Amazon delivers the new secret to the stack's credential notifications queue, the stack
+stores it as a new version (the old kept as AWSPREVIOUS) and mints with it once the old one is
+refused; a stack left with the old secret after the grace period is told (logged without the
+secret, alarmed). Status shows what Amazon posted since the last settlement, provisional, summed
+per type (the Finances API).
 """
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +31,7 @@ import pytest
 import yaml
 
 from local.amazon_sp import AmazonSP, Notifier
+from local.amazon_sp.finances import open_period
 from local.amazon_sp.reports import Report
 from local.stack import LocalStack
 from local.xero_sandbox import Organisation, XeroSandbox
@@ -242,3 +253,129 @@ def test_a_settlement_amazon_reissues_replaces_its_documents_in_xero(seller: Sel
     writes = seller.writes()
     assert seller.run()["replaced"] == 0 and seller.writes() == writes
     assert seller.sandbox.spec_violations == []
+
+
+# --- the LWA client secret: its expiry, its rotation, a refused one; the provisional view ----------
+# (last in this module: they rotate the simulator's secret and move its clock by days)
+def secret(seller: Seller, stage: str = "AWSCURRENT") -> dict[str, Any]:
+    answer = seller.stack.client("secretsmanager").get_secret_value(
+        SecretId=seller.stack.secret_arn("StoreApiSecret"), VersionStage=stage
+    )
+    loaded: dict[str, Any] = json.loads(answer["SecretString"])
+    return loaded
+
+
+def function_log(seller: Seller) -> str:
+    return (seller.stack.log_dir / "SettlementsFunction.log").read_text(errors="replace")
+
+
+def metric(seller: Seller, name: str) -> list[float]:
+    """Values of ``name`` in the function's embedded-metric log lines (what CloudWatch would get)."""
+    found = []
+    for line in function_log(seller).splitlines():
+        if f'"{name}"' in line and '"_aws"' in line:
+            value = json.loads(line[line.index("{") :])[name]
+            found += value if isinstance(value, list) else [value]
+    return found
+
+
+def cli(seller: Seller, *args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from tests.e2e.conftest import operator
+    from xerosync.cli import app
+
+    with operator(seller.stack):
+        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def poll_once(seller: Seller) -> dict[str, Any]:
+    result = seller.stack.run_schedule("SettlementsFunction")
+    assert result.ok, result.error
+    payload: dict[str, Any] = result.payload
+    return payload
+
+
+def test_the_schedule_publishes_the_days_left_and_status_warns_inside_30_days(seller: Seller) -> None:
+    expires = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)  # copied from the developer console
+    seller.stack.put_secret(
+        "StoreApiSecret", json.dumps({**secret(seller), "client_secret_expires": expires.isoformat()})
+    )
+    assert poll_once(seller)["outcome"] == "polled"
+    assert metric(seller, "store_secret_days_left")[-1] in (19, 20)
+    status = cli(seller, "status", "--no-provisional")
+    assert status.exit_code == 0, status.output
+    expires = secret(seller)["client_secret_expires"][:10]
+    assert re.search(
+        rf"Login with Amazon client secret expires {expires} .*\((19|20) days left\): WARNING", status.output
+    )
+
+
+def test_a_rotation_is_delivered_to_the_stack_s_queue_and_stored_as_a_new_version(seller: Seller) -> None:
+    old = secret(seller)
+    queue = seller.stack.queue_url("CredentialNotificationsQueue")
+    seller.sp.secret_notifier = Notifier(queue, seller.stack.aws_endpoint)  # registered in the developer console
+    rotated = cli(seller, "rotate", "store-secret")
+    assert rotated.exit_code == 0, rotated.output
+    assert "CredentialNotificationsQueue" in rotated.output or queue in rotated.output
+    assert seller.stack.wait_idle(60, queues=("CredentialNotificationsQueue",))
+    new = secret(seller)
+    assert new["client_secret"] == seller.sp.credentials.client_secret != old["client_secret"]
+    assert new["client_secret_expires"][:10] == seller.sp.tokens.secret_expires.date().isoformat()
+    assert {k: v for k, v in new.items() if "secret" not in k} == {k: v for k, v in old.items() if "secret" not in k}
+    assert secret(seller, "AWSPREVIOUS")["client_secret"] == old["client_secret"]  # kept, not overwritten
+    assert seller.stack.queue_depths()["CredentialNotificationsDLQ"] == 0
+    # delivered again (Amazon delivers at least once): nothing changes
+    seller.sp.secret_notifier.send(seller.sp.secret_notifier.sent[-1])
+    assert seller.stack.wait_idle(60, queues=("CredentialNotificationsQueue",))
+    assert secret(seller) == new and secret(seller, "AWSPREVIOUS")["client_secret"] == old["client_secret"]
+    # past the old secret's grace period and the cached token's hour: the next mint uses the new one
+    refused = seller.sp.tokens.refused_secrets
+    seller.sp.clock.advance(timedelta(days=8).total_seconds())
+    assert poll_once(seller)["outcome"] == "polled"
+    assert seller.sp.tokens.refused_secrets == refused
+    status = cli(seller, "status", "--no-provisional")
+    said = status.output.split("Login with Amazon client secret")[1].split("\n")[0]
+    assert re.search(r"\((179|180) days left\)$", said), said  # the new secret's 180 days, no warning
+
+
+def test_a_stack_left_with_a_rotated_away_secret_says_so_without_the_secret(seller: Seller) -> None:
+    current = secret(seller)
+    stale = secret(seller, "AWSPREVIOUS")
+    seller.stack.put_secret("StoreApiSecret", json.dumps(stale))  # someone pasted the old one back
+    seller.sp.clock.advance(3601)  # the cached access token has expired: a mint is needed
+    try:
+        result = poll_once(seller)
+        assert result["outcome"] == "credentials_refused", result
+        assert "Login with Amazon refused the client secret" in result["reason"]
+        assert metric(seller, "settings_invalid")[-1] == 1  # the SettingsInvalidAlarm
+        log = function_log(seller)
+        assert "credentials_refused" in log
+        assert stale["client_secret"] not in log and current["client_secret"] not in log
+        assert stale["client_secret"] not in result["reason"]
+    finally:
+        seller.stack.put_secret("StoreApiSecret", json.dumps(current))
+
+
+def test_status_shows_what_amazon_posted_since_the_last_settlement_provisional_never_posted(seller: Seller) -> None:
+    running = open_period(seller.sp)
+    underway = running.start + timedelta(days=5) - seller.sp.now()  # the runs above published periods ahead
+    if underway > timedelta(0):
+        seller.sp.clock.advance(underway.total_seconds())
+    now = seller.sp.now()
+    expected: dict[str, Decimal] = {}
+    kinds = {"Order": "Shipment", "Refund": "Refund"}
+    for line in running.lines:
+        if line.posted < now - timedelta(minutes=2) and "reserve" not in line.amount_description.casefold():
+            kind = kinds.get(line.transaction_type) or (
+                "Adjustment" if "reimbursement" in line.amount_type.casefold() else "ServiceFee"
+            )
+            expected[kind] = expected.get(kind, Decimal(0)) + line.amount
+    assert expected, "the period running now has events"
+    status = cli(seller, "status")
+    assert status.exit_code == 0, status.output
+    assert "NOT SETTLED, never posted to Xero" in status.output
+    for kind, amount in expected.items():
+        assert re.search(rf"{kind}\s+USD\s+{amount:,.2f}", status.output), (kind, amount, status.output)
+    total = sum(expected.values(), Decimal(0))
+    assert re.search(rf"total\s+USD\s+{total:,.2f}", status.output), status.output

@@ -85,7 +85,8 @@ def test_every_queue_has_a_dead_letter_queue(source: dict[str, Any]) -> None:
         assert redrive["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
         assert source["Parameters"]["MaxReceiveCount"]["Default"] >= 3
         # Lambda's guidance: visibility timeout at least six times the function timeout
-        if name == "SettlementNotificationsQueue":  # its function's timeout is fixed (300 s), not SyncTimeout
+        if name in ("SettlementNotificationsQueue", "CredentialNotificationsQueue"):  # the settlements function's
+            # timeout is fixed (300 s), not SyncTimeout
             timeout = source["Resources"]["SettlementsFunction"]["Properties"]["Timeout"]
             assert queues[name]["Properties"]["VisibilityTimeout"] >= 6 * timeout
             continue
@@ -99,6 +100,8 @@ def test_no_fixed_resource_names_so_two_stores_deploy_side_by_side(source: dict[
     named = 0
     for name, res in source["Resources"].items():
         for key in ("QueueName", "TableName", "FunctionName", "LayerName", "Name", "ApiName", "AlarmName"):
+            if key == "FunctionName" and res["Type"] == "AWS::Lambda::EventSourceMapping":
+                continue  # names the function it feeds, not itself
             if key in res.get("Properties", {}):
                 # an explicit name is derived from the stack's (the layers: each store its own versions)
                 assert "${AWS::StackName}" in json.dumps(res["Properties"][key]), f"{name} has a fixed {key}"
@@ -183,3 +186,25 @@ def test_only_amazon_s_notification_account_may_send_settlement_notifications(so
     assert statement["Resource"] == {"Fn::GetAtt": ["SettlementNotificationsQueue", "Arn"]}
     events = source["Resources"]["SettlementsFunction"]["Properties"]["Events"]
     assert events["Notifications"]["Properties"]["Queue"] == {"Fn::GetAtt": ["SettlementNotificationsQueue", "Arn"]}
+
+
+def test_only_amazon_s_notification_account_may_send_renewed_credentials_and_only_to_an_amazon_stack(
+    source: dict[str, Any],
+) -> None:
+    # the Application Management API delivers a rotated LWA client secret to an SQS queue registered for
+    # APPLICATION_OAUTH_CLIENT_NEW_SECRET
+    # (developer-docs.amazon.com/sp-api/docs/application-management-api-v2023-11-30-use-case-guide)
+    resources = source["Resources"]
+    policy = resources["CredentialNotificationsQueuePolicy"]
+    assert policy["Condition"] == resources["CredentialNotificationsQueue"]["Condition"] == "ServesAmazon"
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::437568002678:root"}}
+    assert sorted(statement["Action"]) == ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+    mapping = resources["CredentialNotificationsSource"]
+    assert mapping["Condition"] == "ServesAmazon"
+    assert mapping["Properties"]["FunctionName"] == {"Ref": "SettlementsFunction"}
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    env = resources["SettlementsFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["CREDENTIAL_NOTIFICATIONS_QUEUE"] == {
+        "Fn::If": ["ServesAmazon", {"Fn::GetAtt": ["CredentialNotificationsQueue", "QueueName"]}, ""]
+    }

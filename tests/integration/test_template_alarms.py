@@ -65,6 +65,7 @@ CUSTOM = {
     "xero_connection_refused": Path("shared/xerosync/xero/tokens.py"),
     "xero_day_remaining": Path("shared/xerosync/xero/client.py"),
     "settings_invalid": Path("shared/xerosync/handlers.py"),
+    "store_secret_days_left": Path("shared/xerosync/credentials.py"),
 }
 
 
@@ -98,3 +99,16 @@ def test_a_dashboard_per_stack(deployed: dict[str, Any]) -> None:
     assert "DashboardName" not in dashboard["Properties"]  # named from the stack by CloudFormation
     for name in ("OrdersDLQ.QueueName", "SyncOrdersFunction", "WebhooksApi", "AWS::StackName"):
         assert "${" + name + "}" in body
+
+
+def test_an_amazon_stack_is_told_30_days_before_its_lwa_client_secret_expires(deployed: dict[str, Any]) -> None:
+    alarm = deployed["Resources"]["StoreSecretExpiryAlarm"]
+    assert alarm["Condition"] == "ServesAmazon"  # only Amazon's secrets expire
+    props = alarm["Properties"]
+    assert props["MetricName"] == "store_secret_days_left" and props["Statistic"] == "Minimum"
+    assert props["ComparisonOperator"] == "LessThanOrEqualToThreshold" and props["Threshold"] == 30
+    # the schedule that publishes it runs within the period, so a stack that is on publishes every period
+    assert props["Period"] >= 2 * 3600
+    for name in ("CredentialNotificationsQueue", "CredentialNotificationsDLQ", "CredentialNotificationsQueueAgeAlarm",
+                 "CredentialNotificationsDLQAlarm", "CredentialNotificationsSource"):  # fmt: skip
+        assert deployed["Resources"][name]["Condition"] == "ServesAmazon", name

@@ -33,3 +33,14 @@ def get_secret_json(secret_id: str, *, max_age: float = CACHE_SECONDS) -> dict[s
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def put_secret_json(secret_id: str, value: dict[str, Any]) -> str:
+    """Store ``value`` as a new version of the secret: it becomes AWSCURRENT and the version it
+    replaces AWSPREVIOUS (Secrets Manager's PutSecretValue moves the labels), so the old value can
+    still be read back. This process reads the new one at once; others within CACHE_SECONDS.
+    Returns the new version's id."""
+    text = json.dumps(value)
+    answer = client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString=text)
+    _cache[secret_id] = (time.monotonic(), text)
+    return str(answer["VersionId"])

@@ -27,6 +27,8 @@ from xerosync.sources.port import StoreSource
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="xerosync: a store's Xero organisation, hands-off.")
 settings_app = typer.Typer(no_args_is_help=True, help="The store settings file.")
 app.add_typer(settings_app, name="settings")
+rotate_app = typer.Typer(no_args_is_help=True, help="Renew a stack's credentials.")
+app.add_typer(rotate_app, name="rotate")
 console = Console()
 errors = Console(stderr=True)
 
@@ -253,9 +255,14 @@ def retry(
 def status(
     stack: StackOption,
     live: Annotated[bool, typer.Option("--live", help="ask Xero for the quota left today (one call)")] = False,
+    provisional: Annotated[
+        bool,
+        typer.Option(help="the store's figures posted since its last settlement, where it has them (its API)"),
+    ] = True,
 ) -> None:
     """Queues, dead letters and their alarms, the stack's other alarms, whether the sync is stopped,
-    the last reconciliation, pull and drift report, and Xero's quota."""
+    the last reconciliation, pull and drift report, when the store's credentials expire, what the
+    store posted since its last settlement (provisional, never posted), and Xero's quota."""
     from xerosync.cli.privacy_commands import sync_status
     from xerosync.cli.stack_commands import job_status
 
@@ -263,7 +270,7 @@ def status(
     for line in status_lines(found):
         console.print(line)
     sync_status(found)
-    job_status(found, live=live)
+    job_status(found, live=live, provisional=provisional)
 
 
 def _alarm_text(states: dict[str, str]) -> str:

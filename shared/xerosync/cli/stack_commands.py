@@ -1,5 +1,6 @@
 """The operator's commands against a store's stack: ``push``, ``pull``, ``reconcile``, ``drift``,
-``setup``, and what ``status`` shows of the scheduled jobs.
+``setup``, ``rotate store-secret``, and what ``status`` shows of the scheduled jobs, the store's
+credentials and its provisional figures.
 
 Each finds the stack by name (``--stack`` or ``XEROSYNC_STACK``) through CloudFormation, and
 works the same against a deployed stack and the local one (boto3 honours ``AWS_ENDPOINT_URL``).
@@ -18,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from xerosync.aws.stack import Stack
-from xerosync.cli import StackOption, _stack, app, console, errors
+from xerosync.cli import StackOption, _stack, app, console, errors, rotate_app
 from xerosync.envelopes import Message
 from xerosync.environment import ConfigurationError, Environment
 from xerosync.jobs import RECONCILE, Job, NotConfigured
@@ -402,9 +403,83 @@ def settlements_status(run: dict[str, Any]) -> list[str]:
     return lines
 
 
-def job_status(stack: Any, *, live: bool) -> None:
-    """The scheduled jobs' last runs and the Xero quota, for ``xerosync status``."""
+def credential_status(job: Job, now: datetime) -> list[str]:
+    """When the store's own API credentials expire, with a warning inside 30 days (none: they never do)."""
+    from xerosync.credentials import stack_expiry, status_lines
+
+    try:
+        return status_lines(stack_expiry(job), now)
+    except Exception as exc:  # the secret unreadable: say so, the other lines still help
+        return [f"store credentials: unreadable ({type(exc).__name__}: {exc})"]
+
+
+def provisional_lines(found: Any) -> list[str]:
+    """A :class:`~xerosync.sources.port.Provisional` as ``xerosync status`` prints it."""
+    lines = [
+        f"provisional since the last settlement ({found.since:%Y-%m-%d %H:%M} to {found.until:%Y-%m-%d %H:%M} "
+        "UTC): NOT SETTLED, never posted to Xero"
+    ]
+    by_currency: dict[str, Any] = {}
+    for (kind, currency), amount in sorted(found.totals.items()):
+        lines.append(f"  {kind:<24} {currency} {amount:>12,.2f}  ({found.counts.get((kind, currency), 0)} events)")
+        by_currency[currency] = by_currency.get(currency, 0) + amount
+    for currency, amount in sorted(by_currency.items()):
+        lines.append(f"  {'total':<24} {currency} {amount:>12,.2f}")
+    if not found.totals:
+        lines.append("  nothing posted yet")
+    if found.note:
+        lines.append(f"  ({found.note})")
+    return lines
+
+
+def provisional_status(job: Job, now: datetime) -> list[str]:
+    """The store's provisional figures, when it has any (its Finances API, say)."""
+    from xerosync.sources.port import ProvisionalStore
+
+    try:
+        store = job.store
+        if not isinstance(store, ProvisionalStore):
+            return []
+        return provisional_lines(store.provisional(now))
+    except NotConfigured:
+        return []
+    except Exception as exc:  # a refused or silent store: the other lines still help
+        return [f"provisional view unavailable: {type(exc).__name__}: {exc}"]
+
+
+@rotate_app.command("store-secret")
+def rotate_store_secret(stack: StackOption) -> None:
+    """Ask the store for a new API secret (Amazon: the LWA client secret, through the Application
+    Management API). The store delivers it to the stack's credential notifications queue, the stack
+    stores it; xerosync status then shows its new expiry."""
+    from xerosync.sources.port import RenewingStore, StoreError
+
+    found = _stack(stack)
+    job = _stack_job(found)
+    try:
+        store = job.store
+    except NotConfigured as exc:
+        raise _fail(str(exc), 2) from None
+    if not isinstance(store, RenewingStore):
+        raise _fail(f"the {job.source.name} store's credentials cannot be rotated by xerosync", 2)
+    queue = found.resources.get("CredentialNotificationsQueue")
+    if not queue:
+        raise _fail("this stack has no CredentialNotificationsQueue to receive the new secret", 2)
+    try:
+        said = store.renew_credentials()
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    console.print(said)
+    console.print(f"the stack receives it on {queue} (registered in the developer console)")
+
+
+def job_status(stack: Any, *, live: bool, provisional: bool = True) -> None:
+    """The scheduled jobs' last runs, the store's credentials and provisional figures, and the
+    Xero quota, for ``xerosync status``."""
     job = _stack_job(stack)
+    now = datetime.now(UTC)
+    for line in credential_status(job, now):
+        console.print(line, markup=False, highlight=False)
     reconciliation, _ = job.states.load(RECONCILE)
     last = reconciliation.get("last_run") or {}
     if last:
@@ -432,6 +507,9 @@ def job_status(stack: Any, *, live: bool) -> None:
         with contextlib.suppress(Exception):  # settings unreadable: the other lines still help
             if job.settings.settlements.enabled:
                 console.print("last settlements run: never")
+    if provisional:
+        for line in provisional_status(job, now):
+            console.print(line, markup=False, highlight=False)
     quota = max(
         (q for q in (reconciliation.get("xero_quota"), pulled.get("xero_quota"), settled.get("xero_quota")) if q),
         key=lambda q: str(q.get("at")),

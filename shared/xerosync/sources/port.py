@@ -311,3 +311,77 @@ class SettlementReader(Protocol):
 def settlements_of(store: object) -> SettlementStore | None:
     """``store`` as a :class:`SettlementStore`, or None when its store pays no deposits."""
     return store if isinstance(store, SettlementStore) else None
+
+
+# --- credentials that expire: an optional capability -------------------------------------------
+# A store whose API credentials expire on a date (Amazon's LWA client secrets: every 180 days) says
+# when, from the credentials secret, so the stack warns ahead (a metric, its alarm, xerosync status);
+# one that can renew them itself starts the renewal and reads the renewed credentials from the
+# notification the store delivers. The core stores them (a new version of the secret).
+class CredentialsRefused(StoreError):
+    """The store refused the stack's own API credentials (expired, rotated away, revoked): every
+    call fails until they are replaced. Its message names the credential, never its value."""
+
+
+@dataclass(frozen=True)
+class CredentialExpiry:
+    """When one of the store's credentials expires, as the credentials secret records it."""
+
+    what: str  # for people: "the Login with Amazon client secret"
+    expires: datetime | None  # None: the secret does not record it
+    field: str  # the credentials secret's field that records it
+    renew: str = ""  # how the operator renews it, for people
+
+    def days_left(self, now: datetime) -> int | None:
+        """Whole days from ``now`` to the expiry (negative once expired); None when not recorded."""
+        if self.expires is None:
+            return None
+        return (self.expires - now).days
+
+
+@runtime_checkable
+class ExpiringCredentials(Protocol):
+    """A :class:`StoreSource` whose API credentials expire."""
+
+    def credential_expiry(self, credentials: Mapping[str, Any]) -> CredentialExpiry | None:
+        """The expiry the credentials secret records (None: these credentials have none)."""
+        ...
+
+    def renewed_credentials(
+        self, notification: Mapping[str, Any], credentials: Mapping[str, Any], now: datetime
+    ) -> dict[str, Any] | None:
+        """The whole credentials secret after the renewal ``notification`` delivers (its expiry
+        recorded); None when it is not such a notification. :class:`StoreError` when it is one for
+        other credentials (another app's)."""
+        ...
+
+
+@runtime_checkable
+class RenewingStore(Protocol):
+    """A :class:`StoreClient` that can ask the store for new credentials (delivered later, by a
+    notification :meth:`ExpiringCredentials.renewed_credentials` reads)."""
+
+    def renew_credentials(self) -> str:
+        """Start the renewal; returns what happens next, for people."""
+        ...
+
+
+# --- a provisional view of the money on its way: an optional capability --------------------------
+@dataclass(frozen=True)
+class Provisional:
+    """What the store has posted since its last settlement, summed per (type, currency): money not
+    settled yet, shown to people, never posted to Xero."""
+
+    since: datetime
+    until: datetime
+    totals: Mapping[tuple[str, str], Decimal]  # (type, currency) -> sum
+    counts: Mapping[tuple[str, str], int]  # (type, currency) -> how many events
+    complete: bool = True  # False: the store stopped answering (rate limit) before the end
+    note: str = ""  # why not complete, or what the figures leave out
+
+
+@runtime_checkable
+class ProvisionalStore(Protocol):
+    """A :class:`SettlementStore` that can tell what is posted since its last settlement."""
+
+    def provisional(self, now: datetime) -> Provisional: ...

@@ -19,16 +19,41 @@ bucket per operation (getReports 0.0222 requests a second, burst 10). A 429 is r
 short backoff a few times; then the poll gives up for this run with :class:`StoreUnavailable`
 carrying how long to wait (one request's worth of the rate Amazon states in
 ``x-amzn-RateLimit-Limit``), and the next scheduled poll continues. Lambda never sleeps long.
+
+The LWA client secret expires every 180 days
+(https://developer-docs.amazon.com/sp-api/docs/rotating-your-apps-lwa-credentials). A refused one
+raises :class:`~xerosync.sources.port.CredentialsRefused` naming the client id, never the secret.
+:meth:`SellingPartner.rotate_client_secret` asks for a new one: ``rotateApplicationClientSecret``
+(``POST /applications/2023-11-30/clientSecret``, answered 204) is a grantless operation, called with
+a token of the ``sellingpartnerapi::client_credential:rotation`` scope minted by
+``grant_type=client_credentials`` (https://developer-docs.amazon.com/sp-api/docs/grantless-operations);
+Amazon then delivers the new secret as an ``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` notification to the
+SQS queue registered for it in the developer console, and the old secret keeps working for a grace
+period (https://developer-docs.amazon.com/sp-api/docs/application-management-api-v2023-11-30-use-case-guide).
+
+Finances (https://developer-docs.amazon.com/sp-api/docs/finances-api-reference): the v0 event groups
+(``listFinancialEventGroups``: a group is a settlement period; the one ``Open`` is running now) and
+the 2024-06-19 ``listTransactions`` (``postedAfter``, pages of up to 500, ``nextToken`` sent with the
+same arguments), both 0.5 requests a second: calls are paced at that rate, and a 429 backs off as above.
 """
 
 import gzip
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from xerosync.sources.port import AccessToken, StoreError, StoreUnavailable, TokenCache, require_https
+from xerosync.sources.port import (
+    AccessToken,
+    CredentialsRefused,
+    StoreError,
+    StoreUnavailable,
+    TokenCache,
+    require_https,
+)
 
 LWA_URL = "https://api.amazon.com/auth/o2/token"
 ENDPOINTS = {
@@ -38,6 +63,12 @@ ENDPOINTS = {
 }
 REPORTS = "/reports/2021-06-30"
 SETTLEMENT_REPORT = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+ROTATE = "/applications/2023-11-30/clientSecret"
+ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
+GROUPS = "/finances/v0/financialEventGroups"
+TRANSACTIONS = "/finances/2024-06-19/transactions"
+FINANCES_RATE = 0.5  # requests a second, each Finances operation (their models' usage plans)
+FINANCES_PAGES = 40  # pages of transactions read at most (500 each) before the view says it is partial
 TOKEN_LIFETIME = 3600.0
 REMINT_BEFORE = 300.0  # a token with less left than this is replaced
 RETRIES_429 = 3
@@ -105,6 +136,7 @@ class SellingPartner:
         self._clock = clock
         self._sleep = sleep
         self.calls = 0
+        self._last: dict[str, float] = {}  # path -> when it was last called (pacing)
 
     # --- access ---------------------------------------------------------------------------------
     @property
@@ -135,16 +167,54 @@ class SellingPartner:
             raise StoreUnavailable(f"Login with Amazon did not answer: {type(exc).__name__}") from None
         if response.status_code == 429 or response.status_code >= 500:
             raise StoreUnavailable(f"Login with Amazon answered {response.status_code}")
+        if response.status_code == 401:
+            raise CredentialsRefused(
+                f"Login with Amazon refused the client secret of {c.client_id} (401 {_oauth_error(response)}): "
+                "it expired, or was rotated and its grace period is over; put the current one in the store "
+                "credentials secret (client_secret, client_secret_expires), or rotate it"
+            )
         if response.status_code >= 400:
             raise StoreError(
-                f"Login with Amazon refused the credentials ({response.status_code}): check client_id, "
-                "client_secret (LWA client secrets expire every 180 days) and refresh_token in the store "
-                "credentials secret"
+                f"Login with Amazon refused the credentials ({response.status_code} {_oauth_error(response)}): "
+                "check client_id, client_secret (LWA client secrets expire every 180 days) and refresh_token "
+                "in the store credentials secret"
             )
         body = response.json()
         if not body.get("access_token"):
             raise StoreError("Login with Amazon's answer carries no access_token")
         return AccessToken(str(body["access_token"]), self._clock() + float(body.get("expires_in") or TOKEN_LIFETIME))
+
+    def rotate_client_secret(self) -> None:
+        """Ask Amazon for a new client secret (rotateApplicationClientSecret): it arrives later, as an
+        ``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` notification on the queue registered for it."""
+        import httpx
+
+        c = self.credentials
+        form = {"grant_type": "client_credentials", "scope": ROTATION_SCOPE, "client_id": c.client_id,
+                "client_secret": c.client_secret}  # fmt: skip
+        try:
+            minted = self._http.post(require_https(c.lwa_url, "the Login with Amazon token URL"), data=form)
+            if minted.status_code == 401:
+                raise CredentialsRefused(
+                    f"Login with Amazon refused the client secret of {c.client_id} (401 {_oauth_error(minted)}): "
+                    "a rotation needs the current secret; renew it in the developer console"
+                )
+            if minted.status_code >= 400:
+                raise StoreError(f"Login with Amazon refused the rotation token ({minted.status_code} "
+                                 f"{_oauth_error(minted)})")  # fmt: skip
+            token = str(minted.json().get("access_token") or "")
+            self.calls += 1
+            response = self._http.post(c.base_url + ROTATE, headers={"x-amz-access-token": token})
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"the SP-API did not answer the rotation: {type(exc).__name__}") from None
+        if response.status_code == 429:
+            error = StoreUnavailable("the SP-API asked to slow down (429): one rotation a minute at most")
+            error.retry_after = 60.0
+            raise error
+        if response.status_code >= 500:
+            raise StoreUnavailable(f"the SP-API answered {response.status_code} to the rotation")
+        if response.status_code >= 400:
+            raise StoreError(f"the SP-API refused the rotation ({response.status_code}): {_errors(response)}")
 
     # --- requests -------------------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -173,7 +243,7 @@ class SellingPartner:
                 raise StoreUnavailable(f"the SP-API answered {response.status_code} on {path}")
             if response.status_code >= 400:
                 raise StoreError(f"the SP-API refused {path} ({response.status_code}): {_errors(response)}")
-            return dict(response.json())
+            return dict(json.loads(response.content, parse_float=Decimal))
         raise StoreUnavailable(f"the SP-API kept refusing {path}")  # pragma: no cover - the loop returns or raises
 
     def settlement_reports(
@@ -243,6 +313,62 @@ class SellingPartner:
                 data = gzip.decompress(data)
             return data, response.charset_encoding if "charset=" in response.headers.get("content-type", "") else None
         raise StoreUnavailable(f"report document {document_id}: its URL expired twice")
+
+    # --- finances -------------------------------------------------------------------------------
+    def _paced(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``get`` at most :data:`FINANCES_RATE` requests a second on ``path``."""
+        last = self._last.get(path)
+        if last is not None:
+            wait = 1.0 / FINANCES_RATE - (self._clock() - last)
+            if wait > 0:
+                self._sleep(wait)
+        try:
+            return self.get(path, params)
+        finally:
+            self._last[path] = self._clock()
+
+    def event_groups(self, started_after: datetime) -> list[dict[str, Any]]:
+        """Financial event groups started after ``started_after``, every page."""
+        params: dict[str, Any] = {"FinancialEventGroupStartedAfter": _stamp(started_after), "MaxResultsPerPage": 100}
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._paced(GROUPS, params).get("payload") or {}
+            found += page.get("FinancialEventGroupList") or []
+            token = page.get("NextToken")
+            if not token:
+                return found
+            params = {**params, "NextToken": token}
+
+    def transactions(self, posted_after: datetime, *, pages: int = FINANCES_PAGES) -> tuple[list[dict[str, Any]], str]:
+        """Transactions posted from ``posted_after`` until two minutes before the request (Amazon's
+        default end), and why that is not all of them ("" when it is: every page read; else ``pages``
+        pages read, or Amazon kept answering 429 after the backoff)."""
+        base: dict[str, Any] = {"postedAfter": _stamp(posted_after)}
+        params = dict(base)
+        found: list[dict[str, Any]] = []
+        for _ in range(pages):
+            try:
+                page = self._paced(TRANSACTIONS, params).get("payload") or {}
+            except StoreUnavailable as exc:
+                return found, str(exc)
+            found += page.get("transactions") or []
+            token = page.get("nextToken")
+            if not token:
+                return found, ""
+            params = {**base, "nextToken": token}  # the same arguments with the token (the model)
+        return found, f"only the first {pages} pages were read"
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _oauth_error(response: Any) -> str:
+    """The OAuth error code of an LWA refusal (never the request: it carries the secret)."""
+    try:
+        return str(response.json().get("error") or "")
+    except ValueError:
+        return ""
 
 
 def _expired_token(response: Any) -> bool:

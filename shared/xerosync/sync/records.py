@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from xerosync.events import BadEnvelope, StoreEvent
 from xerosync.observability import logger, reason_of
 from xerosync.sources.port import StoreError
@@ -43,7 +41,8 @@ def classify(exc: BaseException) -> str:
         return "connection"
     if getattr(exc, "transient", False):
         return "transient"
-    if isinstance(exc, MappingError | XeroRejected | BadEnvelope | ValidationError | StoreError | ValueError):
+    # ValueError includes pydantic's ValidationError (a store payload a source's model refuses)
+    if isinstance(exc, MappingError | XeroRejected | BadEnvelope | StoreError | ValueError):
         return "permanent"
     if type(exc).__name__ == "IdempotencyAlreadyInProgressError":  # the same event, running elsewhere now
         return "transient"

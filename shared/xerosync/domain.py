@@ -31,6 +31,8 @@ Day = date  # for fields declared after a field named ``date``
 
 @dataclass(frozen=True)
 class PostalAddress:
+    """A postal address as the store holds it (Xero's STREET or POBOX address)."""
+
     lines: tuple[str, ...] = ()
     city: str = ""
     region: str = ""
@@ -72,6 +74,8 @@ class TaxRate:
 
 @dataclass(frozen=True)
 class SaleLine:
+    """One line of a sale (goods, shipping, a fee, ...), its money as the store computed it."""
+
     kind: LineKind
     source_id: str  # the store's line id, stable across updates of the order
     description: str
@@ -144,6 +148,8 @@ class Product:
 
 @dataclass(frozen=True)
 class Sale:
+    """A store's order in the domain's terms: what the core books in Xero."""
+
     key: str  # the mapping key: "order:<store id>"
     id: str  # the store's id of the order
     number: str  # the store's order number, as shown to the customer
@@ -186,12 +192,16 @@ class SaleGone:
 
 @dataclass(frozen=True)
 class CustomerChanged:
+    """A customer was created or changed in the store: its Xero contact follows."""
+
     party: Party
     modified: datetime | None = None  # the store's time of this state
 
 
 @dataclass(frozen=True)
 class ProductChanged:
+    """A product was created or changed in the store: its Xero item follows."""
+
     product: Product
     modified: datetime | None = None
 

@@ -7,6 +7,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class StoreEvent:
+    """A queue message's envelope, read: which store record changed, how, and its payload."""
+
     source: str  # the store source, which selects its adapter (e.g. "woocommerce")
     topic: str  # "order.updated"
     resource: str  # "order"

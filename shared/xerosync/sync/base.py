@@ -15,6 +15,8 @@ from xerosync.xero.errors import XeroRejected
 
 @dataclass(frozen=True)
 class Outcome:
+    """What applying one event did, for the sync log, the metrics and the idempotency record."""
+
     action: str  # created | updated | unchanged | matched | skipped | voided | deleted | credited
     key: str
     xero_id: str | None = None
@@ -61,6 +63,8 @@ def superseded_outcome(key: str, modified: str | None, known: Mapping) -> Outcom
 
 @dataclass(frozen=True)
 class Created:
+    """A Xero document made exactly once for its store record (or found made already)."""
+
     mapping: Mapping
     record: dict[str, Any] | None  # Xero's answer when we created it; None when it already existed
     claim: str | None = None

@@ -40,6 +40,8 @@ class Draw:
 
 @dataclass(frozen=True)
 class Split:
+    """A refund split: what is paid back out of decreases' credit notes, and what is left to credit."""
+
     draws: tuple[Draw, ...]
     rest: Refund  # what is left to credit as a refund of its own (amount 0: nothing)
 

@@ -18,6 +18,8 @@ Action = Literal["invoice", "cancel", "skip"]
 
 @dataclass(frozen=True)
 class SalePlan:
+    """What the sync does with a sale in Xero, decided from its lifecycle and the settings."""
+
     action: Action
     status: Literal["DRAFT", "AUTHORISED"] | None = None  # the invoice's, when invoiced
     pay: bool = False  # record the payment (the sale is paid, payments are synced)

@@ -15,6 +15,8 @@ from xerosync.xero.client import ElementResult
 
 @dataclass(frozen=True)
 class Mapping:
+    """A store record's Xero document, as the mapping table keeps it."""
+
     key: str  # the store record
     xero_id: str  # ContactID, InvoiceID, ...
     content_hash: str = ""  # of the last body we sent Xero for it

@@ -37,6 +37,8 @@ class BudgetExhausted(Exception):
 
 @dataclass(frozen=True)
 class Limits:
+    """Xero's limits per organisation, and the share kept for the merchant's other apps."""
+
     concurrent: int = 5
     per_minute: int = 60
     per_day: int = 5000
@@ -84,6 +86,8 @@ class Budget(Protocol):
 
 @dataclass(frozen=True)
 class Permit:
+    """A slot of the organisation's calls in flight, held until the call ends."""
+
     tenant: str
     slot: int
     token: str

@@ -48,6 +48,8 @@ def limit(value: str, size: int) -> str:
 
 @dataclass(frozen=True)
 class _Line:
+    """A sale line's money as Xero will compute it, with its account and tax type."""
+
     source: SaleLine
     quantity: Decimal
     unit_amount: Decimal

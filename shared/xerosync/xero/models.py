@@ -40,6 +40,8 @@ def xero_date(value: Any) -> date | None:
 
 @dataclass(frozen=True)
 class Payment:
+    """A Xero payment, as the sync reads one."""
+
     id: str
     reference: str
     status: str
@@ -108,6 +110,8 @@ class Invoice:
 
 @dataclass(frozen=True)
 class CreditNote:
+    """A Xero credit note, as the sync reads one."""
+
     id: str
     number: str
     status: str

@@ -95,6 +95,8 @@ def contact(party: Party) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ItemCode:
+    """The Xero item code of a store SKU, and why (or why none)."""
+
     code: str | None  # None: this product gets no Xero item
     decision: str  # why, in words a merchant reads in the sync log
 

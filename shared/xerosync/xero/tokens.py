@@ -88,6 +88,8 @@ class TokenSource(Protocol):
 
 @dataclass
 class _Cached:
+    """An access token and when it expires (epoch seconds); printed, it hides the token."""
+
     access_token: str = field(repr=False)
     expires_at: float
 

@@ -91,6 +91,8 @@ class ElementResult:
 
 @dataclass
 class Response:
+    """A Xero answer: its status, its JSON body and its rate-limit headers."""
+
     status: int
     body: dict[str, Any]
     rate: RateHeaders = field(default_factory=RateHeaders)

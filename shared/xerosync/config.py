@@ -6,11 +6,12 @@ or Xero; ``xerosync settings check`` compares a file with a live (or sandbox) or
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from functools import cache
 from typing import Annotated, Any, Literal
 
+from xerosync.frozen import frozen
 from xerosync.schema import After, Bounds, Invalid, Length, read
 
 InvoiceStatus = Literal["DRAFT", "AUTHORISED", "skip"]
@@ -25,7 +26,7 @@ LEGACY_STORE_KEYS = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Accounts:
     """Xero account codes (Accounting > Chart of accounts > Code)."""
 
@@ -51,7 +52,7 @@ class Accounts:
     """
 
 
-@dataclass(frozen=True)
+@frozen
 class TaxSettings:
     rates: dict[str, str] = field(default_factory=dict)
     """store tax rate id or rate code (several joined by "+") -> Xero TaxType, e.g. {"1": "OUTPUT"} or
@@ -67,7 +68,7 @@ class TaxSettings:
     """
 
 
-@dataclass(frozen=True)
+@frozen
 class Payments:
     accounts: dict[str, str] = field(default_factory=dict)
     """payment gateway id (as the store names it, e.g. WooCommerce's payment_method) -> Xero bank or clearing
@@ -78,7 +79,7 @@ class Payments:
     """account for gateways not listed; unset = such payments fail"""
 
 
-@dataclass(frozen=True)
+@frozen
 class Refunds:
     record_refund_payments: bool = True
     """when a paid order is refunded, also record the money going back (a payment on the credit note)"""
@@ -86,7 +87,7 @@ class Refunds:
     """tax of refunds without line items: "order" = the order's tax rate when it has exactly one, "none" = no tax"""
 
 
-@dataclass(frozen=True)
+@frozen
 class Items:
     unknown_sku: Literal["item", "description"] = "description"
     """order lines whose product is not a Xero item: "item" = sync the item first, "description" = a
@@ -96,7 +97,7 @@ class Items:
     """SKUs over Xero's 30 characters: "shorten" = a stable 30-character code, "skip" = no item"""
 
 
-@dataclass(frozen=True)
+@frozen
 class Tracking:
     category: str
     """Xero tracking category name, e.g. 'Channel'"""
@@ -104,7 +105,7 @@ class Tracking:
     """its option for this store, e.g. 'Online store'"""
 
 
-@dataclass(frozen=True)
+@frozen
 class Sync:
     """Automatic sync, per entity: off means webhooks for it are acknowledged and ignored."""
 
@@ -125,7 +126,7 @@ def _stock_skus(value: tuple[str, ...]) -> tuple[str, ...]:
     return cleaned
 
 
-@dataclass(frozen=True)
+@frozen
 class Pull:
     """What comes back from Xero into the store. Every field has exactly one owner, so the two
     systems never fight: a field the store owns is written to Xero and never from it; a field
@@ -154,7 +155,7 @@ class Pull:
         return self.name == "xero" or self.price == "xero" or bool(self.stock_items)
 
 
-@dataclass(frozen=True)
+@frozen
 class Reconcile:
     """The scheduled reconciliation (its rate is the stack parameter ReconcileSchedule)."""
 
@@ -176,7 +177,7 @@ class Reconcile:
     """
 
 
-@dataclass(frozen=True)
+@frozen
 class InvoiceStatuses:
     """The Xero status of a sale's invoice, by where the sale stands (its lifecycle, which the
     store's adapter reads from the store's status words: see the store section). A paid sale's
@@ -195,7 +196,7 @@ SettlementMode = Literal["per_order", "summary"]
 SettlementGrouping = Literal["single", "tax_rate", "product_type"]
 
 
-@dataclass(frozen=True)
+@frozen
 class KindAccount:
     """Where one kind of settlement line goes: an account, and its tax type when not the default."""
 
@@ -205,7 +206,7 @@ class KindAccount:
     """Xero TaxType; unset = tax.no_tax (fees: settlements.fee_tax)"""
 
 
-@dataclass(frozen=True)
+@frozen
 class SettlementAccounts:
     """Accounts of a settlement's lines that the sale accounts (``accounts:``) do not cover. A
     line of a kind the store adds later, or one these leave unset, goes to ``other`` and is
@@ -257,7 +258,7 @@ class SettlementAccounts:
         return found if isinstance(found, KindAccount) else KindAccount(account=found)
 
 
-@dataclass(frozen=True)
+@frozen
 class Settlements:
     """The deposits a payment provider or marketplace pays into the bank (a payout, a
     settlement), each posted once so that Xero explains the deposit to the cent."""
@@ -309,7 +310,7 @@ class Settlements:
     accounts: SettlementAccounts = field(default_factory=SettlementAccounts)
 
 
-@dataclass(frozen=True)
+@frozen
 class StoreSettings:
     invoice_prefix: Annotated[str, Length(max=20)] = ""
     """prefix of invoice numbers, before the order number (each store has a default)"""

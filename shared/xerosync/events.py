@@ -1,11 +1,12 @@
 """The envelope the ingress function puts on the queues, as the sync functions read it."""
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from xerosync.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class StoreEvent:
     """A queue message's envelope, read: which store record changed, how, and its payload."""
 

@@ -21,15 +21,17 @@ with its models cost it tens of milliseconds of import for ten small classes.
 import re
 import types
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import MISSING, fields, is_dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+from xerosync.frozen import frozen
+
 Loc = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Bounds:
     """An integer's bounds, both included."""
 
@@ -37,7 +39,7 @@ class Bounds:
     le: int | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Length:
     """A string's length, in characters."""
 
@@ -45,21 +47,21 @@ class Length:
     max: int | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Pattern:
     """A regular expression a string must match (``re.search``)."""
 
     regex: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Before:
     """Turns the document's value into what the type then checks (a ``ValueError`` is a problem)."""
 
     read: Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
+@frozen
 class After:
     """Turns the checked value into the field's (a ``ValueError`` is a problem)."""
 

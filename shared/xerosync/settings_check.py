@@ -4,10 +4,11 @@ Account codes (active; payment accounts must take payments), tax types (active, 
 revenue), the tracking category and its option. Each problem names the setting and the fix.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any, Protocol
 
 from xerosync.config import StoreSettings
+from xerosync.frozen import frozen
 
 
 class Organisation(Protocol):
@@ -18,7 +19,7 @@ class Organisation(Protocol):
     def tracking_categories(self) -> list[dict[str, Any]]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     setting: str
     value: str

@@ -28,12 +28,13 @@ the shop's own day), ``test_orders``, ``gift_card_gateway`` (the gateway name Sh
 gift card redeemed as payment) and ``tip_titles`` (the line item titles Shopify gives tips).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from xerosync.config import section_problems, store_section
 from xerosync.domain import Lifecycle
+from xerosync.frozen import frozen
 from xerosync.schema import After, Before, Pattern
 
 API_VERSION = "2026-07"
@@ -64,7 +65,7 @@ def _zone(value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
+@frozen
 class ShopifySettings:
     api_version: Annotated[str, Pattern(r"^\d{4}-(01|04|07|10)$")] = API_VERSION
     """the Admin API version, e.g. 2026-07"""

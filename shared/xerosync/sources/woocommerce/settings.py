@@ -10,11 +10,12 @@ Files written before the lifecycle existed map statuses straight to Xero statuse
 ``invoice_status`` turns into the same Xero status, so such files keep doing what they did.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Annotated, Any, Literal
 
 from xerosync.config import section_problems, store_section
 from xerosync.domain import Lifecycle
+from xerosync.frozen import frozen
 from xerosync.schema import Before
 
 # Statuses meaning the order will not be fulfilled: what was booked comes off the books.
@@ -37,7 +38,7 @@ def _lifecycle(value: Any) -> Any:
     return {**DEFAULT_ORDER_STATUSES, **read}
 
 
-@dataclass(frozen=True)
+@frozen
 class WooSettings:
     order_statuses: Annotated[dict[str, Lifecycle], Before(_lifecycle)] = field(
         default_factory=lambda: dict(DEFAULT_ORDER_STATUSES)

@@ -14,8 +14,9 @@ Values are read as pydantic's lax mode read them, which is what the settings use
 (booleans from ``true``/``yes``/``1``, integers from integral numbers and digit strings, dates
 from ISO text), so the same files mean the same; a string is never made of a number.
 
-Standard library only: a sync function validates its settings at each cold start, and pydantic
-with its models cost it tens of milliseconds of import for ten small classes.
+Standard library only: a sync function validates its settings at each cold start, and pydantic,
+with the schema it builds for each model, was the largest part of what the sync functions'
+import added to boto3's (bench/README.md, "Import time from the built artefacts").
 """
 
 import re

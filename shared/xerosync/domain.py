@@ -8,10 +8,12 @@ store may keep line taxes to three or more decimals); rounding to Xero's rules h
 place, :mod:`xerosync.xero.payloads`.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
+
+from xerosync.frozen import frozen
 
 # What a line is, which decides its account: goods, shipping, a fee, import duties, a tip, a gift
 # card sold (a liability, not revenue), or an adjustment the store made (e.g. a refund that
@@ -29,8 +31,10 @@ LIFECYCLES: tuple[Lifecycle, ...] = ("unconfirmed", "awaiting_payment", "confirm
 Day = date  # for fields declared after a field named ``date``
 
 
-@dataclass(frozen=True)
+@frozen
 class PostalAddress:
+    """A postal address as the store holds it (Xero's STREET or POBOX address)."""
+
     lines: tuple[str, ...] = ()
     city: str = ""
     region: str = ""
@@ -41,7 +45,7 @@ class PostalAddress:
         return not (any(self.lines) or self.city or self.region or self.postcode or self.country)
 
 
-@dataclass(frozen=True)
+@frozen
 class Party:
     """A customer as the books see them."""
 
@@ -57,7 +61,7 @@ class Party:
     address: PostalAddress = field(default_factory=PostalAddress)
 
 
-@dataclass(frozen=True)
+@frozen
 class TaxRate:
     """A store tax rate as an order names it."""
 
@@ -70,8 +74,10 @@ class TaxRate:
         return f"{self.id} {self.code} ({self.label})".strip()
 
 
-@dataclass(frozen=True)
+@frozen
 class SaleLine:
+    """One line of a sale (goods, shipping, a fee, ...), its money as the store computed it."""
+
     kind: LineKind
     source_id: str  # the store's line id, stable across updates of the order
     description: str
@@ -86,7 +92,7 @@ class SaleLine:
     group: str = ""  # the store's grouping of what it sells (a product type), for summary documents
 
 
-@dataclass(frozen=True)
+@frozen
 class Tender:
     """Money that moved for a sale, one way: a card charge, a gift card redeemed, a PayPal payment
     (a sale's payments); or money going back to the customer (a refund's)."""
@@ -99,7 +105,7 @@ class Tender:
     gateway_title: str = ""  # for people: "Stripe (credit card)"
 
 
-@dataclass(frozen=True)
+@frozen
 class RefundSummary:
     """A refund as the order payload lists it: enough to know it exists, and all of it when the
     payload carries its lines (then the store's API is not asked for them)."""
@@ -110,7 +116,7 @@ class RefundSummary:
     detail: "Refund | None" = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Refund:
     """A refund in full (from the store's refunds API)."""
 
@@ -125,7 +131,7 @@ class Refund:
     payments: tuple[Tender, ...] = ()  # the money that went back, by tender, where the store says
 
 
-@dataclass(frozen=True)
+@frozen
 class Product:
     """A product or a variant, as Xero's item list needs it."""
 
@@ -142,8 +148,10 @@ class Product:
     variants: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Sale:
+    """A store's order in the domain's terms: what the core books in Xero."""
+
     key: str  # the mapping key: "order:<store id>"
     id: str  # the store's id of the order
     number: str  # the store's order number, as shown to the customer
@@ -169,14 +177,14 @@ class Sale:
 
 
 # --- what a store event asks of the core -------------------------------------------------------
-@dataclass(frozen=True)
+@frozen
 class SaleChanged:
     """A sale was placed or changed: ``sale`` is its whole current state."""
 
     sale: Sale
 
 
-@dataclass(frozen=True)
+@frozen
 class SaleGone:
     """A sale was deleted in the store: whatever was booked comes off the books."""
 
@@ -184,19 +192,23 @@ class SaleGone:
     reason: str  # "order deleted in the store"
 
 
-@dataclass(frozen=True)
+@frozen
 class CustomerChanged:
+    """A customer was created or changed in the store: its Xero contact follows."""
+
     party: Party
     modified: datetime | None = None  # the store's time of this state
 
 
-@dataclass(frozen=True)
+@frozen
 class ProductChanged:
+    """A product was created or changed in the store: its Xero item follows."""
+
     product: Product
     modified: datetime | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Ignored:
     """Nothing for the books (a customer or product deleted in the store: Xero keeps its record)."""
 
@@ -205,7 +217,7 @@ class Ignored:
 
 
 # --- privacy requests (the store's own webhooks for them, or the operator's command) ----------------
-@dataclass(frozen=True)
+@frozen
 class RedactCustomer:
     """Remove what the stack holds on one customer (they asked the store to forget them). Xero keeps
     its accounting records: the outcome tells the merchant what to do there."""
@@ -217,7 +229,7 @@ class RedactCustomer:
     details: tuple[str, ...] = ()  # other text that identifies them, found like the emails (a phone number)
 
 
-@dataclass(frozen=True)
+@frozen
 class CustomerDataRequest:
     """Say what the stack holds on one customer (their request to see their data), as a sync-log
     entry the merchant exports (``xerosync privacy export``)."""
@@ -229,7 +241,7 @@ class CustomerDataRequest:
     details: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class StopSync:
     """Stop syncing until the operator resumes it (the app was uninstalled, the shop asked to be
     erased). With ``erase``, every customer's data the stack holds goes too (a shop redaction)."""

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.domain import Sale
+from xerosync.frozen import frozen
 from xerosync.reconcile import MappingReader, stale
 from xerosync.sources.port import StoreClient, StoreSource
 from xerosync.sync.policy import SalePlan, plan_sale
@@ -44,7 +45,7 @@ class XeroDocuments(Protocol):
     def credit_notes_by_number(self, numbers: list[str]) -> list[dict[str, Any]]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Difference:
     key: str  # the store record: order:1001
     what: str  # invoice | total | tax | refund 812 | payment
@@ -57,7 +58,7 @@ class Difference:
         return f"{self.what}: store {self.store}, Xero {self.xero}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Related:
     """What the mapping table knows about one sale."""
 
@@ -67,7 +68,7 @@ class Related:
     adjustments: tuple[str, ...] = ()  # numbers of the documents booking changes after payment
 
 
-@dataclass(frozen=True)
+@frozen
 class DaySale:
     """A sale the store lists for the day, read into the domain."""
 

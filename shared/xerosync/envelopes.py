@@ -7,10 +7,10 @@ with the same idempotency and the same mapping table. The store's adapter makes 
 webhook body, so that a state the store already delivered by webhook is a duplicate.
 """
 
-from dataclasses import dataclass
+from xerosync.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Message:
     """One message for the queue of ``queue`` (orders, contacts, items)."""
 

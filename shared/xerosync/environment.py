@@ -11,10 +11,12 @@ Standard library only: the ingress function imports it and must stay light.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from functools import cache
 from os import environ
 from typing import Any, Protocol, Self
+
+from xerosync.frozen import frozen
 
 ENTITY_QUEUES = ("orders", "contacts", "items")  # the store's records, one queue per kind
 
@@ -89,7 +91,7 @@ def _setting(variable: str, default: Any = "", parse: Callable[[str], Any] = _te
     return field(default=default, metadata={"variable": variable, "parse": parse, "stack": stack})
 
 
-@dataclass(frozen=True)
+@frozen
 class Environment:
     """A function's (or a stack's) settings, typed. An unset text setting is ``""``."""
 

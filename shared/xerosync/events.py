@@ -1,12 +1,15 @@
 """The envelope the ingress function puts on the queues, as the sync functions read it."""
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from xerosync.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class StoreEvent:
+    """A queue message's envelope, read: which store record changed, how, and its payload."""
+
     source: str  # the store source, which selects its adapter (e.g. "woocommerce")
     topic: str  # "order.updated"
     resource: str  # "order"

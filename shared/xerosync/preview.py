@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from xerosync.config import StoreSettings
 from xerosync.domain import Party, Product, Refund, Sale
+from xerosync.frozen import frozen
 from xerosync.sources.port import StoreSource
 from xerosync.sync import tenders
 from xerosync.sync.policy import plan_sale
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 BATCH = "?summarizeErrors=false"
 
 
-@dataclass(frozen=True)
+@frozen
 class Request:
     method: str
     path: str

@@ -23,6 +23,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Protocol
 
 from xerosync.config import StoreSettings
+from xerosync.frozen import frozen
 from xerosync.sources.port import ProductUpdate, StoreProduct
 from xerosync.xero.payloads import ITEM_NAME_MAX, item_code
 
@@ -48,7 +49,7 @@ def _money(value: Any) -> Decimal | None:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     product: StoreProduct
     update: ProductUpdate  # what to write

@@ -9,10 +9,10 @@ of the same state) and writes nothing new to Xero.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from xerosync.frozen import frozen
 from xerosync.reconcile import iso
 from xerosync.sources.port import Found, Kind, StoreClient
 
@@ -20,7 +20,7 @@ Way = Literal["range", "since", "record"]
 KINDS: tuple[Kind, ...] = ("order", "customer", "product")
 
 
-@dataclass(frozen=True)
+@frozen
 class Selection:
     """What to push."""
 

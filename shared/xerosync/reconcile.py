@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from xerosync.config import StoreSettings
 from xerosync.domain import Product, Sale
 from xerosync.envelopes import Message
+from xerosync.frozen import frozen
 from xerosync.sources.port import Found, Kind, StoreClient, StoreSource, WebhookAction
 from xerosync.sync.policy import plan_sale
 from xerosync.sync.ports import DONE_STATES, Mapping
@@ -192,7 +193,7 @@ def _listing(records: Iterable[Found], deadline: Callable[[], bool], report: Rep
             return
 
 
-@dataclass(frozen=True)
+@frozen
 class Ports:
     """What one run works with: the store, its adapter, the queues, the mapping table, the settings."""
 

@@ -4,10 +4,11 @@ Account codes (active; payment accounts must take payments), tax types (active, 
 revenue), the tracking category and its option. Each problem names the setting and the fix.
 """
 
-from dataclasses import dataclass
+from dataclasses import fields
 from typing import Any, Protocol
 
 from xerosync.config import StoreSettings
+from xerosync.frozen import frozen
 
 
 class Organisation(Protocol):
@@ -18,7 +19,7 @@ class Organisation(Protocol):
     def tracking_categories(self) -> list[dict[str, Any]]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     setting: str
     value: str
@@ -121,10 +122,11 @@ def _settlements(settings: StoreSettings, accounts: dict[Any, Any], account: Any
             )
         else:
             account(setting, code)
-    for field, code in s.accounts:
-        if field == "by_type" or code is None:
+    for field in fields(s.accounts):
+        code = getattr(s.accounts, field.name)
+        if field.name == "by_type" or code is None:
             continue
-        account(f"settlements.accounts.{field}", str(code), payments=field == "clearing")
+        account(f"settlements.accounts.{field.name}", str(code), payments=field.name == "clearing")
     for kind in sorted(s.accounts.by_type):
         target = s.accounts.kind(kind)
         assert target is not None

@@ -38,6 +38,7 @@ from typing import Literal, get_args
 
 from xerosync.config import SettlementMode, StoreSettings, Tracking
 from xerosync.domain import Refund, Sale, SaleLine, Tender
+from xerosync.frozen import frozen
 from xerosync.xero.lines import MappingError, allocate_tax, cents, line_account, line_tax_type
 
 ZERO = Decimal("0")
@@ -48,7 +49,7 @@ Status = Literal["pending", "paid", "failed", "canceled"]
 Document = Literal["bank_transaction", "invoice", "credit_note", "bill"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """One line of a settlement as the store reports it."""
 
@@ -63,7 +64,7 @@ class Entry:
     posted: date | None = None  # the day the store booked it (which month's document it goes in)
 
 
-@dataclass(frozen=True)
+@frozen
 class Settlement:
     key: str  # the mapping key, as the adapter makes it ("payout:623721858")
     id: str
@@ -105,7 +106,7 @@ class Settlement:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Line:
     """One line of the Xero document: money in the deposit's direction, tax included."""
 
@@ -119,7 +120,7 @@ class Line:
     group: str = ""  # the store's product type (grouping by product type)
 
 
-@dataclass(frozen=True)
+@frozen
 class Part:
     """One Xero document of a settlement: its mapping key, number, date and lines. A settlement
     split by month has one per month; all but the last add up to zero (their balance carried
@@ -136,7 +137,7 @@ class Part:
         return sum((line.amount for line in self.lines), ZERO)
 
 
-@dataclass(frozen=True)
+@frozen
 class Booking:
     """A settlement as one Xero document's lines, and what was noticed on the way."""
 
@@ -516,7 +517,7 @@ class _Books:
         return out
 
 
-@dataclass(frozen=True)
+@frozen
 class SettlementAccountsView:
     """Which account each line goes to, by the settings; notes what was defaulted."""
 

@@ -9,9 +9,11 @@ reconciliation or ``xerosync push``.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from typing import Any
+
+from xerosync.frozen import frozen
 
 ENVELOPE_VERSION = 1
 
@@ -34,7 +36,7 @@ QUEUE_FOR_RESOURCE = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Enqueue:
     """A message for the queue of ``queue`` (an entity queue name, e.g. ``orders``)."""
 
@@ -43,7 +45,7 @@ class Enqueue:
     group: str  # "<resource>:<id>", the record this event is about
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """What to answer the store, and the messages to enqueue: ``enqueue``, and ``also`` when one
     delivery is about several records (a product and each of its variants: each variant is an

@@ -32,6 +32,8 @@ SETTINGS_MAX_AGE = 300.0
 
 @dataclass
 class SyncContext:
+    """What a sync function's use cases work with for one invocation."""
+
     settings: StoreSettings
     xero: Xero  # the client, or the batching facade over it for one invocation
     mappings: Mappings

@@ -18,10 +18,11 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from typing import Any
 
+from xerosync.frozen import frozen
 from xerosync.webhooks import ENVELOPE_VERSION, Enqueue
 
 ACTED_ON = ("INVOICE",)  # event categories that reach the Xero events queue
@@ -39,7 +40,7 @@ def verify(body: bytes, signature: str | None, key: str) -> bool:
     return hmac.compare_digest(sign(body, key).encode("ascii"), signature.strip().encode("ascii", "replace"))
 
 
-@dataclass(frozen=True)
+@frozen
 class XeroDecision:
     status: int  # 200 or 401 (400 for a signed body that is not Xero's shape)
     outcome: str  # a short word for logs and metrics

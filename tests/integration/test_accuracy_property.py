@@ -183,9 +183,7 @@ def test_any_order_paid_by_several_tenders_is_paid_to_the_cent_by_each(
     store.pay_order(order["id"], f"tx-{prefix}")
     order = store.order_json(order["id"])
     base = settings_for(order, prefix)
-    settings_ = base.model_copy(
-        update={"payments": Payments(accounts={"gift_card": GIFT_CARDS, "stripe": "092", "ppcp": "093"})}
-    )
+    settings_ = replace(base, payments=Payments(accounts={"gift_card": GIFT_CARDS, "stripe": "092", "ppcp": "093"}))
     unit = D(1).scaleb(-int(shop["decimals"]))
     total = D(order["total"])
     parts = [(total * w / sum(weights)).quantize(unit, rounding=ROUND_DOWN) for w in weights]

@@ -34,6 +34,7 @@ def test_sync_handlers_import_neither_powertools_event_classes_nor_what_only_som
             "aws_lambda_powertools.utilities.data_classes",  # every event class Powertools has; SQSRecord is ours
             "yaml",  # YAML settings only, read at the first batch
             "httpx",  # the store's API client, on the paths that call the store
+            "pydantic",  # the settings are read by xerosync.schema (a store's payload models may use it)
         ),
         ENV,
     )

@@ -2,6 +2,7 @@
 adjustments): each on its account, and a refund whose money differs from its lines landing on
 its money to the cent, the difference an adjustment line and rounding only rounding."""
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -59,7 +60,7 @@ def test_duties_tips_and_adjustments_default_to_the_shipping_and_sales_accounts(
         ("201", "EXEMPTOUTPUT"),
         ("201", "EXEMPTOUTPUT"),
     ]
-    own = custom.model_copy(update={"accounts": Accounts(duties="215", tips="825", adjustments="260")})
+    own = replace(custom, accounts=Accounts(duties="215", tips="825", adjustments="260"))
     assert [a for a, _ in accounts_of(payloads.invoice(sale, "c", own))] == ["215", "825", "260"]
 
     def prepare(org: Organisation) -> None:
@@ -78,12 +79,10 @@ def test_a_gift_card_sold_is_never_revenue_by_default() -> None:
 
 
 def test_a_gift_card_sold_carries_no_tax_unless_the_store_charged_some() -> None:
-    liability = SETTINGS.model_copy(update={"accounts": Accounts(gift_cards="825")})
+    liability = replace(SETTINGS, accounts=Accounts(gift_cards="825"))
     sale = sale_of(line("gift_card", "50.00"))
     assert accounts_of(payloads.invoice(sale, "c", liability)) == [("825", "EXEMPTOUTPUT")]  # tax.no_tax
-    scoped = liability.model_copy(
-        update={"tax": TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT", gift_cards="BASEXCLUDED")}
-    )
+    scoped = replace(liability, tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT", gift_cards="BASEXCLUDED"))
     body = payloads.invoice(sale, "c", scoped)
     assert accounts_of(body) == [("825", "BASEXCLUDED")] and body["LineItems"][0]["TaxAmount"] == ZERO
     taxed = sale_of(line("gift_card", "50.00", "5.00"))  # a store that taxes gift cards when sold
@@ -122,7 +121,7 @@ def refunds(draw: st.DrawFn, tax_places: int) -> tuple[Sale, Refund]:
     return sale, refund
 
 
-ADJUSTING = SETTINGS.model_copy(update={"accounts": Accounts(adjustments="260")})
+ADJUSTING = replace(SETTINGS, accounts=Accounts(adjustments="260"))
 
 
 def rounding_of(body: dict[str, Any]) -> Decimal:

@@ -174,7 +174,7 @@ def test_item_codes_follow_xeros_limits() -> None:
     assert shortened.code == payloads.item_code(long_sku, SETTINGS).code  # stable
     assert shortened.code != payloads.item_code(long_sku + "2", SETTINGS).code
     assert long_sku in shortened.decision
-    skipping = SETTINGS.model_copy(update={"items": Items(long_sku="skip")})
+    skipping = replace(SETTINGS, items=Items(long_sku="skip"))
     assert payloads.item_code(long_sku, skipping).code is None
 
 
@@ -192,7 +192,7 @@ def test_tracking_and_item_codes_go_on_the_lines() -> None:
     from local.xero_sandbox import settings as xero_settings
     from xerosync.config import Tracking
 
-    settings = SETTINGS.model_copy(update={"tracking": Tracking(category="Channel", option="Online")})
+    settings = replace(SETTINGS, tracking=Tracking(category="Channel", option="Online"))
     sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1001.json").read_text()))
     body = payloads.invoice(sale, "c", settings, item_codes={"product:301": "BEANIE-MER-GRY"})
     assert body["LineItems"][0]["ItemCode"] == "BEANIE-MER-GRY"
@@ -208,7 +208,7 @@ def test_tracking_and_item_codes_go_on_the_lines() -> None:
 
 
 def test_tax_rates_map_by_rate_code_too() -> None:
-    settings = SETTINGS.model_copy(update={"tax": TaxSettings(rates={"AU-GST-1": "OUTPUT"})})
+    settings = replace(SETTINGS, tax=TaxSettings(rates={"AU-GST-1": "OUTPUT"}))
     sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1003.json").read_text()))
     assert {line["TaxType"] for line in payloads.invoice(sale, "c", settings)["LineItems"]} == {"OUTPUT"}
 
@@ -225,9 +225,9 @@ def test_payment_needs_a_mapped_gateway() -> None:
     sale = sale_from_order(parse_order((EVENTS / "woocommerce" / "order-1002.json").read_text()))
     with pytest.raises(payloads.MappingError, match=r"payment gateway 'ppcp-gateway' \(PayPal\)"):
         payloads.payment_account(sale, SETTINGS)
-    mapped = SETTINGS.model_copy(update={"payments": Payments(accounts={"ppcp-gateway": "093"})})
+    mapped = replace(SETTINGS, payments=Payments(accounts={"ppcp-gateway": "093"}))
     assert payloads.payment_account(sale, mapped) == "093"
-    fallback = SETTINGS.model_copy(update={"payments": Payments(default_account="090")})
+    fallback = replace(SETTINGS, payments=Payments(default_account="090"))
     assert payloads.payment_account(sale, fallback) == "090"
     body = payloads.payment(
         invoice_id="i",

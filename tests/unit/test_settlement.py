@@ -38,7 +38,7 @@ SUMMARY = parse_settings(SETTINGS_TEXT + "  mode: summary\nsync: {orders: false}
 
 
 def with_settlements(base: StoreSettings, **changes: Any) -> StoreSettings:
-    return base.model_copy(update={"settlements": base.settlements.model_copy(update=changes)})
+    return replace(base, settlements=replace(base.settlements, **changes))
 
 
 def settlement(*entries: Entry, deposit: Decimal | None = None, currency: str = "USD", **kw: Any) -> Settlement:

@@ -264,11 +264,8 @@ def test_a_gift_card_sold_needs_its_liability_account_before_anything_is_written
     with pytest.raises(MappingError, match=r"gift card.*liability.*accounts\.gift_cards"):
         run(gift, xero, mappings)
     assert xero.invoices == {}
-    settings = SETTINGS.model_copy(
-        update={
-            "accounts": Accounts(gift_cards="825"),
-            "tax": SETTINGS.tax.model_copy(update={"gift_cards": "BASEXCLUDED"}),
-        }
+    settings = replace(
+        SETTINGS, accounts=Accounts(gift_cards="825"), tax=replace(SETTINGS.tax, gift_cards="BASEXCLUDED")
     )
     run(replace(gift, payments=(GIFT, replace(CARD, amount=D("55.00")))), xero, mappings, settings)
     [invoice] = xero.invoices.values()
@@ -306,11 +303,8 @@ def test_settings_check_looks_at_the_new_accounts_once_set() -> None:
 
     plain = {f.setting for f in check(SETTINGS, Org())}
     assert not plain & {"accounts.duties", "accounts.tips", "accounts.gift_cards", "accounts.adjustments"}
-    settings = SETTINGS.model_copy(
-        update={
-            "accounts": Accounts(gift_cards="825", duties="201"),
-            "tax": SETTINGS.tax.model_copy(update={"gift_cards": "BASEXCLUDED"}),
-        }
+    settings = replace(
+        SETTINGS, accounts=Accounts(gift_cards="825", duties="201"), tax=replace(SETTINGS.tax, gift_cards="BASEXCLUDED")
     )
     findings = {f.setting: f for f in check(settings, Org())}
     assert findings["accounts.gift_cards"].ok and not findings["accounts.duties"].ok

@@ -1,6 +1,7 @@
 """The use cases with in-memory fakes: what gets created, matched, skipped or left alone."""
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ SETTINGS = StoreSettings(
     tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT"),
     payments=Payments(accounts={"stripe": "092", "ppcp-gateway": "093"}),
 )
-INVOICE_ONLY = SETTINGS.model_copy(update={"sync": Sync(payments=False)})
+INVOICE_ONLY = replace(SETTINGS, sync=Sync(payments=False))
 
 
 def event(name: str, topic: str, **changes: object) -> StoreEvent:

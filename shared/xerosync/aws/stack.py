@@ -1,9 +1,10 @@
 """A deployed xerosync stack, found by name: its resources, for the operator's commands."""
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from xerosync.aws import client
+from xerosync.frozen import frozen
 
 QUEUES = {
     "orders": ("OrdersQueue", "OrdersDLQ"),
@@ -13,7 +14,7 @@ QUEUES = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Stack:
     name: str
     resources: dict[str, str]  # logical id -> physical id

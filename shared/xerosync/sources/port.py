@@ -27,6 +27,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from xerosync.frozen import frozen
+
 if TYPE_CHECKING:
     from xerosync.config import StoreSettings
     from xerosync.domain import Command, Party, Product, Refund, Sale
@@ -82,7 +84,7 @@ WebhookDecider = Callable[[dict[str, str], bytes, Callable[[], str], "datetime |
 Kind = Literal["order", "customer", "product"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Found:
     """A store record a listing found, as the store represents it (the source's ``read`` turns it
     into the domain, with the stack's settings; its ``message`` into a queue message)."""
@@ -101,7 +103,7 @@ class Found:
         return self.modified or self.at
 
 
-@dataclass(frozen=True)
+@frozen
 class StoreProduct:
     """A product as the pull from Xero needs it (name, regular price, stock)."""
 
@@ -114,7 +116,7 @@ class StoreProduct:
     parent_key: str | None = None  # a variant's product (a variant's name is made by the store)
 
 
-@dataclass(frozen=True)
+@frozen
 class ProductUpdate:
     """What a pull writes to one store product: only the fields given."""
 
@@ -123,7 +125,7 @@ class ProductUpdate:
     stock_quantity: int | None = None  # and stock managed from then on
 
 
-@dataclass(frozen=True)
+@frozen
 class AccessToken:
     """An access token a store adapter minted for its API, and when it expires (epoch seconds).
     Printed or logged, it shows its expiry only: the token is a secret."""
@@ -144,7 +146,7 @@ class TokenCache(Protocol):
     def put(self, key: str, token: AccessToken) -> None: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class WebhookAction:
     """What the check of one webhook topic found, and did."""
 
@@ -269,7 +271,7 @@ class StoreSource(Protocol):
 # A store whose payment service or marketplace pays deposits into the bank (a payout, a
 # settlement) lists them and reads each one's lines (xerosync.settlement). No webhook announces
 # them (Shopify has none for payouts), so the core polls. A store without deposits implements none.
-@dataclass(frozen=True)
+@frozen
 class SettlementFound:
     """A deposit a listing found; its lines are read when it is posted."""
 
@@ -323,7 +325,7 @@ class CredentialsRefused(StoreError):
     call fails until they are replaced. Its message names the credential, never its value."""
 
 
-@dataclass(frozen=True)
+@frozen
 class CredentialExpiry:
     """When one of the store's credentials expires, as the credentials secret records it."""
 
@@ -367,7 +369,7 @@ class RenewingStore(Protocol):
 
 
 # --- a provisional view of the money on its way: an optional capability --------------------------
-@dataclass(frozen=True)
+@frozen
 class Provisional:
     """What the store has posted since its last settlement, summed per (type, currency): money not
     settled yet, shown to people, never posted to Xero."""

@@ -3,18 +3,20 @@
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from xerosync.frozen import frozen
 from xerosync.sync.ports import Mapping, Mappings
 from xerosync.timestamps import store_time
 from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
+    """What applying one event did, for the sync log, the metrics and the idempotency record."""
+
     action: str  # created | updated | unchanged | matched | skipped | voided | deleted | credited
     key: str
     xero_id: str | None = None
@@ -59,8 +61,10 @@ def superseded_outcome(key: str, modified: str | None, known: Mapping) -> Outcom
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Created:
+    """A Xero document made exactly once for its store record (or found made already)."""
+
     mapping: Mapping
     record: dict[str, Any] | None  # Xero's answer when we created it; None when it already existed
     claim: str | None = None

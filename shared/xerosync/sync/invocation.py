@@ -12,10 +12,10 @@
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from typing import Any
 
 from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
+from xerosync.frozen import frozen
 from xerosync.sync.base import Outcome
 from xerosync.sync.ports import Claimed, Mapping, Mappings
 from xerosync.timestamps import moment
@@ -23,7 +23,7 @@ from xerosync.timestamps import moment
 CLAIM_WAIT_SECONDS = 25.0
 
 
-@dataclass(frozen=True)
+@frozen
 class Planned:
     """A record of the batch, and whether it needs applying or was superseded within the batch."""
 

@@ -20,16 +20,17 @@ https://developer.xero.com/documentation/api/accounting/payments), not credited 
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from xerosync.domain import Refund, Sale, SaleLine, Tender
+from xerosync.frozen import frozen
 from xerosync.xero import payloads
 
 ZERO = Decimal("0")
 
 
-@dataclass(frozen=True)
+@frozen
 class Draw:
     """Money of a refund paid back out of one decrease's credit note."""
 
@@ -38,8 +39,10 @@ class Draw:
     tenders: tuple[Tender, ...] = ()  # how it went back, where the refund says (its share of them)
 
 
-@dataclass(frozen=True)
+@frozen
 class Split:
+    """A refund split: what is paid back out of decreases' credit notes, and what is left to credit."""
+
     draws: tuple[Draw, ...]
     rest: Refund  # what is left to credit as a refund of its own (amount 0: nothing)
 

@@ -7,17 +7,19 @@ invoiced and as DRAFT or AUTHORISED; a paid sale's invoice is AUTHORISED (Xero t
 no other) and gets its payment; refunds become credit notes on an AUTHORISED invoice.
 """
 
-from dataclasses import dataclass
 from typing import Literal
 
 from xerosync.config import StoreSettings
 from xerosync.domain import Sale
+from xerosync.frozen import frozen
 
 Action = Literal["invoice", "cancel", "skip"]
 
 
-@dataclass(frozen=True)
+@frozen
 class SalePlan:
+    """What the sync does with a sale in Xero, decided from its lifecycle and the settings."""
+
     action: Action
     status: Literal["DRAFT", "AUTHORISED"] | None = None  # the invoice's, when invoiced
     pay: bool = False  # record the payment (the sale is paid, payments are synced)

@@ -4,17 +4,20 @@ The Lambda functions plug in DynamoDB and the Xero client; unit tests plug in fa
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from xerosync.domain import Refund, Sale
+from xerosync.frozen import frozen
 from xerosync.sources.port import Found
 from xerosync.xero.client import ElementResult
 
 
-@dataclass(frozen=True)
+@frozen
 class Mapping:
+    """A store record's Xero document, as the mapping table keeps it."""
+
     key: str  # the store record
     xero_id: str  # ContactID, InvoiceID, ...
     content_hash: str = ""  # of the last body we sent Xero for it
@@ -44,7 +47,7 @@ DONE_STATES: tuple[InvoiceState, ...] = ("voided", "deleted", "credited")
 Booked = tuple[str, str, str, str, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class InvoiceRecord:
     """The details the mapping of a sale's invoice keeps."""
 
@@ -86,7 +89,7 @@ class InvoiceRecord:
         return data
 
 
-@dataclass(frozen=True)
+@frozen
 class CreditRecord:
     """The details the mapping of a credit note (or of a refund) keeps."""
 
@@ -115,7 +118,7 @@ class CreditRecord:
         return data
 
 
-@dataclass(frozen=True)
+@frozen
 class LogEntry:
     """One line of the sync log: what became of one event (or one job's record)."""
 
@@ -139,7 +142,7 @@ class Journal(Protocol):
     def write(self, entry: LogEntry) -> None: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Claimed:
     """A claim is ours. ``first``: nobody ever claimed this record before, so no earlier attempt
     can have created it in Xero and died before recording it (nothing to look up first)."""
@@ -249,7 +252,7 @@ class Xero(Protocol):
 
 
 # --- privacy requests and the sync's stop switch (xerosync.sync.privacy) --------------------------
-@dataclass(frozen=True)
+@frozen
 class Subject:
     """Whose data a privacy request is about: their records, and text that identifies them
     wherever it is stored. ``everyone``: every customer (a shop that asked to be erased)."""
@@ -316,7 +319,7 @@ class PersonalMappings(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Sweep:
     """What a sweep of the dead-letter queues did."""
 
@@ -333,7 +336,7 @@ class DeadLetters(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Stopped:
     """The sync is stopped: records are skipped, the jobs do nothing, until ``xerosync resume``."""
 

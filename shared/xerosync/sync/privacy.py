@@ -33,11 +33,12 @@ it. Nothing is copied anywhere else.
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from xerosync.domain import CustomerDataRequest, PrivacyCommand, RedactCustomer, StopSync
+from xerosync.frozen import frozen
 from xerosync.sync.base import Outcome
 from xerosync.sync.ports import (
     REDACTED,
@@ -62,7 +63,7 @@ XERO_NOTE = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Privacy:
     """What the privacy use cases work on."""
 

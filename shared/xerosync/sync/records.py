@@ -11,12 +11,10 @@
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from xerosync.events import BadEnvelope, StoreEvent
+from xerosync.frozen import frozen
 from xerosync.observability import logger, reason_of
 from xerosync.sources.port import StoreError
 from xerosync.sync.base import Outcome
@@ -29,7 +27,7 @@ AUTH_RETRY_SECONDS = 900.0  # a broken Xero connection: come back in 15 minutes,
 UNKNOWN_RETRY_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
+@frozen
 class Delivery:
     """What the handler knows about the SQS record besides its body, and what it can do with it."""
 
@@ -43,7 +41,8 @@ def classify(exc: BaseException) -> str:
         return "connection"
     if getattr(exc, "transient", False):
         return "transient"
-    if isinstance(exc, MappingError | XeroRejected | BadEnvelope | ValidationError | StoreError | ValueError):
+    # ValueError includes pydantic's ValidationError (a store payload a source's model refuses)
+    if isinstance(exc, MappingError | XeroRejected | BadEnvelope | StoreError | ValueError):
         return "permanent"
     if type(exc).__name__ == "IdempotencyAlreadyInProgressError":  # the same event, running elsewhere now
         return "transient"

@@ -21,19 +21,19 @@ depends on which it is.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.domain import Sale, Tender
+from xerosync.frozen import frozen
 from xerosync.xero import payloads
 
 ZERO = Decimal("0")
 
 
-@dataclass(frozen=True)
+@frozen
 class Due:
     """One payment to make: a tender, what of it is paid, where and under which reference."""
 

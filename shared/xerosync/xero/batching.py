@@ -33,6 +33,8 @@ OVERDUE = 3  # times max_wait the oldest waiting call may wait while other worke
 
 @dataclass
 class _Call:
+    """A worker's Xero call parked for the next batched request, and its answer."""
+
     kind: str
     args: tuple[Any, ...]
     key: str = ""  # the caller's idempotency key, for writes

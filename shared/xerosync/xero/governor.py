@@ -20,10 +20,10 @@ import math
 import random
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Protocol
 
 from xerosync.clock import now as clock_now
+from xerosync.frozen import frozen
 
 
 class BudgetExhausted(Exception):
@@ -35,8 +35,10 @@ class BudgetExhausted(Exception):
         self.retry_after = max(1.0, retry_after)
 
 
-@dataclass(frozen=True)
+@frozen
 class Limits:
+    """Xero's limits per organisation, and the share kept for the merchant's other apps."""
+
     concurrent: int = 5
     per_minute: int = 60
     per_day: int = 5000
@@ -82,8 +84,10 @@ class Budget(Protocol):
     def block_day(self, tenant: str, day: str, until: float) -> None: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Permit:
+    """A slot of the organisation's calls in flight, held until the call ends."""
+
     tenant: str
     slot: int
     token: str

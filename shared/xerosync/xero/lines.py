@@ -9,12 +9,12 @@ line on the rounding account for whatever difference is left, in either directio
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from xerosync.config import StoreSettings
 from xerosync.domain import SaleLine, TaxRate
+from xerosync.frozen import frozen
 
 CENT = Decimal("0.01")
 UNIT = Decimal("0.0001")
@@ -46,8 +46,10 @@ def limit(value: str, size: int) -> str:
     return value if len(value) <= size else value[: size - 1] + "…"
 
 
-@dataclass(frozen=True)
+@frozen
 class _Line:
+    """A sale line's money as Xero will compute it, with its account and tax type."""
+
     source: SaleLine
     quantity: Decimal
     unit_amount: Decimal

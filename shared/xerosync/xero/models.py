@@ -6,10 +6,12 @@ both: https://developer.xero.com/documentation/api/accounting/requests-and-respo
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+
+from xerosync.frozen import frozen
 
 ZERO = Decimal("0")
 ACTIVE = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")  # on the books (not voided or deleted)
@@ -38,8 +40,10 @@ def xero_date(value: Any) -> date | None:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Payment:
+    """A Xero payment, as the sync reads one."""
+
     id: str
     reference: str
     status: str
@@ -55,7 +59,7 @@ class Payment:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Invoice:
     """An invoice (or an additional one) as Xero holds it."""
 
@@ -106,8 +110,10 @@ class Invoice:
         return self.amount_paid + self.amount_credited
 
 
-@dataclass(frozen=True)
+@frozen
 class CreditNote:
+    """A Xero credit note, as the sync reads one."""
+
     id: str
     number: str
     status: str

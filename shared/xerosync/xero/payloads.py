@@ -21,7 +21,6 @@ Tax types come only from the store settings: xerosync never creates tax rates in
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.domain import Party, Product, Refund, Sale, SaleLine
+from xerosync.frozen import frozen
 from xerosync.xero.lines import (
     ROUNDING_LINE,
     ZERO,
@@ -93,8 +93,10 @@ def contact(party: Party) -> dict[str, Any]:
 # --- items ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ItemCode:
+    """The Xero item code of a store SKU, and why (or why none)."""
+
     code: str | None  # None: this product gets no Xero item
     decision: str  # why, in words a merchant reads in the sync log
 

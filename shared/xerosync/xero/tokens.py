@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 import urllib3
 
 from xerosync import clock
+from xerosync.frozen import frozen
 from xerosync.observability import count
 from xerosync.xero.errors import XeroAuthError, XeroTransientError
 
@@ -88,6 +89,8 @@ class TokenSource(Protocol):
 
 @dataclass
 class _Cached:
+    """An access token and when it expires (epoch seconds); printed, it hides the token."""
+
     access_token: str = field(repr=False)
     expires_at: float
 
@@ -123,7 +126,7 @@ class ClientCredentials:
             cls._cache.clear()
 
 
-@dataclass(frozen=True)
+@frozen
 class TokenSet:
     """Printed or logged, it shows its expiry and state, never a token."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus
 
+from xerosync.frozen import frozen
 from xerosync.xero.errors import XeroAuthError, validation_messages
 
 # Characters of a request's query string, URL-encoded. Xero publishes no limit; what it does is
@@ -32,7 +33,7 @@ BATCH_BYTES = 900_000
 IDEMPOTENCY_KEY_MAX = 128  # https://developer.xero.com/documentation/guides/idempotent-requests/idempotency
 
 
-@dataclass(frozen=True)
+@frozen
 class XeroCredentials:
     """A custom connection (client id and secret), or a standard app's with the merchant's
     refresh token (authorization-code flow)."""
@@ -59,7 +60,7 @@ class XeroCredentials:
         return f"XeroCredentials({kind}, client_id={self.client_id!r}, tenant_id={self.tenant_id!r})"
 
 
-@dataclass(frozen=True)
+@frozen
 class RateHeaders:
     """Xero's remaining-quota headers from one response (None when absent)."""
 
@@ -79,7 +80,7 @@ class RateHeaders:
         return cls(num("X-MinLimit-Remaining"), num("X-DayLimit-Remaining"), num("X-AppMinLimit-Remaining"))
 
 
-@dataclass(frozen=True)
+@frozen
 class ElementResult:
     """Xero's answer for one element of a batch write."""
 
@@ -91,6 +92,8 @@ class ElementResult:
 
 @dataclass
 class Response:
+    """A Xero answer: its status, its JSON body and its rate-limit headers."""
+
     status: int
     body: dict[str, Any]
     rate: RateHeaders = field(default_factory=RateHeaders)

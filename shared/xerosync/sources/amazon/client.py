@@ -46,6 +46,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from xerosync.frozen import frozen
 from xerosync.sources.port import (
     AccessToken,
     CredentialsRefused,
@@ -75,7 +76,7 @@ RETRIES_429 = 3
 BACKOFF = 1.0  # seconds, doubled each retry
 
 
-@dataclass(frozen=True)
+@frozen
 class Credentials:
     client_id: str
     client_secret: str = field(repr=False)
@@ -104,7 +105,7 @@ class MemoryTokens:
         self.tokens[key] = token
 
 
-@dataclass(frozen=True)
+@frozen
 class Report:
     report_id: str
     status: str  # DONE, IN_PROGRESS, CANCELLED, FATAL...

@@ -33,9 +33,10 @@ A settlement whose lines do not add up to its ``total-amount`` is read all the s
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+
+from xerosync.frozen import frozen
 
 REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 V1_REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"
@@ -74,7 +75,7 @@ class FlatFileError(ValueError):
     """The file is not a settlement report xerosync can read; the message says why and where."""
 
 
-@dataclass(frozen=True)
+@frozen
 class FlatLine:
     """One amount of a settlement, in Amazon's words."""
 
@@ -97,7 +98,7 @@ class FlatLine:
         return f"{self.transaction_type} / {self.amount_type} / {self.amount_description}"
 
 
-@dataclass(frozen=True)
+@frozen
 class FlatSettlement:
     settlement_id: str
     start: datetime

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from xerosync.frozen import frozen
 from xerosync.sources.port import AccessToken, StoreError, StoreUnavailable, TokenCache, require_https
 from xerosync.sources.shopify.settings import API_VERSION
 
@@ -51,7 +52,7 @@ SIBLING_WAIT = 10.0  # seconds a query waits for the queries of its own process 
 UNKNOWN_COST = 1000.0  # a query's requested cost before Shopify has said it: the single-query cap
 
 
-@dataclass(frozen=True)
+@frozen
 class Credentials:
     shop: str  # the shop's domain (jsmith.myshopify.com) or, for the simulator, a URL
     client_id: str = ""

@@ -28,13 +28,14 @@ the shop's own day), ``test_orders``, ``gift_card_gateway`` (the gateway name Sh
 gift card redeemed as payment) and ``tip_titles`` (the line item titles Shopify gives tips).
 """
 
-from typing import Any, Literal
+from dataclasses import field
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xerosync.config import section_problems, store_section
 from xerosync.domain import Lifecycle
+from xerosync.frozen import frozen
+from xerosync.schema import After, Before, Pattern
 
 API_VERSION = "2026-07"
 DEFAULT_FINANCIAL_STATUSES: dict[str, Lifecycle] = {
@@ -49,39 +50,39 @@ DEFAULT_FINANCIAL_STATUSES: dict[str, Lifecycle] = {
 }
 
 
-class ShopifySettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    api_version: str = Field(
-        API_VERSION, pattern=r"^\d{4}-(01|04|07|10)$", description="the Admin API version, e.g. 2026-07"
-    )
-    currency: Literal["shop", "presentment"] = Field(
-        "shop", description='"shop": invoices in the store\'s currency; "presentment": in the buyer\'s'
-    )
-    timezone: str = Field("UTC", description="the shop's IANA time zone (Settings > General), e.g. Australia/Sydney")
-    financial_statuses: dict[str, Lifecycle] = Field(
-        default_factory=lambda: dict(DEFAULT_FINANCIAL_STATUSES),
-        description="Shopify displayFinancialStatus -> lifecycle (a cancelled order is always cancelled)",
-    )
-    test_orders: Literal["skip", "sync"] = Field("skip", description="test orders: skip (unconfirmed) or sync")
-    gift_card_gateway: str = Field("gift_card", description="the gateway of a gift card redeemed as payment")
-    tip_titles: tuple[str, ...] = Field(("Tip",), description="line item titles that are tips")
-
-    @field_validator("financial_statuses", mode="before")
-    @classmethod
-    def _merged(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        return {**DEFAULT_FINANCIAL_STATUSES, **{str(k).upper(): v for k, v in value.items()}}
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Australia/Sydney)") from None
+def _merged(value: Any) -> Any:
+    """Statuses read over the defaults, in upper case as the enum is."""
+    if not isinstance(value, dict):
         return value
+    return {**DEFAULT_FINANCIAL_STATUSES, **{str(k).upper(): v for k, v in value.items()}}
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. Australia/Sydney)") from None
+    return value
+
+
+@frozen
+class ShopifySettings:
+    api_version: Annotated[str, Pattern(r"^\d{4}-(01|04|07|10)$")] = API_VERSION
+    """the Admin API version, e.g. 2026-07"""
+    currency: Literal["shop", "presentment"] = "shop"
+    """"shop": invoices in the store's currency; "presentment": in the buyer's"""
+    timezone: Annotated[str, After(_zone)] = "UTC"
+    """the shop's IANA time zone (Settings > General), e.g. Australia/Sydney"""
+    financial_statuses: Annotated[dict[str, Lifecycle], Before(_merged)] = field(
+        default_factory=lambda: dict(DEFAULT_FINANCIAL_STATUSES)
+    )
+    """Shopify displayFinancialStatus -> lifecycle (a cancelled order is always cancelled)"""
+    test_orders: Literal["skip", "sync"] = "skip"
+    """test orders: skip (unconfirmed) or sync"""
+    gift_card_gateway: str = "gift_card"
+    """the gateway of a gift card redeemed as payment"""
+    tip_titles: tuple[str, ...] = ("Tip",)
+    """line item titles that are tips"""
 
     @property
     def zone(self) -> ZoneInfo:

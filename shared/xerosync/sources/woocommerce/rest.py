@@ -8,13 +8,13 @@ for it.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from xerosync.frozen import frozen
 from xerosync.sources.port import StoreError, StoreNotFound, StoreUnavailable, require_https
 
 
-@dataclass(frozen=True)
+@frozen
 class StoreCredentials:
     url: str  # the site, e.g. https://shop.example.com.au
     consumer_key: str

@@ -10,12 +10,13 @@ Files written before the lifecycle existed map statuses straight to Xero statuse
 ``invoice_status`` turns into the same Xero status, so such files keep doing what they did.
 """
 
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from dataclasses import field
+from typing import Annotated, Any, Literal
 
 from xerosync.config import section_problems, store_section
 from xerosync.domain import Lifecycle
+from xerosync.frozen import frozen
+from xerosync.schema import Before
 
 # Statuses meaning the order will not be fulfilled: what was booked comes off the books.
 CANCELLED_STATUSES = ("cancelled", "failed", "trash")
@@ -29,29 +30,26 @@ DEFAULT_ORDER_STATUSES: dict[str, Lifecycle] = {
 LEGACY_VALUES: dict[str, Lifecycle] = {"skip": "unconfirmed", "DRAFT": "awaiting_payment", "AUTHORISED": "confirmed"}
 
 
-class WooSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _lifecycle(value: Any) -> Any:
+    """Statuses read over the defaults, a value of before the lifecycle as its stage."""
+    if not isinstance(value, dict):
+        return value
+    read = {str(k): LEGACY_VALUES.get(v, v) if isinstance(v, str) else v for k, v in value.items()}
+    return {**DEFAULT_ORDER_STATUSES, **read}
 
-    order_statuses: dict[str, Lifecycle] = Field(
-        default_factory=lambda: dict(DEFAULT_ORDER_STATUSES),
-        description="WooCommerce order status -> where the sale stands: unconfirmed, awaiting_payment, "
-        "confirmed (cancelled, failed and trash are always cancelled; an unknown status is unconfirmed)",
-    )
-    paid_statuses: tuple[str, ...] = Field(
-        ("processing", "completed", "refunded"),
-        description="statuses in which an order with date_paid is paid",
-    )
-    paid_status: Literal["processing", "completed"] = Field(
-        "processing", description="the status a WooCommerce order paid in Xero moves to (settings: pull.mark_paid)"
-    )
 
-    @field_validator("order_statuses", mode="before")
-    @classmethod
-    def _lifecycle(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        read = {str(k): LEGACY_VALUES.get(v, v) if isinstance(v, str) else v for k, v in value.items()}
-        return {**DEFAULT_ORDER_STATUSES, **read}
+@frozen
+class WooSettings:
+    order_statuses: Annotated[dict[str, Lifecycle], Before(_lifecycle)] = field(
+        default_factory=lambda: dict(DEFAULT_ORDER_STATUSES)
+    )
+    """WooCommerce order status -> where the sale stands: unconfirmed, awaiting_payment, confirmed (cancelled,
+    failed and trash are always cancelled; an unknown status is unconfirmed)
+    """
+    paid_statuses: tuple[str, ...] = ("processing", "completed", "refunded")
+    """statuses in which an order with date_paid is paid"""
+    paid_status: Literal["processing", "completed"] = "processing"
+    """the status a WooCommerce order paid in Xero moves to (settings: pull.mark_paid)"""
 
     def lifecycle(self, status: str, paid: bool) -> Lifecycle:
         if status in CANCELLED_STATUSES:

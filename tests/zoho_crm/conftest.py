@@ -32,7 +32,9 @@ class Reply:
         return json.loads(self.raw, parse_float=Decimal)
 
 
-def call(url: str, method: str = "GET", data: Any = None, headers: dict[str, str] | None = None, form: bool = False) -> Reply:
+def call(
+    url: str, method: str = "GET", data: Any = None, headers: dict[str, str] | None = None, form: bool = False
+) -> Reply:
     payload = None
     headers = dict(headers or {})
     if data is not None:
@@ -69,7 +71,9 @@ class Client:
         self.token = reply.body["access_token"]
         self.api = reply.body["api_domain"] + "/crm/v8"
 
-    def __call__(self, method: str, path: str, data: Any = None, headers: dict[str, str] | None = None, **query: Any) -> Reply:
+    def __call__(
+        self, method: str, path: str, data: Any = None, headers: dict[str, str] | None = None, **query: Any
+    ) -> Reply:
         url = self.api + path + ("?" + urlencode(query) if query else "")
         return call(url, method, data, {"Authorization": f"Zoho-oauthtoken {self.token}", **(headers or {})})
 

@@ -65,12 +65,21 @@ def test_each_of_zohos_create_examples_is_accepted_and_read_back(crm: ZohoCRM, c
         got = client("GET", f"/{module}/{answer['details']['id']}").body["data"][0]
         sent = body["data"][0]
         for key, value in sent.items():
-            if key in ("Sub_Total", "Tax", "Grand_Total", "Discount", "Adjustment", "Full_Name") or key == LINE_ITEMS.get(module):
+            if key in (
+                "Sub_Total",
+                "Tax",
+                "Grand_Total",
+                "Discount",
+                "Adjustment",
+                "Full_Name",
+            ) or key == LINE_ITEMS.get(module):
                 continue  # computed by the CRM, checked below
             if isinstance(value, dict) and "id" in value:
                 assert got[key]["id"] == value["id"], (module, key)
             else:
-                assert got[key] == (D(str(value)) if isinstance(value, int | float) and not isinstance(value, bool) else value), key
+                assert got[key] == (
+                    D(str(value)) if isinstance(value, int | float) and not isinstance(value, bool) else value
+                ), key
         if module in LINE_ITEMS:
             rows = got[LINE_ITEMS[module]]
             assert len(rows) == len(sent[LINE_ITEMS[module]])
@@ -133,8 +142,13 @@ def test_bulk_create_answers_per_record_and_caps_at_100(crm: ZohoCRM, client: Cl
     assert mixed.status == 207
     ok, bad = mixed.body["data"]
     assert ok["code"] == "SUCCESS"
-    assert bad == {"code": "MANDATORY_NOT_FOUND", "details": {"api_name": "Last_Name", "json_path": "$.data[1].Last_Name"},
-                   "message": "required field not found", "status": "error"}  # fmt: skip
+    details = {"api_name": "Last_Name", "json_path": "$.data[1].Last_Name"}
+    assert bad == {
+        "code": "MANDATORY_NOT_FOUND",
+        "details": details,
+        "message": "required field not found",
+        "status": "error",
+    }
     lookup = client("POST", "/Contacts", {"data": [{"Last_Name": "X", "Account_Name": {"id": "111"}}]})
     assert lookup.status == 400 and lookup.body["data"][0]["details"]["api_name"] == "Account_Name"
     many = client("POST", "/Contacts", {"data": [{"Last_Name": f"L{n}"} for n in range(101)]})
@@ -144,11 +158,15 @@ def test_bulk_create_answers_per_record_and_caps_at_100(crm: ZohoCRM, client: Cl
 
 
 def test_update_is_partial_stamps_modified_and_records_the_triggers(crm: ZohoCRM, client: Client) -> None:
-    created = client("POST", "/Accounts", {"data": [{"Account_Name": "Hooli", "Phone": "555-1"}]}).body["data"][0]["details"]
+    created = client("POST", "/Accounts", {"data": [{"Account_Name": "Hooli", "Phone": "555-1"}]}).body["data"][0][
+        "details"
+    ]
     crm.clock.advance(90)
     other = crm.store.add_user(User("5725767000000999001", "Xerosync Integration", "xerosync@zylker.example"))
     crm.store.users[other.id] = other
-    updated = client("PUT", "/Accounts", {"data": [{"id": created["id"], "Xero_Contact_ID": "c0ffee-1"}], "trigger": []})
+    updated = client(
+        "PUT", "/Accounts", {"data": [{"id": created["id"], "Xero_Contact_ID": "c0ffee-1"}], "trigger": []}
+    )
     assert updated.status == 200 and updated.body["data"][0]["message"] == "record updated"
     got = client("GET", f"/Accounts/{created['id']}").body["data"][0]
     assert got["Phone"] == "555-1" and got["Xero_Contact_ID"] == "c0ffee-1"  # the rest kept, the custom field set

@@ -1,28 +1,39 @@
 """Zoho Accounts, per data centre: ``POST {accounts-server}/oauth/v2/token`` and the access
 tokens the CRM API checks.
 
-Sources: https://www.zoho.com/accounts/protocol/oauth/multi-dc.html (one accounts server and one
-API domain per DC; the token response's ``api_domain``),
-https://www.zoho.com/crm/developer/docs/api/v8/access-refresh.html and
-https://www.zoho.com/crm/developer/docs/api/v8/refresh.html (grant → access + refresh token;
-refresh → ``{"access_token","expires_in":3600,"api_domain","token_type":"Bearer"}``; the access
-token lives one hour; "A user can have a maximum of 20 refresh tokens. When the user creates the
-21st refresh token, the system deletes the first refresh token"; "Using a refresh token, your app
-can create up to ten access tokens in a span of ten minutes"),
-https://www.zoho.com/crm/developer/docs/api/v8/oauth-overview.html (``Authorization:
-Zoho-oauthtoken …``).
+Sources:
+* https://www.zoho.com/accounts/protocol/oauth/multi-dc.html: one accounts server and one API
+  domain per DC; the token response's ``api_domain`` names the one to call;
+* https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html: refresh at
+  ``{accounts-server-url}/oauth/v2/token`` with ``grant_type=refresh_token``; the access token
+  "is valid for 1 hour"; "Using a refresh token, your app can create up to ten access tokens in a
+  span of ten minutes. If the limit is reached, the access token creation will be blocked for the
+  rest of the ten minutes";
+* Zoho's product OAuth pages, e.g. https://www.zoho.com/pdfeditor/help/api/oauth-step4.html and
+  https://www.zoho.com/workerly/developer-guide/refresh.html: the response
+  ``{"access_token","expires_in":3600,"api_domain","token_type":"Bearer"}``; "A 'User' in an
+  organization can have a maximum of 20 refresh tokens. And each refresh token can have a maximum
+  of 30 active access tokens (non expired). When a user creates a 31st access token, the system
+  deletes the first created access token. Similarly, when the user creates the 21st refresh token,
+  the system deletes the first created refresh token"; "You can only generate a maximum of five
+  refresh tokens in a minute";
+* https://www.zoho.com/crm/developer/docs/api/v8/oauth-overview.html: ``Authorization:
+  Zoho-oauthtoken <access_token>`` on every call.
 
 Here each DC is a path prefix of one process: ``{url}/accounts/{dc}`` stands for the DC's accounts
 server and ``{url}/api/{dc}`` for its API domain (``www.zohoapis.{dc}``). The organisation lives in
-one DC: a client is known only to the accounts server of that DC (``invalid_client`` elsewhere, as
+one DC: its client is known only to that DC's accounts server (``invalid_client`` elsewhere, as
 for a client without Multi-DC), and a token is honoured only on that DC's API domain.
 
-Errors: the token endpoint answers HTTP 200 with ``{"error": "invalid_code"}`` for a used, unknown
-or deleted grant/refresh token and ``{"error": "invalid_client"}`` for a wrong client (the shape
-the accounts server answers, as client code in the wild handles it; the status 200 is
-observed behaviour, not documented). Ten access tokens in ten minutes from one refresh token →
-HTTP 400 ``{"error": "Access Denied", "error_description": "You have made too many requests
-continuously. Please try again after some time."}`` (the words are **a guess** from reports).
+Errors: the token endpoint answers HTTP 200 with ``{"error": "invalid_code"}`` for a used,
+unknown or deleted grant or refresh token and ``{"error": "invalid_client"}`` for a wrong client
+(the shape client code in the wild handles; the status 200 is observed behaviour, not
+documented). **Guess**: past the ten-tokens or five-refresh-tokens limit, HTTP 400
+``{"error": "Access Denied", "error_description": "You have made too many requests
+continuously. Please try again after some time."}`` (words from user reports, no official page).
+The API answers 401 ``AUTHENTICATION_FAILURE`` without a ``Zoho-oauthtoken`` header and 401
+``INVALID_TOKEN`` "invalid oauth token" for an unknown, expired or deleted token (the codes the
+API's error pages list; the message words are as client code reports them).
 """
 
 import secrets
@@ -48,6 +59,8 @@ DATA_CENTRES: dict[str, tuple[str, str]] = {
 
 ACCESS_SECONDS = 3600
 MAX_REFRESH_TOKENS = 20
+MAX_ACCESS_TOKENS = 30  # active (unexpired) ones a refresh token holds
+REFRESH_TOKENS_PER_MINUTE = 5
 MINTS_PER_WINDOW = 10
 MINT_WINDOW = timedelta(minutes=10)
 TOO_MANY = {
@@ -103,6 +116,7 @@ class Accounts:
         self.rate_limited = True
         self.minted = 0
         self.deleted_refresh_tokens: list[str] = []
+        self.refresh_issued: deque[datetime] = deque()
 
     def grant(self, user: User) -> str:
         """A grant code as the API console's Self Client makes one (valid once)."""
@@ -115,6 +129,7 @@ class Accounts:
         """A new refresh token for ``user``; the 21st silently deletes the user's oldest."""
         token = "1000." + secrets.token_hex(24)
         with self.lock:
+            self.refresh_issued.append(now)
             tokens = self.refresh.setdefault(user.id, OrderedDict())
             tokens[token] = now
             self.owner[token] = user
@@ -141,6 +156,11 @@ class Accounts:
         if kind == "authorization_code":
             with self.lock:
                 user = self.grants.pop(form.get("code", ""), None)
+                while self.refresh_issued and now - self.refresh_issued[0] >= timedelta(minutes=1):
+                    self.refresh_issued.popleft()
+                if user is not None and self.rate_limited and len(self.refresh_issued) >= REFRESH_TOKENS_PER_MINUTE:
+                    self.grants[form.get("code", "")] = user  # refused before use: the code stays good
+                    return 400, dict(TOO_MANY)
             if user is None:
                 return 200, {"error": "invalid_code"}
             refresh = self.issue_refresh_token(user, now)
@@ -178,6 +198,9 @@ class Accounts:
         )
         with self.lock:
             self.access[access.token] = access
+            active = [a for a in self.access.values() if a.refresh == refresh and a.expires > now]
+            for oldest in active[: max(0, len(active) - MAX_ACCESS_TOKENS)]:  # insertion order: oldest first
+                del self.access[oldest.token]
             self.mints.setdefault(refresh, deque()).append(now)
             self.minted += 1
         return access

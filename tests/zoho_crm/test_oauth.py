@@ -54,7 +54,9 @@ def test_every_call_checks_the_token_and_it_lives_an_hour(crm: ZohoCRM, client: 
 
 def test_a_21st_refresh_token_silently_deletes_the_oldest(crm: ZohoCRM) -> None:
     tokens = []
-    for _ in range(21):
+    for n in range(21):
+        if n % 5 == 0:
+            crm.clock.advance(60)  # at most five refresh tokens a minute
         code = crm.accounts.grant(crm.user)
         tokens.append(str(post_token(crm, grant_type="authorization_code", code=code)["refresh_token"]))
     assert post_token(crm, grant_type="refresh_token", refresh_token=tokens[0]) == {"error": "invalid_code"}
@@ -71,3 +73,25 @@ def test_ten_access_tokens_in_ten_minutes_then_access_denied(crm: ZohoCRM) -> No
     assert denied.status == 400 and denied.body["error"] == "Access Denied"
     crm.clock.advance(600)
     assert "access_token" in post_token(crm, grant_type="refresh_token", refresh_token=token)
+
+
+def test_five_refresh_tokens_a_minute_and_thirty_live_access_tokens(crm: ZohoCRM) -> None:
+    for _ in range(5):
+        assert "refresh_token" in post_token(crm, grant_type="authorization_code", code=crm.accounts.grant(crm.user))
+    code = crm.accounts.grant(crm.user)
+    sixth = call(crm.accounts_url() + "/oauth/v2/token", "POST",
+                 token_form(crm, grant_type="authorization_code", code=code), form=True)  # fmt: skip
+    assert sixth.status == 400 and sixth.body["error"] == "Access Denied"
+    crm.clock.advance(60)
+    assert "refresh_token" in post_token(crm, grant_type="authorization_code", code=code)
+
+    token = crm.refresh_token()
+    access = []
+    for n in range(31):
+        if n % 10 == 0:
+            crm.clock.advance(600)  # ten a refresh token in ten minutes
+        access.append(str(post_token(crm, grant_type="refresh_token", refresh_token=token)["access_token"]))
+    url = crm.api_domain() + "/crm/v8/Accounts?fields=Account_Name"
+    first = call(url, headers={"Authorization": f"Zoho-oauthtoken {access[0]}"})
+    assert first.status == 401 and first.body["code"] == "INVALID_TOKEN"  # the 31st deleted the first
+    assert call(url, headers={"Authorization": f"Zoho-oauthtoken {access[1]}"}).status == 204

@@ -322,13 +322,7 @@ class Store:
         for name, value in fields.items():
             if name == "Owner":
                 out[name] = self._owner(value, f"{path}.Owner")
-            elif (
-                name in LOOKUPS
-                and value is not None
-                and not (module == "Vendors" and name == "Vendor_Name")
-                and not (module == "Accounts" and name == "Account_Name")
-                and not (module == "Products" and name == "Product_Name")
-            ):
+            elif name in LOOKUPS and value is not None and name != NAME_FIELD[module]:
                 out[name] = self._lookup(LOOKUPS[name], value, name, f"{path}.{name}")
         subform = LINE_ITEMS.get(module)
         if subform:

@@ -1,6 +1,7 @@
 """The simulator: one Zoho CRM organisation in one data centre, its accounts servers, records,
 notification channels and limits, on a clock a test can move."""
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -10,7 +11,7 @@ from local.http import QuietHTTPServer, serve
 from local.shopify_store.clock import ShopClock, system_clock
 from local.zoho_crm.auth import DATA_CENTRES, Accounts, Client, User
 from local.zoho_crm.limits import Limits
-from local.zoho_crm.records import Change, Store
+from local.zoho_crm.records import ALL_TRIGGERS, Change, Store
 from local.zoho_crm.watch import Channels
 
 
@@ -31,6 +32,7 @@ class ZohoCRM:
         self.store = Store(self.now)
         self.user = self.store.add_user(User("5725767000000411001", "Org Admin", "admin@zylker.example"))
         self.latency = 0.0  # real seconds each API call holds its concurrency slot (tests of the limit)
+        self.gate: threading.Event | None = None  # when set to a cleared Event, API calls wait for it
         self.server: QuietHTTPServer | None = None
         self.url = ""
         self.channels: Channels | None = None
@@ -72,8 +74,27 @@ class ZohoCRM:
             self.channels.notify(change, self.now())
 
     def hold(self) -> None:
+        """Keep an API call in flight: until ``gate`` opens (at most 10 s), then ``latency`` seconds."""
+        if self.gate is not None:
+            self.gate.wait(10)
         if self.latency:
             time.sleep(self.latency)
+
+    def user_edit(self, module: str, rows: list[dict[str, Any]], user: User | None = None) -> list[dict[str, Any]]:
+        """A change made in the CRM's own screens (not through the API): every trigger runs and the
+        channels are told, as for an API write. Rows with an ``id`` update, rows without create."""
+        who = user or self.user
+        answers: list[dict[str, Any]] = []
+        creates, updates = [r for r in rows if "id" not in r], [r for r in rows if "id" in r]
+        if creates:
+            done, change = self.store.create(module, creates, ALL_TRIGGERS, who)
+            answers += done
+            self.changed(change)
+        if updates:
+            done, change = self.store.update(module, updates, ALL_TRIGGERS, who)
+            answers += done
+            self.changed(change)
+        return answers
 
     @staticmethod
     def data_centres() -> dict[str, tuple[str, str]]:

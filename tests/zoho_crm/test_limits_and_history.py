@@ -2,6 +2,7 @@
 history: reproducible, both tax modes, totals that add up."""
 
 import threading
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,7 @@ def test_concurrency_beyond_the_edition_is_too_many_requests() -> None:
     crm = ZohoCRM(edition="free", base_clock=lambda: NOW).start()
     try:
         client = Client(crm)
-        crm.latency = 0.6
+        crm.gate = threading.Event()  # calls stay in flight until the gate opens
         replies: list[Reply] = []
         threads = [
             threading.Thread(target=lambda: replies.append(client("GET", "/Accounts", fields="Account_Name")))
@@ -43,12 +44,16 @@ def test_concurrency_beyond_the_edition_is_too_many_requests() -> None:
         ]
         for thread in threads:
             thread.start()
+        deadline = time.monotonic() + 10
+        while len(replies) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert crm.limits.in_flight == 5  # the Free edition's five, held
+        crm.gate.set()
         for thread in threads:
             thread.join()
         refused = [r for r in replies if r.status == 429]
-        assert refused and all(r.body["code"] == "TOO_MANY_REQUESTS" for r in refused)
-        assert len(replies) - len(refused) <= 5
-        assert crm.limits.refused_concurrency == len(refused)
+        assert len(refused) == 3 and all(r.body["code"] == "TOO_MANY_REQUESTS" for r in refused)
+        assert sorted(r.status for r in replies) == [204] * 5 + [429] * 3
     finally:
         crm.stop()
 

@@ -110,3 +110,15 @@ def test_update_disable_list_and_delete(crm: ZohoCRM, client: Client, receiver: 
     gone = client("DELETE", "/actions/watch", channel_ids="1000000068001")
     assert gone.status == 200 and gone.body["watch"][0]["code"] == "SUCCESS"
     assert client("GET", "/actions/watch").status == 204
+
+
+def test_an_edit_in_the_crm_screens_notifies_and_runs_every_trigger(
+    crm: ZohoCRM, client: Client, receiver: Receiver
+) -> None:
+    enable(client, receiver, events=["Accounts.all"])
+    created = account(client, "Via API", trigger=[])
+    crm.user_edit("Accounts", [{"id": created, "Phone": "555-7"}])
+    assert crm.channels is not None
+    crm.channels.drain()
+    assert [(b["operation"], b["ids"]) for b in receiver.bodies] == [("insert", [created]), ("update", [created])]
+    assert [w.triggers for w in crm.store.writes if w.id == created] == [(), ("workflow", "approval", "blueprint")]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from local.zoho_crm import ZohoCRM
 from tests.conftest import reference_file
-from tests.zoho_crm.conftest import Client, Receiver
+from tests.zoho_crm.conftest import NOW, Client, Receiver, call
 
 
 def enable(client: Client, receiver: Receiver, **extra: object) -> dict[str, object]:
@@ -122,3 +122,23 @@ def test_an_edit_in_the_crm_screens_notifies_and_runs_every_trigger(
     crm.channels.drain()
     assert [(b["operation"], b["ids"]) for b in receiver.bodies] == [("insert", [created]), ("update", [created])]
     assert [w.triggers for w in crm.store.writes if w.id == created] == [(), ("workflow", "approval", "blueprint")]
+
+
+def test_the_control_surface_for_harnesses_in_another_process(crm: ZohoCRM, client: Client, receiver: Receiver) -> None:
+    enable(client, receiver, events=["Contacts.create"])
+    faults = call(crm.url + "/_zoho/faults", "POST", {"twice": 1})
+    assert faults.status == 200 and faults.body["twice"] == 1
+    created = client("POST", "/Contacts", {"data": [{"Last_Name": "Berg"}]}).body["data"][0]["details"]["id"]
+    assert crm.channels is not None
+    crm.channels.drain()
+    documented = json.loads(reference_file("fixtures", "zoho", "notification_callback_insert_sample.json").read_text())
+    assert [set(b) - {"target"} for b in receiver.bodies] == [set(documented)] * 2
+    writes = call(crm.url + "/_zoho/writes").body["writes"]
+    assert [(w["id"], w["operation"], w["triggers"]) for w in writes] == [
+        (created, "insert", ["workflow", "approval", "blueprint"])
+    ]
+    state = call(crm.url + "/_zoho/state").body
+    assert state["records"]["Contacts"] == 1 and state["channels"] == 1 and state["limits"]["credits_used"] >= 2
+    moved = call(crm.url + "/_zoho/clock", "POST", {"advance": 3600})
+    assert moved.body["now"] == (NOW + timedelta(hours=1)).isoformat()
+    assert call(crm.url + "/_zoho/state").body["channels"] == 0  # expired with the hour

@@ -142,3 +142,20 @@ def test_the_control_surface_for_harnesses_in_another_process(crm: ZohoCRM, clie
     moved = call(crm.url + "/_zoho/clock", "POST", {"advance": 3600})
     assert moved.body["now"] == (NOW + timedelta(hours=1)).isoformat()
     assert call(crm.url + "/_zoho/state").body["channels"] == 0  # expired with the hour
+
+
+def test_a_delete_is_delivered_and_a_refused_delivery_is_not_retried(crm: ZohoCRM, client: Client) -> None:
+    refusing = Receiver(status=500)
+    try:
+        enable(client, refusing, events=["Accounts.delete"])
+        first, second = account(client, "One"), account(client, "Two")
+        client("DELETE", "/Accounts", ids=f"{first},{second}")
+        assert crm.channels is not None
+        crm.channels.drain()
+        assert [(b["operation"], b["ids"], b["affected_fields"]) for b in refusing.bodies] == [
+            ("delete", [first, second], [])
+        ]  # one POST for the call's two ids, once: Zoho documents no retries
+        assert [d.status for d in crm.channels.deliveries] == [500]
+    finally:
+        refusing.server.shutdown()
+        refusing.server.server_close()

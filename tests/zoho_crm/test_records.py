@@ -162,8 +162,6 @@ def test_update_is_partial_stamps_modified_and_records_the_triggers(crm: ZohoCRM
         "details"
     ]
     crm.clock.advance(90)
-    other = crm.store.add_user(User("5725767000000999001", "Xerosync Integration", "xerosync@zylker.example"))
-    crm.store.users[other.id] = other
     updated = client(
         "PUT", "/Accounts", {"data": [{"id": created["id"], "Xero_Contact_ID": "c0ffee-1"}], "trigger": []}
     )
@@ -175,6 +173,15 @@ def test_update_is_partial_stamps_modified_and_records_the_triggers(crm: ZohoCRM
     writes = [(w.operation, w.triggers) for w in crm.store.writes if w.id == created["id"]]
     assert writes == [("insert", ("workflow", "approval", "blueprint")), ("update", ()),
                       ("update", ("workflow", "approval", "blueprint"))]  # fmt: skip
+    assert got["Modified_By"]["id"] == crm.user.id
+    colleague = crm.store.add_user(User("5725767000000999001", "A Colleague", "colleague@zylker.example"))
+    crm.clock.advance(5)
+    crm.user_edit("Accounts", [{"id": created["id"], "Phone": "555-3"}], user=colleague)
+    edited = client("GET", f"/Accounts/{created['id']}").body["data"][0]
+    assert (
+        edited["Modified_By"] == {"name": "A Colleague", "id": colleague.id}
+        and edited["Modified_Time"] > got["Modified_Time"]
+    )
     unknown = client("PUT", "/Accounts", {"data": [{"id": "42", "Phone": "1"}]})
     assert unknown.status == 400 and unknown.body["data"][0]["details"]["api_name"] == "id"
 

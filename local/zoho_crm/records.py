@@ -66,6 +66,17 @@ NAME_FIELD = {
     "Invoices": "Subject",
     "Purchase_Orders": "Subject",
 }
+# the system-defined duplicate-check field of each module (upsert without duplicate_check_fields)
+DUPLICATE_CHECK = {
+    "Accounts": ("Account_Name",),
+    "Contacts": ("Email",),
+    "Vendors": ("Vendor_Name",),
+    "Products": ("Product_Name",),
+    "Quotes": ("Subject",),
+    "Sales_Orders": ("Subject",),
+    "Invoices": ("Subject",),
+    "Purchase_Orders": ("Subject",),
+}
 # lookup field → the module it points to (Owner points to the org's users)
 LOOKUPS = {
     "Account_Name": "Accounts",

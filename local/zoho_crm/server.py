@@ -2,7 +2,8 @@
 
 * ``POST /accounts/{dc}/oauth/v2/token``: the DC's accounts server (``auth.py``);
 * ``/api/{dc}/crm/v8/{module}`` GET (list) / POST (create) / PUT (update) / DELETE ``?ids=``;
-  ``/api/{dc}/crm/v8/{module}/{id}`` GET / PUT; ``/api/{dc}/crm/v8/{module}/deleted`` GET;
+  ``/api/{dc}/crm/v8/{module}/{id}`` GET / PUT; ``/api/{dc}/crm/v8/{module}/upsert`` POST;
+  ``/api/{dc}/crm/v8/{module}/deleted`` GET;
   ``/api/{dc}/crm/v8/actions/watch`` POST / PUT / PATCH / GET / DELETE: the API domain
   (``www.zohoapis.{dc}``), each call behind the token check, the concurrency limit and the credits;
 * ``GET /_zoho/state``, ``POST /_zoho/clock {"advance": s}``, ``POST /_zoho/faults {"drop", "twice",
@@ -29,7 +30,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from local.http import Response
 from local.zoho_crm.auth import DATA_CENTRES
-from local.zoho_crm.records import ALL_TRIGGERS, MODULES, error, plain, zoho_time
+from local.zoho_crm.records import ALL_TRIGGERS, DUPLICATE_CHECK, MODULES, Change, error, plain, zoho_time
 
 if TYPE_CHECKING:
     from local.zoho_crm.simulator import ZohoCRM
@@ -101,6 +102,8 @@ def api(
             answers, change = crm.store.delete(module, ids, user)
             crm.changed(change)
             return _json(_status(answers, 200), {"data": answers})
+    if len(parts) == 2 and parts[1] == "upsert" and method == "POST":
+        return write(crm, user, module, "UPSERT", body, None)
     if len(parts) == 2 and parts[1] == "deleted" and method == "GET":
         return deleted(crm, module, query, headers)
     if len(parts) == 2 and method == "GET":
@@ -135,6 +138,11 @@ def write(crm: "ZohoCRM", user: Any, module: str, method: str, body: bytes, reco
         triggers = tuple(trigger)
     else:
         return _json(400, error("INVALID_DATA", "invalid data", api_name="trigger", json_path="$.trigger"))
+    if method == "UPSERT":
+        checks = payload.get("duplicate_check_fields") or list(DUPLICATE_CHECK[module])
+        if not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
+            return _json(400, error("INVALID_DATA", "invalid data", api_name="duplicate_check_fields"))
+        return upsert(crm, user, module, rows, checks, triggers)
     if method == "POST":
         answers, change = crm.store.create(module, rows, triggers, user)
         ok = 201
@@ -145,6 +153,41 @@ def write(crm: "ZohoCRM", user: Any, module: str, method: str, body: bytes, reco
         ok = 200
     crm.changed(change)
     return _json(_status(answers, ok), {"data": answers})
+
+
+def upsert(
+    crm: "ZohoCRM", user: Any, module: str, rows: list[Any], checks: list[str], triggers: tuple[str, ...]
+) -> Response:
+    """``POST /crm/v8/{module}/upsert``: a row that matches an existing record on the first of
+    ``duplicate_check_fields`` it carries (the module's system-defined field when none are given)
+    updates it, any other row inserts; each answer says which (``action``, ``duplicate_field``).
+    https://www.zoho.com/crm/developer/docs/api/v8/upsert-records.html"""
+    answers: list[dict[str, Any]] = []
+    inserted, updated = Change(module, "insert", []), Change(module, "update", [])
+    for index, row in enumerate(rows):
+        match, field = None, None
+        if isinstance(row, dict):
+            for name in checks:
+                if row.get(name) not in (None, ""):
+                    found = [r for r in crm.store.all(module) if r.get(name) == row[name]]
+                    if found:
+                        match, field = found[0], name
+                        break
+        if match is not None:
+            done, change = crm.store.update(module, [{**row, "id": match["id"]}], triggers, user)
+            updated.ids += change.ids
+            updated.affected.update(change.affected)
+            updated.values.update(change.values)
+        else:
+            done, change = crm.store.create(module, [row], triggers, user)
+            inserted.ids += change.ids
+        answer = json.loads(json.dumps(plain(done[0])).replace("$.data[0]", f"$.data[{index}]"))
+        if answer["status"] == "success":
+            answer.update(action="update" if match else "insert", duplicate_field=field)
+        answers.append(answer)
+    crm.changed(inserted)
+    crm.changed(updated)
+    return _json(_status(answers, 200), {"data": answers})
 
 
 def _since(headers: dict[str, str]) -> tuple[datetime | None, Response | None]:

@@ -196,3 +196,30 @@ def test_updating_line_items_recomputes_the_totals(crm: ZohoCRM, client: Client)
     after = client("GET", f"/Invoices/{record_id}").body["data"][0]
     assert [r["id"] for r in after["Invoiced_Items"]] == [first["id"]]
     assert (after["Sub_Total"], after["Grand_Total"]) == (D(10), D("7.5"))  # the record discount 2.50 stays
+
+
+def test_upsert_updates_on_the_duplicate_check_field_and_inserts_otherwise(crm: ZohoCRM, client: Client) -> None:
+    first = client("POST", "/Contacts", {"data": [{"Last_Name": "Silva", "Email": "ines@customer.example"}]})
+    existing = first.body["data"][0]["details"]["id"]
+    body = {
+        "data": [{"Last_Name": "Silva", "Email": "ines@customer.example", "Phone": "1"}, {"Last_Name": "Mensah"}],
+        "trigger": [],
+    }
+    reply = client("POST", "/Contacts/upsert", body)
+    assert reply.status == 200
+    same, new = reply.body["data"]
+    assert (same["action"], same["duplicate_field"], same["details"]["id"]) == ("update", "Email", existing)
+    assert (new["action"], new["duplicate_field"], new["message"]) == ("insert", None, "record added")
+    assert client("GET", f"/Contacts/{existing}").body["data"][0]["Phone"] == "1"
+    by_custom = client(
+        "POST",
+        "/Accounts/upsert",
+        {"data": [{"Account_Name": "X", "Xero_Contact_ID": "c-9"}], "duplicate_check_fields": ["Xero_Contact_ID"]},
+    )
+    renamed = client(
+        "POST",
+        "/Accounts/upsert",
+        {"data": [{"Account_Name": "Y", "Xero_Contact_ID": "c-9"}], "duplicate_check_fields": ["Xero_Contact_ID"]},
+    )
+    assert by_custom.body["data"][0]["action"] == "insert" and renamed.body["data"][0]["action"] == "update"
+    assert [a["Account_Name"] for a in client("GET", "/Accounts", fields="Account_Name").body["data"]] == ["Y"]

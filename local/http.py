@@ -51,7 +51,7 @@ def serve(route: Route, host: str, port: int, name: str) -> QuietHTTPServer:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
     server = QuietHTTPServer((host, port), Handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True, name=name).start()

@@ -9,7 +9,10 @@ stack (template.yaml over moto):
    would), batching on, on a simulated clock;
 3. the baseline: the same code with ``XeroBatching=off`` (one document per Xero request, the
    pattern of today's connectors) on the first ``--baseline-orders`` of the same history;
-4. real time: single orders through the HTTP API a few seconds apart, on the real clock.
+4. real time: single orders through the HTTP API a few seconds apart, on the real clock;
+5. settlements: a Shopify month of daily payouts in summary mode (and the per-order mode's job),
+   and Amazon settlements of several sizes, each posted by the SettlementsFunction's schedule:
+   Xero calls per deposit, whatever the orders in it.
 
 Prints a table, writes every figure to ``bench/results.json`` and prints that path last.
 See ``bench/README.md`` for how each figure is measured and what distorts it.
@@ -26,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import imports, runs, workload
+from bench import imports, runs, settlements, workload
 from bench.harness import median, percentile
 from bench.prices import PRICES, PRICES_DATE
 from bench.report import cost_per_thousand, headline, peak_memory, summarize, table
@@ -57,6 +60,9 @@ FULL = {
     "burst": 1_000,
     "trickle": 30,
     "import_runs": 9,
+    "payout_orders": 10_000,
+    "settlement_orders": "10,1000,10000",
+    "month_end_orders": 1_000,
 }
 QUICK = {
     "orders": 2_000,
@@ -67,8 +73,11 @@ QUICK = {
     "burst": 300,
     "trickle": 15,
     "import_runs": 3,
+    "payout_orders": 1_000,
+    "settlement_orders": "10,100,1000",
+    "month_end_orders": 100,
 }
-PARTS = ["imports", "backfill", "day", "bound", "baseline", "burst", "trickle"]
+PARTS = ["imports", "backfill", "day", "bound", "baseline", "burst", "trickle", "settlements"]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -100,6 +109,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--trickle", type=int, help="real-time orders (30; --quick 15)")
     parser.add_argument("--trickle-gap", type=float, default=3.0, help="seconds between real-time orders")
     parser.add_argument("--import-runs", type=int, help="fresh interpreters per import figure (9; --quick 3)")
+    parser.add_argument(
+        "--payout-orders", type=int, help="orders of the Shopify month paid out daily (10,000; --quick 1,000)"
+    )
+    parser.add_argument("--payout-days", type=int, default=30, help="days of that month, a payout a day (30)")
+    parser.add_argument(
+        "--settlement-orders", help="orders of each Amazon settlement, comma-separated (10,1000,10000; 10,100,1000)"
+    )
+    parser.add_argument(
+        "--month-end-orders", type=int, help="orders of one more Amazon settlement, across a month end (1,000; 100)"
+    )
+    parser.add_argument(
+        "--no-per-order-payouts", action="store_true", help="skip the per-order mode's payouts job after the month"
+    )
     parser.add_argument(
         "--validate",
         action="store_true",
@@ -266,6 +288,38 @@ def main(argv: list[str] | None = None) -> int:
         results["trickle"] = summary
 
     lap("trickle")
+    if "settlements" not in args.skip:
+        print(
+            f"Settlements: a Shopify month ({args.payout_orders:,} orders over {args.payout_days} days, paid out "
+            f"daily), Amazon settlements of {args.settlement_orders} orders (+{args.month_end_orders:,} across a "
+            "month end)...",
+            flush=True,
+        )
+        parts: dict[str, Any] = {}
+        try:
+            parts["shopify"] = settlements.shopify_month(
+                orders=args.payout_orders,
+                days=args.payout_days,
+                seed=args.seed,
+                options=options,
+                per_order=not args.no_per_order_payouts,
+            )
+        except Exception as exc:  # one store's failure is reported, the other still measured
+            parts["shopify"] = {"error": f"{type(exc).__name__}: {exc}"}
+            print(f"  the Shopify month failed: {parts['shopify']['error']}", flush=True)
+        try:
+            parts["amazon"] = settlements.amazon(
+                sizes=[int(x) for x in str(args.settlement_orders).split(",") if x.strip()],
+                month_end=args.month_end_orders,
+                seed=args.seed,
+                options=options,
+            )
+        except Exception as exc:
+            parts["amazon"] = {"error": f"{type(exc).__name__}: {exc}"}
+            print(f"  the Amazon settlements failed: {parts['amazon']['error']}", flush=True)
+        results["settlements"] = parts
+
+    lap("settlements")
     cost: dict[str, Any] = {}
     for key, summary in (
         ("batched", results.get("backfill", {}).get("batched")),

@@ -107,6 +107,7 @@ class Bench:
         minute_limit: int = 60,
         day_limit: int = 5000,
         start_at_midnight: bool = False,
+        organisation: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.scale = scale
@@ -114,7 +115,7 @@ class Bench:
         self.sandbox = XeroSandbox(clock=lambda: datetime.fromtimestamp(sim_now(), UTC), validate=validate)
         self.xero = XeroMeter(self.sandbox, sim_now)
         self.org: Organisation = self.sandbox.add_organisation(
-            "Bench Outdoor Co Pty Ltd", limits={"minute": minute_limit, "day": day_limit}
+            "Bench Outdoor Co Pty Ltd", limits={"minute": minute_limit, "day": day_limit}, **(organisation or {})
         )
         self.connection = self.sandbox.add_client([self.org.tenant_id])
         self.stack = LocalStack(

@@ -364,6 +364,9 @@ class XeroCounts:
     statuses: Counter[int] = field(default_factory=Counter)
     peak_in_flight: int = 0
     call_times: list[float] = field(default_factory=list)  # simulated epoch seconds of each counted call
+    # counted calls by the Idempotency-Key the client sent ("" for reads, which send none): the
+    # settlements part tells each deposit's calls apart by the key's settlement (``settlement_of``)
+    keys: Counter[str] = field(default_factory=Counter)
 
 
 class XeroMeter:
@@ -409,8 +412,10 @@ class XeroMeter:
                 meter.counts.statuses[status] += 1
             if "/api.xro/2.0/" in path and status != 429:
                 resource = path.split("/api.xro/2.0/", 1)[1].split("/", 1)[0]
+                key = next((str(v) for k, v in headers.items() if k.lower() == "idempotency-key"), "")
                 with meter._lock:
                     meter.counts.calls[f"{method} /{resource}"] += 1
+                    meter.counts.keys[key] += 1
             if meter.watch_invoices and method in ("PUT", "POST") and path.endswith("/Invoices") and status == 200:
                 meter._note_invoices(answer[2])
             return answer
@@ -450,6 +455,7 @@ class XeroMeter:
                 Counter(self.counts.statuses),
                 self.counts.peak_in_flight,
                 list(self.counts.call_times),
+                Counter(self.counts.keys),
             )
 
 
@@ -462,3 +468,146 @@ def max_in_window(times: list[float], window: float = 60.0) -> int:
             start += 1
         best = max(best, end - start + 1)
     return best
+
+
+def settlement_of(idempotency_key: str) -> str:
+    """The settlement an Idempotency-Key of the settlements code belongs to: ``payout:42`` of
+    ``payout:42:invoice:<claim>``, ``payout:42#payment:<claim>`` or ``settlement:9#2026-08:...``
+    (xerosync.sync.settlements makes them from the settlement's mapping key); "" for none."""
+    if not idempotency_key:
+        return ""
+    kind, _, rest = idempotency_key.partition(":")
+    return f"{kind}:{rest.split(':', 1)[0].split('#', 1)[0]}"
+
+
+# --- the stores' APIs (the settlements part) ------------------------------------------------------------
+@dataclass
+class StoreApiCounts:
+    calls: Counter[str] = field(default_factory=Counter)  # operation -> requests answered
+    refused: Counter[str] = field(default_factory=Counter)  # operation -> throttled / 429
+    requested_points: int = 0  # Shopify: the cost each query asked for
+    actual_points: int = 0  # Shopify: the cost Shopify kept (what its restore rate pays back)
+    downloads: int = 0  # report documents or bulk files fetched
+    download_bytes: int = 0
+
+
+class ShopifyMeter:
+    """Counts what the Shopify simulator answers: queries by operation name, the points each asked
+    for and kept (``extensions.cost``), throttled refusals, and bulk files downloaded. Wraps the
+    simulator's GraphQL handler (``local.shopify_store.server.graphql``, looked up per request) for
+    as long as it is installed; one store at a time."""
+
+    def __init__(self, store: Any) -> None:
+        import re
+
+        from local.shopify_store import server as module
+
+        server: Any = module  # its handler is replaced for as long as the meter is installed
+        self.store = store
+        self.counts = StoreApiCounts()
+        self._lock = threading.Lock()
+        self._server = server
+        self._handle = server.graphql
+        name = re.compile(r"\b(?:query|mutation)\s+(\w+)")
+        meter = self
+        handle = self._handle
+
+        def counted(shop: Any, version: str, headers: dict[str, str], body: bytes) -> Any:
+            answer = handle(shop, version, headers, body)
+            if shop is not meter.store:
+                return answer
+            try:
+                found = name.search(str(json.loads(body or b"{}").get("query") or ""))
+            except (ValueError, AttributeError):
+                found = None
+            operation = found.group(1) if found else "?"
+            payload = answer[2] if isinstance(answer[2], dict) else {}
+            cost = (payload.get("extensions") or {}).get("cost") or {}
+            throttled = any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in payload.get("errors") or [])
+            with meter._lock:
+                meter.counts.calls[operation] += 1
+                if throttled:
+                    meter.counts.refused[operation] += 1
+                meter.counts.requested_points += int(cost.get("requestedQueryCost") or 0)
+                meter.counts.actual_points += int(cost.get("actualQueryCost") or 0)
+            return answer
+
+        files = store.bulk.file
+
+        def downloaded(number: int) -> bytes | None:
+            content: bytes | None = files(number)
+            with meter._lock:
+                meter.counts.downloads += 1
+                meter.counts.download_bytes += len(content or b"")
+            return content
+
+        server.graphql = counted
+        store.bulk.file = downloaded
+
+    def uninstall(self) -> None:
+        self._server.graphql = self._handle
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counts = StoreApiCounts()
+
+    def snapshot(self) -> StoreApiCounts:
+        with self._lock:
+            c = self.counts
+            return StoreApiCounts(
+                Counter(c.calls), Counter(c.refused), c.requested_points, c.actual_points, c.downloads, c.download_bytes
+            )
+
+
+class AmazonMeter:
+    """Counts what the SP-API simulator answers: Reports API operations (``local.amazon_sp.server.
+    reports_api``, looked up per request), their 429s, and report documents downloaded."""
+
+    def __init__(self, sp: Any) -> None:
+        from local.amazon_sp import server as module
+
+        server: Any = module  # its Reports API is wrapped for as long as the meter is installed
+        self.sp = sp
+        self.counts = StoreApiCounts()
+        self._lock = threading.Lock()
+        self._server = server
+        self._reports_api = server.reports_api
+        meter = self
+        reports_api = self._reports_api
+
+        def counted(seller: Any, path: str, query: Any, headers: dict[str, str]) -> Any:
+            answer = reports_api(seller, path, query, headers)
+            if seller is not meter.sp:
+                return answer
+            operation = "getReports" if path.endswith("/reports") else "other"
+            if server.REPORT.match(path):
+                operation = "getReport"
+            elif server.DOCUMENT.match(path):
+                operation = "getReportDocument"
+            with meter._lock:
+                meter.counts.calls[operation] += 1
+                if int(answer[0]) == 429:
+                    meter.counts.refused[operation] += 1
+            return answer
+
+        download = sp.reports.download
+
+        def downloaded(document_id: str, query: Any, now: Any) -> tuple[int, bytes]:
+            status, content = download(document_id, query, now)
+            with meter._lock:
+                meter.counts.downloads += 1
+                meter.counts.download_bytes += len(content) if status == 200 else 0
+            return status, content
+
+        server.reports_api = counted
+        sp.reports.download = downloaded
+
+    def uninstall(self) -> None:
+        self._server.reports_api = self._reports_api
+
+    def snapshot(self) -> StoreApiCounts:
+        with self._lock:
+            c = self.counts
+            return StoreApiCounts(
+                Counter(c.calls), Counter(c.refused), c.requested_points, c.actual_points, c.downloads, c.download_bytes
+            )

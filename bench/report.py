@@ -417,6 +417,9 @@ def _fmt(value: Any, kind: str) -> str:
     return str(value)
 
 
+_SUMMARY = ("settlements", "shopify", "summary", "settlements")
+_PER_ORDER = ("settlements", "shopify", "per_order", "settlements")
+_AMAZON = ("settlements", "amazon", "settlements")
 HEADLINE: list[tuple[str, tuple[str, ...], str, str]] = [
     ("Backfill: orders", ("backfill", "batched", "orders"), "int", ""),
     ("  Xero calls per order", ("backfill", "batched", "xero", "calls_per_order"), "calls", "<= 0.045"),
@@ -443,16 +446,57 @@ HEADLINE: list[tuple[str, tuple[str, ...], str, str]] = [
     ("  webhook -> invoice p50", ("trickle", "latency", "median_s"), "s", "<= 2 s"),
     ("  webhook -> invoice p99", ("trickle", "latency", "p99_s"), "s", "<= 10 s"),
     ("  Xero calls per order", ("trickle", "xero", "calls_per_order"), "calls", ""),
+    ("Payouts, Shopify month in summary mode: paid", (*_SUMMARY, "checks", "paid_payouts"), "int", ""),
+    ("  each one invoice of its deposit, paid once", (*_SUMMARY, "checks", "deposit_matched"), "int", "all"),
+    ("  Xero calls per payout, most", (*_SUMMARY, "per_payout", "max_calls_per_deposit"), "int", "<= 3"),
+    ("  Xero calls per payout, all counted", (*_SUMMARY, "per_payout", "calls_per_deposit_all_counted"), "calls", ""),
+    ("  Xero calls for the month", (*_SUMMARY, "xero_calls"), "int", "< 100"),
+    ("  429s", ("settlements", "shopify", "summary", "xero", "rejected_429"), "int", "0"),
+    ("  payouts with a sale not read", (*_SUMMARY, "payouts_with_sales_not_read"), "int", "0"),
+    ("  Shopify API calls", (*_SUMMARY, "shopify", "calls"), "int", ""),
+    ("  Shopify points kept", (*_SUMMARY, "shopify", "points_kept"), "int", ""),
+    ("  Shopify's restore rate alone", (*_SUMMARY, "shopify", "limits_only_seconds"), "min", ""),
+    ("  drain, wall (all schedule runs)", ("settlements", "shopify", "summary", "drain", "wall_seconds"), "min", ""),
+    ("  schedule runs", (*_SUMMARY, "run_count"), "int", ""),
+    (
+        "Payouts, per-order mode's job: Xero calls per payout",
+        (*_PER_ORDER, "per_payout", "max_calls_per_deposit"),
+        "int",
+        "",
+    ),
+    ("  deposits matched in Xero", (*_PER_ORDER, "checks", "deposit_matched"), "int", "all"),
+    ("Amazon settlements: Xero calls per settlement, most", (*_AMAZON, "max_calls_per_settlement"), "int", "<= 4"),
+    ("  all total their deposit in Xero", (*_AMAZON, "all_checked"), "text", "True"),
+    ("  SP-API calls (all runs)", (*_AMAZON, "sp_api", "calls"), "int", ""),
+    ("  SP-API 429s", (*_AMAZON, "sp_api", "refused_total"), "int", "0"),
     ("Bench wall time", ("wall_seconds",), "min", ""),
     ("  of which the day backfill", ("part_wall_seconds", "day"), "min", ""),
     ("  the rest", ("wall_without_day",), "min", "< 15 min"),
 ]
 
 
+def _amazon_rows(results: dict[str, Any], previous: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """One row per Amazon settlement size: its Xero calls (by endpoint), this run beside the last."""
+
+    def by_label(book: dict[str, Any]) -> dict[str, str]:
+        out = {}
+        for s in _at(book, *_AMAZON, "settlements") or []:
+            month_end = ", month end" if s["across_month_end"] else ""
+            label = f"  {s['orders']:,} orders ({s['flat_file_lines']:,} lines{month_end})"
+            ok = "" if s["check"]["ok"] else ", NOT matched"
+            out[label] = f"{s['xero_calls']} ({', '.join(f'{k} {v}' for k, v in s['xero_by_endpoint'].items())}){ok}"
+        return out
+
+    now, then = by_label(results), by_label(previous)
+    return [(label, now.get(label, "-"), then.get(label, "-"), "<= 4") for label in {**now, **then}]
+
+
 def peak_memory(results: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Each function's configured memory and the most any of its execution environments held, over
     every part of the run."""
     parts = [*(results.get("backfill") or {}).values(), results.get("burst"), results.get("trickle")]
+    shopify = _at(results, "settlements", "shopify") or {}
+    parts += [shopify.get("summary"), shopify.get("per_order"), _at(results, "settlements", "amazon")]
     memory: dict[str, dict[str, float]] = {}
     for part in parts:
         for name, f in (_at(part, "lambda", "by_function") or {}).items():
@@ -469,6 +513,13 @@ def headline(results: dict[str, Any], previous: dict[str, Any]) -> str:
         day = _at(book, "backfill", "day", "xero")
         if isinstance(day, dict) and day.get("calls_per_order") is not None:
             day["calls_per_thousand"] = day["calls_per_order"] * 1000
+        for part in ("summary", "per_order"):
+            deposits = _at(book, "settlements", "shopify", part, "settlements")
+            if isinstance(deposits, dict):
+                deposits["run_count"] = len(deposits.get("runs") or [])
+        amazon = _at(book, *_AMAZON)
+        if isinstance(amazon, dict):
+            amazon["sp_api"]["refused_total"] = sum((amazon.get("sp_api", {}).get("refused") or {}).values())
     when = str(previous.get("when", "-"))
     header = ("", "this run", f"last run ({when})", "target")
     rows = [header]
@@ -477,6 +528,8 @@ def headline(results: dict[str, Any], previous: dict[str, Any]) -> str:
         if now is None and then is None:
             continue
         rows.append((label, _fmt(now, kind), _fmt(then, kind), target))
+        if path == (*_AMAZON, "max_calls_per_settlement"):
+            rows += _amazon_rows(results, previous)
     for name in sorted(set(results.get("memory") or {}) | set(previous.get("memory") or {})):
         now, then = _at(results, "memory", name), _at(previous, "memory", name)
         rows.append(

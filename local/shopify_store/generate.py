@@ -268,7 +268,9 @@ class Generator:
             self.made.payouts.append(p.id)
             pay.settle(p.id, "FAILED" if rng.random() < 0.06 else "PAID")
 
-    def run(self, customers: int, orders: int, start: datetime, end: datetime) -> Population:
+    def run(
+        self, customers: int, orders: int, start: datetime, end: datetime, payout_every: timedelta = timedelta(days=2)
+    ) -> Population:
         self.queue: list[tuple[datetime, int, int, str]] = []
         self.at(start)
         self.catalogue()
@@ -284,7 +286,7 @@ class Generator:
                 self.act(due[2], due[3])
             self.at(now)
             self.order()
-            if now - last_payout >= timedelta(days=2):
+            if now - last_payout >= payout_every:
                 self.payments()
                 last_payout = now
         for due in sorted(q for q in self.queue if q[0] <= end):
@@ -296,13 +298,17 @@ class Generator:
 
 
 def populate(store: ShopifyStore, *, seed: int = 1, customers: int = 20, orders: int = 100,
-             start: datetime | None = None, end: datetime | None = None) -> Population:  # fmt: skip
-    """Write a history from ``start`` to ``end`` (default: the 30 days before now); the clock runs
-    again afterwards."""
+             start: datetime | None = None, end: datetime | None = None,
+             payout_every: timedelta = timedelta(days=2)) -> Population:  # fmt: skip
+    """Write a history from ``start`` to ``end`` (default: the 30 days before now), paying out
+    every ``payout_every`` (Shopify Payments pays out daily, weekly or monthly, as the merchant
+    chooses:
+    https://help.shopify.com/en/manual/payments/shopify-payments/getting-paid-with-shopify-payments/view-payouts/schedule-payouts);
+    the clock runs again afterwards."""
     end = end or datetime.now(UTC)
     start = start or end - timedelta(days=30)
     try:
         with store.lock:
-            return Generator(store, seed).run(customers, orders, start, end)
+            return Generator(store, seed).run(customers, orders, start, end, payout_every)
     finally:
         store.clock.pin(None)

@@ -194,7 +194,7 @@ def make_refund(
         actual = available  # everything that is left, to the cent in both currencies
     else:
         actual = money.bag(amount)
-    if actual.presentment < 0:
+    if actual.presentment < 0 or actual.shop < 0:  # the shop side too: a line worth 0.00 may convert to -0.01
         raise OrderError("Refund amount must be positive.")
     if actual.presentment > available.presentment:
         raise OrderError(f"Refund amount {actual.presentment} is greater than net payment received.")

@@ -46,3 +46,39 @@ def test_the_headline_sets_this_runs_figures_beside_the_last_runs_and_each_funct
     assert "150 of 512 MB" in lines["Peak memory, SyncOrdersFunction"]
     assert "0.250" in lines["sync's Xero calls per order"]
     assert headline(run(0.041, 1.0), {}).splitlines()[0].endswith("target")  # a first run: nothing beside it
+
+
+def test_xero_calls_are_told_apart_by_the_settlement_their_idempotency_key_names() -> None:
+    from bench.meters import settlement_of
+
+    assert settlement_of("payout:623721858:invoice:3f2a") == "payout:623721858"
+    assert settlement_of("payout:623721858#payment:3f2a") == "payout:623721858"
+    assert settlement_of("settlement:24347715254#2026-09:invoice:9c1d") == "settlement:24347715254"
+    assert settlement_of("") == ""  # a read carries no key
+
+
+def test_the_headline_shows_each_amazon_settlements_calls_and_the_payouts_figures() -> None:
+    def run(calls: int) -> dict[str, object]:
+        settlement = {
+            "orders": 10_000,
+            "flat_file_lines": 70_000,
+            "across_month_end": True,
+            "xero_calls": calls,
+            "xero_by_endpoint": {"PUT /Invoices": calls - 1, "PUT /Payments": 1},
+            "check": {"ok": True},
+        }
+        deposits = {"per_payout": {"max_calls_per_deposit": 2}, "xero_calls": 60, "runs": [{}, {}]}
+        return {
+            "settlements": {
+                "shopify": {"summary": {"settlements": deposits, "xero": {"rejected_429": 0}}},
+                "amazon": {"settlements": {"max_calls_per_settlement": calls, "settlements": [settlement],
+                                           "all_checked": True, "sp_api": {"calls": 9, "refused": {"getReports": 1}}}},
+            }
+        }  # fmt: skip
+
+    lines = headline(run(3), run(5)).splitlines()
+    [amazon] = [x for x in lines if x.startswith("  10,000 orders (70,000 lines, month end)")]
+    assert "3 (PUT /Invoices 2, PUT /Payments 1)" in amazon and "5 (PUT /Invoices 4" in amazon
+    assert any(x.startswith("  Xero calls for the month") and " 60 " in x for x in lines)
+    assert any(x.startswith("  schedule runs") and " 2 " in x for x in lines)
+    assert any(x.startswith("  SP-API 429s") and " 1 " in x for x in lines)

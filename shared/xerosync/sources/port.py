@@ -304,6 +304,25 @@ class SettlementStore(Protocol):
 
 
 @runtime_checkable
+class SettlementSales(Protocol):
+    """A settlement store that reads the sales a deposit carries in a few requests, where the core
+    would otherwise read them one by one with :meth:`StoreClient.fetch` (a day's payout carries
+    hundreds of orders; Shopify exports them with one bulk operation)."""
+
+    def settlement_sales(self, settlement: "Settlement") -> Iterator[Found]:
+        """The store's record of each sale in ``settlement.sale_keys()``, as :meth:`StoreClient.fetch`
+        returns it, in any order; one the store no longer has is left out (or ``gone``). Raises
+        :class:`StoreUnavailable` when the store asks to wait: the deposit is then tried again by
+        the next poll, never booked without its sales."""
+        ...
+
+
+def sales_reader_of(store: object) -> SettlementSales | None:
+    """``store`` as a :class:`SettlementSales`, or None: its sales are read one by one."""
+    return store if isinstance(store, SettlementSales) else None
+
+
+@runtime_checkable
 class SettlementReader(Protocol):
     """A source that reads a deposit from a file the store exported (``xerosync preview``)."""
 

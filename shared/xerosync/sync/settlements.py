@@ -23,7 +23,7 @@ transaction (per-order mode), or deletes the payment and voids the invoice or cr
 so, and the refusal is logged with Xero's words and tried again by the next poll.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Mapping as Mapping_
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,7 +34,14 @@ from xerosync.config import StoreSettings
 from xerosync.domain import Sale
 from xerosync.observability import reason_of
 from xerosync.settlement import Booking, Part, Settlement, book
-from xerosync.sources.port import SettlementFound, SettlementStore, StoreError, StoreUnavailable
+from xerosync.sources.port import (
+    Found,
+    SettlementFound,
+    SettlementStore,
+    StoreError,
+    StoreUnavailable,
+    sales_reader_of,
+)
 from xerosync.sync.base import Outcome, create_once, holding
 from xerosync.sync.ports import ClaimLost, Mapping, Mappings
 from xerosync.xero.client import ElementResult
@@ -654,19 +661,38 @@ def _unpaid(item: SettlementFound, mappings: Mappings) -> bool:
 
 
 def read_sales(settlement: Settlement, store: Any, source: Any, settings: StoreSettings) -> dict[str, Sale]:
-    """The sales a settlement carries, read from the store (summary mode books them); one that
-    cannot be read is left out (its money is then one line, noted)."""
+    """The sales a settlement carries, read from the store (summary mode books them): in a few
+    requests where the store can (:class:`~xerosync.sources.port.SettlementSales`), else one by
+    one. One the store refuses for good is left out (its money is then one line, noted); when the
+    store asks to wait (:class:`StoreUnavailable`: a rate limit, an export already running) the
+    settlement fails for this poll and the next one tries again, rather than booking its sales as
+    single lines for ever."""
     if settings.settlements.mode != "summary":
         return {}
+    wanted = settlement.sale_keys()
+    reader = sales_reader_of(store)
+    records = reader.settlement_sales(settlement) if reader is not None else _one_by_one(store, wanted)
+    keys = set(wanted)
     found: dict[str, Sale] = {}
-    for key in settlement.sale_keys():
+    for record in records:
+        if record.key not in keys or record.gone:
+            continue
         try:
-            record = store.fetch("order", key.split(":", 1)[1])
-            if record.gone:
-                continue
             sale = source.read("order", record.raw, settings)
+        except StoreUnavailable:
+            raise
         except StoreError:
             continue
         if isinstance(sale, Sale):
-            found[key] = sale
+            found[record.key] = sale
     return found
+
+
+def _one_by_one(store: Any, keys: list[str]) -> Iterator[Found]:
+    for key in keys:
+        try:
+            yield store.fetch("order", key.split(":", 1)[1])
+        except StoreUnavailable:
+            raise
+        except StoreError:
+            continue

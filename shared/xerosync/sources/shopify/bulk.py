@@ -23,7 +23,9 @@ from xerosync.sources.port import StoreError, StoreUnavailable
 from xerosync.sources.shopify import queries
 
 MAX_WAIT = 600.0
-POLL = (1.0, 2.0, 3.0, 5.0, 10.0)  # seconds between polls, the last one repeated
+# seconds between polls, the last one repeated: a payout's few hundred orders are ready in about a
+# second, a year's history in minutes
+POLL = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 CHILDREN = {"LineItem": "lineItems", "ShippingLine": "shippingLines"}
 
 

@@ -172,6 +172,7 @@ class ShopifyPayouts:
 
     api: ShopifyGraphQL
     zone: ZoneInfo
+    earliest: datetime | None = None  # the earliest transactionDate of the rows read (a failed payout's too)
 
     def settlements(self, since: datetime, until: datetime | None = None) -> Iterator[SettlementFound]:
         search = f"issued_at:>='{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
@@ -182,7 +183,12 @@ class ShopifyPayouts:
 
     def rows(self, payout_id: str) -> list[dict[str, Any]]:
         variables = {"first": PAGE, "query": f"payments_transfer_id:{payout_id}"}
-        return list(self.api.pages(TRANSACTIONS, variables, ("shopifyPaymentsAccount", "balanceTransactions")))
+        rows = list(self.api.pages(TRANSACTIONS, variables, ("shopifyPaymentsAccount", "balanceTransactions")))
+        for row in rows:
+            when = store_time(row.get("transactionDate"))
+            if when is not None and (self.earliest is None or when < self.earliest):
+                self.earliest = when
+        return rows
 
     def payout(self, payout_id: str) -> dict[str, Any]:
         node = self.api.query(PAYOUT, {"id": f"gid://shopify/ShopifyPaymentsPayout/{payout_id}"}).get("node")

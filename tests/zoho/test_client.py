@@ -183,10 +183,10 @@ def test_spent_credits_are_unavailable_with_the_reason_and_stop_further_calls(cr
     api = client(crm)
     api.get("Accounts", one)
     crm.limits.credits = crm.limits.used(crm.now())  # the day's credits are now spent
-    with pytest.raises(StoreUnavailable, match="credits .* exhausted") as raised:
+    with pytest.raises(StoreUnavailable, match=r"credits .* exhausted") as raised:
         api.get("Accounts", one)
     assert raised.value.retry_after > 3600  # until the rolling 24 hours free one
     # a second call is refused here, without spending a request
-    with pytest.raises(StoreUnavailable, match="credits .* exhausted"):
+    with pytest.raises(StoreUnavailable, match=r"credits .* exhausted"):
         api.get("Accounts", one)
     assert crm.limits.refused_credits == 1

@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 
 from xerosync.sources.port import StoreUnavailable
@@ -85,10 +85,8 @@ class ZohoGovernor:
         """Zoho said the credits are spent: block until they reset; the error to raise."""
         until = self._clock() + EXHAUSTED_WAIT
         if resets_at:
-            try:
+            with suppress(ValueError):  # a reset we cannot read: an hour
                 until = max(self._clock() + 1.0, datetime.fromisoformat(resets_at).timestamp())
-            except ValueError:
-                pass
         with self._lock:
             self.blocked_until = max(self.blocked_until, until)
             self.blocked_reason = f"until {resets_at}" if resets_at else "reset time not given"

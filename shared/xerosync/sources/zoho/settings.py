@@ -20,9 +20,7 @@ from xerosync.frozen import frozen
 from xerosync.schema import After, Pattern
 
 DataCentre = Literal["com", "eu", "in", "com.au", "jp", "com.cn", "ca", "sa", "uk"]
-Module = Literal[
-    "Accounts", "Contacts", "Vendors", "Products", "Quotes", "Sales_Orders", "Invoices", "Purchase_Orders"
-]
+Module = Literal["Accounts", "Contacts", "Vendors", "Products", "Quotes", "Sales_Orders", "Invoices", "Purchase_Orders"]
 MODULES: tuple[Module, ...] = (
     "Accounts", "Contacts", "Vendors", "Products", "Quotes", "Sales_Orders", "Invoices", "Purchase_Orders",
 )  # fmt: skip

@@ -190,3 +190,24 @@ def test_spent_credits_are_unavailable_with_the_reason_and_stop_further_calls(cr
     with pytest.raises(StoreUnavailable, match=r"credits .* exhausted"):
         api.get("Accounts", one)
     assert crm.limits.refused_credits == 1
+
+
+def test_the_threads_of_a_batch_wait_for_a_slot_instead_of_being_refused(crm: Simulator) -> None:
+    # Given Zoho's concurrency of 1 and one governor of that size shared by two clients of a process
+    made = accounts(crm, 2)
+    crm.limits.concurrency = 1
+    crm.gate = threading.Event()
+    clock = lambda: crm.now().timestamp()  # noqa: E731
+    shared = ZohoGovernor(1, slot_wait=5.0, clock=clock)
+    first, second = client(crm, governor=shared), client(crm, governor=shared)
+    first.token(), second.token()
+    # When both call at once (the first held in flight for a moment)
+    other = threading.Thread(target=first.get, args=("Accounts", made[0]))
+    other.start()
+    while crm.limits.in_flight == 0:
+        threading.Event().wait(0.01)
+    threading.Timer(0.2, crm.gate.set).start()
+    # Then the second waits for the first's slot: Zoho refuses neither
+    assert second.get("Accounts", made[1])["id"] == made[1]
+    other.join()
+    assert crm.limits.refused_concurrency == 0 and shared.throttled == 0

@@ -1,0 +1,114 @@
+"""Zoho CRM's API limits, honoured before Zoho has to refuse.
+
+Zoho counts, per organisation and app (https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html):
+
+* **credits** in a rolling 24 hours, by edition (Free 5,000; Standard 50,000 + 250 a user up to
+  100,000; ...); most calls cost one. When they are spent nothing but waiting helps, so the
+  governor remembers it (until the reset Zoho names, else an hour) and every later call in the
+  process is refused at once with :class:`StoreUnavailable` saying so, without spending a
+  request: the record goes back to its queue, nothing sleeps in Lambda for hours;
+* **concurrency**: calls in flight (Free 5, Standard 10, Professional 15, Enterprise 20,
+  Ultimate 25); one more is answered 429 ``TOO_MANY_REQUESTS``. The governor holds a slot per
+  call (at most ``concurrency`` in flight from this process: the threads of a batch share it),
+  and a 429 that comes anyway (another container, another app of the org) is retried after a
+  short exponential backoff with jitter, :data:`RETRIES` times, then given up as
+  :class:`StoreUnavailable` with a retry_after, like the core's Xero governor gives a record back
+  to its queue rather than wait inside Lambda (``xerosync.xero.governor``).
+
+Kept in the process, per organisation (data centre + client id): the slots and the credits
+block are not shared between containers yet (the Xero governor's DynamoDB budget is the model
+for that); the stack bounds containers with the Zoho queue's reserved concurrency.
+"""
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+
+from xerosync.sources.port import StoreUnavailable
+
+RETRIES = 3  # retries of a call answered 429 TOO_MANY_REQUESTS
+BACKOFF = 0.5  # seconds before the first retry, doubled each time (plus up to half again of jitter)
+SLOT_WAIT = 5.0  # seconds a call waits for a slot freed by its own process before giving up
+EXHAUSTED_WAIT = 3600.0  # seconds credits are taken as spent when Zoho names no reset
+
+
+class ZohoGovernor:
+    def __init__(
+        self,
+        concurrency: int = 5,
+        *,
+        retries: int = RETRIES,
+        backoff: float = BACKOFF,
+        slot_wait: float = SLOT_WAIT,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.concurrency = concurrency
+        self.retries, self.backoff, self.slot_wait = retries, backoff, slot_wait
+        self._clock, self._sleep = clock, sleep
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._lock = threading.Lock()
+        self.blocked_until = 0.0  # credits spent until then (clock seconds)
+        self.blocked_reason = ""
+        self.credits = 0  # calls made (one credit each, Zoho's usual price)
+        self.throttled = 0  # 429 TOO_MANY_REQUESTS answers seen
+
+    @contextmanager
+    def slot(self, what: str) -> Iterator[None]:
+        """Hold one of the organisation's calls in flight for ``what`` (refused while credits are
+        spent, or when no slot frees within :data:`SLOT_WAIT`)."""
+        left = self.blocked_until - self._clock()
+        if left > 0:
+            raise _unavailable(f"Zoho CRM's API credits are exhausted ({self.blocked_reason}); {what} not sent", left)
+        if not self._slots.acquire(timeout=self.slot_wait):
+            raise _unavailable(f"{self.concurrency} Zoho CRM calls in flight; {what} not sent", 2.0)
+        try:
+            with self._lock:
+                self.credits += 1
+            yield
+        finally:
+            self._slots.release()
+
+    def too_many(self, attempt: int, what: str) -> None:
+        """Zoho answered 429 TOO_MANY_REQUESTS to attempt ``attempt`` (0 first): sleep before the
+        next, or give up with :class:`StoreUnavailable` once the retries are spent."""
+        with self._lock:
+            self.throttled += 1
+        if attempt >= self.retries:
+            raise _unavailable(f"Zoho CRM kept answering TOO_MANY_REQUESTS to {what} ({attempt + 1} tries)", 5.0)
+        self._sleep(self.backoff * 2**attempt * random.uniform(1.0, 1.5))
+
+    def exhausted(self, what: str, resets_at: str | None) -> StoreUnavailable:
+        """Zoho said the credits are spent: block until they reset; the error to raise."""
+        until = self._clock() + EXHAUSTED_WAIT
+        if resets_at:
+            with suppress(ValueError):  # a reset we cannot read: an hour
+                until = max(self._clock() + 1.0, datetime.fromisoformat(resets_at).timestamp())
+        with self._lock:
+            self.blocked_until = max(self.blocked_until, until)
+            self.blocked_reason = f"until {resets_at}" if resets_at else "reset time not given"
+        return _unavailable(
+            f"Zoho CRM's API credits for the last 24 hours are exhausted ({self.blocked_reason}); {what} refused",
+            until - self._clock(),
+        )
+
+
+_GOVERNORS: dict[str, ZohoGovernor] = {}
+_GOVERNORS_LOCK = threading.Lock()
+
+
+def governor_for(key: str, concurrency: int, clock: Callable[[], float] = time.time) -> ZohoGovernor:
+    """The process's governor of one organisation (every client of it shares the slots and the block)."""
+    with _GOVERNORS_LOCK:
+        if key not in _GOVERNORS:
+            _GOVERNORS[key] = ZohoGovernor(concurrency, clock=clock)
+        return _GOVERNORS[key]
+
+
+def _unavailable(message: str, wait: float) -> StoreUnavailable:
+    error = StoreUnavailable(message)
+    error.retry_after = max(1.0, round(wait, 1))
+    return error

@@ -58,6 +58,7 @@ from xerosync.sources.port import (
     TokenCache,
     require_https,
 )
+from xerosync.sources.zoho.channels import EXPIRY, MAX_EXPIRY, Channel, ChannelPlan, plan_channels
 from xerosync.sources.zoho.governor import ZohoGovernor, governor_for
 
 # data centre -> (accounts server, API domain it answers with), from the multi-DC page
@@ -378,6 +379,89 @@ class ZohoCRM:
                 raise StoreError(f"Zoho CRM answered {method} {path} without one answer per record")
             answers += [_answer(start + i, a) for i, a in enumerate(data)]
         return answers
+
+    # --- notification channels (actions/watch: xerosync.sources.zoho.channels) -----------------------
+    def channels(self) -> list[Channel]:
+        """The organisation's live channels (Zoho lists one entry per channel and module; an expired
+        channel is not listed)."""
+        status, answer = self.call("GET", "/actions/watch")
+        entries = answer.get("watch") if isinstance(answer, dict) and status != 204 else None
+        found: dict[str, dict[str, Any]] = {}
+        for entry in entries or ():
+            if not isinstance(entry, dict) or not entry.get("channel_id"):
+                continue
+            channel = found.setdefault(
+                str(entry["channel_id"]),
+                {"events": set(), "url": str(entry.get("notify_url") or ""), "token": entry.get("token"), "expiry": []},
+            )
+            channel["events"] |= {f"{entry.get('resource_name')}.{op}" for op in entry.get("events") or ()}
+            channel["expiry"].append(_when(entry.get("channel_expiry")))
+        return [
+            Channel(cid, frozenset(c["events"]), c["url"], c["token"] or None, _earliest(c["expiry"]))
+            for cid, c in found.items()
+        ]
+
+    def enable_channel(self, channel: Channel, *, replace: bool = False, expiry: datetime | None = None) -> datetime:
+        """Enable ``channel`` (POST; with ``replace``, PUT: its details replaced, which renews it)
+        until ``expiry`` (default :data:`~.channels.EXPIRY` from now; never more than Zoho's week,
+        which Zoho would silently answer with one hour). Returns the expiry Zoho echoes."""
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        until = expiry or now + EXPIRY
+        if not now < until <= now + MAX_EXPIRY:
+            raise StoreError(f"a Zoho channel expires within {MAX_EXPIRY.days} days of now, not at {_stamp(until)}")
+        if not channel.token or len(channel.token) > 50:
+            raise StoreError(f"channel {channel.channel_id}: Zoho takes a token of 1 to 50 characters")
+        require_https(channel.notify_url, "a Zoho channel's notify_url")
+        item = {
+            "channel_id": channel.channel_id,
+            "events": sorted(channel.events),
+            "notify_url": channel.notify_url,
+            "token": channel.token,
+            "channel_expiry": _stamp(until),
+            "notify_on_related_action": False,  # a Contact's change is not its Account's (Kaizen #170 Q1)
+        }
+        method = "PUT" if replace else "POST"
+        _, answer = self.call(method, "/actions/watch", body={"watch": [item]})
+        entries = answer.get("watch") if isinstance(answer, dict) else None
+        first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
+        if first.get("status") != "success":
+            raise StoreError(f"Zoho CRM refused channel {channel.channel_id} ({first.get('code')})")
+        echoed = [_when(e.get("channel_expiry")) for e in (first.get("details") or {}).get("events") or ()]
+        effective = _earliest(echoed)
+        if effective is None:
+            raise StoreError(f"Zoho CRM enabled channel {channel.channel_id} without saying until when")
+        return effective
+
+    def disable_channels(self, channel_ids: Sequence[str]) -> None:
+        """Delete channels (``DELETE actions/watch?channel_ids=``)."""
+        if channel_ids:
+            self.call("DELETE", "/actions/watch", params={"channel_ids": ",".join(channel_ids)})
+
+    def keep_channels(self, wanted: Sequence[Channel], known: Sequence[str] = ()) -> list[ChannelPlan]:
+        """List, plan (:func:`~.channels.plan_channels`) and act: what the scheduled job does each
+        run (the job itself is not written yet). Returns the plans, for its log."""
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        plans = plan_channels(self.channels(), wanted, now, known=known)
+        for plan in plans:
+            if plan.action in ("create", "recreate"):
+                self.enable_channel(plan.channel)
+            elif plan.action in ("renew", "replace"):
+                self.enable_channel(plan.channel, replace=True)
+        self.disable_channels([p.channel.channel_id for p in plans if p.action == "disable"])
+        return plans
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return found if found is not None and found.tzinfo is not None else None
+
+
+def _earliest(times: Sequence[datetime | None]) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 def _answer(index: int, raw: Mapping[str, Any]) -> RecordAnswer:

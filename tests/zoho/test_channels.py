@@ -79,8 +79,8 @@ def test_the_plan() -> None:
     fresh = Channel(want.channel_id, want.events, URL, TOKEN, NOW + timedelta(days=5))
     soon = Channel(want.channel_id, want.events, URL, TOKEN, NOW + RENEW_MARGIN)
     other_token = Channel(want.channel_id, want.events, URL, "another", NOW + timedelta(days=5))
-    spelled_out = Channel(want.channel_id, frozenset({"Accounts.create", "Accounts.edit", "Accounts.delete",
-                                                      "Invoices.all"}), URL, TOKEN, NOW + timedelta(days=5))  # fmt: skip
+    three = frozenset({"Accounts.create", "Accounts.edit", "Accounts.delete", "Invoices.all"})
+    spelled_out = Channel(want.channel_id, three, URL, TOKEN, NOW + timedelta(days=5))
     elsewhere = Channel("9", want.events, "https://other.example/hook", "t", NOW)
 
     def actions(existing: list[Channel], known: tuple[str, ...] = ()) -> list[str]:

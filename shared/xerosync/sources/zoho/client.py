@@ -33,6 +33,11 @@ otherwise); ``GET /{module}/deleted``; writes of at most 100 records a call, alw
 ``"trigger": []`` so no workflow, approval or blueprint runs on xerosync's own writes, and one
 :class:`RecordAnswer` per record (207 mixed answers: one record's refusal hides no other's).
 
+**Notification channels** (``actions/watch``): :meth:`ZohoCRM.channels` lists them,
+:meth:`ZohoCRM.enable_channel` enables (POST) or renews (PUT) one for at most a week,
+:meth:`ZohoCRM.disable_channels` deletes, :meth:`ZohoCRM.keep_channels` does what
+:func:`~xerosync.sources.zoho.channels.plan_channels` says (:mod:`.channels`).
+
 Errors: no answer, 5xx, 429 → :class:`StoreUnavailable` (429 ``TOO_MANY_REQUESTS`` retried
 first: :mod:`.governor`); credits spent → ``StoreUnavailable`` with the reason; a record that is
 not there (204 on a get) → :class:`StoreNotFound`; other refusals → :class:`StoreError` with

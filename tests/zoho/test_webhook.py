@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from local.http import QuietHTTPServer, serve
 from local.zoho_crm import ZohoCRM as Simulator
@@ -134,6 +136,7 @@ GOOD = {
         ({"module": 7}, "bad_field"),
         ({"server_time": None}, "bad_field"),
         ({"server_time": "1788250000123"}, "bad_field"),
+        ({"server_time": 10**20}, "bad_field"),
         ({"affected_fields": {"5725767000011400011": []}}, "bad_field"),
         ({"affected_values": ["Status"]}, "bad_field"),
     ],
@@ -202,6 +205,32 @@ def test_two_channels_delivering_one_change_make_one_identity() -> None:
     two = webhook.decide({}, json.dumps({**GOOD, "channel_id": "99"}).encode(), lambda: TOKEN, NOW)
     parse = parse_envelope
     assert [parse(m.body).identity() for m in one.messages] == [parse(m.body).identity() for m in two.messages]
+
+
+FIELDS = [*GOOD, "affected_values"]
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(FIELDS),
+        JSON,
+        max_size=4,
+    )
+)
+def test_fuzz_authenticated_bodies_never_500_and_a_4xx_enqueues_nothing(changes: dict[str, Any]) -> None:
+    decision = webhook.decide({}, json.dumps({**GOOD, **changes}).encode(), lambda: TOKEN, NOW)
+    assert decision.status in (200, 400, 401)
+    if decision.status >= 400:
+        assert decision.messages == ()
+    for message in decision.messages:  # whatever is enqueued, the sync function can read
+        event = parse_envelope(message.body)
+        assert event.by_reference and event.id.split(":")[1].isdigit()
 
 
 def test_the_webhook_module_imports_only_the_standard_library() -> None:

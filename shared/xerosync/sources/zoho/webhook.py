@@ -48,6 +48,7 @@ RESOURCE_OF_MODULE = {
     "Invoices": "order",
     "Purchase_Orders": "order",
 }
+LAST_MS = 253_402_300_800_000  # year 10000: a server_time past it is no time (and no OverflowError)
 EVENT_OF_OPERATION = {"insert": "created", "update": "updated", "delete": "deleted"}
 
 
@@ -120,11 +121,11 @@ def decide(
     if not isinstance(module, str) or not module:
         return reply(400, "bad_field", "module must be a module's API name (text)", **log)
     log["module"] = module
-    if operation not in EVENT_OF_OPERATION:
+    if not isinstance(operation, str) or operation not in EVENT_OF_OPERATION:
         return reply(400, "bad_field", f"operation must be one of {', '.join(EVENT_OF_OPERATION)}", **log)
     log["operation"] = operation
     server_time = payload.get("server_time")
-    if not isinstance(server_time, int) or isinstance(server_time, bool) or server_time <= 0:
+    if not isinstance(server_time, int) or isinstance(server_time, bool) or not 0 < server_time < LAST_MS:
         return reply(400, "bad_field", "server_time must be Zoho's time in milliseconds (a whole number)", **log)
     ids = payload.get("ids")
     if not isinstance(ids, list) or not ids:

@@ -95,3 +95,26 @@ def test_the_plan() -> None:
     assert actions([fresh, elsewhere]) == ["ok"]  # another app's channel is left alone
     plan = plan_channels([other_token], [want], NOW)[0]
     assert "another" not in plan.reason and TOKEN not in repr(plan)
+
+
+def test_the_ports_webhook_check_keeps_one_channel_for_the_synced_modules(crm: Simulator) -> None:
+    # the reconciliation calls subscriptions() on its schedule: that is the channels' keeper
+    api = client(crm)
+    api.modules = ("Accounts", "Contacts", "Invoices", "Products")
+    memory: dict[str, object] = {}
+
+    def check() -> list[tuple[str, str]]:
+        done = api.subscriptions(URL, lambda: TOKEN, {"customer", "order"}, memory, crm.now(), repair=True)
+        assert done.installed_at == NOW
+        return [(a.action, a.detail.split(" ")[0]) for a in done.actions]
+
+    assert check() == [("create", "not")]
+    [listed] = api.channels()
+    assert listed.events == frozenset({"Accounts.all", "Contacts.all", "Invoices.all"})  # no Products: not a kind asked
+    assert listed.token == TOKEN and listed.notify_url == URL
+    assert check() == [("ok", "expires")]
+    crm.clock.advance((EXPIRY - RENEW_MARGIN).total_seconds() + 60)
+    assert check() == [("ok", "expires")]  # renewed: routine, not a repair
+    crm.clock.advance((EXPIRY + timedelta(seconds=1)).total_seconds())
+    assert check() == [("create", "lost")]  # expired meanwhile: re-created
+    assert api.subscriptions(URL, lambda: TOKEN, {"order"}, {}, crm.now(), repair=False).actions == []

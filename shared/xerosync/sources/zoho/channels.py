@@ -15,7 +15,8 @@ deleted must be enabled again; what it did not deliver meanwhile is found by the
 says what to do with each. The client (:class:`xerosync.sources.zoho.client.ZohoCRM`) does it:
 ``create`` and ``recreate`` enable (POST), ``renew`` and ``replace`` update (PUT: "all the provided
 details would be persisted and rest of the details would be removed"), ``disable`` deletes.
-The scheduled job that lists, plans and acts is not written yet.
+The port's webhook check (``ZohoCRM.subscriptions``) lists, plans and acts; the reconciliation
+runs it on its schedule once the source is registered (it is not yet).
 """
 
 import hmac

@@ -57,14 +57,18 @@ from xerosync.frozen import frozen
 from xerosync.sources.port import (
     AccessToken,
     CredentialsRefused,
+    Kind,
     StoreError,
     StoreNotFound,
     StoreUnavailable,
+    Subscriptions,
     TokenCache,
+    WebhookAction,
     require_https,
 )
-from xerosync.sources.zoho.channels import EXPIRY, MAX_EXPIRY, Channel, ChannelPlan, plan_channels
+from xerosync.sources.zoho.channels import EXPIRY, MAX_EXPIRY, Channel, ChannelPlan, events_for, plan_channels
 from xerosync.sources.zoho.governor import ZohoGovernor, governor_for
+from xerosync.sources.zoho.webhook import RESOURCE_OF_MODULE
 
 # data centre -> (accounts server, API domain it answers with), from the multi-DC page
 ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -147,6 +151,7 @@ class ZohoCRM:
         timeout: float = 20.0,
         clock: Callable[[], float] = time.time,
         transport: Any = None,
+        modules: Sequence[str] = tuple(RESOURCE_OF_MODULE),
     ) -> None:
         import httpx
 
@@ -158,6 +163,7 @@ class ZohoCRM:
         self._held: AccessToken | None = None
         self._domain = ""
         self.minted = 0  # tokens this client minted (the rest came from the cache)
+        self.modules = tuple(modules)  # the CRM modules synced (the settings' store.modules)
 
     # --- access ------------------------------------------------------------------------------
     @property
@@ -443,8 +449,8 @@ class ZohoCRM:
             self.call("DELETE", "/actions/watch", params={"channel_ids": ",".join(channel_ids)})
 
     def keep_channels(self, wanted: Sequence[Channel], known: Sequence[str] = ()) -> list[ChannelPlan]:
-        """List, plan (:func:`~.channels.plan_channels`) and act: what the scheduled job does each
-        run (the job itself is not written yet). Returns the plans, for its log."""
+        """List, plan (:func:`~.channels.plan_channels`) and act: what :meth:`subscriptions` does each
+        run of the reconciliation. Returns the plans, for its log."""
         now = datetime.fromtimestamp(self._clock(), UTC)
         plans = plan_channels(self.channels(), wanted, now, known=known)
         for plan in plans:
@@ -454,6 +460,43 @@ class ZohoCRM:
                 self.enable_channel(plan.channel, replace=True)
         self.disable_channels([p.channel.channel_id for p in plans if p.action == "disable"])
         return plans
+
+    def subscriptions(
+        self, url: str, secret: Callable[[], str], kinds: set[Kind], memory: dict[str, Any], now: datetime, repair: bool
+    ) -> Subscriptions:
+        """The port's webhook check (the reconciliation runs it on its schedule): one channel to
+        ``url`` for the synced modules of ``kinds``, its token the stack's webhook secret, kept by
+        :meth:`keep_channels`. ``memory`` keeps the channel's id once enabled (so a lost one is
+        re-created, not created) and when it was first enabled (Zoho lists no creation time)."""
+        result = Subscriptions(installed_at=_when(memory.get("zoho_installed_at")))
+        modules = [m for m in self.modules if RESOURCE_OF_MODULE.get(m) in kinds]
+        if not repair or not url or not modules:
+            return result
+        want = Channel(channel_id_for(url), events_for(modules), url, secret())
+        topic = f"actions/watch {','.join(modules)}"
+        try:
+            plans = self.keep_channels([want], known=list(memory.get("zoho_channels") or ()))
+        except StoreError as exc:
+            result.actions.append(WebhookAction(topic, "failed", want.channel_id, str(exc)))
+            return result
+        memory["zoho_channels"] = [want.channel_id]
+        if result.installed_at is None:
+            memory["zoho_installed_at"] = now.isoformat()
+            result.installed_at = now
+        # a renewal is routine (every six days): "ok"; a lost channel re-created is a repair
+        words = {"ok": "ok", "renew": "ok", "create": "create", "recreate": "create", "replace": "replace",
+                 "disable": "replace"}  # fmt: skip
+        for plan in plans:
+            name = topic if plan.channel.channel_id == want.channel_id else "actions/watch (a stray channel, deleted)"
+            result.actions.append(WebhookAction(name, words[plan.action], plan.channel.channel_id, plan.reason))
+        return result
+
+
+def channel_id_for(url: str) -> str:
+    """The stack's channel id (Zoho takes a number): the same for one ``notify_url`` every run."""
+    import hashlib
+
+    return str(int(hashlib.sha256(url.encode("utf-8")).hexdigest()[:15], 16))
 
 
 def _when(value: Any) -> datetime | None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bench import workload
+from bench import shopify_workload, workload
 from bench.harness import Bench, RunFigures, median, percentile
+from bench.meters import ShopifyApiMeter
 from xerosync.xero.governor import Limits
 
 
@@ -65,6 +66,53 @@ def backfill(
         return figures
     finally:
         bench.stop()
+
+
+def shopify_backfill(
+    history: shopify_workload.ShopifyShop,
+    orders: list[int],
+    *,
+    name: str,
+    options: Options,
+    log: Any = print,
+) -> RunFigures:
+    """A Shopify stack's backfill: each of ``orders`` (final states) onto the orders queue as the
+    message the Shopify ingress makes of its ``orders/updated`` delivery; the sync functions read
+    each order from the simulator's Admin GraphQL API (its cost-based limit on the simulated
+    clock); batching on; measured until every queue is empty."""
+    bench = Bench(
+        name,
+        scale=options.scale,
+        batching=True,
+        validate=None if options.validate else False,
+        minute_limit=options.minute_limit,
+        day_limit=options.day_limit,
+        start_at_midnight=True,
+        source="shopify",
+    )
+    store = history.store
+    store.clock.scale = options.scale  # the shop's cost bucket refills on the simulated clock
+    store.start()
+    bench.store_meter = ShopifyApiMeter(store)
+    try:
+        settings = shopify_workload.settings(bench.org)
+        existing = shopify_workload.precreate_contacts(history, bench.org, shopify_workload.keys_of(history, orders))
+        bench.start(settings, store.app.client_secret, store_api=history.credentials())
+        log(f"  {name}: {len(orders):,} Shopify orders, {existing:,} of their buyers already in Xero; pushing")
+        deliveries = history.deliveries(orders)
+        started = bench.begin()
+        wall = time.monotonic()
+        with bench.stack.hold_pollers():  # a push lands before the drain starts (bench/README.md)
+            statuses = bench.enqueue(deliveries, store.app.client_secret)
+        pushed = time.monotonic() - wall
+        log(f"  {name}: pushed in {pushed:.0f} s; draining (clock x{options.scale:g})")
+        drained = bench.wait_drained(options.timeout)
+        figures = bench.figures(name, len(orders), started, pushed, drained, statuses)
+        log(f"  {name}: drained={drained} in {figures.wall_seconds:.0f} s wall, {figures.sim_seconds:.0f} s simulated")
+        return figures
+    finally:
+        bench.stop()
+        store.stop()
 
 
 def trickle(

@@ -133,6 +133,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="registered customers in that history; guests come on top (2,000; --quick 200)",
     )
     parser.add_argument(
+        "--shopify-push",
+        action="append",
+        choices=("webhook", "bulk"),
+        help="how the Shopify history is pushed: each order's webhook message, the sync reading the order "
+        "(webhook), and what xerosync push enqueues, whole orders from a bulk operation (bulk); default both",
+    )
+    parser.add_argument(
         "--multistore-orders", type=int, help="orders per stack in the two-stacks run (100; --quick 25)"
     )
     parser.add_argument(
@@ -168,6 +175,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     for name, value in (QUICK if args.quick else FULL).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    args.shopify_push = list(dict.fromkeys(args.shopify_push or ["webhook", "bulk"]))
     if args.only:
         args.skip = [p for p in PARTS if p not in args.only]
     if not args.day_orders:
@@ -368,10 +376,16 @@ def main(argv: list[str] | None = None) -> int:
             "order_statuses": dict(history.statuses),
             "orders_with_refunds": history.refunded,
         }
-        figures = runs.shopify_backfill(history, history.orders, name=f"bench-shopify-{stamp}", options=options)
-        results["shopify"] = summarize(
-            figures, usable_minute=limits.usable_minute, usable_day=limits.usable_day, full_orders=len(history.orders)
-        )
+        for push in args.shopify_push:
+            figures = runs.shopify_backfill(
+                history, history.orders, name=f"bench-shopify-{push}-{stamp}", options=options, push=push
+            )
+            results["shopify" if push == "webhook" else "shopify_bulk"] = summarize(
+                figures,
+                usable_minute=limits.usable_minute,
+                usable_day=limits.usable_day,
+                full_orders=len(history.orders),
+            )
 
     lap("shopify")
     if "multistore" not in args.skip:
@@ -400,8 +414,9 @@ def main(argv: list[str] | None = None) -> int:
             cost[key] = cost_per_thousand(summary)
     if results.get("backfill", {}).get("day"):
         cost["day"] = cost_per_thousand(results["backfill"]["day"])
-    if results.get("shopify"):
-        cost["shopify"] = cost_per_thousand(results["shopify"])
+    for key in ("shopify", "shopify_bulk"):
+        if results.get(key):
+            cost[key] = cost_per_thousand(results[key])
     for key in ("burst", "trickle"):
         if key in results:
             webhooks = sum(results[key]["deliveries"].values())

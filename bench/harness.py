@@ -10,7 +10,7 @@ import os
 import statistics
 import time
 import urllib.error
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,21 +47,38 @@ def enqueue(stack: LocalStack, source: str, deliveries: Iterable[Signed], secret
     ingress sends it (``by_reference`` over SQS's size), ten to a request; returns the answers the
     ingress would have given, by status."""
     decide = sources.decider(source)
-    sqs = stack.client("sqs")
     answers: dict[int, int] = {}
-    pending: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
 
-    def send(queue: str, messages: list[tuple[str, str, dict[str, str]]]) -> None:
-        requests, too_large = batches(messages)
+    def decided() -> Iterator[tuple[str, str, str]]:
+        for item in deliveries:
+            headers = {k.lower(): v for k, v in item.headers.items()}
+            decision = decide(headers, item.body, lambda: secret, None)
+            answers[decision.status] = answers.get(decision.status, 0) + 1
+            yield from ((m.queue, m.group, m.body) for m in decision.messages)
+
+    send_messages(stack, decided())
+    return answers
+
+
+def send_messages(stack: LocalStack, messages: Iterable[tuple[str, str, str]]) -> int:
+    """Send ``(queue, record, envelope)`` messages to the stack's entity queues as the ingress and
+    ``xerosync push`` send them (``by_reference`` over SQS's size, the record as an attribute), ten
+    (and at most SQS's bytes) to a request; returns how many."""
+    sqs = stack.client("sqs")
+    pending: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+    sent = 0
+
+    def send(queue: str, waiting: list[tuple[str, str, dict[str, str]]]) -> None:
+        requests, too_large = batches(waiting)
         if too_large:
             raise RuntimeError(f"{len(too_large)} messages too large for SQS even by reference")
         for request in requests:
             entries = [
                 {
                     "Id": str(i),
-                    "MessageBody": messages[n][1],
+                    "MessageBody": waiting[n][1],
                     "MessageAttributes": {
-                        k: {"DataType": "String", "StringValue": v} for k, v in messages[n][2].items()
+                        k: {"DataType": "String", "StringValue": v} for k, v in waiting[n][2].items()
                     },
                 }
                 for i, n in enumerate(request)
@@ -70,21 +87,18 @@ def enqueue(stack: LocalStack, source: str, deliveries: Iterable[Signed], secret
             if failed:
                 raise RuntimeError(f"SQS refused {len(failed)} of a push's messages: {failed[0]}")
 
-    for item in deliveries:
-        headers = {k.lower(): v for k, v in item.headers.items()}
-        decision = decide(headers, item.body, lambda: secret, None)
-        answers[decision.status] = answers.get(decision.status, 0) + 1
-        for message in decision.messages:
-            queue = stack.queue_url(QUEUES[message.queue])
-            waiting = pending.setdefault(queue, [])
-            waiting.append((str(len(waiting)), by_reference(message.body), {"record": message.group}))
-            if len(waiting) == 10:
-                send(queue, waiting)
-                pending[queue] = []
+    for queue_name, group, body in messages:
+        queue = stack.queue_url(QUEUES[queue_name])
+        waiting = pending.setdefault(queue, [])
+        waiting.append((str(len(waiting)), by_reference(body), {"record": group}))
+        sent += 1
+        if len(waiting) == 10:
+            send(queue, waiting)
+            pending[queue] = []
     for queue, waiting in pending.items():
         if waiting:
             send(queue, waiting)
-    return answers
+    return sent
 
 
 def set_clock(scale: float, *, start_at_midnight: bool = False) -> dict[str, str]:
@@ -152,6 +166,7 @@ class RunFigures:
     latencies: list[float] = field(default_factory=list)
     source: str = "woocommerce"
     store_api: StoreApiCounts | None = None  # what the store's API was asked (when its simulator counts it)
+    push_api: StoreApiCounts | None = None  # what the push itself asked of it (xerosync push's bulk listing)
 
 
 class Bench:

@@ -145,7 +145,10 @@ def _store_api(run: RunFigures) -> dict[str, Any] | None:
     if api is None:
         return None
     calls, points = sum(api.calls.values()), sum(api.points.values())
+    pushed = run.push_api
     return {
+        "push_calls_by_operation": dict(sorted(pushed.calls.items())) if pushed else None,
+        "push_cost_points": sum(pushed.points.values()) if pushed else None,
         "calls": calls,
         "calls_per_order": calls / run.orders if run.orders else None,
         "cost_points": points,
@@ -418,7 +421,8 @@ def stores_table(results: dict[str, Any], previous: dict[str, Any]) -> str:
         woo, woo_cost = _at(previous, "backfill", "batched"), _at(previous, "cost", "batched")
         woo_when = f"last run, {previous.get('when', '?')}"
     shop, shop_cost = _at(results, "shopify"), _at(results, "cost", "shopify")
-    if not shop:
+    bulk, bulk_cost = _at(results, "shopify_bulk"), _at(results, "cost", "shopify_bulk")
+    if not shop and not bulk:
         return ""
 
     def cells(summary: Any, cost: Any) -> list[str]:
@@ -457,9 +461,10 @@ def stores_table(results: dict[str, Any], previous: dict[str, Any]) -> str:
         "records per sync invocation / Xero requests per one",
     ]
     targets = ["", "Shopify <= 0.1", "0 / <= 5", "", "", "", "", "", "", "< $0.05", ""]
-    header = ("", f"WooCommerce ({woo_when})", "Shopify", "target")
-    rows = [header, *zip(labels, cells(woo, woo_cost), cells(shop, shop_cost), targets, strict=True)]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    header = ("", f"WooCommerce ({woo_when})", "Shopify, webhook messages", "Shopify, xerosync push", "target")
+    columns = zip(labels, cells(woo, woo_cost), cells(shop, shop_cost), cells(bulk, bulk_cost), targets, strict=True)
+    rows = [header, *columns]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
 
 
@@ -547,6 +552,13 @@ HEADLINE: list[tuple[str, tuple[str, ...], str, str]] = [
     ("  Shopify THROTTLED answers", ("shopify", "store_api", "throttled"), "int", "0"),
     ("  AWS cost per 1,000 orders", ("cost", "shopify", "total_usd_per_1000_orders"), "usd", "< $0.05"),
     ("  drain, wall", ("shopify", "drain", "wall_seconds"), "min", ""),
+    ("Shopify backfill by xerosync push: orders", ("shopify_bulk", "orders"), "int", ""),
+    ("  Xero calls per order", ("shopify_bulk", "xero", "calls_per_order"), "calls", "<= 0.1"),
+    ("  429s", ("shopify_bulk", "xero", "rejected_429"), "int", "0"),
+    ("  Shopify API calls per order (sync)", ("shopify_bulk", "store_api", "calls_per_order"), "calls", ""),
+    ("  Shopify THROTTLED answers", ("shopify_bulk", "store_api", "throttled"), "int", "0"),
+    ("  AWS cost per 1,000 orders", ("cost", "shopify_bulk", "total_usd_per_1000_orders"), "usd", "< $0.05"),
+    ("  drain, wall", ("shopify_bulk", "drain", "wall_seconds"), "min", ""),
     ("Two stacks, one organisation: orders", ("multistore", "orders_total"), "int", ""),
     ("  429s", ("multistore", "rejected_429"), "int", "0"),
     ("  most calls in any simulated minute", ("multistore", "max_minute"), "int", "<= 60"),
@@ -609,6 +621,7 @@ def peak_memory(results: dict[str, Any]) -> dict[str, dict[str, float]]:
         results.get("burst"),
         results.get("trickle"),
         results.get("shopify"),
+        results.get("shopify_bulk"),
     ]
     shopify = _at(results, "settlements", "shopify") or {}
     parts += [shopify.get("summary"), shopify.get("per_order"), _at(results, "settlements", "amazon")]

@@ -2,16 +2,20 @@
 burst of webhooks while another app spends part of the budget, and a real-time trickle of
 single orders."""
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from bench import shopify_workload, workload
-from bench.harness import Bench, RunFigures, median, percentile
-from bench.meters import ShopifyApiMeter
+from bench.harness import Bench, RunFigures, median, percentile, send_messages
+from bench.meters import ShopifyApiMeter, StoreApiCounts
+from xerosync import push as pushing
+from xerosync import sources
 from xerosync.xero.governor import Limits
 
 
@@ -74,12 +78,19 @@ def shopify_backfill(
     *,
     name: str,
     options: Options,
+    push: str = "webhook",
     log: Any = print,
 ) -> RunFigures:
-    """A Shopify stack's backfill: each of ``orders`` (final states) onto the orders queue as the
-    message the Shopify ingress makes of its ``orders/updated`` delivery; the sync functions read
-    each order from the simulator's Admin GraphQL API (its cost-based limit on the simulated
-    clock); batching on; measured until every queue is empty."""
+    """A Shopify stack's backfill, batching on, measured until every queue is empty. ``push``:
+
+    * ``webhook``: each of ``orders`` (final states) onto the orders queue as the message the
+      Shopify ingress makes of its ``orders/updated`` delivery ("order X changed"): the sync
+      functions read each order from the simulator's Admin GraphQL API (its cost-based limit on
+      the simulated clock);
+    * ``bulk``: what ``xerosync push`` of the history's days enqueues (``xerosync.push.records``:
+      one bulk operation, each order whole in its envelope, ``StoreSource.message``): the sync
+      reads only each refund's lines. The push's own queries are counted apart
+      (``RunFigures.push_api``)."""
     bench = Bench(
         name,
         scale=options.scale,
@@ -98,21 +109,53 @@ def shopify_backfill(
         settings = shopify_workload.settings(bench.org)
         existing = shopify_workload.precreate_contacts(history, bench.org, shopify_workload.keys_of(history, orders))
         bench.start(settings, store.app.client_secret, store_api=history.credentials())
-        log(f"  {name}: {len(orders):,} Shopify orders, {existing:,} of their buyers already in Xero; pushing")
-        deliveries = history.deliveries(orders)
+        log(f"  {name}: {len(orders):,} Shopify orders, {existing:,} of their buyers already in Xero; pushing ({push})")
+        statuses: dict[int, int] = {}
+        if push == "bulk":
+            listed, push_api = _bulk_push(history, orders, bench.store_meter)
+        else:
+            deliveries = history.deliveries(orders)
         started = bench.begin()
         wall = time.monotonic()
         with bench.stack.hold_pollers():  # a push lands before the drain starts (bench/README.md)
-            statuses = bench.enqueue(deliveries, store.app.client_secret)
+            if push == "bulk":
+                statuses = {200: send_messages(bench.stack, listed)}
+            else:
+                statuses = bench.enqueue(deliveries, store.app.client_secret)
         pushed = time.monotonic() - wall
         log(f"  {name}: pushed in {pushed:.0f} s; draining (clock x{options.scale:g})")
         drained = bench.wait_drained(options.timeout)
         figures = bench.figures(name, len(orders), started, pushed, drained, statuses)
+        if push == "bulk":
+            figures.push_api = push_api
         log(f"  {name}: drained={drained} in {figures.wall_seconds:.0f} s wall, {figures.sim_seconds:.0f} s simulated")
         return figures
     finally:
         bench.stop()
         store.stop()
+
+
+def _bulk_push(
+    history: shopify_workload.ShopifyShop, orders: list[int], meter: ShopifyApiMeter
+) -> tuple[list[tuple[str, str, str]], StoreApiCounts]:
+    """What ``xerosync push --start --end`` enqueues for the days of ``orders``: the adapter's own
+    client over HTTP lists them with a bulk operation, each as its envelope; and what that asked of
+    the shop."""
+    source = sources.source("shopify")
+    client = source.client(json.loads(history.credentials()))
+    if client is None:
+        raise RuntimeError("the Shopify adapter did not take the bench's credentials")
+    wanted = {str(i) for i in orders}
+    created = [history.store.orders[i].created_at for i in orders]
+    zone = timezone(timedelta(hours=history.store.utc_offset))
+    start, end = min(created).astimezone(zone).date(), max(created).astimezone(zone).date()
+    meter.reset()
+    listed = []
+    for found in pushing.records(client, pushing.Selection("range", start=start, end=end)):
+        message = source.message(found, store=client.url, origin="push")
+        if message is not None and found.key.removeprefix("order:") in wanted:
+            listed.append((message.queue, message.key, message.body))
+    return listed, meter.snapshot()
 
 
 def trickle(

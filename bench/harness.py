@@ -190,7 +190,7 @@ class Bench:
         read the store's API is given it by :meth:`start`, and its meter by :attr:`store_meter`."""
         self.name = name
         self.source = source
-        self.store_meter: Any = None  # reset() and snapshot() -> StoreApiCounts, e.g. meters.ShopifyApiMeter
+        self.store_meter: Any = None  # reset() and snapshot() -> StoreApiCounts, e.g. meters.ShopifyMeter
         self.scale = scale
         self.env = set_clock(scale, start_at_midnight=start_at_midnight)
         self.sandbox = XeroSandbox(clock=lambda: datetime.fromtimestamp(sim_now(), UTC), validate=validate)

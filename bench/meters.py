@@ -459,38 +459,6 @@ class XeroMeter:
             )
 
 
-# --- the store's API -----------------------------------------------------------------------------------
-@dataclass
-class StoreApiCounts:
-    """What the stack asked of the store's API, as the store simulator counted it."""
-
-    calls: Counter[str] = field(default_factory=Counter)  # operation -> answered requests
-    points: Counter[str] = field(default_factory=Counter)  # operation -> actual cost points
-    requested: int = 0  # requested cost points of those requests
-    throttled: int = 0  # requests the store refused for its rate limit
-
-
-class ShopifyApiMeter:
-    """The Shopify simulator's count of Admin GraphQL queries and their cost
-    (``local.shopify_store.cost.Usage``), from :meth:`reset` on."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self._base = store.throttle.used()
-
-    def reset(self) -> None:
-        self._base = self.store.throttle.used()
-
-    def snapshot(self) -> StoreApiCounts:
-        now, base = self.store.throttle.used(), self._base
-        return StoreApiCounts(
-            now.calls - base.calls,
-            now.points - base.points,
-            now.requested - base.requested,
-            now.throttled - base.throttled,
-        )
-
-
 def max_in_window(times: list[float], window: float = 60.0) -> int:
     """The most calls any ``window`` seconds held (a sliding window over sorted times)."""
     ordered = sorted(times)

@@ -29,7 +29,7 @@ from typing import Any
 
 from bench import shopify_workload, workload
 from bench.harness import Signed, enqueue, set_clock, sim_now
-from bench.meters import ShopifyApiMeter, XeroMeter, max_in_window
+from bench.meters import ShopifyMeter, XeroMeter, max_in_window
 from local.stack import LocalStack
 from local.xero_sandbox import Organisation, XeroSandbox
 
@@ -122,7 +122,7 @@ class _Shop:
     settings: Callable[[Organisation, str], str]  # (organisation, invoice prefix) -> settings
     store_api: str | None = None  # the StoreApiSecret, for a source whose functions read the store
     parameters: dict[str, str] = field(default_factory=dict)
-    meter: ShopifyApiMeter | None = None
+    meter: ShopifyMeter | None = None
     stop: Callable[[], None] = lambda: None
 
 
@@ -140,6 +140,12 @@ def _woocommerce(seed: int, orders: int, scale: float) -> _Shop:
 def _shopify(seed: int, orders: int, scale: float) -> _Shop:
     history = shopify_workload.generate(seed, orders, max(20, orders // 4), scale=scale)
     store = history.store.start()
+    meter = ShopifyMeter(store)
+
+    def stop() -> None:
+        meter.uninstall()
+        store.stop()
+
     return _Shop(
         "shopify",
         len(history.orders),
@@ -148,8 +154,8 @@ def _shopify(seed: int, orders: int, scale: float) -> _Shop:
         lambda org, prefix: shopify_workload.settings(org, prefix),
         store_api=history.credentials(),
         parameters={"StoreSource": "shopify"},
-        meter=ShopifyApiMeter(store),
-        stop=store.stop,
+        meter=meter,
+        stop=stop,
     )
 
 
@@ -279,7 +285,7 @@ def _run(
             wall_seconds=wall,
             sim_seconds=sim,
             store_api_calls=sum(sum(a.calls.values()) for a in api) if api else None,
-            store_api_throttled=sum(a.throttled for a in api) if api else None,
+            store_api_throttled=sum(sum(a.refused.values()) for a in api) if api else None,
         )
         log("  " + figures.summary())
         return figures

@@ -139,24 +139,25 @@ def summarize(
 
 
 def _store_api(run: RunFigures) -> dict[str, Any] | None:
-    """What the functions asked of the store's API (Shopify: Admin GraphQL queries and their actual
-    cost points, as the simulator counted them), per order too; None when it was not counted."""
+    """What the functions asked of the store's API (Shopify: Admin GraphQL queries, THROTTLED
+    answers among them, and their actual cost points, as ``bench.meters.ShopifyMeter`` counted
+    them), per order too; None when it was not counted."""
     api = run.store_api
     if api is None:
         return None
-    calls, points = sum(api.calls.values()), sum(api.points.values())
+    calls, points = sum(api.calls.values()), api.actual_points
     pushed = run.push_api
     return {
         "push_calls_by_operation": dict(sorted(pushed.calls.items())) if pushed else None,
-        "push_cost_points": sum(pushed.points.values()) if pushed else None,
+        "push_cost_points": pushed.actual_points if pushed else None,
         "calls": calls,
         "calls_per_order": calls / run.orders if run.orders else None,
         "cost_points": points,
         "cost_points_per_order": points / run.orders if run.orders else None,
-        "requested_points": api.requested,
-        "throttled": api.throttled,
+        "requested_points": api.requested_points,
+        "throttled": sum(api.refused.values()),
         "calls_by_operation": dict(sorted(api.calls.items())),
-        "points_by_operation": dict(sorted(api.points.items())),
+        "throttled_by_operation": dict(sorted(api.refused.items())),
     }
 
 

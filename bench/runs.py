@@ -13,7 +13,7 @@ from typing import Any
 
 from bench import shopify_workload, workload
 from bench.harness import Bench, RunFigures, median, percentile, send_messages
-from bench.meters import ShopifyApiMeter, StoreApiCounts
+from bench.meters import ShopifyMeter, StoreApiCounts
 from xerosync import push as pushing
 from xerosync import sources
 from xerosync.xero.governor import Limits
@@ -104,7 +104,8 @@ def shopify_backfill(
     store = history.store
     store.clock.scale = options.scale  # the shop's cost bucket refills on the simulated clock
     store.start()
-    bench.store_meter = ShopifyApiMeter(store)
+    meter = ShopifyMeter(store)
+    bench.store_meter = meter
     try:
         settings = shopify_workload.settings(bench.org)
         existing = shopify_workload.precreate_contacts(history, bench.org, shopify_workload.keys_of(history, orders))
@@ -131,12 +132,13 @@ def shopify_backfill(
         log(f"  {name}: drained={drained} in {figures.wall_seconds:.0f} s wall, {figures.sim_seconds:.0f} s simulated")
         return figures
     finally:
+        meter.uninstall()
         bench.stop()
         store.stop()
 
 
 def _bulk_push(
-    history: shopify_workload.ShopifyShop, orders: list[int], meter: ShopifyApiMeter
+    history: shopify_workload.ShopifyShop, orders: list[int], meter: ShopifyMeter
 ) -> tuple[list[tuple[str, str, str]], StoreApiCounts]:
     """What ``xerosync push --start --end`` enqueues for the days of ``orders``: the adapter's own
     client over HTTP lists them with a bulk operation, each as its envelope; and what that asked of

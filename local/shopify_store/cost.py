@@ -17,8 +17,7 @@ the ratio of the older 1,000/50 figures).
 """
 
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -70,20 +69,6 @@ class Bucket:
         }
 
 
-@dataclass
-class Usage:
-    """What the apps asked of the Admin GraphQL API (Shopify shows an app its cost per answer, not
-    totals: the simulator keeps them so a benchmark can report a sync's cost per order)."""
-
-    calls: Counter[str] = field(default_factory=Counter)  # operation name -> answered queries
-    points: Counter[str] = field(default_factory=Counter)  # operation name -> actual cost points
-    requested: int = 0  # requested cost of the answered queries
-    throttled: int = 0  # THROTTLED answers (also ``Throttle.refused``)
-
-    def copy(self) -> "Usage":
-        return Usage(Counter(self.calls), Counter(self.points), self.requested, self.throttled)
-
-
 class Throttle:
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
@@ -91,18 +76,6 @@ class Throttle:
         self._buckets: dict[tuple[str, str], Bucket] = {}
         self._lock = threading.Lock()
         self.refused = 0
-        self.usage = Usage()
-
-    def note(self, operation: str, requested: int, actual: int) -> None:
-        """Count an answered query (its actual cost)."""
-        with self._lock:
-            self.usage.calls[operation] += 1
-            self.usage.points[operation] += actual
-            self.usage.requested += requested
-
-    def used(self) -> Usage:
-        with self._lock:
-            return self.usage.copy()
 
     def take(self, key: tuple[str, str], cost: int, now: datetime) -> tuple[bool, dict[str, Any]]:
         """Take ``cost`` points if available: (taken, throttleStatus after)."""
@@ -112,7 +85,6 @@ class Throttle:
             bucket._fill(now)
             if self.enabled and cost > bucket.available:
                 self.refused += 1
-                self.usage.throttled += 1
                 return False, bucket.status()
             bucket.available -= cost
             return True, bucket.status()

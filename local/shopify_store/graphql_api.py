@@ -142,7 +142,6 @@ def handle(
         answer = run(ctx, document, variables, name)
     actual = min(requested, coster.operation(op, answer.get("data") or {}))
     status = store.throttle.give_back(key, requested - actual, store.now())
-    store.throttle.note(op.name.value if op.name else op.operation.value, requested, actual)
     extensions: dict[str, Any] = {
         "cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": status}
     }

@@ -43,24 +43,3 @@ def test_a_query_above_the_available_points_is_throttled_until_they_restore() ->
         assert store.throttle.refused == 2
     finally:
         store.stop()
-
-
-def test_the_shop_counts_each_answered_query_its_actual_cost_and_each_throttled_one(
-    store: ShopifyStore, admin: Admin
-) -> None:
-    # what a benchmark reports as the sync's Shopify cost per order (bench.meters.ShopifyApiMeter)
-    simple_order(store)
-    store.clock.pin(store.now())
-    before = store.throttle.used()
-    first = admin.call("query Orders " + LIST).body["extensions"]["cost"]
-    admin.call("query Orders " + LIST)
-    admin.call("{ shop { name } }")
-    used = store.throttle.used()
-    assert used.calls["Orders"] - before.calls["Orders"] == 2
-    assert used.points["Orders"] - before.points["Orders"] == 2 * first["actualQueryCost"]
-    assert used.calls["query"] - before.calls["query"] == 1  # an anonymous query: by its operation
-    assert used.requested - before.requested == 2 * first["requestedQueryCost"] + 1
-    store.throttle.drain((store.app.client_id, store.domain), store.now())
-    assert admin.call(LIST).body["errors"][0]["extensions"]["code"] == "THROTTLED"
-    after = store.throttle.used()
-    assert after.throttled - used.throttled == 1 and after.calls == used.calls  # refused: not an answered query

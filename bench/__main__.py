@@ -377,10 +377,16 @@ def main(argv: list[str] | None = None) -> int:
             "orders_with_refunds": history.refunded,
         }
         for push in args.shopify_push:
-            figures = runs.shopify_backfill(
-                history, history.orders, name=f"bench-shopify-{push}-{stamp}", options=options, push=push
-            )
-            results["shopify" if push == "webhook" else "shopify_bulk"] = summarize(
+            key = "shopify" if push == "webhook" else "shopify_bulk"
+            try:
+                figures = runs.shopify_backfill(
+                    history, history.orders, name=f"bench-shopify-{push}-{stamp}", options=options, push=push
+                )
+            except Exception as exc:  # one push's failure is reported, the other's figures kept
+                results[f"{key}_error"] = f"{type(exc).__name__}: {exc}"
+                print(f"  the Shopify backfill ({push}) failed: {results[f'{key}_error']}", flush=True)
+                continue
+            results[key] = summarize(
                 figures,
                 usable_minute=limits.usable_minute,
                 usable_day=limits.usable_day,

@@ -16,6 +16,7 @@ from bench.harness import Bench, RunFigures, median, percentile, send_messages
 from bench.meters import ShopifyMeter, StoreApiCounts
 from xerosync import push as pushing
 from xerosync import sources
+from xerosync.sources.port import StoreUnavailable
 from xerosync.xero.governor import Limits
 
 
@@ -113,7 +114,14 @@ def shopify_backfill(
         log(f"  {name}: {len(orders):,} Shopify orders, {existing:,} of their buyers already in Xero; pushing ({push})")
         statuses: dict[int, int] = {}
         if push == "bulk":
-            listed, push_api = _bulk_push(history, orders, bench.store_meter)
+            for attempt in (1, 2, 3):  # as an operator runs xerosync push again when Shopify did not answer
+                try:
+                    listed, push_api = _bulk_push(history, orders, meter)
+                    break
+                except StoreUnavailable as exc:
+                    if attempt == 3:
+                        raise
+                    log(f"  {name}: the push's bulk listing failed ({exc}); pushing again")
         else:
             deliveries = history.deliveries(orders)
         started = bench.begin()

@@ -113,10 +113,12 @@ bench: $(STAMP)
 bench-quick:
 	$(MAKE) --no-print-directory bench BENCH_ARGS="--quick $(BENCH_ARGS)"
 
-# Two stacks (two stores) into one Xero organisation on one shared rate budget: 200 orders each,
-# one document per request (~1,600 Xero calls at the organisation's 60 a minute: ~15 minutes on a
-# clock twice the wall's); asserts 0 429s, <= 60 calls in any minute, <= 5 in flight, all drained.
-# make test runs a light one (tests/integration/test_multistore.py). Options: python -m bench.multistore --help
+# Two stacks (a WooCommerce store and a Shopify store) into one Xero organisation on one shared rate
+# budget: 200 orders each, one document per request (~1,600 Xero calls at the organisation's 60 a
+# minute: ~15 minutes on a clock twice the wall's); asserts 0 429s, <= 60 calls in any minute, <= 5 in
+# flight, all drained. MULTISTORE_ARGS="--sources woocommerce,woocommerce" for two WooCommerce stores.
+# make bench runs a smaller one (its multistore part); make test a light one
+# (tests/integration/test_multistore.py). Options: python -m bench.multistore --help
 MULTISTORE_ARGS ?=
 multi-store: $(STAMP)
 	$(PY) -m bench.multistore $(MULTISTORE_ARGS)

@@ -10,22 +10,95 @@ import os
 import statistics
 import time
 import urllib.error
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from bench.meters import AwsSnapshot, RemoteAwsMeter, XeroCounts, XeroMeter
+from bench.meters import AwsSnapshot, RemoteAwsMeter, StoreApiCounts, XeroCounts, XeroMeter
 from local.stack import LocalStack
 from local.woo import Delivery, post
 from local.xero_sandbox import Organisation, XeroSandbox
-from xerosync import clock
-from xerosync.sources.woocommerce.webhook import decide as decide_woocommerce
+from xerosync import clock, sources
+from xerosync.aws.queues import batches
+from xerosync.webhooks import by_reference
 
 WEBHOOK_PATH = "/webhooks/woocommerce"
 DAY = 86_400.0
 QUEUES = {"orders": "OrdersQueue", "contacts": "ContactsQueue", "items": "ItemsQueue"}
+
+
+class Signed(Protocol):
+    """A store's webhook delivery as it reaches the ingress (local.woo's or the Shopify simulator's)."""
+
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+
+def enqueue(stack: LocalStack, source: str, deliveries: Iterable[Signed], secret: str) -> dict[int, int]:
+    """Put deliveries on the entity queues the way a historical push does: every message the
+    ingress function would send for each (its own decision, ``sources.decider(source)``: a
+    product delivery is one message per variant besides its own, ``Decision.messages``), as the
+    ingress sends it (``by_reference`` over SQS's size), ten to a request; returns the answers the
+    ingress would have given, by status."""
+    decide = sources.decider(source)
+    answers: dict[int, int] = {}
+
+    def decided() -> Iterator[tuple[str, str, str]]:
+        for item in deliveries:
+            headers = {k.lower(): v for k, v in item.headers.items()}
+            decision = decide(headers, item.body, lambda: secret, None)
+            answers[decision.status] = answers.get(decision.status, 0) + 1
+            yield from ((m.queue, m.group, m.body) for m in decision.messages)
+
+    send_messages(stack, decided())
+    return answers
+
+
+def send_messages(stack: LocalStack, messages: Iterable[tuple[str, str, str]]) -> int:
+    """Send ``(queue, record, envelope)`` messages to the stack's entity queues as the ingress and
+    ``xerosync push`` send them (``by_reference`` over SQS's size, the record as an attribute), ten
+    (and at most SQS's bytes) to a request; returns how many."""
+    sqs = stack.client("sqs")
+    pending: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+    sent = 0
+
+    def send(queue: str, waiting: list[tuple[str, str, dict[str, str]]]) -> None:
+        requests, too_large = batches(waiting)
+        if too_large:
+            raise RuntimeError(f"{len(too_large)} messages too large for SQS even by reference")
+        for request in requests:
+            entries = [
+                {
+                    "Id": str(i),
+                    "MessageBody": waiting[n][1],
+                    "MessageAttributes": {
+                        k: {"DataType": "String", "StringValue": v} for k, v in waiting[n][2].items()
+                    },
+                }
+                for i, n in enumerate(request)
+            ]
+            failed = sqs.send_message_batch(QueueUrl=queue, Entries=entries).get("Failed") or []
+            if failed:
+                raise RuntimeError(f"SQS refused {len(failed)} of a push's messages: {failed[0]}")
+
+    for queue_name, group, body in messages:
+        queue = stack.queue_url(QUEUES[queue_name])
+        waiting = pending.setdefault(queue, [])
+        waiting.append((str(len(waiting)), by_reference(body), {"record": group}))
+        sent += 1
+        if len(waiting) == 10:
+            send(queue, waiting)
+            pending[queue] = []
+    for queue, waiting in pending.items():
+        if waiting:
+            send(queue, waiting)
+    return sent
 
 
 def set_clock(scale: float, *, start_at_midnight: bool = False) -> dict[str, str]:
@@ -91,6 +164,9 @@ class RunFigures:
     flushes: tuple[int, int]  # batcher sends, and how many of them a slow worker forced (max_wait)
     held: tuple[int, int] = (0, 0)  # batches held on their queue for others to join (xero.pacing), their records
     latencies: list[float] = field(default_factory=list)
+    source: str = "woocommerce"
+    store_api: StoreApiCounts | None = None  # what the store's API was asked (when its simulator counts it)
+    push_api: StoreApiCounts | None = None  # what the push itself asked of it (xerosync push's bulk listing)
 
 
 class Bench:
@@ -108,8 +184,13 @@ class Bench:
         day_limit: int = 5000,
         start_at_midnight: bool = False,
         organisation: dict[str, str] | None = None,
+        source: str = "woocommerce",
     ) -> None:
+        """``source``: the store the stack serves (its ``StoreSource``). A source whose functions
+        read the store's API is given it by :meth:`start`, and its meter by :attr:`store_meter`."""
         self.name = name
+        self.source = source
+        self.store_meter: Any = None  # reset() and snapshot() -> StoreApiCounts, e.g. meters.ShopifyMeter
         self.scale = scale
         self.env = set_clock(scale, start_at_midnight=start_at_midnight)
         self.sandbox = XeroSandbox(clock=lambda: datetime.fromtimestamp(sim_now(), UTC), validate=validate)
@@ -125,6 +206,7 @@ class Bench:
                 "XeroBatching": "on" if batching else "off",
                 "XeroMinuteLimit": str(minute_limit),
                 "XeroDayLimit": str(day_limit),
+                "StoreSource": source,
                 **(parameters or {}),
             },
             extra_env=self.env,
@@ -133,7 +215,9 @@ class Bench:
         )
         self.aws = RemoteAwsMeter(self.stack)
 
-    def start(self, settings: str, webhook_secret: str) -> "Bench":
+    def start(self, settings: str, webhook_secret: str, store_api: str | None = None) -> "Bench":
+        """``store_api``: the StoreApiSecret (the store's API credentials), for sources whose
+        functions read the store."""
         self.sandbox.start()
         self.stack.parameters.update({"XeroApiUrl": self.sandbox.url, "XeroIdentityUrl": self.sandbox.url})
         self.stack.start()
@@ -142,6 +226,8 @@ class Bench:
             "XeroCredentialsSecret",
             json.dumps({"client_id": self.connection.client_id, "client_secret": self.connection.client_secret}),
         )
+        if store_api is not None:
+            self.stack.put_secret("StoreApiSecret", store_api)
         self.stack.put_settings(settings)
         return self
 
@@ -161,34 +247,9 @@ class Bench:
                 time.sleep(0.5)
         return 0
 
-    def enqueue(self, deliveries: list[Delivery], secret: str) -> dict[int, int]:
-        """Put deliveries on the entity queues the way a historical push does: the message the
-        ingress function would send (its own rules, ``decide_woocommerce``), ten to a request."""
-        sqs = self.stack.client("sqs")
-        answers: dict[int, int] = {}
-        batches: dict[str, list[dict[str, Any]]] = {}
-        for item in deliveries:
-            headers = {k.lower(): v for k, v in item.headers.items()}
-            decision = decide_woocommerce(headers, item.body, lambda: secret)
-            answers[decision.status] = answers.get(decision.status, 0) + 1
-            if decision.enqueue is None:
-                continue
-            queue = self.stack.queue_url(QUEUES[decision.enqueue.queue])
-            batch = batches.setdefault(queue, [])
-            batch.append(
-                {
-                    "Id": str(len(batch)),
-                    "MessageBody": decision.enqueue.body,
-                    "MessageAttributes": {"record": {"DataType": "String", "StringValue": decision.enqueue.group}},
-                }
-            )
-            if len(batch) == 10:
-                sqs.send_message_batch(QueueUrl=queue, Entries=batch)
-                batches[queue] = []
-        for queue, batch in batches.items():
-            if batch:
-                sqs.send_message_batch(QueueUrl=queue, Entries=batch)
-        return answers
+    def enqueue(self, deliveries: Iterable[Signed], secret: str) -> dict[int, int]:
+        """Put deliveries on the entity queues the way a historical push does (:func:`enqueue`)."""
+        return enqueue(self.stack, self.source, deliveries, secret)
 
     def push(self, deliveries: list[Delivery], concurrency: int) -> dict[int, int]:
         statuses: dict[int, int] = {}
@@ -200,6 +261,8 @@ class Bench:
     # --- measuring --------------------------------------------------------------------------------
     def begin(self) -> tuple[AwsSnapshot, float, float]:
         self.xero.reset()
+        if self.store_meter is not None:
+            self.store_meter.reset()
         return self.aws.snapshot(), time.monotonic(), sim_now()
 
     def wait_drained(self, timeout: float) -> bool:
@@ -218,6 +281,7 @@ class Bench:
         wall, sim = time.monotonic() - wall0, sim_now() - sim0
         aws = self.aws.snapshot().minus(aws_before)  # before the benchmark's own reads below
         xero = self.xero.snapshot()
+        store_api = self.store_meter.snapshot() if self.store_meter is not None else None
         functions = {
             logical: FunctionFigures(
                 f.stats.invocations,
@@ -262,6 +326,8 @@ class Bench:
             batch_requests=requests,
             flushes=flushes,
             held=held,
+            source=self.source,
+            store_api=store_api,
         )
 
     def _sync_log(self) -> tuple[dict[str, int], dict[str, int]]:

@@ -47,6 +47,7 @@ def summarize(
         retries[_reason_kind(reason)] += n
     return {
         "label": run.label,
+        "source": run.source,
         "orders": run.orders,
         "deliveries": run.http_statuses,
         "drained": run.drained,
@@ -133,6 +134,30 @@ def summarize(
             f"{s}:{a}": n for (s, a), n in sorted(run.aws.requests.items()) if s not in ("sqs", "dynamodb")
         },
         "function_log_bytes": run.log_bytes,
+        "store_api": _store_api(run),
+    }
+
+
+def _store_api(run: RunFigures) -> dict[str, Any] | None:
+    """What the functions asked of the store's API (Shopify: Admin GraphQL queries, THROTTLED
+    answers among them, and their actual cost points, as ``bench.meters.ShopifyMeter`` counted
+    them), per order too; None when it was not counted."""
+    api = run.store_api
+    if api is None:
+        return None
+    calls, points = sum(api.calls.values()), api.actual_points
+    pushed = run.push_api
+    return {
+        "push_calls_by_operation": dict(sorted(pushed.calls.items())) if pushed else None,
+        "push_cost_points": pushed.actual_points if pushed else None,
+        "calls": calls,
+        "calls_per_order": calls / run.orders if run.orders else None,
+        "cost_points": points,
+        "cost_points_per_order": points / run.orders if run.orders else None,
+        "requested_points": api.requested_points,
+        "throttled": sum(api.refused.values()),
+        "calls_by_operation": dict(sorted(api.calls.items())),
+        "throttled_by_operation": dict(sorted(api.refused.items())),
     }
 
 
@@ -389,6 +414,84 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def stores_table(results: dict[str, Any], previous: dict[str, Any]) -> str:
+    """The backfill of each store side by side: WooCommerce's (this run's, else the last run's,
+    said so) beside Shopify's."""
+    woo, woo_cost, woo_when = _at(results, "backfill", "batched"), _at(results, "cost", "batched"), "this run"
+    if not woo and _at(previous, "backfill", "batched"):
+        woo, woo_cost = _at(previous, "backfill", "batched"), _at(previous, "cost", "batched")
+        woo_when = f"last run, {previous.get('when', '?')}"
+    shop, shop_cost = _at(results, "shopify"), _at(results, "cost", "shopify")
+    bulk, bulk_cost = _at(results, "shopify_bulk"), _at(results, "cost", "shopify_bulk")
+    if not shop and not bulk:
+        return ""
+
+    def cells(summary: Any, cost: Any) -> list[str]:
+        if not summary:
+            return ["-"] * 11
+        usage = (cost or {}).get("per_1000_orders") or {}
+        api = summary.get("store_api") or {}
+        return [
+            _n(summary["orders"], 0),
+            f"{summary['xero']['calls_per_order']:.4f} ({summary['xero']['calls']:,} calls)",
+            f"{summary['xero']['rejected_429']} / {summary['xero']['peak_in_flight']}",
+            f"{duration(summary['drain']['simulated_seconds'])} / {duration(summary['drain']['wall_seconds'])}",
+            f"{duration(summary['drain']['limits_only_seconds'])}",
+            f"{api['calls_per_order']:.2f} / {api['cost_points_per_order']:.0f} / {api['throttled']}" if api else "-",
+            f"{usage.get('lambda_requests', 0):,.0f} / {usage.get('lambda_gb_seconds', 0):,.0f}" if usage else "-",
+            f"{usage.get('sqs_requests', 0):,.0f}" if usage else "-",
+            f"{usage.get('dynamodb_read_units', 0):,.0f} / {usage.get('dynamodb_write_units', 0):,.0f}"
+            if usage
+            else "-",
+            f"${cost['total_usd_per_1000_orders']:.4f}" if cost else "-",
+            f"{summary['sync']['records_per_invocation'] or 0:.0f} / "
+            f"{summary['sync']['xero_requests_per_batched_invocation'] or 0:.1f}",
+        ]
+
+    labels = [
+        "Backfill: orders pushed",
+        "Xero calls per order",
+        "429s / peak Xero calls in flight",
+        "drain: simulated / wall",
+        "drain under Xero's limits alone",
+        "store API: calls / cost points per order / throttled",
+        "per 1,000 orders: Lambda invocations / GB-s",
+        "  SQS requests",
+        "  DynamoDB RRU / WRU",
+        "AWS cost per 1,000 orders",
+        "records per sync invocation / Xero requests per one",
+    ]
+    targets = ["", "Shopify <= 0.1", "0 / <= 5", "", "", "", "", "", "", "< $0.05", ""]
+    header = ("", f"WooCommerce ({woo_when})", "Shopify, webhook messages", "Shopify, xerosync push", "target")
+    columns = zip(labels, cells(woo, woo_cost), cells(shop, shop_cost), cells(bulk, bulk_cost), targets, strict=True)
+    rows = [header, *columns]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+
+
+def multistore_table(summary: dict[str, Any] | None) -> str:
+    """The two-stacks-one-organisation run's figures."""
+    if not summary:
+        return ""
+    rows = [
+        ("Two stacks, one Xero organisation", " + ".join(summary["sources"]), "target"),
+        ("orders (each stack)", " + ".join(f"{n:,}" for n in summary["orders"].values()), ""),
+        ("invoices in the organisation, by prefix", ", ".join(f"{k} {v:,}" for k, v in summary["invoices"].items()),
+         ""),
+        ("Xero calls / simulated minutes", f"{summary['calls']:,} / {summary['sim_seconds'] / 60:.1f}", ""),
+        ("429s", str(summary["rejected_429"]), "0"),
+        ("most calls in any simulated minute", str(summary["max_minute"]), "<= 60"),
+        ("peak calls in flight", str(summary["peak_in_flight"]), "<= 5"),
+        ("drained / dead letters / failed", f"{summary['drained']} / {summary['dead_letters']} / {summary['failed']}",
+         "True / 0 / 0"),
+        ("store API calls (Shopify) / throttled", f"{summary.get('store_api_calls', '-')} / "
+         f"{summary.get('store_api_throttled', '-')}", ""),
+        ("verdict", summary["verdict"], "OK"),
+    ]  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f} %"
 
@@ -442,6 +545,26 @@ HEADLINE: list[tuple[str, tuple[str, ...], str, str]] = [
     ("  governor's bounces", ("burst", "sync", "retries_by_cause", "retrying: BudgetExhausted (minute)"), "int", ""),
     ("  batches held to share requests", ("burst", "sync", "batches_held"), "int", ""),
     ("  most calls in a simulated minute", ("burst", "xero", "max_calls_any_60s_simulated"), "int", "<= 60"),
+    ("Shopify backfill: orders", ("shopify", "orders"), "int", ""),
+    ("  Xero calls per order", ("shopify", "xero", "calls_per_order"), "calls", "<= 0.1"),
+    ("  429s", ("shopify", "xero", "rejected_429"), "int", "0"),
+    ("  Shopify API calls per order", ("shopify", "store_api", "calls_per_order"), "calls", ""),
+    ("  Shopify cost points per order", ("shopify", "store_api", "cost_points_per_order"), "int", ""),
+    ("  Shopify THROTTLED answers", ("shopify", "store_api", "throttled"), "int", "0"),
+    ("  AWS cost per 1,000 orders", ("cost", "shopify", "total_usd_per_1000_orders"), "usd", "< $0.05"),
+    ("  drain, wall", ("shopify", "drain", "wall_seconds"), "min", ""),
+    ("Shopify backfill by xerosync push: orders", ("shopify_bulk", "orders"), "int", ""),
+    ("  Xero calls per order", ("shopify_bulk", "xero", "calls_per_order"), "calls", "<= 0.1"),
+    ("  429s", ("shopify_bulk", "xero", "rejected_429"), "int", "0"),
+    ("  Shopify API calls per order (sync)", ("shopify_bulk", "store_api", "calls_per_order"), "calls", ""),
+    ("  Shopify THROTTLED answers", ("shopify_bulk", "store_api", "throttled"), "int", "0"),
+    ("  AWS cost per 1,000 orders", ("cost", "shopify_bulk", "total_usd_per_1000_orders"), "usd", "< $0.05"),
+    ("  drain, wall", ("shopify_bulk", "drain", "wall_seconds"), "min", ""),
+    ("Two stacks, one organisation: orders", ("multistore", "orders_total"), "int", ""),
+    ("  429s", ("multistore", "rejected_429"), "int", "0"),
+    ("  most calls in any simulated minute", ("multistore", "max_minute"), "int", "<= 60"),
+    ("  peak calls in flight", ("multistore", "peak_in_flight"), "int", "<= 5"),
+    ("  verdict", ("multistore", "verdict"), "text", "OK"),
     ("Real time: orders, 3 s apart", ("trickle", "orders"), "int", ""),
     ("  webhook -> invoice p50", ("trickle", "latency", "median_s"), "s", "<= 2 s"),
     ("  webhook -> invoice p99", ("trickle", "latency", "p99_s"), "s", "<= 10 s"),
@@ -494,7 +617,13 @@ def _amazon_rows(results: dict[str, Any], previous: dict[str, Any]) -> list[tupl
 def peak_memory(results: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Each function's configured memory and the most any of its execution environments held, over
     every part of the run."""
-    parts = [*(results.get("backfill") or {}).values(), results.get("burst"), results.get("trickle")]
+    parts = [
+        *(results.get("backfill") or {}).values(),
+        results.get("burst"),
+        results.get("trickle"),
+        results.get("shopify"),
+        results.get("shopify_bulk"),
+    ]
     shopify = _at(results, "settlements", "shopify") or {}
     parts += [shopify.get("summary"), shopify.get("per_order"), _at(results, "settlements", "amazon")]
     memory: dict[str, dict[str, float]] = {}

@@ -2,15 +2,21 @@
 burst of webhooks while another app spends part of the budget, and a real-time trickle of
 single orders."""
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from bench import workload
-from bench.harness import Bench, RunFigures, median, percentile
+from bench import shopify_workload, workload
+from bench.harness import Bench, RunFigures, median, percentile, send_messages
+from bench.meters import ShopifyMeter, StoreApiCounts
+from xerosync import push as pushing
+from xerosync import sources
+from xerosync.sources.port import StoreUnavailable
 from xerosync.xero.governor import Limits
 
 
@@ -65,6 +71,101 @@ def backfill(
         return figures
     finally:
         bench.stop()
+
+
+def shopify_backfill(
+    history: shopify_workload.ShopifyShop,
+    orders: list[int],
+    *,
+    name: str,
+    options: Options,
+    push: str = "webhook",
+    log: Any = print,
+) -> RunFigures:
+    """A Shopify stack's backfill, batching on, measured until every queue is empty. ``push``:
+
+    * ``webhook``: each of ``orders`` (final states) onto the orders queue as the message the
+      Shopify ingress makes of its ``orders/updated`` delivery ("order X changed"): the sync
+      functions read each order from the simulator's Admin GraphQL API (its cost-based limit on
+      the simulated clock);
+    * ``bulk``: what ``xerosync push`` of the history's days enqueues (``xerosync.push.records``:
+      one bulk operation, each order whole in its envelope, ``StoreSource.message``): the sync
+      reads only each refund's lines. The push's own queries are counted apart
+      (``RunFigures.push_api``)."""
+    bench = Bench(
+        name,
+        scale=options.scale,
+        batching=True,
+        validate=None if options.validate else False,
+        minute_limit=options.minute_limit,
+        day_limit=options.day_limit,
+        start_at_midnight=True,
+        source="shopify",
+    )
+    store = history.store
+    store.clock.scale = options.scale  # the shop's cost bucket refills on the simulated clock
+    store.start()
+    meter = ShopifyMeter(store)
+    bench.store_meter = meter
+    try:
+        settings = shopify_workload.settings(bench.org)
+        existing = shopify_workload.precreate_contacts(history, bench.org, shopify_workload.keys_of(history, orders))
+        bench.start(settings, store.app.client_secret, store_api=history.credentials())
+        log(f"  {name}: {len(orders):,} Shopify orders, {existing:,} of their buyers already in Xero; pushing ({push})")
+        statuses: dict[int, int] = {}
+        if push == "bulk":
+            for attempt in (1, 2, 3):  # as an operator runs xerosync push again when Shopify did not answer
+                try:
+                    listed, push_api = _bulk_push(history, orders, meter)
+                    break
+                except StoreUnavailable as exc:
+                    if attempt == 3:
+                        raise
+                    log(f"  {name}: the push's bulk listing failed ({exc}); pushing again")
+        else:
+            deliveries = history.deliveries(orders)
+        started = bench.begin()
+        wall = time.monotonic()
+        with bench.stack.hold_pollers():  # a push lands before the drain starts (bench/README.md)
+            if push == "bulk":
+                statuses = {200: send_messages(bench.stack, listed)}
+            else:
+                statuses = bench.enqueue(deliveries, store.app.client_secret)
+        pushed = time.monotonic() - wall
+        log(f"  {name}: pushed in {pushed:.0f} s; draining (clock x{options.scale:g})")
+        drained = bench.wait_drained(options.timeout)
+        figures = bench.figures(name, len(orders), started, pushed, drained, statuses)
+        if push == "bulk":
+            figures.push_api = push_api
+        log(f"  {name}: drained={drained} in {figures.wall_seconds:.0f} s wall, {figures.sim_seconds:.0f} s simulated")
+        return figures
+    finally:
+        meter.uninstall()
+        bench.stop()
+        store.stop()
+
+
+def _bulk_push(
+    history: shopify_workload.ShopifyShop, orders: list[int], meter: ShopifyMeter
+) -> tuple[list[tuple[str, str, str]], StoreApiCounts]:
+    """What ``xerosync push --start --end`` enqueues for the days of ``orders``: the adapter's own
+    client over HTTP lists them with a bulk operation, each as its envelope; and what that asked of
+    the shop."""
+    source = sources.source("shopify")
+    client = source.client(json.loads(history.credentials()))
+    if client is None:
+        raise RuntimeError("the Shopify adapter did not take the bench's credentials")
+    wanted = {str(i) for i in orders}
+    created = [history.store.orders[i].created_at for i in orders]
+    zone = timezone(timedelta(hours=history.store.utc_offset))
+    start, end = min(created).astimezone(zone).date(), max(created).astimezone(zone).date()
+    meter.reset()
+    listed = []
+    for found in pushing.records(client, pushing.Selection("range", start=start, end=end)):
+        message = source.message(found, store=client.url, origin="push")
+        if message is not None and found.key.removeprefix("order:") in wanted:
+            listed.append((message.queue, message.key, message.body))
+    return listed, meter.snapshot()
 
 
 def trickle(

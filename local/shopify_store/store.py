@@ -175,6 +175,15 @@ class ShopifyStore:
                 return []
             return self.hooks.send(topic, payload, targets)
 
+    def order_delivery(self, order_id: int, uri: str, *, topic: str = "orders/updated") -> Delivery:
+        """The delivery Shopify would make of order ``order_id`` as it stands now (REST body,
+        signed with the app's secret, Shopify's headers) to ``uri``, made but not queued: a
+        benchmark's historical push hands it to the ingress's decision itself."""
+        with self.lock:
+            return self.hooks.make(
+                topic, rest.order(self.orders[order_id], self), [(None, uri, self.versions[-1], None)]
+            )[0]
+
     def subscribe(self, topic: str, uri: str, *, version: str = "2026-07", name: str | None = None,
                   include_fields: list[str] | None = None) -> Subscription:  # fmt: skip
         with self.lock:

@@ -119,6 +119,15 @@ class Dispatcher:
     def send(self, topic: str, payload: Any, targets: list[tuple[int | None, str, str, str | None]]) -> list[Delivery]:
         """One merchant action: a delivery of ``payload`` to each (subscription id, uri, api version,
         name) target, all with one event id."""
+        made = self.make(topic, payload, targets)
+        with self.cond:
+            for d in made:
+                self._push(d)
+        return made
+
+    def make(self, topic: str, payload: Any, targets: list[tuple[int | None, str, str, str | None]]) -> list[Delivery]:
+        """The deliveries :meth:`send` would queue, signed and with Shopify's headers, not queued
+        (what a benchmark pushes itself, as the stack's ingress would have received them)."""
         body = encode(payload)
         now = self.clock()
         event = str(uuid.uuid4())
@@ -140,9 +149,6 @@ class Dispatcher:
             made.append(
                 Delivery(headers["X-Shopify-Webhook-Id"], event, topic, uri, subscription_id, body, headers, now)
             )
-        with self.cond:
-            for d in made:
-                self._push(d)
         return made
 
     def _push(self, delivery: Delivery) -> None:

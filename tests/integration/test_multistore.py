@@ -1,5 +1,6 @@
-"""Several stores, one Xero organisation: two local stacks, one sandbox organisation, one budget
-(the second stack's XeroBudgetTable names the first's table). The heavier run: make multi-store."""
+"""Several stores, one Xero organisation: a WooCommerce stack and a Shopify stack, one sandbox
+organisation, one budget (the Shopify stack's XeroBudgetTable names the WooCommerce stack's table).
+The heavier runs: make multi-store, and make bench's multistore part."""
 
 import os
 
@@ -12,17 +13,21 @@ from bench import multistore
 ORDERS = int(os.environ.get("XEROSYNC_MULTISTORE_ORDERS", "15"))
 
 
-def test_two_stacks_share_one_organisations_budget_and_never_exceed_it() -> None:
+def test_a_woocommerce_and_a_shopify_stack_share_one_organisations_budget_and_never_exceed_it() -> None:
     clock = os.environ.get("XEROSYNC_TIME_SCALE")
-    figures = multistore.run(ORDERS, scale=2.0, batching=False, timeout=240.0, log=lambda _: None)
+    figures = multistore.run(
+        ORDERS, scale=2.0, batching=False, timeout=240.0, sources=("woocommerce", "shopify"), log=lambda _: None
+    )
 
     assert figures.drained, figures.summary()
     # Xero never had to refuse a call: the two stacks together kept to the organisation's limits
     assert figures.rejected == {}, figures.summary()
     assert figures.max_minute <= multistore.MINUTE_LIMIT, figures.summary()
     assert figures.peak_in_flight <= multistore.CONCURRENT_LIMIT, figures.summary()
-    # both stores' orders landed, each store under its own invoice numbers, none failed
-    assert set(figures.invoices) == {"WA", "WB"}, figures.summary()
+    # both stores' orders landed, each store under its own invoice numbers, none failed; the Shopify
+    # stack read its orders from the shop without being throttled
+    assert set(figures.invoices) == {"WA", "SB"}, figures.summary()
+    assert figures.store_api_calls and figures.store_api_throttled == 0, figures.summary()
     assert figures.dead_letters == 0 and figures.failed == 0, figures.summary()
     assert figures.max_minute >= multistore.MINUTE_LIMIT * 0.8, "not under load: " + figures.summary()
     # one budget, kept in the first stack's table only

@@ -197,3 +197,20 @@ def test_with_a_scaled_clock_the_four_hours_of_retries_pass_in_seconds() -> None
     finally:
         store.stop()
         down.stop()
+
+
+def test_an_order_delivery_made_for_a_push_is_signed_as_shopify_signs_and_not_queued(store: ShopifyStore) -> None:
+    from xerosync.sources.shopify.webhook import decide
+
+    order = simple_order(store)
+    queued = len(store.hooks.pending())
+    made = store.order_delivery(order.id, "https://stack.example/webhooks/shopify")
+    assert len(store.hooks.pending()) == queued  # made, not queued: nothing is sent
+    assert made.headers["X-Shopify-Topic"] == "orders/updated"
+    assert verify(made.body, made.headers["X-Shopify-Hmac-Sha256"], store.app.client_secret)
+    assert json.loads(made.body)["id"] == order.id
+    headers = {k.lower(): v for k, v in made.headers.items()}
+    decision = decide(headers, made.body, lambda: store.app.client_secret, None)
+    assert decision.status == 200 and [m.group for m in decision.messages] == [f"order:{order.id}"]
+    wrong = decide(headers, made.body + b" ", lambda: store.app.client_secret, None)
+    assert wrong.status == 401 and not wrong.messages

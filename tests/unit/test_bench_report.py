@@ -1,6 +1,6 @@
 """The bench's DynamoDB accounting: units keyed by the template's table names."""
 
-from bench.report import headline, peak_memory, units_by_logical_table
+from bench.report import headline, multistore_table, peak_memory, stores_table, units_by_logical_table
 
 
 def test_units_of_earlier_stacks_tables_do_not_overwrite_this_runs() -> None:
@@ -82,3 +82,61 @@ def test_the_headline_shows_each_amazon_settlements_calls_and_the_payouts_figure
     assert any(x.startswith("  Xero calls for the month") and " 60 " in x for x in lines)
     assert any(x.startswith("  schedule runs") and " 2 " in x for x in lines)
     assert any(x.startswith("  SP-API 429s") and " 1 " in x for x in lines)
+
+
+def _backfill(orders: int, calls: int, api: dict[str, object] | None) -> dict[str, object]:
+    return {
+        "orders": orders,
+        "xero": {"calls_per_order": calls / orders, "calls": calls, "rejected_429": 0, "peak_in_flight": 2},
+        "drain": {"simulated_seconds": 600.0, "wall_seconds": 60.0, "limits_only_seconds": 120.0},
+        "sync": {"records_per_invocation": 200.0, "xero_requests_per_batched_invocation": 8.0},
+        "store_api": api,
+    }
+
+
+def _cost(usd: float) -> dict[str, object]:
+    usage = {"lambda_requests": 5.0, "lambda_gb_seconds": 130.0, "sqs_requests": 3000.0}
+    return {"per_1000_orders": {**usage, "dynamodb_read_units": 9000.0, "dynamodb_write_units": 12000.0},
+            "total_usd_per_1000_orders": usd}  # fmt: skip
+
+
+def test_the_shopify_backfill_is_shown_beside_the_woocommerce_one_of_the_last_run_when_this_run_has_none() -> None:
+    api = {"calls_per_order": 1.2, "cost_points_per_order": 61.4, "throttled": 0}
+    results = {"shopify": _backfill(1_000, 80, api), "cost": {"shopify": _cost(0.0151)}}
+    previous = {
+        "when": "2026-12-01T10:00:00+00:00",
+        "backfill": {"batched": _backfill(10_000, 454, None)},
+        "cost": {"batched": _cost(0.0119)},
+    }
+    text = stores_table(results, previous)
+    lines = {line.split("  ")[0]: line for line in text.splitlines()}
+    assert "WooCommerce (last run, 2026-12-01T10:00:00+00:00)" in text.splitlines()[0]
+    assert "0.0454 (454 calls)" in lines["Xero calls per order"]
+    assert "0.0800 (80 calls)" in lines["Xero calls per order"]
+    assert "1.20 / 61 / 0" in lines["store API: calls / cost points per order / throttled"]
+    assert "$0.0119" in lines["AWS cost per 1,000 orders"] and "$0.0151" in lines["AWS cost per 1,000 orders"]
+    assert stores_table({}, previous) == ""  # no Shopify part in this run: no table
+
+
+def test_the_two_stacks_run_is_reported_with_its_verdict() -> None:
+    summary = {
+        "sources": ["woocommerce", "shopify"],
+        "orders": {"a": 25, "b": 25},
+        "invoices": {"WA": 21, "SB": 20},
+        "calls": 180,
+        "sim_seconds": 240.0,
+        "rejected_429": 0,
+        "max_minute": 58,
+        "peak_in_flight": 4,
+        "drained": True,
+        "dead_letters": 0,
+        "failed": 0,
+        "store_api_calls": 30,
+        "store_api_throttled": 0,
+        "verdict": "OK",
+    }
+    lines = {line.split("  ")[0]: line for line in multistore_table(summary).splitlines()}
+    assert "woocommerce + shopify" in lines["Two stacks, one Xero organisation"]
+    assert lines["most calls in any simulated minute"].split()[-3:] == ["58", "<=", "60"]
+    assert "WA 21, SB 20" in lines["invoices in the organisation, by prefix"]
+    assert multistore_table(None) == ""

@@ -151,3 +151,22 @@ def test_server_errors_and_timeouts_are_transient() -> None:
     api = ShopifyGraphQL(CREDENTIALS, tokens=MemoryTokenCache(), transport=httpx.MockTransport(hang))
     with pytest.raises(StoreUnavailable):
         api.query(queries.SHOP)
+
+
+def test_tokens_and_the_bucket_follow_the_clock_every_process_shares(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A simulation's faster clock (xerosync.clock: the benchmark at x60) is the shop's too: a token
+    # expires and the bucket refills on it. On the wall clock the client saw a simulated shop's
+    # bucket refill 60 times slower than it did and kept order reads back for nothing.
+    import time
+
+    from xerosync import clock
+
+    monkeypatch.setenv("XEROSYNC_TIME_SCALE", "60")
+    monkeypatch.setenv("XEROSYNC_TIME_EPOCH", f"{time.time() - 3600:.6f}")  # 60 simulated hours in
+    admin, tokens = FakeAdmin(bucket=25, restore=5, cost=10), MemoryTokenCache()
+    admin.on("Shop", SHOP)
+    api = ShopifyGraphQL(CREDENTIALS, tokens=tokens, transport=admin.transport())
+    api.query(queries.SHOP)
+    minted = tokens.get("shopify-token:jsmith.myshopify.com:client-id")
+    assert minted is not None and abs(minted.expires_at - (clock.now() + 86_399)) < 120
+    assert api.bucket is not None and abs(api.bucket.at - clock.now()) < 120

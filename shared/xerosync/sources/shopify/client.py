@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from xerosync import clock as sync_clock
 from xerosync.frozen import frozen
 from xerosync.sources.port import AccessToken, StoreError, StoreUnavailable, TokenCache, require_https
 from xerosync.sources.shopify.settings import API_VERSION
@@ -132,10 +133,15 @@ class ShopifyGraphQL:
         api_version: str = API_VERSION,
         tokens: TokenCache | None = None,
         timeout: float = 20.0,
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = sync_clock.now,
+        monotonic: Callable[[], float] = sync_clock.now,
         transport: Any = None,
     ) -> None:
+        """``clock`` dates tokens' expiry, ``monotonic`` the bucket's restore: both
+        :func:`xerosync.clock.now`, the wall clock in AWS, and in a simulation the faster clock
+        every process shares, on which a simulated shop's tokens expire and its bucket refills
+        (as the Xero client's tokens do). On the wall clock a client at x60 saw the bucket refill
+        60 times slower than the shop did and refused order reads the shop would have taken."""
         import httpx
 
         self.credentials = credentials

@@ -104,7 +104,7 @@ def last_run(report: PollReport, *, now: datetime, since: datetime) -> dict[str,
     }
 
 
-WORDS = {"created": "applied", "deleted": "reversed", "voided": "reversed"}
+WORDS = {"created": "applied", "matched": "applied", "deleted": "reversed", "voided": "reversed"}
 
 
 def entry(outcome: Outcome) -> LogEntry:

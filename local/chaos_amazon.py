@@ -138,6 +138,7 @@ class AmazonChaosReport(Report):
     kills: list[str] = field(default_factory=list)  # the kills on purpose, each with what it left
     random_kills: int = 0
     kills_on_purpose: int = 0  # workers killed by those (a notification's run may be running beside)
+    minute_spent: list[int] = field(default_factory=list)  # calls the other app made to spend the Xero minute
     drain: list[str] = field(default_factory=list)  # the runs after the faults stopped
     rerun: str = ""
     held_notifications: int = 0  # handed back by a busy run, still hidden when the run ended
@@ -183,6 +184,7 @@ class Stream:
     report: AmazonChaosReport
     published: list[AmazonReport] = field(default_factory=list)
     inconsistent: dict[str, Decimal] = field(default_factory=dict)  # settlement id -> its difference
+    neighbour: Neighbour | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -262,6 +264,35 @@ class Stream:
             t.join(600)
         return found
 
+    def catch_up(self, timeout: float = 300.0) -> None:
+        """The schedule between two settlements (every two hours for fourteen days in Amazon's
+        time): run it, two hours apart on Amazon's clock, until a run goes through to the end (a
+        killed run's lease, an SP-API or Xero refusal end the others early)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            payload = self.schedule()
+            if payload.get("outcome") == "polled" and not payload.get("stopped"):
+                return
+            self.sp.clock.advance(7200)
+            time.sleep(5 if payload.get("outcome") != "polled" else 2)
+        self.report.problems.append(f"no schedule run went through within {timeout:.0f} s")
+
+    def spend_minute(self) -> int:
+        """The merchant's other app spends what is left of the organisation's Xero minute (the
+        next calls of ours get 429s). Returns the calls it made."""
+        if self.neighbour is None:
+            return 0
+        from xerosync.xero.errors import XeroRateLimited, XeroTransientError
+
+        for n in range(SANDBOX_MINUTE_LIMIT + 10):
+            try:
+                self.neighbour.client.organisation()
+            except XeroRateLimited:
+                return n
+            except XeroTransientError:  # the sandbox's faults hit its calls too
+                continue
+        return SANDBOX_MINUTE_LIMIT + 10
+
     def quiet(self, timeout: float = 120.0) -> None:
         """Until the notifications queue shows nothing and no notification batch is running (those a
         busy run handed back stay hidden for the queue's visibility timeout: the schedule covers them)."""
@@ -326,8 +357,9 @@ def targeted_kill(stream: Stream, case: str) -> None:
 
 
 def flow(stream: Stream, count: int) -> None:
-    """The stream: batches of settlements, their notifications, the schedule beside them, and
-    the three kills on purpose at a quarter, a half and three quarters of the way."""
+    """The stream: batches of settlements, their notifications, the schedule beside them and
+    between them; the other app spending the Xero minute now and then; and the three kills on
+    purpose at a quarter, a half and three quarters of the way."""
     rng, report = stream.rng, stream.report
     plan = ["plain"] * count
     picks = rng.sample(range(count), k=min(count, max(3, count // 5)))
@@ -336,7 +368,7 @@ def flow(stream: Stream, count: int) -> None:
     marks = {count // 4: "between", count // 2: "invoice", (3 * count) // 4: "payment"}
     i = 0
     while i < count:
-        size = min(count - i, rng.choice((1, 1, 1, 2, 3, 5)))
+        size = min(count - i, rng.choice((1, 1, 1, 2, 3, 4)))  # at most 56 days: Amazon keeps reports 90
         batch = []
         for kind in plan[i : i + size]:
             batch.append(
@@ -347,6 +379,8 @@ def flow(stream: Stream, count: int) -> None:
                 )
             )
         i += size
+        if rng.random() < 0.1:
+            report.minute_spent.append(stream.spend_minute())
         stream.publish(batch)
         roll = rng.random()
         if roll < 0.15:
@@ -356,6 +390,7 @@ def flow(stream: Stream, count: int) -> None:
         stream.quiet()
         for mark in [m for m in marks if m < i]:
             targeted_kill(stream, marks.pop(mark))
+        stream.catch_up()
 
 
 def drain(stream: Stream, runs: int = 12) -> None:
@@ -469,7 +504,7 @@ def check(stream: Stream) -> None:
         problems.append(f"no bank account {BANK} in the organisation")
 
 
-def run(seed: int, events: int, *, kill_rate: float = 0.03, timeout: float = 900.0) -> AmazonChaosReport:
+def run(seed: int, events: int, *, kill_rate: float = 0.02, timeout: float = 900.0) -> AmazonChaosReport:
     started = time.monotonic()
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # the simulator's notifier sends to moto
         os.environ.setdefault(name, "testing")
@@ -519,6 +554,7 @@ def run(seed: int, events: int, *, kill_rate: float = 0.03, timeout: float = 900
             sp.faults.add(kind, operation=operation, rate=rate, **({"status": status} if kind == "error" else {}))
         neighbour = Neighbour(sandbox, org, per_second=SANDBOX_MINUTE_LIMIT / 60 / 3)  # a third of the budget
         neighbour.start()
+        stream.neighbour = neighbour
         stream.function.chaos(random.Random(rng.random()), kill_rate)
         flow(stream, count)
         # --- the faults stop; the schedule finishes the work -------------------------------------
@@ -570,7 +606,8 @@ def print_report(report: AmazonChaosReport) -> None:
           f"{report.held_notifications} handed back by a busy run, still hidden at the end")  # fmt: skip
     print(f"  schedule runs      {report.runs}; two at once: {report.concurrent}")
     print(f"  SP-API faults      {report.sp_faults}; the token buckets' own 429s {report.sp_refused}")
-    print(f"  Xero faults        {report.faults}; 429s {report.xero_429s}")
+    print(f"  Xero faults        {report.faults}; 429s {report.xero_429s} (the other app spent the minute "
+          f"{len(report.minute_spent)} times)")  # fmt: skip
     print(f"  kills              {report.random_kills} at random moments; on purpose: {report.kills}")
     print(f"  after the faults   {report.drain}; re-run: {report.rerun}")
     print(f"  sync log           {report.outcomes}")

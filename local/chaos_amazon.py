@@ -266,12 +266,14 @@ class Stream:
 
     def catch_up(self, timeout: float = 300.0) -> None:
         """The schedule between two settlements (every two hours for fourteen days in Amazon's
-        time): run it, two hours apart on Amazon's clock, until a run goes through to the end (a
-        killed run's lease, an SP-API or Xero refusal end the others early)."""
+        time): run it, two hours apart on Amazon's clock, until a run goes through with nothing
+        left to retry (a killed run's lease, an SP-API or Xero refusal end the others early or
+        leave a settlement for the next). Amazon keeps a report 90 days: a stream that moved on
+        after one failed run would lose what the schedule's next runs would have posted."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             payload = self.schedule()
-            if payload.get("outcome") == "polled" and not payload.get("stopped"):
+            if payload.get("outcome") == "polled" and not (payload.get("stopped") or payload.get("failed")):
                 return
             self.sp.clock.advance(7200)
             time.sleep(5 if payload.get("outcome") != "polled" else 2)

@@ -47,7 +47,7 @@ class DiesReading:
     def settlements(self, since: datetime, until: datetime | None = None) -> Iterator[SettlementFound]:
         return self.store.settlements(since, until)  # type: ignore[no-any-return]
 
-    def settlement(self, settlement_id: str) -> Settlement:
+    def settlement(self, settlement_id: str) -> Settlement:  # the listing's id: Amazon's report id
         if settlement_id == self.dies_at:
             raise Died
         return self.store.settlement(settlement_id)  # type: ignore[no-any-return]
@@ -87,7 +87,8 @@ def test_a_run_that_dies_after_posting_one_settlement_keeps_its_log_entry(endpoi
         app = sandbox.add_client([org.tenant_id])
         xero = XeroClient(XeroCredentials(app.client_id, app.client_secret), api_url=sandbox.url,
                           identity_url=sandbox.url)  # fmt: skip
-        first, second = (sp.settle("Amazon.com").settlement for _ in range(2))
+        reports = [sp.settle("Amazon.com") for _ in range(2)]
+        first, second = (r.settlement for r in reports)
         assert first is not None and second is not None
         c = sp.credentials
         amazon = source("amazon").client(
@@ -95,7 +96,7 @@ def test_a_run_that_dies_after_posting_one_settlement_keeps_its_log_entry(endpoi
              "endpoint": sp.endpoint, "lwa_url": sp.lwa_url}
         )  # fmt: skip
         since = datetime.now(UTC) - timedelta(days=89)
-        job = StackJob(mappings_table(endpoint, "settlements-log"), DiesReading(amazon, second.id), xero, since)
+        job = StackJob(mappings_table(endpoint, "settlements-log"), DiesReading(amazon, reports[1].id), xero, since)
         with pytest.raises(Died):
             settlements_job(job, lease_seconds=1)  # type: ignore[arg-type]
         assert [(e.key, e.outcome) for e in job.journal] == [(f"settlement:{first.id}", "applied")]

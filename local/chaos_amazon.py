@@ -138,6 +138,7 @@ class AmazonChaosReport(Report):
     kills: list[str] = field(default_factory=list)  # the kills on purpose, each with what it left
     random_kills: int = 0
     kills_on_purpose: int = 0  # workers killed by those (a notification's run may be running beside)
+    secrets_rotated: int = 0  # the LWA client secret, before each 180-day expiry
     minute_spent: list[int] = field(default_factory=list)  # calls the other app made to spend the Xero minute
     drain: list[str] = field(default_factory=list)  # the runs after the faults stopped
     rerun: str = ""
@@ -264,6 +265,23 @@ class Stream:
             t.join(600)
         return found
 
+    def keep_secret(self) -> None:
+        """The merchant rotates the app's LWA client secret before it expires (every 180 days,
+        https://developer-docs.amazon.com/sp-api/docs/rotating-your-apps-lwa-credentials) and puts
+        the new one in the stack's secret; the warm functions read it again (their cached copy is
+        minutes old in real time; the old secret's 7-day grace is gone in one step of Amazon's)."""
+        tokens = self.sp.tokens
+        if tokens.secret_expires - self.sp.now() > timedelta(days=70):  # a step moves up to 56 days
+            return
+        secret, expires, _ = tokens.rotate()
+        c = self.sp.credentials
+        self.stack.put_secret("StoreApiSecret", json.dumps({
+            "client_id": c.client_id, "client_secret": secret, "refresh_token": c.refresh_token, "region": "NA",
+            "endpoint": self.sp.endpoint, "lwa_url": self.sp.lwa_url, "client_secret_expires": expires.isoformat(),
+        }))  # fmt: skip
+        self.function.kill_workers()
+        self.report.secrets_rotated += 1
+
     def catch_up(self, timeout: float = 300.0) -> None:
         """The schedule between two settlements (every two hours for fourteen days in Amazon's
         time): run it, two hours apart on Amazon's clock, until a run goes through with nothing
@@ -381,6 +399,7 @@ def flow(stream: Stream, count: int) -> None:
                 )
             )
         i += size
+        stream.keep_secret()
         if rng.random() < 0.1:
             report.minute_spent.append(stream.spend_minute())
         stream.publish(batch)
@@ -603,7 +622,8 @@ def print_report(report: AmazonChaosReport) -> None:
     print(
         f"Amazon chaos run, seed {report.seed}: {report.seconds} s, load {', '.join(f'{x:.1f}' for x in report.load)}"
     )
-    print(f"  settlements        {report.events_sent} published {report.kinds}")
+    print(f"  settlements        {report.events_sent} published {report.kinds}; LWA secret rotated "
+          f"{report.secrets_rotated} times")  # fmt: skip
     print(f"  notifications      {report.notifications}; batches run {report.notified_runs}; "
           f"{report.held_notifications} handed back by a busy run, still hidden at the end")  # fmt: skip
     print(f"  schedule runs      {report.runs}; two at once: {report.concurrent}")

@@ -650,7 +650,7 @@ def poll(
     return report
 
 
-DONE = ("created", "unchanged", "replaced", "held")  # an issue that needs no reading again
+DONE = ("created", "matched", "unchanged", "replaced", "held")  # an issue that needs no reading again
 
 
 def _issued(known: Mapping | None, again_held: bool) -> bool:

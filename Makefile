@@ -13,7 +13,8 @@ STAMP := $(VENV)/.installed
 
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
-# make chaos CHAOS_SOURCE=shopify: the Shopify run (local/chaos_shopify.py)
+# make chaos CHAOS_SOURCE=shopify: the Shopify run (local/chaos_shopify.py); amazon: the settlements
+# run (local/chaos_amazon.py, a tenth of CHAOS_EVENTS as settlements)
 CHAOS_SOURCE ?= woocommerce
 
 $(STAMP): requirements-dev.txt layers/deps/requirements.in pyproject.toml
@@ -95,7 +96,7 @@ e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
 
 chaos: $(STAMP)
-	$(PY) -m local.chaos$(if $(filter shopify,$(CHAOS_SOURCE)),_shopify,) --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
+	$(PY) -m local.chaos$(if $(filter shopify amazon,$(CHAOS_SOURCE)),_$(CHAOS_SOURCE),) --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
 
 # `xerosync push` of 2,000 historical orders, each landing exactly once (make test pushes 100):
 # about ten minutes on a 2-core machine while each order costs several Xero calls.

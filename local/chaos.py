@@ -112,9 +112,13 @@ def capture(seed: int, events: int) -> tuple[WooStore, list[Delivery]]:
     return store, deliveries
 
 
-def faulty_sandbox(seed: int) -> tuple[XeroSandbox, Organisation, Any]:
+def faulty_sandbox(seed: int, **organisation: Any) -> tuple[XeroSandbox, Organisation, Any]:
+    """The sandbox, one organisation (``organisation``: its fields, e.g. ``base_currency``) on the
+    chaos minute limit, and a custom connection to it."""
     sandbox = XeroSandbox(seed=seed).start()
-    org = sandbox.add_organisation("Chaos Outfitters", limits={"minute": SANDBOX_MINUTE_LIMIT, "day": 10_000_000})
+    org = sandbox.add_organisation(
+        "Chaos Outfitters", limits={"minute": SANDBOX_MINUTE_LIMIT, "day": 10_000_000}, **organisation
+    )
     connection = sandbox.add_client([org.tenant_id])
     return sandbox, org, connection
 

@@ -146,6 +146,7 @@ class LocalFunction:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("ab")
         self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_workers)
         self._ids = itertools.count(1)
@@ -181,6 +182,8 @@ class LocalFunction:
             if self._chaos and self._chaos[0].random() < self._chaos[1]:
                 killer = threading.Timer(self._chaos[0].uniform(0.05, 1.5), self._kill, args=(worker,))
                 killer.start()
+            with self._lock:
+                self._busy.add(worker)
             try:
                 worker.send(request)
                 answer = worker.read(started + self.config.timeout + (INIT_TIMEOUT if cold else 0))
@@ -199,6 +202,8 @@ class LocalFunction:
             finally:
                 if killer is not None:
                     killer.cancel()
+                with self._lock:
+                    self._busy.discard(worker)
             self.stats.peak_memory_mb = max(self.stats.peak_memory_mb, worker.peak_memory_mb())
             with self._lock:
                 if self._closed or worker.process.poll() is not None:
@@ -223,6 +228,15 @@ class LocalFunction:
         if worker.process.poll() is None:
             self.stats.killed += 1
             worker.process.kill()
+
+    def kill_running(self) -> int:
+        """Kill every worker in the middle of an invocation now, as a crash would (a chaos run's
+        kill at a chosen moment). Returns how many."""
+        with self._lock:
+            running = list(self._busy)
+        for worker in running:
+            self._kill(worker)
+        return len(running)
 
     def kill_workers(self) -> int:
         """Kill every idle warm worker (the next invocation starts cold). Returns how many."""

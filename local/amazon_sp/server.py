@@ -3,7 +3,8 @@ document URLs, and a control surface under ``/_amazon/`` for harnesses in anothe
 
 * ``POST /auth/o2/token``: Login with Amazon (``auth.py``);
 * ``GET /reports/2021-06-30/reports``, ``…/reports/{reportId}``, ``…/documents/{reportDocumentId}``
-  with ``x-amz-access-token`` (``reports.py``), each behind its rate limit (``limits.py``);
+  with ``x-amz-access-token`` (``reports.py``), each behind its rate limit (``limits.py``) and the
+  faults a harness injects (``faults.py``);
 * ``GET /_s3/{reportDocumentId}?X-Amz-…``: the document, while its URL has not expired;
 * ``POST /applications/2023-11-30/clientSecret``: the client secret's rotation (``rotate``);
 * ``GET /finances/v0/financialEventGroups``, ``GET /finances/2024-06-19/transactions`` (``finances.py``);
@@ -15,10 +16,14 @@ document URLs, and a control surface under ``/_amazon/`` for harnesses in anothe
 import json
 import re
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.amazon_sp.faults import error_body
+from local.amazon_sp.limits import QUOTA_EXCEEDED
+from local.amazon_sp.reports import URL_LIFETIME
 from local.http import Response
 
 if TYPE_CHECKING:
@@ -28,6 +33,8 @@ REPORT = re.compile(r"^/reports/2021-06-30/reports/([^/]+)$")
 DOCUMENT = re.compile(r"^/reports/2021-06-30/documents/([^/]+)$")
 S3 = re.compile(r"^/_s3/([^/]+)$")
 ROTATE = "/applications/2023-11-30/clientSecret"
+SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+             b"<Message>Please reduce your request rate.</Message></Error>")  # fmt: skip
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -44,6 +51,8 @@ def route(sp: "AmazonSP", method: str, target: str, headers: dict[str, str], bod
         return _json(status, payload)
     match = S3.match(path)
     if match and method == "GET":
+        if sp.faults.draw("download", ("error",)) is not None:
+            return 503, {"Content-Type": "application/xml"}, SLOW_DOWN
         status, content = sp.reports.download(match.group(1), query, sp.now())
         kind = "application/xml" if status != 200 else "application/octet-stream"
         return status, {"Content-Type": kind}, content
@@ -73,9 +82,10 @@ def reports_api(sp: "AmazonSP", path: str, query: dict[str, list[str]], headers:
     else:
         return _json(404, {"errors": [{"code": "NotFound", "message": "Resource not found", "details": ""}]})
     limit = sp.limits.headers(operation)
-    if not sp.limits.take(operation, sp.now()):
-        from local.amazon_sp.limits import QUOTA_EXCEEDED
-
+    fault = sp.faults.draw(operation)
+    if fault is not None and fault.kind == "error":
+        return _json(fault.status, error_body(fault.status), limit)
+    if (fault is not None and fault.kind == "throttle") or not sp.limits.take(operation, sp.now()):
         return _json(429, QUOTA_EXCEEDED, limit)
     if operation == "getReports":
         status, payload = sp.reports.search(query, sp.now())
@@ -85,7 +95,8 @@ def reports_api(sp: "AmazonSP", path: str, query: dict[str, list[str]], headers:
         if report is None:
             return _json(404, _not_found("Report"), limit)
         return _json(200, report.as_json(), limit)
-    document = sp.reports.document(DOCUMENT.match(path).group(1), sp.url, sp.now())  # type: ignore[union-attr]
+    minted = sp.now() - (URL_LIFETIME + timedelta(seconds=1) if fault is not None else timedelta())  # expired_url
+    document = sp.reports.document(DOCUMENT.match(path).group(1), sp.url, minted)  # type: ignore[union-attr]
     if document is None:
         return _json(404, _not_found("Report document"), limit)
     return _json(200, document, limit)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from local.amazon_sp.auth import Credentials, Tokens
+from local.amazon_sp.faults import Faults
 from local.amazon_sp.limits import Plan, RateLimits
 from local.amazon_sp.marketplaces import MARKETPLACES, REGION_HOSTS
 from local.amazon_sp.notify import Notifier, new_client_secret, report_finished
@@ -44,6 +45,7 @@ class AmazonSP:
         self.clock = ShopClock(base_clock, scale)
         self.tokens = Tokens(credentials or Credentials(), self.clock)
         self.limits = RateLimits(plans)
+        self.faults = Faults(seed)
         self.reports = Reports(region)
         self.notifier = notifier
         self.secret_notifier = secret_notifier  # APPLICATION_OAUTH_CLIENT_NEW_SECRET's destination

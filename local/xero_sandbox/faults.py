@@ -6,7 +6,10 @@ Kinds:
 * ``slow`` - wait ``delay`` seconds (real time, counted in flight), then answer normally;
 * ``drop`` - close the connection without an answer, before doing anything;
 * ``lost_response`` - do the work (the write is committed), then close the connection
-  without an answer: the case that makes a naive retry create a duplicate.
+  without an answer: the case that makes a naive retry create a duplicate;
+* ``hang`` - wait ``delay`` seconds, then close the connection without doing anything: a request
+  that never got through, while its caller waits (a harness kills the caller meanwhile: a worker
+  that died before its write reached Xero).
 
 ``faults.add(kind, tenant=..., endpoint="PUT /Invoices", rate=0.1)`` fires with probability
 ``rate`` (drawn from ``random.Random(seed)``); ``faults.next(n, kind, ...)`` fires on the next
@@ -19,7 +22,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("error", "slow", "drop", "lost_response")
+KINDS = ("error", "slow", "drop", "lost_response", "hang")
 
 
 class ConnectionDropped(Exception):

@@ -333,8 +333,10 @@ class XeroSandbox:
                     raise server_error(fault.status)
                 if fault.kind == "drop":
                     raise ConnectionDropped(committed=False)
-                if fault.kind == "slow":
+                if fault.kind in ("slow", "hang"):
                     time.sleep(fault.delay)
+                if fault.kind == "hang":
+                    raise ConnectionDropped(committed=False)
             status, headers, data = self._answer(request, route, params, org)
             if fault is not None and fault.kind == "lost_response":
                 raise ConnectionDropped(committed=True)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from xerosync.aws.jobstate import StateConflict
 from xerosync.aws.synclog import LogEntry
 from xerosync.jobs import Job, NotConfigured
-from xerosync.sources.port import SettlementStore, settlements_of
+from xerosync.sources.port import SettlementFound, SettlementStore, settlements_of
 from xerosync.sync.base import Outcome
 from xerosync.sync.settlements import PollReport, poll, read_sales
 from xerosync.timestamps import store_time
@@ -63,6 +63,17 @@ def settlements_job(
         since = (previous - overlap) if previous else (start or now - overlap)
         if start is not None and since < start:
             since = start
+        logged = 0
+
+        def log_now(_: SettlementFound, outcome: Outcome | None) -> None:
+            # each settlement's entry once it is done, not at the end: a run that dies later (its
+            # timeout, a crash) keeps what it posted in the sync log; the next run finds it all
+            # recorded ("unchanged", not logged), so the entry would be lost with the run
+            nonlocal logged
+            if outcome is not None and outcome.action not in QUIET and logged < LOGGED:
+                job.log([entry(outcome)])
+                logged += 1
+
         report = poll(
             store,
             since=since,
@@ -71,6 +82,7 @@ def settlements_job(
             mappings=job.mappings,
             xero=job.xero,
             deadline=deadline,
+            progress=log_now,
         )
         mark = report.watermark(previous)
         if mark is not None:
@@ -81,7 +93,7 @@ def settlements_job(
             job.states.save(SETTLEMENTS, state, version)
         except StateConflict as exc:
             report.failed.append(("job:settlements", str(exc)))
-        job.log(entries(report))
+        job.log(entries(report, outcomes=False))  # the failures and the run's own entry
         return report
     finally:
         job.states.release(SETTLEMENTS, token)
@@ -104,7 +116,7 @@ def last_run(report: PollReport, *, now: datetime, since: datetime) -> dict[str,
     }
 
 
-WORDS = {"created": "applied", "deleted": "reversed", "voided": "reversed"}
+WORDS = {"created": "applied", "matched": "applied", "deleted": "reversed", "voided": "reversed"}
 
 
 def entry(outcome: Outcome) -> LogEntry:
@@ -118,9 +130,13 @@ def entry(outcome: Outcome) -> LogEntry:
     )
 
 
-def entries(report: PollReport) -> list[LogEntry]:
-    """What the sync log keeps of a poll: every settlement it did something to, or could not."""
-    done = [entry(o) for o in report.outcomes if o.action not in ("unchanged", "skipped")][:LOGGED]
+QUIET = ("unchanged", "skipped")  # outcomes the sync log does not keep: nothing was done
+
+
+def entries(report: PollReport, *, outcomes: bool = True) -> list[LogEntry]:
+    """What the sync log keeps of a poll: every settlement it did something to, or could not
+    (``outcomes=False``: only the failures and the run's entry, the rest logged as they came)."""
+    done = [entry(o) for o in report.outcomes if o.action not in QUIET][:LOGGED] if outcomes else []
     done += [LogEntry(key=key, outcome="failed", action="settlement", reason=why) for key, why in report.failed]
     summary = report.summary()
     reason = ", ".join(f"{k} {v}" for k, v in summary.items() if v not in (0, "", None))

@@ -19,6 +19,7 @@ from local.xero_sandbox.settings import create_account
 from tests.fakes import InMemoryMappings
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.settlement import Entry, Settlement, book
+from xerosync.settlement_job import entry
 from xerosync.sync.settlements import payment_key, post_settlement, reverse_settlement
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.errors import XeroTransientError
@@ -154,6 +155,26 @@ def test_a_crash_between_the_invoice_and_its_payment_ends_with_one_of_each(
     assert len(org.invoices) == 1 and len(org.payments) == 1
 
 
+def test_a_payment_xero_wrote_but_nobody_recorded_is_found_and_logged_as_applied(
+    xero: tuple[XeroSandbox, Any, XeroClient],
+) -> None:
+    # the state a worker killed after Xero wrote the payment leaves (the chaos run's kill): the
+    # invoice recorded, the payment in Xero, its mapping and the run's sync log entry never written
+    sandbox, org, client = xero
+    mappings = InMemoryMappings()
+    booking = book(docs_payout(), settings("summary"))
+    sandbox.faults.next(1, "lost_response", endpoint="PUT /Payments")
+    with pytest.raises(XeroTransientError):
+        post_settlement(booking, mappings=mappings, xero=client)
+    assert len(org.payments) == 1
+    found = post_settlement(booking, mappings=mappings, xero=client)
+    assert found.action == "matched" and found.also == (
+        "its payment found in Xero (posted by an attempt that ended before recording it)",
+    )
+    assert entry(found).outcome == "applied"  # the sync log says the settlement is on the books
+    assert len(org.invoices) == 1 and len(org.payments) == 1
+
+
 def test_a_lost_answer_is_found_by_its_reference_not_posted_twice(xero: tuple[XeroSandbox, Any, XeroClient]) -> None:
     sandbox, org, client = xero
     mappings = InMemoryMappings()
@@ -161,8 +182,10 @@ def test_a_lost_answer_is_found_by_its_reference_not_posted_twice(xero: tuple[Xe
     sandbox.faults.next(1, "lost_response", endpoint="PUT /BankTransactions")
     with pytest.raises(XeroTransientError):
         post_settlement(booking, mappings=mappings, xero=client)
-    assert post_settlement(booking, mappings=mappings, xero=client).action == "unchanged"  # adopted
+    adopted = post_settlement(booking, mappings=mappings, xero=client)
+    assert adopted.action == "matched" and "found in Xero" in adopted.also[-1]  # the sync log says it is posted
     assert len(org.bank_transactions) == 1
+    assert post_settlement(booking, mappings=mappings, xero=client).action == "unchanged"
     assert mappings.get(booking.settlement.key).data["adopted"] is True  # type: ignore[union-attr]
 
 

@@ -86,9 +86,10 @@ def test_every_queue_has_a_dead_letter_queue(source: dict[str, Any]) -> None:
         assert source["Parameters"]["MaxReceiveCount"]["Default"] >= 3
         # Lambda's guidance: visibility timeout at least six times the function timeout
         if name in ("SettlementNotificationsQueue", "CredentialNotificationsQueue"):  # the settlements function's
-            # timeout is fixed (300 s), not SyncTimeout
-            timeout = source["Resources"]["SettlementsFunction"]["Properties"]["Timeout"]
-            assert queues[name]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+            # timeout is SettlementsTimeout, not SyncTimeout
+            assert source["Resources"]["SettlementsFunction"]["Properties"]["Timeout"] == {"Ref": "SettlementsTimeout"}
+            longest = max(source["Parameters"]["SettlementsTimeout"]["AllowedValues"])
+            assert queues[name]["Properties"]["VisibilityTimeout"] >= 6 * longest
             continue
         assert queues[name]["Properties"]["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeout"}
     parameters = source["Parameters"]

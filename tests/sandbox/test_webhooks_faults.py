@@ -176,6 +176,16 @@ def test_slow_responses_take_their_time(box: Box) -> None:
     assert time.monotonic() - started >= 0.3
 
 
+def test_a_hung_request_waits_then_drops_without_doing_anything(box: Box) -> None:
+    import time
+
+    box.sandbox.faults.next(1, "hang", endpoint="PUT /Contacts", delay=0.3)
+    started = time.monotonic()
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError, OSError)):
+        box.call("PUT", "/Contacts", {"Contacts": [{"Name": "Never"}]})
+    assert time.monotonic() - started >= 0.3 and box.org.contacts == {}
+
+
 def test_payments_update_their_invoice_webhook(box: Box, receiver: Receiver) -> None:
     made = invoice(box, contact(box))
     box.sandbox.subscribe_webhooks(receiver.url, KEY, intent_to_receive=False)

@@ -124,16 +124,20 @@ def post_settlement(booking: Booking, *, mappings: Mappings, xero: SettlementXer
                 "that one is reversed first (the next poll does it), or it would count twice",
             )
     also: list[str] = []
+    found: list[str] = []  # what an earlier attempt posted and never recorded (it ended first): recorded now
     for part in booking.earlier:  # a settlement split by month: the earlier months first, each once
-        if _document(booking, mappings, xero, part).record is not None:
+        if _document(booking, mappings, xero, part, found=found).record is not None:
             also.append(f"{part.number} created")
-    document = _document(booking, mappings, xero)
+    document = _document(booking, mappings, xero, found=found)
     action = "created" if document.record is not None or also else "unchanged"
     if booking.document != "bank_transaction" and booking.status == "AUTHORISED" and s.deposit != 0:
-        paid = _payment(booking, document.mapping.xero_id, mappings, xero)
+        paid = _payment(booking, document.mapping.xero_id, mappings, xero, found=found)
         if paid.record is not None:
             also.append("payment created")
             action = "created"
+    if found:  # its sync log entry died with that attempt: this run's says it is on the books
+        also.append(f"{' and '.join(found)} found in Xero (posted by an attempt that ended before recording it)")
+        action = "matched" if action == "unchanged" else action
     return Outcome(action, s.key, document.mapping.xero_id, reason=_summary(booking), also=tuple(also))
 
 
@@ -334,12 +338,19 @@ def _summary(booking: Booking) -> str:
 
 
 def _document(
-    booking: Booking, mappings: Mappings, xero: SettlementXero, part: Part | None = None, *, under: str = ""
+    booking: Booking,
+    mappings: Mappings,
+    xero: SettlementXero,
+    part: Part | None = None,
+    *,
+    under: str = "",
+    found: list[str] | None = None,
 ) -> Any:
     """One document of the settlement (``part``: an earlier month's; unset: the one of the deposit).
     ``under``: claim it under this key rather than the part's own (a document created again for a
     re-issued settlement, whose part key still maps the one it replaces); the mapping returned is
-    keyed by the part, for the caller to put."""
+    keyed by the part, for the caller to put. Its number is added to ``found`` when it was found
+    in Xero rather than created."""
     s = booking.settlement
     kind = booking.document
     part = part or booking.parts[-1]
@@ -347,11 +358,11 @@ def _document(
 
     def find() -> dict[str, Any] | None:
         if kind == "bank_transaction":
-            found = xero.bank_transactions_by_reference(booking.reference)
+            listed = xero.bank_transactions_by_reference(booking.reference)
             return next(
                 (
                     t
-                    for t in found
+                    for t in listed
                     if t.get("Status") == "AUTHORISED"
                     and _money(t.get("Total")) == abs(s.deposit)
                     and str(t.get("Type")) == body["Type"]
@@ -380,8 +391,10 @@ def _document(
         "credit_note": "CreditNoteID",
     }[kind]
 
-    def record(found: dict[str, Any], created: bool) -> Mapping:
-        return _mapping(booking, part, str(found[id_field]), body, adopted=not created, key=under or part.key)
+    def record(existing: dict[str, Any], created: bool) -> Mapping:
+        if not created and found is not None:
+            found.append(part.number)
+        return _mapping(booking, part, str(existing[id_field]), body, adopted=not created, key=under or part.key)
 
     taken = None if kind == "bank_transaction" else (lambda r: any("must be unique" in e for e in r.errors))
     made = create_once(
@@ -427,7 +440,15 @@ def _mapping(
     )
 
 
-def _payment(booking: Booking, document_id: str, mappings: Mappings, xero: SettlementXero, *, under: str = "") -> Any:
+def _payment(
+    booking: Booking,
+    document_id: str,
+    mappings: Mappings,
+    xero: SettlementXero,
+    *,
+    under: str = "",
+    found: list[str] | None = None,
+) -> Any:
     s = booking.settlement
     key = under or payment_key(s.key)
     credit = booking.document == "credit_note"
@@ -446,10 +467,12 @@ def _payment(booking: Booking, document_id: str, mappings: Mappings, xero: Settl
     def create(claim: str) -> ElementResult:
         return xero.create_payments([settlement_payment(booking, document_id)], idempotency_key=f"{key}:{claim}")[0]
 
-    def record(found: dict[str, Any], created: bool) -> Mapping:
+    def record(existing: dict[str, Any], created: bool) -> Mapping:
+        if not created and found is not None:
+            found.append("its payment")
         return Mapping(
             key=key,
-            xero_id=str(found["PaymentID"]),
+            xero_id=str(existing["PaymentID"]),
             updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
             data={"state": "posted", "amount": str(abs(s.deposit)), "document": document_id, "lines": s.fingerprint},
         )
@@ -526,7 +549,7 @@ class PollReport:
     def summary(self) -> dict[str, Any]:
         return {
             "listed": self.listed,
-            "posted": self.count("created"),
+            "posted": self.count("created", "matched"),
             "unchanged": self.count("unchanged", "skipped"),
             "reversed": self.count("deleted", "voided"),
             "replaced": self.count("replaced"),
@@ -627,7 +650,7 @@ def poll(
     return report
 
 
-DONE = ("created", "unchanged", "replaced", "held")  # an issue that needs no reading again
+DONE = ("created", "matched", "unchanged", "replaced", "held")  # an issue that needs no reading again
 
 
 def _issued(known: Mapping | None, again_held: bool) -> bool:

@@ -183,7 +183,7 @@ def _moto() -> tuple[Any, str]:
         region_name="us-east-1",
         endpoint_url=endpoint,
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's placeholder, as PLACEHOLDER_ENV
     )
     dynamodb.create_table(
         TableName=PLACEHOLDER_ENV["MAPPINGS_TABLE"],

@@ -12,6 +12,14 @@ work on a loaded machine distorts far less than the wall clock (a core another p
 stops both clocks' work, only the wall clock goes on). What a
 first event loads on its own path (the store's adapter, xero-python, httpx) is not in it.
 
+Beside the import, for the sync functions, a **cold start** figure (``cold_cpu_ratio``, CPU over
+the same pair's ``import boto3``): the import and then the DynamoDB work a first batch of
+``COLD_RECORDS`` records does before its first Xero call, one worker thread a record as the
+handler runs them (``xerosync.handlers._record_pool``): each thread reads a mapping through
+``xerosync.aws.table``, against a moto server this process starts. It is there so that work taken
+off the import is seen not to reappear at the first invocation, and work removed from the first
+invocation (a boto3 resource per thread, before one shared client) is seen at all.
+
 ``PYTHONPATH`` is laid out as Lambda lays it out: the function's built folder (``/var/task``),
 then the layers' ``python/`` folders (``/opt/python``), byte-code as built (unchecked-hash
 ``.pyc``, layers/Makefile) and nothing written (``PYTHONDONTWRITEBYTECODE``: Lambda's ``/opt``
@@ -30,6 +38,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from local.sam import ROOT
 
@@ -65,6 +74,19 @@ PLACEHOLDER_ENV = {
     "SETTINGS_PARAMETER": "/xerosync/bench/settings",
     "STORE_API_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:store",
 }
+COLD_FUNCTIONS = ("sync_orders", "sync_contacts", "sync_items")
+COLD_RECORDS = 10  # a small batch
+COLD = f"""
+import os, time
+_t = time.process_time()
+import app
+from xerosync import aws
+from xerosync.handlers import _record_pool
+def first(n):
+    aws.table(os.environ["MAPPINGS_TABLE"]).get_item(Key={{"pk": f"bench#{{n}}", "sk": "mapping"}}, ConsistentRead=True)
+list(_record_pool().map(first, range({COLD_RECORDS})))
+print(time.process_time() - _t)
+"""
 LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 
 
@@ -78,6 +100,7 @@ class ImportFigure:
     boto3_ms: float = 0.0  # import boto3 in the pairs of this figure
     target: float | None = None  # the ratio to reach (issue 19, item 14)
     cpu_ratio: float = 0.0  # the same pairs' ratio of CPU time (time.process_time around the import)
+    cold_cpu_ratio: float = 0.0  # import + a first batch's DynamoDB work, CPU over the pair's import boto3
 
 
 def cumulative_ms(stderr: str, module: str) -> float:
@@ -105,12 +128,13 @@ def host_deps(build: Path = BUILD, host: Path = HOST_BUILD) -> Path:
     return target / "python"
 
 
-def _env(function: str | None, deps: Path | None) -> dict[str, str]:
+def _env(function: str | None, deps: Path | None, endpoint: str = "") -> dict[str, str]:
     paths = []
     if function:
         paths = [str(BUILD / FUNCTIONS[function]), str(BUILD / "XerosyncLayer" / "python"), str(deps)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XEROSYNC_", "PYTHON"))}
-    return {**env, **PLACEHOLDER_ENV, "PYTHONPATH": os.pathsep.join(paths), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**env, **PLACEHOLDER_ENV, "PYTHONPATH": os.pathsep.join(paths), "PYTHONDONTWRITEBYTECODE": "1"}
+    return {**env, "AWS_ENDPOINT_URL": endpoint} if endpoint else env
 
 
 def _timed(module: str) -> str:
@@ -118,10 +142,10 @@ def _timed(module: str) -> str:
     return f"import time; _t = time.process_time(); import {module}; print(time.process_time() - _t)"
 
 
-def _run(program: str, function: str | None, deps: Path | None) -> subprocess.CompletedProcess[str]:
+def _run(program: str, function: str | None, deps: Path | None, endpoint: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-X", "importtime", "-c", program],
-        env=_env(function, deps),
+        env=_env(function, deps, endpoint),
         cwd=BUILD / FUNCTIONS[function] if function else Path(ROOT),
         capture_output=True,
         text=True,
@@ -140,33 +164,78 @@ def time_import_both(module: str, function: str | None, deps: Path | None = None
     return cumulative_ms(done.stderr, module), float(done.stdout.split()[-1]) * 1000
 
 
+def cold_cpu_ms(function: str, deps: Path, endpoint: str) -> float:
+    """CPU ms of the import and a first batch's DynamoDB work (``COLD``) in a fresh interpreter."""
+    return float(_run(COLD, function, deps, endpoint).stdout.split()[-1]) * 1000
+
+
+def _moto() -> tuple[Any, str]:
+    """A moto server with the mapping table, for the cold-start figure."""
+    import boto3
+
+    from local.moto_ext import start_moto
+
+    server = start_moto(0)
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    dynamodb = boto3.client(
+        "dynamodb",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's placeholder, as PLACEHOLDER_ENV
+    )
+    dynamodb.create_table(
+        TableName=PLACEHOLDER_ENV["MAPPINGS_TABLE"],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return server, endpoint
+
+
 def measure(runs: int = 7, functions: Iterable[str] = FUNCTIONS) -> list[ImportFigure]:
     """For each function, ``runs`` pairs of fresh interpreters, ``import boto3`` then the handler
-    module, after a warm-up pair: each figure is the median of the pairs' ratios."""
+    module, after a warm-up pair: each figure is the median of the pairs' ratios. For the sync
+    functions each pair has a third interpreter, the cold start (``COLD``)."""
     deps = host_deps()
     figures = []
     floors: list[float] = []
-    for function in functions:
-        pairs = []
-        cpu_pairs = []
-        for n in range(runs + 1):
-            floor, floor_cpu = time_import_both("boto3", None)
-            app, app_cpu = time_import_both("app", function, deps)
-            if n:  # the first pair warms the file cache
-                pairs.append((floor, app))
-                cpu_pairs.append((floor_cpu, app_cpu))
-        floors.extend(floor for floor, _ in pairs)
-        figures.append(
-            ImportFigure(
-                function,
-                "app",
-                statistics.median(ms for _, ms in pairs),
-                tuple(ms for _, ms in pairs),
-                statistics.median(ms / floor for floor, ms in pairs),
-                boto3_ms=statistics.median(floor for floor, _ in pairs),
-                target=TARGETS.get(function),
-                cpu_ratio=statistics.median(ms / floor for floor, ms in cpu_pairs),
-            )
-        )
+    server, endpoint = _moto() if set(functions) & set(COLD_FUNCTIONS) else (None, "")
+    try:
+        for function in functions:
+            figures.append(_figure(function, runs, deps, endpoint, floors))
+    finally:
+        if server is not None:
+            server.stop()
     floor = statistics.median(floors)
     return [ImportFigure("boto3 alone", "boto3", floor, tuple(floors), 1.0), *figures]
+
+
+def _figure(function: str, runs: int, deps: Path, endpoint: str, floors: list[float]) -> ImportFigure:
+    pairs = []
+    cpu_pairs = []
+    cold_pairs = []
+    for n in range(runs + 1):
+        floor, floor_cpu = time_import_both("boto3", None)
+        app, app_cpu = time_import_both("app", function, deps)
+        cold = cold_cpu_ms(function, deps, endpoint) if function in COLD_FUNCTIONS else 0.0
+        if n:  # the first pair warms the file cache
+            pairs.append((floor, app))
+            cpu_pairs.append((floor_cpu, app_cpu))
+            cold_pairs.append((floor_cpu, cold))
+    floors.extend(floor for floor, _ in pairs)
+    return ImportFigure(
+        function,
+        "app",
+        statistics.median(ms for _, ms in pairs),
+        tuple(ms for _, ms in pairs),
+        statistics.median(ms / floor for floor, ms in pairs),
+        boto3_ms=statistics.median(floor for floor, _ in pairs),
+        target=TARGETS.get(function),
+        cpu_ratio=statistics.median(ms / floor for floor, ms in cpu_pairs),
+        cold_cpu_ratio=statistics.median(ms / floor for floor, ms in cold_pairs),
+    )

@@ -402,7 +402,8 @@ def table(results: dict[str, Any]) -> str:
                 (
                     f"Import time, {figure['name']}",
                     f"{figure['ratio']:.2f}x boto3 ({figure['median_ms']:.0f} ms)"
-                    + (f", CPU {figure['cpu_ratio']:.2f}x" if figure.get("cpu_ratio") else ""),
+                    + (f", CPU {figure['cpu_ratio']:.2f}x" if figure.get("cpu_ratio") else "")
+                    + (f", cold start CPU {figure['cold_cpu_ratio']:.2f}x" if figure.get("cold_cpu_ratio") else ""),
                     "",
                     "",
                     f"<= {target:g}x" if target else "",

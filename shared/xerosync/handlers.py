@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
 from xerosync import clock, sources
-from xerosync.aws import library_client, queues
+from xerosync.aws import client, queues
 from xerosync.config import SettingsError
 from xerosync.environment import current
 from xerosync.events import StoreEvent, parse_envelope
@@ -145,7 +145,7 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         response_hook=_mark_duplicate,
     )
     env = current().require("IDEMPOTENCY_TABLE")
-    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table, boto3_client=library_client("dynamodb"))
+    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table, boto3_client=client("dynamodb"))
     # Powertools marks its layer configured before compiling the key expression, so records
     # applied in parallel threads at a cold start could find it half done ("'NoneType' object
     # has no attribute 'search'", seen once in a chaos run): configure it before any thread
@@ -304,9 +304,9 @@ def _answer(outcome: Outcome) -> Callable[[StoreEvent], Outcome]:
 @cache
 def _record_pool() -> ThreadPoolExecutor:
     """The threads that apply a batch's records, one per record, kept for the life of the
-    process: a warm invocation reuses them, and with them each thread's boto3 resources and
-    open connections (``xerosync.aws`` keeps those per thread). A pool per invocation created
-    a resource and a TCP connection per record per invocation: at 100 records a batch, a
+    process: a warm invocation reuses them (and the DynamoDB client they share, with its open
+    connections). A pool per invocation created a resource and a TCP connection per record per
+    invocation: at 100 records a batch, a
     quarter of the sync function's CPU in a 3,000-order bench."""
     return ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="record")
 

@@ -21,7 +21,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from xerosync.aws import resource
+from xerosync.aws import table
 from xerosync.sync.ports import Stopped
 
 STATE_SK = "state"
@@ -35,7 +35,7 @@ class StateConflict(Exception):
 
 class DynamoJobState:
     def __init__(self, table_name: str) -> None:
-        self.table = resource("dynamodb").Table(table_name)
+        self.table = table(table_name)
 
     def load(self, job: str) -> tuple[dict[str, Any], int]:
         """The job's state and its version (0: never saved)."""
@@ -152,7 +152,7 @@ class DynamoReverseLookup:
     """Which store record a Xero document belongs to (the mapping whose ``xero_id`` it is)."""
 
     def __init__(self, table_name: str) -> None:
-        self.table = resource("dynamodb").Table(table_name)
+        self.table = table(table_name)
 
     def record_of(self, xero_id: str) -> str | None:
         reply = self.table.query(IndexName=XERO_ID_INDEX, KeyConditionExpression=Key("xero_id").eq(xero_id))

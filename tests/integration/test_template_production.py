@@ -163,6 +163,8 @@ def test_every_sqs_source_runs_within_its_queues_visibility(source: dict[str, An
                 queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
                 if "Timeout" in function["Properties"]:  # a fixed timeout (the settlements poll): a fixed visibility
                     timeout = function["Properties"]["Timeout"]
+                    if isinstance(timeout, dict):  # a parameter: the largest value it allows
+                        timeout = max(int(v) for v in source["Parameters"][timeout["Ref"]]["AllowedValues"])
                     assert queues[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout, name
                     continue
                 assert queues[queue]["Properties"]["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeout"}

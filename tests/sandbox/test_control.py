@@ -46,7 +46,7 @@ def test_faults_clock_organisations_and_clients_over_http(box: Box) -> None:
     creds = post(box, "/_sandbox/clients", {"tenant_ids": [made["tenant_id"]]})
     assert isinstance(creds, dict) and creds["client_secret"]
     assert post(box, "/_sandbox/faults", {"kind": "explode"}) == {
-        "error": "unknown fault kind 'explode'; one of error, slow, drop, lost_response"
+        "error": "unknown fault kind 'explode'; one of error, slow, drop, lost_response, hang"
     }
 
 

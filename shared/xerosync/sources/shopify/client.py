@@ -26,7 +26,8 @@ THROTTLED answer (HTTP 200 or 429) is not retried here: both raise :class:`Store
 and nothing sleeps in Lambda waiting for Shopify's restore rate
 (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits). The records of one
 batch run in threads that share this client: Shopify takes a query's whole *requested* cost
-before running it (854 points for an order, of a Standard shop's 2,000) and gives the unused part
+before running it (182 points for an order's first read, of a Standard shop's 2,000; 854
+before its first pages were sized to what orders carry) and gives the unused part
 back after, so the threads take turns (:meth:`ShopifyGraphQL._reserve`): a query waits, up to
 :data:`SIBLING_WAIT` seconds, while queries of its own process are in flight and will give their
 points back, rather than all being sent at once and all but two refused. A query nobody of its

@@ -87,7 +87,9 @@ def test_a_big_order_is_read_completely_by_pages_and_to_the_cent(shop: ShopifySt
         if t["kind"] == "REFUND" and t["status"] == "SUCCESS"
     )
     assert money_back == truth.refunded.shop == sum(refund_money(r).shop for r in shop.orders[order.id].refunds)
-    refunded_lines = sum(D(x["subtotalSet"]["shopMoney"]["amount"]) for r in refunds for x in nodes(r["refundLineItems"]))
+    refunded_lines = sum(
+        D(x["subtotalSet"]["shopMoney"]["amount"]) for r in refunds for x in nodes(r["refundLineItems"])
+    )
     assert refunded_lines == sum(x.subtotal.shop for r in shop.orders[order.id].refunds for x in r.line_items)
 
     # what the books get from it: the order's total and tax, and every refund, to the cent

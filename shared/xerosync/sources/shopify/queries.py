@@ -148,7 +148,9 @@ query RefundShippingLines($id: ID!, $after: String) {{
 
 REFUND_ADJUSTMENTS = f"""
 query RefundAdjustments($id: ID!, $after: String) {{
-  refund(id: $id) {{ orderAdjustments(first: {FOLLOW}, after: $after) {{ nodes {{ {ORDER_ADJUSTMENT} }} {PAGE_INFO} }} }}
+  refund(id: $id) {{
+    orderAdjustments(first: {FOLLOW}, after: $after) {{ nodes {{ {ORDER_ADJUSTMENT} }} {PAGE_INFO} }}
+  }}
 }}
 """
 

@@ -36,6 +36,11 @@ def documents() -> dict[str, str]:
 def variables(store: ShopifyStore, name: str, ids: dict[str, Any]) -> dict[str, Any]:
     table: dict[str, dict[str, Any]] = {
         "ORDER": {"id": ids["order"]}, "ORDER_LINE_ITEMS": {"id": ids["order"], "after": None},
+        "ORDER_SHIPPING_LINES": {"id": ids["order"], "after": None},
+        "REFUND_LINE_ITEMS": {"id": ids["refund"], "after": None},
+        "REFUND_SHIPPING_LINES": {"id": ids["refund"], "after": None},
+        "REFUND_ADJUSTMENTS": {"id": ids["refund"], "after": None},
+        "REFUND_TRANSACTIONS": {"id": ids["refund"], "after": None},
         "REFUND": {"id": ids["refund"]},
         "ORDERS_UPDATED": {"first": PAGE["order"], "query": "updated_at:>'2020-01-01T00:00:00Z'"},
         "ORDERS_COUNT": {"query": "created_at:>='2020-01-01T00:00:00Z'"},

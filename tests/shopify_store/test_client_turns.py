@@ -1,6 +1,6 @@
 """The adapter's client under a batch: the records of one sync invocation run in threads that
 share one client (xerosync.handlers), and each re-reads its order, a query Shopify charges its
-whole requested cost for up front (854 points of a Standard shop's 2,000) and gives the unused
+whole requested cost for up front (182 points of a Standard shop's 2,000; 854 before issue 15) and gives the unused
 part back after (62 of them used, here). The threads take turns at the bucket rather than all
 being sent at once and all but two refused."""
 

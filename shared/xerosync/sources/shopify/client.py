@@ -26,7 +26,8 @@ THROTTLED answer (HTTP 200 or 429) is not retried here: both raise :class:`Store
 and nothing sleeps in Lambda waiting for Shopify's restore rate
 (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits). The records of one
 batch run in threads that share this client: Shopify takes a query's whole *requested* cost
-before running it (854 points for an order, of a Standard shop's 2,000) and gives the unused part
+before running it (182 points for an order's first read, of a Standard shop's 2,000; 854
+before its first pages were sized to what orders carry) and gives the unused part
 back after, so the threads take turns (:meth:`ShopifyGraphQL._reserve`): a query waits, up to
 :data:`SIBLING_WAIT` seconds, while queries of its own process are in flight and will give their
 points back, rather than all being sent at once and all but two refused. A query nobody of its
@@ -158,6 +159,8 @@ class ShopifyGraphQL:
         self._turns = threading.Condition()  # the threads of a batch taking turns at the bucket
         self._reserved = 0.0  # points asked for by this client's queries in flight
         self._in_flight = 0
+        self._sent = 0  # queries sent by this client, numbered in the order they were sent
+        self._status_of = 0  # the number of the query whose answer said what the bucket holds
 
     # --- access ------------------------------------------------------------------------------
     @property
@@ -224,6 +227,9 @@ class ShopifyGraphQL:
                 token = self.token(stale=refused)
                 headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
                 self.calls += 1
+                with self._turns:
+                    self._sent += 1
+                    sent = self._sent
                 try:
                     response = self._http.post(path, content=json.dumps(payload, default=str), headers=headers)
                 except httpx.HTTPError as exc:
@@ -232,7 +238,7 @@ class ShopifyGraphQL:
                     refused = token  # revoked or expired early: a newer one from the cache, or a new one, once
                     continue
                 break
-            return self._read(name, response)
+            return self._read(name, response, sent)
         finally:
             with self._turns:
                 self._reserved -= cost
@@ -266,14 +272,14 @@ class ShopifyGraphQL:
             self._in_flight += 1
             return cost
 
-    def _read(self, name: str, response: Any) -> dict[str, Any]:
+    def _read(self, name: str, response: Any, sent: int = 0) -> dict[str, Any]:
         try:
             body = json.loads(response.content, parse_float=Decimal) if response.content else {}
         except ValueError:
             body = {}
         cost = (body.get("extensions") or {}).get("cost") if isinstance(body, dict) else None
         if isinstance(cost, dict):
-            self._note_cost(name, cost)
+            self._note_cost(name, cost, sent)
         errors = body.get("errors") if isinstance(body, dict) else None
         throttled = response.status_code == 429 or any(
             (e.get("extensions") or {}).get("code") == "THROTTLED" for e in _listed(errors)
@@ -294,10 +300,18 @@ class ShopifyGraphQL:
             raise StoreError(f"Shopify answered {name} without data")
         return data
 
-    def _note_cost(self, name: str, cost: Mapping[str, Any]) -> None:
+    def _note_cost(self, name: str, cost: Mapping[str, Any], sent: int = 0) -> None:
+        """Keep the requested cost and the bucket Shopify reports. With several queries in flight,
+        answers arrive out of order: an answer to a query sent before the one whose answer set the
+        bucket tells what it held before that later query's points were taken, and would let a
+        query through that Shopify then refuses, so it does not replace the newer word."""
         if cost.get("requestedQueryCost") is not None:
             self.costs[name] = float(cost["requestedQueryCost"])
         status = cost.get("throttleStatus") or {}
+        with self._turns:
+            if sent and sent < self._status_of:
+                return
+            self._status_of = max(self._status_of, sent)
         if status.get("currentlyAvailable") is not None and status.get("restoreRate"):
             self.bucket = Bucket(
                 float(status["currentlyAvailable"]),

@@ -10,8 +10,8 @@ against its schema, so a field added here must exist there too.
 Cost: Shopify charges a query by the objects it may return (a connection's ``first`` times its
 children: https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits). One order
 may cost hundreds of points *requested* (Shopify refuses a query whose requested cost passes
-1,000), so :data:`ORDER` reads 20 lines a page (:data:`ORDER_LINE_ITEMS` for more) and its
-refunds as summaries, each refund then in full with :data:`REFUND`; listings read a thin summary
+1,000), so :data:`ORDER` reads the first few lines (:data:`FIRST`; :data:`ORDER_LINE_ITEMS` for more) and
+its refunds as summaries, each refund then in full with :data:`REFUND`; listings read a thin summary
 of each record (:data:`ORDERS_UPDATED` and friends) and the sync re-reads only what changed.
 
 Bulk operations take one query without variables, with at most 5 connections nested at most 2
@@ -51,31 +51,33 @@ SHIPPING_LINE = f"""
 
 REFUND_SUMMARY = f"id legacyResourceId createdAt note totalRefundedSet {{ {MONEY} }}"
 
-# A refund in one query within Shopify's 1,000-point cap on what one query may request
-# (https://shopify.dev/docs/api/usage/limits): its lines, shipping, adjustments and transactions
-# each in one page; a refund with more than a page of any is refused by the mapping, never cut.
+# Cost: Shopify takes a query's whole *requested* cost before running it, and computes it from
+# the ``first:`` of every connection times what one node selects
+# (https://shopify.dev/docs/api/usage/limits#cost-calculation), so each connection's first page
+# is sized to what an order or refund normally carries, and one that has more
+# (``pageInfo.hasNextPage``) is read to its end with the follow-up queries below
+# (:meth:`xerosync.sources.shopify.store.ShopifyStore.order`): never cut, whatever its size.
+FIRST = {"lineItems": 3, "shippingLines": 2, "refundLineItems": 4, "refundShippingLines": 1,
+         "orderAdjustments": 2, "transactions": 2}  # fmt: skip
+FOLLOW = 10  # nodes a page of a follow-up query reads (a connection with more than its first page)
+
+REFUND_LINE_ITEM = f"""
+  id quantity restockType
+  lineItem {{ id name sku isGiftCard variant {{ id legacyResourceId }} product {{ id legacyResourceId }} }}
+  priceSet {{ {MONEY} }}
+  subtotalSet {{ {MONEY} }}
+  totalTaxSet {{ {MONEY} }}
+"""
+REFUND_SHIPPING_LINE = f"id shippingLine {{ id title }} subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }}"
+ORDER_ADJUSTMENT = f"id reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }}"
+
 REFUND_FIELDS = f"""
   {REFUND_SUMMARY}
-  refundLineItems(first: 50) {{
-    pageInfo {{ hasNextPage }}
-    nodes {{
-      id quantity restockType
-      lineItem {{ id name sku isGiftCard variant {{ id legacyResourceId }} product {{ id legacyResourceId }} }}
-      priceSet {{ {MONEY} }}
-      subtotalSet {{ {MONEY} }}
-      totalTaxSet {{ {MONEY} }}
-    }}
-  }}
-  refundShippingLines(first: 5) {{
-    pageInfo {{ hasNextPage }}
-    nodes {{ id shippingLine {{ id title }} subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
-  }}
-  orderAdjustments(first: 10) {{
-    pageInfo {{ hasNextPage }}
-    nodes {{ id reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
-  }}
+  refundLineItems(first: {FIRST["refundLineItems"]}) {{ {PAGE_INFO} nodes {{ {REFUND_LINE_ITEM} }} }}
+  refundShippingLines(first: {FIRST["refundShippingLines"]}) {{ {PAGE_INFO} nodes {{ {REFUND_SHIPPING_LINE} }} }}
+  orderAdjustments(first: {FIRST["orderAdjustments"]}) {{ {PAGE_INFO} nodes {{ {ORDER_ADJUSTMENT} }} }}
   duties {{ originalDuty {{ id }} amountSet {{ {MONEY} }} }}
-  transactions(first: 10) {{ pageInfo {{ hasNextPage }} nodes {{ {TRANSACTION} }} }}
+  transactions(first: {FIRST["transactions"]}) {{ {PAGE_INFO} nodes {{ {TRANSACTION} }} }}
 """
 
 # An order, with everything the books need (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order).
@@ -97,14 +99,16 @@ ORDER_HEAD = f"""
   originalTotalDutiesSet {{ {MONEY} }}
   currentTotalDutiesSet {{ {MONEY} }}
   {TAX_LINES}
-  transactions(first: 50) {{ {TRANSACTION} parentTransaction {{ id }} }}
+  # transactions and refunds are lists, not connections (no cursor to page by): without ``first``
+  # Shopify answers all of them, where ``first: 20`` cut an order's 21st refund off unseen
+  transactions {{ {TRANSACTION} parentTransaction {{ id }} }}
 """
 
 ORDER_FIELDS = f"""
   {ORDER_HEAD}
-  lineItems(first: 20) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }}
-  shippingLines(first: 10, includeRemovals: true) {{ nodes {{ {SHIPPING_LINE} }} }}
-  refunds(first: 20) {{ {REFUND_SUMMARY} }}
+  lineItems(first: {FIRST["lineItems"]}) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }}
+  shippingLines(first: {FIRST["shippingLines"]}, includeRemovals: true) {{ nodes {{ {SHIPPING_LINE} }} {PAGE_INFO} }}
+  refunds {{ {REFUND_SUMMARY} }}
 """
 
 ORDER = f"""
@@ -113,12 +117,57 @@ query Order($id: ID!) {{
 }}
 """
 
-# An order's line items after the first page (orders of more than 20 lines).
+# The pages after the first of an order's or a refund's connections (``$after``: the endCursor).
 ORDER_LINE_ITEMS = f"""
 query OrderLineItems($id: ID!, $after: String) {{
-  order(id: $id) {{ lineItems(first: 20, after: $after) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }} }}
+  order(id: $id) {{ lineItems(first: {FOLLOW}, after: $after) {{ nodes {{ {LINE_ITEM} }} {PAGE_INFO} }} }}
 }}
 """
+
+ORDER_SHIPPING_LINES = f"""
+query OrderShippingLines($id: ID!, $after: String) {{
+  order(id: $id) {{
+    shippingLines(first: {FOLLOW}, after: $after, includeRemovals: true) {{ nodes {{ {SHIPPING_LINE} }} {PAGE_INFO} }}
+  }}
+}}
+"""
+
+REFUND_LINE_ITEMS = f"""
+query RefundLineItems($id: ID!, $after: String) {{
+  refund(id: $id) {{ refundLineItems(first: {FOLLOW}, after: $after) {{ nodes {{ {REFUND_LINE_ITEM} }} {PAGE_INFO} }} }}
+}}
+"""
+
+REFUND_SHIPPING_LINES = f"""
+query RefundShippingLines($id: ID!, $after: String) {{
+  refund(id: $id) {{
+    refundShippingLines(first: {FOLLOW}, after: $after) {{ nodes {{ {REFUND_SHIPPING_LINE} }} {PAGE_INFO} }}
+  }}
+}}
+"""
+
+REFUND_ADJUSTMENTS = f"""
+query RefundAdjustments($id: ID!, $after: String) {{
+  refund(id: $id) {{
+    orderAdjustments(first: {FOLLOW}, after: $after) {{ nodes {{ {ORDER_ADJUSTMENT} }} {PAGE_INFO} }}
+  }}
+}}
+"""
+
+REFUND_TRANSACTIONS = f"""
+query RefundTransactions($id: ID!, $after: String) {{
+  refund(id: $id) {{ transactions(first: {FOLLOW}, after: $after) {{ nodes {{ {TRANSACTION} }} {PAGE_INFO} }} }}
+}}
+"""
+
+# Each paged connection of an order or a refund, with the query that reads its next pages.
+ORDER_PAGES = {"lineItems": ORDER_LINE_ITEMS, "shippingLines": ORDER_SHIPPING_LINES}
+REFUND_PAGES = {
+    "refundLineItems": REFUND_LINE_ITEMS,
+    "refundShippingLines": REFUND_SHIPPING_LINES,
+    "orderAdjustments": REFUND_ADJUSTMENTS,
+    "transactions": REFUND_TRANSACTIONS,
+}
 
 REFUND = f"""
 query Refund($id: ID!) {{

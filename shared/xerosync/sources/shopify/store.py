@@ -103,23 +103,37 @@ class ShopifyStore:
 
     # --- reading -----------------------------------------------------------------------------
     def order(self, order_id: str) -> dict[str, Any] | None:
-        """An order in full: every line (20 a page) and every refund with its lines and money."""
+        """An order in full: every line and shipping line (the first few with the order, the rest
+        page by page) and every refund with its lines and money."""
         order = self.api.query(queries.ORDER, {"id": gid("Order", order_id)}).get("order")
         if not order:
             return None
-        items = order.get("lineItems") or {}
-        lines, info = list(items.get("nodes") or ()), items.get("pageInfo") or {}
-        while info.get("hasNextPage") and info.get("endCursor"):
-            page = self.api.query(queries.ORDER_LINE_ITEMS, {"id": order["id"], "after": info["endCursor"]})
-            more = ((page.get("order") or {}).get("lineItems")) or {}
-            lines.extend(more.get("nodes") or ())
-            info = more.get("pageInfo") or {}
+        order = self._complete(order, "order", queries.ORDER_PAGES)
         refunds = [self._refund(legacy_id(r, "refund")) for r in nodes(order.get("refunds"))]
-        return {**order, "lineItems": {"nodes": lines}, "refunds": [r for r in refunds if r]}
+        return {**order, "refunds": [r for r in refunds if r]}
 
     def _refund(self, refund_id: str) -> dict[str, Any] | None:
         found: dict[str, Any] | None = self.api.query(queries.REFUND, {"id": gid("Refund", refund_id)}).get("refund")
-        return found
+        return self._complete(found, "refund", queries.REFUND_PAGES) if found else None
+
+    def _complete(self, record: dict[str, Any], root: str, pages: dict[str, str]) -> dict[str, Any]:
+        """``record`` with each connection in ``pages`` read to its end: while its ``pageInfo``
+        says there is more, the next page from its follow-up query (the first page is sized to what
+        records normally carry, to keep the requested cost low). Each comes back complete
+        (``hasNextPage`` false), so nothing downstream books a part of it."""
+        out = dict(record)
+        for part, document in pages.items():
+            connection = out.get(part) or {}
+            found, info = list(connection.get("nodes") or ()), connection.get("pageInfo") or {}
+            while info.get("hasNextPage"):
+                if not info.get("endCursor"):
+                    raise StoreError(f"Shopify said {root} {record.get('id')} has more {part} but gave no cursor")
+                page = self.api.query(document, {"id": record["id"], "after": info["endCursor"]})
+                more = (page.get(root) or {}).get(part) or {}
+                found.extend(more.get("nodes") or ())
+                info = more.get("pageInfo") or {}
+            out[part] = {"nodes": found, "pageInfo": {"hasNextPage": False, "endCursor": None}}
+        return out
 
     def refund(self, sale: Sale, refund_id: str) -> Refund:
         raw = self._refund(refund_id)

@@ -523,7 +523,9 @@ class ShopifyMeter:
             operation = found.group(1) if found else "?"
             payload = answer[2] if isinstance(answer[2], dict) else {}
             cost = (payload.get("extensions") or {}).get("cost") or {}
-            throttled = any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in payload.get("errors") or [])
+            errors = payload.get("errors")  # a list, or one string (401: an expired token; 404)
+            errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+            throttled = any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors)
             with meter._lock:
                 meter.counts.calls[operation] += 1
                 if throttled:

@@ -2,6 +2,7 @@
 own lines carrying ``__parentId`` (https://shopify.dev/docs/api/usage/bulk-operations/queries)."""
 
 import json
+import threading
 import time
 import urllib.request
 from typing import Any
@@ -56,3 +57,37 @@ def test_bulk_queries_are_checked_and_one_runs_at_a_time(store: ShopifyStore, ad
     assert first["userErrors"] == []
     assert second["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
     finished(admin)
+
+
+def test_a_running_export_holds_up_no_other_request_and_reads_the_shop_as_it_started(
+    store: ShopifyStore, admin: Admin, monkeypatch: Any
+) -> None:
+    """Shopify runs a bulk query in the background: the shop answers meanwhile. The simulator
+    renders the export from a copy of the records made under the lock, so a query made while the
+    export renders is answered at once, and a change made then is not in the file."""
+    from local.shopify_store import graphql_api
+
+    first = simple_order(store)
+    rendering, release = threading.Event(), threading.Event()
+    real_run = graphql_api.run
+
+    def slow_run(ctx: Any, *args: Any) -> Any:
+        if ctx.bulk:
+            rendering.set()
+            assert release.wait(10)
+        return real_run(ctx, *args)
+
+    monkeypatch.setattr(graphql_api, "run", slow_run)
+    assert admin.data(RUN, {"q": INNER})["bulkOperationRunQuery"]["userErrors"] == []
+    assert rendering.wait(10)
+    began = time.monotonic()
+    seen = admin.data("{ orders(first: 5) { nodes { id } } }")["orders"]["nodes"]
+    assert time.monotonic() - began < 5 and [o["id"] for o in seen] == [f"gid://shopify/Order/{first.id}"]
+    simple_order(store)  # a write while the export renders: the store's lock is free
+    status = admin.data("{ currentBulkOperation { status } }")["currentBulkOperation"]["status"]
+    assert status == "RUNNING"
+    release.set()
+    op = finished(admin)
+    with urllib.request.urlopen(op["url"], timeout=10) as response:
+        roots = [json.loads(line) for line in response.read().splitlines() if b"__parentId" not in line]
+    assert [r["id"] for r in roots] == [f"gid://shopify/Order/{first.id}"]

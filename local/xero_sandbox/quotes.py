@@ -282,7 +282,9 @@ def create(org: Organisation, kind: Kind, element: dict[str, Any], now: datetime
     return record
 
 
-def update(org: Organisation, kind: Kind, record: dict[str, Any], element: dict[str, Any], now: datetime) -> dict[str, Any]:
+def update(
+    org: Organisation, kind: Kind, record: dict[str, Any], element: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     current = record["Status"]
     target = element.get("Status") or current
     if current == "DELETED" or target not in kind.transitions[current]:
@@ -315,7 +317,10 @@ def find(org: Organisation, kind: Kind, element: dict[str, Any]) -> dict[str, An
     wanted = element.get(kind.number_field)
     if wanted:
         for record in kind.store(org).values():
-            if record["Status"] != "DELETED" and str(record.get(kind.number_field, "")).casefold() == str(wanted).casefold():
+            if (
+                record["Status"] != "DELETED"
+                and str(record.get(kind.number_field, "")).casefold() == str(wanted).casefold()
+            ):
                 return record
     return None
 

@@ -11,7 +11,7 @@ import pytest
 
 from local.xero_sandbox import XeroSandbox
 from tests.fakes import InMemoryMappings
-from tests.integration.test_xero_quotes import AWKWARD, PURCHASING, SETTINGS, body_of, item
+from tests.quotes import AWKWARD, PURCHASING, SETTINGS, body_of, item
 from xerosync.domain import Party, Purchase, Quote
 from xerosync.sync.quotes import BILL, PURCHASE_ORDER, QUOTE, moves, sync_purchase, sync_quote
 from xerosync.xero.client import XeroClient, XeroCredentials

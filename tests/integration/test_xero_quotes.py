@@ -5,7 +5,6 @@ Xero's totals must equal the source's to the cent."""
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,51 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.xero_sandbox import XeroSandbox
-from xerosync.config import StoreSettings, TaxSettings
-from xerosync.domain import Party, Purchase, Quote, Sale, SaleLine, TaxRate
+from tests.quotes import AWKWARD, PURCHASING, SETTINGS, ZERO, D, body_of, item
+from xerosync.domain import Purchase, Quote, SaleLine
 from xerosync.xero import quote_payloads
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.lines import cents
 from xerosync.xero.models import PurchaseOrderRecord, QuoteRecord
-from xerosync.xero.quote_payloads import Purchasing
-
-D = Decimal
-ZERO = D(0)
-GST = {"1": TaxRate("1", "GST", "GST", D(10))}
-SETTINGS = StoreSettings(tax=TaxSettings(rates={"1": "OUTPUT"}, no_tax="EXEMPTOUTPUT", rounding="BASEXCLUDED"))
-PURCHASING = Purchasing(account="500", tax_rates={"1": "INPUT"}, no_tax="EXEMPTEXPENSES")
-
-
-def item(n: int, quantity: str, unit: str, discount: str = "0", *, inclusive: bool = False) -> SaleLine:
-    """A source line: ``quantity`` at ``unit`` less ``discount``, 10 % tax (kept at 4 dp, as a CRM may)."""
-    subtotal = D(quantity) * D(unit)
-    total = subtotal - D(discount)
-    if inclusive:  # amounts include tax: the tax is the part of them that is tax
-        tax, subtotal_tax = (total / 11).quantize(D("0.0001")), (subtotal / 11).quantize(D("0.0001"))
-        return SaleLine("product", str(n), f"Item {n}", D(quantity), subtotal - subtotal_tax, subtotal_tax,
-                        total - tax, tax, ("1",))  # fmt: skip
-    tax = (total / 10).quantize(D("0.0001"))
-    return SaleLine("product", str(n), f"Item {n}", D(quantity), subtotal, subtotal / 10, total, tax, ("1",))
-
-
-def body_of(number: str, *lines: SaleLine, inclusive: bool = False, key: str = "quote") -> Sale:
-    tax = cents(sum((line.tax for line in lines), ZERO))
-    net = sum((line.total for line in lines), ZERO)
-    return Sale(
-        key=f"{key}:{number}",
-        id=number,
-        number=number,
-        lifecycle="confirmed",  # not read for quotes and purchases
-        status_word="",
-        date=date(2026, 11, 20),
-        currency="AUD",
-        prices_include_tax=inclusive,
-        customer=Party("account:1", "Some Customer"),
-        lines=lines,
-        total=cents(net + tax),
-        total_tax=tax,
-        tax_rates=GST,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +31,6 @@ def org() -> Iterator[tuple[XeroSandbox, XeroClient, str]]:
     [contact] = xero.create_contacts([{"Name": "Some Customer"}], idempotency_key="contact")
     yield sandbox, xero, str(contact.record["ContactID"])
     sandbox.stop()
-
-
-AWKWARD = (item(1, "3", "10.3333", "1.25"), item(2, "7", "0.1429"), item(3, "1", "99.99", "10"))
 
 
 def test_a_quote_lands_to_the_cent_and_moves_through_its_statuses(org: Any) -> None:

@@ -165,3 +165,14 @@ def test_a_quote_taken_back_to_sent_is_moved_then_changed(org: Org) -> None:
     [made] = organisation.quotes.values()
     assert outcome.action == "updated" and outcome.reason == "" and outcome.also == ("quote SENT",)
     assert (made["Status"], made["Total"]) == ("SENT", reopened.body.total)
+
+
+def test_a_quote_deleted_by_hand_in_xero_is_reported_not_retried_forever(org: Org) -> None:
+    _, organisation, xero = org
+    mappings = InMemoryMappings()
+    sync_quote(offer("sent"), settings=SETTINGS, xero=xero, mappings=mappings)
+    [made] = organisation.quotes.values()
+    made["Status"] = "DELETED"
+    outcome = sync_quote(offer("sent", item(8, "2", "4"), minute=1), settings=SETTINGS, xero=xero, mappings=mappings)
+    assert outcome.reason.startswith("the quote is DELETED in Xero: the change is reported")
+    assert "cannot be moved to SENT" in outcome.reason and made["Status"] == "DELETED"

@@ -250,9 +250,15 @@ class Run:
         try:
             return self.write(known, {**self.body(known), "Status": status}, digest, "change"), True
         except XeroRejected as rejected:
-            if not any(m in " ".join(rejected.messages) for m in LOCKED_MESSAGES):
+            if any(m in " ".join(rejected.messages) for m in LOCKED_MESSAGES):
+                self.notes.append(f"the {self.kind.name} is locked in Xero: the change is reported, not booked")
+                return known, False
+            now = str(self.kind.read(self.xero, known.xero_id).get("Status"))  # moved by hand in Xero?
+            if now == status or now in self.kind.editable:
                 raise
-            self.notes.append(f"the {self.kind.name} is locked in Xero: the change is reported, not booked")
+            known = replace(known, data={**known.data, "status": now})
+            self.mappings.put(known)
+            self.notes.append(f"the {self.kind.name} is {now} in Xero: the change is reported, not booked")
             return known, False
 
     def move(self, known: Mapping, *, again: bool = True) -> Mapping:

@@ -16,6 +16,21 @@ mapping key, e.g. ``"quote:<id>"``, and ``body.modified_at`` its source time) an
    each under its own idempotency key; a move Xero refuses because someone changed the
    document in Xero is retried once from the status Xero reports.
 
+What an adapter produces and calls, exactly:
+
+* ``sync_quote(Quote(body, stage, expiry=, title=, summary=, terms=), settings=, xero=, mappings=)``;
+* ``sync_purchase(Purchase(body, stage, delivery_date=, delivery_address=, attention_to=,
+  telephone=, delivery_instructions=), settings=, purchasing=Purchasing(account, tax_rates,
+  no_tax, as_bills), xero=, mappings=)``;
+
+where ``body`` is a :class:`~xerosync.domain.Sale` whose ``key``, ``number`` (the Xero document
+number), ``date``, ``currency``, ``prices_include_tax``, ``customer`` (the supplier for a
+purchase), ``lines``, ``total``, ``total_tax``, ``tax_rates`` and ``modified_at`` are read (a
+line's ``product_key`` finds the Xero item its product was synced to), ``xero`` is the
+:class:`~xerosync.xero.client.XeroClient` and ``mappings`` the mapping table. Both return the
+:class:`~xerosync.sync.base.Outcome` for the sync log (its ``reason`` says what was reported
+instead of booked).
+
 Xero's moves for quotes are partly reported (DRAFT -> DECLINED and ACCEPTED -> DECLINED are
 refused: https://github.com/XeroAPI/xero-mcp-server/pull/309) and partly the natural reading of
 the statuses' documentation (https://developer.xero.com/documentation/api/accounting/quotes,

@@ -30,6 +30,8 @@ STORES = (
     "credit_notes",
     "payments",
     "bank_transactions",
+    "quotes",
+    "purchase_orders",
     "accounts",
     "tax_rates",
     "tracking_categories",

@@ -126,6 +126,7 @@ class XeroSandbox:
             routes_contacts,
             routes_documents,
             routes_payments,
+            routes_quotes,
             routes_settings,
         )
 
@@ -141,6 +142,7 @@ class XeroSandbox:
             routes_documents,
             routes_payments,
             routes_banktransactions,
+            routes_quotes,
             admin,
         ):
             module.register(self)

@@ -69,6 +69,8 @@ class Organisation:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)  # PaymentID -> Payment
     credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # CreditNoteID -> CreditNote
     bank_transactions: dict[str, dict[str, Any]] = field(default_factory=dict)  # BankTransactionID -> one
+    quotes: dict[str, dict[str, Any]] = field(default_factory=dict)  # QuoteID -> Quote
+    purchase_orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # PurchaseOrderID -> PurchaseOrder
     tracking_categories: dict[str, dict[str, Any]] = field(default_factory=dict)  # TrackingCategoryID -> category
     branding_themes: dict[str, dict[str, Any]] = field(default_factory=dict)  # BrandingThemeID -> theme
     created: datetime = field(default_factory=system_clock)

@@ -176,6 +176,43 @@ class Sale:
     payments: tuple[Tender, ...] = ()  # the money received, by tender, where the store says
 
 
+# --- documents that are not (yet) sales: a quote to a customer, an order to a supplier --------------
+# Where each stands, in the core's words (the adapter maps its source's words, and the merchant's
+# choices about them, to these; the Xero statuses they become are chosen in one place, the payloads)
+QuoteStage = Literal["draft", "sent", "accepted", "declined", "invoiced", "withdrawn"]
+PurchaseStage = Literal["draft", "submitted", "approved", "billed", "cancelled"]
+
+
+@frozen
+class Quote:
+    """An offer to a customer (a Xero quote). Its lines, customer, currency, dates and totals are a
+    sale's, so ``body`` is a :class:`Sale` (key ``"quote:<source id>"``; its ``lifecycle`` and
+    payment fields are not read): the same line arithmetic as every sale's then gives the same
+    to-the-cent totals, and nothing about sales had to change to carry quotes."""
+
+    body: Sale
+    stage: QuoteStage
+    expiry: date | None = None
+    title: str = ""
+    summary: str = ""
+    terms: str = ""
+
+
+@frozen
+class Purchase:
+    """An order to a supplier (a Xero purchase order, or an ACCPAY bill where the settings say so).
+    ``body`` is a :class:`Sale` as for :class:`Quote` (key ``"purchase:<source id>"``), whose
+    ``customer`` is the supplier and whose lines are what is bought."""
+
+    body: Sale
+    stage: PurchaseStage
+    delivery_date: date | None = None
+    delivery_address: str = ""
+    attention_to: str = ""
+    telephone: str = ""
+    delivery_instructions: str = ""
+
+
 # --- what a store event asks of the core -------------------------------------------------------
 @frozen
 class SaleChanged:

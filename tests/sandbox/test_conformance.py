@@ -158,6 +158,28 @@ def exercise(box: Box) -> list[Call]:
     deleted = {"Type": "RECEIVE", "BankAccount": {"Code": "090"}, "LineItems": [], "Status": "DELETED"}
     call("POST", "/BankTransactions/{BankTransactionID}", f"/BankTransactions/{bid}", {"BankTransactions": [deleted]})
 
+    box.clock.advance(minutes=1)  # a new minute: one organisation takes 60 calls a minute
+    offer = {"Contact": {"ContactID": person["ContactID"]}, "LineItems": [line("12")], "Title": "Offer"}
+    quote = call("PUT", "/Quotes", "/Quotes", {"Quotes": [offer]})["Quotes"][0]
+    call("POST", "/Quotes", "/Quotes", {"Quotes": [{"QuoteID": quote["QuoteID"], "Status": "SENT"}]})
+    call("POST", "/Quotes/{QuoteID}", f"/Quotes/{quote['QuoteID']}", {"Quotes": [{"Status": "ACCEPTED"}]})
+    call("GET", "/Quotes", "/Quotes?Status=ACCEPTED&page=1")
+    call("GET", "/Quotes/{QuoteID}", f"/Quotes/{quote['QuoteID']}")
+    bought = line("40", AccountCode="400", TaxType="INPUT")
+    order = {"Contact": {"ContactID": person["ContactID"]}, "LineItems": [bought], "Status": "AUTHORISED"}
+    made = call("PUT", "/PurchaseOrders", "/PurchaseOrders", {"PurchaseOrders": [order]})["PurchaseOrders"][0]
+    pid = made["PurchaseOrderID"]
+    call(
+        "POST",
+        "/PurchaseOrders",
+        "/PurchaseOrders",
+        {"PurchaseOrders": [{"PurchaseOrderID": pid, "AttentionTo": "Di"}]},
+    )
+    call("POST", "/PurchaseOrders/{PurchaseOrderID}", f"/PurchaseOrders/{pid}",
+         {"PurchaseOrders": [{"Status": "BILLED"}]})  # fmt: skip
+    call("GET", "/PurchaseOrders", "/PurchaseOrders?Status=BILLED&page=1")
+    call("GET", "/PurchaseOrders/{PurchaseOrderID}", f"/PurchaseOrders/{made['PurchaseOrderNumber']}")
+
     call(
         "DELETE",
         "/TrackingCategories/{TrackingCategoryID}/Options/{TrackingOptionID}",
@@ -232,6 +254,18 @@ MALFORMED: dict[tuple[str, str], Callable[[dict[str, str]], tuple[str, Any]]] = 
         f"/BankTransactions/{ids['bank_transaction']}",
         {"BankTransactions": [{"IsReconciled": "maybe"}]},
     ),
+    ("PUT", "/Quotes"): lambda ids: (
+        "/Quotes",
+        {"Quotes": [{"Contact": {"ContactID": ids["contact"]}, "LineAmountTypes": "Exclusive"}]},
+    ),  # EXCLUSIVE
+    ("POST", "/Quotes"): lambda ids: ("/Quotes", {"Quotes": [{"Status": "WON"}]}),
+    ("POST", "/Quotes/{QuoteID}"): lambda ids: (f"/Quotes/{ids['quote']}", {"Quotes": [{"ExpiryDate": "soon"}]}),
+    ("PUT", "/PurchaseOrders"): lambda ids: ("/PurchaseOrders", {"PurchaseOrders": [{"DeliveryDate": 20261201}]}),
+    ("POST", "/PurchaseOrders"): lambda ids: ("/PurchaseOrders", {"PurchaseOrders": [{"Status": "ORDERED"}]}),
+    ("POST", "/PurchaseOrders/{PurchaseOrderID}"): lambda ids: (
+        f"/PurchaseOrders/{ids['purchase_order']}",
+        {"PurchaseOrders": [{"SentToContact": "yes"}]},
+    ),
     ("PUT", "/Accounts"): lambda ids: ("/Accounts", {"Code": "1", "Name": "x", "Type": "SOMETHING"}),
     ("POST", "/Accounts/{AccountID}"): lambda ids: (f"/Accounts/{ids['account']}", {"Accounts": [{"Status": "MAYBE"}]}),
     ("PUT", "/TaxRates"): lambda ids: ("/TaxRates", {"TaxRates": [{"Name": "x", "TaxComponents": {"Rate": 1}}]}),
@@ -274,7 +308,11 @@ def fresh(spec: dict[str, Any]) -> Iterator[tuple[Box, dict[str, str]]]:
         spent = box.call("PUT", "/BankTransactions", {"BankTransactions": [money]})
         category = box.call("PUT", "/TrackingCategories", {"Name": "Area"}).body["TrackingCategories"][0]
         option = box.call("PUT", f"/TrackingCategories/{category['TrackingCategoryID']}/Options", {"Name": "A"})
+        quote = box.call("PUT", "/Quotes", {"Quotes": [{"Contact": {"ContactID": contact_id}}]})
+        order = box.call("PUT", "/PurchaseOrders", {"PurchaseOrders": [{"Contact": {"ContactID": contact_id}}]})
         ids = {
+            "quote": quote.body["Quotes"][0]["QuoteID"],
+            "purchase_order": order.body["PurchaseOrders"][0]["PurchaseOrderID"],
             "contact": contact_id,
             "invoice": made["InvoiceID"],
             "payment": payment.body["Payments"][0]["PaymentID"],
@@ -312,6 +350,8 @@ def test_a_malformed_body_is_refused_as_xero_refuses_it(
             "payments",
             "credit_notes",
             "bank_transactions",
+            "quotes",
+            "purchase_orders",
             "accounts",
             "tax_rates",
         )

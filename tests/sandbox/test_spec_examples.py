@@ -122,6 +122,22 @@ def _option(box: Box) -> Prepared:
     return f"/TrackingCategories/{category}/Options/{made}", {}
 
 
+def _sales_and_purchases(box: Box) -> dict[str, str]:
+    """The accounts the quote (12775) and purchase order (710) examples name, and their contact."""
+    _made(box, "/Accounts", {"Code": "12775", "Name": "Quoted sales", "Type": "REVENUE"}, "Accounts", "AccountID")
+    _made(box, "/Accounts", {"Code": "710", "Name": "Office equipment", "Type": "EXPENSE"}, "Accounts", "AccountID")
+    return {ZERO_ID: contact(box, "Example Contact")}
+
+
+def _document(plural: str, key: str, code: str) -> Callable[[Box], Prepared]:
+    def prepare(box: Box) -> Prepared:
+        ids = _sales_and_purchases(box)
+        body = {"Contact": {"ContactID": ids[ZERO_ID]}, "LineItems": [line(AccountCode=code)]}
+        return f"/{plural}/{_made(box, f'/{plural}', {plural: [body]}, plural, key)}", ids
+
+    return prepare
+
+
 PREPARE: dict[tuple[str, str], Callable[[Box], Prepared]] = {
     ("PUT", "/Accounts"): _one("/Accounts"),
     ("PUT", "/BankTransactions"): _one("/BankTransactions"),
@@ -147,6 +163,12 @@ PREPARE: dict[tuple[str, str], Callable[[Box], Prepared]] = {
     ("PUT", "/Payments"): _payable("/Payments"),
     ("POST", "/Payments"): _payable("/Payments"),
     ("POST", "/Payments/{PaymentID}"): _payment,
+    ("PUT", "/Quotes"): lambda box: ("/Quotes", _sales_and_purchases(box)),
+    ("POST", "/Quotes"): lambda box: ("/Quotes", _sales_and_purchases(box)),
+    ("POST", "/Quotes/{QuoteID}"): _document("Quotes", "QuoteID", "12775"),
+    ("PUT", "/PurchaseOrders"): lambda box: ("/PurchaseOrders", _sales_and_purchases(box)),
+    ("POST", "/PurchaseOrders"): lambda box: ("/PurchaseOrders", _sales_and_purchases(box)),
+    ("POST", "/PurchaseOrders/{PurchaseOrderID}"): _document("PurchaseOrders", "PurchaseOrderID", "710"),
     ("PUT", "/TaxRates"): _one("/TaxRates"),
     ("POST", "/TaxRates"): _tax_rate,
     ("PUT", "/TrackingCategories"): _one("/TrackingCategories"),

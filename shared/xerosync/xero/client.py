@@ -38,6 +38,7 @@ from xerosync.xero.errors import (
     error_messages,
 )
 from xerosync.xero.governor import BudgetExhausted, Governor
+from xerosync.xero.quote_calls import QuoteCalls
 from xerosync.xero.tokens import ClientCredentials, TokenSource
 from xerosync.xero.wire import (
     BATCH_ELEMENTS,
@@ -85,8 +86,9 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-class XeroClient:
-    """A Xero organisation reached through a custom connection."""
+class XeroClient(QuoteCalls):
+    """A Xero organisation reached through a custom connection (quotes and purchase orders:
+    :class:`~xerosync.xero.quote_calls.QuoteCalls`)."""
 
     def __init__(
         self,
@@ -370,7 +372,7 @@ class XeroClient:
             unitdp=4,
             idempotency_key=limited_key(idempotency_key),
         )
-        return self._one(reply, "CreditNotes", "update_credit_note")
+        return self.one(reply, "CreditNotes", "update_credit_note")
 
     def get_payment(self, payment_id: str) -> dict[str, Any]:
         """One payment as Xero holds it (``IsReconciled``: matched to a bank statement line)."""
@@ -387,7 +389,7 @@ class XeroClient:
             payment_delete={"Status": "DELETED"},
             idempotency_key=limited_key(idempotency_key),
         )
-        return self._one(reply, "Payments", "delete_payment")
+        return self.one(reply, "Payments", "delete_payment")
 
     # --- bank transactions (Receive and Spend Money: a settlement in per-order mode) ------------
     def create_bank_transactions(
@@ -417,10 +419,11 @@ class XeroClient:
             unitdp=4,
             idempotency_key=limited_key(idempotency_key),
         )
-        return self._one(reply, "BankTransactions", "update_bank_transaction")
+        return self.one(reply, "BankTransactions", "update_bank_transaction")
 
     @staticmethod
-    def _one(reply: Response, plural: str, operation: str) -> ElementResult:
+    def one(reply: Response, plural: str, operation: str) -> ElementResult:
+        """The single element of a one-element write's answer."""
         results = [element_result(e) for e in reply.body.get(plural, [])]
         if not results:
             raise XeroTransientError(f"Xero answered {operation} without the record")
@@ -465,4 +468,8 @@ class XeroClient:
 
 
 def _snake(plural: str) -> str:
-    return {"CreditNotes": "credit_notes", "BankTransactions": "bank_transactions"}.get(plural, plural.lower())
+    return {
+        "CreditNotes": "credit_notes",
+        "BankTransactions": "bank_transactions",
+        "PurchaseOrders": "purchase_orders",
+    }.get(plural, plural.lower())

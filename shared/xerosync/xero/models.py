@@ -14,6 +14,7 @@ from typing import Any
 from xerosync.frozen import frozen
 
 ZERO = Decimal("0")
+Day = date  # for fields declared after a field named ``date``
 ACTIVE = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")  # on the books (not voided or deleted)
 
 
@@ -134,4 +135,69 @@ class CreditNote:
             remaining_credit=money(record.get("RemainingCredit")),
             known_remaining="RemainingCredit" in record,
             payments=tuple(Payment.of(p) for p in record.get("Payments") or ()),
+        )
+
+
+@frozen
+class QuoteRecord:
+    """A Xero quote, as the sync reads one (``line_amount_types`` in the quote's own spelling:
+    ``EXCLUSIVE``, ``INCLUSIVE`` or ``NOTAX``)."""
+
+    id: str
+    number: str
+    status: str
+    date: date | None
+    expiry: Day | None = None
+    contact_id: str = ""
+    total: Decimal = ZERO
+    total_tax: Decimal = ZERO
+    total_discount: Decimal = ZERO
+    line_amount_types: str = "EXCLUSIVE"
+    line_ids: tuple[str, ...] = ()  # LineItemIDs, in order
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> "QuoteRecord":
+        return cls(
+            id=str(record.get("QuoteID") or ""),
+            number=str(record.get("QuoteNumber") or ""),
+            status=str(record.get("Status") or ""),
+            date=xero_date(record.get("Date")),
+            expiry=xero_date(record.get("ExpiryDate")),
+            contact_id=str((record.get("Contact") or {}).get("ContactID") or ""),
+            total=money(record.get("Total")),
+            total_tax=money(record.get("TotalTax")),
+            total_discount=money(record.get("TotalDiscount")),
+            line_amount_types=str(record.get("LineAmountTypes") or "EXCLUSIVE"),
+            line_ids=tuple(str(line.get("LineItemID") or "") for line in record.get("LineItems") or ()),
+        )
+
+
+@frozen
+class PurchaseOrderRecord:
+    """A Xero purchase order, as the sync reads one."""
+
+    id: str
+    number: str
+    status: str
+    date: date | None
+    delivery_date: Day | None = None
+    contact_id: str = ""
+    total: Decimal = ZERO
+    total_tax: Decimal = ZERO
+    sent_to_contact: bool = False
+    line_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> "PurchaseOrderRecord":
+        return cls(
+            id=str(record.get("PurchaseOrderID") or ""),
+            number=str(record.get("PurchaseOrderNumber") or ""),
+            status=str(record.get("Status") or ""),
+            date=xero_date(record.get("Date")),
+            delivery_date=xero_date(record.get("DeliveryDate")),
+            contact_id=str((record.get("Contact") or {}).get("ContactID") or ""),
+            total=money(record.get("Total")),
+            total_tax=money(record.get("TotalTax")),
+            sent_to_contact=bool(record.get("SentToContact")),
+            line_ids=tuple(str(line.get("LineItemID") or "") for line in record.get("LineItems") or ()),
         )

@@ -27,8 +27,16 @@ WHERE_LIMIT = QUERY_LIMIT - len("where=") - len("&unitdp=4&page=1")
 # (https://developer.xero.com/documentation/auth-and-limits/xero-api-limits). A day's 4,500
 # usable calls cannot carry a 100,000-order day at 50 (bench/README.md), so small elements
 # (contacts, payments: a few hundred bytes each) go 200 to a request and documents with lines
-# (invoices, credit notes, items) 100, none over BATCH_BYTES of JSON, a quarter of the limit.
-BATCH_ELEMENTS = {"Contacts": 200, "Payments": 200, "Invoices": 100, "CreditNotes": 100, "Items": 100}
+# (invoices, credit notes, items, quotes, purchase orders) 100, none over BATCH_BYTES of JSON, a quarter of the limit.
+BATCH_ELEMENTS = {
+    "Contacts": 200,
+    "Payments": 200,
+    "Invoices": 100,
+    "CreditNotes": 100,
+    "Items": 100,
+    "Quotes": 100,
+    "PurchaseOrders": 100,
+}
 BATCH_BYTES = 900_000
 IDEMPOTENCY_KEY_MAX = 128  # https://developer.xero.com/documentation/guides/idempotent-requests/idempotency
 

@@ -262,3 +262,17 @@ def test_zoho_has_no_refunds() -> None:
 def test_a_found_without_module_and_id_cannot_be_enqueued() -> None:
     with pytest.raises(ValueError, match="module and id"):
         ZOHO.message(Found("order", "order:x", None, {"Invoiced_Items": []}), store="s", origin="o")
+
+
+def test_an_invoices_customer_is_its_account_read_whole(seeded: Any) -> None:
+    crm, store, ids = seeded
+    rid = ids["Invoices"][0]
+    account = crm.store.get("Invoices", rid)["Account_Name"]["id"]  # type: ignore[index]
+    crm.user_edit("Accounts", [{"id": account, "Account_Number": "A-77", "Billing_City": "Exton"}])
+    chosen = settings(invoice_statuses=EVERY_STATUS, no_email_match_field="Account_Number")
+    (event,) = _events(crm, "Invoices", [rid])
+    command = ZOHO.command(event, chosen, store)
+    assert isinstance(command, SaleChanged)
+    # the same party the account's own sync makes: its ContactNumber and address, not the lookup's name only
+    assert command.sale.customer == ZOHO.read("customer", store.fetch("customer", f"Accounts:{account}").raw, chosen)
+    assert (command.sale.customer.customer_number, command.sale.customer.address.city) == ("A-77", "Exton")

@@ -18,7 +18,7 @@ CRM keeps its Xero contact or item; a deleted invoice comes off the books, as a 
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -136,11 +136,23 @@ class Zoho:
             record = dict(found.raw)
         read = self._read(module, record, cfg)
         if isinstance(read, Sale):
-            return SaleChanged(read)
+            return SaleChanged(self._with_customer(read, cfg, store))
         modified = store_time(record.get("Modified_Time")) or store_time(event.modified)
         if isinstance(read, Party):
             return CustomerChanged(read, modified)
         return ProductChanged(read, modified)
+
+    def _with_customer(self, sale: Sale, cfg: ZohoSettings, store: Any) -> Sale:
+        """``sale`` naming its account (or contact) as the CRM has it, read whole when the API is
+        there: the contact an invoice creates in Xero is then the one the account's own sync makes
+        (the same ContactNumber, email and address), never a second one."""
+        if store is None:
+            return sale
+        record_id = sale.customer.key.split(":", 1)[1]
+        found = store.fetch("customer", record_id)
+        if found.gone:
+            return sale  # deleted since: the invoice keeps the name its lookup gives
+        return replace(sale, customer=party_from(_split(record_id)[0], found.raw, cfg))
 
     def _read(self, module: str, record: Mapping[str, Any], cfg: ZohoSettings) -> Sale | Party | Product:
         resource = RESOURCE_OF_MODULE[module]

@@ -195,6 +195,9 @@ def test_what_is_not_synced_is_ignored_with_its_reason(seeded: Any) -> None:
         (event,) = _events(crm, module, ids[module][:1])
         command = ZOHO.command(event, settings(), store)
         assert isinstance(command, Ignored) and words in command.reason
+    (event,) = _events(crm, "Vendors", ids["Vendors"][:1])
+    command = ZOHO.command(event, settings(modules=["Accounts", "Invoices"]), store)
+    assert isinstance(command, Ignored) and "store.modules" in command.reason
 
 
 def test_a_deleted_invoice_comes_off_the_books_and_a_deleted_account_keeps_its_contact(seeded: Any) -> None:

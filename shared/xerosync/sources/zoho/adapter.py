@@ -102,6 +102,8 @@ class Zoho:
         return zoho_settings(settings.store)
 
     def _not_synced(self, module: str, cfg: ZohoSettings) -> str:
+        if module not in cfg.modules:
+            return f"{module} is not among the modules synced (settings: store.modules)"
         if module in NOT_YET:
             return f"{module} are not synced yet (Xero quotes and purchase orders come later)"
         if module == "Sales_Orders" and not cfg.sales_orders:

@@ -156,3 +156,40 @@ def test_a_quote_is_acknowledged_and_skipped_not_failed(zoho: ZohoStack) -> None
     assert len(zoho.org.invoices) == before
     assert sum(stats.failed_records for stats in zoho.stack.poller_stats.values()) == failed
     assert all(depth == 0 for name, depth in zoho.stack.queue_depths().items() if name.endswith("DLQ"))
+
+
+def test_a_tax_inclusive_invoice_with_tax_at_total_level_lands_at_its_grand_total(zoho: ZohoStack) -> None:
+    crm = zoho.crm
+    account = one(crm.user_edit("Accounts", [{"Account_Name": "Inclusive Traders"}]))
+    product = one(crm.user_edit("Products", [{"Product_Name": "Gadget", "Product_Code": "GADGET-1",
+                                              "Unit_Price": Decimal("33.33")}]))  # fmt: skip
+    rows = [
+        {"Product_Name": {"id": product}, "Quantity": 7, "Discount": Decimal("4.44")},
+        {"Product_Name": {"id": product}, "Quantity": 2, "List_Price": Decimal("0.99"), "Discount": "12.5%"},
+    ]
+    invoice = one(
+        crm.user_edit(
+            "Invoices",
+            [
+                {
+                    "Subject": "Inclusive",
+                    "Invoice_Number": "INV-INCL-1",
+                    "Invoice_Date": "2026-09-02",
+                    "Status": "Delivered",
+                    "Account_Name": {"id": account},
+                    "Tax_Inclusive": True,
+                    "$line_tax": [{"name": "GST", "percentage": 10}],
+                    "Discount": "3%",
+                    "Adjustment": Decimal("0.07"),
+                    "Invoiced_Items": rows,
+                }
+            ],
+        )
+    )
+    assert zoho.settle(), "the stack did not settle"
+    record = crm.store.get("Invoices", invoice)
+    assert record is not None
+    (found,) = [i for i in zoho.org.invoices.values() if i["InvoiceNumber"] == "ZC-INV-INCL-1"]
+    assert found["LineAmountTypes"] == "Inclusive"
+    assert Decimal(str(found["Total"])) == Decimal(str(record["Grand_Total"]))
+    assert Decimal(str(found["TotalTax"])) == Decimal(str(record["Tax"]))  # the GST inside, to the cent

@@ -301,3 +301,11 @@ def test_the_simulators_records_through_preview(seeded: Any, tmp_path: Path) -> 
                 assert xero_totals(invoice)[0] == Decimal(str(raw["Grand_Total"])), (module, rid)
             else:
                 assert requests, (module, rid)
+
+
+def test_a_sales_order_is_never_marked_paid(seeded: Any) -> None:
+    crm, store, ids = seeded
+    rid = ids["Sales_Orders"][0]
+    writes = len(crm.store.writes)
+    assert store.mark_paid(f"order:Sales_Orders:{rid}", settings(sales_orders=True)) is None
+    assert len(crm.store.writes) == writes

@@ -348,8 +348,11 @@ class ZohoStore:
 
     def mark_paid(self, sale_key: str, settings: StoreSettings) -> str | None:
         """The CRM invoice's Status set to the settings' ``paid_status`` (``"trigger": []``: no
-        workflow runs on it); None when it has that status already, or is cancelled."""
+        workflow runs on it); None when it has that status already, is cancelled, or is a Sales
+        Order."""
         module, rid = _split(sale_key.split(":", 1)[1])
+        if module != "Invoices":
+            return None  # a Sales Order awaits no payment (its picklist has no paid status)
         cfg = zoho_settings(settings.store)
         status = text(self.crm.get(module, rid).get("Status"))
         if status == cfg.paid_status or cfg.statuses(module).get(status) == "cancelled":

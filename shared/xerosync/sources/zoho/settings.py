@@ -17,7 +17,9 @@
   changes, email or none. For a record without an email, this field's value (an account number,
   say) is its ``ContactNumber`` instead, so a contact the merchant made in Xero with that number
   is adopted rather than duplicated.
-* ``sales_orders``: whether Sales Orders are invoiced too (Invoices always are).
+* ``sales_orders``: whether Sales Orders are invoiced too (Invoices always are). Only for an
+  organisation that does not raise CRM invoices from its sales orders: one that does would have
+  each sale booked twice (its order and its invoice, two Xero invoices).
 * ``invoice_statuses`` / ``sales_order_statuses``: the CRM's ``Status`` picklist value -> where
   the sale stands (the core decides on that; ``invoice_status`` in the settings says what each
   stage becomes in Xero). Zoho's standard picklists are Created, Approved, Delivered, Cancelled

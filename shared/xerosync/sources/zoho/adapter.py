@@ -7,7 +7,9 @@ by-reference envelope: :meth:`ZohoStore.fetch`, then :meth:`Zoho.message` of wha
 an envelope reaches it without the record. The reconciliation's listings
 (:meth:`ZohoStore.changed_since`: records by ``Modified_Time`` and the deleted-records list)
 ask only for ids and times, and enqueue by reference the same way, so a listing costs one
-credit a page and each changed record is read whole, once, by the sync.
+credit a page and each changed record is read whole, once, by the sync. An invoice's account (or
+contact) is read whole with it (one credit more), so the contact the invoice makes in Xero is the
+one the account's own sync makes.
 
 What is synced: Accounts, Contacts and Vendors as Xero contacts, Products as items, Invoices
 (and Sales Orders, ``store.sales_orders``) as ACCREC invoices. Quotes and Purchase Orders are
@@ -43,6 +45,7 @@ from xerosync.sources.port import (
     Found,
     Kind,
     ProductUpdate,
+    StoreClient,
     StoreError,
     StoreNotFound,
     StoreProduct,
@@ -110,7 +113,7 @@ class Zoho:
             return "Sales Orders are not synced (settings: store.sales_orders)"
         return ""
 
-    def command(self, event: StoreEvent, settings: StoreSettings, store: Any) -> Command:
+    def command(self, event: StoreEvent, settings: StoreSettings, store: StoreClient | None) -> Command:
         module, _ = _split(event.id)
         key = event.key
         cfg = self._cfg(settings)
@@ -129,7 +132,7 @@ class Zoho:
                 raise StoreError(
                     f"Zoho CRM names {event.id} only: reading it needs the CRM's API credentials (StoreApiSecret)"
                 )
-            found = store.fetch(event.resource, event.id)
+            found = store.fetch(event.resource, event.id)  # type: ignore[arg-type]  # a Kind: the id's module says
             if found.gone:
                 if event.resource == "order":
                     return SaleGone(key, f"{module} record no longer in Zoho CRM")
@@ -144,7 +147,7 @@ class Zoho:
             return CustomerChanged(read, modified)
         return ProductChanged(read, modified)
 
-    def _with_customer(self, sale: Sale, cfg: ZohoSettings, store: Any) -> Sale:
+    def _with_customer(self, sale: Sale, cfg: ZohoSettings, store: StoreClient | None) -> Sale:
         """``sale`` naming its account (or contact) as the CRM has it, read whole when the API is
         there: the contact an invoice creates in Xero is then the one the account's own sync makes
         (the same ContactNumber, email and address), never a second one."""

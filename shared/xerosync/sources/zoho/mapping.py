@@ -25,6 +25,7 @@ CRM's total is the truth, and Xero's total equals it to the cent (the core's rou
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -360,8 +361,6 @@ def sale_from(module: str, raw: Mapping[str, Any], cfg: ZohoSettings) -> Sale:
 
 def _taxed(line: SaleLine, share: Decimal, names: tuple[str, ...], inclusive: bool) -> SaleLine:
     """``line`` with its share of the total-level tax (inside its amount when prices include tax)."""
-    from dataclasses import replace
-
     ids = tuple(dict.fromkeys((*line.tax_rate_ids, *names)))
     if inclusive:
         return replace(line, total=line.total - share, subtotal=line.subtotal - share, subtotal_tax=line.subtotal_tax

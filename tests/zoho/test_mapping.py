@@ -309,3 +309,20 @@ def test_a_sales_order_is_never_marked_paid(seeded: Any) -> None:
     writes = len(crm.store.writes)
     assert store.mark_paid(f"order:Sales_Orders:{rid}", settings(sales_orders=True)) is None
     assert len(crm.store.writes) == writes
+
+
+def test_sales_created_in_a_window_are_read_whole_with_the_deleted_ones(seeded: Any) -> None:
+    crm, store, ids = seeded
+    gone = ids["Invoices"][0]
+    crm.store.delete("Invoices", [gone], crm.user)
+    day = crm.now().date()
+    found = list(store.sales_created(day - timedelta(days=60), day, deleted=True))
+    invoices = {f.key: f for f in found if f.key.startswith("order:Invoices:")}
+    assert set(invoices) == {f"order:Invoices:{rid}" for rid in ids["Invoices"]}
+    assert invoices[f"order:Invoices:{gone}"].gone
+    assert all("Invoiced_Items" in f.raw for key, f in invoices.items() if not f.gone)
+    assert store.count_sales_created(day, day) is None
+    customers = list(store.customers())
+    assert {f.key for f in customers} == {
+        f"customer:{m}:{rid}" for m in ("Accounts", "Contacts", "Vendors") for rid in ids[m]
+    }

@@ -23,6 +23,7 @@ SOURCES: dict[str, str] = {
     "woocommerce": "xerosync.sources.woocommerce",
     "shopify": "xerosync.sources.shopify",
     "amazon": "xerosync.sources.amazon",
+    "zoho": "xerosync.sources.zoho",
 }
 DEFAULT = "woocommerce"  # a stack that names no source (stacks deployed before there was a choice)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from xerosync import documents
 from xerosync.config import StoreSettings
-from xerosync.domain import Product, Sale, SaleChanged, SaleGone
+from xerosync.domain import Ignored, Product, Sale, SaleChanged, SaleGone
 from xerosync.sources.port import StoreNotFound
 from xerosync.sync.adjustments import AdjustmentSteps
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
@@ -190,14 +190,17 @@ class Order(PaymentSteps, AdjustmentSteps):
 
 
 def sync_sale(
-    command: SaleChanged | SaleGone,
+    command: SaleChanged | SaleGone | Ignored,
     *,
     settings: StoreSettings,
     xero: Xero,
     mappings: Mappings,
     store: Store | None = None,
 ) -> Outcome:
-    """A sale changed (or went) in the store: its documents in Xero brought in step."""
+    """A sale changed (or went) in the store: its documents in Xero brought in step (``Ignored``:
+    a record the source reads but does not book, e.g. a kind of document not synced yet)."""
+    if isinstance(command, Ignored):
+        return Outcome("skipped", command.key, reason=command.reason)
     key = command.sale.key if isinstance(command, SaleChanged) else command.key
     if not settings.sync.orders:
         return Outcome("skipped", key, reason="order sync is switched off (settings: sync.orders)")

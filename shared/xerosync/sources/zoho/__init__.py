@@ -1,2 +1,2 @@
-"""The Zoho CRM source (issue 18): so far its API client, governor and settings section; not
-registered in ``xerosync.sources`` until the port is implemented (see ``client.py``)."""
+"""The Zoho CRM source (issue 18): Accounts, Contacts, Vendors, Products, Invoices and Sales Orders
+into Xero (``adapter.py``), over its API client, governor, settings section and webhook decider."""

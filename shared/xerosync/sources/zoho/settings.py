@@ -10,12 +10,36 @@
   the merchant in the CRM's layout; Zoho gives custom fields API names like ``Xero_Contact_ID``).
 * ``no_email_match_field``: for a record without an email, the CRM field that, with the account
   or vendor name, identifies its Xero contact (empty: such records are matched through the
-  mapping table only, and a new one is reported for review rather than created twice).
+  mapping table only).
+  What the core matches a contact by is the mapping table, then Xero's ``ContactNumber``, then
+  the email (:mod:`xerosync.sync.contacts`); a record's ``ContactNumber`` is its CRM module and
+  id (``Accounts:5725767000011373001``), so a contact xerosync made is found again whatever
+  changes, email or none. For a record without an email, this field's value (an account number,
+  say) is its ``ContactNumber`` instead, so a contact the merchant made in Xero with that number
+  is adopted rather than duplicated.
+* ``sales_orders``: whether Sales Orders are invoiced too (Invoices always are). Only for an
+  organisation that does not raise CRM invoices from its sales orders: one that does would have
+  each sale booked twice (its order and its invoice, two Xero invoices).
+* ``invoice_statuses`` / ``sales_order_statuses``: the CRM's ``Status`` picklist value -> where
+  the sale stands (the core decides on that; ``invoice_status`` in the settings says what each
+  stage becomes in Xero). Zoho's standard picklists are Created, Approved, Delivered, Cancelled
+  (plus Paid, which orgs commonly add to Invoices); an org's layout may add others
+  (https://help.zoho.com/portal/en/kb/crm/sales-force-automation/inventory-management/articles/invoices).
+  A status not listed is not booked (the sync log says which), as a status the merchant never
+  mapped should not reach the books. "paid" books the invoice AUTHORISED; the CRM records no
+  payment date or method, so no payment is recorded (Xero's own payment does that).
+* ``paid_status``: the Status a CRM invoice moves to when its Xero invoice is paid.
+* ``tax_inclusive_field``: the record field that says its prices include tax (Zoho publishes no
+  name for the switch; empty: every record is tax exclusive).
+* ``currency``: the organisation's home currency, for records without a ``Currency`` field
+  (only multi-currency orgs have one).
 """
 
+from dataclasses import field
 from typing import Annotated, Any, Literal
 
 from xerosync.config import section_problems, store_section
+from xerosync.domain import Lifecycle
 from xerosync.frozen import frozen
 from xerosync.schema import After, Pattern
 
@@ -26,6 +50,19 @@ MODULES: tuple[Module, ...] = (
 )  # fmt: skip
 API_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"  # a CRM field's API name
 API_NAME_OR_EMPTY = r"^([A-Za-z][A-Za-z0-9_]{0,99})?$"
+INVOICE_STATUSES: dict[str, Lifecycle] = {
+    "Created": "confirmed",
+    "Approved": "confirmed",
+    "Delivered": "confirmed",
+    "Paid": "paid",
+    "Cancelled": "cancelled",
+}
+SALES_ORDER_STATUSES: dict[str, Lifecycle] = {
+    "Created": "unconfirmed",  # not agreed yet: nothing to book
+    "Approved": "confirmed",
+    "Delivered": "confirmed",
+    "Cancelled": "cancelled",
+}
 
 
 def _modules(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -43,7 +80,22 @@ class ZohoSettings:
     xero_contact_id_field: Annotated[str, Pattern(API_NAME)] = "Xero_Contact_ID"
     """API name of the CRM field that holds the Xero ContactID (Accounts, Contacts, Vendors)"""
     no_email_match_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = ""
-    """for records without email: the CRM field matched with the name (empty: mapping table only)"""
+    """for records without email: the CRM field whose value is the Xero ContactNumber (empty: the CRM id)"""
+    sales_orders: bool = False
+    """invoice Sales Orders too (Invoices always are)"""
+    invoice_statuses: dict[str, Lifecycle] = field(default_factory=lambda: dict(INVOICE_STATUSES))
+    """an Invoice's Status -> unconfirmed, awaiting_payment, confirmed, paid or cancelled (unlisted: not booked)"""
+    sales_order_statuses: dict[str, Lifecycle] = field(default_factory=lambda: dict(SALES_ORDER_STATUSES))
+    """a Sales Order's Status -> where the sale stands (unlisted: not booked)"""
+    paid_status: Annotated[str, Pattern(r"^.{1,120}$")] = "Paid"
+    """the Status a CRM invoice moves to once its Xero invoice is paid"""
+    tax_inclusive_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Tax_Inclusive"
+    """the record field that says its prices include tax (empty: always exclusive)"""
+    currency: Annotated[str, Pattern(r"^([A-Z]{3})?$")] = ""
+    """the CRM's home currency (three capitals), for records without a Currency field"""
+
+    def statuses(self, module: str) -> dict[str, Lifecycle]:
+        return self.sales_order_statuses if module == "Sales_Orders" else self.invoice_statuses
 
 
 def zoho_settings(section: dict[str, Any]) -> ZohoSettings:

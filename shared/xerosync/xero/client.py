@@ -123,6 +123,7 @@ class XeroClient:
         self.last_rate = RateHeaders()
         self._count = threading.Lock()
         self._last_token = ""
+        self._short_code: str | None = None
 
     # --- authentication --------------------------------------------------------------------
     def access_token(self, *, stale: str | None = None) -> str:
@@ -462,6 +463,12 @@ class XeroClient:
         if not organisations:
             raise XeroNotFound("no organisation")
         return organisations[0]
+
+    def short_code(self) -> str:
+        """The organisation's ``ShortCode`` (what Xero's deep links name it by), read once per client."""
+        if self._short_code is None:
+            self._short_code = str(self.organisation().get("ShortCode") or "")
+        return self._short_code
 
 
 def _snake(plural: str) -> str:

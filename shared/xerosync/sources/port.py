@@ -414,4 +414,5 @@ from xerosync.sources.xero_state import DocumentWriteBack as DocumentWriteBack  
 from xerosync.sources.xero_state import RemembersWrites as RemembersWrites  # noqa: E402
 from xerosync.sources.xero_state import WriteMemory as WriteMemory  # noqa: E402
 from xerosync.sources.xero_state import XeroDocumentState as XeroDocumentState  # noqa: E402
+from xerosync.sources.xero_state import remembers_writes as remembers_writes  # noqa: E402
 from xerosync.sources.xero_state import write_back_of as write_back_of  # noqa: E402

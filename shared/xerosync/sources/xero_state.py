@@ -117,3 +117,8 @@ class RemembersWrites(Protocol):
     """A :class:`StoreClient` that wants a :class:`WriteMemory` (the composition root hands it one)."""
 
     def remember_writes_in(self, memory: WriteMemory) -> None: ...
+
+
+def remembers_writes(store: object) -> RemembersWrites | None:
+    """``store`` as a :class:`RemembersWrites`, or None: it keeps no memory of its writes."""
+    return store if isinstance(store, RemembersWrites) else None

@@ -11,13 +11,26 @@
 * ``no_email_match_field``: for a record without an email, the CRM field that, with the account
   or vendor name, identifies its Xero contact (empty: such records are matched through the
   mapping table only, and a new one is reported for review rather than created twice).
+* Xero -> CRM (:mod:`.writeback`): what Xero's state of an invoice or bill writes to the CRM record
+  it came from (Invoices, Sales_Orders, Purchase_Orders). ``xero_status_map`` maps where the
+  document stands in Xero (DRAFT, SUBMITTED, AUTHORISED, PART_PAID, PAID, VOIDED, DELETED) to a
+  value of the record's ``status_field`` picklist; a standing it leaves out writes no status, and a
+  map given replaces the default whole. Each value must be one of the picklist's in the org's
+  layout (``GET /crm/v8/settings/fields?module=Invoices``): "Cancelled" is in Zoho's stock lists,
+  "Paid" is a **guess** the merchant adds or maps. The ``*_field`` settings name the custom fields
+  (API names) that take the Xero number, the link, the amounts paid and due (currency fields), the
+  date fully paid and the last payment's date (date fields); empty writes nothing there.
+* ``own_write_window``: seconds after one of xerosync's writes during which a notification that
+  names only fields it wrote, without their values, is taken as that write coming back (see
+  :func:`~.writeback.own_write` for the rule and its limits).
 """
 
+from dataclasses import field
 from typing import Annotated, Any, Literal
 
 from xerosync.config import section_problems, store_section
 from xerosync.frozen import frozen
-from xerosync.schema import After, Pattern
+from xerosync.schema import After, Bounds, Pattern
 
 DataCentre = Literal["com", "eu", "in", "com.au", "jp", "com.cn", "ca", "sa", "uk"]
 Module = Literal["Accounts", "Contacts", "Vendors", "Products", "Quotes", "Sales_Orders", "Invoices", "Purchase_Orders"]
@@ -26,6 +39,18 @@ MODULES: tuple[Module, ...] = (
 )  # fmt: skip
 API_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"  # a CRM field's API name
 API_NAME_OR_EMPTY = r"^([A-Za-z][A-Za-z0-9_]{0,99})?$"
+
+
+Standing = Literal["DRAFT", "SUBMITTED", "AUTHORISED", "PART_PAID", "PAID", "VOIDED", "DELETED"]
+DEFAULT_STATUS_MAP: dict[Standing, str] = {"PAID": "Paid", "VOIDED": "Cancelled", "DELETED": "Cancelled"}
+PICKLIST_VALUE = 120  # characters: longer is no picklist value (a guess at Zoho's limit, on the safe side)
+
+
+def _status_values(value: dict[Standing, str]) -> dict[Standing, str]:
+    odd = [k for k, v in value.items() if not v.strip() or len(v) > PICKLIST_VALUE]
+    if odd:
+        raise ValueError(f"{', '.join(odd)}: a status is a picklist value of 1 to {PICKLIST_VALUE} characters")
+    return value
 
 
 def _modules(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -44,6 +69,29 @@ class ZohoSettings:
     """API name of the CRM field that holds the Xero ContactID (Accounts, Contacts, Vendors)"""
     no_email_match_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = ""
     """for records without email: the CRM field matched with the name (empty: mapping table only)"""
+    # --- Xero -> CRM (writeback.py) ---
+    xero_status_map: Annotated[dict[Standing, str], After(_status_values)] = field(
+        default_factory=lambda: dict(DEFAULT_STATUS_MAP)
+    )
+    """where a document stands in Xero (DRAFT, SUBMITTED, AUTHORISED, PART_PAID, PAID, VOIDED, DELETED) -> the
+    CRM record's status (a picklist value); a standing left out writes no status
+    """
+    status_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Status"
+    """API name of the status picklist on Invoices, Sales_Orders, Purchase_Orders (empty: none written)"""
+    xero_number_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Number"
+    """API name of the field that takes the Xero invoice or bill number (empty: none written)"""
+    xero_link_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Link"
+    """API name of the URL field that takes the link to the document in Xero (empty: none written)"""
+    amount_paid_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Amount_Paid"
+    """API name of the currency field that takes the amount paid in Xero (empty: none written)"""
+    amount_due_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Amount_Due"
+    """API name of the currency field that takes the amount still due in Xero (empty: none written)"""
+    paid_on_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Paid_On"
+    """API name of the date field that takes the day the document was fully paid (empty: none written)"""
+    last_payment_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Last_Payment_On"
+    """API name of the date field that takes the day of its last payment (empty: none written)"""
+    own_write_window: Annotated[int, Bounds(ge=0, le=3600)] = 300
+    """seconds after a write of xerosync's in which a notification naming only its fields (no values) is its own"""
 
 
 def zoho_settings(section: dict[str, Any]) -> ZohoSettings:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from xerosync.frozen import frozen
 from xerosync.sources.port import StoreError, WriteMemory, XeroDocumentState
-from xerosync.sources.zoho.settings import ZohoSettings, zoho_settings
+from xerosync.sources.zoho.settings import MODULES, ZohoSettings, zoho_settings
 
 if TYPE_CHECKING:
     from xerosync.config import StoreSettings
@@ -66,7 +66,7 @@ def record_of(record_key: str) -> tuple[str, str]:
     parts = record_key.split(":")
     if len(parts) == 3:
         parts = parts[1:]
-    if len(parts) != 2 or not parts[1].isdigit() or not parts[0]:
+    if len(parts) != 2 or not parts[1].isdigit() or parts[0] not in MODULES:
         raise StoreError(f"{record_key!r} does not name a Zoho CRM record (Module:id)")
     return parts[0], parts[1]
 

@@ -179,11 +179,21 @@ def test_with_write_back_off_the_store_is_only_marked_paid(crm: Simulator, xero:
     assert outcome.action == "skipped" and "pull.mark_paid" in outcome.reason
 
 
-def test_a_crm_refusal_is_a_store_error_and_nothing_is_kept(crm: Simulator, xero: Any, world: Any) -> None:
+def test_a_record_gone_from_the_crm_is_skipped_and_a_refusal_is_a_store_error(
+    crm: Simulator, xero: Any, world: Any
+) -> None:
     from xerosync.sources.port import StoreError
 
     invoice = xero_document(xero)
-    world.lookup.records[invoice["InvoiceID"]] = "order:Invoices:5725767000099999999"  # deleted from the CRM
-    with pytest.raises(StoreError, match="refused the update"):
-        world.apply(invoice["InvoiceID"])
-    assert world.mappings.get(written_key("order:Invoices:5725767000099999999")) is None
+    gone = "order:Invoices:5725767000099999999"  # deleted from the CRM
+    world.lookup.records[invoice["InvoiceID"]] = gone
+    skipped = world.apply(invoice["InvoiceID"])
+    assert skipped.action == "skipped" and "no longer has the record" in skipped.reason
+    assert world.mappings.get(written_key(gone)) is None
+
+    record = crm_document(crm, "Invoices")
+    world.lookup.records[invoice["InvoiceID"]] = f"order:Invoices:{record}"
+    wrong = StoreSettings(store={"status_field": "Account_Name", "xero_status_map": {"AUTHORISED": "Nobody"}})
+    with pytest.raises(StoreError, match="refused the update"):  # a lookup given a name no account has
+        world.apply(invoice["InvoiceID"], wrong)
+    assert world.mappings.get(written_key(f"order:Invoices:{record}")) is None

@@ -10,8 +10,10 @@ lookup come first (a document xerosync did not write costs nothing); then the do
 once and its state compared with the one written back last, kept in the mapping table under
 ``writeback:<record>`` (:func:`written_key`): an equal state (an event for a change the store does
 not see, a redelivery, xerosync's own write to Xero) costs no store write at all. Otherwise the
-store writes it and the state is kept. Xero events of one document are applied one at a time (the
-Xero events queue is FIFO per document), so two states never race.
+store writes it and the state is kept (a record the store no longer has is skipped; any other
+refusal is the store's error, retried or dead-lettered like every other). Xero events of one
+document are applied one at a time (the Xero events queue is FIFO per document), so two states
+never race.
 
 :class:`MappingMemory` is the :class:`~xerosync.sources.port.WriteMemory` the composition root
 gives a store client that asks for one (it keeps what it wrote to a store record, to know its
@@ -25,7 +27,7 @@ from typing import Any, Protocol
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.events import StoreEvent
-from xerosync.sources.port import DocumentWriteBack
+from xerosync.sources.port import DocumentWriteBack, StoreNotFound
 from xerosync.sync.base import Outcome, now_iso
 from xerosync.sync.ports import Mapping, Mappings
 from xerosync.xero.document_state import document_state
@@ -72,7 +74,10 @@ def write_back_event(
     what = f"{'bill' if state.type == 'ACCPAY' else 'invoice'} {state.number or event.id} {state.standing.lower()}"
     if before is not None and before.content_hash == fingerprint:
         return Outcome("unchanged", record, event.id, reason=f"{what}: written back already")
-    changed = store.write_back(record, state, settings)
+    try:
+        changed = store.write_back(record, state, settings)
+    except StoreNotFound:
+        return Outcome("skipped", record, event.id, reason=f"{what}: the store no longer has the record")
     mappings.put(
         Mapping(
             written_key(record),

@@ -47,7 +47,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from xerosync.frozen import frozen
-from xerosync.sources.port import StoreError, WriteMemory, XeroDocumentState
+from xerosync.sources.port import StoreError, StoreNotFound, WriteMemory, XeroDocumentState
 from xerosync.sources.zoho.settings import MODULES, ZohoSettings, zoho_settings
 
 if TYPE_CHECKING:
@@ -247,12 +247,16 @@ class ZohoWriteBack:
     def _update(self, module: str, record_id: str, row: dict[str, Any]) -> None:
         answers = self.crm.update(module, [row])
         answer = answers[0]
+        if not answer.ok and answer.code == "INVALID_DATA" and answer.details.get("api_name") == "id":
+            raise StoreNotFound(f"Zoho CRM has no {module} record {record_id} (deleted)")
         if not answer.ok:
             raise StoreError(f"Zoho CRM refused the update of {module} {record_id} ({answer.code}: {answer.message})")
         if self.memory is not None:
             key = _memory_key(module, record_id)
             kept = [dict(w) for w in (self.memory.recall(key) or {}).get("writes") or ()]
             write = written(module, record_id, row, answer, datetime.now(UTC))
+            # remembered once Zoho answered: its notification goes through the ingress and a queue
+            # before anyone asks, far longer than this one item's write
             self.memory.remember(key, {"writes": [*kept, write.stored()][-KEEP:]})
 
 

@@ -197,3 +197,19 @@ def test_a_record_gone_from_the_crm_is_skipped_and_a_refusal_is_a_store_error(
     with pytest.raises(StoreError, match="refused the update"):  # a lookup given a name no account has
         world.apply(invoice["InvoiceID"], wrong)
     assert world.mappings.get(written_key(f"order:Invoices:{record}")) is None
+
+
+def test_two_events_of_one_document_are_applied_one_after_the_other(crm: Simulator, xero: Any, world: Any) -> None:
+    from xerosync.sync.ports import ClaimHeld
+
+    record = crm_document(crm, "Invoices")
+    invoice = xero_document(xero)
+    key = f"order:Invoices:{record}"
+    world.lookup.records[invoice["InvoiceID"]] = key
+    world.mappings.lock(written_key(key), "another worker")  # applying another event of this invoice
+    calls, writes = xero.calls, len(crm.store.writes)
+    with pytest.raises(ClaimHeld):  # back to the queue, tried again shortly: it will read Xero then
+        world.apply(invoice["InvoiceID"])
+    assert xero.calls == calls and len(crm.store.writes) == writes
+    world.mappings.unlock(written_key(key), "another worker")
+    assert world.apply(invoice["InvoiceID"]).action == "updated"

@@ -11,9 +11,10 @@ once and its state compared with the one written back last, kept in the mapping 
 ``writeback:<record>`` (:func:`written_key`): an equal state (an event for a change the store does
 not see, a redelivery, xerosync's own write to Xero) costs no store write at all. Otherwise the
 store writes it and the state is kept (a record the store no longer has is skipped; any other
-refusal is the store's error, retried or dead-lettered like every other). Xero events of one
-document are applied one at a time (the Xero events queue is FIFO per document), so two states
-never race.
+refusal is the store's error, retried or dead-lettered like every other). The Xero events queue
+is not FIFO, so the record is held (:func:`~xerosync.sync.base.holding`) from the read to the
+write: two events of one document are applied one after the other, each reading Xero inside the
+hold, so the last write is of the latest state, never an older read overtaking a newer one.
 
 :class:`MappingMemory` is the :class:`~xerosync.sources.port.WriteMemory` the composition root
 gives a store client that asks for one (it keeps what it wrote to a store record, to know its
@@ -28,7 +29,7 @@ from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.events import StoreEvent
 from xerosync.sources.port import DocumentWriteBack, StoreNotFound
-from xerosync.sync.base import Outcome, now_iso
+from xerosync.sync.base import Outcome, holding, now_iso
 from xerosync.sync.ports import Mapping, Mappings
 from xerosync.xero.document_state import document_state
 
@@ -68,6 +69,19 @@ def write_back_event(
     record = lookup.record_of(event.id)
     if record is None or not documents.is_sale_key(record):
         return Outcome("skipped", key, reason="not a document xerosync wrote for a store record")
+    with holding(mappings, written_key(record)):
+        return _write_back(event, record, settings=settings, xero=xero, mappings=mappings, store=store)
+
+
+def _write_back(
+    event: StoreEvent,
+    record: str,
+    *,
+    settings: StoreSettings,
+    xero: DocumentReader,
+    mappings: Mappings,
+    store: DocumentWriteBack,
+) -> Outcome:
     state = document_state(xero.get_invoice(event.id), xero.short_code())
     fingerprint = state.fingerprint()
     before = mappings.get(written_key(record))

@@ -213,3 +213,53 @@ def test_two_events_of_one_document_are_applied_one_after_the_other(crm: Simulat
     assert xero.calls == calls and len(crm.store.writes) == writes
     world.mappings.unlock(written_key(key), "another worker")
     assert world.apply(invoice["InvoiceID"]).action == "updated"
+
+
+def test_the_reconciliation_writes_back_what_the_events_missed_once(crm: Simulator, xero: Any, world: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from xerosync.sync.writeback import write_back_modified
+
+    since = datetime.now(UTC) - timedelta(hours=1)
+    record = crm_document(crm, "Invoices")
+    ours = xero_document(xero)
+    world.lookup.records[ours["InvoiceID"]] = f"order:Invoices:{record}"
+    xero_document(xero, "ACCPAY")  # a bill xerosync did not write: read in the listing, nothing else
+    pay(xero, ours["InvoiceID"], "110", "2026-11-27", "r1")  # its event lost
+    writes = len(crm.store.writes)
+
+    def catch_up(start: datetime) -> Any:
+        return write_back_modified(start, settings=SETTINGS, xero=xero, mappings=world.mappings,
+                                   lookup=world.lookup, store=world.store)  # fmt: skip
+
+    first = catch_up(since)
+    assert (first.read, first.count("updated"), first.failed, first.complete) == (2, 1, [], True)
+    assert crm.store.records["Invoices"][record]["Status"] == "Paid" and len(crm.store.writes) == writes + 1
+    assert first.watermark is not None and first.watermark >= since
+    again = catch_up(since)  # the same documents seen again (the overlap): no CRM write
+    assert again.count("unchanged") == 1 and len(crm.store.writes) == writes + 1
+    # its event arriving late changes nothing either
+    assert world.apply(ours["InvoiceID"]).action == "unchanged" and len(crm.store.writes) == writes + 1
+
+
+def test_a_document_the_reconciliation_could_not_write_keeps_the_watermark_before_it(
+    crm: Simulator, xero: Any, world: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from xerosync.sync.writeback import write_back_modified
+
+    since = datetime.now(UTC) - timedelta(hours=1)
+    record = crm_document(crm, "Invoices")
+    ours = xero_document(xero)
+    key = f"order:Invoices:{record}"
+    world.lookup.records[ours["InvoiceID"]] = key
+    world.mappings.lock(written_key(key), "another worker")
+    held = write_back_modified(since, settings=SETTINGS, xero=xero, mappings=world.mappings, lookup=world.lookup,
+                               store=world.store)  # fmt: skip
+    assert held.failed and held.failed[0].startswith(key) and held.count("updated") == 0
+    assert held.watermark is not None and held.watermark <= datetime.now(UTC)
+    world.mappings.unlock(written_key(key), "another worker")
+    later = write_back_modified(held.watermark, settings=SETTINGS, xero=xero, mappings=world.mappings,
+                                lookup=world.lookup, store=world.store)  # fmt: skip
+    assert later.count("updated") == 1 and not later.failed

@@ -205,3 +205,13 @@ def test_a_notification_body_gives_each_records_content() -> None:
     assert one == {"module": "Invoices", "id": "1", "operation": "update", "server_time": 5,
                    "affected_fields": ["Status"], "affected_values": {"Status": "Paid"}}  # fmt: skip
     assert two["affected_fields"] == ["Subject"] and two["affected_values"] is None
+
+
+def test_xeros_update_time_reads_in_both_forms() -> None:
+    from datetime import UTC, datetime
+
+    from xerosync.xero.document_state import updated_at
+
+    assert updated_at({"UpdatedDateUTC": "/Date(1796258348513+0000)/"}) == datetime(2026, 12, 3, 0, 39, 8, 513000, UTC)
+    assert updated_at({"UpdatedDateUTC": "2026-12-03T00:39:08"}) == datetime(2026, 12, 3, 0, 39, 8, tzinfo=UTC)
+    assert updated_at({}) is None and updated_at({"UpdatedDateUTC": "soon"}) is None

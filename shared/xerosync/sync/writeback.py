@@ -23,18 +23,21 @@ own write when the store's notification of it comes back): items of the mapping 
 """
 
 from collections.abc import Mapping as ReadMapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.events import StoreEvent
-from xerosync.sources.port import DocumentWriteBack, StoreNotFound
+from xerosync.sources.port import DocumentWriteBack, StoreError, StoreNotFound, XeroDocumentState
 from xerosync.sync.base import Outcome, holding, now_iso
-from xerosync.sync.ports import Mapping, Mappings
-from xerosync.xero.document_state import document_state
+from xerosync.sync.ports import ClaimHeld, Mapping, Mappings
+from xerosync.xero.document_state import document_state, updated_at
 
 WRITTEN_PREFIX = "writeback:"
 MEMORY_PREFIX = "wrote:"
+PAGE = 100  # documents per page of Xero's listing
 
 
 class DocumentReader(Protocol):
@@ -69,29 +72,24 @@ def write_back_event(
     record = lookup.record_of(event.id)
     if record is None or not documents.is_sale_key(record):
         return Outcome("skipped", key, reason="not a document xerosync wrote for a store record")
-    with holding(mappings, written_key(record)):
-        return _write_back(event, record, settings=settings, xero=xero, mappings=mappings, store=store)
+    with holding(mappings, written_key(record)):  # read inside the hold: the latest state is written last
+        state = document_state(xero.get_invoice(event.id), xero.short_code())
+        return _write_back(record, state, settings=settings, mappings=mappings, store=store)
 
 
 def _write_back(
-    event: StoreEvent,
-    record: str,
-    *,
-    settings: StoreSettings,
-    xero: DocumentReader,
-    mappings: Mappings,
-    store: DocumentWriteBack,
+    record: str, state: XeroDocumentState, *, settings: StoreSettings, mappings: Mappings, store: DocumentWriteBack
 ) -> Outcome:
-    state = document_state(xero.get_invoice(event.id), xero.short_code())
     fingerprint = state.fingerprint()
     before = mappings.get(written_key(record))
-    what = f"{'bill' if state.type == 'ACCPAY' else 'invoice'} {state.number or event.id} {state.standing.lower()}"
+    kind = "bill" if state.type == "ACCPAY" else "invoice"
+    what = f"{kind} {state.number or state.document_id} {state.standing.lower()}"
     if before is not None and before.content_hash == fingerprint:
-        return Outcome("unchanged", record, event.id, reason=f"{what}: written back already")
+        return Outcome("unchanged", record, state.document_id, reason=f"{what}: written back already")
     try:
         changed = store.write_back(record, state, settings)
     except StoreNotFound:
-        return Outcome("skipped", record, event.id, reason=f"{what}: the store no longer has the record")
+        return Outcome("skipped", record, state.document_id, reason=f"{what}: the store no longer has the record")
     mappings.put(
         Mapping(
             written_key(record),
@@ -103,8 +101,77 @@ def _write_back(
         )
     )
     if changed is None:
-        return Outcome("unchanged", record, event.id, reason=f"{what}: the settings write none of it back")
-    return Outcome("updated", record, event.id, reason=f"{what} in Xero: {changed}")
+        return Outcome("unchanged", record, state.document_id, reason=f"{what}: the settings write none of it back")
+    return Outcome("updated", record, state.document_id, reason=f"{what} in Xero: {changed}")
+
+
+# --- the reconciliation: what Xero changed while its webhook was down or its events were lost --------
+class ModifiedReader(Protocol):
+    def documents_modified_since(self, since: datetime, page: int = 1) -> list[dict[str, Any]]: ...
+
+    def short_code(self) -> str: ...
+
+
+@dataclass
+class CaughtUp:
+    """What one pass over the documents Xero changed since a watermark did."""
+
+    read: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # "<record>: <why>", tried again by the next pass
+    watermark: datetime | None = None  # where the next pass starts (None: where this one did)
+    complete: bool = True  # False: it stopped at ``pages``; the next pass goes on from the watermark
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+
+def write_back_modified(
+    since: datetime,
+    *,
+    settings: StoreSettings,
+    xero: ModifiedReader,
+    mappings: Mappings,
+    lookup: ReverseLookup,
+    store: DocumentWriteBack,
+    pages: int = 10,
+) -> CaughtUp:
+    """Write back every document xerosync wrote that Xero changed at or after ``since``, as the
+    events would have (each state once: a document seen again costs no store write). A page of 100
+    costs one Xero call, a document none more. The watermark moves past what was handled, never
+    past a document whose write failed or was held by another worker."""
+    run = CaughtUp()
+    if not settings.pull.write_back:
+        return run
+    short_code = ""
+    last: datetime | None = None
+    stuck: datetime | None = None
+    for page in range(1, pages + 1):
+        found = xero.documents_modified_since(since, page)
+        for document in found:
+            run.read += 1
+            when = updated_at(document)
+            last = max(last, when) if last and when else (when or last)
+            record = lookup.record_of(str(document.get("InvoiceID") or ""))
+            if record is None or not documents.is_sale_key(record):
+                continue
+            short_code = short_code or xero.short_code()
+            try:
+                with holding(mappings, written_key(record)):
+                    state = document_state(document, short_code)
+                    run.outcomes.append(_write_back(record, state, settings=settings, mappings=mappings, store=store))
+            except (ClaimHeld, StoreError) as exc:  # the next pass reads it again
+                run.failed.append(f"{record}: {exc}")
+                stuck = min(stuck, when) if stuck and when else (stuck or when or since)
+        if len(found) < PAGE:
+            break
+    else:
+        run.complete = False
+    mark = min(stuck, last) if stuck and last else (stuck or last)
+    # to the second, down: Xero's If-Modified-Since counts whole seconds, and a document seen again
+    # costs nothing
+    run.watermark = mark.replace(microsecond=0) if mark else None
+    return run
 
 
 class MappingMemory:

@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -463,6 +464,13 @@ class XeroClient:
         if not organisations:
             raise XeroNotFound("no organisation")
         return organisations[0]
+
+    def documents_modified_since(self, since: datetime, page: int = 1) -> list[dict[str, Any]]:
+        """One page (100) of invoices and bills changed at or after ``since`` (``If-Modified-Since``),
+        oldest change first, with their payments."""
+        return self.get_list(
+            "get_invoices", "Invoices", if_modified_since=since, order="UpdatedDateUTC ASC", page=page, unitdp=4
+        )
 
     def short_code(self) -> str:
         """The organisation's ``ShortCode`` (what Xero's deep links name it by), read once per client."""

@@ -14,6 +14,7 @@ once nothing is due (https://developer.xero.com/documentation/api/accounting/inv
 """
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -55,6 +56,22 @@ def document_state(invoice: Mapping[str, Any], short_code: str = "") -> XeroDocu
         payment_dates=tuple(dates),
         link=deep_link(short_code, kind, document_id),
     )
+
+
+def updated_at(document: Mapping[str, Any]) -> datetime | None:
+    """When Xero last changed ``document`` (``UpdatedDateUTC``: ``/Date(ms+0000)/`` or ISO), UTC."""
+    value = str(document.get("UpdatedDateUTC") or "")
+    if value.startswith("/Date("):
+        digits = value[6:].split(")")[0].split("+")[0]
+        try:
+            return datetime.fromtimestamp(int(digits.lstrip("-") or 0) / 1000, tz=UTC)
+        except (ValueError, OverflowError):
+            return None
+    try:
+        found = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return found.replace(tzinfo=found.tzinfo or UTC) if found else None
 
 
 def _cents(value: Any) -> Decimal:

@@ -263,3 +263,32 @@ def test_a_document_the_reconciliation_could_not_write_keeps_the_watermark_befor
     later = write_back_modified(held.watermark, settings=SETTINGS, xero=xero, mappings=world.mappings,
                                 lookup=world.lookup, store=world.store)  # fmt: skip
     assert later.count("updated") == 1 and not later.failed
+
+
+def test_the_pull_job_catches_up_for_a_write_back_store_only(crm: Simulator, xero: Any, world: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from xerosync.environment import Environment
+    from xerosync.jobs import Job, write_back_catch_up
+
+    running = Job(Environment.from_env({"MAPPINGS_TABLE": "m", "SETTINGS_PARAMETER": "/p"}))
+    running.mappings = world.mappings  # type: ignore[assignment]
+    running.__dict__.update(store=world.store, xero=xero)
+    record = crm_document(crm, "Invoices")
+    invoice = xero_document(xero)
+    world.lookup.records[invoice["InvoiceID"]] = f"order:Invoices:{record}"
+    state: dict[str, Any] = {}
+    now = datetime.now(UTC)
+
+    first = write_back_catch_up(running, SETTINGS, state, now, world.lookup)
+    assert first is not None and first.count("updated") == 1  # the first pass looks back a day
+    assert crm.store.records["Invoices"][record]["Xero_Number"] == "ZC-ACCREC"
+    mark = datetime.fromisoformat(state["write_back_watermark"])
+    assert now - timedelta(minutes=1) <= mark <= now
+    again = write_back_catch_up(running, SETTINGS, state, now, world.lookup)
+    assert again is not None and again.count("unchanged") == 1 and again.count("updated") == 0
+
+    off = StoreSettings(pull=Pull(write_back=False))
+    assert write_back_catch_up(running, off, state, now, world.lookup) is None
+    running.__dict__["store"] = object()  # a store without the capability (WooCommerce's client)
+    assert write_back_catch_up(running, SETTINGS, state, now, world.lookup) is None

@@ -5,12 +5,6 @@
   (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html); the client mints its tokens there
   and takes the API domain from the token response, never from this table.
 * ``modules``: the CRM modules synced (API names, https://www.zoho.com/crm/developer/docs/api/v8/modules-api.html).
-* ``xero_contact_id_field``: the API name of the CRM custom field that holds the Xero ContactID
-  on Accounts, Contacts and Vendors, written back so a match survives (the field is created by
-  the merchant in the CRM's layout; Zoho gives custom fields API names like ``Xero_Contact_ID``).
-* ``no_email_match_field``: for a record without an email, the CRM field that, with the account
-  or vendor name, identifies its Xero contact (empty: such records are matched through the
-  mapping table only, and a new one is reported for review rather than created twice).
 * Xero -> CRM (:mod:`.writeback`): what Xero's state of an invoice or bill writes to the CRM record
   it came from (Invoices, Sales_Orders, Purchase_Orders). ``xero_status_map`` maps where the
   document stands in Xero (DRAFT, SUBMITTED, AUTHORISED, PART_PAID, PAID, VOIDED, DELETED) to a
@@ -23,6 +17,12 @@
 * ``own_write_window``: seconds after one of xerosync's writes during which a notification that
   names only fields it wrote, without their values, is taken as that write coming back (see
   :func:`~.writeback.own_write` for the rule and its limits).
+* ``xero_contact_id_field``: the API name of the CRM custom field that holds the Xero ContactID
+  on Accounts, Contacts and Vendors, written back so a match survives (the field is created by
+  the merchant in the CRM's layout; Zoho gives custom fields API names like ``Xero_Contact_ID``).
+* ``no_email_match_field``: for a record without an email, the CRM field that, with the account
+  or vendor name, identifies its Xero contact (empty: such records are matched through the
+  mapping table only, and a new one is reported for review rather than created twice).
 """
 
 from dataclasses import field
@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal
 
 from xerosync.config import section_problems, store_section
 from xerosync.frozen import frozen
-from xerosync.schema import After, Bounds, Pattern
+from xerosync.schema import After, Pattern
 
 DataCentre = Literal["com", "eu", "in", "com.au", "jp", "com.cn", "ca", "sa", "uk"]
 Module = Literal["Accounts", "Contacts", "Vendors", "Products", "Quotes", "Sales_Orders", "Invoices", "Purchase_Orders"]
@@ -39,6 +39,12 @@ MODULES: tuple[Module, ...] = (
 )  # fmt: skip
 API_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"  # a CRM field's API name
 API_NAME_OR_EMPTY = r"^([A-Za-z][A-Za-z0-9_]{0,99})?$"
+
+
+def _modules(value: tuple[str, ...]) -> tuple[str, ...]:
+    if not value:
+        raise ValueError("name at least one module (e.g. [Accounts, Invoices])")
+    return tuple(dict.fromkeys(value))  # each once, in the order given
 
 
 Standing = Literal["DRAFT", "SUBMITTED", "AUTHORISED", "PART_PAID", "PAID", "VOIDED", "DELETED"]
@@ -53,10 +59,10 @@ def _status_values(value: dict[Standing, str]) -> dict[Standing, str]:
     return value
 
 
-def _modules(value: tuple[str, ...]) -> tuple[str, ...]:
-    if not value:
-        raise ValueError("name at least one module (e.g. [Accounts, Invoices])")
-    return tuple(dict.fromkeys(value))  # each once, in the order given
+def _window(value: int) -> int:
+    if not 0 <= value <= 3600:
+        raise ValueError("between 0 and 3600 seconds")
+    return value
 
 
 @frozen
@@ -65,10 +71,6 @@ class ZohoSettings:
     """the CRM's data centre: com, eu, in, com.au, jp, com.cn, ca, sa or uk (the domain of its sign-in page)"""
     modules: Annotated[tuple[Module, ...], After(_modules)] = MODULES
     """the CRM modules synced, by API name"""
-    xero_contact_id_field: Annotated[str, Pattern(API_NAME)] = "Xero_Contact_ID"
-    """API name of the CRM field that holds the Xero ContactID (Accounts, Contacts, Vendors)"""
-    no_email_match_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = ""
-    """for records without email: the CRM field matched with the name (empty: mapping table only)"""
     # --- Xero -> CRM (writeback.py) ---
     xero_status_map: Annotated[dict[Standing, str], After(_status_values)] = field(
         default_factory=lambda: dict(DEFAULT_STATUS_MAP)
@@ -90,8 +92,12 @@ class ZohoSettings:
     """API name of the date field that takes the day the document was fully paid (empty: none written)"""
     last_payment_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Last_Payment_On"
     """API name of the date field that takes the day of its last payment (empty: none written)"""
-    own_write_window: Annotated[int, Bounds(ge=0, le=3600)] = 300
+    own_write_window: Annotated[int, After(_window)] = 300
     """seconds after a write of xerosync's in which a notification naming only its fields (no values) is its own"""
+    xero_contact_id_field: Annotated[str, Pattern(API_NAME)] = "Xero_Contact_ID"
+    """API name of the CRM field that holds the Xero ContactID (Accounts, Contacts, Vendors)"""
+    no_email_match_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = ""
+    """for records without email: the CRM field matched with the name (empty: mapping table only)"""
 
 
 def zoho_settings(section: dict[str, Any]) -> ZohoSettings:

@@ -1,0 +1,28 @@
+"""What the write back keeps in the mapping table, in DynamoDB (moto in server mode, over HTTP):
+the state written back last and a store adapter's memory of its writes, neither of which the
+reverse lookup (Xero id -> store record) ever finds."""
+
+from tests.integration.conftest import mappings_table
+from xerosync.aws.jobstate import DynamoReverseLookup
+from xerosync.aws.mappings import DynamoMappings
+from xerosync.sync.ports import Mapping
+from xerosync.sync.writeback import MappingMemory, written_key
+
+
+def test_write_back_items_round_trip_and_stay_out_of_the_reverse_lookup(endpoint: str) -> None:
+    mappings_table(endpoint, "mappings-wb")
+    table = DynamoMappings("mappings-wb")
+    table.put(Mapping("order:Invoices:57", "inv-1", content_hash="h", xero_number="ZC-1"))
+    kept = Mapping(written_key("order:Invoices:57"), "", content_hash="f" * 64, xero_number="ZC-1",
+                   updated_at="2026-12-03T00:00:00+00:00", data={"state": {"status": "PAID", "amount_paid": "110.00",
+                   "fully_paid_on": "", "link": "https://go.xero.com/x"}})  # fmt: skip
+    table.put(kept)
+    assert table.get(written_key("order:Invoices:57")) == kept
+
+    memory = MappingMemory(table)
+    assert memory.recall("zoho:Invoices:57") is None
+    writes = {"writes": [{"fields": {"Status": "Paid", "Xero_Paid_On": ""}, "modified_ms": "1764763200000"}]}
+    memory.remember("zoho:Invoices:57", writes)
+    assert memory.recall("zoho:Invoices:57") == writes
+
+    assert DynamoReverseLookup("mappings-wb").record_of("inv-1") == "order:Invoices:57"

@@ -142,6 +142,12 @@ def test_record_keys_name_module_and_id() -> None:
 
 
 def test_settings_refuse_bad_status_values_and_field_names() -> None:
+    from typing import get_args
+
+    from xerosync.sources.port import XERO_STANDINGS
+    from xerosync.sources.zoho.settings import Standing
+
+    assert get_args(Standing) == XERO_STANDINGS  # the map's keys are the standings the core says
     found = problems({"xero_status_map": {"PAID": " "}, "xero_link_field": "Xero Link", "own_write_window": -1})
     assert len(found) == 3
     assert problems({"xero_status_map": {"OVERDUE": "Late"}})  # not a standing

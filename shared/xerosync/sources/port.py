@@ -410,6 +410,7 @@ class ProvisionalStore(Protocol):
 
 # --- Xero's state of a document, written back to the store: an optional capability ------------------
 # (xerosync.sources.xero_state: the state, the capability, and where an adapter remembers its writes)
+from xerosync.sources.xero_state import XERO_STANDINGS as XERO_STANDINGS  # noqa: E402
 from xerosync.sources.xero_state import DocumentWriteBack as DocumentWriteBack  # noqa: E402
 from xerosync.sources.xero_state import RemembersWrites as RemembersWrites  # noqa: E402
 from xerosync.sources.xero_state import WriteMemory as WriteMemory  # noqa: E402

@@ -38,7 +38,17 @@ sets a field to the very value xerosync just wrote is taken as xerosync (nothing
 record is as xerosync left it). A notification that carries no fields at all (a by-reference
 envelope, the reconciliation's listing) is never ours: the record is read and synced, and the
 core's content hash finds nothing new for Xero. Whether Zoho lists fields that did not change in
-``affected_fields`` is not documented; the simulator lists only changed ones.
+``affected_fields`` is not documented; the simulator lists only changed ones (a formula field Zoho
+recomputes from one of xerosync's fields, if listed, makes the notification not ours: the safe
+side).
+
+**Wiring** (the adapter's): the Zoho store client mixes in :class:`ZohoWriteBack` (it needs
+``self.crm``, the :class:`~.client.ZohoCRM`); the core then calls ``write_back`` for every Xero
+change of a document it wrote, and hands the client its memory (``remember_writes_in``) where the
+stack builds it. The contacts sync's adapter calls ``write_contact_id`` once a record's Xero
+contact is known. The source's ``command`` asks ``store.own_write(content, settings)`` first, with
+the notification's content for that record (:func:`contents_of`'s shape: what the ingress hashes
+into the envelope's identity), and answers ``Ignored(key, reason)`` when it says why.
 """
 
 from collections.abc import Mapping, Sequence

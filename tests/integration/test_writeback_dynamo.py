@@ -2,11 +2,17 @@
 the state written back last and a store adapter's memory of its writes, neither of which the
 reverse lookup (Xero id -> store record) ever finds."""
 
+import json
+import time
+from typing import Any
+
 import pytest
 
-from tests.integration.conftest import mappings_table
+from tests.integration.conftest import boto, mappings_table
+from xerosync import wiring
 from xerosync.aws.jobstate import DynamoReverseLookup
 from xerosync.aws.mappings import DynamoMappings
+from xerosync.sources.port import WriteMemory
 from xerosync.sync.ports import Mapping
 from xerosync.sync.writeback import MappingMemory, written_key
 
@@ -33,14 +39,6 @@ def test_write_back_items_round_trip_and_stay_out_of_the_reverse_lookup(endpoint
 def test_the_composition_root_gives_a_client_that_asks_its_write_memory(
     endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import json
-    import time
-    from typing import Any
-
-    from tests.integration.conftest import boto
-    from xerosync import wiring
-    from xerosync.sources.port import WriteMemory
-
     class Remembering:
         """A store client that asks for a memory (as the Zoho store client does)."""
 

@@ -186,6 +186,8 @@ def test_what_cannot_be_ours() -> None:
     values = {"Status": "Paid"}
     assert not own_write(notified(["Status"], values), [], window=300)  # nothing written
     assert not own_write(notified(None, values), [WROTE], window=300)  # the fields are not said
+    assert not own_write(notified(["Modified_Time"], {}), [WROTE], window=300)  # no field but Zoho's own
+    assert not own_write(notified([]), [WROTE], window=300)
     assert not own_write(notified(["Status"], values, operation="insert"), [WROTE], window=300)
     assert not own_write(notified(["Status"], values, operation="delete"), [WROTE], window=300)
 

@@ -28,7 +28,8 @@ notification is that write coming back when it is an ``update`` that says which 
   ``Modified_Time`` (Zoho's clock both).
 
 Anything else is not ours: a user's edit of any other field of the same record, an insert or a
-delete, a notification that does not say what changed, and a record xerosync never wrote. The
+delete, a notification that does not say what changed (or names no field but Zoho's own), and a
+record xerosync never wrote. The
 adapter answers :class:`~xerosync.domain.Ignored` for its own write and nothing goes to Xero.
 
 Limits, said plainly: without the values, a user who sets one of xerosync's own fields within
@@ -182,6 +183,8 @@ def own_write(content: Mapping[str, Any], writes: Sequence[Written], *, window: 
     if not isinstance(affected, list):
         return ""  # the notification does not say what changed: not known to be ours
     changed = {str(f) for f in affected} - SYSTEM_FIELDS
+    if not changed:
+        return ""  # nothing named: nothing to tell it by (and nothing lost by syncing it)
     values = content.get("affected_values")
     server_time = content.get("server_time")
     for write in reversed(writes):
@@ -189,10 +192,10 @@ def own_write(content: Mapping[str, Any], writes: Sequence[Written], *, window: 
             continue
         if isinstance(values, Mapping):
             if all(_same(values.get(f), write.fields[f]) for f in changed):
-                return f"xerosync's own write of {', '.join(sorted(changed)) or 'no field'} (the values it wrote)"
+                return f"xerosync's own write of {', '.join(sorted(changed))} (the values it wrote)"
             continue
         if isinstance(server_time, int) and abs(server_time - write.modified_ms) <= window * 1000:
-            return f"xerosync's own write of {', '.join(sorted(changed)) or 'no field'} ({window} s window)"
+            return f"xerosync's own write of {', '.join(sorted(changed))} ({window} s window)"
     return ""
 
 

@@ -150,6 +150,12 @@ class Pull:
     """when an invoice xerosync wrote is paid in Xero (e.g. a bank transfer reconciled there), mark its store
     order paid (needs the Xero webhook; how, is the store section's to say)
     """
+    write_back: bool = True
+    """for a store that records Xero's state of each document on its own record (Zoho CRM): write back the
+    status, amounts paid and due, payment dates, number and link of every invoice or bill xerosync wrote, each
+    time Xero changes it (needs the Xero webhook; which fields, is the store section's to say); other stores
+    are only marked paid (mark_paid)
+    """
 
     def owned_by_xero(self) -> bool:
         return self.name == "xero" or self.price == "xero" or bool(self.stock_items)

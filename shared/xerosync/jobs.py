@@ -17,13 +17,15 @@ from typing import Any
 
 from xerosync import documents, drift, pull, reconcile, sources
 from xerosync.aws import parameters, queues, secrets
-from xerosync.aws.jobstate import DynamoJobState, DynamoSyncSwitch, StateConflict
+from xerosync.aws.jobstate import DynamoJobState, DynamoReverseLookup, DynamoSyncSwitch, StateConflict
 from xerosync.aws.mappings import DynamoMappings
 from xerosync.aws.synclog import LogEntry
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.envelopes import Message
 from xerosync.environment import Environment
-from xerosync.sources.port import StoreClient, StoreSource
+from xerosync.sources.port import StoreClient, StoreSource, remembers_writes, write_back_of
+from xerosync.sync import writeback
+from xerosync.sync.writeback import MappingMemory, ReverseLookup
 from xerosync.timestamps import store_time
 from xerosync.webhooks import by_reference
 from xerosync.wiring import store_tokens, sync_log_from, xero_from
@@ -93,6 +95,9 @@ class Job:
                 f"the store's API credentials are not set: put the {self.source.name} store's URL and API key "
                 "in StoreApiSecret"
             )
+        rememberer = remembers_writes(client)
+        if rememberer is not None:
+            rememberer.remember_writes_in(MappingMemory(self.mappings))  # knows its own writes coming back
         return client
 
     @cached_property
@@ -301,6 +306,12 @@ def pull_job(job: Job, *, now: datetime | None = None, apply: bool = True) -> pu
     if not apply:
         return report
     state, version = job.states.load(PULL)
+    caught = write_back_catch_up(job, settings, state, now)
+    if caught is not None:
+        report.notes.append(
+            f"written back: {caught.count('updated')} of {caught.read} Xero document(s) changed since "
+            f"{state['write_back_watermark']}" + (f", {len(caught.failed)} failed" if caught.failed else "")
+        )
     state["last_run"] = {"at": now.isoformat(timespec="seconds"), **report.summary()}
     job.note_quota(state, now)
     with contextlib.suppress(StateConflict):  # another pull saved its own summary meanwhile: either will do
@@ -313,6 +324,12 @@ def pull_job(job: Job, *, now: datetime | None = None, apply: bool = True) -> pu
         LogEntry(key=c.product.key, outcome="failed", action="pull", reason=f"from Xero: {error}")
         for c, error in report.failed
     ]
+    for outcome in caught.outcomes if caught is not None else ():
+        if outcome.action == "updated":
+            entries.append(LogEntry(key=outcome.key, outcome="applied", action="written back",
+                                    xero_id=outcome.xero_id or "", reason=outcome.reason))  # fmt: skip
+    entries += [LogEntry(key="job:pull", outcome="failed", action="write back", reason=why)
+                for why in (caught.failed if caught is not None else ())]  # fmt: skip
     entries.append(
         LogEntry(
             key="job:pull",
@@ -323,3 +340,35 @@ def pull_job(job: Job, *, now: datetime | None = None, apply: bool = True) -> pu
     )
     job.log(entries)
     return report
+
+
+# --- Xero's changes written back to a store that records them (xerosync.sync.writeback) -----------
+WRITE_BACK_FIRST_LOOK = timedelta(days=1)  # how far back the first pass looks
+WRITE_BACK_OVERLAP = timedelta(minutes=5)  # each pass looks this far before its watermark (seen again: free)
+
+
+def write_back_catch_up(
+    job: Job, settings: StoreSettings, state: dict[str, Any], now: datetime, lookup: ReverseLookup | None = None
+) -> writeback.CaughtUp | None:
+    """With the pull, for a store that records Xero's state of each document (the port's
+    ``DocumentWriteBack``): what Xero changed since the watermark in ``state`` and its webhook did
+    not deliver, written back once. None for any other store, or with ``pull.write_back`` off."""
+    if not settings.pull.write_back:
+        return None
+    try:
+        store = write_back_of(job.store)
+    except NotConfigured:
+        return None
+    if store is None:
+        return None
+    mark = store_time(state.get("write_back_watermark")) or now - WRITE_BACK_FIRST_LOOK
+    caught = writeback.write_back_modified(
+        mark - WRITE_BACK_OVERLAP,
+        settings=settings,
+        xero=job.xero,
+        mappings=job.mappings,
+        lookup=lookup or DynamoReverseLookup(job.environment.mappings_table),
+        store=store,
+    )
+    state["write_back_watermark"] = (caught.watermark or mark).astimezone(UTC).isoformat(timespec="seconds")
+    return caught

@@ -20,9 +20,10 @@ from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.aws.tokens import DynamoAccessTokens, DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.environment import Environment, current
-from xerosync.sources.port import StoreClient, StoreSource
+from xerosync.sources.port import StoreClient, StoreSource, remembers_writes
 from xerosync.sync.ports import Mappings, Stopped, Xero
 from xerosync.sync.privacy import Privacy
+from xerosync.sync.writeback import MappingMemory
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
 from xerosync.xero.tokens import AuthorizationCode
@@ -167,6 +168,9 @@ def _store() -> StoreClient | None:
     env = current()
     arn = env.store_secret_arn
     client = store_source().client(secrets.get_secret_json(arn), store_tokens(env)) if arn else None
+    rememberer = remembers_writes(client)
+    if rememberer is not None and env.mappings_table:
+        rememberer.remember_writes_in(MappingMemory(_mappings()))  # it knows its own writes when they come back
     _store_cache = (now, client)
     return client
 

@@ -126,8 +126,10 @@ def test_tables_and_settings_only_where_named_and_only_the_calls_made(deployed: 
             assert allowed["ssm:GetParameter"] == {"AWS::AccountId", "AWS::StackName"}, name
         else:
             assert not any(a.startswith("ssm:") for a in allowed), name
-    # the reverse lookup (Xero id -> store record) is the one query, on its index
+    # the reverse lookup (Xero id -> store record) is the one query, on its index: for Xero's events,
+    # and for the pull's write back of what Xero changed
     assert grants(deployed, "XeroEventsFunction")["dynamodb:Query"] == {"MappingsTable"}
+    assert grants(deployed, "PullFunction")["dynamodb:Query"] == {"MappingsTable"}
 
 
 def test_a_function_given_the_store_s_api_may_keep_its_access_token_in_the_mapping_table(

@@ -406,3 +406,14 @@ class ProvisionalStore(Protocol):
     """A :class:`SettlementStore` that can tell what is posted since its last settlement."""
 
     def provisional(self, now: datetime) -> Provisional: ...
+
+
+# --- Xero's state of a document, written back to the store: an optional capability ------------------
+# (xerosync.sources.xero_state: the state, the capability, and where an adapter remembers its writes)
+from xerosync.sources.xero_state import XERO_STANDINGS as XERO_STANDINGS  # noqa: E402
+from xerosync.sources.xero_state import DocumentWriteBack as DocumentWriteBack  # noqa: E402
+from xerosync.sources.xero_state import RemembersWrites as RemembersWrites  # noqa: E402
+from xerosync.sources.xero_state import WriteMemory as WriteMemory  # noqa: E402
+from xerosync.sources.xero_state import XeroDocumentState as XeroDocumentState  # noqa: E402
+from xerosync.sources.xero_state import remembers_writes as remembers_writes  # noqa: E402
+from xerosync.sources.xero_state import write_back_of as write_back_of  # noqa: E402

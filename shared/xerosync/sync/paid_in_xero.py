@@ -12,6 +12,11 @@ is still waiting for payment in the store is marked paid, as its adapter does th
 
 The store sends its own webhook for that change; the orders sync then finds the invoice paid
 and nothing due, so it records no second payment (no bounce).
+
+A store client that records Xero's whole state of a document (the port's optional
+:class:`~xerosync.sources.port.DocumentWriteBack`, e.g. Zoho CRM) is given that instead, for
+every change, bills included: :mod:`xerosync.sync.writeback`. Every other store is only marked
+paid, as above.
 """
 
 from typing import Any, Protocol
@@ -19,12 +24,18 @@ from typing import Any, Protocol
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.events import StoreEvent
+from xerosync.sources.port import write_back_of
 from xerosync.sync.base import Outcome
 from xerosync.sync.ports import Mappings
+from xerosync.sync.writeback import DocumentReader, write_back_event
 
 
 class InvoiceReader(Protocol):
     def get_invoice(self, invoice_id: str) -> dict[str, Any]: ...
+
+
+class Reader(InvoiceReader, DocumentReader, Protocol):
+    """Both: a store that writes the state back needs the organisation's short code for the link."""
 
 
 class ReverseLookup(Protocol):
@@ -39,7 +50,7 @@ def apply_xero_event(
     event: StoreEvent,
     *,
     settings: StoreSettings,
-    xero: InvoiceReader,
+    xero: Reader,
     mappings: Mappings,
     lookup: ReverseLookup,
     store: PaidMarker | None,
@@ -47,6 +58,9 @@ def apply_xero_event(
     key = event.key  # invoice:<InvoiceID>
     if event.resource != "invoice":
         return Outcome("skipped", key, reason=f"{event.resource} events change nothing in the store")
+    writer = write_back_of(store)
+    if writer is not None and settings.pull.write_back:
+        return write_back_event(event, settings=settings, xero=xero, mappings=mappings, lookup=lookup, store=writer)
     if not settings.pull.mark_paid:
         return Outcome("skipped", key, reason="orders paid in Xero are not marked paid (settings: pull.mark_paid)")
     record = lookup.record_of(event.id)

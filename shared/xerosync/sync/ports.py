@@ -250,6 +250,10 @@ class Xero(Protocol):
 
     def update_invoice(self, invoice_id: str, invoice: dict[str, Any], *, idempotency_key: str) -> ElementResult: ...
 
+    def short_code(self) -> str:
+        """The organisation's ``ShortCode`` (Xero's deep links name it by it)."""
+        ...
+
 
 # --- privacy requests and the sync's stop switch (xerosync.sync.privacy) --------------------------
 @frozen

@@ -360,6 +360,9 @@ class BatchingXero:
         result: dict[str, Any] = self._submit("get_credit_note", credit_note_id)
         return result
 
+    def short_code(self) -> str:
+        return self.client.short_code()  # read once per client, never batched
+
     def _write_one(self, kind: str, elements: list[dict[str, Any]], key: str) -> list[ElementResult]:
         """A worker's documents of one kind: all in the same request (one phase, not one each)."""
         return self._submit_all(

@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -125,6 +126,7 @@ class XeroClient(QuoteCalls):
         self.last_rate = RateHeaders()
         self._count = threading.Lock()
         self._last_token = ""
+        self._short_code: str | None = None
 
     # --- authentication --------------------------------------------------------------------
     def access_token(self, *, stale: str | None = None) -> str:
@@ -465,6 +467,19 @@ class XeroClient(QuoteCalls):
         if not organisations:
             raise XeroNotFound("no organisation")
         return organisations[0]
+
+    def documents_modified_since(self, since: datetime, page: int = 1) -> list[dict[str, Any]]:
+        """One page (100) of invoices and bills changed at or after ``since`` (``If-Modified-Since``),
+        oldest change first, with their payments."""
+        return self.get_list(
+            "get_invoices", "Invoices", if_modified_since=since, order="UpdatedDateUTC ASC", page=page, unitdp=4
+        )
+
+    def short_code(self) -> str:
+        """The organisation's ``ShortCode`` (what Xero's deep links name it by), read once per client."""
+        if self._short_code is None:
+            self._short_code = str(self.organisation().get("ShortCode") or "")
+        return self._short_code
 
 
 def _snake(plural: str) -> str:

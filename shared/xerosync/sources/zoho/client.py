@@ -430,6 +430,9 @@ class ZohoCRM:
             "token": channel.token,
             "channel_expiry": _stamp(until),
             "notify_on_related_action": False,  # a Contact's change is not its Account's (Kaizen #170 Q1)
+            # the changed fields' values in each delivery: how xerosync knows its own write coming back
+            # (xerosync.sources.zoho.writeback.own_write)
+            "return_affected_field_values": True,
         }
         method = "PUT" if replace else "POST"
         _, answer = self.call(method, "/actions/watch", body={"watch": [item]})

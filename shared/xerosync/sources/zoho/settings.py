@@ -5,6 +5,18 @@
   (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html); the client mints its tokens there
   and takes the API domain from the token response, never from this table.
 * ``modules``: the CRM modules synced (API names, https://www.zoho.com/crm/developer/docs/api/v8/modules-api.html).
+* Xero -> CRM (:mod:`.writeback`): what Xero's state of an invoice or bill writes to the CRM record
+  it came from (Invoices, Sales_Orders, Purchase_Orders). ``xero_status_map`` maps where the
+  document stands in Xero (DRAFT, SUBMITTED, AUTHORISED, PART_PAID, PAID, VOIDED, DELETED) to a
+  value of the record's ``status_field`` picklist; a standing it leaves out writes no status, and a
+  map given replaces the default whole. Each value must be one of the picklist's in the org's
+  layout (``GET /crm/v8/settings/fields?module=Invoices``): "Cancelled" is in Zoho's stock lists,
+  "Paid" is a **guess** the merchant adds or maps. The ``*_field`` settings name the custom fields
+  (API names) that take the Xero number, the link, the amounts paid and due (currency fields), the
+  date fully paid and the last payment's date (date fields); empty writes nothing there.
+* ``own_write_window``: seconds after one of xerosync's writes during which a notification that
+  names only fields it wrote, without their values, is taken as that write coming back (see
+  :func:`~.writeback.own_write` for the rule and its limits).
 * ``xero_contact_id_field``: the API name of the CRM custom field that holds the Xero ContactID
   on Accounts, Contacts and Vendors, written back so a match survives (the field is created by
   the merchant in the CRM's layout; Zoho gives custom fields API names like ``Xero_Contact_ID``).
@@ -71,12 +83,53 @@ def _modules(value: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))  # each once, in the order given
 
 
+Standing = Literal["DRAFT", "SUBMITTED", "AUTHORISED", "PART_PAID", "PAID", "VOIDED", "DELETED"]
+DEFAULT_STATUS_MAP: dict[Standing, str] = {"PAID": "Paid", "VOIDED": "Cancelled", "DELETED": "Cancelled"}
+PICKLIST_VALUE = 120  # characters: longer is no picklist value (a guess at Zoho's limit, on the safe side)
+
+
+def _status_values(value: dict[Standing, str]) -> dict[Standing, str]:
+    odd = [k for k, v in value.items() if not v.strip() or len(v) > PICKLIST_VALUE]
+    if odd:
+        raise ValueError(f"{', '.join(odd)}: a status is a picklist value of 1 to {PICKLIST_VALUE} characters")
+    return value
+
+
+def _window(value: int) -> int:
+    if not 0 <= value <= 3600:
+        raise ValueError("between 0 and 3600 seconds")
+    return value
+
+
 @frozen
 class ZohoSettings:
     data_centre: DataCentre = "com"
     """the CRM's data centre: com, eu, in, com.au, jp, com.cn, ca, sa or uk (the domain of its sign-in page)"""
     modules: Annotated[tuple[Module, ...], After(_modules)] = MODULES
     """the CRM modules synced, by API name"""
+    # --- Xero -> CRM (writeback.py) ---
+    xero_status_map: Annotated[dict[Standing, str], After(_status_values)] = field(
+        default_factory=lambda: dict(DEFAULT_STATUS_MAP)
+    )
+    """where a document stands in Xero (DRAFT, SUBMITTED, AUTHORISED, PART_PAID, PAID, VOIDED, DELETED) -> the
+    CRM record's status (a picklist value); a standing left out writes no status
+    """
+    status_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Status"
+    """API name of the status picklist on Invoices, Sales_Orders, Purchase_Orders (empty: none written)"""
+    xero_number_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Number"
+    """API name of the field that takes the Xero invoice or bill number (empty: none written)"""
+    xero_link_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Link"
+    """API name of the URL field that takes the link to the document in Xero (empty: none written)"""
+    amount_paid_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Amount_Paid"
+    """API name of the currency field that takes the amount paid in Xero (empty: none written)"""
+    amount_due_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Amount_Due"
+    """API name of the currency field that takes the amount still due in Xero (empty: none written)"""
+    paid_on_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Paid_On"
+    """API name of the date field that takes the day the document was fully paid (empty: none written)"""
+    last_payment_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Xero_Last_Payment_On"
+    """API name of the date field that takes the day of its last payment (empty: none written)"""
+    own_write_window: Annotated[int, After(_window)] = 300
+    """seconds after a write of xerosync's in which a notification naming only its fields (no values) is its own"""
     xero_contact_id_field: Annotated[str, Pattern(API_NAME)] = "Xero_Contact_ID"
     """API name of the CRM field that holds the Xero ContactID (Accounts, Contacts, Vendors)"""
     no_email_match_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = ""

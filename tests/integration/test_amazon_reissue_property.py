@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from local.amazon_sp.marketplaces import MARKETPLACES
@@ -89,6 +89,18 @@ def calls(box: XeroSandbox, org: Any) -> int:
     as_bill=st.booleans(),
     correction=st.integers(-40_000, 40_000).filter(lambda c: c != 0).map(lambda c: D(c).scaleb(-2)),
     reconciled=st.booleans(),
+)
+# found by a generated run: a negative settlement held as a bill, re-issued positive; the reason
+# named Xero's bill as a positive deposit (7.00 apart instead of 20.26)
+@example(
+    seed=145,
+    orders=4,
+    month_end=False,
+    negative=True,
+    status="AUTHORISED",
+    as_bill=True,
+    correction=D("20.26"),
+    reconciled=True,
 )
 def test_a_replaced_settlement_totals_the_new_deposit_with_one_payment_or_is_held(
     sandbox: Sandbox,

@@ -286,12 +286,19 @@ def _locked(documents: Mapping_[str, dict[str, Any]], mine: set[str], ours: str,
     return ""
 
 
+def _signed_total(document: dict[str, Any]) -> Decimal:
+    """The deposit a Xero document stands for: a bill (ACCPAY) or a credit note is a negative
+    deposit, an ACCREC invoice a positive one, whatever the sign of the content replacing it."""
+    total = _money(document.get("Total"))
+    negative = document.get("Type") in ("ACCPAY", "ACCRECCREDIT", "ACCPAYCREDIT") or "CreditNoteID" in document
+    return -total if negative else total
+
+
 def _held(booking: Booking, known: Mapping, mappings: Mappings, why: str, document: dict[str, Any] | None) -> Outcome:
     s = booking.settlement
     label = s.label or s.key
     issue = f"re-issued (report {s.revision})" if s.revision else "issued again with other lines"
-    xero_total = _money(document.get("Total")) if document is not None else _money(known.data.get("deposit"))
-    xero_total = -xero_total if s.deposit < 0 else xero_total
+    xero_total = _signed_total(document) if document is not None else _money(known.data.get("deposit"))
     difference = s.deposit - xero_total
     held = {
         "revision": s.revision,

@@ -19,7 +19,8 @@ known as xerosync's own (:func:`~.writeback.own_write`).
 
 A contact whose ``ContactNumber`` is a CRM record's (``Accounts:5725767000011373001``: what the
 contacts sync gives every contact it makes) was made by xerosync for that record
-(:meth:`ZohoFromXero.made_for`), never created back.
+(:meth:`ZohoFromXero.made_for`), never created back. The record made is read back once (one credit
+more): the core records it in the mapping table as the contacts or items sync will read it.
 """
 
 from collections.abc import Mapping
@@ -135,12 +136,9 @@ class ZohoFromXero(ZohoWriteBack):
         rid = str(answer.id)
         created = answer.action != "update"  # an update: a record an earlier try made (found by the Xero id)
         self._remember(written(module, rid, {"id": rid, **row}, answer, datetime.now(UTC), created=created))
-        stamp = answer.details.get("Modified_Time")
+        # read back as Zoho holds it (one credit): what its own sync will read, numbers in Zoho's form,
+        # and all of an earlier try's record
+        raw = {**self.crm.get(module, rid), MODULE: module}
+        stamp = raw.get("Modified_Time") or answer.details.get("Modified_Time")
         resource = "customer" if kind == "contact" else "product"
-        if created:  # the record is what was sent, and what Zoho stamped on it
-            raw = {**row, "id": rid, "Modified_Time": stamp, "Created_Time": answer.details.get("Created_Time")}
-        else:  # an earlier try's record, updated: read whole (it may hold more than was sent)
-            raw = self.crm.get(module, rid)
-            stamp = raw.get("Modified_Time") or stamp
-        raw[MODULE] = module
         return Found(resource, f"{resource}:{record_key(module, rid)}", store_time(stamp), raw, module)  # type: ignore[arg-type]

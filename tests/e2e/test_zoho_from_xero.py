@@ -85,7 +85,11 @@ def test_a_contact_made_in_xero_appears_in_the_crm_once_and_never_comes_back(
 
 def test_an_item_made_in_xero_appears_as_one_crm_product_by_the_catch_up(zoho: tuple[ZohoStack, XeroClient]) -> None:
     stack, merchant = zoho
-    item = {"Code": "BEANS-1KG", "Name": "Beans 1kg", "SalesDetails": {"UnitPrice": Decimal("24.50"), "AccountCode": "200"}}
+    item = {
+        "Code": "BEANS-1KG",
+        "Name": "Beans 1kg",
+        "SalesDetails": {"UnitPrice": Decimal("24.50"), "AccountCode": "200"},
+    }
     [made] = merchant.create_items([item], idempotency_key="item-made-in-xero-1")
     assert made.ok, made
     item_id = made.record["ItemID"]

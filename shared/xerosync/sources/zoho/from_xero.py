@@ -1,10 +1,11 @@
 """Xero -> Zoho CRM: a contact or item made in Xero created as a CRM record (the port's optional
 :class:`~xerosync.sources.from_xero.CreatesFromXero`; the core decides which: :mod:`xerosync.sync.from_xero`).
 
-* A contact becomes an Accounts or Contacts record (``store.xero_contacts_module``): its name,
-  email (Contacts only: Zoho's Accounts have no email field), first phone, postal (else street)
-  address, website and, on an Account, its Xero ``ContactNumber`` as ``Account_Number``; the Xero
-  ContactID in ``xero_contact_id_field``.
+* A contact becomes an Accounts or Contacts record (``store.xero_contacts_module``): its name
+  (a Contact: first and last name, else the name as ``Last_Name``), first phone, postal (else
+  street) address; on an Account its website and Xero ``ContactNumber`` (``Account_Number``), on a
+  Contact its email (the standard fields of each module: Zoho's Accounts have no email, its Contacts
+  no website); the Xero ContactID in ``xero_contact_id_field``.
 * An item becomes a Products record: ``Product_Name``, ``Product_Code`` (Xero's ``Code``: the key
   the CRM's products and Xero's items already share), the sale price as ``Unit_Price`` (a
   ``Decimal``), its description, active; the ItemID in ``xero_item_id_field``.
@@ -82,6 +83,8 @@ def contact_row(contact: Mapping[str, Any], cfg: ZohoSettings) -> tuple[str, dic
         if contact.get("ContactNumber"):
             row["Account_Number"] = str(contact["ContactNumber"])
         row.update(_address(contact, "Billing_", "Code"))
+        if contact.get("Website"):
+            row["Website"] = str(contact["Website"])  # an Account's field (a Contact has none)
     else:
         first, last = str(contact.get("FirstName") or "").strip(), str(contact.get("LastName") or "").strip()
         row.update({"First_Name": first, "Last_Name": last} if last else {"Last_Name": name})
@@ -90,8 +93,6 @@ def contact_row(contact: Mapping[str, Any], cfg: ZohoSettings) -> tuple[str, dic
         row.update(_address(contact, "Mailing_", "Zip"))
     if _phone(contact):
         row["Phone"] = _phone(contact)
-    if contact.get("Website"):
-        row["Website"] = str(contact["Website"])
     return module, {k: v for k, v in row.items() if v not in ("", None)}
 
 

@@ -21,6 +21,7 @@ from xerosync.config import StoreSettings, parse_settings
 from xerosync.sources.from_xero import creates_from_xero
 from xerosync.sources.zoho.adapter import SOURCE, ZohoStore
 from xerosync.sources.zoho.channels import Channel, events_for
+from xerosync.sources.zoho.writeback import Written, own_write
 from xerosync.sync.from_xero import create_in_store, create_modified
 from xerosync.sync.writeback import MappingMemory
 
@@ -158,3 +159,15 @@ def test_items_made_in_xero_become_products_found_by_the_catch_up(
                             store=world.store, source=SOURCE)  # fmt: skip
     assert again.count("created") == 0
     assert len(crm.store.all("Products")) == 1
+
+
+def test_an_insert_is_ours_only_for_a_record_xerosync_created() -> None:
+    insert = {"operation": "insert", "module": "Accounts", "id": "57", "server_time": 1790000000000,
+              "affected_fields": [], "affected_values": None}  # fmt: skip
+    made = Written("Accounts", "57", {"Account_Name": "Harbour Cafe"}, 1790000000000, created=True)
+    updated = Written("Accounts", "57", {"Xero_Contact_ID": "c-1"}, 1790000000000)
+    assert own_write(insert, [made], window=300)
+    assert Written.of("Accounts", "57", made.stored()).created  # kept as such in the mapping table
+    assert not own_write(insert, [updated], window=300)  # xerosync only updated it: a user's insert
+    assert not own_write(insert, [], window=300)
+    assert not own_write({**insert, "operation": "delete"}, [made], window=300)

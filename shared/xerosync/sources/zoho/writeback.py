@@ -29,9 +29,9 @@ notification is that write coming back when it is an ``update`` that says which 
 
 The insert of a record xerosync created itself (:mod:`.from_xero`, remembered as a create) is
 ours too. Anything else is not ours: a user's edit of any other field of the same record, any
-other insert, a delete, a notification that does not say what changed (or names no field but Zoho's own), and a
-record xerosync never wrote. The
-adapter answers :class:`~xerosync.domain.Ignored` for its own write and nothing goes to Xero.
+other insert, a delete, a notification that does not say what changed (or names no field but
+Zoho's own), and a record xerosync never wrote. The adapter answers
+:class:`~xerosync.domain.Ignored` for its own write and nothing goes to Xero.
 
 Limits, said plainly: without the values, a user who sets one of xerosync's own fields within
 the window of a write of xerosync's is taken as that write (a channel enabled before this rule

@@ -22,6 +22,8 @@ from xerosync.xero.client import XeroClient, XeroCredentials
 XERO_WEBHOOK_KEY = "e2e-zoho-xero-webhook-key"
 CREATE_ON = SETTINGS.read_text() + "pull:\n  create_contacts: true\n  create_items: true\n"
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def zoho() -> Iterator[tuple[ZohoStack, XeroClient]]:

@@ -27,6 +27,8 @@ from xerosync.sync.writeback import MappingMemory
 
 ON = parse_settings("pull: {create_contacts: true, create_items: true}\nstore: {data_centre: eu}")
 
+pytestmark = pytest.mark.integration
+
 
 class Lookup:
     def __init__(self, mappings: InMemoryMappings) -> None:

@@ -156,6 +156,15 @@ class Pull:
     time Xero changes it (needs the Xero webhook; which fields, is the store section's to say); other stores
     are only marked paid (mark_paid)
     """
+    create_contacts: bool = False
+    """for a store that can (Zoho CRM): a Xero contact xerosync does not know (made in Xero, not by xerosync) is
+    created in the store once, when Xero says it changed (its webhook, or the pull's catch-up); which store
+    record it becomes, is the store section's to say
+    """
+    create_items: bool = False
+    """for a store that can (Zoho CRM): a Xero item xerosync does not know is created as a store product once,
+    found by the pull's catch-up (Xero has no item webhook)
+    """
 
     def owned_by_xero(self) -> bool:
         return self.name == "xero" or self.price == "xero" or bool(self.stock_items)

@@ -23,8 +23,9 @@ from xerosync.aws.synclog import LogEntry
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.envelopes import Message
 from xerosync.environment import Environment
+from xerosync.sources.from_xero import creates_from_xero
 from xerosync.sources.port import StoreClient, StoreSource, remembers_writes, write_back_of
-from xerosync.sync import writeback
+from xerosync.sync import from_xero, writeback
 from xerosync.sync.writeback import MappingMemory, ReverseLookup
 from xerosync.timestamps import store_time
 from xerosync.webhooks import by_reference
@@ -307,6 +308,7 @@ def pull_job(job: Job, *, now: datetime | None = None, apply: bool = True) -> pu
         return report
     state, version = job.states.load(PULL)
     caught = write_back_catch_up(job, settings, state, now)
+    made = from_xero_catch_up(job, settings, state, now)
     if caught is not None:
         report.notes.append(
             f"written back: {caught.count('updated')} of {caught.read} Xero document(s) changed since "
@@ -330,6 +332,13 @@ def pull_job(job: Job, *, now: datetime | None = None, apply: bool = True) -> pu
                                     xero_id=outcome.xero_id or "", reason=outcome.reason))  # fmt: skip
     entries += [LogEntry(key="job:pull", outcome="failed", action="write back", reason=why)
                 for why in (caught.failed if caught is not None else ())]  # fmt: skip
+    for run in made:  # records made in Xero, created in the store
+        report.notes.append(f"created in the store: {run.count('created')} of {run.read} Xero {run.kind}(s) changed")
+        entries += [LogEntry(key=o.key, outcome="applied", action="created from Xero", xero_id=o.xero_id or "",
+                             reason=o.reason) for o in run.outcomes if o.action == "created"]  # fmt: skip
+        entries += [
+            LogEntry(key="job:pull", outcome="failed", action="create from Xero", reason=why) for why in run.failed
+        ]
     entries.append(
         LogEntry(
             key="job:pull",
@@ -372,3 +381,18 @@ def write_back_catch_up(
     )
     state["write_back_watermark"] = (caught.watermark or mark).astimezone(UTC).isoformat(timespec="seconds")
     return caught
+
+
+def from_xero_catch_up(
+    job: Job, settings: StoreSettings, state: dict[str, Any], now: datetime
+) -> list[from_xero.CaughtUp]:
+    """With the pull: contacts and items made in Xero, created in a store that can (:mod:`xerosync.sync.from_xero`)."""
+    try:
+        store = creates_from_xero(job.store) if settings.pull.create_contacts or settings.pull.create_items else None
+    except NotConfigured:
+        return []
+    if store is None:
+        return []
+    lookup = DynamoReverseLookup(job.environment.mappings_table)
+    return from_xero.catch_up(state, now, settings=settings, xero=job.xero, mappings=job.mappings, lookup=lookup,
+                              store=store, source=job.source)  # fmt: skip

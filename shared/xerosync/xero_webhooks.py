@@ -9,8 +9,10 @@ signed right and one wrong, and enables the webhook only when they are answered 
 
 Events are thin (an id, a category, a type): each INVOICE event goes on the Xero events queue in
 the envelope the sync functions read, identified by the event itself (tenant, resource, time,
-type), so a redelivered event is a duplicate. CONTACT and CREDITNOTE events are acknowledged and
-counted: nothing in the store follows them yet.
+type), so a redelivered event is a duplicate; so does each CONTACT event (a contact made in Xero may
+be created in the store: :mod:`xerosync.sync.from_xero`, a setting, off by default: the function
+then answers it without a call). CREDITNOTE events are acknowledged and counted: nothing in the
+store follows them yet.
 """
 
 import base64
@@ -25,7 +27,7 @@ from typing import Any
 from xerosync.frozen import frozen
 from xerosync.webhooks import ENVELOPE_VERSION, Enqueue
 
-ACTED_ON = ("INVOICE",)  # event categories that reach the Xero events queue
+ACTED_ON = ("INVOICE", "CONTACT")  # event categories that reach the Xero events queue
 
 
 def sign(body: bytes, key: str) -> str:

@@ -58,15 +58,17 @@ def test_intent_to_receive_is_200_when_signed_right_and_401_otherwise() -> None:
     assert nothing_set.status == 401  # a key not set yet refuses everything
 
 
-def test_invoice_events_are_enqueued_in_the_sync_envelope_and_others_acknowledged() -> None:
-    contact = {**EVENT, "eventCategory": "CONTACT", "resourceId": "c-1"}
+def test_invoice_and_contact_events_are_enqueued_in_the_sync_envelope_and_others_acknowledged() -> None:
+    contact = {**EVENT, "eventCategory": "CONTACT", "eventType": "CREATE", "resourceId": "c-1"}
     note = {**EVENT, "eventCategory": "CREDITNOTE", "resourceId": "cn-1", "data": {"Type": "ACCRECCREDIT"}}
     raw = body([EVENT, contact, note])
     decision = decide_xero({"x-xero-signature": sign(raw, KEY)}, raw, lambda: KEY)
     assert decision.status == 200 and decision.log["events"] == 3
-    [message] = decision.messages
+    message, made = decision.messages
     event = parse_envelope(message.body)
     assert (event.source, event.resource, event.id, event.key) == ("xero", "invoice", "inv-1", "invoice:inv-1")
+    created = parse_envelope(made.body)  # a contact made in Xero may be created in the store
+    assert (created.resource, created.event, created.key) == ("contact", "create", "contact:c-1")
     # Xero delivers an event again until it gets a 200: the same event is the same identity
     again = decide_xero({"x-xero-signature": sign(raw, KEY)}, raw, lambda: KEY)
     assert parse_envelope(again.messages[0].body).identity() == event.identity()
@@ -130,7 +132,9 @@ def test_the_sample_invoice_event_goes_on_the_xero_events_queue(
     app, sent = ingress
     response = app.lambda_handler(load_event("ingress", "xero-invoice-update.json"), Context())
     assert (response["statusCode"], response["body"]) == (200, "")
-    assert [url for url, _ in sent] == ["https://sqs.example/xero"]  # the invoice; the contact event is ignored
+    # the invoice, and the contact event (a contact made in Xero may be created in the store)
+    assert [url for url, _ in sent] == ["https://sqs.example/xero"] * 2
+    assert [parse_envelope(body).resource for _, body in sent] == ["invoice", "contact"]
     sample = load_event("xero_events", "sqs-batch.json")["Records"][0]["body"]
     assert parse_envelope(sent[0][1]).identity() == parse_envelope(sample).identity()
 

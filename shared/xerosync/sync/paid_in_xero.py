@@ -17,6 +17,9 @@ A store client that records Xero's whole state of a document (the port's optiona
 :class:`~xerosync.sources.port.DocumentWriteBack`, e.g. Zoho CRM) is given that instead, for
 every change, bills included: :mod:`xerosync.sync.writeback`. Every other store is only marked
 paid, as above.
+
+A CONTACT event goes to :func:`xerosync.sync.from_xero.contact_event` (a contact made in Xero,
+created in a store that can, with ``pull.create_contacts`` on).
 """
 
 from typing import Any, Protocol
@@ -24,8 +27,10 @@ from typing import Any, Protocol
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.events import StoreEvent
-from xerosync.sources.port import write_back_of
+from xerosync.sources.from_xero import creates_from_xero
+from xerosync.sources.port import StoreSource, write_back_of
 from xerosync.sync.base import Outcome
+from xerosync.sync.from_xero import ContactReader, contact_event
 from xerosync.sync.ports import Mappings
 from xerosync.sync.writeback import DocumentReader, write_back_event
 
@@ -34,8 +39,9 @@ class InvoiceReader(Protocol):
     def get_invoice(self, invoice_id: str) -> dict[str, Any]: ...
 
 
-class Reader(InvoiceReader, DocumentReader, Protocol):
-    """Both: a store that writes the state back needs the organisation's short code for the link."""
+class Reader(InvoiceReader, DocumentReader, ContactReader, Protocol):
+    """All: a store that writes the state back needs the organisation's short code for the link, one
+    that creates contacts made in Xero reads the contact."""
 
 
 class ReverseLookup(Protocol):
@@ -54,8 +60,12 @@ def apply_xero_event(
     mappings: Mappings,
     lookup: ReverseLookup,
     store: PaidMarker | None,
+    source: StoreSource | None = None,
 ) -> Outcome:
     key = event.key  # invoice:<InvoiceID>
+    if event.resource == "contact" and source is not None:
+        return contact_event(event, settings=settings, xero=xero, mappings=mappings, lookup=lookup,
+                             store=creates_from_xero(store), source=source)  # fmt: skip
     if event.resource != "invoice":
         return Outcome("skipped", key, reason=f"{event.resource} events change nothing in the store")
     writer = write_back_of(store)

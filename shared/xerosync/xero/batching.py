@@ -363,6 +363,10 @@ class BatchingXero:
     def short_code(self) -> str:
         return self.client.short_code()  # read once per client, never batched
 
+    def get_contact(self, contact_id: str) -> dict[str, Any]:
+        self.requests += 1  # one Xero contact event's read (xerosync.sync.from_xero): never batched
+        return self.client.get_contact(contact_id)
+
     def _write_one(self, kind: str, elements: list[dict[str, Any]], key: str) -> list[ElementResult]:
         """A worker's documents of one kind: all in the same request (one phase, not one each)."""
         return self._submit_all(

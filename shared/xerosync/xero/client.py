@@ -40,6 +40,7 @@ from xerosync.xero.errors import (
 )
 from xerosync.xero.governor import BudgetExhausted, Governor
 from xerosync.xero.quote_calls import QuoteCalls
+from xerosync.xero.record_reads import RecordReads
 from xerosync.xero.tokens import ClientCredentials, TokenSource
 from xerosync.xero.wire import (
     BATCH_ELEMENTS,
@@ -87,9 +88,10 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-class XeroClient(QuoteCalls):
+class XeroClient(QuoteCalls, RecordReads):
     """A Xero organisation reached through a custom connection (quotes and purchase orders:
-    :class:`~xerosync.xero.quote_calls.QuoteCalls`)."""
+    :class:`~xerosync.xero.quote_calls.QuoteCalls`; contacts and items by change:
+    :class:`~xerosync.xero.record_reads.RecordReads`)."""
 
     def __init__(
         self,

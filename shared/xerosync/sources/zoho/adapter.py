@@ -54,6 +54,7 @@ from xerosync.sources.port import (
     TokenCache,
 )
 from xerosync.sources.zoho.client import Credentials, ZohoCRM
+from xerosync.sources.zoho.from_xero import ZohoFromXero
 from xerosync.sources.zoho.mapping import (
     MODULE,
     ZohoRecordError,
@@ -243,8 +244,9 @@ _PROCESS_TOKENS = _MemoryTokens()
 
 
 @dataclass
-class ZohoStore:
-    """Zoho CRM's records API (:class:`ZohoCRM`), as the port's :class:`~xerosync.sources.port.StoreClient`."""
+class ZohoStore(ZohoFromXero):
+    """Zoho CRM's records API (:class:`ZohoCRM`), as the port's :class:`~xerosync.sources.port.StoreClient`
+    (contacts and items made in Xero created in the CRM: :class:`~.from_xero.ZohoFromXero`)."""
 
     crm: ZohoCRM
 

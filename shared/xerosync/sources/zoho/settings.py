@@ -20,6 +20,13 @@
 * ``xero_contact_id_field``: the API name of the CRM custom field that holds the Xero ContactID
   on Accounts, Contacts and Vendors, written back so a match survives (the field is created by
   the merchant in the CRM's layout; Zoho gives custom fields API names like ``Xero_Contact_ID``).
+* Xero -> CRM, records made in Xero (:mod:`.from_xero`; only with ``pull.create_contacts`` /
+  ``pull.create_items`` on): ``xero_contacts_module`` is the module a contact made in Xero becomes
+  (Accounts or Contacts), ``xero_item_id_field`` the Products field that takes the Xero ItemID (as
+  ``xero_contact_id_field`` takes the ContactID). xerosync creates them with Zoho's upsert keyed by
+  that field, so a second try never makes a second record: the field must be a unique one ("Do not
+  allow duplicate values" in the layout; https://zoho.com/crm/developer/docs/api/v8/upsert-records.html,
+  https://www.zoho.com/deluge/help/crm/upsert-record-V8.html).
 * ``no_email_match_field``: for a record without an email, the CRM field that, with the account
   or vendor name, identifies its Xero contact (empty: such records are matched through the
   mapping table only).
@@ -132,6 +139,10 @@ class ZohoSettings:
     """seconds after a write of xerosync's in which a notification naming only its fields (no values) is its own"""
     xero_contact_id_field: Annotated[str, Pattern(API_NAME)] = "Xero_Contact_ID"
     """API name of the CRM field that holds the Xero ContactID (Accounts, Contacts, Vendors)"""
+    xero_contacts_module: Literal["Accounts", "Contacts"] = "Accounts"
+    """the CRM module a contact made in Xero becomes (pull.create_contacts): Accounts or Contacts"""
+    xero_item_id_field: Annotated[str, Pattern(API_NAME)] = "Xero_Item_ID"
+    """API name of the Products field that holds the Xero ItemID (a unique field: pull.create_items)"""
     no_email_match_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = ""
     """for records without email: the CRM field whose value is the Xero ContactNumber (empty: the CRM id)"""
     sales_orders: bool = False

@@ -27,10 +27,11 @@ notification is that write coming back when it is an ``update`` that says which 
 * when it does not, its ``server_time`` falls within ``own_write_window`` seconds of the write's
   ``Modified_Time`` (Zoho's clock both).
 
-Anything else is not ours: a user's edit of any other field of the same record, an insert or a
-delete, a notification that does not say what changed (or names no field but Zoho's own), and a
-record xerosync never wrote. The
-adapter answers :class:`~xerosync.domain.Ignored` for its own write and nothing goes to Xero.
+The insert of a record xerosync created itself (:mod:`.from_xero`, remembered as a create) is
+ours too. Anything else is not ours: a user's edit of any other field of the same record, any
+other insert, a delete, a notification that does not say what changed (or names no field but
+Zoho's own), and a record xerosync never wrote. The adapter answers
+:class:`~xerosync.domain.Ignored` for its own write and nothing goes to Xero.
 
 Limits, said plainly: without the values, a user who sets one of xerosync's own fields within
 the window of a write of xerosync's is taken as that write (a channel enabled before this rule
@@ -150,17 +151,24 @@ class Written:
     record_id: str
     fields: Mapping[str, str]  # API name -> the value written (:func:`normal`)
     modified_ms: int  # Zoho's Modified_Time of the write, in milliseconds (its server_time's unit)
+    created: bool = False  # the write created the record (:mod:`.from_xero`)
 
     def stored(self) -> dict[str, Any]:
-        return {"fields": dict(self.fields), "modified_ms": str(self.modified_ms)}
+        return {
+            "fields": dict(self.fields),
+            "modified_ms": str(self.modified_ms),
+            **({"created": "1"} if self.created else {}),
+        }
 
     @classmethod
     def of(cls, module: str, record_id: str, data: Mapping[str, Any]) -> "Written":
         return cls(module, record_id, {str(k): str(v) for k, v in (data.get("fields") or {}).items()},
-                   int(str(data.get("modified_ms") or 0)))  # fmt: skip
+                   int(str(data.get("modified_ms") or 0)), bool(data.get("created")))  # fmt: skip
 
 
-def written(module: str, record_id: str, row: Mapping[str, Any], answer: "RecordAnswer", now: datetime) -> Written:
+def written(
+    module: str, record_id: str, row: Mapping[str, Any], answer: "RecordAnswer", now: datetime, *, created: bool = False
+) -> Written:
     """What a successful update of ``row`` wrote, stamped with Zoho's ``Modified_Time`` (ours when
     Zoho's answer carries none)."""
     stamp = str(answer.details.get("Modified_Time") or "")
@@ -170,13 +178,16 @@ def written(module: str, record_id: str, row: Mapping[str, Any], answer: "Record
         when = now
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     fields = {k: normal(v) for k, v in row.items() if k != "id"}
-    return Written(module, record_id, fields, int(when.timestamp() * 1000))
+    return Written(module, record_id, fields, int(when.timestamp() * 1000), created)
 
 
 def own_write(content: Mapping[str, Any], writes: Sequence[Written], *, window: int) -> str:
     """Why the notification ``content`` (for one record: ``operation``, ``server_time`` in ms,
     ``affected_fields``, ``affected_values``, as the ingress keeps it) is one of ``writes``
-    coming back; ``""`` when it is not (the rule: the module's docstring)."""
+    coming back; ``""`` when it is not (the rule: the module's docstring). An ``insert`` is ours
+    when xerosync created that very record (Zoho gives each record its id: nobody else inserts it)."""
+    if content.get("operation") == "insert" and any(w.created for w in writes):
+        return "xerosync's own create of the record"
     if content.get("operation") != "update" or not writes:
         return ""
     affected = content.get("affected_fields")
@@ -264,12 +275,14 @@ class ZohoWriteBack:
             raise StoreNotFound(f"Zoho CRM has no {module} record {record_id} (deleted)")
         if not answer.ok:
             raise StoreError(f"Zoho CRM refused the update of {module} {record_id} ({answer.code}: {answer.message})")
+        # remembered once Zoho answered: its notification goes through the ingress and a queue
+        # before anyone asks, far longer than this one item's write
+        self._remember(written(module, record_id, row, answer, datetime.now(UTC)))
+
+    def _remember(self, write: Written) -> None:
         if self.memory is not None:
-            key = _memory_key(module, record_id)
+            key = _memory_key(write.module, write.record_id)
             kept = [dict(w) for w in (self.memory.recall(key) or {}).get("writes") or ()]
-            write = written(module, record_id, row, answer, datetime.now(UTC))
-            # remembered once Zoho answered: its notification goes through the ingress and a queue
-            # before anyone asks, far longer than this one item's write
             self.memory.remember(key, {"writes": [*kept, write.stored()][-KEEP:]})
 
 

@@ -237,9 +237,11 @@ class Xero(Protocol):
         self, credit_note_id: str, allocation: dict[str, Any], *, idempotency_key: str
     ) -> ElementResult: ...
 
-    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
-        """Contacts whose ``ContactNumber`` is ``number``, whose email is ``email`` or whose name
-        is ``name`` (one read)."""
+    def contacts_matching(
+        self, number: str | None, email: str, name: str = "", contact_id: str = ""
+    ) -> list[dict[str, Any]]:
+        """Contacts whose ``ContactID`` is ``contact_id`` (a GUID; else not asked), whose
+        ``ContactNumber`` is ``number``, whose email is ``email`` or whose name is ``name`` (one read)."""
         ...
 
     def create_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...

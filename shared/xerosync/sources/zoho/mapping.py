@@ -165,6 +165,7 @@ def party_from(module: str, raw: Mapping[str, Any], cfg: ZohoSettings) -> Party:
         company=company,
         phone=text(record.get("Phone")) or text(record.get("Mobile")),
         address=address,
+        xero_contact_id=text(record.get(cfg.xero_contact_id_field)),  # written back by xerosync (or by hand)
     )
 
 

@@ -96,7 +96,8 @@ class Zoho:
     """The Zoho CRM source: one instance serves every stack (it holds no state)."""
 
     name = NAME
-    settings_defaults: Mapping[str, Any] = {"invoice_prefix": "ZC-"}
+    # a CRM invoice changed once paid in Xero is reported, not booked (settings: after_payment)
+    settings_defaults: Mapping[str, Any] = {"invoice_prefix": "ZC-", "after_payment": "report"}
     lists_customer_changes = True  # records by Modified_Time, in every module
 
     def check_settings(self, settings: StoreSettings) -> list[str]:

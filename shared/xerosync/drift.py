@@ -167,7 +167,8 @@ def compare_order(
         if mine == theirs:
             continue
         if known.invoice.reported and not behind:
-            why = f"changed in the store after {number} was paid in Xero: reported, not booked (settings: after_payment)"
+            why = f"changed in the store after {number} was paid in Xero: reported, not booked"
+            why += " (settings: after_payment)"
             diff(what, mine, theirs, False, why)
         elif behind:
             diff(what, mine, theirs, True, "the store changed after the last sync")

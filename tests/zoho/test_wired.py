@@ -5,6 +5,7 @@ source before anything is read from the CRM; a user's edit of the same record is
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,21 @@ def test_our_own_write_is_ignored_before_any_read_and_a_users_edit_is_synced(
     command = ZOHO.command(theirs, SETTINGS, store)
     assert isinstance(command, SaleChanged) and store.reads >= 1
     assert command.sale.key == f"order:Invoices:{record}"
+
+
+def test_an_older_paid_status_still_validates_and_a_contradicting_one_is_named(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from xerosync.cli import app
+    from xerosync.sources.zoho.settings import zoho_settings
+
+    older = tmp_path / "older.yaml"
+    older.write_text("store: {currency: AUD, paid_status: Closed Won}\n")
+    result = CliRunner().invoke(app, ["settings", "validate", str(older), "--source", "zoho"])
+    assert result.exit_code == 0, result.output
+    cfg = zoho_settings({"paid_status": "Closed Won"})
+    assert cfg.xero_status_map == {"PAID": "Closed Won", "VOIDED": "Cancelled", "DELETED": "Cancelled"}
+    both = tmp_path / "both.yaml"
+    both.write_text("store: {paid_status: Closed Won, xero_status_map: {PAID: Paid}}\n")
+    result = CliRunner().invoke(app, ["settings", "validate", str(both), "--source", "zoho"], env={"COLUMNS": "250"})
+    assert result.exit_code != 0 and "store.paid_status" in result.output and "drop paid_status" in result.output

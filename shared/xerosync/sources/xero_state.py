@@ -112,10 +112,11 @@ def write_back_of(store: object) -> DocumentWriteBack | None:
 class ContactIdWriteBack(Protocol):
     """A :class:`StoreClient` that records a customer's Xero ContactID on the store's record of it."""
 
-    def write_contact_id(self, record_key: str, contact_id: str, settings: "StoreSettings") -> str:
+    def write_contact_id(self, record_key: str, contact_id: str, settings: "StoreSettings") -> str | None:
         """Write ``contact_id`` to the record ``record_key`` (the customer's mapping key). Returns
-        what changed, in the store's words. Raises :class:`StoreNotFound` when the record is gone,
-        :class:`StoreError` when the store refuses the write."""
+        what changed, in the store's words, or None when the settings keep none. Raises
+        :class:`StoreNotFound` when the record is gone, :class:`StoreError` when the store refuses
+        the write."""
         ...
 
 

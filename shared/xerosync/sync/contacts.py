@@ -282,6 +282,8 @@ def _contact_id_kept(party: Party, outcome: Outcome, store: object | None, setti
         if exc.transient:
             raise
         return replace(outcome, reason=_also(outcome.reason, f"the store did not keep its Xero ContactID: {exc}"))
+    if said is None:
+        return outcome
     return replace(outcome, also=(*outcome.also, f"Xero ContactID kept in the store: {said}"))
 
 

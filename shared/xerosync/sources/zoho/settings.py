@@ -20,6 +20,7 @@
 * ``xero_contact_id_field``: the API name of the CRM custom field that holds the Xero ContactID
   on Accounts, Contacts and Vendors, written back so a match survives (the field is created by
   the merchant in the CRM's layout; Zoho gives custom fields API names like ``Xero_Contact_ID``).
+  The contacts sync looks a contact up by it right after the mapping table.
 * Xero -> CRM, records made in Xero (:mod:`.from_xero`; only with ``pull.create_contacts`` /
   ``pull.create_items`` on): ``xero_contacts_module`` is the module a contact made in Xero becomes
   (Accounts or Contacts), ``xero_item_id_field`` the Products field that takes the Xero ItemID (as

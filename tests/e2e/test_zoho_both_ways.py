@@ -186,3 +186,34 @@ def test_a_contact_without_email_keeps_its_xero_id_and_is_not_duplicated(zoho: Z
     assert len(same) == 1 and same[0]["ContactID"] == contact_id, same
     assert [p["PhoneNumber"] for p in same[0]["Phones"] if p.get("PhoneNumber")] == ["555-11"]
     assert xero_writes(zoho) == writes + 2  # the accountant's renumbering, then the one update
+
+
+def test_a_part_payment_whose_xero_event_was_lost_is_written_back_by_the_pull(
+    zoho: ZohoStack, paid: dict[str, Any]
+) -> None:
+    crm = zoho.crm
+    two = {"Product_Name": {"id": paid["product"]}, "Quantity": 1}
+    row = {"Subject": "Support, later", "Invoice_Number": "INV-BOTH-2", "Invoice_Date": "2026-09-02",
+           "Status": "Approved", "Account_Name": {"id": paid["account"]}, "Invoiced_Items": [two]}  # fmt: skip
+    invoice = one(crm.user_edit("Invoices", [row]))
+    settle(zoho)
+    (found,) = [i for i in zoho.org.invoices.values() if i["InvoiceNumber"] == "ZC-INV-BOTH-2"]
+    payment = {"Invoice": {"InvoiceID": found["InvoiceID"]}, "Account": {"Code": "090"}, "Date": "2026-09-12",
+               "Amount": Decimal("20.00")}  # fmt: skip
+    assert accountant(zoho).create_payments([payment], idempotency_key="both-ways-part")[0].ok
+    for subscription in zoho.sandbox.webhooks.subscriptions:  # Xero's event is lost
+        subscription.queue.clear()
+    before = {"xero": xero_writes(zoho), "crm": len(crm_writes(zoho))}
+    result = zoho.stack.run_schedule("PullFunction")  # lists what Xero changed since its watermark
+    assert result.ok, result.error
+    settle(zoho)
+    [write] = crm_writes(zoho)[before["crm"] :]
+    assert (write.module, write.id) == ("Invoices", invoice)
+    record = crm.store.get("Invoices", invoice)
+    assert record is not None and record["Status"] == "Approved"  # PART_PAID is not in the default map
+    assert Decimal(str(record["Xero_Amount_Paid"])) == Decimal("20.00")
+    assert Decimal(str(record["Xero_Amount_Due"])) == Decimal(str(found["Total"])) - Decimal("20.00")
+    assert record["Xero_Last_Payment_On"] == "2026-09-12" and not record.get("Xero_Paid_On")
+    assert xero_writes(zoho) == before["xero"]  # and its notification wrote nothing to Xero
+    again = zoho.stack.run_schedule("PullFunction")  # in step: nothing more to write back
+    assert again.ok and len(crm_writes(zoho)) == before["crm"] + 1

@@ -9,7 +9,8 @@ invoice (one CRM write: status, amounts, dates, number, link); the notification 
 writes sends back is known as xerosync's own and writes nothing to Xero. A contact without an email
 keeps its Xero ContactID on its CRM record and is not duplicated when it changes, even after the
 stack lost its mapping and the contact was renumbered in Xero. A paid invoice edited in the CRM is
-reported in the sync log, not rewritten in Xero."""
+reported in the sync log, not rewritten in Xero. A part payment whose Xero event was lost reaches the
+CRM through the scheduled pull's catch-up, once."""
 
 from collections.abc import Iterator
 from datetime import date

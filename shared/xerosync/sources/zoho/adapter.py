@@ -1,10 +1,10 @@
 """Zoho CRM behind the store port (:mod:`xerosync.sources.port`): ``SOURCE``.
 
-A notification names records, never carries them (:mod:`.webhook`: each id an envelope by
-reference), so the sync reads each record through the store client (the core's reading of a
-by-reference envelope: :meth:`ZohoStore.fetch`, then :meth:`Zoho.message` of what it read);
-:meth:`Zoho.command` turns the record into the domain (:mod:`.mapping`), and reads it itself when
-an envelope reaches it without the record. The reconciliation's listings
+A notification names records, never carries them (:mod:`.webhook`: each id an envelope with what
+the notification said of it): :meth:`Zoho.command` first asks the store client whether that is
+xerosync's own write coming back (:meth:`~.writeback.ZohoWriteBack.own_write`: then ``Ignored``,
+nothing read), and otherwise reads the record (:meth:`ZohoStore.fetch`) and turns it into the
+domain (:mod:`.mapping`). The reconciliation's listings
 (:meth:`ZohoStore.changed_since`: records by ``Modified_Time`` and the deleted-records list)
 ask only for ids and times, and enqueue by reference the same way, so a listing costs one
 credit a page and each changed record is read whole, once, by the sync. An invoice's account (or

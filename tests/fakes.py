@@ -65,12 +65,15 @@ class FakeXero:
     def _id(self) -> str:
         return f"00000000-0000-0000-0000-{next(self._ids):012d}"
 
-    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
+    def contacts_matching(
+        self, number: str | None, email: str, name: str = "", contact_id: str = ""
+    ) -> list[dict[str, Any]]:
         self.calls.append("contacts_matching")
         return [
             c
             for c in self.contacts.values()
-            if (number and c.get("ContactNumber") == number)
+            if (contact_id and c.get("ContactID") == contact_id)
+            or (number and c.get("ContactNumber") == number)
             or (email and c.get("EmailAddress", "").lower() == email.lower())
             or (name and c["Name"].casefold() == name.casefold())
         ]

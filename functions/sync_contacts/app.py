@@ -17,7 +17,7 @@ PRIVACY = (RedactCustomer, CustomerDataRequest, StopSync)
 def apply(command: Any, ctx: SyncContext) -> Outcome:
     if isinstance(command, PRIVACY):
         return privacy.handle(command, privacy_ports())
-    return sync_customer(command, xero=ctx.xero, mappings=ctx.mappings, settings=ctx.settings)
+    return sync_customer(command, xero=ctx.xero, mappings=ctx.mappings, settings=ctx.settings, store=ctx.store)
 
 
 lambda_handler = sqs_sync_handler(apply, store_command(CustomerChanged, Ignored, *PRIVACY), CALL_ORDER)

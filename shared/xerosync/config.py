@@ -339,6 +339,11 @@ class StoreSettings:
     invoice_status: InvoiceStatuses = field(default_factory=InvoiceStatuses)
     zero_total_orders: bool = False
     """invoice orders whose total is 0 (free orders)"""
+    after_payment: Literal["adjust", "report"] = "adjust"
+    """a sale changed once its invoice is paid or part-paid in Xero (Xero refuses edits): "adjust" = the difference
+    is booked as a credit note or an additional invoice; "report" = nothing is written, the sync log and the drift
+    report say what changed (the store's default may differ: a CRM reports)
+    """
     sync: Sync = field(default_factory=Sync)
     pull: Pull = field(default_factory=Pull)
     reconcile: Reconcile = field(default_factory=Reconcile)

@@ -59,6 +59,7 @@ class Party:
     phone: str = ""
     tax_number: str = ""
     address: PostalAddress = field(default_factory=PostalAddress)
+    xero_contact_id: str = ""  # the Xero ContactID the store record keeps (a store that writes it back)
 
 
 @frozen

@@ -166,7 +166,11 @@ def compare_order(
     for what, mine, theirs in (("total", total, xero_total), ("tax", tax, xero_tax)):
         if mine == theirs:
             continue
-        if behind:
+        if known.invoice.reported and not behind:
+            why = f"changed in the store after {number} was paid in Xero: reported, not booked"
+            why += " (settings: after_payment)"
+            diff(what, mine, theirs, False, why)
+        elif behind:
             diff(what, mine, theirs, True, "the store changed after the last sync")
         else:
             wrote = _booked_total(known, invoice.line_amount_types) if what == "total" else None

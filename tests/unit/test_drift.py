@@ -291,3 +291,12 @@ def test_a_day_leaves_drafts_out_and_takes_trashed_orders_off_the_books() -> Non
     assert set(by_key) == {"order:3", "order:4"}
     assert by_key["order:3"].fixable and "cancelled in the store" in by_key["order:3"].reason
     assert not by_key["order:4"].fixable and by_key["order:4"].store == "unreadable"
+
+
+def test_a_change_after_payment_reported_not_booked_is_reported_as_such() -> None:
+    # the store's order went up to 165.00 after WC-1001 was paid; the settings said report it
+    reported = Related(invoice=known(reported="digest-of-165"), payment=Mapping("payment:1001", "pay-1"))
+    [total, tax] = compare(order(total="165.00", total_tax="15.00"), reported, invoice())
+    assert (total.what, total.store, total.xero, total.fixable) == ("total", "165.00", "110.00", False)
+    assert "after WC-1001 was paid in Xero: reported, not booked (settings: after_payment)" in total.reason
+    assert tax.what == "tax" and not tax.fixable

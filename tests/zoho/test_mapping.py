@@ -181,12 +181,17 @@ def test_a_notification_read_through_the_store_becomes_the_record_in_the_domain(
     chosen = settings(invoice_statuses=EVERY_STATUS)
     for module, expected in (("Invoices", SaleChanged), ("Accounts", CustomerChanged), ("Products", ProductChanged)):
         (event,) = _events(crm, module, ids[module][:1])
-        assert event.by_reference
-        resolved = read_reference(event, ZOHO, store)
+        # named, not carried: the notification's word on the record, which the source reads itself
+        payload = json.loads(event.payload or "{}")
+        assert not event.by_reference and payload["$partial"] and payload["notification"]["id"] == ids[module][0]
+        assert isinstance(ZOHO.command(event, chosen, store), expected)
+        # the reconciliation's listing goes by reference, and the core reads it through the port
+        found = next(f for f in store.changed_since(crm.now() - timedelta(days=3650), {"order", "customer",
+                     "product"}) if f.key.endswith(ids[module][0]))  # fmt: skip
+        listed = parse_envelope(ZOHO.message(found, store=store.url, origin="reconcile").body)  # type: ignore[union-attr]
+        resolved = read_reference(listed, ZOHO, store)
         command = ZOHO.command(resolved, chosen, store)  # type: ignore[arg-type]
         assert isinstance(command, expected), command
-        # an envelope that reaches the source without its record: the source reads it itself
-        assert isinstance(ZOHO.command(event, chosen, store), expected)
     with pytest.raises(StoreError, match="StoreApiSecret"):
         ZOHO.command(event, chosen, None)
 
@@ -211,8 +216,7 @@ def test_a_deleted_invoice_comes_off_the_books_and_a_deleted_account_keeps_its_c
     gone = store.fetch("order", f"Invoices:{invoice}")
     assert gone.gone
     (event,) = _events(crm, "Invoices", [invoice], "delete")
-    resolved = read_reference(event, ZOHO, store)
-    assert isinstance(ZOHO.command(resolved, settings(), store), SaleGone)  # type: ignore[arg-type]
+    assert isinstance(ZOHO.command(event, settings(), store), SaleGone)
     (event,) = _events(crm, "Accounts", [account], "delete")
     assert isinstance(ZOHO.command(event, settings(), store), Ignored)
 
@@ -248,6 +252,11 @@ def test_mark_paid_sets_the_paid_status_without_triggers_once(seeded: Any) -> No
     assert crm.store.get("Invoices", rid)["Status"] == "Paid"
     assert crm.store.writes[-1].triggers == ()  # "trigger": [] - no workflow runs on it
     assert store.mark_paid(f"order:Invoices:{rid}", settings()) is None
+    # an older settings file's paid_status is read as xero_status_map.PAID: one setting, not two
+    older = settings(paid_status="Closed Won")
+    said = store.mark_paid(f"order:Invoices:{ids['Invoices'][1]}", older)
+    assert said is not None and said.endswith("-> Closed Won")
+    assert store.mark_paid(f"order:Invoices:{ids['Invoices'][2]}", settings(xero_status_map={"VOIDED": "Void"})) is None
 
 
 def test_catalogue_and_product_updates(seeded: Any) -> None:

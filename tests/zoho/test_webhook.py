@@ -71,7 +71,12 @@ def test_a_notification_becomes_one_message_per_record_on_its_entity_queue(crm: 
     first = receiver.messages[0]
     assert (first.source, first.resource, first.event) == ("zoho", "customer", "created")
     assert first.id == f"Accounts:{ids[0]}"
-    assert first.by_reference and json.loads(decision.messages[0].body)["store"] == crm.api_domain()
+    assert json.loads(decision.messages[0].body)["store"] == crm.api_domain()
+    # named, not carried: the record's id and module, and what the notification said of it (for the
+    # source to know xerosync's own write coming back before it reads anything)
+    said = json.loads(first.payload or "{}")
+    assert said["$partial"] and (said["id"], said["$module"]) == (ids[0], "Accounts")
+    assert said["notification"]["operation"] == "insert" and said["notification"]["id"] == ids[0]
     # and the token is in no message and no log
     assert TOKEN.encode() in body
     assert all(TOKEN not in m.body for m in decision.messages) and TOKEN not in json.dumps(decision.log)
@@ -230,7 +235,7 @@ def test_fuzz_authenticated_bodies_never_500_and_a_4xx_enqueues_nothing(changes:
         assert decision.messages == ()
     for message in decision.messages:  # whatever is enqueued, the sync function can read
         event = parse_envelope(message.body)
-        assert event.by_reference and event.id.split(":")[1].isdigit()
+        assert json.loads(event.payload or "{}")["$partial"] and event.id.split(":")[1].isdigit()
 
 
 def test_the_webhook_module_imports_only_the_standard_library() -> None:

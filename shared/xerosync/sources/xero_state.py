@@ -7,6 +7,11 @@ core reads the document once per Xero event (:mod:`xerosync.sync.paid_in_xero`) 
 state to the store client; a client without the capability keeps the narrower
 :meth:`~xerosync.sources.port.StoreClient.mark_paid`.
 
+A store that keeps the Xero ContactID on its own customer record (a CRM's account) is given it
+after each contact sync (:class:`ContactIdWriteBack`), so the match survives whatever else changes;
+the store's adapter hands it back on :attr:`~xerosync.domain.Party.xero_contact_id`, and the
+contacts sync looks that contact up first.
+
 A store that tells the stack of every change, its own writes included (Zoho CRM's notification
 channels), must know its own write when it comes back, or each write back would go round again:
 such a client asks for a :class:`WriteMemory` (:class:`RemembersWrites`), where it keeps what it
@@ -101,6 +106,23 @@ class DocumentWriteBack(Protocol):
 def write_back_of(store: object) -> DocumentWriteBack | None:
     """``store`` as a :class:`DocumentWriteBack`, or None: the store is only marked paid."""
     return store if isinstance(store, DocumentWriteBack) else None
+
+
+@runtime_checkable
+class ContactIdWriteBack(Protocol):
+    """A :class:`StoreClient` that records a customer's Xero ContactID on the store's record of it."""
+
+    def write_contact_id(self, record_key: str, contact_id: str, settings: "StoreSettings") -> str | None:
+        """Write ``contact_id`` to the record ``record_key`` (the customer's mapping key). Returns
+        what changed, in the store's words, or None when the settings keep none. Raises
+        :class:`StoreNotFound` when the record is gone, :class:`StoreError` when the store refuses
+        the write."""
+        ...
+
+
+def contact_id_writer_of(store: object) -> ContactIdWriteBack | None:
+    """``store`` as a :class:`ContactIdWriteBack`, or None: it keeps no Xero ContactID."""
+    return store if isinstance(store, ContactIdWriteBack) else None
 
 
 class WriteMemory(Protocol):

@@ -1,6 +1,8 @@
 """An order changed after Xero locked its invoice (a payment or credit is on it): the difference is
 booked line by line, as a credit note for the amounts that went down and an invoice for those that
-went up (``-A1``, ``-A2``...), never as an edit of the locked invoice."""
+went up (``-A1``, ``-A2``...), never as an edit of the locked invoice; or, with the settings'
+``after_payment: report``, nothing is booked: the outcome (the sync log) says what changed, the
+mapping keeps that it was reported (once per state) and the drift report shows it."""
 
 from dataclasses import replace
 from decimal import Decimal
@@ -42,6 +44,8 @@ class AdjustmentSteps(RefundSteps):
             self.mappings.put(mapping)
             reason = "the invoice is locked by a payment and no amount changed"
             return Outcome("unchanged", self.sale.key, known.xero_id, reason=reason), mapping
+        if self.settings.after_payment == "report":
+            return self.report(known, digest, booked, plain["LineAmountTypes"] == "Inclusive")
         adjustments = record.adjustments
         when = self.sale.modified_at.date() if self.sale.modified_at else self.sale.date
         for lines, credit in ((downs, True), (ups, False)):
@@ -70,7 +74,34 @@ class AdjustmentSteps(RefundSteps):
             else:
                 self.extra_invoice(key, body)
                 self.also.append(f"invoice {number} for an increase after payment")
-        kept = replace(record, booked=booked, adjustments=adjustments, locked=True)
+        kept = replace(record, booked=booked, adjustments=adjustments, locked=True, reported="")
         mapping = replace(known.keeping(kept), content_hash=digest, updated_at=now_iso())
         self.mappings.put(mapping)
         return Outcome("adjusted", self.sale.key, known.xero_id), mapping
+
+    def report(
+        self, known: Mapping, digest: str, booked: dict[str, Booked], inclusive: bool
+    ) -> tuple[Outcome, Mapping]:
+        """The change is said, not booked: the invoice and what it booked stay as they are (its
+        content hash too, so the same state again is known as reported), the store's time moves on
+        (the reconciliation does not bring it back)."""
+        record, number = known.invoice, known.xero_number or known.xero_id
+        was, now = booked_total(record.booked, inclusive), booked_total(booked, inclusive)
+        said = f"total {was} -> {now}" if was != now else "lines changed, total unchanged"
+        reason = (
+            f"changed in the store after {number} was paid in Xero ({said}): not rewritten, reported "
+            "(settings: after_payment)"
+        )
+        if record.reported == digest:
+            return Outcome("unchanged", self.sale.key, known.xero_id, reason=f"{reason}; reported already"), known
+        modified = self.sale.modified_at.isoformat() if self.sale.modified_at else known.source_modified
+        kept = replace(record, locked=True, reported=digest)
+        mapping = replace(known.keeping(kept), source_modified=modified, updated_at=now_iso())
+        self.mappings.put(mapping)
+        return Outcome("skipped", self.sale.key, known.xero_id, reason=reason), mapping
+
+
+def booked_total(booked: dict[str, Booked], inclusive: bool) -> Decimal:
+    """What lines as booked add up to (their tax inside when prices include it)."""
+    amounts = sum((Decimal(b[0]) for b in booked.values()), ZERO)
+    return amounts if inclusive else amounts + sum((Decimal(b[1]) for b in booked.values()), ZERO)

@@ -1,7 +1,13 @@
 """Store customers -> Xero contacts: one contact per customer, never a duplicate.
 
-A contact is found, in this order: in our mapping table; in Xero by ``ContactNumber`` (the
-store's customer id); in Xero by email among active contacts. Only then is one created.
+A contact is found, in this order: in our mapping table; in Xero by the ContactID the store's
+record keeps (:attr:`~xerosync.domain.Party.xero_contact_id`, for a store that writes it back); in
+Xero by ``ContactNumber`` (the store's customer id, or what its adapter's rule for records without
+an email makes of them; several with the number: the one of the same name first); in Xero by email
+among active contacts. Only then is one created. Once the contact is known, a store client that
+keeps the ContactID on its record (the port's optional
+:class:`~xerosync.sources.xero_state.ContactIdWriteBack`) is given it when its record holds
+another, so the match survives a lost mapping table and a renumbered contact.
 Xero insists contact names are unique among active contacts, so a new customer whose name
 another contact already uses gets ``Name (email)`` instead of a failure or an overwrite. The
 lookup asks for the name too (the same read), so such a contact is created under its
@@ -27,6 +33,8 @@ from typing import Any
 
 from xerosync.config import StoreSettings
 from xerosync.domain import CustomerChanged, Ignored, Party
+from xerosync.sources.port import StoreError, StoreNotFound
+from xerosync.sources.xero_state import contact_id_writer_of
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.ports import Mapping, Mappings, Xero
 from xerosync.xero import payloads
@@ -57,7 +65,9 @@ class Lookup:
         self.name_taken = False
 
     def __call__(self) -> dict[str, Any] | None:
-        found = _active(self.xero.contacts_matching(self.party.customer_number, self.party.email, self.name))
+        party = self.party
+        matching = self.xero.contacts_matching(party.customer_number, party.email, self.name, party.xero_contact_id)
+        found = _active(matching)
         match = _match(self.party, found)
         name = self.name.casefold()
         self.name_taken = match is None and any(str(c.get("Name", "")).casefold() == name for c in found)
@@ -66,14 +76,22 @@ class Lookup:
 
 def _match(party: Party, found: list[dict[str, Any]]) -> dict[str, Any] | None:
     for contact in found:
-        if party.customer_number and contact.get("ContactNumber") == party.customer_number:
+        if _kept_id(party, contact):
             return contact
-    email = party.email.lower()
-    matches = [c for c in found if email and str(c.get("EmailAddress", "")).lower() == email]
-    exact = [c for c in matches if c.get("Name") == party.name]
-    for contact in exact or matches:
-        return contact
+    number, email = party.customer_number, party.email.lower()
+    numbered = [c for c in found if number and c.get("ContactNumber") == number]
+    mailed = [c for c in found if email and str(c.get("EmailAddress", "")).lower() == email]
+    for matches in (numbered, mailed):
+        exact = [c for c in matches if c.get("Name") == party.name]
+        for contact in exact or matches:
+            return contact
     return None
+
+
+def _kept_id(party: Party, contact: dict[str, Any]) -> bool:
+    """Whether ``contact`` is the one the store's record names by its ContactID."""
+    wanted = party.xero_contact_id.lower()
+    return bool(wanted) and str(contact.get("ContactID") or "").lower() == wanted
 
 
 def disambiguated(party: Party) -> str:
@@ -105,6 +123,8 @@ def _mapping(party: Party, contact_id: str, digest: str, modified: str | None = 
 
 def _ours(party: Party, found: dict[str, Any], mappings: Mappings) -> bool:
     """Whether a contact found in Xero is this store's to number and name (see the module's docstring)."""
+    if _kept_id(party, found):
+        return True  # the store's record names it: this store's contact, whatever its number now
     number = str(found.get("ContactNumber") or "")
     if number:
         return number == party.customer_number
@@ -219,10 +239,16 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
 
 
 def sync_customer(
-    command: CustomerChanged | Ignored, *, xero: Xero, mappings: Mappings, settings: StoreSettings | None = None
+    command: CustomerChanged | Ignored,
+    *,
+    xero: Xero,
+    mappings: Mappings,
+    settings: StoreSettings | None = None,
+    store: object | None = None,
 ) -> Outcome:
     """A customer created or changed in the store (a deleted one keeps its contact: invoices refer
-    to it, and the books keep their history)."""
+    to it, and the books keep their history); ``store``: its client, given the ContactID to keep
+    when it keeps one."""
     if isinstance(command, Ignored):
         return Outcome("skipped", command.key, reason=command.reason)
     party = command.party
@@ -233,4 +259,33 @@ def sync_customer(
         known = mappings.get(party.key)
         if superseded(known, stamp) and known is not None:
             return superseded_outcome(party.key, stamp, known)
-        return upsert_customer(party, xero, mappings, modified=stamp)
+        outcome = upsert_customer(party, xero, mappings, modified=stamp)
+    return _contact_id_kept(party, outcome, store, settings) if settings is not None else outcome
+
+
+def _contact_id_kept(party: Party, outcome: Outcome, store: object | None, settings: StoreSettings) -> Outcome:
+    """``outcome``, after the store's record is given the contact's ContactID when it keeps one and
+    holds another (one store write, only when it changes). The contact is in Xero either way: a
+    record gone or a store that refuses the write is said in the outcome, not failed; a store that
+    asks to wait is (the contact's sync is retried, and finds the contact unchanged)."""
+    writer = contact_id_writer_of(store)
+    contact_id = outcome.xero_id or ""
+    if writer is None or outcome.action not in ("created", "updated", "unchanged") or not contact_id:
+        return outcome
+    if party.xero_contact_id.lower() == contact_id.lower():
+        return outcome
+    try:
+        said = writer.write_contact_id(party.key, contact_id, settings)
+    except StoreNotFound:
+        return replace(outcome, reason=_also(outcome.reason, "the store record is gone: its Xero ContactID not kept"))
+    except StoreError as exc:
+        if exc.transient:
+            raise
+        return replace(outcome, reason=_also(outcome.reason, f"the store did not keep its Xero ContactID: {exc}"))
+    if said is None:
+        return outcome
+    return replace(outcome, also=(*outcome.also, f"Xero ContactID kept in the store: {said}"))
+
+
+def _also(reason: str, more: str) -> str:
+    return f"{reason}; {more}" if reason else more

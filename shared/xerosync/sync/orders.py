@@ -6,8 +6,10 @@ Xero with what the mapping table says is there:
 
 1. the invoice (here): created once; updated in place (keeping its ``LineItemID``s) while Xero
    allows; once a payment or credit is on it, Xero locks it, so a later change becomes a
-   credit note (a decrease) or an additional invoice (an increase) for the difference
-   (:mod:`.adjustments`);
+   credit note (a decrease) or an additional invoice (an increase) for the difference, or is
+   reported and not booked (settings ``after_payment``: :mod:`.adjustments`). A store that records
+   Xero's state of each document (:mod:`.writeback`) tells the sync so before it tries an edit;
+   for any other, Xero's refusal of the edit does;
 2. the payment, once the order is paid (:mod:`.payments`);
 3. a credit note per refund (:mod:`.refunds`);
 4. cancelled or deleted orders come off the books (:mod:`.cancellation`); an order restored
@@ -24,7 +26,7 @@ from typing import Any
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.domain import Ignored, Product, Sale, SaleChanged, SaleGone
-from xerosync.sources.port import StoreNotFound
+from xerosync.sources.port import StoreNotFound, write_back_of
 from xerosync.sync.adjustments import AdjustmentSteps
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.cancellation import cancel_order
@@ -34,6 +36,7 @@ from xerosync.sync.order_run import LOCKED_MESSAGES, number_taken
 from xerosync.sync.payments import PaymentSteps
 from xerosync.sync.policy import plan_sale
 from xerosync.sync.ports import Booked, InvoiceRecord, Mapping, Mappings, Store, Xero
+from xerosync.sync.writeback import paid_in_xero
 from xerosync.xero import payloads
 from xerosync.xero.errors import XeroRejected
 from xerosync.xero.models import Invoice
@@ -153,6 +156,8 @@ class Order(PaymentSteps, AdjustmentSteps):
         known = created.mapping
         if known.content_hash == digest:
             return Outcome("unchanged", self.sale.key, known.xero_id), known
+        if not known.invoice.locked and write_back_of(self.store) and paid_in_xero(self.mappings, self.sale.key):
+            known = known.keeping(replace(known.invoice, locked=True))  # Xero's state says so: no edit tried
         if known.invoice.locked:
             return self.adjust(known, plain, self._booked(plain))
         body = payloads.invoice(

@@ -58,6 +58,7 @@ class InvoiceRecord:
     locked: bool = False  # paid or credited: Xero refuses edits, so changes become adjustments
     adjustments: int = 0  # documents booking changes made after it was locked (-A1, -A2...)
     issue: int = 1  # 2 and up: issued again for an order restored after a cancellation
+    reported: str = ""  # the state (its hash) a change after payment was reported of, not booked
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> "InvoiceRecord":
@@ -71,6 +72,7 @@ class InvoiceRecord:
             locked=bool(data.get("locked")),
             adjustments=int(data.get("adjustments") or 0),
             issue=int(data.get("issue") or 1),
+            reported=str(data.get("reported") or ""),
         )
 
     def stored(self) -> dict[str, Any]:
@@ -86,6 +88,8 @@ class InvoiceRecord:
             data["adjustments"] = self.adjustments
         if self.issue > 1:
             data["issue"] = self.issue
+        if self.reported:
+            data["reported"] = self.reported
         return data
 
 
@@ -237,9 +241,11 @@ class Xero(Protocol):
         self, credit_note_id: str, allocation: dict[str, Any], *, idempotency_key: str
     ) -> ElementResult: ...
 
-    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
-        """Contacts whose ``ContactNumber`` is ``number``, whose email is ``email`` or whose name
-        is ``name`` (one read)."""
+    def contacts_matching(
+        self, number: str | None, email: str, name: str = "", contact_id: str = ""
+    ) -> list[dict[str, Any]]:
+        """Contacts whose ``ContactID`` is ``contact_id`` (a GUID; else not asked), whose
+        ``ContactNumber`` is ``number``, whose email is ``email`` or whose name is ``name`` (one read)."""
         ...
 
     def create_contacts(self, contacts: list[dict[str, Any]], *, idempotency_key: str) -> list[ElementResult]: ...

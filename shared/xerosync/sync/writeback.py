@@ -25,6 +25,7 @@ own write when the store's notification of it comes back): items of the mapping 
 from collections.abc import Mapping as ReadMapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from xerosync import documents
@@ -172,6 +173,24 @@ def write_back_modified(
     # costs nothing
     run.watermark = mark.replace(microsecond=0) if mark else None
     return run
+
+
+def paid_in_xero(mappings: Mappings, record_key: str) -> str:
+    """Where the document of ``record_key`` stands in Xero when a payment or credit is on it, as it
+    was last written back (``PAID``, ``PART_PAID``); ``""`` otherwise, or when nothing was."""
+    known = mappings.get(written_key(record_key))
+    state = dict(known.data.get("state") or {}) if known is not None else {}
+    paid = any(_money(state.get(f)) for f in ("amount_paid", "amount_credited"))
+    if not paid or state.get("status") not in ("AUTHORISED", "PAID"):
+        return ""
+    return "PAID" if state.get("status") == "PAID" else "PART_PAID"
+
+
+def _money(value: object) -> bool:
+    try:
+        return Decimal(str(value or "0")) != 0
+    except ArithmeticError:
+        return False
 
 
 class MappingMemory:

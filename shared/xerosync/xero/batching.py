@@ -336,8 +336,10 @@ class BatchingXero:
         return flush
 
     # --- the Xero port ----------------------------------------------------------------------------
-    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._submit("contacts_matching", number, email, name)
+    def contacts_matching(
+        self, number: str | None, email: str, name: str = "", contact_id: str = ""
+    ) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._submit("contacts_matching", number, email, name, contact_id)
         return result
 
     def items_by_code(self, codes: list[str]) -> list[dict[str, Any]]:

@@ -444,9 +444,11 @@ class XeroClient(QuoteCalls, RecordReads):
     def contacts_by_email(self, email: str) -> list[dict[str, Any]]:
         return self.get_list("get_contacts", "Contacts", where=where_in("EmailAddress", [email]))
 
-    def contacts_matching(self, number: str | None, email: str, name: str = "") -> list[dict[str, Any]]:
-        """Contacts with this ``ContactNumber``, this email or this name, in one call."""
-        keys = contact_keys(number, email, name)
+    def contacts_matching(
+        self, number: str | None, email: str, name: str = "", contact_id: str = ""
+    ) -> list[dict[str, Any]]:
+        """Contacts with this ``ContactID``, this ``ContactNumber``, this email or this name, in one call."""
+        keys = contact_keys(number, email, name, contact_id)
         return self.get_list("get_contacts", "Contacts", where=where_any(keys)) if keys else []
 
     def invoices_by_number(self, numbers: Iterable[str]) -> list[dict[str, Any]]:

@@ -119,11 +119,13 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def contact_keys(number: str | None, email: str, name: str = "") -> list[tuple[str, str]]:
-    """The fields that find a party's contact (its ContactNumber, its email) and the contacts
-    already using the name it would be created with."""
+def contact_keys(number: str | None, email: str, name: str = "", contact_id: str = "") -> list[tuple[str, str]]:
+    """The fields that find a party's contact (the ContactID its store record keeps, when it is a
+    GUID; its ContactNumber, its email) and the contacts already using the name it would be
+    created with."""
     return (
-        ([("ContactNumber", number)] if number else [])
+        ([("ContactID", contact_id.lower())] if is_guid(contact_id) else [])
+        + ([("ContactNumber", number)] if number else [])
         + ([("EmailAddress", email)] if email else [])
         + ([("Name", name)] if name else [])
     )
@@ -134,10 +136,22 @@ def where_any(pairs: list[tuple[str, str]]) -> str:
     return " OR ".join(_term(name, value) for name, value in pairs)
 
 
+def is_guid(value: str) -> bool:
+    """Whether ``value`` is a GUID as Xero writes ids (a store record's field may hold anything)."""
+    import uuid
+
+    try:
+        return len(value) == 36 and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
 def _term(name: str, value: str) -> str:
     # `=`, as Xero's own examples of its optimised contact filters write it (`Name="ABC limited"`,
     # https://developer.xero.com/documentation/api/accounting/contacts): a character fewer than
-    # `==` per term, three once encoded
+    # `==` per term, three once encoded; an id is compared as a Guid("..."), never as text
+    if name.endswith("ID"):
+        return f'{name}=Guid("{_quote(value)}")'
     return f'{name}="{_quote(value)}"'
 
 

@@ -1,10 +1,10 @@
 """Zoho CRM behind the store port (:mod:`xerosync.sources.port`): ``SOURCE``.
 
-A notification names records, never carries them (:mod:`.webhook`: each id an envelope by
-reference), so the sync reads each record through the store client (the core's reading of a
-by-reference envelope: :meth:`ZohoStore.fetch`, then :meth:`Zoho.message` of what it read);
-:meth:`Zoho.command` turns the record into the domain (:mod:`.mapping`), and reads it itself when
-an envelope reaches it without the record. The reconciliation's listings
+A notification names records, never carries them (:mod:`.webhook`: each id an envelope with what
+the notification said of it): :meth:`Zoho.command` first asks the store client whether that is
+xerosync's own write coming back (:meth:`~.writeback.ZohoWriteBack.own_write`: then ``Ignored``,
+nothing read), and otherwise reads the record (:meth:`ZohoStore.fetch`) and turns it into the
+domain (:mod:`.mapping`). The reconciliation's listings
 (:meth:`ZohoStore.changed_since`: records by ``Modified_Time`` and the deleted-records list)
 ask only for ids and times, and enqueue by reference the same way, so a listing costs one
 credit a page and each changed record is read whole, once, by the sync. An invoice's account (or
@@ -67,13 +67,13 @@ from xerosync.sources.zoho.mapping import (
     unwrap,
 )
 from xerosync.sources.zoho.settings import ZohoSettings, problems, zoho_settings
-from xerosync.sources.zoho.webhook import RESOURCE_OF_MODULE, record_key
+from xerosync.sources.zoho.webhook import NOTIFICATION, PARTIAL, RESOURCE_OF_MODULE, record_key
 from xerosync.sources.zoho.webhook import SOURCE as NAME
+from xerosync.sources.zoho.writeback import ZohoWriteBack
 from xerosync.timestamps import store_time
 from xerosync.webhooks import envelope, reference
 
 NOT_YET = ("Quotes", "Purchase_Orders")  # notified, acknowledged, not synced yet (issue 18)
-PARTIAL = "$partial"  # a listing's record: its id and times only, read whole by the sync
 LISTED = ("Modified_Time", "Created_Time")  # what a listing asks for (``id`` comes with every record)
 PRODUCT_FIELDS = ("Product_Name", "Product_Code", "Unit_Price", "Qty_in_Stock", "Product_Active", "Modified_Time")
 OPERATION = {"updated": "update", "deleted": "delete"}
@@ -96,7 +96,8 @@ class Zoho:
     """The Zoho CRM source: one instance serves every stack (it holds no state)."""
 
     name = NAME
-    settings_defaults: Mapping[str, Any] = {"invoice_prefix": "ZC-"}
+    # a CRM invoice changed once paid in Xero is reported, not booked (settings: after_payment)
+    settings_defaults: Mapping[str, Any] = {"invoice_prefix": "ZC-", "after_payment": "report"}
     lists_customer_changes = True  # records by Modified_Time, in every module
 
     def check_settings(self, settings: StoreSettings) -> list[str]:
@@ -133,6 +134,10 @@ class Zoho:
                 raise StoreError(
                     f"Zoho CRM names {event.id} only: reading it needs the CRM's API credentials (StoreApiSecret)"
                 )
+            said = record.get(NOTIFICATION)
+            ours = isinstance(said, dict) and isinstance(store, ZohoWriteBack) and store.own_write(said, settings)
+            if ours:  # xerosync's own write coming back: nothing to read, nothing for Xero
+                return Ignored(key, f"{module} {_split(event.id)[1]}: {ours}")
             found = store.fetch(event.resource, event.id)  # type: ignore[arg-type]  # a Kind: the id's module says
             if found.gone:
                 if event.resource == "order":
@@ -245,8 +250,10 @@ _PROCESS_TOKENS = _MemoryTokens()
 
 @dataclass
 class ZohoStore(ZohoFromXero):
-    """Zoho CRM's records API (:class:`ZohoCRM`), as the port's :class:`~xerosync.sources.port.StoreClient`
-    (contacts and items made in Xero created in the CRM: :class:`~.from_xero.ZohoFromXero`)."""
+    """Zoho CRM's records API (:class:`ZohoCRM`), as the port's :class:`~xerosync.sources.port.StoreClient`,
+    with the write-back side (:class:`ZohoWriteBack`, which :class:`~.from_xero.ZohoFromXero` extends:
+    Xero's state of each document, the Xero ContactID, its own writes known when their notifications
+    come back; contacts and items made in Xero created in the CRM)."""
 
     crm: ZohoCRM
 
@@ -352,18 +359,20 @@ class ZohoStore(ZohoFromXero):
             raise StoreError(f"Zoho CRM refused the update of {module} {row['id']} ({answer.code}: {answer.message})")
 
     def mark_paid(self, sale_key: str, settings: StoreSettings) -> str | None:
-        """The CRM invoice's Status set to the settings' ``paid_status`` (``"trigger": []``: no
-        workflow runs on it); None when it has that status already, is cancelled, or is a Sales
-        Order."""
+        """The CRM invoice's Status set to what the settings map Xero's PAID to
+        (``xero_status_map.PAID``; ``"trigger": []``: no workflow runs on it); None when it has
+        that status already, is cancelled, is a Sales Order, or the map writes no PAID status. Only
+        with ``pull.write_back`` off: otherwise the core hands the whole state (:meth:`write_back`)."""
         module, rid = _split(sale_key.split(":", 1)[1])
         if module != "Invoices":
             return None  # a Sales Order awaits no payment (its picklist has no paid status)
         cfg = zoho_settings(settings.store)
-        status = text(self.crm.get(module, rid).get("Status"))
-        if status == cfg.paid_status or cfg.statuses(module).get(status) == "cancelled":
+        paid, field_name = cfg.xero_status_map.get("PAID"), cfg.status_field
+        status = text(self.crm.get(module, rid).get(field_name)) if field_name else ""
+        if not paid or not field_name or status == paid or cfg.statuses(module).get(status) == "cancelled":
             return None
-        self._one(module, {"id": rid, "Status": cfg.paid_status})
-        return f"{module} {rid} Status {status or '(none)'} -> {cfg.paid_status}"
+        self._update(module, rid, {"id": rid, field_name: paid})  # remembered: its notification is known
+        return f"{module} {rid} Status {status or '(none)'} -> {paid}"
 
     def subscriptions(
         self, url: str, secret: Callable[[], str], kinds: set[Kind], memory: dict[str, Any], now: datetime, repair: bool

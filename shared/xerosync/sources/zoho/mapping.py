@@ -32,10 +32,10 @@ from typing import Any
 
 from xerosync.domain import Party, PostalAddress, Product, Sale, SaleLine, TaxRate
 from xerosync.sources.zoho.settings import ZohoSettings
+from xerosync.sources.zoho.webhook import MODULE as MODULE  # the mark on each record the store client reads
 from xerosync.sources.zoho.webhook import RESOURCE_OF_MODULE, record_key
 from xerosync.timestamps import store_time
 
-MODULE = "$module"  # the mark the store client puts on each record it reads: its module's API name
 SUBFORM = {"Invoices": "Invoiced_Items", "Sales_Orders": "Ordered_Items", "Quotes": "Quoted_Items",
            "Purchase_Orders": "Purchase_Items"}  # fmt: skip
 SALES = ("Invoices", "Sales_Orders")  # what becomes an ACCREC invoice
@@ -165,6 +165,7 @@ def party_from(module: str, raw: Mapping[str, Any], cfg: ZohoSettings) -> Party:
         company=company,
         phone=text(record.get("Phone")) or text(record.get("Mobile")),
         address=address,
+        xero_contact_id=text(record.get(cfg.xero_contact_id_field)),  # written back by xerosync (or by hand)
     )
 
 

@@ -20,6 +20,7 @@
 * ``xero_contact_id_field``: the API name of the CRM custom field that holds the Xero ContactID
   on Accounts, Contacts and Vendors, written back so a match survives (the field is created by
   the merchant in the CRM's layout; Zoho gives custom fields API names like ``Xero_Contact_ID``).
+  The contacts sync looks a contact up by it right after the mapping table.
 * Xero -> CRM, records made in Xero (:mod:`.from_xero`; only with ``pull.create_contacts`` /
   ``pull.create_items`` on): ``xero_contacts_module`` is the module a contact made in Xero becomes
   (Accounts or Contacts), ``xero_item_id_field`` the Products field that takes the Xero ItemID (as
@@ -47,7 +48,9 @@
   A status not listed is not booked (the sync log says which), as a status the merchant never
   mapped should not reach the books. "paid" books the invoice AUTHORISED; the CRM records no
   payment date or method, so no payment is recorded (Xero's own payment does that).
-* ``paid_status``: the Status a CRM invoice moves to when its Xero invoice is paid.
+* ``paid_status`` (older settings): read as ``xero_status_map.PAID``, the one setting for the
+  Status a CRM invoice moves to when its Xero invoice is paid (:func:`migrated`); given with a
+  different ``xero_status_map.PAID``, ``xerosync settings check`` says to drop it.
 * ``tax_inclusive_field``: the record field that says its prices include tax (Zoho publishes no
   name for the switch; empty: every record is tax exclusive).
 * ``currency``: the organisation's home currency, for records without a ``Currency`` field
@@ -151,8 +154,6 @@ class ZohoSettings:
     """an Invoice's Status -> unconfirmed, awaiting_payment, confirmed, paid or cancelled (unlisted: not booked)"""
     sales_order_statuses: dict[str, Lifecycle] = field(default_factory=lambda: dict(SALES_ORDER_STATUSES))
     """a Sales Order's Status -> where the sale stands (unlisted: not booked)"""
-    paid_status: Annotated[str, Pattern(r"^.{1,120}$")] = "Paid"
-    """the Status a CRM invoice moves to once its Xero invoice is paid"""
     tax_inclusive_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Tax_Inclusive"
     """the record field that says its prices include tax (empty: always exclusive)"""
     currency: Annotated[str, Pattern(r"^([A-Z]{3})?$")] = ""
@@ -162,11 +163,35 @@ class ZohoSettings:
         return self.sales_order_statuses if module == "Sales_Orders" else self.invoice_statuses
 
 
+def migrated(section: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The section with an older ``paid_status`` read as ``xero_status_map.PAID`` (into the default
+    map, or the map given), and what is wrong with it: not a picklist value, or a map that says
+    otherwise."""
+    if "paid_status" not in section:
+        return section, []
+    rest = {k: v for k, v in section.items() if k != "paid_status"}
+    old, given = section["paid_status"], rest.get("xero_status_map")
+    if not isinstance(old, str) or not old.strip() or len(old) > PICKLIST_VALUE:
+        why = f"a picklist value of 1 to {PICKLIST_VALUE} characters (now set as store.xero_status_map.PAID)"
+        return rest, [f"store.paid_status: {why}"]
+    if given is None:
+        rest["xero_status_map"] = {**DEFAULT_STATUS_MAP, "PAID": old}
+    elif isinstance(given, dict):
+        if given.get("PAID", old) != old:
+            return rest, [
+                f"store.paid_status: {old!r} while store.xero_status_map.PAID is {given['PAID']!r}; paid_status "
+                "is replaced by xero_status_map.PAID: drop paid_status"
+            ]
+        rest["xero_status_map"] = {**given, "PAID": old}
+    return rest, []
+
+
 def zoho_settings(section: dict[str, Any]) -> ZohoSettings:
     """The section, validated (cached)."""
-    return store_section(ZohoSettings, section)
+    return store_section(ZohoSettings, migrated(section)[0])
 
 
 def problems(section: dict[str, Any]) -> list[str]:
     """What is wrong with the section, each naming its field and the fix."""
-    return section_problems(ZohoSettings, section)
+    rest, found = migrated(section)
+    return found + section_problems(ZohoSettings, rest)

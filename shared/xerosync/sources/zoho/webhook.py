@@ -18,10 +18,12 @@ operation, no ``server_time``) is answered 400 with the reason, never 500.
 Each id becomes one message for the queue of its entity (Accounts, Contacts and Vendors:
 ``contacts``; Products: ``items``; Quotes, Sales Orders, Invoices and Purchase Orders: ``orders``)
 on the record's key ``<resource>:<Module>:<id>``: Zoho's API addresses a record by its module and
-its id, so the key names both. The message goes by reference (no record in it: the sync reads the
-record from the CRM). Its identity is the hash of what the notification says of that record
-(module, id, operation, ``server_time``, its affected fields and values), never the channel, the
-token or the delivery: Zoho delivering one notification twice, or two channels delivering it,
+its id, so the key names both. The message carries no record, only what the notification says of
+it (:func:`named`: its id and module, marked :data:`PARTIAL`, and the notification's content for
+that record: module, id, operation, ``server_time``, its affected fields and values): the source
+first asks whether that is xerosync's own write coming back (then nothing is read or written), and
+otherwise reads the record from the CRM. Its identity is the hash of that content, never the
+channel, the token or the delivery: Zoho delivering one notification twice, or two channels delivering it,
 yields messages with equal identities, which the core takes once; an id repeated within one body
 is decided once. A module xerosync does not sync (a channel watching Deals) is acknowledged and
 ignored.
@@ -33,9 +35,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from xerosync.webhooks import Decision, Enqueue, envelope, reference, reply
+from xerosync.webhooks import Decision, Enqueue, envelope, reply
 
 SOURCE = "zoho"
+MODULE = "$module"  # the mark on each record the store client reads: its module's API name
+PARTIAL = "$partial"  # a record named only (its id, times or notification): read whole by the sync
+NOTIFICATION = "notification"  # what the notification said of a record named only
 MAX_TOKEN = 50  # Zoho's limit on a channel's token
 # the modules xerosync syncs -> the store resource (and so the entity queue) each feeds
 RESOURCE_OF_MODULE = {
@@ -56,6 +61,11 @@ def record_key(module: str, record_id: str) -> str:
     """The record id an envelope carries (``Invoices:5725767000011400011``): the module and the id,
     as Zoho's API addresses a record."""
     return f"{module}:{record_id}"
+
+
+def named(module: str, record_id: str, notification: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of a record a notification names: no record, the notification's word on it."""
+    return {"id": record_id, MODULE: module, PARTIAL: True, NOTIFICATION: dict(notification)}
 
 
 def _record_id(value: object) -> str:
@@ -157,7 +167,7 @@ def decide(
             "affected_fields": fields.get(record_id),
             "affected_values": values.get(record_id),
         }
-        content = json.dumps(said, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+        content = json.dumps(named(module, record_id, said), sort_keys=True, separators=(",", ":"), default=str)
         message = envelope(
             source=SOURCE,
             store=store,
@@ -166,11 +176,11 @@ def decide(
             event=event,
             record_id=record_key(module, record_id),
             modified=modified,
-            raw=content,
+            raw=content.encode("utf-8"),
             webhook_id=log["channel_id"],
             now=now,
         )
-        messages.append(reference(message))
+        messages.append(message)
     return Decision(
         status=200,
         body={"message": "accepted"},

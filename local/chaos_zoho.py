@@ -8,8 +8,9 @@ A seeded CRM history (the simulator's generator, ``local.zoho_crm.generate``: ve
 invoices tax exclusive and inclusive with line and record discounts, adjustments and GST, VAT or
 sales tax, purchase orders) is written as the CRM's users write it, each record a change the
 stack's notification channel (enabled by its own first reconciliation) tells it about, then edited:
-invoice quantities changed, invoices cancelled, deleted or added, contacts given a phone or their
-first email, accounts moved, product prices changed. Meanwhile:
+invoice quantities changed, invoices cancelled, deleted (one at least while the channel works, one
+while it is gone) or added, contacts given a phone or their first email, accounts moved, product
+prices changed. Meanwhile:
 
 * 10% of notifications lost (Zoho documents no retries: a lost one is lost) and 20% delivered
   twice (the same body, as a second channel or a retry would bring it);
@@ -18,7 +19,7 @@ first email, accounts moved, product prices changed. Meanwhile:
   it), and once, another app of the organisation having spent all but a few of the day's credits
   23 h 59 min before, every call refused 429 ``LIMIT_EXCEEDED`` until those credits leave Zoho's
   rolling 24 hours (``resets_at`` in the answer: about a minute later);
-* sync workers killed mid-batch; the Xero sandbox answering a share of calls with 5xx, dropped
+* sync workers killed mid-batch (15% of invocations); the Xero sandbox answering a share of calls with 5xx, dropped
   connections and writes whose response is lost, and 429s from another app spending the
   organisation's minute;
 * the channel near its expiry (the scheduled reconciliation must renew it), then expired (as after a
@@ -215,6 +216,15 @@ def edit(crm: ZohoCRM, rng: random.Random, report: ZohoReport, count: int) -> No
         time.sleep(rng.uniform(0, 0.05))  # the users' pace: the stack works meanwhile
 
 
+def delete_invoice(crm: ZohoCRM, rng: random.Random, report: ZohoReport) -> None:
+    """A booked invoice deleted in the CRM (to its recycle bin), as a user deletes one."""
+    booked = [r for r in crm.store.all("Invoices") if r.get("Status") != "Cancelled"]
+    if booked:
+        _, removed = crm.store.delete("Invoices", [rng.choice(booked)["id"]], crm.user)
+        crm.changed(removed)
+        report.edits += 1
+
+
 def squeeze_credits(crm: ZohoCRM) -> datetime:
     """Another app of the organisation spent all but :data:`CREDITS_LEFT` of the day's credits
     23 h 59 min ago: calls are refused ``LIMIT_EXCEEDED`` until those credits leave the rolling 24
@@ -270,6 +280,7 @@ def renew_and_expire(running: ZohoStack, rng: random.Random, report: ZohoReport,
     quiet(False)
     deliveries = len(crm.channels.deliveries) if crm.channels else 0
     edits = report.edits
+    delete_invoice(crm, rng, report)  # found by the deleted-records list, or not at all
     edit(crm, rng, report, max(5, report.edits // 5))
     report.missed_while_expired = report.edits - edits
     if crm.channels and len(crm.channels.deliveries) != deliveries:
@@ -380,7 +391,9 @@ def check(running: ZohoStack, report: ZohoReport) -> None:
     problems += [f"dead letter {x['record']} ({x['queue']}): {x['reason'][:160]}" for x in letters]
 
 
-def run(seed: int, events: int, *, kill_rate: float = 0.05, timeout: float = 900.0) -> ZohoReport:
+def run(seed: int, events: int, *, kill_rate: float = 0.15, timeout: float = 900.0) -> ZohoReport:
+    """``kill_rate``: the share of sync invocations whose worker is killed (higher than the other
+    runs': a CRM history of a few hundred records makes few invocations)."""
     started = time.monotonic()
     report = ZohoReport(seed)
     rng = random.Random(seed)
@@ -417,6 +430,7 @@ def run(seed: int, events: int, *, kill_rate: float = 0.05, timeout: float = 900
                  documents=max(4, events // 8))  # fmt: skip
         edits = max(10, events // 4)
         edit(crm, rng, report, edits // 2)
+        delete_invoice(crm, rng, report)
         back = squeeze_credits(crm)
         edit(crm, rng, report, edits - edits // 2)
         if not running.settle(timeout):

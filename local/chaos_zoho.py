@@ -19,9 +19,9 @@ prices changed. Meanwhile:
   it), and once, another app of the organisation having spent all but a few of the day's credits
   23 h 59 min before, every call refused 429 ``LIMIT_EXCEEDED`` until those credits leave Zoho's
   rolling 24 hours (``resets_at`` in the answer: about a minute later);
-* sync workers killed mid-batch (15% of invocations); the Xero sandbox answering a share of calls with 5xx, dropped
-  connections and writes whose response is lost, and 429s from another app spending the
-  organisation's minute;
+* sync workers killed mid-batch (15% of invocations); the Xero sandbox answering a share of calls
+  with 5xx, dropped connections and writes whose response is lost, and 429s from another app
+  spending the organisation's minute;
 * the channel near its expiry (the scheduled reconciliation must renew it), then expired (as after a
   week without a run): changes made meanwhile are notified to no one; the next scheduled run
   re-creates the channel, and its listing by ``Modified_Time`` since its watermark (and the deleted

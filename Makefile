@@ -14,7 +14,8 @@ STAMP := $(VENV)/.installed
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
 # make chaos CHAOS_SOURCE=shopify: the Shopify run (local/chaos_shopify.py); amazon: the settlements
-# run (local/chaos_amazon.py, a tenth of CHAOS_EVENTS as settlements)
+# run (local/chaos_amazon.py, a tenth of CHAOS_EVENTS as settlements); zoho: the Zoho CRM run
+# (local/chaos_zoho.py: about CHAOS_EVENTS CRM records and edits, e.g. CHAOS_EVENTS=200)
 CHAOS_SOURCE ?= woocommerce
 
 $(STAMP): requirements-dev.txt layers/deps/requirements.in pyproject.toml
@@ -96,7 +97,7 @@ e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
 
 chaos: $(STAMP)
-	$(PY) -m local.chaos$(if $(filter shopify amazon,$(CHAOS_SOURCE)),_$(CHAOS_SOURCE),) --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
+	$(PY) -m local.chaos$(if $(filter shopify amazon zoho,$(CHAOS_SOURCE)),_$(CHAOS_SOURCE),) --seed $(CHAOS_SEED) --events $(CHAOS_EVENTS)
 
 # `xerosync push` of 2,000 historical orders, each landing exactly once (make test pushes 100):
 # about ten minutes on a 2-core machine while each order costs several Xero calls.

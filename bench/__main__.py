@@ -15,7 +15,10 @@ stack (template.yaml over moto):
    Xero calls per deposit, whatever the orders in it;
 6. the Shopify backfill: a seeded history in the Shopify simulator pushed onto a Shopify stack's
    orders queue, read back over its Admin GraphQL API, beside WooCommerce's;
-7. two stacks, one organisation: a WooCommerce stack and a Shopify stack on one shared Xero budget.
+7. two stacks, one organisation: a WooCommerce stack and a Shopify stack on one shared Xero budget;
+8. Zoho CRM: a seeded CRM history (invoices with their accounts, contacts, vendors, products), each
+   record notified to a Zoho stack that reads it from the CRM simulator's API: Xero calls and Zoho
+   API credits per CRM record.
 
 Prints a table, writes every figure to ``bench/results.json`` and prints that path last.
 See ``bench/README.md`` for how each figure is measured and what distorts it.
@@ -32,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import imports, multistore, runs, settlements, shopify_workload, workload
+from bench import imports, multistore, runs, settlements, shopify_workload, workload, zoho
 from bench.harness import median, percentile
 from bench.prices import PRICES, PRICES_DATE
 from bench.report import (
@@ -77,6 +80,7 @@ FULL = {
     "shopify_orders": 10_000,
     "shopify_customers": 2_000,
     "multistore_orders": 100,
+    "zoho_invoices": 1_000,
 }
 QUICK = {
     "orders": 2_000,
@@ -93,8 +97,21 @@ QUICK = {
     "shopify_orders": 1_000,
     "shopify_customers": 200,
     "multistore_orders": 25,
+    "zoho_invoices": 100,
 }
-PARTS = ["imports", "backfill", "day", "bound", "baseline", "burst", "trickle", "settlements", "shopify", "multistore"]
+PARTS = [
+    "imports",
+    "backfill",
+    "day",
+    "bound",
+    "baseline",
+    "burst",
+    "trickle",
+    "settlements",
+    "shopify",
+    "multistore",
+    "zoho",
+]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -149,6 +166,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="the two stacks' stores (default woocommerce,shopify)",
     )
     parser.add_argument("--multistore-scale", type=float, default=2.0, help="that run's clock (default x2)")
+    parser.add_argument(
+        "--zoho-invoices",
+        type=int,
+        help="invoices of the Zoho CRM history, with their accounts etc. (1,000; --quick 100)",
+    )
     parser.add_argument(
         "--payout-orders", type=int, help="orders of the Shopify month paid out daily (10,000; --quick 1,000)"
     )
@@ -411,6 +433,17 @@ def main(argv: list[str] | None = None) -> int:
         results["multistore"] = together.as_results()
 
     lap("multistore")
+    if "zoho" not in args.skip:
+        print(
+            f"Zoho CRM: {args.zoho_invoices:,} invoices with their accounts, contacts and products, seed {args.seed}..."
+        )
+        try:
+            results["zoho"] = zoho.run(invoices=args.zoho_invoices, seed=args.seed, options=options, stamp=stamp)
+        except Exception as exc:  # reported, the other parts' figures kept
+            results["zoho"] = {"error": f"{type(exc).__name__}: {exc}"}
+            print(f"  the Zoho CRM part failed: {results['zoho']['error']}", flush=True)
+
+    lap("zoho")
     cost: dict[str, Any] = {}
     for key, summary in (
         ("batched", results.get("backfill", {}).get("batched")),
@@ -446,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     if "\n" in results["table"]:  # the per-part table has rows beyond its header
         print(results["table"])
         print()
-    for extra in (results["stores_table"], results["multistore_table"]):
+    results["zoho_table"] = zoho.table(results["zoho"]) if "zoho" in results else ""
+    for extra in (results["stores_table"], results["multistore_table"], results["zoho_table"]):
         if extra:
             print(extra)
             print()

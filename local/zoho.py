@@ -23,6 +23,7 @@ local/shopify.py is for Shopify):
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,10 +82,11 @@ def start(
     *,
     crm: ZohoCRM | None = None,
     settings: str | None = None,
+    parameters: Mapping[str, str] | None = None,
     register: bool = True,
 ) -> ZohoStack:
     """A stack named ``name`` serving ``crm`` (by default a new simulator in the ``eu`` data centre)
-    into ``org``."""
+    into ``org``; ``parameters``: template parameters besides the source's (a chaos run's timeouts)."""
     simulator = crm or ZohoCRM(dc=DATA_CENTRE)
     if not simulator.url:
         simulator.start()
@@ -96,6 +98,7 @@ def start(
             "XeroApiUrl": sandbox.url,
             "XeroIdentityUrl": sandbox.url,
             "SyncBatchWindow": "1",
+            **(parameters or {}),
         },
     )
     try:

@@ -3,6 +3,7 @@ local receiver standing for ``/webhooks/zoho``, authenticated by the channel's t
 nothing decided otherwise), malformed bodies answered 400, duplicates deduplicated on content."""
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -248,3 +249,17 @@ def test_the_webhook_module_imports_only_the_standard_library() -> None:
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     third_party = {m for m in imported if m.split(".")[0] not in sys.stdlib_module_names and m != "xerosync.webhooks"}
     assert third_party == set()
+
+
+@pytest.mark.parametrize(
+    "change", [{}, {"module": "Deals"}, {"operation": "upsert"}, {"token": "wrong"}], ids=["enqueued", "not synced",
+                                                                                         "malformed", "refused"]
+)  # fmt: skip
+def test_the_decision_log_goes_into_a_log_record_as_the_ingress_logs_it(change: dict[str, Any]) -> None:
+    # the ingress logs ``extra={..., **decision.log}``: a key that is a LogRecord attribute ("module",
+    # "name", "msg"...) raises KeyError there, and every notification was answered 500
+    decision = webhook.decide({}, json.dumps({**GOOD, **change}).encode(), lambda: TOKEN, NOW)
+    extra = {"outcome": decision.outcome, "status": decision.status, **decision.log}
+    record = logging.getLogger("ingress").makeRecord("ingress", logging.INFO, __file__, 1, "webhook", (), None,
+                                                      extra=extra)  # fmt: skip
+    assert record.outcome == decision.outcome  # type: ignore[attr-defined]

@@ -130,7 +130,7 @@ def decide(
     module, operation = payload.get("module"), payload.get("operation")
     if not isinstance(module, str) or not module:
         return reply(400, "bad_field", "module must be a module's API name (text)", **log)
-    log["module"] = module
+    log["crm_module"] = module  # not "module": a LogRecord attribute the ingress may not overwrite
     if not isinstance(operation, str) or operation not in EVENT_OF_OPERATION:
         return reply(400, "bad_field", f"operation must be one of {', '.join(EVENT_OF_OPERATION)}", **log)
     log["operation"] = operation

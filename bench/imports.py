@@ -25,7 +25,10 @@ then the layers' ``python/`` folders (``/opt/python``), byte-code as built (unch
 ``.pyc``, layers/Makefile) and nothing written (``PYTHONDONTWRITEBYTECODE``: Lambda's ``/opt``
 and ``/var/task`` are read-only). The built DepsLayer holds aarch64 binaries, which do not load
 here: the same recipe builds it again for this machine beside it (``.aws-sam/build-host``), from
-the same hashed lock. boto3 comes from the virtual environment, as the runtime provides its own.
+the same hashed lock. The floor's ``import boto3`` is the virtual environment's, whole, as the
+runtime's is; the functions import the DepsLayer's, the same version (the lock pins the dev
+environment's) with botocore's data trimmed to the services the code calls
+(layers/deps/trim_botocore.py).
 The environment variables a handler reads at import are set to placeholders. A first, unmeasured
 pair warms the file cache.
 """

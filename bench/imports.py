@@ -35,6 +35,7 @@ pair warms the file cache.
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -122,6 +123,7 @@ def host_deps(build: Path = BUILD, host: Path = HOST_BUILD) -> Path:
     if not built.is_dir():
         raise SystemExit(f"no build at {build}: run `make deploy-check` (or sam build) first")
     if not target.is_dir() or target.stat().st_mtime < max(lock.stat().st_mtime, built.stat().st_mtime):
+        shutil.rmtree(target, ignore_errors=True)  # pip --target keeps what a folder already holds
         recipe = ["make", "--no-print-directory", "-f", "../Makefile", "build-DepsLayer", "PIP_TARGET="]
         subprocess.run(  # noqa: S603 - our own recipe
             [*recipe, f"PYTHON={sys.executable}", f"ARTIFACTS_DIR={target}"],

@@ -25,13 +25,17 @@ then the layers' ``python/`` folders (``/opt/python``), byte-code as built (unch
 ``.pyc``, layers/Makefile) and nothing written (``PYTHONDONTWRITEBYTECODE``: Lambda's ``/opt``
 and ``/var/task`` are read-only). The built DepsLayer holds aarch64 binaries, which do not load
 here: the same recipe builds it again for this machine beside it (``.aws-sam/build-host``), from
-the same hashed lock. boto3 comes from the virtual environment, as the runtime provides its own.
+the same hashed lock. The floor's ``import boto3`` is the virtual environment's, whole, as the
+runtime's is; the functions import the DepsLayer's, the same version (the lock pins the dev
+environment's) with botocore's data trimmed to the services the code calls
+(layers/deps/trim_botocore.py).
 The environment variables a handler reads at import are set to placeholders. A first, unmeasured
 pair warms the file cache.
 """
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -119,6 +123,7 @@ def host_deps(build: Path = BUILD, host: Path = HOST_BUILD) -> Path:
     if not built.is_dir():
         raise SystemExit(f"no build at {build}: run `make deploy-check` (or sam build) first")
     if not target.is_dir() or target.stat().st_mtime < max(lock.stat().st_mtime, built.stat().st_mtime):
+        shutil.rmtree(target, ignore_errors=True)  # pip --target keeps what a folder already holds
         recipe = ["make", "--no-print-directory", "-f", "../Makefile", "build-DepsLayer", "PIP_TARGET="]
         subprocess.run(  # noqa: S603 - our own recipe
             [*recipe, f"PYTHON={sys.executable}", f"ARTIFACTS_DIR={target}"],

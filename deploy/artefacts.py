@@ -7,6 +7,8 @@
   every cold start.
 * Nothing the code never imports (setuptools) is shipped, and nothing a shipped package needs is
   missing (the layer is installed from the lock with --no-deps: the lock must be complete).
+* botocore, shipped trimmed to the services the code calls, ships exactly those, decompressed,
+  and creates each one's client (deploy/botocore_data.py).
 * Each function with its layers stays under Lambda's 250 MB unzipped limit
   (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 
@@ -22,13 +24,14 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from deploy.botocore_data import check_botocore
+
 ELF_MAGIC = b"\x7fELF"
 EM_AARCH64 = 183
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 NEVER_SHIPPED = ("setuptools", "pkg_resources", "_distutils_hack", "pip")
-# declared but not needed there: setuptools (xero-python declares it, nothing imports it);
-# boto3 and botocore (Lambda's python3.13 runtime provides them)
-NOT_IN_LAYERS = {"setuptools", "boto3", "botocore"}
+# declared but not needed there: setuptools (xero-python declares it, nothing imports it)
+NOT_IN_LAYERS = {"setuptools"}
 LAMBDA = {
     "python_version": "3.13",
     "python_full_version": "3.13.0",
@@ -125,6 +128,7 @@ def check(build: Path) -> Report:
         for package in NEVER_SHIPPED:
             if (folder / "python" / package).exists():
                 report.problems.append(f"{name}: ships {package}, which nothing imports")
+        report.problems.extend(check_botocore(folder / "python"))
     check_dependencies([build / name for name in sorted(layers)], report)
     layer_bytes = sum(size_of(build / name) for name in layers)
     for name, res in sorted(resources.items()):

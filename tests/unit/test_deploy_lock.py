@@ -29,7 +29,21 @@ def test_every_package_in_the_lock_is_pinned_and_hashed() -> None:
     assert len(lock) >= 15  # the direct dependencies and theirs
     for name, (_, hashes) in lock.items():
         assert hashes, f"{name} has no hash"
-    assert "setuptools" not in lock and "boto3" not in lock and "botocore" not in lock
+    assert "setuptools" not in lock
+
+
+def test_the_layer_pins_the_boto3_and_botocore_the_tests_run_on() -> None:
+    # the layer ships its own (trimmed: layers/deps/trim_botocore.py), first on Lambda's path
+    lock = entries(DEPS / "requirements.txt")
+    dev = {
+        name: pin.split("==")[1].strip()
+        for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+        for name in ("boto3", "botocore")
+        if (pin := line.split("#", 1)[0]).startswith(f"{name}==")
+    }
+    assert dev.keys() == {"boto3", "botocore"}
+    for name, version in dev.items():
+        assert lock[name][0] == version, f"layer {name} {lock[name][0]}, tests {version}"
 
 
 def test_the_lock_pins_what_requirements_in_asks_for() -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from xerosync.config import StoreSettings, TaxSettings
 from xerosync.domain import Party, Sale, SaleLine, TaxRate
 from xerosync.xero.lines import cents
-from xerosync.xero.quote_payloads import Purchasing
+from xerosync.config_quotes import Purchasing
 
 D = Decimal
 ZERO = D(0)

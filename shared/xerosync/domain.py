@@ -223,6 +223,22 @@ class SaleChanged:
 
 
 @frozen
+class QuoteChanged:
+    """A quote was created or changed at its source: ``quote`` is its whole current state (its
+    ``body.key`` the record's key, as the source's envelopes name it). Orders' queue: a quote is
+    a document about a sale to be, delivered with the source's sales."""
+
+    quote: Quote
+
+
+@frozen
+class PurchaseChanged:
+    """An order to a supplier was created or changed at its source (as :class:`QuoteChanged`)."""
+
+    purchase: Purchase
+
+
+@frozen
 class SaleGone:
     """A sale was deleted in the store: whatever was booked comes off the books."""
 
@@ -290,4 +306,5 @@ class StopSync:
 
 
 PrivacyCommand = RedactCustomer | CustomerDataRequest | StopSync
-Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored | PrivacyCommand
+DocumentChanged = QuoteChanged | PurchaseChanged
+Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored | PrivacyCommand | DocumentChanged

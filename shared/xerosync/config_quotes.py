@@ -84,8 +84,8 @@ class Purchasing:
     tax rate on the purchase side (``INPUT`` where sales say ``OUTPUT``), and whether a purchase
     becomes a purchase order or an ACCPAY bill."""
 
-    account: Annotated[str, Length(min=1)] = "300"
-    """account code of purchase lines (300 is Purchases in Xero's default chart of accounts)"""
+    account: Annotated[str, Length(min=1)] = "310"
+    """account code of purchase lines (310 is Cost of Goods Sold in Xero's default chart of accounts)"""
     tax_rates: dict[str, str] = field(default_factory=dict)
     """source tax rate id or code (several joined by "+") -> Xero TaxType usable on expenses, e.g. {"GST": "INPUT"}"""
     no_tax: str = "NONE"

@@ -18,16 +18,16 @@ from typer.testing import CliRunner
 from local.zoho_crm import ZohoCRM as Simulator
 from tests.zoho.conftest import client
 from tests.zoho.test_mapping import _events, _examples, seeded, settings, settings_doc
-from xerosync.xero.lines import cents
 from xerosync.cli import app
 from xerosync.config import StoreSettings
-from xerosync.config_quotes import Purchasing, QuoteStatuses, Quotes
+from xerosync.config_quotes import Purchasing, Quotes, QuoteStatuses
 from xerosync.domain import Ignored, Purchase, PurchaseChanged, Quote, QuoteChanged
 from xerosync.handlers import read_reference
 from xerosync.sources import source
 from xerosync.sources.quotes_port import documents_of
 from xerosync.sources.zoho.adapter import ZohoStore
 from xerosync.xero import quote_payloads
+from xerosync.xero.lines import cents
 
 __all__ = ["seeded"]  # the fixture, shared with test_mapping
 ZOHO = source("zoho")
@@ -151,7 +151,8 @@ def test_discounts_taxes_and_adjustment_to_the_cent(crm: Simulator, inclusive: b
                                ("Products", {"Product_Name": "Bolt", "Unit_Price": D("1")}))
     )  # fmt: skip
     rows = [
-        {"Product_Name": {"id": widget}, "Quantity": 7, "Discount": "12.5%", "Line_Tax": [{"name": "GST", "percentage": 10}]},
+        {"Product_Name": {"id": widget}, "Quantity": 7, "Discount": "12.5%",
+         "Line_Tax": [{"name": "GST", "percentage": 10}]},
         {"Product_Name": {"id": bolt}, "Quantity": 3, "List_Price": D("0.99"), "Discount": D("0.13")},
     ]  # fmt: skip
     common = {"Tax_Inclusive": inclusive, "Discount": "3%", "Adjustment": D("-0.07"),
@@ -205,7 +206,7 @@ def test_a_notification_becomes_a_quote_or_purchase_command_and_an_unmapped_stag
         (event,) = _events(crm, module, ids[module][:1])
         command = ZOHO.command(read_reference(event, ZOHO, store), chosen(), store)  # type: ignore[arg-type]
         assert isinstance(command, expected), command
-        body = command.quote.body if isinstance(command, QuoteChanged) else command.purchase.body  # type: ignore[union-attr]
+        body = command.quote.body if isinstance(command, QuoteChanged) else command.purchase.body
         assert body.key == event.key
         assert body.customer.email or body.customer.address.country or body.customer.phone  # read whole
     (event,) = _events(crm, "Quotes", ids["Quotes"][:1])

@@ -46,3 +46,19 @@ purchasing:
 def test_a_wrong_value_is_named_with_its_field(text: str, field: str) -> None:
     with pytest.raises(SettingsError, match=field.replace(".", r"\.")):
         parse_settings(text)
+
+
+def test_with_order_sync_off_quotes_and_purchases_are_skipped_like_sales() -> None:
+    from dataclasses import replace
+
+    from tests.fakes import InMemoryMappings
+    from tests.quotes import AWKWARD, body_of
+    from xerosync.config import Sync
+    from xerosync.domain import Purchase, PurchaseChanged, Quote, QuoteChanged
+    from xerosync.sync.order_queue import sync_order_record
+
+    off = replace(parse_settings(""), sync=Sync(orders=False))
+    body = body_of("Q-1", *AWKWARD)
+    for command in (QuoteChanged(Quote(body, "sent")), PurchaseChanged(Purchase(body, "approved"))):
+        outcome = sync_order_record(command, settings=off, xero=None, mappings=InMemoryMappings())  # type: ignore[arg-type]
+        assert outcome.action == "skipped" and "sync.orders" in outcome.reason

@@ -48,9 +48,8 @@ class _Call:
 Flush = Callable[[list[_Call]], None]
 
 
-class BatchingXero(QuoteBatching):
-    """The Xero port for a batch of concurrent record workers (see the module docstring); its
-    quote and purchase order calls: :mod:`xerosync.xero.batching_quotes`."""
+class BatchingXero(QuoteBatching):  # its quote and purchase order calls: batching_quotes.py
+    """The Xero port for a batch of concurrent record workers (see the module docstring)."""
 
     def __init__(
         self,

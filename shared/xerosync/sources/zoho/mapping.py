@@ -302,7 +302,7 @@ def _date(record: Mapping[str, Any], module: str) -> date:
                 return date.fromisoformat(str(value)[:10])
             except ValueError:
                 raise ZohoRecordError(f"{module} {name} {value!r} is not a date") from None
-    raise ZohoRecordError(f"the {module} record has no date (Invoice_Date, Created_Time)")
+    raise ZohoRecordError(f"the {module} record has no date (Invoice_Date, PO_Date, Created_Time)")
 
 
 def sale_from(module: str, raw: Mapping[str, Any], cfg: ZohoSettings) -> Sale:

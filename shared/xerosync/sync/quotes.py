@@ -45,6 +45,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from xerosync.config import StoreSettings
+from xerosync.config_quotes import Purchasing
 from xerosync.domain import Purchase, Quote, Sale
 from xerosync.frozen import frozen
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
@@ -57,7 +58,6 @@ from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 from xerosync.xero.lines import line_sources
 from xerosync.xero.payloads import content_hash
-from xerosync.config_quotes import Purchasing
 from xerosync.xero.quote_payloads import bill_status, order_status, quote_status
 
 GONE = ("DELETED", "VOIDED")

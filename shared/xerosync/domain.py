@@ -239,6 +239,16 @@ class PurchaseChanged:
 
 
 @frozen
+class DocumentGone:
+    """A quote or purchase was deleted at its source: its Xero document is deleted (or, an
+    approved bill, voided) where Xero allows, else the deletion is reported."""
+
+    key: str  # the record's key, as its envelopes name it
+    document: Literal["quote", "purchase"]
+    reason: str  # "Quotes record deleted in the CRM"
+
+
+@frozen
 class SaleGone:
     """A sale was deleted in the store: whatever was booked comes off the books."""
 
@@ -306,5 +316,5 @@ class StopSync:
 
 
 PrivacyCommand = RedactCustomer | CustomerDataRequest | StopSync
-DocumentChanged = QuoteChanged | PurchaseChanged
+DocumentChanged = QuoteChanged | PurchaseChanged | DocumentGone
 Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored | PrivacyCommand | DocumentChanged

@@ -3,8 +3,8 @@ the local stack (StoreSource=zoho, local/zoho-settings.yaml) -> the Xero sandbox
 
 A CRM quote becomes one Xero quote at the CRM's Grand_Total and follows its stage; a CRM purchase
 order becomes one Xero purchase order from its vendor's contact, or, with ``purchasing.as_bills``,
-one ACCPAY bill; a notification of a change the books do not see writes nothing, and nothing is
-ever made twice."""
+one ACCPAY bill; a notification of a change the books do not see writes nothing, nothing is ever
+made twice, and a purchase order deleted in the CRM is deleted in Xero (its approved bill voided)."""
 
 from collections.abc import Iterator
 from decimal import Decimal
@@ -104,6 +104,12 @@ def _notified_again_writes_nothing(zoho: ZohoStack, order: str) -> None:
     assert writes(zoho) == before
 
 
+def _deleted_in_the_crm(zoho: ZohoStack, order: str) -> None:
+    _, change = zoho.crm.store.delete("Purchase_Orders", [order], zoho.crm.user)
+    zoho.crm.changed(change)  # the channel tells the stack, as for a deletion in the CRM's screens
+    assert zoho.settle()
+
+
 def test_a_crm_purchase_order_becomes_one_xero_purchase_order_from_its_vendor(zoho: ZohoStack) -> None:
     vendor, order = _purchase_order(zoho, "PO-2001")
     (made,) = [o for o in zoho.org.purchase_orders.values() if o["PurchaseOrderNumber"] == "PO-2001"]
@@ -114,6 +120,8 @@ def test_a_crm_purchase_order_becomes_one_xero_purchase_order_from_its_vendor(zo
     _notified_again_writes_nothing(zoho, order)
     assert len([o for o in zoho.org.purchase_orders.values() if o["PurchaseOrderNumber"] == "PO-2001"]) == 1
     assert not [i for i in zoho.org.invoices.values() if i["Type"] == "ACCPAY"]
+    _deleted_in_the_crm(zoho, order)
+    assert made["Status"] == "DELETED"
 
 
 def test_with_the_setting_a_crm_purchase_order_becomes_one_accpay_bill(zoho_bills: ZohoStack) -> None:
@@ -126,3 +134,5 @@ def test_with_the_setting_a_crm_purchase_order_becomes_one_accpay_bill(zoho_bill
     _notified_again_writes_nothing(zoho_bills, order)
     assert len([i for i in zoho_bills.org.invoices.values() if i["InvoiceNumber"] == "PO-3001"]) == 1
     assert not zoho_bills.org.purchase_orders
+    _deleted_in_the_crm(zoho_bills, order)
+    assert bill["Status"] == "VOIDED"  # an approved bill is voided, not deleted

@@ -21,7 +21,7 @@ from tests.zoho.test_mapping import _events, _examples, seeded, settings, settin
 from xerosync.cli import app
 from xerosync.config import StoreSettings
 from xerosync.config_quotes import Purchasing, Quotes, QuoteStatuses
-from xerosync.domain import Ignored, Purchase, PurchaseChanged, Quote, QuoteChanged
+from xerosync.domain import DocumentGone, Ignored, Purchase, PurchaseChanged, Quote, QuoteChanged
 from xerosync.handlers import read_reference
 from xerosync.sources import source
 from xerosync.sources.quotes_port import documents_of
@@ -214,5 +214,5 @@ def test_a_notification_becomes_a_quote_or_purchase_command_and_an_unmapped_stag
     assert isinstance(unmapped, Ignored) and "store.quote_stages" in unmapped.reason
     crm.store.delete("Purchase_Orders", ids["Purchase_Orders"][:1], crm.user)
     (gone,) = _events(crm, "Purchase_Orders", ids["Purchase_Orders"][:1], "delete")
-    kept = ZOHO.command(gone, chosen(), store)
-    assert isinstance(kept, Ignored) and "kept" in kept.reason  # never an invoice's voiding
+    deleted = ZOHO.command(gone, chosen(), store)
+    assert deleted == DocumentGone(gone.key, "purchase", "Purchase_Orders record deleted in Zoho CRM")

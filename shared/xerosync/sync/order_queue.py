@@ -12,15 +12,16 @@ its contact lookups and writes, as it does its invoices.
 """
 
 from xerosync.config import StoreSettings
-from xerosync.domain import Ignored, PurchaseChanged, QuoteChanged, SaleChanged, SaleGone
+from xerosync.domain import DocumentGone, Ignored, PurchaseChanged, QuoteChanged, SaleChanged, SaleGone
 from xerosync.sync.base import Outcome
 from xerosync.sync.orders import CALL_ORDER as SALE_CALL_ORDER
 from xerosync.sync.orders import sync_sale
 from xerosync.sync.ports import Mappings, Store
 from xerosync.sync.quotes import QuoteXero, sync_purchase, sync_quote
+from xerosync.sync.quotes_gone import sync_gone
 
-OrderCommand = SaleChanged | SaleGone | Ignored | QuoteChanged | PurchaseChanged
-ACCEPTS = (SaleChanged, SaleGone, Ignored, QuoteChanged, PurchaseChanged)
+OrderCommand = SaleChanged | SaleGone | Ignored | QuoteChanged | PurchaseChanged | DocumentGone
+ACCEPTS = (SaleChanged, SaleGone, Ignored, QuoteChanged, PurchaseChanged, DocumentGone)
 _WITH = {
     "invoices_by_number": ("quotes_by_number", "purchase_order_by_number"),
     "create_invoices": ("create_quotes", "create_purchase_orders", "update_quote", "update_purchase_order"),
@@ -36,6 +37,10 @@ def sync_order_record(
 ) -> Outcome:
     """One record of the orders' queue brought in step with Xero (``sync.orders`` off: quotes and
     purchases are skipped with the sales)."""
+    if isinstance(command, DocumentGone):
+        if not settings.sync.orders:
+            return Outcome("skipped", command.key, reason="order sync is switched off (settings: sync.orders)")
+        return sync_gone(command, settings=settings, xero=xero, mappings=mappings, store=store)
     if isinstance(command, QuoteChanged | PurchaseChanged):
         body = command.quote.body if isinstance(command, QuoteChanged) else command.purchase.body
         if not settings.sync.orders:

@@ -14,8 +14,8 @@ one the account's own sync makes.
 What is synced: Accounts, Contacts and Vendors as Xero contacts, Products as items, Invoices
 (and Sales Orders, ``store.sales_orders``) as ACCREC invoices, Quotes as Xero quotes and
 Purchase Orders as purchase orders or ACCPAY bills (:mod:`.quotes`; the port's capability
-:mod:`xerosync.sources.quotes_port`). A record deleted in the CRM keeps its Xero contact, item,
-quote or purchase order; a deleted invoice comes off the books, as a store's order.
+:mod:`xerosync.sources.quotes_port`). A record deleted in the CRM keeps its Xero contact or item,
+and a deleted invoice, quote or purchase order comes off the books (as far as Xero allows).
 """
 
 import json
@@ -29,6 +29,7 @@ from xerosync.config import StoreSettings
 from xerosync.domain import (
     Command,
     CustomerChanged,
+    DocumentGone,
     Ignored,
     Party,
     Product,
@@ -122,7 +123,9 @@ class Zoho:
         if why:
             return Ignored(key, why)
         if event.event == "deleted":
-            if event.resource == "order" and module not in DOCUMENTS:
+            if module in DOCUMENTS:
+                return DocumentGone(key, DOCUMENTS[module], f"{module} record deleted in Zoho CRM")
+            if event.resource == "order":
                 return SaleGone(key, f"{module} record deleted in Zoho CRM")
             return Ignored(key, f"{module} record deleted in Zoho CRM; the Xero {_xero_word(event.resource)} is kept")
         record = json.loads(event.payload, parse_float=Decimal) if event.payload else {}
@@ -139,7 +142,9 @@ class Zoho:
                 return Ignored(key, f"{module} {_split(event.id)[1]}: {ours}")
             found = store.fetch(event.resource, event.id)  # type: ignore[arg-type]  # a Kind: the id's module says
             if found.gone:
-                if event.resource == "order" and module not in DOCUMENTS:
+                if module in DOCUMENTS:
+                    return DocumentGone(key, DOCUMENTS[module], f"{module} record no longer in Zoho CRM")
+                if event.resource == "order":
                     return SaleGone(key, f"{module} record no longer in Zoho CRM")
                 kept = _xero_word(event.resource)
                 return Ignored(key, f"{module} record no longer in Zoho CRM; the Xero {kept} is kept")

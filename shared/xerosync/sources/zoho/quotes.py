@@ -31,7 +31,7 @@ from xerosync.sources.zoho.mapping import ZohoRecordError, lookup, record_id, sa
 from xerosync.sources.zoho.settings import ZohoSettings
 from xerosync.sources.zoho.webhook import record_key
 
-DOCUMENTS = {"Quotes": "quote", "Purchase_Orders": "purchase"}  # module -> what it is in the domain
+DOCUMENTS: dict[str, Document] = {"Quotes": "quote", "Purchase_Orders": "purchase"}  # module -> what it is
 QuoteOrPurchase = Quote | Purchase
 
 

@@ -2,7 +2,8 @@
 
 A store's order becomes a :class:`~xerosync.domain.SaleChanged` (or ``SaleGone``); a source with
 quotes and purchases (:mod:`xerosync.sources.quotes_port`) delivers those on the same queue, as
-:class:`~xerosync.domain.QuoteChanged` and :class:`~xerosync.domain.PurchaseChanged`: one
+:class:`~xerosync.domain.QuoteChanged` and :class:`~xerosync.domain.PurchaseChanged` (and
+:class:`~xerosync.domain.DocumentGone` once deleted, :mod:`xerosync.sync.quotes_gone`): one
 queue per record kind, whatever the document, so the template needs no queue per document and
 a record's events stay in one FIFO group whatever it turns out to be.
 

@@ -62,3 +62,13 @@ def test_with_order_sync_off_quotes_and_purchases_are_skipped_like_sales() -> No
     for command in (QuoteChanged(Quote(body, "sent")), PurchaseChanged(Purchase(body, "approved"))):
         outcome = sync_order_record(command, settings=off, xero=None, mappings=InMemoryMappings())  # type: ignore[arg-type]
         assert outcome.action == "skipped" and "sync.orders" in outcome.reason
+
+
+def test_a_purchase_tax_without_a_purchase_tax_type_names_the_purchasing_setting() -> None:
+    from tests.quotes import AWKWARD, SETTINGS, body_of
+    from xerosync.domain import Purchase
+    from xerosync.xero.lines import MappingError
+
+    purchase = Purchase(body_of("PO-1", *AWKWARD), "approved")  # its lines' tax rate "1": mapped for sales only
+    with pytest.raises(MappingError, match=r"purchasing\.tax_rates"):
+        quote_payloads.purchase_order(purchase, "c", SETTINGS, Purchasing(tax_rates={}))

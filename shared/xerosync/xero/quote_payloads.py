@@ -25,7 +25,7 @@ from typing import Any
 from xerosync.config import StoreSettings
 from xerosync.config_quotes import BillStatuses, PurchaseOrderStatuses, Purchasing, QuoteStatuses
 from xerosync.domain import Purchase, PurchaseStage, Quote, QuoteStage, Sale
-from xerosync.xero.lines import CENT, ROUNDING_LINE, ZERO, cents, limit, line_items, plain
+from xerosync.xero.lines import CENT, ROUNDING_LINE, ZERO, MappingError, cents, limit, line_items, plain
 
 # the default settings' statuses of each stage (``quotes.statuses``, ``purchasing.*_statuses``)
 QUOTE_STATUS: dict[QuoteStage, str] = asdict(QuoteStatuses())  # type: ignore[assignment]
@@ -54,6 +54,16 @@ def bill_status(purchasing: Purchasing, stage: PurchaseStage) -> str:
 # (https://github.com/XeroAPI/xero-mcp-server/pull/309)
 FINANCIAL = ("Contact", "LineItems", "LineAmountTypes", "CurrencyCode")
 ROUNDING_DESCRIPTION = "Rounding (difference between the source's and Xero's rounding)"
+
+
+def _purchase_lines(
+    sale: Sale, settings: StoreSettings, purchasing: Purchasing, **options: Any
+) -> list[dict[str, Any]]:
+    """A purchase's lines, on the purchase side (a tax rate it cannot map names the setting to fix)."""
+    try:
+        return _lines(sale, _purchase_settings(settings, purchasing), discounts=False, **options)
+    except MappingError as exc:
+        raise MappingError(f"{exc} - for a purchase: under purchasing.tax_rates, not tax.rates") from None
 
 
 def _purchase_settings(settings: StoreSettings, purchasing: Purchasing) -> StoreSettings:
@@ -195,13 +205,8 @@ def purchase_order(
         "CurrencyCode": sale.currency,
         "LineAmountTypes": "Inclusive" if sale.prices_include_tax else "Exclusive",
         "Status": status or order_status(purchasing, purchase.stage),
-        "LineItems": _lines(
-            sale,
-            _purchase_settings(settings, purchasing),
-            discounts=False,
-            two_places=True,
-            item_codes=item_codes or {},
-            line_ids=line_ids or {},
+        "LineItems": _purchase_lines(
+            sale, settings, purchasing, two_places=True, item_codes=item_codes or {}, line_ids=line_ids or {}
         ),
     }
     if purchase.delivery_date:
@@ -239,13 +244,8 @@ def bill(
         "CurrencyCode": sale.currency,
         "LineAmountTypes": "Inclusive" if sale.prices_include_tax else "Exclusive",
         "Status": bill_status(purchasing, purchase.stage),
-        "LineItems": _lines(
-            sale,
-            _purchase_settings(settings, purchasing),
-            discounts=False,
-            two_places=False,
-            item_codes=item_codes or {},
-            line_ids=line_ids or {},
+        "LineItems": _purchase_lines(
+            sale, settings, purchasing, two_places=False, item_codes=item_codes or {}, line_ids=line_ids or {}
         ),
     }
 

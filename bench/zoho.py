@@ -10,8 +10,9 @@ the notification its channel would POST for the record's creation (ids only; the
 ``local.zoho_crm.watch.Channels.notify``), each through the Zoho ingress's own decision and onto
 its entity queue as ``bench.harness.enqueue`` pushes the other stores' histories. The sync reads
 every record whole from the simulator's v8 API (an invoice's account too), as it reads a real
-CRM, and books it in Xero. Quotes, sales orders and purchase orders are not pushed: they are not
-booked yet (each would be acknowledged and skipped, no Zoho or Xero call).
+CRM, and books it in Xero. Quotes, sales orders and purchase orders are not pushed: this part
+measures invoices (quotes and purchase orders are booked too, as Xero quotes and purchase orders,
+but not measured here yet).
 
 Counted: Xero calls by the sandbox (``bench.meters.XeroMeter``, as every part); Zoho API calls
 and credits at the simulator (:class:`ZohoMeter`: the simulator charges a credit per API call that

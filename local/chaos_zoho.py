@@ -128,18 +128,26 @@ class _Live:
 
 
 def settings_text(org: Organisation) -> str:
-    """The local settings, with a Xero tax rate for each of the generator's taxes besides GST."""
-    rates = {"GST": "OUTPUT"}
+    """The local settings, with a Xero tax rate for each of the generator's taxes besides GST, on
+    sales and (the purchase orders') on purchases."""
+    rates, purchases = {"GST": "OUTPUT"}, {"GST": "INPUT"}
     for name, percent in TAXES.items():
-        made = create_tax_rate(
-            org, {"Name": f"CRM {name}", "TaxComponents": [{"Name": name, "Rate": percent}], "ReportTaxType": "OUTPUT"}
-        )
-        rates[name] = str(made["TaxType"])
+        for side, report, into in (("", "OUTPUT", rates), (" on purchases", "INPUT", purchases)):
+            made = create_tax_rate(
+                org,
+                {
+                    "Name": f"CRM {name}{side}",
+                    "TaxComponents": [{"Name": name, "Rate": percent}],
+                    "ReportTaxType": report,
+                },
+            )
+            into[name] = str(made["TaxType"])
     return json.dumps(
         {
             "invoice_prefix": "ZC-",
             "accounts": {"sales": "200", "rounding": "860"},
             "tax": {"rates": rates, "no_tax": "EXEMPTOUTPUT", "rounding": "BASEXCLUDED"},
+            "purchasing": {"account": "310", "tax_rates": purchases, "no_tax": "EXEMPTEXPENSES"},
             "store": {"data_centre": "eu", "currency": "AUD", "sales_orders": False},
         }
     )

@@ -5,9 +5,9 @@ from datetime import date
 from decimal import Decimal
 
 from xerosync.config import StoreSettings, TaxSettings
+from xerosync.config_quotes import Purchasing
 from xerosync.domain import Party, Sale, SaleLine, TaxRate
 from xerosync.xero.lines import cents
-from xerosync.xero.quote_payloads import Purchasing
 
 D = Decimal
 ZERO = D(0)

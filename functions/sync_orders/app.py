@@ -1,13 +1,13 @@
-"""Orders queue -> Xero invoices, payments and credit notes. The use case: xerosync.sync.orders."""
+"""Orders queue -> Xero invoices, payments and credit notes; quotes and purchases -> Xero quotes,
+purchase orders or bills. The use case: xerosync.sync.order_queue."""
 
-from xerosync.domain import Ignored, SaleChanged, SaleGone
 from xerosync.handlers import sqs_sync_handler, store_command
-from xerosync.sync.orders import CALL_ORDER, sync_sale
+from xerosync.sync.order_queue import ACCEPTS, CALL_ORDER, sync_order_record
 
 lambda_handler = sqs_sync_handler(
-    lambda command, ctx: sync_sale(
+    lambda command, ctx: sync_order_record(
         command, settings=ctx.settings, xero=ctx.xero, mappings=ctx.mappings, store=ctx.store
     ),
-    store_command(SaleChanged, SaleGone, Ignored),
+    store_command(*ACCEPTS),
     CALL_ORDER,
 )

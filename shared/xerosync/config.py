@@ -11,6 +11,7 @@ from datetime import date
 from functools import cache
 from typing import Annotated, Any, Literal
 
+from xerosync.config_quotes import Purchasing, Quotes
 from xerosync.frozen import frozen
 from xerosync.schema import After, Bounds, Invalid, Length, read
 
@@ -352,6 +353,9 @@ class StoreSettings:
     which validates them
     """
     settlements: Settlements = field(default_factory=Settlements)
+    quotes: Quotes = field(default_factory=Quotes)
+    purchasing: Purchasing = field(default_factory=Purchasing)
+    """quotes and purchases, for a source that has them (a CRM): xerosync.config_quotes"""
 
     def validate(self) -> None:
         """Settlements, once enabled, need what they post to (:func:`xerosync.schema.read` asks)."""

@@ -223,6 +223,32 @@ class SaleChanged:
 
 
 @frozen
+class QuoteChanged:
+    """A quote was created or changed at its source: ``quote`` is its whole current state (its
+    ``body.key`` the record's key, as the source's envelopes name it). Orders' queue: a quote is
+    a document about a sale to be, delivered with the source's sales."""
+
+    quote: Quote
+
+
+@frozen
+class PurchaseChanged:
+    """An order to a supplier was created or changed at its source (as :class:`QuoteChanged`)."""
+
+    purchase: Purchase
+
+
+@frozen
+class DocumentGone:
+    """A quote or purchase was deleted at its source: its Xero document is deleted (or, an
+    approved bill, voided) where Xero allows, else the deletion is reported."""
+
+    key: str  # the record's key, as its envelopes name it
+    document: Literal["quote", "purchase"]
+    reason: str  # "Quotes record deleted in the CRM"
+
+
+@frozen
 class SaleGone:
     """A sale was deleted in the store: whatever was booked comes off the books."""
 
@@ -290,4 +316,5 @@ class StopSync:
 
 
 PrivacyCommand = RedactCustomer | CustomerDataRequest | StopSync
-Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored | PrivacyCommand
+DocumentChanged = QuoteChanged | PurchaseChanged | DocumentGone
+Command = SaleChanged | SaleGone | CustomerChanged | ProductChanged | Ignored | PrivacyCommand | DocumentChanged

@@ -11,12 +11,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from xerosync.config import StoreSettings
-from xerosync.domain import Party, Product, Refund, Sale
+from xerosync.domain import Party, Product, Purchase, Quote, Refund, Sale
 from xerosync.frozen import frozen
 from xerosync.sources.port import StoreSource
+from xerosync.sources.quotes_port import read_document
 from xerosync.sync import tenders
 from xerosync.sync.policy import plan_sale
-from xerosync.xero import payloads
+from xerosync.xero import payloads, quote_payloads
 
 if TYPE_CHECKING:
     from xerosync.settlement import Booking
@@ -65,6 +66,9 @@ def preview(
     payload: dict[str, Any], settings: StoreSettings, source: StoreSource, *, order: dict[str, Any] | None = None
 ) -> Preview:
     """What ``payload`` (a record as ``source``'s store represents it) would cause in Xero."""
+    document = read_document(source, payload, settings)
+    if document is not None:
+        return _document(document, settings)
     kind = source.kind_of(payload)
     if kind == "refund":
         if order is None:
@@ -159,6 +163,26 @@ def _order(sale: Sale, settings: StoreSettings) -> Preview:
             "refund payload for its lines: xerosync preview REFUND.json --order ORDER.json"
         )
     return result
+
+
+def _document(document: Quote | Purchase, settings: StoreSettings) -> Preview:
+    """A quote, purchase order or ACCPAY bill (``purchasing.as_bills``), after its contact."""
+    sale = document.body
+    contact = f"<ContactID of {sale.customer.key}>"
+    found = "sent only if no contact is found by ContactNumber or email"
+    first = Request("PUT", "/Contacts" + BATCH, {"Contacts": [payloads.contact(sale.customer)]}, found)
+    moved = "created in the first status Xero lets a new one have on the way to this one, then moved"
+    if isinstance(document, Quote):
+        body = quote_payloads.quote(document, contact, settings)
+        return Preview("quote", [first, Request("PUT", "/Quotes" + BATCH, {"Quotes": [body]}, moved)])
+    purchasing = settings.purchasing
+    if purchasing.as_bills:
+        body = quote_payloads.bill(document, contact, settings, purchasing)
+        request = Request("PUT", "/Invoices" + BATCH + "&unitdp=4", {"Invoices": [body]}, moved)
+        return Preview("purchase", [first, request], ["an ACCPAY bill: purchasing.as_bills"])
+    body = quote_payloads.purchase_order(document, contact, settings, purchasing)
+    request = Request("PUT", "/PurchaseOrders" + BATCH, {"PurchaseOrders": [body]}, moved)
+    return Preview("purchase", [first, request])
 
 
 def _refund(refund: Refund, sale: Sale, settings: StoreSettings) -> Preview:

@@ -1,9 +1,13 @@
 """``xerosync settings check``: does every code in the settings exist in the Xero organisation?
 
 Account codes (active; payment accounts must take payments), tax types (active, usable on
-revenue), the tracking category and its option. Each problem names the setting and the fix.
+revenue; purchases' usable on expenses), the tracking category and its option. Each problem names
+the setting and the fix. The ``purchasing:`` section is checked for a source that books purchases
+(:func:`xerosync.sources.quotes_port.documents_of`); ``quotes:`` names statuses only, which the
+settings' own reading checks.
 """
 
+from collections.abc import Collection
 from dataclasses import fields
 from typing import Any, Protocol
 
@@ -27,7 +31,9 @@ class Finding:
     detail: str
 
 
-def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
+def check(settings: StoreSettings, xero: Organisation, *, documents: Collection[str] = ()) -> list[Finding]:
+    """Every code of ``settings`` looked up in the organisation (``documents``: what the source
+    books besides sales, ``"purchase"`` checking the purchasing section)."""
     accounts = {a.get("Code"): a for a in xero.accounts() if a.get("Code")}
     taxes = {t.get("TaxType"): t for t in xero.tax_rates()}
     findings: list[Finding] = []
@@ -51,7 +57,7 @@ def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
         else:
             findings.append(Finding(setting, code, True, str(found.get("Name", ""))))
 
-    def tax(setting: str, tax_type: str, *, revenue: bool = True) -> None:
+    def tax(setting: str, tax_type: str, *, revenue: bool = True, expenses: bool = False) -> None:
         found = taxes.get(tax_type)
         if found is None:
             findings.append(Finding(setting, tax_type, False, "no such tax type in this organisation (Tax rates)"))
@@ -59,6 +65,10 @@ def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
             findings.append(Finding(setting, tax_type, False, f"tax rate {found.get('Name')} is not active"))
         elif revenue and found.get("CanApplyToRevenue") is False:
             findings.append(Finding(setting, tax_type, False, f"tax rate {found.get('Name')} cannot be used on sales"))
+        elif expenses and found.get("CanApplyToExpenses") is False:
+            findings.append(
+                Finding(setting, tax_type, False, f"tax rate {found.get('Name')} cannot be used on purchases")
+            )
         else:
             findings.append(Finding(setting, tax_type, True, f"{found.get('Name')} ({found.get('EffectiveRate')}%)"))
 
@@ -75,6 +85,12 @@ def check(settings: StoreSettings, xero: Organisation) -> list[Finding]:
     tax("tax.rounding", settings.tax.rounding)
     if settings.tax.gift_cards:
         tax("tax.gift_cards", settings.tax.gift_cards)
+    if "purchase" in documents:
+        p = settings.purchasing
+        account("purchasing.account", p.account)
+        for rate, tax_type in sorted(p.tax_rates.items()):
+            tax(f"purchasing.tax_rates.{rate}", tax_type, revenue=False, expenses=True)
+        tax("purchasing.no_tax", p.no_tax, revenue=False, expenses=True)
     if settings.settlements.enabled:
         findings += _settlements(settings, accounts, account, tax)
     tracked = [settings.tracking, settings.settlements.tracking if settings.settlements.enabled else None]

@@ -21,8 +21,9 @@ from xerosync.aws.tokens import DynamoAccessTokens, DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.environment import Environment, current
 from xerosync.sources.port import StoreClient, StoreSource, remembers_writes
-from xerosync.sync.ports import Mappings, Stopped, Xero
+from xerosync.sync.ports import Mappings, Stopped
 from xerosync.sync.privacy import Privacy
+from xerosync.sync.quotes import QuoteXero
 from xerosync.sync.writeback import MappingMemory
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
@@ -36,7 +37,7 @@ class SyncContext:
     """What a sync function's use cases work with for one invocation."""
 
     settings: StoreSettings
-    xero: Xero  # the client, or the batching facade over it for one invocation
+    xero: QuoteXero  # the client, or the batching facade over it for one invocation (orders' and quotes' calls)
     mappings: Mappings
     store: StoreClient | None  # None until the store's API credentials are filled in
     batching: bool = True  # Environment.batching off: one document per Xero request (the benchmark's baseline)

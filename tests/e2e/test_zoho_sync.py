@@ -5,8 +5,8 @@ stack deployed with StoreSource=zoho (local/zoho.py) -> the Xero sandbox.
 The stack enables its own notification channel (its reconciliation); a CRM invoice's notification,
 delivered by that channel to ``/webhooks/zoho``, becomes exactly one Xero invoice at the CRM's
 Grand_Total; a delivery with another token is refused (401) and enqueues nothing; a contact without
-an email, changed twice, is still one Xero contact; a Quote's notification is acknowledged and
-skipped, not failed."""
+an email, changed twice, is still one Xero contact; a Quote makes no invoice and fails nothing (its
+Xero quote: test_zoho_quotes.py)."""
 
 import json
 import urllib.error
@@ -144,7 +144,7 @@ def test_a_contact_without_email_changed_twice_is_one_xero_contact(zoho: ZohoSta
     assert "555-2" in phones and same[0]["Addresses"][0]["City"] == "Brisbane"
 
 
-def test_a_quote_is_acknowledged_and_skipped_not_failed(zoho: ZohoStack) -> None:
+def test_a_quote_makes_no_invoice_and_fails_nothing(zoho: ZohoStack) -> None:
     crm = zoho.crm
     account = one(crm.user_edit("Accounts", [{"Account_Name": "Quoted Co"}]))
     product = one(crm.user_edit("Products", [{"Product_Name": "Quoted thing", "Product_Code": "Q-1",

@@ -102,11 +102,14 @@ def settings_check(
 ) -> None:
     """Check the file against the Xero organisation: every account, tax type and tracking option exists."""
     from xerosync.settings_check import check
+    from xerosync.sources.quotes_port import documents_of
     from xerosync.xero.errors import XeroError
 
-    settings = _settings(path, _source(source))
+    store = _source(source)
+    settings = _settings(path, store)
     try:
-        findings = check(settings, _xero(api_url, identity_url, client_id, client_secret, tenant_id))
+        xero = _xero(api_url, identity_url, client_id, client_secret, tenant_id)
+        findings = check(settings, xero, documents=documents_of(store, settings))
     except XeroError as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None

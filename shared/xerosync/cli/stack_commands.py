@@ -343,6 +343,7 @@ def setup(stack: StackOption) -> None:
     """Register (or repair) the store's webhooks to this stack, then check the settings against Xero."""
     from xerosync.reconcile import synced_kinds
     from xerosync.settings_check import check
+    from xerosync.sources.quotes_port import documents_of
     from xerosync.xero.errors import XeroError
 
     found = _stack(stack)
@@ -366,7 +367,7 @@ def setup(stack: StackOption) -> None:
     console.print(f"Store webhooks to {url}:")
     console.print(table)
     try:
-        findings = check(job.settings, job.xero)
+        findings = check(job.settings, job.xero, documents=documents_of(job.source, job.settings))
     except XeroError as exc:
         raise _fail(f"Xero: {exc}") from None
     problems = [f for f in findings if not f.ok]

@@ -11,7 +11,8 @@ mapping key, e.g. ``"quote:<id>"``, and ``body.modified_at`` its source time) an
    a number already in Xero adopted), in a status Xero lets a new one have;
 3. changes its lines and amounts while Xero allows (a draft or sent quote; a purchase order not
    yet billed; a bill with no payment), else reports the change instead of rewriting the books;
-4. moves its status to the one the stage maps to (:mod:`xerosync.xero.quote_payloads`), one
+4. moves its status to the one the settings map the stage to (``quotes.statuses``,
+   ``purchasing.order_statuses`` / ``bill_statuses``: :mod:`xerosync.config_quotes`), one
    move at a time along the moves Xero takes (:data:`QUOTE`, :data:`PURCHASE_ORDER`, :data:`BILL`),
    each under its own idempotency key; a move Xero refuses because someone changed the
    document in Xero is retried once from the status Xero reports.
@@ -20,8 +21,9 @@ What an adapter produces and calls, exactly:
 
 * ``sync_quote(Quote(body, stage, expiry=, title=, summary=, terms=), settings=, xero=, mappings=)``;
 * ``sync_purchase(Purchase(body, stage, delivery_date=, delivery_address=, attention_to=,
-  telephone=, delivery_instructions=), settings=, purchasing=Purchasing(account, tax_rates,
-  no_tax, as_bills), xero=, mappings=)``;
+  telephone=, delivery_instructions=), settings=, xero=, mappings=)``, the purchase booked as
+  the settings' ``purchasing`` section says (:class:`~xerosync.config_quotes.Purchasing`: its
+  account, tax types, purchase order or ACCPAY bill, and statuses), unless ``purchasing=`` is given;
 
 where ``body`` is a :class:`~xerosync.domain.Sale` whose ``key``, ``number`` (the Xero document
 number), ``date``, ``currency``, ``prices_include_tax``, ``customer`` (the supplier for a
@@ -43,6 +45,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from xerosync.config import StoreSettings
+from xerosync.config_quotes import Purchasing
 from xerosync.domain import Purchase, Quote, Sale
 from xerosync.frozen import frozen
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
@@ -55,7 +58,7 @@ from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
 from xerosync.xero.lines import line_sources
 from xerosync.xero.payloads import content_hash
-from xerosync.xero.quote_payloads import BILL_STATUS, PURCHASE_ORDER_STATUS, QUOTE_STATUS, Purchasing
+from xerosync.xero.quote_payloads import bill_status, order_status, quote_status
 
 GONE = ("DELETED", "VOIDED")
 Builder = Callable[[str, dict[str, str]], dict[str, Any]]  # (ContactID, LineItemIDs by source line) -> body
@@ -321,27 +324,33 @@ def sync_quote(offer: Quote, *, settings: StoreSettings, xero: QuoteXero, mappin
     def build(contact_id: str, line_ids: dict[str, str]) -> dict[str, Any]:
         return quote_payloads.quote(offer, contact_id, settings, item_codes=codes, line_ids=line_ids)
 
-    return _sync(QUOTE, offer.body, build, QUOTE_STATUS[offer.stage], xero=xero, mappings=mappings)
+    return _sync(QUOTE, offer.body, build, quote_status(settings, offer.stage), xero=xero, mappings=mappings)
 
 
 def sync_purchase(
-    purchase: Purchase, *, settings: StoreSettings, purchasing: Purchasing, xero: QuoteXero, mappings: Mappings
+    purchase: Purchase,
+    *,
+    settings: StoreSettings,
+    xero: QuoteXero,
+    mappings: Mappings,
+    purchasing: Purchasing | None = None,
 ) -> Outcome:
     """A purchase changed at its source: its Xero purchase order (or, ``purchasing.as_bills``,
-    its ACCPAY bill) created once and brought in step."""
+    its ACCPAY bill) created once and brought in step (``purchasing``: the settings' own unless
+    given)."""
+    purchasing = purchasing or settings.purchasing
     codes = _codes(purchase.body, mappings)
     if purchasing.as_bills:
 
         def bill(contact_id: str, line_ids: dict[str, str]) -> dict[str, Any]:
             return quote_payloads.bill(purchase, contact_id, settings, purchasing, item_codes=codes, line_ids=line_ids)
 
-        return _sync(BILL, purchase.body, bill, BILL_STATUS[purchase.stage], xero=xero, mappings=mappings)
+        return _sync(BILL, purchase.body, bill, bill_status(purchasing, purchase.stage), xero=xero, mappings=mappings)
 
     def order(contact_id: str, line_ids: dict[str, str]) -> dict[str, Any]:
         return quote_payloads.purchase_order(
             purchase, contact_id, settings, purchasing, item_codes=codes, line_ids=line_ids
         )
 
-    return _sync(
-        PURCHASE_ORDER, purchase.body, order, PURCHASE_ORDER_STATUS[purchase.stage], xero=xero, mappings=mappings
-    )
+    target = order_status(purchasing, purchase.stage)
+    return _sync(PURCHASE_ORDER, purchase.body, order, target, xero=xero, mappings=mappings)

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from xerosync.xero.batching_quotes import QuoteBatching
 from xerosync.xero.client import ElementResult, XeroClient, batch_chunks, contact_keys, where_chunks, where_in
 from xerosync.xero.errors import XeroNotFound
 
@@ -47,7 +48,7 @@ class _Call:
 Flush = Callable[[list[_Call]], None]
 
 
-class BatchingXero:
+class BatchingXero(QuoteBatching):  # its quote and purchase order calls: batching_quotes.py
     """The Xero port for a batch of concurrent record workers (see the module docstring)."""
 
     def __init__(
@@ -97,6 +98,7 @@ class BatchingXero:
             "update_invoice": self._writer("update_or_create_invoices", "Invoices", unitdp=4),
             "create_payments": self._writer("create_payments", "Payments"),
             "create_credit_notes": self._writer("create_credit_notes", "CreditNotes", unitdp=4),
+            **self._quote_flushers(),
         }
 
     # --- the workers ----------------------------------------------------------------------------

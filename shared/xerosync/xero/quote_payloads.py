@@ -18,38 +18,36 @@ A purchase's lines go to the purchasing account and its taxes to the purchasing 
 """
 
 from collections.abc import Mapping
-from dataclasses import field, replace
+from dataclasses import asdict, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from xerosync.config import StoreSettings
+from xerosync.config_quotes import BillStatuses, PurchaseOrderStatuses, Purchasing, QuoteStatuses
 from xerosync.domain import Purchase, PurchaseStage, Quote, QuoteStage, Sale
-from xerosync.frozen import frozen
-from xerosync.xero.lines import CENT, ROUNDING_LINE, ZERO, cents, limit, line_items, plain
+from xerosync.xero.lines import CENT, ROUNDING_LINE, ZERO, MappingError, cents, limit, line_items, plain
 
-QUOTE_STATUS: dict[QuoteStage, str] = {
-    "draft": "DRAFT",
-    "sent": "SENT",
-    "accepted": "ACCEPTED",
-    "declined": "DECLINED",
-    "invoiced": "INVOICED",
-    "withdrawn": "DELETED",
-}
-PURCHASE_ORDER_STATUS: dict[PurchaseStage, str] = {
-    "draft": "DRAFT",
-    "submitted": "SUBMITTED",
-    "approved": "AUTHORISED",
-    "billed": "BILLED",
-    "cancelled": "DELETED",
-}
-# an ACCPAY bill is money owed once approved; a billed order is an approved bill
-BILL_STATUS: dict[PurchaseStage, str] = {
-    "draft": "DRAFT",
-    "submitted": "SUBMITTED",
-    "approved": "AUTHORISED",
-    "billed": "AUTHORISED",
-    "cancelled": "DELETED",
-}
+# the default settings' statuses of each stage (``quotes.statuses``, ``purchasing.*_statuses``)
+QUOTE_STATUS: dict[QuoteStage, str] = asdict(QuoteStatuses())  # type: ignore[assignment]
+PURCHASE_ORDER_STATUS: dict[PurchaseStage, str] = asdict(PurchaseOrderStatuses())  # type: ignore[assignment]
+BILL_STATUS: dict[PurchaseStage, str] = asdict(BillStatuses())  # type: ignore[assignment]
+
+
+def quote_status(settings: StoreSettings, stage: QuoteStage) -> str:
+    """The Xero status of a quote at ``stage``, as the settings say (``quotes.statuses``)."""
+    return str(getattr(settings.quotes.statuses, stage))
+
+
+def order_status(purchasing: Purchasing, stage: PurchaseStage) -> str:
+    """The Xero status of a purchase order at ``stage`` (``purchasing.order_statuses``)."""
+    return str(getattr(purchasing.order_statuses, stage))
+
+
+def bill_status(purchasing: Purchasing, stage: PurchaseStage) -> str:
+    """The Xero status of a purchase's ACCPAY bill at ``stage`` (``purchasing.bill_statuses``)."""
+    return str(getattr(purchasing.bill_statuses, stage))
+
+
 # what an update that only moves a quote's status leaves out: Xero refuses changes to these once a
 # quote is no longer a draft or sent (and re-sending them would re-price it); the descriptive
 # fields stay in, since an update that leaves them out clears them
@@ -58,16 +56,14 @@ FINANCIAL = ("Contact", "LineItems", "LineAmountTypes", "CurrencyCode")
 ROUNDING_DESCRIPTION = "Rounding (difference between the source's and Xero's rounding)"
 
 
-@frozen
-class Purchasing:
-    """Where purchases go in Xero: the account of their lines, the Xero tax type of each source
-    tax rate on the purchase side (``INPUT`` where sales say ``OUTPUT``), and whether a purchase
-    becomes a purchase order or an ACCPAY bill."""
-
-    account: str
-    tax_rates: dict[str, str] = field(default_factory=dict)  # source rate id or code -> TaxType
-    no_tax: str = "NONE"
-    as_bills: bool = False
+def _purchase_lines(
+    sale: Sale, settings: StoreSettings, purchasing: Purchasing, **options: Any
+) -> list[dict[str, Any]]:
+    """A purchase's lines, on the purchase side (a tax rate it cannot map names the setting to fix)."""
+    try:
+        return _lines(sale, _purchase_settings(settings, purchasing), discounts=False, **options)
+    except MappingError as exc:
+        raise MappingError(f"{exc} - for a purchase: under purchasing.tax_rates, not tax.rates") from None
 
 
 def _purchase_settings(settings: StoreSettings, purchasing: Purchasing) -> StoreSettings:
@@ -172,7 +168,7 @@ def quote(
         "Date": sale.date.isoformat(),
         "CurrencyCode": sale.currency,
         "LineAmountTypes": "INCLUSIVE" if sale.prices_include_tax else "EXCLUSIVE",
-        "Status": status or QUOTE_STATUS[offer.stage],
+        "Status": status or quote_status(settings, offer.stage),
         "LineItems": _lines(
             sale, settings, discounts=True, two_places=True, item_codes=item_codes or {}, line_ids=line_ids or {}
         ),
@@ -208,14 +204,9 @@ def purchase_order(
         "Date": sale.date.isoformat(),
         "CurrencyCode": sale.currency,
         "LineAmountTypes": "Inclusive" if sale.prices_include_tax else "Exclusive",
-        "Status": status or PURCHASE_ORDER_STATUS[purchase.stage],
-        "LineItems": _lines(
-            sale,
-            _purchase_settings(settings, purchasing),
-            discounts=False,
-            two_places=True,
-            item_codes=item_codes or {},
-            line_ids=line_ids or {},
+        "Status": status or order_status(purchasing, purchase.stage),
+        "LineItems": _purchase_lines(
+            sale, settings, purchasing, two_places=True, item_codes=item_codes or {}, line_ids=line_ids or {}
         ),
     }
     if purchase.delivery_date:
@@ -252,14 +243,9 @@ def bill(
         "DueDate": (purchase.delivery_date or sale.date).isoformat(),
         "CurrencyCode": sale.currency,
         "LineAmountTypes": "Inclusive" if sale.prices_include_tax else "Exclusive",
-        "Status": BILL_STATUS[purchase.stage],
-        "LineItems": _lines(
-            sale,
-            _purchase_settings(settings, purchasing),
-            discounts=False,
-            two_places=False,
-            item_codes=item_codes or {},
-            line_ids=line_ids or {},
+        "Status": bill_status(purchasing, purchase.stage),
+        "LineItems": _purchase_lines(
+            sale, settings, purchasing, two_places=False, item_codes=item_codes or {}, line_ids=line_ids or {}
         ),
     }
 

@@ -39,7 +39,8 @@ from xerosync.timestamps import store_time
 SUBFORM = {"Invoices": "Invoiced_Items", "Sales_Orders": "Ordered_Items", "Quotes": "Quoted_Items",
            "Purchase_Orders": "Purchase_Items"}  # fmt: skip
 SALES = ("Invoices", "Sales_Orders")  # what becomes an ACCREC invoice
-NUMBER = {"Invoices": "Invoice_Number", "Sales_Orders": "SO_Number"}
+NUMBER = {"Invoices": "Invoice_Number", "Sales_Orders": "SO_Number", "Quotes": "Quote_Number",
+          "Purchase_Orders": "PO_Number"}  # fmt: skip
 NAME = {"Accounts": "Account_Name", "Vendors": "Vendor_Name", "Products": "Product_Name"}
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -179,13 +180,18 @@ def _address(record: Mapping[str, Any], street: str, city: str, state: str, code
     )
 
 
-def _customer(record: Mapping[str, Any]) -> Party:
-    """The party a sale names: its account, else its contact (as the lookup names it)."""
-    for module, name_field in (("Accounts", "Account_Name"), ("Contacts", "Contact_Name")):
+def _customer(record: Mapping[str, Any], of: str = "") -> Party:
+    """The party a sale names: its account, else its contact (as the lookup names it); a purchase
+    order's (``of``), its vendor."""
+    named = (("Vendors", "Vendor_Name"),) if of == "Purchase_Orders" else (("Accounts", "Account_Name"),
+                                                                            ("Contacts", "Contact_Name"))  # fmt: skip
+    for module, name_field in named:
         rid, name = lookup(record.get(name_field))
         if rid and name:
             return Party(key=party_key(module, rid), name=name, customer_number=record_key(module, rid),
                          company=name if module == "Accounts" else "")  # fmt: skip
+    if of == "Purchase_Orders":
+        raise ZohoRecordError("the purchase order names no vendor (Vendor_Name) with its id")
     raise ZohoRecordError("the record names no account (Account_Name) or contact (Contact_Name) with its id")
 
 
@@ -289,19 +295,20 @@ def _extra(kind_id: str, description: str, amount: Decimal) -> SaleLine:
 
 
 def _date(record: Mapping[str, Any], module: str) -> date:
-    for name in ("Invoice_Date", "Created_Time", "Due_Date"):
+    for name in ("Invoice_Date", "PO_Date", "Created_Time", "Due_Date"):
         value = record.get(name)
         if value:
             try:
                 return date.fromisoformat(str(value)[:10])
             except ValueError:
                 raise ZohoRecordError(f"{module} {name} {value!r} is not a date") from None
-    raise ZohoRecordError(f"the {module} record has no date (Invoice_Date, Created_Time)")
+    raise ZohoRecordError(f"the {module} record has no date (Invoice_Date, PO_Date, Created_Time)")
 
 
 def sale_from(module: str, raw: Mapping[str, Any], cfg: ZohoSettings) -> Sale:
-    """An Invoice or Sales Order as a sale whose total is the CRM's ``Grand_Total``."""
-    if module not in SALES:
+    """An Invoice or Sales Order as a sale whose total is the CRM's ``Grand_Total`` (a Quote's or
+    Purchase Order's the same way: the body of its domain document, :mod:`.quotes`)."""
+    if module not in SUBFORM:
         raise ZohoRecordError(f"{module} records are not sales xerosync books")
     record = unwrap(raw)
     rid = record_id(record)
@@ -350,7 +357,7 @@ def sale_from(module: str, raw: Mapping[str, Any], cfg: ZohoSettings) -> Sale:
         date=_date(record, module),
         currency=currency,
         prices_include_tax=inclusive,
-        customer=_customer(record),
+        customer=_customer(record, module),
         lines=tuple(lines),
         total=grand,
         total_tax=sum((line.tax for line in lines), ZERO),

@@ -48,6 +48,14 @@
   A status not listed is not booked (the sync log says which), as a status the merchant never
   mapped should not reach the books. "paid" books the invoice AUTHORISED; the CRM records no
   payment date or method, so no payment is recorded (Xero's own payment does that).
+* ``quote_stages`` / ``purchase_order_statuses``: a Quote's ``Quote_Stage`` and a Purchase
+  Order's ``Status`` -> the stage the core books (draft, sent, accepted, declined, invoiced,
+  withdrawn; draft, submitted, approved, billed, cancelled), whose Xero status the settings'
+  ``quotes:`` and ``purchasing:`` sections give. Zoho's own examples show the stage "Delivered"
+  and the status "Approved" (github.com/zoho/crm-oas ``createRecords.md``); the other defaults
+  are the CRM's stock picklists as its layouts show them (a **guess** for any one org: check
+  ``GET /crm/v8/settings/fields?module=Quotes``). A value not listed is not booked (the sync log
+  says which).
 * ``paid_status`` (older settings): read as ``xero_status_map.PAID``, the one setting for the
   Status a CRM invoice moves to when its Xero invoice is paid (:func:`migrated`); given with a
   different ``xero_status_map.PAID``, ``xerosync settings check`` says to drop it.
@@ -61,7 +69,7 @@ from dataclasses import field
 from typing import Annotated, Any, Literal
 
 from xerosync.config import section_problems, store_section
-from xerosync.domain import Lifecycle
+from xerosync.domain import Lifecycle, PurchaseStage, QuoteStage
 from xerosync.frozen import frozen
 from xerosync.schema import After, Pattern
 
@@ -83,6 +91,22 @@ SALES_ORDER_STATUSES: dict[str, Lifecycle] = {
     "Created": "unconfirmed",  # not agreed yet: nothing to book
     "Approved": "confirmed",
     "Delivered": "confirmed",
+    "Cancelled": "cancelled",
+}
+
+QUOTE_STAGES: dict[str, QuoteStage] = {
+    "Draft": "draft",
+    "Negotiation": "sent",
+    "Delivered": "sent",
+    "On Hold": "sent",
+    "Confirmed": "accepted",
+    "Closed Won": "accepted",
+    "Closed Lost": "declined",
+}
+PURCHASE_ORDER_STATUSES: dict[str, PurchaseStage] = {
+    "Created": "draft",
+    "Approved": "approved",
+    "Delivered": "approved",  # the goods came; the supplier's bill is another matter
     "Cancelled": "cancelled",
 }
 
@@ -154,6 +178,10 @@ class ZohoSettings:
     """an Invoice's Status -> unconfirmed, awaiting_payment, confirmed, paid or cancelled (unlisted: not booked)"""
     sales_order_statuses: dict[str, Lifecycle] = field(default_factory=lambda: dict(SALES_ORDER_STATUSES))
     """a Sales Order's Status -> where the sale stands (unlisted: not booked)"""
+    quote_stages: dict[str, QuoteStage] = field(default_factory=lambda: dict(QUOTE_STAGES))
+    """a Quote's Quote_Stage -> draft, sent, accepted, declined, invoiced or withdrawn (unlisted: not booked)"""
+    purchase_order_statuses: dict[str, PurchaseStage] = field(default_factory=lambda: dict(PURCHASE_ORDER_STATUSES))
+    """a Purchase Order's Status -> draft, submitted, approved, billed or cancelled (unlisted: not booked)"""
     tax_inclusive_field: Annotated[str, Pattern(API_NAME_OR_EMPTY)] = "Tax_Inclusive"
     """the record field that says its prices include tax (empty: always exclusive)"""
     currency: Annotated[str, Pattern(r"^([A-Z]{3})?$")] = ""

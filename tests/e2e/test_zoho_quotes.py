@@ -136,3 +136,31 @@ def test_with_the_setting_a_crm_purchase_order_becomes_one_accpay_bill(zoho_bill
     assert not zoho_bills.org.purchase_orders
     _deleted_in_the_crm(zoho_bills, order)
     assert bill["Status"] == "VOIDED"  # an approved bill is voided, not deleted
+
+
+def test_a_bill_paid_in_xero_is_written_back_to_its_crm_purchase_order(zoho_bills: ZohoStack) -> None:
+    """Xero → CRM for purchases: the accountant pays the bill in Xero; the scheduled pull (Xero's
+    documents modified since its watermark) writes what Xero holds to the purchase order once."""
+    from tests.e2e.test_zoho_both_ways import accountant, crm_writes
+
+    _, order = _purchase_order(zoho_bills, "PO-3002")
+    (bill,) = [i for i in zoho_bills.org.invoices.values() if i["InvoiceNumber"] == "PO-3002"]
+    payment = {"Invoice": {"InvoiceID": bill["InvoiceID"]}, "Account": {"Code": "090"}, "Date": "2026-10-01",
+               "Amount": Decimal(str(bill["AmountDue"]))}  # fmt: skip
+    assert accountant(zoho_bills).create_payments([payment], idempotency_key="bill-paid-po-3002")[0].ok
+    before = {"xero": writes(zoho_bills), "crm": len(crm_writes(zoho_bills))}
+    result = zoho_bills.stack.run_schedule("PullFunction")
+    assert result.ok, result.error
+    assert zoho_bills.settle()
+    mine = [w for w in crm_writes(zoho_bills)[before["crm"] :] if w.module == "Purchase_Orders"]
+    assert [(w.id, w.operation) for w in mine] == [(order, "update")], mine
+    record = zoho_bills.crm.store.get("Purchase_Orders", order)
+    assert record is not None
+    assert bill["Status"] == "PAID"
+    assert Decimal(str(record["Xero_Amount_Paid"])) == Decimal(str(bill["Total"]))
+    assert Decimal(str(record["Xero_Amount_Due"])) == 0
+    assert record["Xero_Paid_On"] == "2026-10-01"
+    assert record["Xero_Number"] == "PO-3002" and bill["InvoiceID"] in record["Xero_Link"]
+    assert writes(zoho_bills) == before["xero"]  # the CRM's notification of that write goes no further
+    again = zoho_bills.stack.run_schedule("PullFunction")
+    assert again.ok and len(crm_writes(zoho_bills)) == before["crm"] + len(mine)

@@ -19,9 +19,11 @@ mapping table: :class:`xerosync.aws.tokens.DynamoAccessTokens`) under
 function and container uses one token for its hour: Zoho lets one refresh token mint ten access
 tokens in ten minutes, then blocks minting for the rest of them (same page). A token is minted
 again when less than :data:`REMINT_BEFORE` of it is left, or once after the API answers 401
-``INVALID_TOKEN`` (a newer one another container stored is taken first). Within a process one
-thread mints while the others wait; containers take no lock between them (the port's cache has
-none): two may mint in the same moment, each token valid, the cache keeping the later one.
+``INVALID_TOKEN`` (a newer one another container stored is taken first). One mint for the whole
+stack: within a process one thread asks while the others wait, and across containers the mint
+happens under the cache's lock (:func:`xerosync.sources.minting.cached_or_minted`, a lease in the
+token's item of the mapping table): a container finding it held waits a moment and takes the
+token the holder stores; a lock left by a crashed container runs out after 30 s.
 A refresh token Zoho no longer knows (``invalid_code``: a user keeps at most 20, the 21st deletes
 the oldest) raises ``CredentialsRefused`` saying so. Logs and errors never carry a token.
 
@@ -54,6 +56,7 @@ from decimal import Decimal
 from typing import Any
 
 from xerosync.frozen import frozen
+from xerosync.sources.minting import cached_or_minted
 from xerosync.sources.port import (
     AccessToken,
     CredentialsRefused,
@@ -152,6 +155,7 @@ class ZohoCRM:
         clock: Callable[[], float] = time.time,
         transport: Any = None,
         modules: Sequence[str] = tuple(RESOURCE_OF_MODULE),
+        minting: threading.Lock | None = None,
     ) -> None:
         import httpx
 
@@ -160,6 +164,8 @@ class ZohoCRM:
         self._clock = clock
         self._http = httpx.Client(timeout=timeout, headers={"User-Agent": "xerosync"}, transport=transport)
         self.governor = governor or governor_for(self._key, concurrency, clock)
+        self.governor.share(tokens, f"zoho-credits:{credentials.data_centre}:{credentials.client_id}")
+        self._minting = minting or _MINTING  # the process's; a test gives each "container" its own
         self._held: AccessToken | None = None
         self._domain = ""
         self.minted = 0  # tokens this client minted (the rest came from the cache)
@@ -178,16 +184,21 @@ class ZohoCRM:
         if self._usable(self._held, stale) and self._domain:
             assert self._held is not None
             return self._held.value, self._domain
-        with _MINTING:
-            cached = self.tokens.get(self._key)
-            domain = self.tokens.get(self._key + ":api-domain")
-            if not self._usable(cached, stale) or domain is None:
-                cached, domain = self._mint()
-                self.tokens.put(self._key + ":api-domain", domain)
-                self.tokens.put(self._key, cached)
-            assert cached is not None
-            self._held, self._domain = cached, domain.value
-            return cached.value, domain.value
+
+        def cached() -> tuple[AccessToken, AccessToken] | None:
+            token, domain = self.tokens.get(self._key), self.tokens.get(self._key + ":api-domain")
+            return (token, domain) if token is not None and domain is not None and self._usable(token, stale) else None
+
+        def minted() -> tuple[AccessToken, AccessToken]:
+            token, domain = self._mint()
+            self.tokens.put(self._key + ":api-domain", domain)
+            self.tokens.put(self._key, token)
+            return token, domain
+
+        with self._minting:  # one thread of the process asks the stack; one container of the stack mints
+            token, domain = cached_or_minted(self.tokens, self._key, cached, minted)
+            self._held, self._domain = token, domain.value
+            return token.value, domain.value
 
     def _mint(self) -> tuple[AccessToken, AccessToken]:
         import httpx

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 
-from xerosync.sources.port import StoreUnavailable
+from xerosync.sources.port import AccessToken, StoreUnavailable, TokenCache
 
 RETRIES = 3  # retries of a call answered 429 TOO_MANY_REQUESTS
 BACKOFF = 0.5  # seconds before the first retry, doubled each time (plus up to half again of jitter)
@@ -55,12 +55,31 @@ class ZohoGovernor:
         self.blocked_reason = ""
         self.credits = 0  # calls made (one credit each, Zoho's usual price)
         self.throttled = 0  # 429 TOO_MANY_REQUESTS answers seen
+        self.shared: TokenCache | None = None  # where the stack keeps the credits block (see share)
+        self.shared_key = ""
+
+    def share(self, cache: TokenCache, key: str) -> None:
+        """Keep the credits block in the stack's ``cache`` under ``key`` too (the first cache given
+        is kept), so a block one container learns stops every container."""
+        if self.shared is None:
+            self.shared, self.shared_key = cache, key
+
+    def _blocked(self) -> float:
+        """Seconds the credits stay spent: this process's block, else the stack's (one read)."""
+        now = self._clock()
+        if self.blocked_until <= now and self.shared is not None:
+            spent = self.shared.get(self.shared_key)
+            if spent is not None and spent.expires_at > now:
+                with self._lock:
+                    self.blocked_until = max(self.blocked_until, spent.expires_at)
+                    self.blocked_reason = spent.value
+        return self.blocked_until - now
 
     @contextmanager
     def slot(self, what: str) -> Iterator[None]:
         """Hold one of the organisation's calls in flight for ``what`` (refused while credits are
         spent, or when no slot frees within :data:`SLOT_WAIT`)."""
-        left = self.blocked_until - self._clock()
+        left = self._blocked()
         if left > 0:
             raise _unavailable(f"Zoho CRM's API credits are exhausted ({self.blocked_reason}); {what} not sent", left)
         if not self._slots.acquire(timeout=self.slot_wait):
@@ -90,6 +109,8 @@ class ZohoGovernor:
         with self._lock:
             self.blocked_until = max(self.blocked_until, until)
             self.blocked_reason = f"until {resets_at}" if resets_at else "reset time not given"
+        if self.shared is not None:  # the block the other containers read before each call
+            self.shared.put(self.shared_key, AccessToken(self.blocked_reason, self.blocked_until))
         return _unavailable(
             f"Zoho CRM's API credits for the last 24 hours are exhausted ({self.blocked_reason}); {what} refused",
             until - self._clock(),

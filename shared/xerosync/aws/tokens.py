@@ -8,6 +8,9 @@ no other stack's function is granted the table, and no token reaches a log or a 
   token and ``access_expires_at``, so every function and container of the stack uses one token
   for its lifetime instead of minting its own; the item also holds the lock one container takes
   to mint while the others wait for its token (:func:`take_lock`, the Xero token set's lock too).
+  An adapter may keep other stack-wide state of its API's limits here the same way: a limit
+  spent until a time (an entry whose "token" says why and expires at the reset; the put keeps
+  the later one) and leases on its calls in flight (locks on items holding no token).
 
 Nothing in the mapping table may carry a DynamoDB TTL attribute: DynamoDB deletes an expired
 item within days of its expiry, and this item holds the only copy of the rotated refresh token

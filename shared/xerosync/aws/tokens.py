@@ -6,7 +6,11 @@ no other stack's function is granted the table, and no token reaches a log or a 
 * a store adapter's minted API tokens (:class:`DynamoAccessTokens`, the port's ``TokenCache``):
   ``pk`` the adapter's key (``shopify-token:<shop>:<client id>``), ``sk = access-token``, the
   token and ``access_expires_at``, so every function and container of the stack uses one token
-  for its lifetime instead of minting its own.
+  for its lifetime instead of minting its own; the item also holds the lock one container takes
+  to mint while the others wait for its token (:func:`take_lock`, the Xero token set's lock too).
+  An adapter may keep other stack-wide state of its API's limits here the same way: a limit
+  spent until a time (an entry whose "token" says why and expires at the reset; the put keeps
+  the later one) and leases on its calls in flight (locks on items holding no token).
 
 Nothing in the mapping table may carry a DynamoDB TTL attribute: DynamoDB deletes an expired
 item within days of its expiry, and this item holds the only copy of the rotated refresh token
@@ -31,6 +35,42 @@ def _conflict(err: ClientError) -> bool:
     return bool(err.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
+def take_lock(table: Any, key: dict[str, str], owner: str, until: float) -> bool:
+    """Take the lock kept in the item ``key`` (``lock_owner``, ``lock_until``: epoch seconds) for
+    ``owner`` until ``until``: refused while another owner holds one that has not run out, so a
+    lock left by a crashed worker frees itself then. The item's other attributes are untouched."""
+    try:
+        table.update_item(
+            Key=key,
+            UpdateExpression="SET lock_owner = :owner, lock_until = :until",
+            ConditionExpression="attribute_not_exists(lock_until) OR lock_until < :now",
+            ExpressionAttributeValues={
+                ":owner": owner,
+                ":until": Decimal(str(round(until, 3))),
+                ":now": Decimal(str(round(time.time(), 3))),
+            },
+        )
+        return True
+    except ClientError as err:
+        if _conflict(err):
+            return False
+        raise
+
+
+def drop_lock(table: Any, key: dict[str, str], owner: str) -> None:
+    """Free the lock if ``owner`` still holds it (one that ran out and was taken is not touched)."""
+    try:
+        table.update_item(
+            Key=key,
+            UpdateExpression="REMOVE lock_owner, lock_until",
+            ConditionExpression="lock_owner = :owner",
+            ExpressionAttributeValues={":owner": owner},
+        )
+    except ClientError as err:
+        if not _conflict(err):
+            raise
+
+
 class DynamoTokenStore:
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
@@ -44,22 +84,7 @@ class DynamoTokenStore:
         return from_item(item) if item and item.get("refresh_token") else None
 
     def lock(self, key: str, owner: str, until: float) -> bool:
-        try:
-            self.table.update_item(
-                Key={"pk": key, "sk": "tokens"},
-                UpdateExpression="SET lock_owner = :owner, lock_until = :until",
-                ConditionExpression="attribute_not_exists(lock_until) OR lock_until < :now",
-                ExpressionAttributeValues={
-                    ":owner": owner,
-                    ":until": Decimal(str(round(until, 3))),
-                    ":now": Decimal(str(round(time.time(), 3))),
-                },
-            )
-            return True
-        except ClientError as err:
-            if _conflict(err):
-                return False
-            raise
+        return take_lock(self.table, {"pk": key, "sk": "tokens"}, owner, until)
 
     def save(self, key: str, tokens: TokenSet, owner: str) -> bool:
         item = as_item(tokens)
@@ -78,16 +103,7 @@ class DynamoTokenStore:
             raise
 
     def unlock(self, key: str, owner: str) -> None:
-        try:
-            self.table.update_item(
-                Key={"pk": key, "sk": "tokens"},
-                UpdateExpression="REMOVE lock_owner, lock_until",
-                ConditionExpression="lock_owner = :owner",
-                ExpressionAttributeValues={":owner": owner},
-            )
-        except ClientError as err:
-            if not _conflict(err):
-                raise
+        drop_lock(self.table, {"pk": key, "sk": "tokens"}, owner)
 
 
 class DynamoAccessTokens:
@@ -112,12 +128,22 @@ class DynamoAccessTokens:
     def put(self, key: str, token: AccessToken) -> None:
         expires = Decimal(str(round(token.expires_at, 3)))
         try:
-            self.table.put_item(
-                Item={"pk": key, "sk": ACCESS_TOKEN_SK, "access_token": token.value, ACCESS_EXPIRY: expires},
-                ConditionExpression="attribute_not_exists(pk) OR #expiry <= :expiry",
+            # an update, not a put: the item's lock (held by whoever mints) stays as it is
+            self.table.update_item(
+                Key={"pk": key, "sk": ACCESS_TOKEN_SK},
+                UpdateExpression="SET access_token = :token, #expiry = :expiry",
+                ConditionExpression="attribute_not_exists(#expiry) OR #expiry <= :expiry",
                 ExpressionAttributeNames={"#expiry": ACCESS_EXPIRY},
-                ExpressionAttributeValues={":expiry": expires},
+                ExpressionAttributeValues={":token": token.value, ":expiry": expires},
             )
         except ClientError as err:
             if not _conflict(err):  # a token minted later is there already: keep it
                 raise
+
+    def lock(self, key: str, owner: str, until: float) -> bool:
+        """The port's mint lock (:class:`~xerosync.sources.minting.MintLock`), in the token's own item:
+        the same lock as the Xero token set's (:func:`take_lock`)."""
+        return take_lock(self.table, {"pk": key, "sk": ACCESS_TOKEN_SK}, owner, until)
+
+    def unlock(self, key: str, owner: str) -> None:
+        drop_lock(self.table, {"pk": key, "sk": ACCESS_TOKEN_SK}, owner)

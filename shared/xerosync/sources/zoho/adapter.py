@@ -55,7 +55,7 @@ from xerosync.sources.port import (
     TokenCache,
 )
 from xerosync.sources.quotes_port import Document
-from xerosync.sources.zoho.client import Credentials, ZohoCRM
+from xerosync.sources.zoho.client import ZohoCRM
 from xerosync.sources.zoho.from_xero import ZohoFromXero
 from xerosync.sources.zoho.mapping import (
     MODULE,
@@ -68,6 +68,7 @@ from xerosync.sources.zoho.mapping import (
     text,
     unwrap,
 )
+from xerosync.sources.zoho.oauth import Credentials
 from xerosync.sources.zoho.quotes import DOCUMENTS, QuoteOrPurchase, document_command, document_from, synced
 from xerosync.sources.zoho.settings import ZohoSettings, problems, zoho_settings
 from xerosync.sources.zoho.webhook import NOTIFICATION, PARTIAL, RESOURCE_OF_MODULE, record_key

@@ -22,7 +22,7 @@ runs it on its schedule once the source is registered (it is not yet).
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from xerosync.frozen import frozen
@@ -134,3 +134,10 @@ def plan_channels(
         if have.channel_id not in wanted_ids and have.notify_url in urls:
             plans.append(ChannelPlan("disable", have, "delivers to this stack but is not one it wants"))
     return plans
+
+
+def stamp(when: datetime) -> str:
+    """Zoho's time form: ISO 8601 with the offset, to the second (a naive time is taken as UTC)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.replace(microsecond=0).isoformat()

@@ -238,7 +238,9 @@ class Zoho:
         parsed = Credentials.from_dict(credentials)
         if parsed is None:
             return None
-        return ZohoStore(ZohoCRM(parsed, tokens if tokens is not None else _PROCESS_TOKENS))
+        return ZohoStore(
+            ZohoCRM(parsed, tokens if tokens is not None else _PROCESS_TOKENS, concurrency=parsed.concurrency)
+        )
 
 
 def _xero_word(resource: str) -> str:

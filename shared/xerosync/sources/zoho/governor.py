@@ -157,10 +157,15 @@ _GOVERNORS_LOCK = threading.Lock()
 
 
 def governor_for(key: str, concurrency: int, clock: Callable[[], float] = time.time) -> ZohoGovernor:
-    """The process's governor of one organisation (every client of it shares the slots and the block)."""
+    """The process's governor of one organisation (every client of it shares the slots and the block);
+    made again, keeping what it knows of the credits, when the edition in the secret changed."""
     with _GOVERNORS_LOCK:
-        if key not in _GOVERNORS:
-            _GOVERNORS[key] = ZohoGovernor(concurrency, clock=clock)
+        known = _GOVERNORS.get(key)
+        if known is None or known.concurrency != concurrency:
+            made = ZohoGovernor(concurrency, clock=clock)
+            if known is not None:
+                made.blocked_until, made.blocked_reason = known.blocked_until, known.blocked_reason
+            _GOVERNORS[key] = made
         return _GOVERNORS[key]
 
 

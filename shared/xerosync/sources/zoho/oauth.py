@@ -1,7 +1,8 @@
 """Zoho's OAuth per data centre: the credentials secret and the refresh-token grant.
 
 **Access** (credentials secret, JSON): ``{"data_centre": "eu", "client_id": ..., "client_secret":
-..., "refresh_token": ...}`` from a Self Client or a server-based client of the API console.
+..., "refresh_token": ..., "edition": "enterprise"}`` (``edition`` optional: :data:`CONCURRENCY`)
+from a Self Client or a server-based client of the API console.
 Zoho Accounts runs one server per data centre, and a client is known only to its own
 (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html): the refresh-token grant
 (``POST {accounts-server}/oauth/v2/token``, ``grant_type=refresh_token``;
@@ -40,6 +41,11 @@ ACCOUNTS: dict[str, tuple[str, str]] = {
     "uk": ("https://accounts.zoho.uk", "https://www.zohoapis.uk"),  # the docs' line is truncated: verify
 }
 TOKEN_LIFETIME = 3600.0
+# edition -> API calls in flight Zoho allows per organisation and app
+# (https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html); the secret's ``edition`` picks
+# one, and the stack holds all its containers together to it (xerosync.sources.zoho.governor).
+# Without one, the Free edition's 5, which every edition allows.
+CONCURRENCY: dict[str, int] = {"free": 5, "standard": 10, "professional": 15, "enterprise": 20, "ultimate": 25}
 
 
 @frozen
@@ -49,6 +55,7 @@ class Credentials:
     refresh_token: str = field(repr=False)
     data_centre: str = "com"
     accounts_server: str = ""  # overrides the table ("{dc}" replaced): the local simulator
+    edition: str = "free"  # the CRM edition: how many calls may be in flight (CONCURRENCY)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Credentials | None":
@@ -57,7 +64,16 @@ class Credentials:
         if not all(values.values()):
             return None
         dc = str(data.get("data_centre") or data.get("dc") or "com").strip().lower()
-        return cls(**values, data_centre=dc, accounts_server=str(data.get("accounts_server") or "").strip())
+        edition = str(data.get("edition") or "free").strip().lower()
+        if edition not in CONCURRENCY:
+            raise StoreError(f"Zoho edition {edition!r} in the credentials is not one of {', '.join(CONCURRENCY)}")
+        return cls(**values, data_centre=dc, accounts_server=str(data.get("accounts_server") or "").strip(),
+                   edition=edition)  # fmt: skip
+
+    @property
+    def concurrency(self) -> int:
+        """The calls in flight the organisation's edition allows this app."""
+        return CONCURRENCY[self.edition]
 
     @property
     def accounts_url(self) -> str:

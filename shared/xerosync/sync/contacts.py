@@ -35,8 +35,8 @@ from xerosync.config import StoreSettings
 from xerosync.domain import CustomerChanged, Ignored, Party
 from xerosync.sources.port import StoreError, StoreNotFound
 from xerosync.sources.xero_state import contact_id_writer_of
-from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
-from xerosync.sync.ports import Mapping, Mappings, Xero
+from xerosync.sync.base import Outcome, create_once, holding, new_claim, now_iso, superseded, superseded_outcome
+from xerosync.sync.ports import ClaimHeld, Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
@@ -97,6 +97,32 @@ def _kept_id(party: Party, contact: dict[str, Any]) -> bool:
 def disambiguated(party: Party) -> str:
     suffix = party.email or party.customer_number or party.key
     return f"{party.name} ({suffix})"
+
+
+def _name_key(name: str) -> str:
+    """The lock of a contact name (hashed: no personal data in a key), held while a contact of that
+    name is created (see :class:`NewContact`)."""
+    plain = " ".join(name.split()).casefold()
+    return "contact-name:" + hashlib.sha256(plain.encode()).hexdigest()[:32]
+
+
+def _create(
+    party: Party, xero: Xero, mappings: Mappings, body: dict[str, Any], key: str, *, name_taken: bool
+) -> ElementResult:
+    """``PUT /Contacts`` of a new contact, holding its name's lock: an invoice naming a new contact
+    (:class:`NewContact`) holds it from its lookup to Xero's answer, and Xero would give that
+    invoice any contact of the name created meanwhile. Held: the name is as good as taken."""
+    if name_taken:
+        return _write(party, xero.create_contacts, body, key, name_taken=True)
+    token = new_claim()
+    try:
+        mappings.lock(_name_key(str(body["Name"])), token)
+    except ClaimHeld:
+        return _write(party, xero.create_contacts, body, key, name_taken=True)
+    try:
+        return _write(party, xero.create_contacts, body, key)
+    finally:
+        mappings.unlock(_name_key(str(body["Name"])), token)
 
 
 def _write(party: Party, send: Any, body: dict[str, Any], key: str, *, name_taken: bool = False) -> ElementResult:
@@ -202,12 +228,87 @@ def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
         mappings,
         party.key,
         find=lookup,
-        create=lambda claim: _write(
-            party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
+        create=lambda claim: _create(
+            party, xero, mappings, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
         ),
         record=lambda found, new: _recorded(party, found, new, body, mappings, None),
     )
     return created.mapping.xero_id
+
+
+class NewContact:
+    """A new party's contact, to be created by the invoice that names it: Xero creates a contact
+    named on a document when no contact has that name ("If you only provide only a contact name,
+    the API will either find the existing contact with that name or it will create a contact with
+    that name", Xero staff, https://community.xero.com/developer/discussion/106550833), with the
+    details sent beside the name (a full Contact on an invoice is applied to its contact, which is
+    why an invoice for a known contact names only its ContactID:
+    https://onlinecast.org.uk/post/xero-api-update-or-create-invoices-overwriting-contact). One
+    request instead of a ``PUT /Contacts`` and then the invoice.
+
+    It holds the party's claim (nobody else creates its contact) and its name's lock from before
+    the lookup that found neither the party nor the name until Xero answers: no contact of this
+    name can be created meanwhile by this stack, so Xero creates the contact and does not match
+    another. :meth:`recorded` maps it from the invoice's answer; :meth:`abandon` lets it go (no
+    invoice created): the claim released, the next attempt looks in Xero first."""
+
+    def __init__(self, party: Party, body: dict[str, Any], mappings: Mappings, claim: str, token: str) -> None:
+        self.party, self.body, self.mappings = party, body, mappings
+        self.claim, self.token = claim, token
+        self.sent = dict(body)  # what the invoice names: the body, under ``Name (email)`` if its name is taken
+        self.done = False
+
+    def recorded(self, contact_id: str) -> None:
+        """The invoice was created, and with it the contact ``contact_id``."""
+        self.mappings.put(_mapping(self.party, contact_id, payloads.content_hash(self.body)), claim=self.claim)
+        self._end()
+
+    def abandon(self) -> None:
+        if not self.done:
+            self.mappings.release(self.party.key, self.claim)
+            self._end()
+
+    def _end(self) -> None:
+        self.done = True
+        self.mappings.unlock(_name_key(str(self.body["Name"])), self.token)
+
+
+def contact_for_invoice(party: Party, xero: Xero, mappings: Mappings) -> str | NewContact:
+    """``party``'s ContactID, as :func:`ensure_contact`; or, for a party found neither in the
+    mapping table nor in Xero, a :class:`NewContact` for the invoice to create."""
+    known = mappings.get(party.key)
+    if known:
+        return known.xero_id
+    body = payloads.contact(party)
+    token = new_claim()
+    try:
+        mappings.lock(_name_key(str(body["Name"])), token)
+    except ClaimHeld:  # a contact of this name is being created: made apart, as before
+        return ensure_contact(party, xero, mappings)
+    claim = new_claim()
+    try:
+        claimed = mappings.claim(party.key, claim)
+        if isinstance(claimed, Mapping):
+            mappings.unlock(_name_key(str(body["Name"])), token)
+            return claimed.xero_id
+    except BaseException:
+        mappings.unlock(_name_key(str(body["Name"])), token)
+        raise
+    new = NewContact(party, body, mappings, claim, token)
+    try:
+        lookup = Lookup(party, body, xero)
+        found = lookup()
+        if found is None:
+            if lookup.name_taken:
+                new.sent["Name"] = disambiguated(party)
+            return new
+        mappings.put(_recorded(party, found, False, body, mappings, None), claim=claim)
+        new.done = True
+        mappings.unlock(_name_key(str(body["Name"])), token)
+        return str(found["ContactID"])
+    except BaseException:
+        new.abandon()
+        raise
 
 
 def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: str | None = None) -> Outcome:
@@ -219,8 +320,8 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
         mappings,
         party.key,
         find=lookup,
-        create=lambda claim: _write(
-            party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
+        create=lambda claim: _create(
+            party, xero, mappings, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
         ),
         record=lambda found, new: _recorded(party, found, new, body, mappings, modified),
     )

@@ -15,7 +15,7 @@ from local.events import envelope
 from local.woo import delivery
 from local.woo_store import WooStore
 from local.woo_store.model import Settings
-from tests.integration.conftest import mappings_table
+from tests.integration.conftest import mappings_table, run_workers
 from tests.integration.test_accuracy_property import settings_for
 from tests.store.conftest import ADDRESS
 from tests.woo import sync_order_event
@@ -23,6 +23,9 @@ from xerosync.aws.mappings import DynamoMappings
 from xerosync.events import parse_envelope
 from xerosync.sync.base import Outcome
 from xerosync.sync.contacts import _name_key
+from xerosync.sync.invocation import SharedClaims
+from xerosync.sync.orders import CALL_ORDER
+from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient
 
 D = Decimal
@@ -41,10 +44,12 @@ class Shop:
         self.store.pay_order(placed.id, f"ch_{placed.id}")
         return placed.id
 
-    def sync(self, order_id: int) -> Outcome:
+    def sync(self, order_id: int, xero: Any = None, mappings: Any = None) -> Outcome:
         order = self.store.order_json(order_id)
         event = parse_envelope(json.dumps(envelope(delivery("order.updated", order, "s"))))
-        return sync_order_event(event, settings=settings_for(order, "WC-"), xero=self.xero, mappings=self.mappings)
+        return sync_order_event(
+            event, settings=settings_for(order, "WC-"), xero=xero or self.xero, mappings=mappings or self.mappings
+        )
 
     def calls(self, before: dict[Any, int]) -> dict[str, int]:
         now = self.sandbox.state.calls
@@ -106,3 +111,22 @@ def test_a_name_being_created_elsewhere_is_not_named_on_the_invoice(
     [contact] = sandbox.org.contacts.values()
     assert contact["Name"] == "Jane Citizen (jane@example.com)" and contact["ContactNumber"] == str(customer.id)
     assert shop.invoice(order)["ContactID"] == contact["ContactID"]
+
+
+def test_a_buyers_orders_in_one_batch_share_one_invoice_request(endpoint: str, xero: XeroClient, sandbox: Any) -> None:
+    """Two orders of one new buyer in one invocation: the second waits for the first's claim on
+    the buyer. Were the first's invoice to create the contact, the second's invoice could only go
+    after that answer, in a request of its own; so a buyer another worker waits for gets its
+    contact created apart, and both invoices share one request."""
+    shop = Shop(endpoint, xero, sandbox)
+    customer = shop.store.add_customer("jane@example.com", "Jane", "Citizen", billing=ADDRESS)
+    orders = [shop.paid_order(customer_id=customer.id, billing=ADDRESS) for _ in range(2)]
+    facade = BatchingXero(xero, workers=2, max_wait=5.0, call_order=CALL_ORDER)
+    shared = SharedClaims(shop.mappings, facade.idle)
+    before = dict(sandbox.state.calls)
+    results = run_workers(facade, [lambda o=o: shop.sync(o, facade, shared) for o in orders])
+    assert [r.action for r in results] == ["created", "created"]
+    assert shop.calls(before) == {"GET /Contacts": 1, "PUT /Contacts": 1, "PUT /Invoices": 1, "PUT /Payments": 1}
+    [contact] = sandbox.org.contacts.values()
+    assert contact["Name"] == "Jane Citizen" and contact["ContactNumber"] == str(customer.id)
+    assert {shop.invoice(o)["ContactID"] for o in orders} == {contact["ContactID"]}

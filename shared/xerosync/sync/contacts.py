@@ -36,7 +36,7 @@ from xerosync.domain import CustomerChanged, Ignored, Party
 from xerosync.sources.port import StoreError, StoreNotFound
 from xerosync.sources.xero_state import contact_id_writer_of
 from xerosync.sync.base import Outcome, create_once, holding, new_claim, now_iso, superseded, superseded_outcome
-from xerosync.sync.ports import ClaimHeld, Mapping, Mappings, Xero
+from xerosync.sync.ports import Awaited, ClaimHeld, Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
@@ -260,8 +260,13 @@ class NewContact:
 
     def recorded(self, contact_id: str) -> None:
         """The invoice was created, and with it the contact ``contact_id``."""
-        self.mappings.put(_mapping(self.party, contact_id, payloads.content_hash(self.body)), claim=self.claim)
+        self.keep(_recorded(self.party, {"ContactID": contact_id}, True, self.body, self.mappings, None))
+
+    def keep(self, mapping: Mapping) -> str:
+        """Record the party's contact (found, or created apart) under the claim; its id."""
+        self.mappings.put(mapping, claim=self.claim)
         self._end()
+        return mapping.xero_id
 
     def abandon(self) -> None:
         if not self.done:
@@ -298,14 +303,17 @@ def contact_for_invoice(party: Party, xero: Xero, mappings: Mappings) -> str | N
     try:
         lookup = Lookup(party, body, xero)
         found = lookup()
-        if found is None:
+        if found is None and not (isinstance(mappings, Awaited) and mappings.awaited(party.key)):
             if lookup.name_taken:
                 new.sent["Name"] = disambiguated(party)
             return new
-        mappings.put(_recorded(party, found, False, body, mappings, None), claim=claim)
-        new.done = True
-        mappings.unlock(_name_key(str(body["Name"])), token)
-        return str(found["ContactID"])
+        if found is None:  # the buyer's other orders in this batch wait for it: created now, as before
+            key = f"contact:{party.key}:{claim}"
+            result = _write(party, xero.create_contacts, body, key, name_taken=lookup.name_taken)
+            if not result.ok:
+                raise XeroRejected(list(result.errors), result.record)
+            return new.keep(_recorded(party, result.record, True, body, mappings, None))
+        return new.keep(_recorded(party, found, False, body, mappings, None))
     except BaseException:
         new.abandon()
         raise

@@ -88,6 +88,7 @@ class SharedClaims:
         self._idle = idle or nullcontext
         self._lock = threading.Lock()
         self._claiming: dict[str, threading.Event] = {}
+        self._waiting: dict[str, int] = {}  # workers waiting for each key's claim
 
     def get(self, key: str) -> Mapping | None:
         return self.inner.get(key)
@@ -98,10 +99,16 @@ class SharedClaims:
                 pending = self._claiming.get(key)
                 if pending is None:
                     self._claiming[key] = threading.Event()
+                if pending is not None:
+                    self._waiting[key] = self._waiting.get(key, 0) + 1
             if pending is None:
                 break
-            with self._idle():  # a worker waiting for another is idle for the Xero batcher
-                pending.wait(CLAIM_WAIT_SECONDS)
+            try:
+                with self._idle():  # a worker waiting for another is idle for the Xero batcher
+                    pending.wait(CLAIM_WAIT_SECONDS)
+            finally:
+                with self._lock:
+                    self._waiting[key] -= 1
             known = self.inner.get(key)
             if known is not None:
                 return known
@@ -114,6 +121,10 @@ class SharedClaims:
         if isinstance(result, Mapping):
             self._done(key)
         return result
+
+    def awaited(self, key: str) -> bool:
+        with self._lock:
+            return self._waiting.get(key, 0) > 0
 
     def _done(self, key: str) -> None:
         with self._lock:

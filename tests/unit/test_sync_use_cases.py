@@ -12,6 +12,7 @@ from tests.woo import WOO, sync_customer_event, sync_order_event
 from xerosync.config import Payments, StoreSettings, Sync, TaxSettings
 from xerosync.domain import SaleChanged
 from xerosync.events import StoreEvent
+from xerosync.sync.contacts import NewContact, contact_for_invoice, ensure_contact
 from xerosync.sync.ports import Claimed, ClaimHeld, Mapping
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
@@ -273,3 +274,37 @@ def test_events_about_one_record_are_applied_one_at_a_time() -> None:
         == "created"
     )
     assert mappings.locks == {}  # released after the event
+
+
+class RacingWorker(InMemoryMappings):
+    """Another order of the same buyer arrives the moment this worker takes a contact name's lock."""
+
+    def __init__(self, other: Any) -> None:
+        super().__init__()
+        self.other, self.outcome = other, None
+
+    def lock(self, key: str, token: str) -> None:
+        super().lock(key, token)
+        if key.startswith("contact-name:") and self.other is not None:
+            other, self.other = self.other, None
+            try:
+                self.outcome = other()
+            except ClaimHeld as held:
+                self.outcome = held
+
+
+def test_a_buyers_other_order_never_sees_its_own_name_locked() -> None:
+    # Given a new buyer's order taking its contact's name lock, and the buyer's other order
+    # arriving just then (its contact created the usual way)
+    xero = FakeXero()
+    command = WOO.command(event("order-1002.json", "order.created"), SETTINGS, None)
+    assert isinstance(command, SaleChanged)
+    party = command.sale.customer
+    mappings = RacingWorker(lambda: ensure_contact(party, xero, mappings))
+    found = contact_for_invoice(party, xero, mappings)
+    # Then the other order waits for the buyer's claim (taken before the name's lock), instead of
+    # finding the name locked and creating the buyer's contact under "Name (email)"
+    assert isinstance(mappings.outcome, ClaimHeld)
+    assert isinstance(found, NewContact) and found.sent["Name"] == payloads.contact(party)["Name"]
+    found.abandon()
+    assert xero.contacts == {} and not mappings.locks and not mappings.claims

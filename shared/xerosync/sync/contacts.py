@@ -275,45 +275,49 @@ class NewContact:
 
     def _end(self) -> None:
         self.done = True
-        self.mappings.unlock(_name_key(str(self.body["Name"])), self.token)
+        if self.token:  # "": the name's lock was not ours
+            self.mappings.unlock(_name_key(str(self.body["Name"])), self.token)
 
 
 def contact_for_invoice(party: Party, xero: Xero, mappings: Mappings) -> str | NewContact:
     """``party``'s ContactID, as :func:`ensure_contact`; or, for a party found neither in the
-    mapping table nor in Xero, a :class:`NewContact` for the invoice to create."""
+    mapping table nor in Xero, a :class:`NewContact` for the invoice to create.
+
+    The party's claim comes first, then its name's lock: a party's other orders wait at its
+    claim, so whoever holds a name's lock is creating *another* party's contact of that name."""
     known = mappings.get(party.key)
     if known:
         return known.xero_id
     body = payloads.contact(party)
+    claim = new_claim()
+    claimed = mappings.claim(party.key, claim)
+    if isinstance(claimed, Mapping):
+        return claimed.xero_id
     token = new_claim()
     try:
         mappings.lock(_name_key(str(body["Name"])), token)
-    except ClaimHeld:  # a contact of this name is being created: made apart, as before
-        return ensure_contact(party, xero, mappings)
-    claim = new_claim()
-    try:
-        claimed = mappings.claim(party.key, claim)
-        if isinstance(claimed, Mapping):
-            mappings.unlock(_name_key(str(body["Name"])), token)
-            return claimed.xero_id
+    except ClaimHeld:  # another party's contact of this name is being created: ours is made apart
+        token = ""
     except BaseException:
-        mappings.unlock(_name_key(str(body["Name"])), token)
+        mappings.release(party.key, claim)
         raise
     new = NewContact(party, body, mappings, claim, token)
     try:
         lookup = Lookup(party, body, xero)
         found = lookup()
-        if found is None and not (isinstance(mappings, Awaited) and mappings.awaited(party.key)):
+        if found is not None:
+            return new.keep(_recorded(party, found, False, body, mappings, None))
+        # the buyer's other orders in this batch wait for it: created now, so their invoices go with this one
+        awaited = isinstance(mappings, Awaited) and mappings.awaited(party.key)
+        if token and not awaited:
             if lookup.name_taken:
                 new.sent["Name"] = disambiguated(party)
             return new
-        if found is None:  # the buyer's other orders in this batch wait for it: created now, as before
-            key = f"contact:{party.key}:{claim}"
-            result = _write(party, xero.create_contacts, body, key, name_taken=lookup.name_taken)
-            if not result.ok:
-                raise XeroRejected(list(result.errors), result.record)
-            return new.keep(_recorded(party, result.record, True, body, mappings, None))
-        return new.keep(_recorded(party, found, False, body, mappings, None))
+        key = f"contact:{party.key}:{claim}"
+        result = _write(party, xero.create_contacts, body, key, name_taken=lookup.name_taken or not token)
+        if not result.ok:
+            raise XeroRejected(list(result.errors), result.record)
+        return new.keep(_recorded(party, result.record, True, body, mappings, None))
     except BaseException:
         new.abandon()
         raise

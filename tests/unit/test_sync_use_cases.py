@@ -13,6 +13,7 @@ from xerosync.config import Payments, StoreSettings, Sync, TaxSettings
 from xerosync.domain import SaleChanged
 from xerosync.events import StoreEvent
 from xerosync.sync.contacts import NewContact, contact_for_invoice, ensure_contact
+from xerosync.sync.invocation import SharedClaims
 from xerosync.sync.ports import Claimed, ClaimHeld, Mapping
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
@@ -308,3 +309,21 @@ def test_a_buyers_other_order_never_sees_its_own_name_locked() -> None:
     assert isinstance(found, NewContact) and found.sent["Name"] == payloads.contact(party)["Name"]
     found.abandon()
     assert xero.contacts == {} and not mappings.locks and not mappings.claims
+
+
+@pytest.mark.parametrize(
+    ("records", "calls"),
+    [
+        (1, ["contacts_matching", "create_invoices", "create_payments"]),
+        (200, ["contacts_matching", "create_contacts", "create_invoices", "create_payments"]),
+    ],
+)
+def test_only_a_small_invocations_invoice_creates_its_buyers_contact(records: int, calls: list[str]) -> None:
+    # a large batch creates its new buyers' contacts in one request before the invoices, and holds
+    # no buyer's claim through the invoice phase
+    xero = FakeXero()
+    mappings = SharedClaims(InMemoryMappings(), records=records)
+    sync_order_event(event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    assert xero.calls == calls
+    [contact] = xero.contacts.values()
+    assert next(iter(xero.invoices.values()))["Contact"] == {"ContactID": contact["ContactID"]}

@@ -307,9 +307,10 @@ def contact_for_invoice(party: Party, xero: Xero, mappings: Mappings) -> str | N
         found = lookup()
         if found is not None:
             return new.keep(_recorded(party, found, False, body, mappings, None))
-        # the buyer's other orders in this batch wait for it: created now, so their invoices go with this one
-        awaited = isinstance(mappings, Awaited) and mappings.awaited(party.key)
-        if token and not awaited:
+        # in a large batch, or when the buyer's other orders in it wait for it: created now (their
+        # invoices then go with this one)
+        apart = isinstance(mappings, Awaited) and (not mappings.small() or mappings.awaited(party.key))
+        if token and not apart:
             if lookup.name_taken:
                 new.sent["Name"] = disambiguated(party)
             return new

@@ -213,6 +213,11 @@ class Awaited(Protocol):
         """Whether another worker of this invocation waits for the claim on ``key``."""
         ...
 
+    def small(self) -> bool:
+        """Whether the invocation is a small one (real time), where an invoice may create its
+        buyer's contact."""
+        ...
+
 
 class Store(Protocol):
     """The store's API, for what its webhooks leave out (a refund's lines). The whole store

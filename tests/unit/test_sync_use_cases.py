@@ -12,8 +12,9 @@ from tests.woo import WOO, sync_customer_event, sync_order_event
 from xerosync.config import Payments, StoreSettings, Sync, TaxSettings
 from xerosync.domain import SaleChanged
 from xerosync.events import StoreEvent
-from xerosync.sync.contacts import NewContact, contact_for_invoice, ensure_contact
+from xerosync.sync.contacts import ensure_contact
 from xerosync.sync.invocation import SharedClaims
+from xerosync.sync.invoice_contacts import NewContact, contact_for_invoice
 from xerosync.sync.ports import Claimed, ClaimHeld, Mapping
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult

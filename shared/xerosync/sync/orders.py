@@ -30,7 +30,8 @@ from xerosync.sources.port import StoreNotFound, write_back_of
 from xerosync.sync.adjustments import AdjustmentSteps
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.cancellation import cancel_order
-from xerosync.sync.contacts import NewContact, contact_for_invoice, ensure_contact
+from xerosync.sync.contacts import ensure_contact
+from xerosync.sync.invoice_contacts import NewContact, contact_for_invoice
 from xerosync.sync.items import item_codes, upsert_item
 from xerosync.sync.order_run import LOCKED_MESSAGES, number_taken
 from xerosync.sync.payments import PaymentSteps

@@ -117,11 +117,26 @@ class FakeXero:
             if any(i["InvoiceNumber"] == body["InvoiceNumber"] for i in self.invoices.values()):
                 results.append(ElementResult(False, body, ("Invoice # must be unique.",)))
                 continue
-            record = {**body, "InvoiceID": self._id()}
+            record = {**body, "Contact": self._named(body["Contact"]), "InvoiceID": self._id()}
             self.invoices[record["InvoiceID"]] = record
             total = self.total(record)  # Xero answers a create with the amounts, as a read would
             results.append(ElementResult(True, {**record, "Total": total, "AmountPaid": 0, "AmountDue": total}))
         return results
+
+    def _named(self, contact: dict[str, Any]) -> dict[str, Any]:
+        """A document's Contact as Xero takes it: by ContactID, else ContactNumber, else Name; a
+        name it does not know is a new contact of the details sent (as the sandbox does)."""
+        if contact.get("ContactID"):
+            return {"ContactID": contact["ContactID"]}
+        for cid, c in self.contacts.items():
+            if contact.get("ContactNumber") and c.get("ContactNumber") == contact["ContactNumber"]:
+                return {"ContactID": cid}
+        for cid, c in self.contacts.items():
+            if c["Name"].casefold() == str(contact["Name"]).casefold():
+                return {"ContactID": cid}
+        record = {**contact, "ContactID": self._id(), "ContactStatus": "ACTIVE"}
+        self.contacts[record["ContactID"]] = record
+        return {"ContactID": record["ContactID"]}
 
     def update_invoice(self, invoice_id: str, invoice: dict[str, Any], *, idempotency_key: str) -> ElementResult:
         self.calls.append("update_invoice")

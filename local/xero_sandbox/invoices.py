@@ -139,8 +139,21 @@ def _apply(
     reference = element.get("Contact")
     if isinstance(reference, dict) and reference:  # an empty Contact keeps the one there
         contact = contacts.find(org, reference)
+        details = {k: v for k, v in reference.items() if k not in ("ContactID", "ContactNumber", "Name")}
         if contact is None and reference.get("Name") and not reference.get("ContactID"):
-            contact = contacts.create(org, reference, now)  # Xero creates a contact named on a document
+            # Xero creates a contact named on a document when none has the name ("the API will
+            # either find the existing contact with that name or it will create a contact with that
+            # name", https://community.xero.com/developer/discussion/106550833), of the details sent
+            contact = contacts.create(org, reference, now)
+        elif contact is not None and details:
+            # and the details sent with a contact it finds are written to that contact ("When you
+            # pass a full Contact object within the Invoice object, the API interprets it as an
+            # attempt to update the contact details",
+            # https://onlinecast.org.uk/post/xero-api-update-or-create-invoices-overwriting-contact)
+            try:
+                contacts.update(org, contact, details, now)
+            except ElementInvalid as exc:
+                problems.extend(exc.messages)
         if contact is None:
             problems.append("The contact with the specified ContactID could not be found.")
         else:

@@ -218,7 +218,7 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
             )
         batching = isinstance(xero, BatchingXero)
         idle: Callable[[], AbstractContextManager[Any]] = xero.idle if batching else nullcontext
-        ctx = replace(base, xero=xero, mappings=SharedClaims(base.mappings, idle))
+        ctx = replace(base, xero=xero, mappings=SharedClaims(base.mappings, idle, records=len(todo)))
         failed: list[str] = []
 
         def guarded(index: int, answer: Callable[[StoreEvent], Outcome]) -> None:

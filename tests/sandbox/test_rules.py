@@ -304,3 +304,29 @@ def test_filters_ids_numbers_statuses_search_paging_and_modified_since(box: Box)
     assert ids(paged) == [second["InvoiceID"]] and "LineItems" in paged.body["Invoices"][0]
     assert "LineItems" not in box.call("GET", "/Invoices").body["Invoices"][0]  # unpaged lists leave lines out
     assert box.call("GET", "/Invoices?where=Total>>1").status == 400
+
+
+def test_an_invoice_naming_a_contact_creates_it_or_writes_its_details_to_the_one_of_that_name(box: Box) -> None:
+    """Xero finds the contact a document names (by name when it has no ContactID) or creates it
+    (https://community.xero.com/developer/discussion/106550833); the details sent with it are
+    written to that contact either way, which is why xerosync names a known contact by its
+    ContactID alone and holds a name while an invoice creates a contact of it."""
+    new = {
+        "Name": "Jane Citizen",
+        "ContactNumber": "12",
+        "EmailAddress": "jane@example.com",
+        "Addresses": [{"AddressType": "POBOX", "City": "Melbourne", "PostalCode": "3000"}],
+    }
+    made = invoice(box, "", Contact=new)
+    [created] = box.org.contacts.values()
+    assert made["Contact"]["ContactID"] == created["ContactID"]
+    assert (created["Name"], created["ContactNumber"], created["EmailAddress"]) == (
+        "Jane Citizen",
+        "12",
+        "jane@example.com",
+    )
+    assert created["Addresses"][0]["City"] == "Melbourne"
+    # another buyer of the same name, named on an invoice: Xero gives it Jane's contact, and her e-mail is overwritten
+    other = invoice(box, "", Contact={"Name": "jane citizen", "EmailAddress": "other.jane@example.org"})
+    assert other["Contact"]["ContactID"] == created["ContactID"] and len(box.org.contacts) == 1
+    assert created["EmailAddress"] == "other.jane@example.org"

@@ -8,10 +8,15 @@ import pytest
 
 from tests.conftest import EVENTS
 from tests.fakes import FakeXero, InMemoryMappings
-from tests.woo import sync_customer_event, sync_order_event
+from tests.woo import WOO, sync_customer_event, sync_order_event
 from xerosync.config import Payments, StoreSettings, Sync, TaxSettings
+from xerosync.domain import SaleChanged
 from xerosync.events import StoreEvent
+from xerosync.sync.contacts import ensure_contact
+from xerosync.sync.invocation import SharedClaims
+from xerosync.sync.invoice_contacts import NewContact, contact_for_invoice
 from xerosync.sync.ports import Claimed, ClaimHeld, Mapping
+from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected, XeroTransientError
 from xerosync.xero.payloads import MappingError
@@ -97,10 +102,22 @@ def test_a_new_order_looks_nothing_up_but_its_customer() -> None:
     # Given a new customer's paid order, never seen before
     xero, mappings = FakeXero(), InMemoryMappings()
     sync_order_event(event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
-    # Then one read finds no contact (by number or email), and the rest are writes: the first
+    # Then one read finds no contact (by number or email), and the rest are writes: the invoice
+    # names the new buyer's details, so the one request creates the contact too; the first
     # claim on the invoice means no earlier attempt can have made it, and the payment is
     # sized from Xero's answer to the create
-    assert xero.calls == ["contacts_matching", "create_contacts", "create_invoices", "create_payments"]
+    assert xero.calls == ["contacts_matching", "create_invoices", "create_payments"]
+    # And the contact has the buyer's details, and is mapped as a contact created by a PUT would be
+    [contact] = xero.contacts.values()
+    command = WOO.command(event("order-1002.json", "order.created"), SETTINGS, None)
+    assert isinstance(command, SaleChanged)
+    key = command.sale.customer.key
+    assert {k: v for k, v in contact.items() if k not in ("ContactID", "ContactStatus")} == payloads.contact(
+        command.sale.customer
+    )
+    assert mappings.items[key].xero_id == contact["ContactID"]
+    assert next(iter(xero.invoices.values()))["Contact"] == {"ContactID": contact["ContactID"]}
+    assert not mappings.claims and not mappings.locks
 
 
 class LosesAnswers(FakeXero):
@@ -123,8 +140,10 @@ def test_an_invoice_whose_answer_was_lost_is_found_before_any_new_create() -> No
         sync_order_event(order, settings=SETTINGS, xero=xero, mappings=mappings)
     xero.calls.clear()
     outcome = sync_order_event(order, settings=SETTINGS, xero=xero, mappings=mappings)
-    # the claim remembers the attempt: the retry looks the number up first, and adopts it
-    assert xero.calls[0] == "invoices_by_number"
+    # the contact the lost request created is found (the buyer's claim was let go), and the
+    # invoice's claim remembers the attempt: the retry looks the number up first, and adopts it
+    assert xero.calls[:2] == ["contacts_matching", "invoices_by_number"]
+    assert len(xero.contacts) == 1
     assert "create_invoices" not in xero.calls
     assert outcome.action in ("unchanged", "updated") and len(xero.invoices) == 1
     assert len(next(iter(xero.invoices.values()))["Payments"]) == 1
@@ -145,8 +164,9 @@ def test_name_taken_by_another_contact_is_disambiguated_not_overwritten() -> Non
     sync_order_event(event("order-1003.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
     names = sorted(c["Name"] for c in xero.contacts.values())
     assert names == ["Jane Citizen", "Jane Citizen (jane.c@example.org)"]
-    # the lookup saw the name taken: created under the disambiguated name at once, no refused create
-    assert xero.calls.count("create_contacts") == 1
+    # the lookup saw the name taken: created under the disambiguated name at once, by the invoice
+    # that names it (no refused create, no PUT /Contacts)
+    assert xero.calls == ["contacts_matching", "create_invoices", "create_payments"]
 
 
 @pytest.mark.parametrize("status", ["pending", "cancelled", "failed", "some-plugin-status"])
@@ -256,3 +276,55 @@ def test_events_about_one_record_are_applied_one_at_a_time() -> None:
         == "created"
     )
     assert mappings.locks == {}  # released after the event
+
+
+class RacingWorker(InMemoryMappings):
+    """Another order of the same buyer arrives the moment this worker takes a contact name's lock."""
+
+    def __init__(self, other: Any) -> None:
+        super().__init__()
+        self.other, self.outcome = other, None
+
+    def lock(self, key: str, token: str) -> None:
+        super().lock(key, token)
+        if key.startswith("contact-name:") and self.other is not None:
+            other, self.other = self.other, None
+            try:
+                self.outcome = other()
+            except ClaimHeld as held:
+                self.outcome = held
+
+
+def test_a_buyers_other_order_never_sees_its_own_name_locked() -> None:
+    # Given a new buyer's order taking its contact's name lock, and the buyer's other order
+    # arriving just then (its contact created the usual way)
+    xero = FakeXero()
+    command = WOO.command(event("order-1002.json", "order.created"), SETTINGS, None)
+    assert isinstance(command, SaleChanged)
+    party = command.sale.customer
+    mappings = RacingWorker(lambda: ensure_contact(party, xero, mappings))
+    found = contact_for_invoice(party, xero, mappings)
+    # Then the other order waits for the buyer's claim (taken before the name's lock), instead of
+    # finding the name locked and creating the buyer's contact under "Name (email)"
+    assert isinstance(mappings.outcome, ClaimHeld)
+    assert isinstance(found, NewContact) and found.sent["Name"] == payloads.contact(party)["Name"]
+    found.abandon()
+    assert xero.contacts == {} and not mappings.locks and not mappings.claims
+
+
+@pytest.mark.parametrize(
+    ("records", "calls"),
+    [
+        (1, ["contacts_matching", "create_invoices", "create_payments"]),
+        (200, ["contacts_matching", "create_contacts", "create_invoices", "create_payments"]),
+    ],
+)
+def test_only_a_small_invocations_invoice_creates_its_buyers_contact(records: int, calls: list[str]) -> None:
+    # a large batch creates its new buyers' contacts in one request before the invoices, and holds
+    # no buyer's claim through the invoice phase
+    xero = FakeXero()
+    mappings = SharedClaims(InMemoryMappings(), records=records)
+    sync_order_event(event("order-1002.json", "order.created"), settings=SETTINGS, xero=xero, mappings=mappings)
+    assert xero.calls == calls
+    [contact] = xero.contacts.values()
+    assert next(iter(xero.invoices.values()))["Contact"] == {"ContactID": contact["ContactID"]}

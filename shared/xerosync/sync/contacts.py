@@ -35,8 +35,8 @@ from xerosync.config import StoreSettings
 from xerosync.domain import CustomerChanged, Ignored, Party
 from xerosync.sources.port import StoreError, StoreNotFound
 from xerosync.sources.xero_state import contact_id_writer_of
-from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
-from xerosync.sync.ports import Mapping, Mappings, Xero
+from xerosync.sync.base import Outcome, create_once, holding, new_claim, now_iso, superseded, superseded_outcome
+from xerosync.sync.ports import ClaimHeld, Mapping, Mappings, Xero
 from xerosync.xero import payloads
 from xerosync.xero.client import ElementResult
 from xerosync.xero.errors import XeroRejected
@@ -97,6 +97,32 @@ def _kept_id(party: Party, contact: dict[str, Any]) -> bool:
 def disambiguated(party: Party) -> str:
     suffix = party.email or party.customer_number or party.key
     return f"{party.name} ({suffix})"
+
+
+def _name_key(name: str) -> str:
+    """The lock of a contact name (hashed: no personal data in a key), held while a contact of that
+    name is created (see :class:`NewContact`)."""
+    plain = " ".join(name.split()).casefold()
+    return "contact-name:" + hashlib.sha256(plain.encode()).hexdigest()[:32]
+
+
+def _create(
+    party: Party, xero: Xero, mappings: Mappings, body: dict[str, Any], key: str, *, name_taken: bool
+) -> ElementResult:
+    """``PUT /Contacts`` of a new contact, holding its name's lock: an invoice naming a new contact
+    (:class:`NewContact`) holds it from its lookup to Xero's answer, and Xero would give that
+    invoice any contact of the name created meanwhile. Held: the name is as good as taken."""
+    if name_taken:
+        return _write(party, xero.create_contacts, body, key, name_taken=True)
+    token = new_claim()
+    try:
+        mappings.lock(_name_key(str(body["Name"])), token)
+    except ClaimHeld:
+        return _write(party, xero.create_contacts, body, key, name_taken=True)
+    try:
+        return _write(party, xero.create_contacts, body, key)
+    finally:
+        mappings.unlock(_name_key(str(body["Name"])), token)
 
 
 def _write(party: Party, send: Any, body: dict[str, Any], key: str, *, name_taken: bool = False) -> ElementResult:
@@ -202,8 +228,8 @@ def ensure_contact(party: Party, xero: Xero, mappings: Mappings) -> str:
         mappings,
         party.key,
         find=lookup,
-        create=lambda claim: _write(
-            party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
+        create=lambda claim: _create(
+            party, xero, mappings, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
         ),
         record=lambda found, new: _recorded(party, found, new, body, mappings, None),
     )
@@ -219,8 +245,8 @@ def upsert_customer(party: Party, xero: Xero, mappings: Mappings, *, modified: s
         mappings,
         party.key,
         find=lookup,
-        create=lambda claim: _write(
-            party, xero.create_contacts, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
+        create=lambda claim: _create(
+            party, xero, mappings, body, f"contact:{party.key}:{claim}", name_taken=lookup.name_taken
         ),
         record=lambda found, new: _recorded(party, found, new, body, mappings, modified),
     )

@@ -31,6 +31,7 @@ from xerosync.sync.adjustments import AdjustmentSteps
 from xerosync.sync.base import Outcome, create_once, holding, now_iso, superseded, superseded_outcome
 from xerosync.sync.cancellation import cancel_order
 from xerosync.sync.contacts import ensure_contact
+from xerosync.sync.invoice_contacts import NewContact, contact_for_invoice
 from xerosync.sync.items import item_codes, upsert_item
 from xerosync.sync.order_run import LOCKED_MESSAGES, number_taken
 from xerosync.sync.payments import PaymentSteps
@@ -126,7 +127,14 @@ class Order(PaymentSteps, AdjustmentSteps):
         )
 
     def sync_invoice(self, status: str) -> tuple[Outcome, Mapping]:
-        contact_id = ensure_contact(self.sale.customer, self.xero, self.mappings)
+        known = self.mappings.get(self.sale.key)
+        if known is None:  # a first invoice may create its new buyer's contact itself
+            contact = contact_for_invoice(self.sale.customer, self.xero, self.mappings)
+            if isinstance(contact, NewContact):
+                return self._create_naming(contact, status)
+            contact_id = contact
+        else:
+            contact_id = ensure_contact(self.sale.customer, self.xero, self.mappings)
         codes = self._codes()
         known = self.mappings.get(self.sale.key)
         if known and known.invoice.state != "open":
@@ -179,6 +187,40 @@ class Order(PaymentSteps, AdjustmentSteps):
         mapping = self._mapping(known.xero_id, body["InvoiceNumber"], digest, body, result.record, kept=kept)
         self.mappings.put(mapping)
         return Outcome("updated", self.sale.key, known.xero_id), mapping
+
+    def _create_naming(self, contact: NewContact, status: str) -> tuple[Outcome, Mapping]:
+        """The first invoice of a buyer new to Xero, its Contact the buyer's details: one request
+        creates both (:class:`~xerosync.sync.contacts.NewContact`). The invoice is the one
+        :meth:`sync_invoice` makes, and is recorded as if sent with the contact's ContactID."""
+        try:
+            codes = self._codes()
+            plain = payloads.invoice(self.sale, "", self.settings, status=status, item_codes=codes)
+            number = plain["InvoiceNumber"]
+
+            def record(r: dict[str, Any], new: bool) -> Mapping:
+                if not new:  # found in Xero (a lost mapping): what is booked is what Xero holds
+                    return self._mapping(str(r["InvoiceID"]), number, "", r, r)
+                contact.recorded(str(r["Contact"]["ContactID"]))
+                body = {**plain, "Contact": {"ContactID": str(r["Contact"]["ContactID"])}}
+                return self._mapping(str(r["InvoiceID"]), number, payloads.content_hash(body), body, r)
+
+            created = create_once(
+                self.mappings,
+                self.sale.key,
+                find=lambda: next(iter(self.xero.invoices_by_number([number])), None),
+                create=lambda claim: self.xero.create_invoices(
+                    [{**plain, "Contact": contact.sent}], idempotency_key=f"invoice:{self.sale.key}:{claim}"
+                )[0],
+                record=record,
+                look_up_first_claim=False,
+                taken=number_taken,
+            )
+        finally:
+            contact.abandon()  # nothing once recorded
+        if created.record is None:  # the invoice was there already: brought in step the usual way
+            return self.sync_invoice(status)
+        self.created_invoice = self.invoice_now = Invoice.of(created.record)
+        return Outcome("created", self.sale.key, created.mapping.xero_id), created.mapping
 
     def _reissue(self, known: Mapping, status: str, contact_id: str, codes: dict[str, str]) -> tuple[Outcome, Mapping]:
         """A cancelled order came back: its old invoice stays voided, a new one is issued."""

@@ -6,7 +6,7 @@ The Lambda functions plug in DynamoDB and the Xero client; unit tests plug in fa
 from collections.abc import Callable
 from dataclasses import field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from xerosync.domain import Refund, Sale
 from xerosync.frozen import frozen
@@ -203,6 +203,20 @@ class Mappings(Protocol):
         ...
 
     def unlock(self, key: str, token: str) -> None: ...
+
+
+@runtime_checkable
+class Awaited(Protocol):
+    """A mapping table shared by one invocation's workers (:class:`xerosync.sync.invocation.SharedClaims`)."""
+
+    def awaited(self, key: str) -> bool:
+        """Whether another worker of this invocation waits for the claim on ``key``."""
+        ...
+
+    def small(self) -> bool:
+        """Whether the invocation is a small one (real time), where an invoice may create its
+        buyer's contact."""
+        ...
 
 
 class Store(Protocol):

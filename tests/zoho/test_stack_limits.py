@@ -128,29 +128,3 @@ def test_credits_one_container_finds_spent_stop_every_container(endpoint: str, c
     crm.clock.advance(refused.value.retry_after + 1)
     crm.limits.credits = 10**6
     assert container(crm, table, creds).get("Accounts", one)["id"] == one
-
-
-def test_calls_in_flight_are_counted_for_the_stack(endpoint: str, crm: Simulator) -> None:  # noqa: F811
-    table, creds = mappings_table(endpoint, f"zoho-calls-{time.monotonic_ns()}"), credentials(crm)
-    made = [an_account(crm), an_account(crm)]
-    # Given an edition that allows one call in flight, and two containers each allowed one
-    crm.limits.concurrency = 1
-    clock = lambda: crm.now().timestamp()  # noqa: E731
-    first, second = (
-        ZohoCRM(creds, DynamoAccessTokens(table), governor=ZohoGovernor(1, slot_wait=5.0, clock=clock), clock=clock)
-        for _ in range(2)
-    )
-    first.token(), second.token()
-    # When both call at once, the first held in flight for a moment
-    crm.gate = threading.Event()
-    other = threading.Thread(target=first.get, args=("Accounts", made[0]))
-    other.start()
-    while crm.limits.in_flight == 0:
-        threading.Event().wait(0.01)
-    threading.Timer(0.3, crm.gate.set).start()
-    # Then the second container waits for the first's lease in the table: Zoho refuses neither
-    assert second.get("Accounts", made[1])["id"] == made[1]
-    other.join()
-    assert crm.limits.refused_concurrency == 0 and first.governor.throttled == second.governor.throttled == 0
-    # and both leases were given back
-    assert DynamoAccessTokens(table).lock(f"zoho-limits:eu:{creds.client_id}:call#0", "next", time.time() + 1)

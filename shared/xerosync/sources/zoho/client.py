@@ -30,8 +30,7 @@ otherwise); ``GET /{module}/deleted``; writes of at most 100 records a call, alw
 :func:`~xerosync.sources.zoho.channels.plan_channels` says (:mod:`.channels`); the calls are in :mod:`.channel_calls`.
 
 Errors: no answer, 5xx, 429 → :class:`StoreUnavailable` (429 ``TOO_MANY_REQUESTS`` retried
-first: :mod:`.governor`, which also bounds the stack's calls in flight); credits spent →
-``StoreUnavailable`` with the reason, for every container of the stack until they reset; a record that is
+first: :mod:`.governor`); credits spent → ``StoreUnavailable`` with the reason; a record that is
 not there (204 on a get) → :class:`StoreNotFound`; other refusals → :class:`StoreError` with
 Zoho's code and message.
 """
@@ -112,7 +111,7 @@ class ZohoCRM(ChannelCalls):
         self._clock = clock
         self._http = httpx.Client(timeout=timeout, headers={"User-Agent": "xerosync"}, transport=transport)
         self.governor = governor or governor_for(self._key, concurrency, clock)
-        self.governor.share(tokens, f"zoho-limits:{credentials.data_centre}:{credentials.client_id}")
+        self.governor.share(tokens, f"zoho-credits:{credentials.data_centre}:{credentials.client_id}")
         self._minting = minting or _MINTING  # the process's; a test gives each "container" its own
         self._held: AccessToken | None = None
         self._domain = ""

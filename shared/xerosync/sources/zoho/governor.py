@@ -4,47 +4,40 @@ Zoho counts, per organisation and app (https://www.zoho.com/crm/developer/docs/a
 
 * **credits** in a rolling 24 hours, by edition (Free 5,000; Standard 50,000 + 250 a user up to
   100,000; ...); most calls cost one. When they are spent nothing but waiting helps, so the
-  governor remembers it (until the reset Zoho names, else an hour) in the process and in the
-  stack's cache (``<org>:credits-spent``, the mapping table: :meth:`ZohoGovernor.share`), and
-  every later call of every container is refused at once with :class:`StoreUnavailable` saying
-  so, without spending a request: the record goes back to its queue, nothing sleeps in Lambda
-  for hours. Each call reads that item first (one DynamoDB read, none while the process already
-  knows of a block);
+  governor remembers it (until the reset Zoho names, else an hour) and every later call in the
+  process is refused at once with :class:`StoreUnavailable` saying so, without spending a
+  request: the record goes back to its queue, nothing sleeps in Lambda for hours;
 * **concurrency**: calls in flight (Free 5, Standard 10, Professional 15, Enterprise 20,
-  Ultimate 25); one more is answered 429 ``TOO_MANY_REQUESTS``. Each call holds a slot of its
-  process (``concurrency``, shared by the threads of a batch) and a lease on one of the
-  organisation's ``concurrency`` slots in the stack (``<org>:call#<n>``, the lock
-  :func:`xerosync.aws.tokens.take_lock` keeps, also the Xero token set's and the mint's: two
-  conditional writes a call; a crashed holder's lease frees after :data:`LEASE`), so however
-  many containers the queues start, the stack has at most ``concurrency`` calls in flight: 5 by
-  default, the Free edition's limit, so within every edition's. A 429 that comes anyway (another
-  app of the org) is retried after a short exponential backoff with jitter, :data:`RETRIES`
-  times, then given up as :class:`StoreUnavailable` with a retry_after, like the core's Xero
-  governor gives a record back to its queue rather than wait inside Lambda
-  (``xerosync.xero.governor``).
+  Ultimate 25); one more is answered 429 ``TOO_MANY_REQUESTS``. The governor holds a slot per
+  call (at most ``concurrency`` in flight from this process: the threads of a batch share it),
+  and a 429 that comes anyway (another container, another app of the org) is retried after a
+  short exponential backoff with jitter, :data:`RETRIES` times, then given up as
+  :class:`StoreUnavailable` with a retry_after, like the core's Xero governor gives a record back
+  to its queue rather than wait inside Lambda (``xerosync.xero.governor``).
 
-With a process-local cache (no lock: a local run without the mapping table) only the process's
-slots and block hold.
+Per organisation (data centre + client id). The credits block is kept in the stack too (the
+token cache, :meth:`ZohoGovernor.share`): one container told the credits are spent stops every
+container until the reset. The slots are the process's, at the edition's concurrency: the
+containers together may ask for more than Zoho allows (each sync function runs at most
+``SyncMaxConcurrency`` containers), and what Zoho then refuses with 429 is retried as above. A
+stack-wide lease per call (in DynamoDB) was tried and taken out: polled by every thread of every
+batch, it cost a read and two conditional writes a call plus a failed write each poll, and slowed
+the 1,000-invoice bench from 150 s to more than 9 minutes.
 """
 
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 
-from xerosync.sources.minting import MintLock
 from xerosync.sources.port import AccessToken, StoreUnavailable, TokenCache
 
 RETRIES = 3  # retries of a call answered 429 TOO_MANY_REQUESTS
 BACKOFF = 0.5  # seconds before the first retry, doubled each time (plus up to half again of jitter)
 SLOT_WAIT = 5.0  # seconds a call waits for a slot freed by its own process before giving up
 EXHAUSTED_WAIT = 3600.0  # seconds credits are taken as spent when Zoho names no reset
-LEASE = (
-    25.0  # a call's lease on a slot of the stack: longer than one call (20 s timeout); a crashed holder's frees then
-)
 
 
 class ZohoGovernor:
@@ -67,39 +60,20 @@ class ZohoGovernor:
         self.blocked_reason = ""
         self.credits = 0  # calls made (one credit each, Zoho's usual price)
         self.throttled = 0  # 429 TOO_MANY_REQUESTS answers seen
-        self.shared: TokenCache | None = None  # the stack's: the credits block and the slots (see share)
+        self.shared: TokenCache | None = None  # where the stack keeps the credits block (see share)
         self.shared_key = ""
 
-    def share(self, cache: TokenCache, org: str) -> None:
-        """Keep the organisation's credits block (``<org>:credits-spent``) and, when the cache can
-        lock, its calls in flight (``<org>:call#<n>``) in the stack's ``cache`` (the first cache
-        given is kept), so what one container learns or holds counts for every container."""
+    def share(self, cache: TokenCache, key: str) -> None:
+        """Keep the credits block in the stack's ``cache`` under ``key`` too (the first cache given
+        is kept), so a block one container learns stops every container."""
         if self.shared is None:
-            self.shared, self.shared_key = cache, org
-
-    def _take_call(self, what: str) -> tuple[MintLock, str, str] | None:
-        """One of the organisation's :attr:`concurrency` leases in the stack (None when the cache
-        cannot lock: a process-local cache, where the process's slots are the bound)."""
-        cache = self.shared
-        if not isinstance(cache, MintLock):
-            return None
-        owner, deadline = uuid.uuid4().hex, time.monotonic() + self.slot_wait
-        while True:
-            calls = list(range(self.concurrency))
-            random.shuffle(calls)
-            for n in calls:
-                key = f"{self.shared_key}:call#{n}"
-                if cache.lock(key, owner, time.time() + LEASE):
-                    return cache, key, owner
-            if time.monotonic() > deadline:
-                raise _unavailable(f"{self.concurrency} Zoho CRM calls in flight in the stack; {what} not sent", 2.0)
-            self._sleep(random.uniform(0.05, 0.2))  # a call ends in a moment: worth a wait, not a retry
+            self.shared, self.shared_key = cache, key
 
     def _blocked(self) -> float:
         """Seconds the credits stay spent: this process's block, else the stack's (one read)."""
         now = self._clock()
         if self.blocked_until <= now and self.shared is not None:
-            spent = self.shared.get(self.shared_key + ":credits-spent")
+            spent = self.shared.get(self.shared_key)
             if spent is not None and spent.expires_at > now:
                 with self._lock:
                     self.blocked_until = max(self.blocked_until, spent.expires_at)
@@ -115,15 +89,11 @@ class ZohoGovernor:
             raise _unavailable(f"Zoho CRM's API credits are exhausted ({self.blocked_reason}); {what} not sent", left)
         if not self._slots.acquire(timeout=self.slot_wait):
             raise _unavailable(f"{self.concurrency} Zoho CRM calls in flight; {what} not sent", 2.0)
-        lease = None
         try:
-            lease = self._take_call(what)
             with self._lock:
                 self.credits += 1
             yield
         finally:
-            if lease is not None:
-                lease[0].unlock(lease[1], lease[2])
             self._slots.release()
 
     def too_many(self, attempt: int, what: str) -> None:
@@ -145,7 +115,7 @@ class ZohoGovernor:
             self.blocked_until = max(self.blocked_until, until)
             self.blocked_reason = f"until {resets_at}" if resets_at else "reset time not given"
         if self.shared is not None:  # the block the other containers read before each call
-            self.shared.put(self.shared_key + ":credits-spent", AccessToken(self.blocked_reason, self.blocked_until))
+            self.shared.put(self.shared_key, AccessToken(self.blocked_reason, self.blocked_until))
         return _unavailable(
             f"Zoho CRM's API credits for the last 24 hours are exhausted ({self.blocked_reason}); {what} refused",
             until - self._clock(),

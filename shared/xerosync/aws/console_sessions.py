@@ -1,4 +1,4 @@
-"""The console's sign-in links and sessions, in the stack's sync log table.
+"""The console's sign-in links, sessions and pushes in progress, in the stack's sync log table.
 
 Both are short-lived, so they live in the one table of the stack whose TTL is on (``expires_at``,
 template.yaml's SyncLogTable), beside the log entries but never among them: their keys begin
@@ -8,6 +8,7 @@ by day, a privacy scan) ever returns one. TTL deletes late (within days), so eve
 whoever reads the table cannot sign in with what they read.
 """
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -86,3 +87,18 @@ class DynamoConsoleSessions:
 
     def end(self, digest: str) -> None:
         self.table.delete_item(Key={"pk": f"console#session#{digest}", "sk": SORT})
+
+    # --- a push from the console, followed page by page ------------------------------------------------
+    def put_push(self, push_id: str, state: dict[str, Any], expires_at: float) -> None:
+        self.table.put_item(
+            Item={
+                "pk": f"console#push#{push_id}",
+                "sk": SORT,
+                "state": json.dumps(state),
+                "expires_at": Decimal(int(expires_at)),
+            }
+        )
+
+    def push(self, push_id: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"console#push#{push_id}", "sk": SORT}, ConsistentRead=True).get("Item")
+        return dict(json.loads(str(item["state"]))) if item else None

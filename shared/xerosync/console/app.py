@@ -11,10 +11,12 @@ from urllib.parse import unquote
 from xerosync.console import auth, context
 from xerosync.console.page import problem
 from xerosync.console.web import Request, router
+from xerosync.observability import logger
 
 PAGES = (
     "xerosync.console.access",  # sign in, sign out
-    "xerosync.console.watch",  # status, the sync log, a record
+    "xerosync.console.watch",  # status, the sync log
+    "xerosync.console.record",  # a record: the store beside Xero
     "xerosync.console.fix",  # retry, push, reconcile, drift
 )
 
@@ -24,13 +26,17 @@ auth.use(context.sessions)
 
 
 def handle(event: dict[str, Any]) -> dict[str, Any]:
+    """The answer to one request; logged by route and status (never its query: a sign-in token)."""
     request = Request.from_event(event)
     found = router.match(request.method, request.path)
     if found is None:
-        return problem(404, "Not found", f"There is no page at {request.path}.").to_event()
-    if found == "method":
-        return problem(405, "Not allowed", f"{request.method} is not how this page is used.").to_event()
-    assert not isinstance(found, str)
-    route, params = found
-    request.params = {k: unquote(v) for k, v in params.items()}
-    return route.handler(request).to_event()
+        response, pattern = problem(404, "Not found", f"There is no page at {request.path}."), "none"
+    elif isinstance(found, str):
+        response, pattern = problem(405, "Not allowed", f"{request.method} is not how this page is used."), "none"
+    else:
+        route, params = found
+        request.params = {k: unquote(v) for k, v in params.items()}
+        response, pattern = route.handler(request), route.pattern
+    who = request.session.who if request.session is not None else ""
+    logger.info("console", extra={"method": request.method, "route": pattern, "status": response.status, "who": who})
+    return response.to_event()

@@ -8,7 +8,8 @@ from typing import Any
 
 from xerosync.console import context
 from xerosync.console.auth import signed_in
-from xerosync.console.page import Html, badge, esc, join, link, page, table, tag
+from xerosync.console.page import Html, badge, esc, join, page, table, tag
+from xerosync.console.record import record_link
 from xerosync.console.web import Request, Response, router
 
 FAILED = ("failed", "retrying")
@@ -122,7 +123,7 @@ def sync_log(request: Request) -> Response:
     rows = [
         [
             e.at[:19].replace("T", " "),
-            link(f"/console/record/{e.key}", e.key) if ":" in e.key else e.key,
+            record_link(e.key) if ":" in e.key else e.key,
             badge(e.outcome),
             e.action,
             "; ".join(filter(None, [e.reason, *e.also])),

@@ -24,6 +24,7 @@ def signin(request: Request) -> Response:
         refresh_to="/console",
     )
     answer.cookies.append(auth.session_cookie(session))
+    answer.headers["referrer-policy"] = "no-referrer"  # this page's URL holds the link's token
     return answer
 
 

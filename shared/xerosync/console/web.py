@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-# Every answer: no caching (pages show live state and carry the CSRF token), no referrer (a
-# sign-in link's token never leaves in a Referer header), no framing, no script at all, and
-# styles only from the page itself (the layout's inline <style>).
+# Every answer: no caching (pages show live state and carry the CSRF token), no referrer to
+# another site, no framing, no script at all, and styles only from the page itself (the layout's
+# inline <style>). "same-origin", not "no-referrer": under no-referrer Chromium sends a form's POST
+# with "Origin: null", which the origin check (xerosync.console.auth.same_origin) must refuse. The
+# sign-in page, whose URL holds the link's token, sends no referrer at all (xerosync.console.access).
 SECURITY_HEADERS = {
     "cache-control": "no-store",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "content-security-policy": (

@@ -14,7 +14,8 @@ from xerosync.console.auth import COOKIE, mint_signin
 
 @pytest.fixture(scope="package")
 def site() -> Iterator[Stack]:
-    running = start("console", store=True)
+    # no batching window: a test's few records go at once instead of waiting 2 s a queue for batch-mates
+    running = start("console", store=True, parameters={"SyncBatchWindow": "0", "SyncBatchSize": "10"})
     yield running
     stop(running)
 

@@ -39,20 +39,28 @@ def test_every_route_refuses_without_a_session(site: Stack, method: str, pattern
     assert answer.status_code == 401
 
 
+@pytest.fixture(scope="module")
+def client(site: Stack) -> httpx.Client:
+    return signed_in(site)
+
+
 @pytest.mark.parametrize("pattern", sorted(p for m, p in GUARDED if m == "POST"))
-def test_every_change_refuses_without_the_csrf_token(site: Stack, pattern: str) -> None:
-    client = signed_in(site)
+def test_every_change_refuses_without_the_csrf_token(client: httpx.Client, pattern: str) -> None:
     answer = client.post(concrete(pattern), data={"record": "order:1", "day": "2026-01-01"})
     assert answer.status_code == 403
     answer = client.post(concrete(pattern), data={"csrf": "0" * 64, "record": "order:1"})
     assert answer.status_code == 403  # a wrong one
 
 
-def test_a_change_from_another_origin_is_refused_even_with_the_token(site: Stack) -> None:
-    client = signed_in(site)
+def test_a_change_from_another_origin_is_refused_even_with_the_token(site: Stack, client: httpx.Client) -> None:
     token = csrf_of(client.get("/console/fix").text)
-    assert client.post("/console/retry", data={"csrf": token}, headers={"Origin": "https://evil.example"}).status_code == 403
-    assert client.post("/console/retry", data={"csrf": token}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert (
+        client.post("/console/retry", data={"csrf": token}, headers={"Origin": "https://evil.example"}).status_code
+        == 403
+    )
+    assert (
+        client.post("/console/retry", data={"csrf": token}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    )
     # the same request from the console's own page goes through
     host = site.stack.api_url.removeprefix("http://")
     answer = client.post(
@@ -113,3 +121,35 @@ def test_sign_out_ends_the_session_and_the_sync_log_says_who(site: Stack) -> Non
     log = signed_in(site).get("/console/log", params={"record": "console"}).text
     assert "signed out of the console (by sam@shop.example)" in log
     assert "signed in to the console (by sam@shop.example)" in log
+
+
+def test_the_operators_command_mints_a_link_that_signs_in(site: Stack) -> None:
+    from typer.testing import CliRunner
+
+    from xerosync.cli import app as cli
+
+    with operator(site.stack):
+        result = CliRunner().invoke(cli, ["console", "link", "--stack", site.stack.stack_name, "--who", "cli@test"])
+    assert result.exit_code == 0, result.output
+    [link] = re.findall(r"http://\S+/console/signin\?token=\S+", result.output)
+    assert link.startswith(site.stack.api_url + "/console/signin?token=")  # the stack's ConsoleUrl output
+    answer = httpx.get(link, timeout=30)
+    assert answer.status_code == 200 and "Signed in as cli@test" in answer.text
+
+
+def test_what_the_store_xero_or_a_visitor_wrote_is_shown_as_text_never_as_markup(
+    site: Stack, client: httpx.Client
+) -> None:
+    from xerosync.aws.synclog import DynamoSyncLog, LogEntry
+
+    hostile = '<img src=x onerror="alert(1)">'
+    with operator(site.stack):
+        DynamoSyncLog(site.stack.resources["SyncLogTable"]).write(
+            LogEntry(key="order:666", outcome="skipped", reason=f"Xero: {hostile}")
+        )
+    for path, params in (("/console/log", {"record": "order:666"}), ("/console/log", {"record": hostile})):
+        body = client.get(path, params=params).text
+        assert hostile not in body
+    body = client.get("/console/log", params={"record": "order:666"}).text
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
+    assert "<script" not in client.get("/console/record/order:666").text

@@ -54,8 +54,7 @@ def fix(request: Request) -> Response:
     dead = sum(row.get("dead", 0) for row in ops.queue_depths(context.stack()).values())
     rows = [
         [
-            record_link(e.key),
-            e.at[:19].replace("T", " "),
+            Html(record_link(e.key) + tag("div", e.at[:16].replace("T", " "), class_="muted")),
             e.reason,
             _form(
                 session, "/console/retry", Html(f'<input type="hidden" name="record" value="{_attr(e.key)}">'), "Retry"
@@ -67,7 +66,7 @@ def fix(request: Request) -> Response:
     content = join(
         [
             tag("h2", f"Failed records ({dead} in the dead-letter queues)"),
-            table(("record", "failed at", "Xero's or the store's reason", ""), rows, empty="none in the last 7 days"),
+            table(("record", "why it failed", ""), rows, empty="none in the last 7 days"),
             _form(session, "/console/retry", Html(""), "Retry every failed record"),
             tag("h2", "Push orders to Xero"),
             tag(

@@ -77,6 +77,7 @@ h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
 .scroll{overflow-x:auto;background:#fff;border:1px solid #dde3e8;border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #eef1f4;vertical-align:top}
+td{overflow-wrap:break-word}td a,button{white-space:nowrap}td .muted{font-size:.8rem}td form.row{margin:0}
 th{background:#f0f3f6;font-weight:600;white-space:nowrap}
 .badge{display:inline-block;padding:0 .45rem;border-radius:4px;background:#e8ecef;font-size:.85rem}
 .badge.bad{background:#fde2e1;color:#a1161a}.badge.good{background:#dff5e4;color:#176b2c}

@@ -165,6 +165,7 @@ def push_progress(request: Request) -> Response:
         counts[outcome] = counts.get(outcome, 0) + 1
     rows = [[record_link(k), badge(o)] for k, o in sorted(outcomes.items()) if o != "applied"][:200]
     finished = not enqueueing and done == total
+    when = state["started"][:19].replace("T", " ")
     said = (
         f"enqueueing: up to {state['next']}, {total} record(s) so far"
         if enqueueing
@@ -172,11 +173,14 @@ def push_progress(request: Request) -> Response:
     )
     content = join(
         [
-            tag("p", f"Orders created {state['from']} to {state['to']}, pushed {state['started'][:19]} UTC."),
+            tag(
+                "p",
+                f"Orders created {state['from']} to {state['to']}, pushed {when} UTC.",
+            ),
             Html(f'<progress max="{max(total, 1)}" value="{done}" style="width:100%"></progress>'),
             tag("p", said + ("" if finished else " (this page reloads itself)")),
             table(("outcome", "records"), [[badge(o), n] for o, n in sorted(counts.items())]),
-            tag("h2", "Not written (yet)"),
+            tag("h2", "Not written by this push (already in Xero, skipped, failed or waiting)"),
             table(("record", "outcome"), rows, empty="none"),
         ]
     )

@@ -84,3 +84,21 @@ def test_a_redirect_never_leaves_the_site() -> None:
     answer = redirect("/console", cookies=["c=1"]).to_event()
     assert answer["statusCode"] == 303 and answer["cookies"] == ["c=1"]
     assert answer["headers"]["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_a_page_that_breaks_answers_500_in_the_layout_and_names_no_detail() -> None:
+    from xerosync.console.app import handle
+    from xerosync.console.web import router
+
+    def broken(request: Request) -> Response:
+        raise RuntimeError("secret-ish detail from deep inside")
+
+    router.add("GET", "/console/test-broken", broken)
+    try:
+        answer = handle(event("GET", "/console/test-broken"))
+    finally:
+        router.routes.pop()
+    assert answer["statusCode"] == 500
+    assert "RuntimeError" in answer["body"] and "secret-ish detail" not in answer["body"]
+    assert handle(event("GET", "/console/nowhere"))["statusCode"] == 404
+    assert handle(event("DELETE", "/console"))["statusCode"] == 405

@@ -36,7 +36,15 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
     else:
         route, params = found
         request.params = {k: unquote(v) for k, v in params.items()}
-        response, pattern = route.handler(request), route.pattern
+        pattern = route.pattern
+        try:
+            response = route.handler(request)
+        except Exception as exc:  # a page that broke says so, in the layout; the log has the trace
+            logger.exception("console page failed", extra={"route": pattern, "error": type(exc).__name__})
+            detail = (
+                f"{type(exc).__name__}: the function's log has the details. Nothing was changed by the page itself."
+            )
+            response = problem(500, "This page failed", detail, session=request.session)
     who = request.session.who if request.session is not None else ""
     logger.info("console", extra={"method": request.method, "route": pattern, "status": response.status, "who": who})
     return response.to_event()

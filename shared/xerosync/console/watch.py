@@ -24,11 +24,13 @@ def status(request: Request) -> Response:
 
     found = context.stack()
     job = context.job()
-    states = ops.alarm_states(found)
+    unread: list[str] = []
+    states: dict[str, str] = _safely(lambda: ops.alarm_states(found), {}, "alarms", unread)
     by_queue = ops.queue_alarms(states)
     rows = []
     dead_total = 0
-    for name, row in ops.queue_depths(found).items():
+    depths: dict[str, dict[str, int]] = _safely(lambda: ops.queue_depths(found), {}, "queues", unread)
+    for name, row in depths.items():
         dead = row.get("dead", 0)
         dead_total += dead
         firing = [k.removesuffix("Alarm") for k, v in by_queue.get(name, {}).items() if v == "ALARM"]
@@ -79,7 +81,17 @@ def status(request: Request) -> Response:
         + tag("h2", "Last drift report")
         + tag("p", drift or "none yet")
     )
-    return page("Status", content, session=request.session)
+    error = f"Not readable just now: {', '.join(unread)}." if unread else ""
+    return page("Status", content, session=request.session, error=error)
+
+
+def _safely(read: Any, default: Any, what: str, unread: list[str]) -> Any:
+    """``read()``, or ``default`` noting ``what`` as unread: one part that fails leaves the rest."""
+    try:
+        return read()
+    except Exception as exc:
+        unread.append(f"{what} ({type(exc).__name__})")
+        return default
 
 
 def _card(title: str, value: Any, note: str) -> Html:

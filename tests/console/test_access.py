@@ -153,3 +153,16 @@ def test_what_the_store_xero_or_a_visitor_wrote_is_shown_as_text_never_as_markup
     body = client.get("/console/log", params={"record": "order:666"}).text
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
     assert "<script" not in client.get("/console/record/order:666").text
+
+
+def test_a_privacy_scan_of_the_sync_log_passes_over_the_console_s_items(site: Stack) -> None:
+    # the console's links, sessions and pushes share the sync log's table: a privacy request's scan,
+    # which matches text anywhere in a key, must not take one for a log entry
+    from xerosync.aws.synclog import DynamoSyncLog
+    from xerosync.sync.ports import Subject
+
+    with operator(site.stack):
+        store = DynamoConsoleSessions(site.stack.resources["SyncLogTable"])
+        store.put_push("0412345678", {"keys": []}, time.time() + 60)
+        found = DynamoSyncLog(site.stack.resources["SyncLogTable"]).holding(Subject(texts=("0412345678",)))
+    assert found == []

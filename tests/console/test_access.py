@@ -14,6 +14,8 @@ from xerosync.console import app  # noqa: F401 - registers every route
 from xerosync.console.auth import ABSOLUTE_SECONDS, COOKIE, IDLE_SECONDS, current_session, sign_in
 from xerosync.console.web import Request, router
 
+pytestmark = pytest.mark.e2e  # the whole local stack
+
 # pages anyone may open: the sign-in itself, and the page that says you signed out
 PUBLIC = {("GET", "/console/signin"), ("GET", "/console/signedout")}
 GUARDED = sorted({(r.method, r.pattern) for r in router.routes} - PUBLIC)

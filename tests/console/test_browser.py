@@ -21,6 +21,8 @@ from local.sam import ROOT
 from tests.console.conftest import mint
 from tests.e2e.conftest import Stack
 
+pytestmark = pytest.mark.e2e  # the whole local stack
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",

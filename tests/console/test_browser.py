@@ -142,6 +142,10 @@ def test_sign_in_and_watch_an_order_sync(phone: Any, site: Stack, mug: Any) -> N
         f"&redirecturl=/AccountsReceivable/View.aspx?InvoiceID={xero_invoice['InvoiceID']}"
     )
     assert invoice.inner_text() == f"WC-{order.number}"
+    # and its payment beside it, read from Xero
+    [payment] = [p for p in site.org.payments.values() if p["Document"] == ("Invoices", xero_invoice["InvoiceID"])]
+    payment_row = phone.locator("tr", has_text="AUTHORISED").first.inner_text()
+    assert "payment" in payment_row and "66.00" in payment_row and payment["Status"] == "AUTHORISED", payment_row
     shot(phone, "record")
     phone.goto(f"{base(site)}/console/log")
     phone.set_viewport_size(DESKTOP)
@@ -168,7 +172,7 @@ def test_a_record_xero_refuses_shows_xeros_reason_and_lands_after_a_retry(phone:
     sales["Status"] = "ACTIVE"
     phone.click("text=Retry this record")
     said = phone.inner_text("[role=status]")  # its created and its paid deliveries, both parked
-    assert re.fullmatch(r"[12] record\(s\) sent back to their queues", said), said
+    assert re.fullmatch(r"[12] dead-lettered message\(s\) sent back to their queues", said), said
     settle(site)
     # Then it lands: the invoice is in Xero, and the sync log says who asked for the retry
     phone.reload()

@@ -105,7 +105,7 @@ def retry(request: Request) -> Response:
     what = f"retry of {record}" if record else "retry of every failed record"
     context.audit(request.session, record or "console", "retry", what)
     moved = sum(r.moved for r in ops.retry(context.stack(), record=record))
-    said = f"{moved} record(s) sent back to their queues"
+    said = f"{moved} dead-lettered message(s) sent back to their queues"
     if record:
         return redirect(f"/console/record/{quote(record, safe=':')}?done={quote(said)}")
     return redirect(f"/console/fix?done={quote(said)}")

@@ -116,7 +116,10 @@ def _xero_side(job: Any, key: str, sale: Any) -> tuple[Html, str]:
     from xerosync.xero.document_state import deep_link
 
     found = []
+    reissues_over = False
     for candidate, kind in candidate_keys(key, sale):
+        if kind == "invoice" and "#issue" in candidate and reissues_over:
+            continue
         mapping = job.mappings.get(candidate)
         if mapping is not None and mapping.xero_id:
             found.append((candidate, kind, mapping))
@@ -127,7 +130,7 @@ def _xero_side(job: Any, key: str, sale: Any) -> tuple[Html, str]:
                         note = "credit note" if adjusted.credit.decrease else "invoice"
                         found.append((adjusted.key, note, adjusted))
         elif kind == "invoice" and "#issue" in candidate:
-            break  # reissues are numbered in order
+            reissues_over = True  # reissues are numbered in order: none after a missing one
     if not found:
         return tag("p", "nothing written to Xero for it yet", class_="muted"), ""
     note = ""

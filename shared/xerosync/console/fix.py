@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from xerosync.console import context
 from xerosync.console.auth import csrf_field, signed_in
-from xerosync.console.page import Html, badge, join, page, problem, table, tag
+from xerosync.console.page import Html, badge, esc, join, page, problem, table, tag
 from xerosync.console.record import record_link
 from xerosync.console.web import Request, Response, redirect, router
 
@@ -37,7 +37,8 @@ def _form(session: Any, action: str, fields: Any, button: str) -> Html:
 
 
 def _field(label: str, name: str, value: str = "", kind: str = "date") -> Html:
-    return tag("label", Html(label + Html(f'<input type="{kind}" name="{name}" value="{value}" required>')))
+    field = f'<input type="{esc(kind)}" name="{esc(name)}" value="{esc(value)}" required>'
+    return tag("label", Html(esc(label) + field))
 
 
 @router.get("/console/fix")
@@ -57,7 +58,7 @@ def fix(request: Request) -> Response:
             Html(record_link(e.key) + tag("div", e.at[:16].replace("T", " "), class_="muted")),
             e.reason,
             _form(
-                session, "/console/retry", Html(f'<input type="hidden" name="record" value="{_attr(e.key)}">'), "Retry"
+                session, "/console/retry", Html(f'<input type="hidden" name="record" value="{esc(e.key)}">'), "Retry"
             ),
         ]
         for e in sorted(failed, key=lambda e: e.at, reverse=True)[:100]
@@ -87,12 +88,6 @@ def fix(request: Request) -> Response:
         ]
     )
     return page("Fix", content, session=session, flash=request.query.get("done", ""))
-
-
-def _attr(value: str) -> str:
-    from xerosync.console.page import esc
-
-    return str(esc(value))
 
 
 @router.post("/console/retry")
@@ -297,7 +292,7 @@ def _drift(request: Request, *, fix: bool) -> Response:
             _form(
                 request.session,
                 "/console/drift",
-                Html(f'<input type="hidden" name="day" value="{day}">'),
+                Html(f'<input type="hidden" name="day" value="{esc(day)}">'),
                 f"Re-enqueue the {len(fixable)} fixable",
             )
         )

@@ -11,8 +11,11 @@ registers; an outage during which orders are placed and WooCommerce disables its
 scheduled reconciliation that brings those orders to Xero and re-enables the webhooks; and the
 drift report (``xerosync drift``) after a hand edit in Xero and a lost webhook.
 
-Last, a second store (:mod:`local.demo_shopify`): a Shopify shop on a stack of its own, into
+Then a second store (:mod:`local.demo_shopify`): a Shopify shop on a stack of its own, into
 the same organisation on the same Xero budget.
+
+Last, the console's local URL and a one-time sign-in link; in a terminal the stack keeps
+serving it until Enter (``--no-console``: end at once).
 """
 
 import argparse
@@ -129,6 +132,7 @@ def check_totals(org: Organisation, samples: SampleSet) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the queues to drain")
+    parser.add_argument("--no-console", action="store_true", help="end at once, without serving the console")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -198,6 +202,7 @@ def main() -> int:
         ok = shopify_demo(stack, sandbox, org, connection, args.timeout) and ok
         print(f"\nFunction logs: {stack.log_dir}")
         print("Demo " + ("passed." if ok else "FAILED."))
+        console(stack, wait=sys.stdin.isatty() and not args.no_console)
         return 0 if ok else 1
     finally:
         stack.stop()
@@ -216,6 +221,32 @@ BUYER = {
 
 def _invoice(org: Organisation, number: str) -> list[dict[str, Any]]:
     return [i for i in org.invoices.values() if i["InvoiceNumber"] == f"WC-{number}"]
+
+
+def console(stack: LocalStack, *, wait: bool) -> None:
+    """The console's local URL and a one-time sign-in link (as ``xerosync console link`` mints it);
+    in a terminal, the stack keeps serving until Enter or Ctrl-C."""
+    from xerosync import aws
+    from xerosync.aws.stack import find
+    from xerosync.cli.console_commands import signin_link
+
+    os.environ.update({"AWS_ENDPOINT_URL": stack.aws_endpoint, "AWS_DEFAULT_REGION": "us-east-1"})
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    aws.reset()
+    # localhost, not 127.0.0.1: browsers keep the console's Secure cookie on http://localhost
+    link = signin_link(find(stack.stack_name), "demo").replace("://127.0.0.1:", "://localhost:")
+    print("\n--- The merchant's console ---")
+    print(f"  console       {stack.api_url.replace('://127.0.0.1:', '://localhost:')}/console")
+    print(f"  sign in       {link}")
+    print("                (good once, for 10 minutes; more: xerosync console link --stack xerosync-demo)")
+    if not wait:
+        print("  (not a terminal: the stack stops now; run make demo in one to keep it serving)")
+        return
+    try:
+        input("  The stack serves the console until you press Enter (or Ctrl-C)... ")
+    except (KeyboardInterrupt, EOFError):
+        print()
 
 
 def run_cli(stack: LocalStack, argv: list[str]) -> bool:

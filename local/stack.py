@@ -287,7 +287,8 @@ class LocalStack:
                 )
                 self.send_response(status)
                 for name, value in headers.items():
-                    self.send_header(name, value)
+                    for line in value.split("\n"):  # Set-Cookie: one header per cookie (_http_response)
+                        self.send_header(name, line)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -312,6 +313,8 @@ class LocalStack:
         if route is None:
             return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
         lower = {k.lower(): v for k, v in headers.items()}
+        # payload 2.0 carries the Cookie header's cookies in "cookies", not among the headers
+        cookies = [c.strip() for c in lower.pop("cookie", "").split(";") if c.strip()]
         content_type = lower.get("content-type", "")
         is_text = content_type.startswith(TEXT_TYPES) or content_type.endswith("+json")
         now = datetime.now(UTC)
@@ -321,6 +324,7 @@ class LocalStack:
             "rawPath": url.path,
             "rawQueryString": url.query,
             "headers": lower,
+            **({"cookies": cookies} if cookies else {}),
             "queryStringParameters": dict(parse_qsl(url.query)) or None,
             "pathParameters": _path_parameters(route.path, url.path),
             "requestContext": {
@@ -484,6 +488,8 @@ def _http_response(result: InvokeResult) -> tuple[int, dict[str, str], bytes]:
         body = payload.get("body") or ""
         raw = base64.b64decode(body) if payload.get("isBase64Encoded") else str(body).encode()
         headers = {str(k).lower(): str(v) for k, v in (payload.get("headers") or {}).items()}
+        if payload.get("cookies"):  # API Gateway sends each as a Set-Cookie header of its own
+            headers["set-cookie"] = "\n".join(str(c) for c in payload["cookies"])
         return int(payload["statusCode"]), headers, raw
     return 200, {"content-type": "application/json"}, json.dumps(payload).encode()
 

@@ -50,13 +50,17 @@ def start(
     limits: Limits | None = None,
     store_options: StoreOptions | None = None,
     history: Callable[[WooStore], Any] | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> Stack:
+    """``parameters``: stack parameters besides the Xero URLs (template.yaml's defaults otherwise)."""
     sandbox = XeroSandbox().start()
     org = sandbox.add_organisation("E2E Outdoor Co", limits=limits or Limits())
     connection = sandbox.add_client([org.tenant_id])
     samples = sample_deliveries()
     stack = LocalStack(
-        stack_name=name, store_name="e2e", parameters={"XeroApiUrl": sandbox.url, "XeroIdentityUrl": sandbox.url}
+        stack_name=name,
+        store_name="e2e",
+        parameters={"XeroApiUrl": sandbox.url, "XeroIdentityUrl": sandbox.url, **(parameters or {})},
     ).start()
     stack.put_secret("WebhookSecret", samples.secret)
     stack.put_secret(

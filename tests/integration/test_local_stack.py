@@ -30,6 +30,7 @@ def test_every_function_is_deployed_with_its_resolved_environment(stack: LocalSt
         "ReconcileFunction",
         "PullFunction",
         "SettlementsFunction",
+        "ConsoleFunction",
     }
     ingress = stack.functions["IngressFunction"].config
     assert ingress.environment["ORDERS_QUEUE_URL"] == stack.resources["OrdersQueue"]

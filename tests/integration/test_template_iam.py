@@ -18,6 +18,10 @@ from tests.integration.test_template_production import of_type, refs
 STAR_ONLY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"}
 RECEIVING = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
 NEVER = {"dynamodb:Scan", "dynamodb:BatchWriteItem", "ssm:DescribeParameters", "sqs:PurgeQueue", "sqs:DeleteQueue"}
+# The console retries dead letters (receives and deletes them, sends them back to their queues)
+# and shows every queue's depth
+DEAD_LETTERS = {"OrdersDLQ", "ContactsDLQ", "ItemsDLQ", "XeroEventsDLQ"}
+CONSOLE_DEPTHS = DEAD_LETTERS | {"OrdersQueue", "ContactsQueue", "ItemsQueue", "XeroEventsQueue"}
 # Privacy requests arrive on the contacts queue: finding a customer's entries in the sync log and
 # the mapping table by the text they hold is a scan (filtered in DynamoDB; nothing indexes text)
 PRIVACY = {"SyncContactsRole": {"dynamodb:Scan"}}
@@ -57,7 +61,7 @@ def test_no_managed_policies_and_no_generated_roles(deployed: dict[str, Any]) ->
     roles = of_type(deployed, "AWS::IAM::Role")
     functions = of_type(deployed, "AWS::Lambda::Function")
     assert {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()} == set(roles)
-    assert len(roles) == len(functions) == 8  # one each, none shared
+    assert len(roles) == len(functions) == 9  # one each, none shared
     for name, role in roles.items():
         assert "ManagedPolicyArns" not in role["Properties"], name
         assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
@@ -107,6 +111,12 @@ def test_a_function_receives_only_from_its_own_queue(deployed: dict[str, Any]) -
             expected = set(sources.get(name, set()))
             if name == "SyncContactsFunction" and action != "sqs:GetQueueAttributes":
                 expected |= {"OrdersDLQ", "ContactsDLQ"}  # privacy requests remove a customer's dead letters
+            if name == "ConsoleFunction":
+                expected = {
+                    "sqs:ReceiveMessage": DEAD_LETTERS,
+                    "sqs:DeleteMessage": DEAD_LETTERS,
+                    "sqs:GetQueueAttributes": CONSOLE_DEPTHS,
+                }.get(action, set())
             assert allowed.get(action, set()) == expected, (name, action)
 
 
@@ -118,7 +128,7 @@ def test_tables_and_settings_only_where_named_and_only_the_calls_made(deployed: 
         pseudo = {"AWS::AccountId", "AWS::Partition", "AWS::Region"}  # in the ARN of a table named by parameter
         touched = {r for a, rs in allowed.items() if a.startswith("dynamodb:") for r in rs} - pseudo
         assert touched == tables, name
-        if "SYNC_LOG_TABLE" in env and name != "SyncContactsFunction":
+        if "SYNC_LOG_TABLE" in env and name not in ("SyncContactsFunction", "ConsoleFunction"):
             # the functions only write the sync log; the operator's CLI reads it (and the contacts
             # function, which carries privacy requests, redacts a customer's entries)
             assert {a for a, rs in allowed.items() if "SyncLogTable" in rs} == {"dynamodb:PutItem"}, name
@@ -130,6 +140,25 @@ def test_tables_and_settings_only_where_named_and_only_the_calls_made(deployed: 
     # and for the pull's write back of what Xero changed
     assert grants(deployed, "XeroEventsFunction")["dynamodb:Query"] == {"MappingsTable"}
     assert grants(deployed, "PullFunction")["dynamodb:Query"] == {"MappingsTable"}
+
+
+def test_the_console_reads_the_sync_log_and_changes_only_its_own_items_there(deployed: dict[str, Any]) -> None:
+    # it reads the log by record and by day and writes changes to it with who made them; its sign-in
+    # links and sessions live in the same table (TTL), and only those keys may be read, updated or deleted
+    role = deployed["Resources"]["ConsoleRole"]
+    on_log = [
+        statement
+        for policy in role["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        if "SyncLogTable" in str(statement.get("Resource"))
+    ]
+    open_calls = {a for s in on_log if "Condition" not in s for a in s["Action"]}
+    assert open_calls == {"dynamodb:PutItem", "dynamodb:Query"}
+    [own] = [s for s in on_log if "Condition" in s]
+    assert set(own["Action"]) == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert own["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["console#*"]}}
+    allowed = grants(deployed, "ConsoleFunction")
+    assert allowed["cloudformation:DescribeStacks"] == allowed["cloudformation:ListStackResources"] == {"AWS::StackId"}
 
 
 def test_a_function_given_the_store_s_api_may_keep_its_access_token_in_the_mapping_table(
@@ -144,6 +173,7 @@ def test_a_function_given_the_store_s_api_may_keep_its_access_token_in_the_mappi
         if "StoreApiSecret" in given(function, "_SECRET_ARN")
     ]
     assert sorted(callers) == [
+        "ConsoleFunction",  # push, reconcile now, a day's drift, a record's page
         "PullFunction",
         "ReconcileFunction",
         "SettlementsFunction",

@@ -220,7 +220,7 @@ def test_urls_that_credentials_travel_to_are_https(source: dict[str, Any], param
 def test_every_function_logs_to_its_own_group_kept_for_the_retention(deployed: dict[str, Any]) -> None:
     groups = of_type(deployed, "AWS::Logs::LogGroup")
     functions = of_type(deployed, "AWS::Lambda::Function")
-    assert len(functions) == 8
+    assert len(functions) == 9
     for name, function in functions.items():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         assert groups[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name

@@ -55,3 +55,29 @@ def test_the_idempotency_layer_shares_the_functions_boto3_session() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     # Then one botocore session serves both (a second one loads the endpoints and models again)
     assert done.stdout.split()[-1] == "1"
+
+
+EVERY_FUNCTION_BUT_THE_CONSOLE = sorted(
+    p.name for p in (ROOT / "functions").iterdir() if p.is_dir() and p.name != "console"
+)
+HANDLER_ENV = {
+    **ENV,
+    "ORDERS_QUEUE_URL": "https://sqs/orders",
+    "CONTACTS_QUEUE_URL": "https://sqs/contacts",
+    "ITEMS_QUEUE_URL": "https://sqs/items",
+    "WEBHOOK_SECRET_ARN": "arn:secret",
+}
+
+
+@pytest.mark.parametrize("function", EVERY_FUNCTION_BUT_THE_CONSOLE)
+def test_no_function_but_the_console_loads_the_console(function: str) -> None:
+    # Given a fresh interpreter laid out as Lambda lays out the function and the layer
+    # When the handler module is imported
+    loaded = loaded_by_handler_import(function, ("xerosync.console",), HANDLER_ENV)
+    # Then nothing of the console came with it: it adds nothing to their cold start
+    assert loaded == []
+
+
+def test_the_console_function_loads_the_console() -> None:
+    # the probe above can see the console when a handler loads it
+    assert "xerosync.console.app" in loaded_by_handler_import("console", ("xerosync.console",), HANDLER_ENV)

@@ -72,6 +72,8 @@ class DynamoSyncLog:
         for text in {v for t in subject.texts for v in (t, t.lower(), t.upper())}:
             condition = condition | Attr("reason").contains(text) | Attr("pk").contains(text)
         for item in self._scan(FilterExpression=condition):
+            if not str(item.get("pk", "")).startswith("record#"):
+                continue  # not a log entry: the console's links, sessions and pushes share the table
             entry = _entry(item)
             if subject.concerns(entry):
                 found[(entry.key, _key(entry)["sk"])] = entry

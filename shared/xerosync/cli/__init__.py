@@ -2,7 +2,8 @@
 
 Against a store's stack (``--stack``): ``status``, ``log``, ``retry``, ``push``, ``pull``,
 ``reconcile``, ``drift``, ``setup`` (the last five in :mod:`xerosync.cli.stack_commands`), ``resume``
-and ``privacy export|request|redact`` (:mod:`xerosync.cli.privacy_commands`).
+``privacy export|request|redact`` (:mod:`xerosync.cli.privacy_commands`) and ``console link``
+(:mod:`xerosync.cli.console_commands`).
 
 Commands that read a settings file work offline; those that talk to Xero take the custom
 connection's credentials from options or the environment (XERO_CLIENT_ID, XERO_CLIENT_SECRET,
@@ -310,4 +311,9 @@ def main() -> None:
     app()
 
 
-from xerosync.cli import privacy_commands, settlement_commands, stack_commands  # noqa: E402, F401 - register their commands
+from xerosync.cli import (  # noqa: E402, F401 - register their commands
+    console_commands,
+    privacy_commands,
+    settlement_commands,
+    stack_commands,
+)

@@ -25,6 +25,10 @@ DEEP_LINK = "https://go.xero.com/organisationlogin/default.aspx?shortcode={code}
 PAGES = {
     "ACCREC": "/AccountsReceivable/View.aspx?InvoiceID={id}",
     "ACCPAY": "/AccountsPayable/Edit.aspx?InvoiceID={id}",
+    # a credit note (either kind) and a contact, as Xero's examples write them (the page above)
+    "ACCRECCREDIT": "/AccountsPayable/ViewCreditNote.aspx?creditNoteID={id}",
+    "ACCPAYCREDIT": "/AccountsPayable/ViewCreditNote.aspx?creditNoteID={id}",
+    "CONTACT": "/Contacts/View/{id}",
 }
 
 

@@ -417,3 +417,8 @@ from xerosync.sources.xero_state import WriteMemory as WriteMemory  # noqa: E402
 from xerosync.sources.xero_state import XeroDocumentState as XeroDocumentState  # noqa: E402
 from xerosync.sources.xero_state import remembers_writes as remembers_writes  # noqa: E402
 from xerosync.sources.xero_state import write_back_of as write_back_of  # noqa: E402
+
+# --- the store's words a merchant maps (tax rates, gateways, statuses): an optional capability ----
+from xerosync.sources.store_lists import ListsStoreWords as ListsStoreWords  # noqa: E402
+from xerosync.sources.store_lists import StoreLists as StoreLists  # noqa: E402
+from xerosync.sources.store_lists import lists_of as lists_of  # noqa: E402

@@ -30,8 +30,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from local import woo
-from local.woo_store.gateways import gateway_json, order_totals
 from local.woo_store.errors import RestError, invalid_id, invalid_param
+from local.woo_store.gateways import gateway_json, order_totals
 from local.woo_store.model import ORDER_STATUSES, WEBHOOK_STATUSES
 from local.woo_store.money import parse
 from local.woo_store.rest import (

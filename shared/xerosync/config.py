@@ -401,6 +401,47 @@ def parse_settings_noting(
     text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None, check: Check | None = None
 ) -> tuple[StoreSettings, list[str]]:
     """:func:`parse_settings`, and notes on settings that were read from their old place."""
+    settings, problems, notes = review_settings(text, source=source, defaults=defaults, check=check)
+    if settings is None:
+        raise SettingsError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems))
+    return settings, notes
+
+
+@frozen
+class Problem:
+    """What is wrong with one setting (``setting`` empty: with the document as a whole)."""
+
+    setting: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.detail}" if self.setting else self.detail
+
+
+def review_settings(
+    text: str, *, source: str = "settings", defaults: Mapping[str, Any] | None = None, check: Check | None = None
+) -> tuple[StoreSettings | None, list[Problem], list[str]]:
+    """The settings (None when they have problems), their problems each at its setting (the
+    store's ``check`` last), and the notes of :func:`parse_settings_noting`. A text that is no
+    mapping of settings at all is a :class:`SettingsError`."""
+    data, notes = read_document(text, source=source)
+    try:
+        settings = read(StoreSettings, {**(defaults or {}), **data})
+    except Invalid as exc:
+        return (
+            None,
+            [Problem(".".join(str(p) for p in loc) or "(top level)", what) for loc, what in exc.problems],
+            notes,
+        )
+    found = check(settings) if check is not None else []
+    if found:
+        return None, [Problem(*p.split(": ", 1)) if ": " in p else Problem("", p) for p in found], notes
+    return settings, [], notes
+
+
+def read_document(text: str, *, source: str = "settings") -> tuple[dict[str, Any], list[str]]:
+    """The settings document as a mapping (empty when the text is), settings found at their old
+    place moved (:data:`LEGACY_STORE_KEYS`), and notes saying which."""
     try:
         data: Any = _document(text)
     except ValueError as exc:
@@ -409,17 +450,7 @@ def parse_settings_noting(
         data = {}
     if not isinstance(data, dict):
         raise SettingsError(f"{source}: expected a mapping of settings at the top level")
-    data, notes = _moved(data)
-    data = {**(defaults or {}), **data}
-    try:
-        settings = read(StoreSettings, data)
-    except Invalid as exc:
-        problems = exc.lines("  ")
-        raise SettingsError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(problems)) from None
-    found = check(settings) if check is not None else []
-    if found:
-        raise SettingsError(f"{source} has {len(found)} problem(s):\n" + "\n".join(f"  {p}" for p in found))
-    return settings, notes
+    return _moved(data)
 
 
 def _document(text: str) -> Any:

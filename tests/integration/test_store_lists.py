@@ -50,5 +50,5 @@ def test_the_lists_are_the_stores_own(store: WooStore) -> None:
 def test_a_refused_key_is_a_store_error(store: WooStore) -> None:
     lister = lists_of(_client(store, secret="cs_wrong"))
     assert lister is not None
-    with pytest.raises(StoreError, match="payment_gateways|taxes"):
+    with pytest.raises(StoreError, match=r"payment_gateways|taxes"):
         lister.store_lists()

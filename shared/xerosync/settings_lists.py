@@ -73,19 +73,18 @@ def xero_lists(xero: Organisation) -> XeroLists:
 
 
 class Kept:
-    """A value read at most once per ``keep`` seconds (per container: the console's Lambda)."""
+    """A value read at most once per ``keep`` seconds; kept per container (the console's Lambda)
+    across requests, each of which brings its own reader (a Xero client, a store client)."""
 
-    def __init__(
-        self, read: Callable[[], Any], keep: float = KEEP_SECONDS, clock: Callable[[], float] = time.monotonic
-    ):
-        self._read, self._keep, self._clock = read, keep, clock
+    def __init__(self, keep: float = KEEP_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self._keep, self._clock = keep, clock
         self._value: Any = None
         self._at: float | None = None
 
-    def get(self) -> Any:
+    def get(self, read: Callable[[], Any]) -> Any:
         now = self._clock()
         if self._at is None or now - self._at >= self._keep:
-            self._value, self._at = self._read(), now
+            self._value, self._at = read(), now
         return self._value
 
     def forget(self) -> None:
@@ -93,26 +92,32 @@ class Kept:
 
 
 class KeptOrganisation:
-    """An :class:`~xerosync.settings_check.Organisation` whose three lists are read at most once per
-    ``keep`` seconds."""
+    """An :class:`~xerosync.settings_check.Organisation` whose three lists are read from ``xero`` at
+    most once per ``keep`` seconds, kept in ``memory`` (one per container)."""
 
-    def __init__(self, xero: Organisation, keep: float = KEEP_SECONDS, clock: Callable[[], float] = time.monotonic):
-        self._lists = {
-            name: Kept(getattr(xero, name), keep, clock) for name in ("accounts", "tax_rates", "tracking_categories")
-        }
+    NAMES = ("accounts", "tax_rates", "tracking_categories")
+
+    def __init__(self, xero: Organisation, memory: dict[str, Kept] | None = None, **keeping: Any) -> None:
+        self._xero = xero
+        self._memory = memory if memory is not None else {}
+        for name in self.NAMES:
+            self._memory.setdefault(name, Kept(**keeping))
+
+    def _list(self, name: str) -> list[dict[str, Any]]:
+        return list(self._memory[name].get(getattr(self._xero, name)))
 
     def accounts(self) -> list[dict[str, Any]]:
-        return list(self._lists["accounts"].get())
+        return self._list("accounts")
 
     def tax_rates(self) -> list[dict[str, Any]]:
-        return list(self._lists["tax_rates"].get())
+        return self._list("tax_rates")
 
     def tracking_categories(self) -> list[dict[str, Any]]:
-        return list(self._lists["tracking_categories"].get())
+        return self._list("tracking_categories")
 
     def forget(self) -> None:
-        for kept in self._lists.values():
-            kept.forget()
+        for name in self.NAMES:
+            self._memory[name].forget()
 
 
 def store_options(choices: tuple[Choice, ...] | None) -> tuple[Option, ...] | None:

@@ -140,11 +140,17 @@ def test_free_text_when_the_store_lists_nothing() -> None:
 def test_xeros_lists_are_read_once_per_minute() -> None:
     now = [0.0]
     xero = Organisation()
-    kept = KeptOrganisation(xero, keep=60, clock=lambda: now[0])
+    memory: dict[str, Any] = {}
+    kept = KeptOrganisation(xero, memory, keep=60, clock=lambda: now[0])
     for _ in range(3):
         xero_lists(kept)
+    assert xero.calls == 3
+    xero_lists(KeptOrganisation(Organisation(), memory))  # the next request, its own client: kept lists
     assert xero.calls == 3
     now[0] = 61
     xero_lists(kept)
     assert xero.calls == 6
+    kept.forget()
+    xero_lists(kept)
+    assert xero.calls == 9
     assert isinstance(xero_lists(kept), XeroLists)

@@ -14,7 +14,7 @@ is refused when the settings were saved by someone else since the form was opene
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -132,7 +132,7 @@ def _page(
                 sections,
                 request.session,
                 version=stored.version,
-                order=order or _recent_order(stored.job),
+                order=order or _recent_order(),
                 add_options=add_options,
                 kept=_kept_keys(document, stored.lists),
             ),
@@ -142,14 +142,10 @@ def _page(
     return page("Map", content, session=request.session, status=status, flash=flash, error=error)
 
 
-def _recent_order(job: Job) -> str:
-    """A recent order's id to preview with: the newest the store lists from the last week."""
-    today = datetime.now(UTC).date()
-    try:
-        found = next(iter(job.store.sales_created(today - timedelta(days=7), today)), None)
-    except (StoreError, NotConfigured):
-        return ""
-    return found.key.split(":", 1)[1] if found is not None else ""
+def _recent_order() -> str:
+    """A recent order's id to preview with: the order most recently in the sync log (kept a minute)."""
+    key = MEMORY.setdefault("recent", Kept()).get(lambda: context.journal().latest_key("order:", datetime.now(UTC)))
+    return str(key).split(":", 1)[1] if key else ""
 
 
 @router.get("/console/map")

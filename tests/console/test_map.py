@@ -1,5 +1,5 @@
-"""Map over real HTTP: the local stack's ConsoleFunction, the Xero sandbox (its lists) and the
-WooCommerce simulator (its tax rates, gateways, statuses and orders).
+"""Map over real HTTP: the console's local stack (its ConsoleFunction, the Xero sandbox's lists, the
+WooCommerce simulator's tax rates, gateways, statuses and orders).
 
 The form is posted as a browser posts it: every field the page renders, with the one change."""
 
@@ -14,10 +14,8 @@ import pytest
 import yaml
 
 from local.stack import LocalStack
-from local.woo_store import WooStore
-from local.xero_sandbox import Organisation, XeroSandbox
-from tests.console.conftest import mint, signed_in
-from xerosync.aws.synclog import DynamoSyncLog, LogEntry
+from tests.console.conftest import signed_in
+from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -41,13 +39,14 @@ settlements: {overlap_days: 5}
 
 @dataclass
 class Mapped:
-    stack: LocalStack
-    sandbox: XeroSandbox
-    org: Organisation
-    store: WooStore
+    site: Stack
     order_id: int
     client_id: str
     client_secret: str
+
+    @property
+    def stack(self) -> LocalStack:
+        return self.site.stack
 
     def version(self) -> tuple[str, int]:
         found = self.stack.client("ssm").get_parameter(Name=self.stack.outputs["SettingsParameterName"])["Parameter"]
@@ -55,17 +54,18 @@ class Mapped:
 
     def xero_reads(self) -> int:
         lists = ("GET /Accounts", "GET /TaxRates", "GET /TrackingCategories")
-        return sum(n for (_, endpoint), n in self.sandbox.state.calls.items() if endpoint in lists)
+        return sum(n for (_, endpoint), n in self.site.sandbox.state.calls.items() if endpoint in lists)
 
 
 @pytest.fixture(scope="module")
-def mapped() -> Iterator[Mapped]:
-    sandbox = XeroSandbox().start()
-    org = sandbox.add_organisation("Map Outdoor Co")
-    connection = sandbox.add_client([org.tenant_id])
-    woo = WooStore().start()
-    woo.add_tax_rate("10", "GST", country="AU", priority=1)
-    tent = woo.add_product("Tent", "110.00", sku="TENT-1")
+def mapped(site: Stack) -> Iterator[Mapped]:
+    """The console's stack with these settings (the stack's own put back after), and an order the
+    store placed and the stack synced (so the sync log has it)."""
+    stack, woo = site.stack, site.store
+    assert woo is not None
+    original, _ = Mapped(site, 0, "", "").version()
+    stack.put_settings(SETTINGS)
+    tent = woo.add_product("Map Tent", "110.00", sku="TENT-1")
     order = woo.place_order(
         [(tent.id, 1)],
         billing={"email": "jo@example.com", "first_name": "Jo", "country": "AU", "state": "VIC"},
@@ -73,25 +73,14 @@ def mapped() -> Iterator[Mapped]:
         paid=True,
         payment_method="stripe",
     )
-    parameters = {"XeroApiUrl": sandbox.url, "XeroIdentityUrl": sandbox.url}
-    stack = LocalStack(stack_name="console-map", poll=False, parameters=parameters).start()
+    woo.flush_webhooks()
+    assert stack.wait_idle(60)
+    secret = stack.client("secretsmanager").get_secret_value(SecretId=stack.resources["XeroCredentialsSecret"])
+    credentials = json.loads(secret["SecretString"])
     try:
-        stack.put_secret(
-            "XeroCredentialsSecret",
-            json.dumps({"client_id": connection.client_id, "client_secret": connection.client_secret}),
-        )
-        stack.put_secret(
-            "StoreApiSecret",
-            json.dumps({"url": woo.url, "consumer_key": woo.consumer_key, "consumer_secret": woo.consumer_secret}),
-        )
-        stack.put_settings(SETTINGS)
-        mint(stack)  # the test's boto3 reaches the stack's moto
-        DynamoSyncLog(stack.resources["SyncLogTable"]).write(LogEntry(key=f"order:{order.id}", outcome="applied"))
-        yield Mapped(stack, sandbox, org, woo, order.id, connection.client_id, connection.client_secret)
+        yield Mapped(site, order.id, credentials["client_id"], credentials["client_secret"])
     finally:
-        stack.stop()
-        woo.stop()
-        sandbox.stop()
+        stack.put_settings(original)
 
 
 class Form(HTMLParser):
@@ -150,7 +139,7 @@ def test_every_map_route_refuses_without_a_session_or_a_csrf_token(mapped: Mappe
     assert anonymous.get("/console/map").status_code == 401
     for path in ("/console/map", "/console/map/preview"):
         assert post(anonymous, path, {"accounts.sales": "210"}).status_code == 401
-    client = signed_in(mapped.stack)
+    client = signed_in(mapped.site)
     fields = read_form(client.get("/console/map").text).fields
     for path in ("/console/map", "/console/map/preview"):
         without = {k: v for k, v in fields.items() if k != "csrf"} | {"accounts.sales": "210"}
@@ -160,7 +149,7 @@ def test_every_map_route_refuses_without_a_session_or_a_csrf_token(mapped: Mappe
 
 
 def test_the_lists_come_from_xero_and_the_store(mapped: Mapped) -> None:
-    client = signed_in(mapped.stack)
+    client = signed_in(mapped.site)
     form = read_form(client.get("/console/map", params={"reread": "1"}).text)
     assert "201" not in form.options["accounts.sales"]
     assert {"200", "210", "090"} <= set(form.options["accounts.sales"])
@@ -169,7 +158,7 @@ def test_the_lists_come_from_xero_and_the_store(mapped: Mapped) -> None:
     assert {"payments.accounts[stripe]", "payments.accounts[bacs]", "payments.accounts[cheque]"} <= set(form.fields)
     assert form.fields["store.order_statuses[on-hold]"] == ""  # the store's status, at its default
     reads = mapped.xero_reads()
-    with httpx.Client(base_url=mapped.sandbox.url) as xero:  # the merchant adds an account in Xero
+    with httpx.Client(base_url=mapped.site.sandbox.url) as xero:  # the merchant adds an account in Xero
         token = xero.post(
             "/connect/token",
             data={"grant_type": "client_credentials"},
@@ -178,7 +167,7 @@ def test_the_lists_come_from_xero_and_the_store(mapped: Mapped) -> None:
         added = xero.put(
             "/api.xro/2.0/Accounts",
             json={"Code": "201", "Name": "Sales - Wholesale", "Type": "REVENUE"},
-            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": mapped.org.tenant_id},
+            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": mapped.site.org.tenant_id},
         )
         assert added.status_code == 200, added.text
     kept = read_form(client.get("/console/map").text)
@@ -190,7 +179,7 @@ def test_the_lists_come_from_xero_and_the_store(mapped: Mapped) -> None:
 
 def test_an_invalid_choice_is_refused_with_the_checks_message_and_nothing_saved(mapped: Mapped) -> None:
     before = mapped.version()
-    client = signed_in(mapped.stack)
+    client = signed_in(mapped.site)
     fields = read_form(client.get("/console/map").text).fields
     answer = post(client, "/console/map", {**fields, "accounts.sales": "999", "payments.accounts[stripe]": "200"})
     assert answer.status_code == 422
@@ -203,7 +192,7 @@ def test_an_invalid_choice_is_refused_with_the_checks_message_and_nothing_saved(
 
 def test_a_save_keeps_the_previous_version_shows_the_change_and_every_other_setting(mapped: Mapped) -> None:
     old_text, old_version = mapped.version()
-    client = signed_in(mapped.stack, who="merchant@map.test")
+    client = signed_in(mapped.site, who="merchant@map.test")
     fields = read_form(client.get("/console/map").text).fields
     changed = {**fields, "accounts.shipping": "200", "payments.accounts[bacs]": "090"}
     preview = post(client, "/console/map/preview", changed)
@@ -236,7 +225,7 @@ def test_a_save_keeps_the_previous_version_shows_the_change_and_every_other_sett
 
 
 def test_the_preview_of_an_order_differs_when_a_tax_mapping_changes(mapped: Mapped) -> None:
-    client = signed_in(mapped.stack)
+    client = signed_in(mapped.site)
     fields = read_form(client.get("/console/map").text).fields
     assert fields["preview_order"] == str(mapped.order_id)  # the order most recently in the sync log
     order = {"preview_order": str(mapped.order_id)}

@@ -195,10 +195,14 @@ def test_a_save_keeps_the_previous_version_shows_the_change_and_every_other_sett
     client = signed_in(mapped.site, who="merchant@map.test")
     fields = read_form(client.get("/console/map").text).fields
     changed = {**fields, "accounts.shipping": "200", "payments.accounts[bacs]": "090"}
-    preview = post(client, "/console/map/preview", changed)
-    assert preview.status_code == 200 and 'id="map-changes"' in preview.text
-    assert "accounts.shipping" in preview.text and mapped.version()[1] == old_version  # shown, not saved
-    saved = post(client, "/console/map", changed)
+    unreviewed = post(client, "/console/map", changed)  # a save is made only as a review showed it
+    assert unreviewed.status_code == 200 and "Not saved yet" in unreviewed.text and mapped.version()[1] == old_version
+    review = post(client, "/console/map/preview", changed)
+    assert review.status_code == 200 and 'id="map-changes"' in review.text and 'id="map-save"' in review.text
+    assert "accounts.shipping" in review.text and mapped.version()[1] == old_version  # shown, not saved
+    reviewed = read_form(review.text).fields
+    assert reviewed["reviewed"] and reviewed["accounts.shipping"] == "200"
+    saved = post(client, "/console/map", reviewed)
     assert saved.status_code == 303 and saved.headers["location"] == f"/console/map?saved={old_version + 1}"
     new_text, new_version = mapped.version()
     assert new_version == old_version + 1
@@ -220,7 +224,7 @@ def test_a_save_keeps_the_previous_version_shows_the_change_and_every_other_sett
     )["Items"]
     reasons = [i["reason"]["S"] for i in logged]
     assert any("by merchant@map.test" in r and "accounts.shipping: 210 -> 200" in r for r in reasons), reasons
-    stale = post(client, "/console/map", {**changed, "accounts.fees": "200"})  # the form of the old version
+    stale = post(client, "/console/map", {**reviewed, "accounts.fees": "200"})  # the form of the old version
     assert stale.status_code == 409 and mapped.version()[1] == new_version
 
 

@@ -3,16 +3,20 @@
 * ``GET /console/map``: the form over the stored settings (the SSM parameter), each problem
   ``xerosync settings check`` finds beside its field, and the parameter's versions.
   ``?reread=1`` reads Xero's and the store's lists again (they are kept a minute).
-* ``POST /console/map/preview``: the posted form as proposed settings, checked, the changes they
-  make, and an order previewed under the current and the proposed settings; nothing is saved.
+* ``POST /console/map/preview`` (the form's "Review the change"): the posted form as proposed
+  settings, checked, the changes they make, and an order previewed under the current and the
+  proposed settings; nothing is saved. Only this page offers to save (its form carries the digest
+  of what it showed).
 * ``POST /console/map``: checked as ``settings check`` checks a file and refused with the problems
-  beside their fields, or saved as a new version of the parameter (SSM keeps the previous ones),
+  beside their fields; saved only when the settings are those a review showed (else the review
+  is shown, nothing saved), as a new version of the parameter (SSM keeps the previous ones),
   written to the sync log with who saved it; then the page shows what the save changed.
 
 A save never loses a setting the form does not show (:func:`xerosync.settings_form.apply`), and
 is refused when the settings were saved by someone else since the form was opened.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -119,6 +123,7 @@ def _page(
     flash: str = "",
     error: str = "",
     order: str = "",
+    reviewed: str = "",
 ) -> Response:
     sections, apart = form(document, stored.xero, stored.lists, problems)
     add_options = {"tax.rates": stored.xero.tax_types, "payments.accounts": stored.xero.payment_accounts}
@@ -135,6 +140,7 @@ def _page(
                 order=order or _recent_order(),
                 add_options=add_options,
                 kept=_kept_keys(document, stored.lists),
+                reviewed=reviewed,
             ),
             versions_html(parameters.history(stored.job.environment.settings_parameter, limit=5), stored.version),
         ]
@@ -175,11 +181,21 @@ def _proposed(request: Request, stored: Stored) -> tuple[dict[str, Any], str, Re
     return document, text, _review(stored, text)
 
 
+def _digest(stored: Stored, text: str) -> str:
+    """What a review showed: the stored version and the proposed text (a save must match it)."""
+    return hashlib.sha256(f"{stored.version}\n{text}".encode()).hexdigest()[:32]
+
+
 @router.post("/console/map/preview")
 @signed_in
 def preview_change(request: Request) -> Response:
-    stored = _load(context.job())
-    document, _, checked = _proposed(request, stored)
+    return _review_page(request, _load(context.job()))
+
+
+def _review_page(request: Request, stored: Stored, *, flash: str = "") -> Response:
+    """The posted form as proposed settings: what saving them changes, their problems beside their
+    fields, and an order previewed under both; a Save button when there are no problems."""
+    document, text, checked = _proposed(request, stored)
     order = request.form.get("preview_order", "").strip()
     comparison: Comparison | None = None
     why = ""
@@ -187,14 +203,13 @@ def preview_change(request: Request) -> Response:
         comparison, why = _compare(stored, order, checked.settings)
     elif order:
         why = "The proposed settings have problems (beside their fields): fix them to preview an order."
-    top = join(
-        [
-            changes_html(changes(stored.document, document), "What saving would change"),
-            preview_html(order, comparison, why),
-        ]
-    )
+    changed = changes(stored.document, document)
+    top = join([changes_html(changed, "What saving would change"), preview_html(order, comparison, why)])
     said = f"{len(checked.problems)} problem(s): saving would be refused." if checked.problems else ""
-    return _page(request, stored, document, checked.problems, top=top, error=said, order=order)
+    ready = _digest(stored, text) if changed and not checked.problems else ""
+    return _page(
+        request, stored, document, checked.problems, top=top, error=said, flash=flash, order=order, reviewed=ready
+    )
 
 
 def _compare(stored: Stored, order: str, proposed: StoreSettings) -> tuple[Comparison | None, str]:
@@ -225,6 +240,8 @@ def save(request: Request) -> Response:
     changed = changes(stored.document, document)
     if not changed:
         return redirect("/console/map?done=" + quote("nothing changed: nothing saved"))
+    if request.form.get("reviewed", "") != _digest(stored, text):  # saved only as a review showed it
+        return _review_page(request, stored, flash="Not saved yet: here is what saving changes; save again to confirm.")
     who = request.session.who
     name = stored.job.environment.settings_parameter
     version = parameters.put_parameter(name, text, description=f"saved from the console by {who}")

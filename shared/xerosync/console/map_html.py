@@ -97,8 +97,12 @@ def form_html(
     order: str,
     add_options: Mapping[str, Sequence[Option]],
     kept: Sequence[str],
+    reviewed: str = "",
 ) -> Html:
+    """The form; ``reviewed`` (the digest of the settings a review showed): offers to save them."""
     parts = [csrf_field(session), Html(f'<input type="hidden" name="version" value="{int(version)}">')]
+    if reviewed:
+        parts.append(Html(f'<input type="hidden" name="reviewed" value="{esc(reviewed)}">'))
     for section in sections:
         inner = [tag("legend", section.title), *(field_html(f) for f in section.fields)]
         if section.adds:
@@ -110,9 +114,10 @@ def form_html(
         '<div class="field"><label for="map-preview-order">Preview with order (the store\'s order id)</label>'
         f'<input type="text" id="map-preview-order" name="preview_order" value="{esc(order)}"></div>'
     )
+    save = ' <button type="submit" id="map-save">Save these settings</button>' if reviewed else ""
     buttons = Html(
         '<p><button type="submit" id="map-preview-button" formaction="/console/map/preview" class="secondary">'
-        'Preview the change</button> <button type="submit" id="map-save">Save</button></p>'
+        f"Review the change</button>{save}</p>"
     )
     parts += [order_field, buttons]
     return tag("form", join(parts), method="post", action="/console/map", id="map-form")

@@ -36,8 +36,10 @@ from xerosync.settings_form import SCALARS, apply, changes, dump, form, mappings
 from xerosync.settings_lists import NO_LISTS, Kept, KeptOrganisation, XeroLists, xero_lists
 from xerosync.sources.port import StoreError, StoreLists, lists_of
 from xerosync.xero.errors import XeroError
+from xerosync.xero.governor import BudgetExhausted
 
 SETTINGS_KEY = "settings"  # the sync log's key of every settings change
+BUDGET_WAIT = 5.0
 MEMORY: dict[str, Kept] = {}  # Xero's and the store's lists, kept a minute by this container
 
 
@@ -67,7 +69,7 @@ def _load(job: Job, *, reread: bool = False) -> Stored:
     notes = list(moved)
     try:
         xero = xero_lists(organisation)
-    except (XeroError, NotConfigured) as exc:
+    except (XeroError, BudgetExhausted, NotConfigured) as exc:
         xero = XeroLists((), (), (), (), ())
         notes.append(f"Xero's lists could not be read ({exc}): connect Xero, then read them again")
     lists = NO_LISTS
@@ -80,25 +82,35 @@ def _load(job: Job, *, reread: bool = False) -> Stored:
 
 
 class _Xero:
-    """The job's Xero client, built only when a list is read (a kept list needs none)."""
+    """The stack's Xero client, built only when a list is read (a kept list needs none), waiting
+    at most :data:`BUDGET_WAIT` seconds for the organisation's shared call budget (the governor):
+    a page answers within the HTTP API's 30 seconds, and says when Xero's budget is spent."""
 
     def __init__(self, job: Job) -> None:
         self._job = job
+        self._client: Any = None
+
+    def _xero(self) -> Any:
+        if self._client is None:
+            from xerosync.wiring import xero_from
+
+            self._client = xero_from(self._job.environment, budget_wait=BUDGET_WAIT)
+        return self._client
 
     def accounts(self) -> list[dict[str, Any]]:
-        return self._job.xero.accounts()
+        return list(self._xero().accounts())
 
     def tax_rates(self) -> list[dict[str, Any]]:
-        return self._job.xero.tax_rates()
+        return list(self._xero().tax_rates())
 
     def tracking_categories(self) -> list[dict[str, Any]]:
-        return self._job.xero.tracking_categories()
+        return list(self._xero().tracking_categories())
 
 
 def _review(stored: Stored, text: str) -> Review:
     try:
         return review(text, stored.job.source, stored.organisation)
-    except XeroError as exc:  # the check cannot be made: nothing is saved
+    except (XeroError, BudgetExhausted) as exc:  # the check cannot be made: nothing is saved
         return Review(None, [Problem("", f"Xero could not be asked ({exc})")], [], [])
 
 

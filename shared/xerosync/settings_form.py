@@ -159,8 +159,8 @@ def form(
     if lists.status_setting:
         store_words[f"store.{lists.status_setting}"] = lists.statuses
     for mapping, kind in mappings(lists).items():
-        current = get(document, mapping)
-        current = current if isinstance(current, Mapping) else {}
+        found = get(document, mapping)
+        current = {str(k): v for k, v in found.items()} if isinstance(found, Mapping) else {}
         listed = store_options(store_words.get(mapping))
         keys = [(o.value, o.label, o.note) for o in listed or ()]
         keys += [(str(k), str(k), "not in the store's list" if listed is not None else "") for k in current
@@ -201,6 +201,12 @@ def apply(document: Mapping[str, Any], posted: Mapping[str, str], lists: StoreLi
     each entry added by a free-text row set, every other setting kept as it is."""
     result = copy.deepcopy(dict(document))
     edited = mappings(lists)
+    for mapping in edited:  # a key YAML read as a number (1: OUTPUT) is the text the settings want
+        entries = get(result, mapping)
+        if isinstance(entries, dict) and any(not isinstance(k, str) for k in entries):
+            entries_text = {str(k): v for k, v in entries.items()}
+            entries.clear()
+            entries.update(entries_text)
     scalars = {path for path, *_ in SCALARS}
     for name, raw in posted.items():
         value = raw.strip()

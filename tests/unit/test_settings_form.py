@@ -99,6 +99,15 @@ def test_a_posted_form_changes_only_the_settings_it_shows() -> None:
     }
 
 
+def test_a_mapping_key_yaml_read_as_a_number_is_kept_as_text() -> None:
+    document = yaml.safe_load("tax: {rates: {1: OUTPUT, 2: NONE}}")
+    sections, _ = form(document, xero_lists(Organisation()), LISTS)
+    assert {f.name: f.value for s in sections for f in s.fields}["tax.rates[1]"] == "OUTPUT"
+    assert apply(document, {"tax.rates[1]": "EXEMPTOUTPUT"}, LISTS) == {
+        "tax": {"rates": {"1": "EXEMPTOUTPUT", "2": "NONE"}}
+    }
+
+
 def test_a_blank_field_leaves_no_empty_section() -> None:
     new = apply(
         {"tracking": {"category": "Channel", "option": "Online"}},
@@ -154,3 +163,13 @@ def test_xeros_lists_are_read_once_per_minute() -> None:
     xero_lists(kept)
     assert xero.calls == 9
     assert isinstance(xero_lists(kept), XeroLists)
+
+
+def test_the_stores_and_xeros_words_are_text_never_markup() -> None:
+    from xerosync.console.map_html import field_html
+
+    hostile = StoreLists(gateways=(Choice("<b>gw", '"><script>alert(1)</script>'),))
+    sections, _ = form({"payments": {"accounts": {"<b>gw": "092"}}}, xero_lists(Organisation()), hostile)
+    rendered = "".join(field_html(f) for s in sections for f in s.fields)
+    assert "<script>" not in rendered and "<b>" not in rendered
+    assert "&lt;script&gt;" in rendered and 'name="payments.accounts[&lt;b&gt;gw]"' in rendered

@@ -74,11 +74,15 @@ def _load(job: Job, *, reread: bool = False) -> Stored:
         notes.append(f"Xero's lists could not be read ({exc}): connect Xero, then read them again")
     lists = NO_LISTS
     try:
-        lister = lists_of(job.store)
-        lists = store.get(lister.store_lists) if lister is not None else NO_LISTS
+        lists = store.get(lambda: _store_lists(job))  # the store's client (its secret read) only when not kept
     except (StoreError, NotConfigured) as exc:
         notes.append(f"The store's lists could not be read ({exc}): its words are typed instead")
     return Stored(job, text, version, document, organisation, xero, lists, notes)
+
+
+def _store_lists(job: Job) -> StoreLists:
+    lister = lists_of(job.store)
+    return lister.store_lists() if lister is not None else NO_LISTS
 
 
 class _Xero:

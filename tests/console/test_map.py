@@ -17,7 +17,7 @@ from local.stack import LocalStack
 from tests.console.conftest import signed_in
 from tests.e2e.conftest import Stack
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.e2e  # the whole local stack
 
 SETTINGS = """\
 invoice_prefix: "WC-"

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from local import woo
 from local.woo_store.errors import RestError, invalid_id, invalid_param
+from local.woo_store.gateways import gateway_json, order_totals
 from local.woo_store.model import ORDER_STATUSES, WEBHOOK_STATUSES
 from local.woo_store.money import parse
 from local.woo_store.rest import (
@@ -142,6 +143,8 @@ class RestApi:
         r("GET", "/taxes", self.list_taxes, "list")
         r("POST", "/taxes", self.create_tax, "create")
         r("GET", "/taxes/{id}", self.get_tax, "view")
+        r("GET", "/payment_gateways", self.list_gateways, "list")
+        r("GET", "/reports/orders/totals", self.order_totals, "list")
         r("GET", "/webhooks", self.list_webhooks, "list")
         r("POST", "/webhooks", self.create_webhook, "create")
         r("GET", "/webhooks/{id}", self.get_webhook, "view")
@@ -574,6 +577,14 @@ class RestApi:
             tax_class="" if tax_class == "standard" else tax_class,
         )
         return 201, tax_rate_json(self.store.state, rate)
+
+    # --- payment gateways and order statuses ------------------------------------------------
+    def list_gateways(self, request: Request) -> tuple[int, Any]:
+        admin = self.store.state.home_url + "wp-admin/"
+        return 200, [gateway_json(g, n, admin) for n, g in enumerate(self.store.state.gateways.values())]
+
+    def order_totals(self, request: Request) -> tuple[int, Any]:
+        return 200, order_totals([o.status for o in self.store.state.orders.values() if o.status != "trash"])
 
     # --- webhooks ---------------------------------------------------------------------------
     def list_webhooks(self, request: Request) -> tuple[int, Any, dict[str, str]]:

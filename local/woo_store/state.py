@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from local.woo_store.gateways import Gateway, default_gateways
 from local.woo_store.model import Coupon, Customer, Order, Product, Refund, Settings, Variation, Webhook
 from local.woo_store.taxes import Location, TaxRate, find_rates, shipping_tax_class
 from local.woo_store.totals import TaxSetup
@@ -26,6 +27,7 @@ class State:
     refunds: dict[int, Refund] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
+    gateways: dict[str, Gateway] = field(default_factory=default_gateways)  # installed, in checkout order
     next_post_id: int = 100
     next_user_id: int = 2  # user 1 is the shop's administrator
     next_item_id: int = 1

@@ -44,6 +44,7 @@ from typing import Any
 from local import woo
 from local.woo_store import orders as order_ops
 from local.woo_store.errors import RestError, invalid_id, invalid_param
+from local.woo_store.gateways import Gateway
 from local.woo_store.model import (
     BILLING_FIELDS,
     DRAFT_STATUSES,
@@ -274,6 +275,13 @@ class WooStore:
             country, state = str(fields.pop("country", "")).upper(), str(fields.pop("state", "")).upper()
             made = TaxRate(id=rate_id, rate=parse(rate), name=name, country=country, state=state, **fields)
             self.state.tax_rates[rate_id] = made
+            return made
+
+    def add_gateway(self, gateway_id: str, title: str, *, enabled: bool = True, method_title: str = "") -> Gateway:
+        """A payment gateway installed (a plugin activated), last in the checkout order."""
+        with self.lock:
+            made = Gateway(gateway_id, title, method_title or title, enabled)
+            self.state.gateways[gateway_id] = made
             return made
 
     def add_coupon(self, code: str, discount_type: str = "percent", amount: Any = 0, **fields: Any) -> Coupon:
@@ -561,7 +569,7 @@ class WooStore:
                 billing=bill,
                 shipping=ship,
                 payment_method=payment_method,
-                payment_method_title=payment_method_title or _gateway_title(payment_method),
+                payment_method_title=payment_method_title or _gateway_title(state, payment_method),
                 transaction_id=transaction_id if not paid else "",
                 customer_note=customer_note,
                 created_via=created_via,
@@ -892,8 +900,9 @@ GATEWAY_TITLES = {
 }
 
 
-def _gateway_title(method: str) -> str:
-    return GATEWAY_TITLES.get(method, method)
+def _gateway_title(state: State, method: str) -> str:
+    installed = state.gateways.get(method)
+    return installed.title if installed is not None else GATEWAY_TITLES.get(method, method)
 
 
 def _check_topic(topic: str) -> None:

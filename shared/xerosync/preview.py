@@ -226,3 +226,33 @@ def settlement_preview(booking: "Booking") -> Preview:
     elif booking.status == "DRAFT":
         result.notes.append("a draft: no payment; approve it in Xero and match the deposit to it")
     return result
+
+
+@frozen
+class Comparison:
+    """One record previewed under the current settings and under proposed ones."""
+
+    current: str  # the preview as JSON, or why there is none (the settings cannot map the record)
+    proposed: str
+    diff: tuple[str, ...]  # the unified diff of the two; empty: the change does nothing to this record
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.diff)
+
+
+def compare(
+    payload: dict[str, Any], current: StoreSettings, proposed: StoreSettings, source: StoreSource
+) -> Comparison:
+    """What a change of settings would do to ``payload``'s requests (the console's Map, before saving)."""
+    import difflib
+
+    def shown(settings: StoreSettings) -> str:
+        try:
+            return preview(payload, settings, source).to_json()
+        except ValueError as exc:  # a MappingError too: the reason the record cannot be sent
+            return f"not sent: {exc}"
+
+    before, after = shown(current), shown(proposed)
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), "current", "proposed", lineterm="", n=2)
+    return Comparison(before, after, tuple(lines))

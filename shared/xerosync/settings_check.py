@@ -11,8 +11,10 @@ from collections.abc import Collection
 from dataclasses import fields
 from typing import Any, Protocol
 
-from xerosync.config import StoreSettings
+from xerosync.config import Problem, StoreSettings, review_settings
 from xerosync.frozen import frozen
+from xerosync.sources.port import StoreSource
+from xerosync.sources.quotes_port import documents_of
 
 
 class Organisation(Protocol):
@@ -98,6 +100,29 @@ def check(settings: StoreSettings, xero: Organisation, *, documents: Collection[
         if tracking is not None:
             findings += _tracking(prefix, tracking, xero)
     return findings
+
+
+@frozen
+class Review:
+    """A settings document checked as ``xerosync settings check`` checks a file."""
+
+    settings: StoreSettings | None  # None: the document itself has problems (Xero was not asked)
+    problems: list[Problem]  # every setting to fix, the organisation's findings included
+    findings: list[Finding]  # what the organisation said of each code (empty when not asked)
+    notes: list[str]  # settings read from their old place
+
+
+def review(text: str, source: StoreSource, xero: Organisation) -> Review:
+    """``text`` read as the stack reads it (the store's defaults applied, its section checked by its
+    adapter), then, when that is fine, every code looked up in the organisation."""
+    settings, problems, notes = review_settings(
+        text, source="settings", defaults=source.settings_defaults, check=source.check_settings
+    )
+    if settings is None:
+        return Review(None, problems, [], notes)
+    findings = check(settings, xero, documents=documents_of(source, settings))
+    bad = [Problem(f.setting, f"{f.value}: {f.detail}") for f in findings if not f.ok]
+    return Review(settings, bad, findings, notes)
 
 
 def _settlements(settings: StoreSettings, accounts: dict[Any, Any], account: Any, tax: Any) -> list[Finding]:

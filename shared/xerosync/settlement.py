@@ -36,7 +36,8 @@ from datetime import date as Day  # a field below is named date
 from decimal import Decimal
 from typing import Literal, get_args
 
-from xerosync.config import SettlementMode, StoreSettings, Tracking
+from xerosync.config import StoreSettings
+from xerosync.config_settlements import SettlementMode, Tracking
 from xerosync.domain import Refund, Sale, SaleLine, Tender
 from xerosync.frozen import frozen
 from xerosync.xero.lines import MappingError, allocate_tax, cents, line_account, line_tax_type

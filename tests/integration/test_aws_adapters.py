@@ -53,6 +53,17 @@ def test_parameters_round_trip(endpoint: str) -> None:
     assert parameters.get_parameter("/xerosync/test/settings") == "invoice_prefix: X-"
 
 
+def test_each_save_keeps_the_previous_version(endpoint: str) -> None:
+    name = "/xerosync/versions/settings"
+    assert parameters.get_parameter_version(name) == ("{}", 0) and parameters.history(name) == []
+    assert parameters.put_parameter(name, "invoice_prefix: A-") == 1
+    assert parameters.put_parameter(name, "invoice_prefix: B-", description="saved by ops@example.com") == 2
+    assert parameters.get_parameter_version(name) == ("invoice_prefix: B-", 2)
+    newest, previous = parameters.history(name)
+    assert (newest.number, newest.value, newest.description) == (2, "invoice_prefix: B-", "saved by ops@example.com")
+    assert (previous.number, previous.value) == (1, "invoice_prefix: A-")
+
+
 def test_creation_claims(endpoint: str) -> None:
     mappings_table(endpoint, "mappings-claims")
     table = DynamoMappings("mappings-claims")

@@ -383,3 +383,17 @@ def test_the_docs_payloads_through_xerosync_preview(tmp_path: Path) -> None:
     assert sum(
         Decimal(str(line["UnitAmount"])) * Decimal(str(line["Quantity"])) for line in note["LineItems"]
     ) == Decimal("85.00")
+
+
+def test_the_statuses_a_merchant_maps_are_the_apis_enum() -> None:
+    """What the console's Map offers for financial_statuses: every value of the Admin API's enum
+    (as the simulator's schema declares it), nothing else; tax rates and gateways are free text."""
+    import re
+
+    schema = (Path(__file__).parents[2] / "local" / "shopify_store" / "schema" / "orders.graphql").read_text()
+    enum = re.search(r"enum OrderDisplayFinancialStatus \{([^}]*)\}", schema)
+    assert enum is not None
+    lists = shop(FakeAdmin()).store_lists()
+    assert lists.statuses is not None
+    assert sorted(c.value for c in lists.statuses) == sorted(enum.group(1).split())
+    assert lists.tax_rates is None and lists.gateways is None and lists.status_setting == "financial_statuses"

@@ -96,6 +96,24 @@ class DynamoSyncLog:
             day += timedelta(days=1)
         return sorted(entries, key=lambda e: e.at)
 
+    def latest_key(self, prefix: str, now: datetime, *, days: int = 2, look: int = 100) -> str | None:
+        """The record key starting with ``prefix`` (``order:``) most recently in the log, among the
+        newest ``look`` entries of each of the last ``days`` days: one small query a day, newest day
+        first (a suggestion, never a listing of the whole log)."""
+        day = now.astimezone(UTC).date()
+        for _ in range(days):
+            page = self.table.query(
+                IndexName="by-day",
+                KeyConditionExpression=Key("day").eq(f"day#{day.isoformat()}"),
+                ScanIndexForward=False,
+                Limit=look,
+            )
+            for item in page.get("Items", []):
+                if str(item.get("key", "")).startswith(prefix):
+                    return str(item["key"])
+            day -= timedelta(days=1)
+        return None
+
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         return self._pages(self.table.query, **kwargs)
 

@@ -18,6 +18,7 @@ PAGES = (
     "xerosync.console.watch",  # status, the sync log
     "xerosync.console.record",  # a record: the store beside Xero
     "xerosync.console.fix",  # retry, push, reconcile, drift
+    "xerosync.console.map",  # the settings as a form
 )
 
 for _module in PAGES:

@@ -408,8 +408,12 @@ class ProvisionalStore(Protocol):
     def provisional(self, now: datetime) -> Provisional: ...
 
 
-# --- Xero's state of a document, written back to the store: an optional capability ------------------
-# (xerosync.sources.xero_state: the state, the capability, and where an adapter remembers its writes)
+# --- optional capabilities in their own modules: Xero's state of a document written back to the store
+# (xerosync.sources.xero_state: the state, the capability, and where an adapter remembers its writes);
+# the store's words a merchant maps, listed (xerosync.sources.store_lists: tax rates, gateways, statuses)
+from xerosync.sources.store_lists import ListsStoreWords as ListsStoreWords  # noqa: E402
+from xerosync.sources.store_lists import StoreLists as StoreLists  # noqa: E402
+from xerosync.sources.store_lists import lists_of as lists_of  # noqa: E402
 from xerosync.sources.xero_state import XERO_STANDINGS as XERO_STANDINGS  # noqa: E402
 from xerosync.sources.xero_state import DocumentWriteBack as DocumentWriteBack  # noqa: E402
 from xerosync.sources.xero_state import RemembersWrites as RemembersWrites  # noqa: E402

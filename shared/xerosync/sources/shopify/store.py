@@ -36,8 +36,9 @@ from xerosync.sources.shopify import bulk, queries
 from xerosync.sources.shopify.client import ShopifyGraphQL
 from xerosync.sources.shopify.mapping import refund_from
 from xerosync.sources.shopify.payouts import ShopifyPayouts
-from xerosync.sources.shopify.settings import shopify_settings
+from xerosync.sources.shopify.settings import DEFAULT_FINANCIAL_STATUSES, shopify_settings
 from xerosync.sources.shopify.values import Currency, legacy_id, nodes
+from xerosync.sources.store_lists import Choice, StoreLists
 from xerosync.timestamps import store_time
 
 # Topics xerosync subscribes to, per kind of record (WebhookSubscriptionTopic enum:
@@ -301,6 +302,15 @@ class ShopifyStore:
                 "quantities": quantities,
             }
             self.api.mutate(queries.INVENTORY_SET_QUANTITIES, {"input": change}, "inventorySetQuantities")
+
+    def store_lists(self) -> StoreLists:
+        """The financial statuses an order can have: the Admin API's ``OrderDisplayFinancialStatus``
+        enum (https://shopify.dev/docs/api/admin-graphql/latest/enums/OrderDisplayFinancialStatus),
+        what ``financial_statuses`` maps. The API lists no tax rates (Shopify computes the taxes of
+        each order) and no payment gateways (an order names its own: ``paymentGatewayNames``), so
+        those are typed as free text."""
+        statuses = tuple(Choice(s, s.replace("_", " ").capitalize()) for s in DEFAULT_FINANCIAL_STATUSES)
+        return StoreLists(statuses=statuses, status_setting="financial_statuses")
 
     def mark_paid(self, sale_key: str, settings: StoreSettings) -> str | None:
         order_id = sale_key.split(":", 1)[1]

@@ -39,7 +39,8 @@ from xerosync.sources.port import (
     Subscriptions,
     TokenCache,
 )
-from xerosync.sources.woocommerce import subscriptions
+from xerosync.sources.store_lists import StoreLists
+from xerosync.sources.woocommerce import subscriptions, words
 from xerosync.sources.woocommerce.mapping import (
     parse_customer,
     parse_order,
@@ -261,6 +262,10 @@ class WooStore:
             fields.update({"manage_stock": True, "stock_quantity": update.stock_quantity})
         parent = int(product.parent_key.split(":", 1)[1]) if product.parent_key else 0
         self.rest.update_product(int(product.key.split(":", 1)[1]), fields, parent_id=parent)
+
+    def store_lists(self) -> StoreLists:
+        """Its tax rates, payment gateways and order statuses (:mod:`.words`)."""
+        return words.store_lists(self.rest)
 
     def mark_paid(self, sale_key: str, settings: StoreSettings) -> str | None:
         order_id = int(sale_key.split(":", 1)[1])

@@ -106,6 +106,11 @@ class WooClient:
         for page in self.pages(resource, {"per_page": 100, **params}):
             yield from page
 
+    def listing(self, resource: str) -> list[dict[str, Any]]:
+        """A list endpoint WooCommerce answers whole, without pages (payment gateways, reports)."""
+        items = self._get(f"/{resource}").json()
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
     def total(self, resource: str, params: dict[str, Any]) -> int:
         """How many records a list endpoint has for ``params`` (its ``X-WP-Total`` header)."""
         response = self._get(f"/{resource}", {**params, "page": 1, "per_page": 1})

@@ -139,6 +139,12 @@ class XeroClient(QuoteCalls, RecordReads):
         return self._last_token
 
     def tenant_id(self) -> str:
+        # an authorization-code connection made in the console or by the CLI names its
+        # organisation in the shared token set: it wins over a secret read before a reconnect
+        if hasattr(self.tokens, "tenant") and self.tokens.tenant is None:  # not read yet
+            self.access_token()
+        if getattr(self.tokens, "tenant", ""):
+            return str(self.tokens.tenant)  # type: ignore[attr-defined]
         if self._tenant_id:
             return self._tenant_id
         reply = self._raw("GET", self.api_url + CONNECTIONS_PATH)

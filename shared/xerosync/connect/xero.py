@@ -47,6 +47,7 @@ from xerosync.xero.tokens import (
 from xerosync.xero.wire import XeroCredentials
 
 LOG_KEY = "xero:connection"
+UNSET = "set-me"  # the client id template.yaml's XeroCredentialsSecret starts with
 
 
 class NotReady(Exception):
@@ -138,7 +139,7 @@ class XeroConnect:
     # --- the app -------------------------------------------------------------------------------
     def credentials(self) -> XeroCredentials:
         value = self.app.read()
-        if not value.get("client_id") or not value.get("client_secret"):
+        if value.get("client_id") in (None, "", UNSET) or not value.get("client_secret"):
             raise NotReady(
                 "the stack has no Xero app credentials yet: create a Xero app (Web app) whose redirect URI is "
                 "this stack's /connect/xero/callback, and put its client_id and client_secret in XeroCredentialsSecret"
@@ -196,7 +197,7 @@ class XeroConnect:
     # --- disconnect and status -----------------------------------------------------------------
     def status(self) -> Status:
         value = self.app.read()
-        if not value.get("client_id"):
+        if value.get("client_id") in (None, "", UNSET):
             return Status("none")
         stored = self.tokens.load(token_key(str(value["client_id"])))
         if not value.get("refresh_token"):
@@ -237,6 +238,11 @@ class XeroConnect:
         store_disconnected(self.tokens, key, reason)
         self._log("disconnected", who, f"tenant {tenant or '?'} via {via}: {done}")
         return done
+
+    def refused(self, who: str, said: str, *, via: str) -> None:
+        """A consent that gave no connection (cancelled, refused, expired): nothing changed, but the
+        log says who tried and what Xero said."""
+        self._log("refused", who, f"{said} (via {via})")
 
     def _log(self, outcome: str, who: str, what: str) -> None:
         if self.journal is not None:

@@ -18,6 +18,8 @@ PAGES = (
     "xerosync.console.watch",  # status, the sync log
     "xerosync.console.record",  # a record: the store beside Xero
     "xerosync.console.fix",  # retry, push, reconcile, drift
+    "xerosync.console.connect",  # Xero's consent, disconnect
+    "xerosync.console.store_credentials",  # the store's API credentials
 )
 
 for _module in PAGES:

@@ -98,7 +98,12 @@ a{color:#0b7fab}
 """
 
 # The navigation; the Connect and Map pages add theirs here when they exist (xerosync.console README).
-NAV: list[tuple[str, str]] = [("/console", "Status"), ("/console/log", "Sync log"), ("/console/fix", "Fix")]
+NAV: list[tuple[str, str]] = [
+    ("/console", "Status"),
+    ("/console/log", "Sync log"),
+    ("/console/fix", "Fix"),
+    ("/console/connect", "Connect"),
+]
 
 
 def page(

@@ -315,3 +315,81 @@ def test_no_page_renders_a_token(connecting: Connecting) -> None:
     for name in ("access_token", "refresh_token"):
         value = tokens.get(name, {}).get("S", "")
         assert not value or value not in text
+
+
+def test_the_cli_connects_through_its_loopback_listener_and_disconnects(
+    connecting: Connecting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``xerosync connect xero`` as an operator runs it, the browser being this test: it follows
+    Xero's consent screen and its redirect to the CLI's loopback listener with httpx."""
+    import threading
+    import webbrowser
+
+    from typer.testing import CliRunner
+
+    from local.stack import free_port
+    from tests.e2e.conftest import operator
+    from xerosync.cli import app
+
+    c = connecting
+    port = free_port()
+    c.app.redirect_uris.append(f"http://localhost:{port}/callback")  # as the operator registers it in the Xero app
+    followed: list[int] = []
+
+    def browser(url: str, *args: Any, **kwargs: Any) -> bool:
+        def follow() -> None:
+            back = consent(url, tick=(f"org-{c.running.org.tenant_id}", f"org-{c.second.tenant_id}"))
+            assert back.startswith(f"http://localhost:{port}/callback?")
+            followed.append(httpx.get(back).status_code)
+
+        threading.Thread(target=follow, daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    with operator(c.stack):
+        connected = CliRunner().invoke(
+            app, ["connect", "xero", "--stack", c.stack.stack_name, "--port", str(port), "--timeout", "60"], input="2\n"
+        )
+        assert connected.exit_code == 0, connected.output
+        assert followed == [200]
+        assert "Second Shop Ltd" in connected.output and "Connected stack" in connected.output
+        tokens = c.token_set()
+        assert tokens is not None and tokens["tenant_id"]["S"] == c.second.tenant_id
+        assert tokens["refresh_token"]["S"] not in connected.output
+        [entry] = [e for e in c.log("xero:connection") if e["outcome"] == "connected" and "via cli" in e["reason"]]
+        assert "xerosync CLI" in entry["reason"]
+
+        gone = CliRunner().invoke(app, ["disconnect", "xero", "--stack", c.stack.stack_name])
+        assert gone.exit_code == 0, gone.output
+        assert "disconnected at Xero" in gone.output
+        assert not [
+            x
+            for x in c.running.sandbox.state.connections.values()
+            if x.client_id == c.app.client_id and x.tenant_id == c.second.tenant_id
+        ]
+
+
+def test_the_cli_refuses_an_answer_for_another_request(connecting: Connecting, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import webbrowser
+
+    from typer.testing import CliRunner
+
+    from local.stack import free_port
+    from tests.e2e.conftest import operator
+    from xerosync.cli import app
+
+    c = connecting
+    port = free_port()
+    before = c.token_set()
+
+    def browser(url: str, *args: Any, **kwargs: Any) -> bool:
+        forged = f"http://localhost:{port}/callback?code=anything&state=someone-elses"
+        threading.Thread(target=lambda: httpx.get(forged), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    with operator(c.stack):
+        result = CliRunner().invoke(app, ["connect", "xero", "--stack", c.stack.stack_name, "--port", str(port)])
+    assert result.exit_code == 1 and "state differs" in result.output
+    assert c.token_set() == before

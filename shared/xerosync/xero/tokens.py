@@ -73,7 +73,10 @@ def request_token(
             )
         if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
             count("xero_connection_refused")  # the XeroConnectionAlarm tells the merchant
-            raise InvalidGrant(f"Xero refused the connection ({error}): reconnect it with `xerosync setup`")
+            raise InvalidGrant(
+                f"Xero refused the connection ({error}): connect it again (the console's Connect page, "
+                "or `xerosync connect xero`)"
+            )
         raise XeroAuthError(f"Xero's token endpoint answered {reply.status}: {error}")
     return answer
 

@@ -117,7 +117,7 @@ def moves_on_to(reply: httpx.Response) -> str:
 
 def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.stack, "merchant@shop.example")
+    browser = signed_in(c.running, "merchant@shop.example")
     location, query = begin(c, browser)
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
     assert "offline_access" in query["scope"].split() and query["state"]
@@ -162,7 +162,7 @@ def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting)
 
 def test_a_code_from_another_consent_fails_pkce_and_changes_nothing(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.stack, "attacker-victim@test")
+    browser = signed_in(c.running, "attacker-victim@test")
     before = c.token_set()
     location_a, _ = begin(c, browser)
     _, query_b = begin(c, browser)
@@ -175,7 +175,7 @@ def test_a_code_from_another_consent_fails_pkce_and_changes_nothing(connecting: 
 
 def test_cancel_says_so_and_changes_nothing(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.stack, "canceller@test")
+    browser = signed_in(c.running, "canceller@test")
     before = c.token_set()
     location, _ = begin(c, browser)
     landed = back_from_xero(c, consent(location, "consent-cancel"))
@@ -187,13 +187,13 @@ def test_cancel_says_so_and_changes_nothing(connecting: Connecting) -> None:
 
 def test_several_organisations_get_a_chooser_in_the_same_session_only(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.stack, "chooser@test")
+    browser = signed_in(c.running, "chooser@test")
     location, _ = begin(c, browser)
     back = consent(location, tick=(f"org-{c.running.org.tenant_id}", f"org-{c.second.tenant_id}"))
     landed = back_from_xero(c, back)
     chooser_url = moves_on_to(landed)
     assert chooser_url.startswith("/connect/xero/choose?c=")
-    stranger = signed_in(c.stack, "someone-else@test")
+    stranger = signed_in(c.running, "someone-else@test")
     assert stranger.get(chooser_url).status_code == 400  # another session cannot see or use it
     chooser = browser.get(chooser_url)
     assert chooser.status_code == 200
@@ -217,7 +217,7 @@ def test_several_organisations_get_a_chooser_in_the_same_session_only(connecting
 
 def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.stack, "leaver@test")
+    browser = signed_in(c.running, "leaver@test")
     location, _ = begin(c, browser)
     landed = back_from_xero(c, consent(location, tick=(f"org-{c.running.org.tenant_id}",)))
     assert moves_on_to(landed) == "/console/connect?done=connected"
@@ -258,7 +258,7 @@ def test_the_store_key_is_checked_before_it_is_saved_and_never_shown(connecting:
     c = connecting
     woo = c.running.store
     assert woo is not None
-    browser = signed_in(c.stack, "keys@test")
+    browser = signed_in(c.running, "keys@test")
     page = read(browser.get("/console/connect").text)
     assert {"store-url", "store-consumer_key", "store-consumer_secret", "save-store"} <= set(page.ids)
     before = c.secret("StoreApiSecret")
@@ -301,7 +301,7 @@ def test_every_connect_route_refuses_without_a_session_and_changes_without_csrf(
     anonymous = httpx.request(method, c.stack.api_url + path, content="csrf=x", headers=FORM)
     assert anonymous.status_code == 401
     if method == "POST":
-        browser = signed_in(c.stack, "csrf@test")
+        browser = signed_in(c.running, "csrf@test")
         assert browser.get("/console/connect").status_code == 200  # signed in: only the token is missing
         stale = browser.post(path, content="tenant=x&c=x.y", headers=FORM)
         assert stale.status_code == 403
@@ -309,7 +309,7 @@ def test_every_connect_route_refuses_without_a_session_and_changes_without_csrf(
 
 def test_no_page_renders_a_token(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.stack, "reader@test")
+    browser = signed_in(c.running, "reader@test")
     text = browser.get("/console/connect").text
     tokens = c.token_set() or {}
     for name in ("access_token", "refresh_token"):

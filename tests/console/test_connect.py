@@ -16,6 +16,7 @@ import pytest
 
 from local.xero_sandbox.state import Client, Organisation
 from tests.console.conftest import signed_in
+from tests.console.test_browser import browser  # noqa: F401 - the headless Chromium fixture
 from tests.e2e.conftest import Stack, start, stop
 from tests.forms import FORM, encoded, read
 
@@ -393,3 +394,32 @@ def test_the_cli_refuses_an_answer_for_another_request(connecting: Connecting, m
         result = CliRunner().invoke(app, ["connect", "xero", "--stack", c.stack.stack_name, "--port", str(port)])
     assert result.exit_code == 1 and "state differs" in result.output
     assert c.token_set() == before
+
+
+def test_in_a_browser_the_session_survives_xeros_cross_site_redirect(connecting: Connecting, browser: Any) -> None:
+    """Chromium, the console on localhost and the sandbox on 127.0.0.1 (two sites): Xero's redirect
+    back carries no SameSite=Strict cookie, the callback's page moves on by itself, and the Connect
+    page that follows is signed in again (the cookie goes with a navigation the console's own page
+    starts). Skipped where Chromium is absent (tests.console.test_browser's fixture says why)."""
+    from tests.console.conftest import mint
+
+    c = connecting
+    console_base = c.stack.api_url.replace("127.0.0.1", "localhost")  # a secure context for the __Host- cookie
+    c.app.redirect_uris.append(console_base + "/connect/xero/callback")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{console_base}/console/signin?token={mint(c.running, 'clicker@shop.example')}")
+    page.wait_for_url(f"{console_base}/console")
+    page.goto(f"{console_base}/console/connect")
+    page.click("#connect-xero")
+    page.wait_for_selector("#consent-allow")
+    assert page.url.startswith(c.running.sandbox.url)  # Xero's site, not the console's
+    for box in page.query_selector_all("#consent-organisations input[type=checkbox]"):
+        box.uncheck()
+    page.check(f"#org-{c.running.org.tenant_id}")
+    page.click("#consent-allow")
+    page.wait_for_url(f"{console_base}/console/connect?done=connected", timeout=30_000)
+    assert "Xero is connected." in page.inner_text("main")
+    assert "clicker@shop.example" in page.inner_text("header")  # signed in: the session came along
+    assert "E2E Outdoor Co" in page.inner_text("#xero-status")
+    context.close()

@@ -50,7 +50,7 @@ class Connecting:
             )
             .get("Item")
         )
-        return item
+        return dict(item) if item else None
 
     def log(self, key: str) -> list[dict[str, Any]]:
         items = self.stack.client("dynamodb").query(
@@ -77,11 +77,11 @@ def connecting() -> Iterator[Connecting]:
     stop(running)
 
 
-def begin(c: Connecting, browser: httpx.Client) -> tuple[str, dict[str, str]]:
+def begin(c: Connecting, merchant: httpx.Client) -> tuple[str, dict[str, str]]:
     """The console's Connect to Xero: the sandbox's consent screen, and the authorize request's query."""
-    page = browser.get("/console/connect")
+    page = merchant.get("/console/connect")
     assert page.status_code == 200 and "connect-xero" in read(page.text).ids
-    start = browser.get(read(page.text).ids and "/connect/xero")
+    start = merchant.get("/connect/xero")
     assert start.status_code == 302
     location = start.headers["location"]
     assert location.startswith(c.running.sandbox.url + "/identity/connect/authorize?")
@@ -91,7 +91,7 @@ def begin(c: Connecting, browser: httpx.Client) -> tuple[str, dict[str, str]]:
 
 def consent(location: str, button: str = "consent-allow", tick: tuple[str, ...] = ()) -> str:
     """The user on Xero's screen: Allow (or Cancel), with only the organisations ``tick`` names
-    ticked when it names any; where Xero sends the browser back."""
+    ticked when it names any; where Xero sends the merchant back."""
     screen = httpx.get(location)
     assert screen.status_code == 200
     form = read(screen.text).form_with(button)
@@ -118,8 +118,8 @@ def moves_on_to(reply: httpx.Response) -> str:
 
 def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.running, "merchant@shop.example")
-    location, query = begin(c, browser)
+    merchant = signed_in(c.running, "merchant@shop.example")
+    location, query = begin(c, merchant)
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
     assert "offline_access" in query["scope"].split() and query["state"]
     assert query["redirect_uri"] == c.stack.api_url + "/connect/xero/callback"
@@ -142,7 +142,7 @@ def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting)
         c.log("xero:connection")
     )
 
-    page = browser.get("/console/connect?done=connected")
+    page = merchant.get("/console/connect?done=connected")
     assert "Connected to E2E Outdoor Co" in read(page.text).texts["xero-status"]
     assert secret["refresh_token"] not in page.text and tokens["access_token"]["S"] not in page.text
 
@@ -163,10 +163,10 @@ def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting)
 
 def test_a_code_from_another_consent_fails_pkce_and_changes_nothing(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.running, "attacker-victim@test")
+    merchant = signed_in(c.running, "attacker-victim@test")
     before = c.token_set()
-    location_a, _ = begin(c, browser)
-    _, query_b = begin(c, browser)
+    location_a, _ = begin(c, merchant)
+    _, query_b = begin(c, merchant)
     stolen = parse_qs(urlsplit(consent(location_a)).query)["code"][0]  # consent A's code, injected into B's callback
     landed = httpx.get(c.stack.api_url + "/connect/xero/callback", params={"state": query_b["state"], "code": stolen})
     assert landed.status_code == 400 and moves_on_to(landed) == "/console/connect?error=refused"
@@ -176,32 +176,32 @@ def test_a_code_from_another_consent_fails_pkce_and_changes_nothing(connecting: 
 
 def test_cancel_says_so_and_changes_nothing(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.running, "canceller@test")
+    merchant = signed_in(c.running, "canceller@test")
     before = c.token_set()
-    location, _ = begin(c, browser)
+    location, _ = begin(c, merchant)
     landed = back_from_xero(c, consent(location, "consent-cancel"))
     assert landed.status_code == 400 and moves_on_to(landed) == "/console/connect?error=cancelled"
-    page = browser.get("/console/connect?error=cancelled")
+    page = merchant.get("/console/connect?error=cancelled")
     assert "cancelled" in page.text and "canceller@test" in read(page.text).texts["connect-log"]
     assert c.token_set() == before
 
 
 def test_several_organisations_get_a_chooser_in_the_same_session_only(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.running, "chooser@test")
-    location, _ = begin(c, browser)
+    merchant = signed_in(c.running, "chooser@test")
+    location, _ = begin(c, merchant)
     back = consent(location, tick=(f"org-{c.running.org.tenant_id}", f"org-{c.second.tenant_id}"))
     landed = back_from_xero(c, back)
     chooser_url = moves_on_to(landed)
     assert chooser_url.startswith("/connect/xero/choose?c=")
     stranger = signed_in(c.running, "someone-else@test")
     assert stranger.get(chooser_url).status_code == 400  # another session cannot see or use it
-    chooser = browser.get(chooser_url)
+    chooser = merchant.get(chooser_url)
     assert chooser.status_code == 200
     seen = read(chooser.text)
     assert {f"tenant-{c.running.org.tenant_id}", f"tenant-{c.second.tenant_id}", "choose-organisation"} <= set(seen.ids)
     form = seen.form_with("choose-organisation")
-    chosen = browser.post(
+    chosen = merchant.post(
         form.action,
         content=encoded(form.submission("choose-organisation", tick=(f"tenant-{c.second.tenant_id}",))),
         headers=FORM,
@@ -211,15 +211,15 @@ def test_several_organisations_get_a_chooser_in_the_same_session_only(connecting
     assert c.secret("XeroCredentialsSecret")["tenant_id"] == c.second.tenant_id
     # the choice is spent
     assert (
-        browser.post(form.action, content=encoded(form.submission("choose-organisation")), headers=FORM).status_code
+        merchant.post(form.action, content=encoded(form.submission("choose-organisation")), headers=FORM).status_code
         == 400
     )
 
 
 def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.running, "leaver@test")
-    location, _ = begin(c, browser)
+    merchant = signed_in(c.running, "leaver@test")
+    location, _ = begin(c, merchant)
     landed = back_from_xero(c, consent(location, tick=(f"org-{c.running.org.tenant_id}",)))
     assert moves_on_to(landed) == "/console/connect?done=connected"
     access = c.token_set()["access_token"]["S"]  # type: ignore[index]
@@ -231,9 +231,9 @@ def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) 
         )[0]
         == 200
     )
-    page = read(browser.get("/console/connect").text)
+    page = read(merchant.get("/console/connect").text)
     form = page.form_with("disconnect-xero")
-    gone = browser.post(form.action, content=encoded(form.submission("disconnect-xero")), headers=FORM)
+    gone = merchant.post(form.action, content=encoded(form.submission("disconnect-xero")), headers=FORM)
     assert gone.status_code == 303 and gone.headers["location"] == "/console/connect?done=disconnected"
     # Xero's connection is gone: its tokens get 403 there
     assert not [
@@ -251,7 +251,7 @@ def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) 
     )
     tokens = c.token_set()
     assert tokens is not None and not tokens["refresh_token"]["S"] and "leaver@test" in tokens["broken"]["S"]
-    status = read(browser.get("/console/connect").text).texts["xero-status"]
+    status = read(merchant.get("/console/connect").text).texts["xero-status"]
     assert "disconnected by leaver@test" in status
 
 
@@ -259,8 +259,8 @@ def test_the_store_key_is_checked_before_it_is_saved_and_never_shown(connecting:
     c = connecting
     woo = c.running.store
     assert woo is not None
-    browser = signed_in(c.running, "keys@test")
-    page = read(browser.get("/console/connect").text)
+    merchant = signed_in(c.running, "keys@test")
+    page = read(merchant.get("/console/connect").text)
     assert {"store-url", "store-consumer_key", "store-consumer_secret", "save-store"} <= set(page.ids)
     before = c.secret("StoreApiSecret")
     form = page.form_with("save-store")
@@ -268,19 +268,19 @@ def test_the_store_key_is_checked_before_it_is_saved_and_never_shown(connecting:
     def submit(key: str, secret: str) -> httpx.Response:
         fields = [(n, v) for n, v in form.submission("save-store") if n not in ("consumer_key", "consumer_secret")]
         fields += [("consumer_key", key), ("consumer_secret", secret)]
-        return browser.post(form.action, content=encoded(fields), headers=FORM)
+        return merchant.post(form.action, content=encoded(fields), headers=FORM)
 
     wrong = submit("ck_wrong", "cs_wrong")
     assert wrong.headers["location"] == "/console/connect?error=store"
     assert c.secret("StoreApiSecret") == before  # nothing saved
-    refused = read(browser.get("/console/connect?error=store").text).texts["connect-log"]
+    refused = read(merchant.get("/console/connect?error=store").text).texts["connect-log"]
     assert "refused the key" in refused and "ck_wrong" not in refused
 
     good = submit(woo.consumer_key, woo.consumer_secret)
     assert good.headers["location"] == "/console/connect?done=store"
     saved = c.secret("StoreApiSecret")
     assert saved["consumer_key"] == woo.consumer_key and saved["url"] == woo.url
-    shown = browser.get("/console/connect?done=store").text
+    shown = merchant.get("/console/connect?done=store").text
     assert woo.consumer_secret not in shown and woo.consumer_key not in shown
 
 
@@ -302,16 +302,16 @@ def test_every_connect_route_refuses_without_a_session_and_changes_without_csrf(
     anonymous = httpx.request(method, c.stack.api_url + path, content="csrf=x", headers=FORM)
     assert anonymous.status_code == 401
     if method == "POST":
-        browser = signed_in(c.running, "csrf@test")
-        assert browser.get("/console/connect").status_code == 200  # signed in: only the token is missing
-        stale = browser.post(path, content="tenant=x&c=x.y", headers=FORM)
+        merchant = signed_in(c.running, "csrf@test")
+        assert merchant.get("/console/connect").status_code == 200  # signed in: only the token is missing
+        stale = merchant.post(path, content="tenant=x&c=x.y", headers=FORM)
         assert stale.status_code == 403
 
 
 def test_no_page_renders_a_token(connecting: Connecting) -> None:
     c = connecting
-    browser = signed_in(c.running, "reader@test")
-    text = browser.get("/console/connect").text
+    merchant = signed_in(c.running, "reader@test")
+    text = merchant.get("/console/connect").text
     tokens = c.token_set() or {}
     for name in ("access_token", "refresh_token"):
         value = tokens.get(name, {}).get("S", "")
@@ -337,7 +337,7 @@ def test_the_cli_connects_through_its_loopback_listener_and_disconnects(
     c.app.redirect_uris.append(f"http://localhost:{port}/callback")  # as the operator registers it in the Xero app
     followed: list[int] = []
 
-    def browser(url: str, *args: Any, **kwargs: Any) -> bool:
+    def opens(url: str, *args: Any, **kwargs: Any) -> bool:
         def follow() -> None:
             back = consent(url, tick=(f"org-{c.running.org.tenant_id}", f"org-{c.second.tenant_id}"))
             assert back.startswith(f"http://localhost:{port}/callback?")
@@ -346,7 +346,7 @@ def test_the_cli_connects_through_its_loopback_listener_and_disconnects(
         threading.Thread(target=follow, daemon=True).start()
         return True
 
-    monkeypatch.setattr(webbrowser, "open", browser)
+    monkeypatch.setattr(webbrowser, "open", opens)
     with operator(c.stack):
         connected = CliRunner().invoke(
             app, ["connect", "xero", "--stack", c.stack.stack_name, "--port", str(port), "--timeout", "60"], input="2\n"
@@ -384,19 +384,22 @@ def test_the_cli_refuses_an_answer_for_another_request(connecting: Connecting, m
     port = free_port()
     before = c.token_set()
 
-    def browser(url: str, *args: Any, **kwargs: Any) -> bool:
+    def opens(url: str, *args: Any, **kwargs: Any) -> bool:
         forged = f"http://localhost:{port}/callback?code=anything&state=someone-elses"
         threading.Thread(target=lambda: httpx.get(forged), daemon=True).start()
         return True
 
-    monkeypatch.setattr(webbrowser, "open", browser)
+    monkeypatch.setattr(webbrowser, "open", opens)
     with operator(c.stack):
         result = CliRunner().invoke(app, ["connect", "xero", "--stack", c.stack.stack_name, "--port", str(port)])
     assert result.exit_code == 1 and "state differs" in result.output
     assert c.token_set() == before
 
 
-def test_in_a_browser_the_session_survives_xeros_cross_site_redirect(connecting: Connecting, browser: Any) -> None:
+def test_in_a_browser_the_session_survives_xeros_cross_site_redirect(
+    connecting: Connecting,
+    browser: Any,  # noqa: F811 - the fixture imported above
+) -> None:
     """Chromium, the console on localhost and the sandbox on 127.0.0.1 (two sites): Xero's redirect
     back carries no SameSite=Strict cookie, the callback's page moves on by itself, and the Connect
     page that follows is signed in again (the cookie goes with a navigation the console's own page

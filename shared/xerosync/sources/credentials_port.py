@@ -31,8 +31,15 @@ class CredentialField:
 class CredentialForm(Protocol):
     """What a source declares of its credentials for the console and the CLI."""
 
-    fields: tuple[CredentialField, ...]
-    title: str  # for people: "WooCommerce REST API key"
+    @property
+    def fields(self) -> tuple[CredentialField, ...]:
+        """The credentials secret's fields, in the order the form shows them."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """For people: "WooCommerce REST API key"."""
+        ...
 
     def check(self, credentials: Mapping[str, Any]) -> str:
         """One call to the store with these credentials: what it found, for people ("the store at

@@ -70,6 +70,7 @@ def save(
     write: Callable[[dict[str, Any]], object],
     who: str,
     journal: Journal | None,
+    via: str = "console",
 ) -> str:
     """Check, then store; what the store said, for people. :class:`StoreError` (nothing saved)
     when a required field is missing or the store refused them or did not answer."""
@@ -83,13 +84,13 @@ def save(
     except Exception as exc:
         refused = exc if isinstance(exc, StoreError) else None
         reason = str(refused) if refused else f"the store could not be reached to check them ({type(exc).__name__})"
-        _log(journal, "refused", f"by {who}: {names}: {reason}: nothing saved")
+        _log(journal, via, "refused", f"by {who} via {via}: {names}: {reason}: nothing saved")
         raise StoreError(reason) from None
     write(value)
-    _log(journal, "saved", f"by {who}: {names}: {said}")
+    _log(journal, via, "saved", f"by {who} via {via}: {names}: {said}")
     return said
 
 
-def _log(journal: Journal | None, outcome: str, reason: str) -> None:
+def _log(journal: Journal | None, via: str, outcome: str, reason: str) -> None:
     if journal is not None:
-        journal.write(LogEntry(key=LOG_KEY, outcome=outcome, action="store credentials", reason=reason))
+        journal.write(LogEntry(key=LOG_KEY, outcome=outcome, action="store credentials", topic=via, reason=reason))

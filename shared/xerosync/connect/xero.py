@@ -191,7 +191,7 @@ class XeroConnect:
         secret = self.app.read()
         secret.update(refresh_token=refresh, tenant_id=chosen.tenant_id, tenant_name=chosen.tenant_name)
         self.app.write(secret)
-        self._log("connected", who, f"{chosen.tenant_name} (tenant {chosen.tenant_id}) via {via}")
+        self._log("connected", who, f"{chosen.tenant_name} (tenant {chosen.tenant_id})", via)
         return Connected(chosen.tenant_id, chosen.tenant_name, chosen.id)
 
     # --- disconnect and status -----------------------------------------------------------------
@@ -236,17 +236,21 @@ class XeroConnect:
             done = f"Xero refused the connection already ({type(exc).__name__}): cleared here"
         reason = f"Xero was disconnected by {who}: connect it again in the console or with `xerosync connect xero`"
         store_disconnected(self.tokens, key, reason)
-        self._log("disconnected", who, f"tenant {tenant or '?'} via {via}: {done}")
+        self._log("disconnected", who, f"tenant {tenant or '?'}: {done}", via)
         return done
 
     def refused(self, who: str, said: str, *, via: str) -> None:
         """A consent that gave no connection (cancelled, refused, expired): nothing changed, but the
         log says who tried and what Xero said."""
-        self._log("refused", who, f"{said} (via {via})")
+        self._log("refused", who, said, via)
 
-    def _log(self, outcome: str, who: str, what: str) -> None:
+    def _log(self, outcome: str, who: str, what: str, via: str) -> None:
+        """``topic``: where it was done (``console``, as the console's other changes; ``cli``)."""
         if self.journal is not None:
-            self.journal.write(LogEntry(key=LOG_KEY, outcome=outcome, action="xero", reason=f"by {who}: {what}"))
+            entry = LogEntry(
+                key=LOG_KEY, outcome=outcome, action="xero", topic=via, reason=f"by {who} via {via}: {what}"
+            )
+            self.journal.write(entry)
 
 
 def organisations_named(organisations: Sequence[XeroConnection]) -> list[tuple[str, str]]:

@@ -46,3 +46,26 @@ def test_a_zoho_self_client_is_checked_by_minting_a_token() -> None:
         assert "1000.not-a-token" not in str(refused.value)
     finally:
         crm.stop()
+
+
+def test_amazon_lwa_credentials_are_checked_by_minting_a_token() -> None:
+    from local.amazon_sp import AmazonSP
+
+    sp = AmazonSP(region="na").start()
+    try:
+        form = sources.credential_form("amazon")
+        assert form is not None
+        c = sp.credentials
+        good = {
+            "client_id": c.client_id,
+            "client_secret": c.client_secret,
+            "refresh_token": c.refresh_token,
+            "endpoint": sp.endpoint,
+            "lwa_url": sp.lwa_url,
+        }
+        assert "accepted" in form.check(good)
+        with pytest.raises(StoreError) as refused:
+            form.check({**good, "client_secret": "amzn1.oa2-cs.v1.wrong"})
+        assert "amzn1.oa2-cs.v1.wrong" not in str(refused.value)
+    finally:
+        sp.stop()

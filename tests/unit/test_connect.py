@@ -137,3 +137,68 @@ def test_every_source_declares_fields_that_make_its_client(name: str) -> None:
     assert len(set(names)) == len(names)
     filled = {f.name: SAMPLE.get(f.name, "x") for f in form.fields}
     assert sources.source(name).client(filled) is not None, "the form's fields, filled in, do not make a client"
+
+
+class MemoryTokens:
+    """The token store's contract in memory: save only under the lock's owner."""
+
+    def __init__(self) -> None:
+        self.sets: dict[str, Any] = {}
+        self.owner: dict[str, str] = {}
+
+    def load(self, key: str) -> Any:
+        return self.sets.get(key)
+
+    def lock(self, key: str, owner: str, until: float) -> bool:
+        if self.owner.get(key):
+            return False
+        self.owner[key] = owner
+        return True
+
+    def save(self, key: str, tokens: Any, owner: str) -> bool:
+        if self.owner.get(key) != owner:
+            return False
+        self.sets[key] = tokens
+        return True
+
+    def unlock(self, key: str, owner: str) -> None:
+        if self.owner.get(key) == owner:
+            del self.owner[key]
+
+
+class App:
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+
+    def read(self) -> dict[str, Any]:
+        return dict(self.value)
+
+    def write(self, value: dict[str, Any]) -> None:
+        self.value = dict(value)
+
+
+def test_the_status_says_what_the_secret_and_the_token_set_hold() -> None:
+    from xerosync.connect.xero import NotReady, XeroConnect
+    from xerosync.xero.tokens import TokenSet, seed_of, store_connection, store_disconnected, token_key
+
+    tokens = MemoryTokens()
+
+    def status(value: dict[str, Any]) -> Any:
+        return XeroConnect(App(value), tokens, None, identity_url="http://x", api_url="http://x").status()
+
+    assert status({"client_id": "set-me", "client_secret": "generated"}).kind == "none"  # the template's value
+    with pytest.raises(NotReady):
+        XeroConnect(
+            App({"client_id": "set-me", "client_secret": "g"}), tokens, None, identity_url="", api_url=""
+        ).credentials()
+    assert status({"client_id": "C", "client_secret": "S"}).kind == "custom connection"
+    store_connection(tokens, token_key("C"), TokenSet("a", 0.0, "r1", seed_of("r1"), tenant_id="T1"))
+    now = status({"client_id": "C", "client_secret": "S", "refresh_token": "r1", "tenant_name": "Shop Ltd"})
+    assert (now.kind, now.tenant_id, now.tenant_name) == ("connected", "T1", "Shop Ltd")
+    # a reconnect stored while the secret still holds the old refresh token: the new set counts
+    store_connection(tokens, token_key("C"), TokenSet("b", 0.0, "r2", seed_of("r2"), tenant_id="T2"))
+    assert status({"client_id": "C", "client_secret": "S", "refresh_token": "r1"}).tenant_id == "T2"
+    store_disconnected(tokens, token_key("C"), "Xero was disconnected by ann")
+    gone = status({"client_id": "C", "client_secret": "S", "refresh_token": "r2"})
+    assert gone.kind == "broken" and "ann" in gone.problem
+    assert tokens.sets[token_key("C")].refresh_token == "" and not tokens.owner  # no token kept, lock freed

@@ -97,7 +97,7 @@ class Connected:
 class Status:
     """What the console shows of the connection."""
 
-    kind: str  # "none" (no credentials), "custom connection", "not connected", "connected", "broken"
+    kind: str  # "none" (no app credentials), "custom connection" (no consent stored), "connected", "broken"
     tenant_id: str = ""
     tenant_name: str = ""
     problem: str = ""  # why it is broken, or who disconnected it

@@ -78,12 +78,12 @@ def connect_page(request: Request) -> Response:
     status = connector.status()
     words = {
         "none": "No Xero app yet: put its client ID and secret in XeroCredentialsSecret first.",
-        "custom connection": "A custom connection (client credentials): it reaches its organisation by itself.",
-        "not connected": "Not connected.",
+        "custom connection": "No consent stored here: the credentials are used as a custom connection "
+        "(client credentials), which reaches its organisation by itself. A standard app needs Connect to Xero.",
         "connected": f"Connected to {status.tenant_name or status.tenant_id}.",
         "broken": f"Not working: {status.problem}",
     }
-    state = badge("ok" if status.kind in ("connected", "custom connection") else "failed")
+    state = badge({"connected": "ok", "custom connection": "custom"}.get(status.kind, "failed"))
     xero = Html(
         tag("h2", "Xero")
         + tag("p", Html(state + esc(" " + words.get(status.kind, status.kind))), id="xero-status")

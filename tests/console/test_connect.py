@@ -426,3 +426,54 @@ def test_in_a_browser_the_session_survives_xeros_cross_site_redirect(
     assert "clicker@shop.example" in page.inner_text("header")  # signed in: the session came along
     assert "E2E Outdoor Co" in page.inner_text("#xero-status")
     context.close()
+
+
+def test_the_cli_without_a_browser_prints_the_url_to_open(connecting: Connecting) -> None:
+    """``--no-browser``, as an operator on a server runs it: the URL on stdout, opened elsewhere
+    (here: followed with httpx), and the command finishes by itself once Xero's redirect arrives."""
+    import os
+    import subprocess
+    import sys
+
+    from local.sam import ROOT
+    from local.stack import free_port
+
+    c = connecting
+    port = free_port()
+    c.app.redirect_uris.append(f"http://localhost:{port}/callback")
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}",
+        "AWS_ENDPOINT_URL": c.stack.aws_endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "XEROSYNC_STACK": c.stack.stack_name,
+        "COLUMNS": "400",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "xerosync",
+        "connect",
+        "xero",
+        "--no-browser",
+        "--port",
+        str(port),
+        "--timeout",
+        "60",
+    ]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as cli:
+        assert cli.stdout is not None
+        url = ""
+        for line in cli.stdout:
+            if line.startswith(c.running.sandbox.url):
+                url = line.strip()
+                break
+        assert url, "the CLI printed no URL to open"
+        back = consent(url, tick=(f"org-{c.running.org.tenant_id}",))
+        assert httpx.get(back).status_code == 200
+        rest = cli.stdout.read()
+        assert cli.wait(60) == 0, rest
+    assert "Connected stack" in rest and "E2E Outdoor Co" in rest
+    assert c.token_set()["tenant_id"]["S"] == c.running.org.tenant_id  # type: ignore[index]

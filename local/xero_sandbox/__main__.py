@@ -31,6 +31,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None, help="seed for injected faults and webhook entropy")
     parser.add_argument("--state-file", type=Path, default=None, help="load state from, and save it to, this JSON file")
     parser.add_argument("--no-validate", action="store_true", help="do not check requests/responses against the spec")
+    parser.add_argument(
+        "--auto-consent", action="store_true", help="consent at once at the authorize endpoint (no consent screen)"
+    )
     args = parser.parse_args()
     # before anything is printed: whoever reads the banner may stop us at once, and the state must be saved
     stop = threading.Event()
@@ -40,6 +43,7 @@ def main() -> None:
     sandbox = XeroSandbox(
         seed=args.seed, app_minute_limit=args.app_minute_limit, validate=False if args.no_validate else None
     )
+    sandbox.consent.auto = args.auto_consent
     limits = Limits(concurrent=args.concurrent_limit, minute=args.minute_limit, day=args.day_limit)
     if args.state_file and args.state_file.exists():
         persist.load(sandbox, args.state_file)

@@ -5,7 +5,9 @@
 * ``POST /_sandbox/reset``   every organisation back to its seed state
 * ``POST /_sandbox/organisations`` ``{"name", "limits": {"day": 1000}}`` -> the new tenant
 * ``POST /_sandbox/clients`` ``{"tenant_ids": [...], "custom_connection": true}`` -> credentials
-* ``POST /_sandbox/authorize`` ``{"client_id", "tenant_ids"}`` -> an authorization code
+* ``POST /_sandbox/authorize`` ``{"client_id", "tenant_ids", "redirect_uri"?, "code_challenge"?,
+  "code_challenge_method"?}`` -> an authorization code (consent without the consent screen)
+* ``GET|POST /_sandbox/consent`` ``{"auto": true}``: the authorize endpoint consents at once (no screen)
 * ``GET|POST|DELETE /_sandbox/faults`` list, add (``{"kind", "tenant", "endpoint", "rate", "count", ...}``), clear
 * ``GET|POST /_sandbox/clock`` the sandbox's time; ``{"advance": seconds}`` moves it
 * ``POST /_sandbox/webhooks`` ``{"url", "key"}`` subscribe; ``POST /_sandbox/webhooks/deliver``
@@ -102,10 +104,21 @@ def register(box: "XeroSandbox") -> None:
     def authorize(request: Request) -> Handled:
         body = _body(request)
         try:
-            code = box.authorize(str(body.get("client_id")), list(body.get("tenant_ids") or []))
+            code = box.authorize(
+                str(body.get("client_id")),
+                list(body.get("tenant_ids") or []),
+                redirect_uri=str(body.get("redirect_uri") or ""),
+                code_challenge=str(body.get("code_challenge") or ""),
+                code_challenge_method=str(body.get("code_challenge_method") or ""),
+            )
         except ValueError as exc:
             raise SandboxError(400, {"error": str(exc)}) from None
         return 200, {"code": code}
+
+    def consent(request: Request) -> Handled:
+        if request.method == "POST":
+            box.consent.auto = bool(_body(request).get("auto"))
+        return 200, {"auto": box.consent.auto}
 
     def faults(request: Request) -> Handled:
         if request.method == "DELETE":
@@ -149,6 +162,8 @@ def register(box: "XeroSandbox") -> None:
     box.admin_route("POST", "/_sandbox/organisations", add_organisation)
     box.admin_route("POST", "/_sandbox/clients", add_client)
     box.admin_route("POST", "/_sandbox/authorize", authorize)
+    for method in ("GET", "POST"):
+        box.admin_route(method, "/_sandbox/consent", consent)
     for method in ("GET", "POST", "DELETE"):
         box.admin_route(method, "/_sandbox/faults", faults)
     for method in ("GET", "POST"):

@@ -77,3 +77,23 @@ def in_refused(body: Any, path: tuple[str | int, ...]) -> bool:
         else:
             return False
     return isinstance(node, dict) and bool(node.get("ValidationErrors"))
+
+
+# the identity server's answers and the identity spec's schema for each (xero-identity.yaml)
+IDENTITY_ANSWERS = {
+    "/connect/token": "#/components/schemas/AccessToken",
+    "/connections": "#/components/schemas/Connection",  # an array of them
+}
+
+
+def check_identity(spec: Spec | None, template: str, status: int, payload: Any, violations: list[str]) -> None:
+    """A token or connections answer that breaks the identity spec is recorded and becomes a 500."""
+    ref = IDENTITY_ANSWERS.get(template)
+    if spec is None or ref is None or status != 200 or payload is None:
+        return
+    elements = payload if isinstance(payload, list) else [payload]
+    problems = [p for element in elements for p in spec.problems(ref, element, request=False)]
+    if problems:
+        message = f"{template} {status}: " + "; ".join(f"{p.where()}: {p.message}" for p in problems[:5])
+        violations.append(message)
+        raise SandboxError(500, {"Title": "Sandbox answer does not conform to Xero's identity spec", "Detail": message})

@@ -10,16 +10,26 @@ https://developer.xero.com/documentation/guides/oauth2/auth-flow/
 * ``GET /connections`` lists the organisations the token's app is connected to (optionally
   ``?authEventId=``); ``DELETE /connections/{id}`` disconnects one (204), after which the
   app's tokens get 403 for that organisation.
-* ``GET /identity/connect/authorize`` (and :meth:`Identity.authorize`) stands in for the
-  consent screen: it consents at once and redirects with ``code`` and ``state``.
+* ``GET /identity/connect/authorize`` shows the consent screen (:mod:`consent`): the app's
+  name, the scopes, the user's organisations; Allow redirects with ``code`` and ``state``,
+  Cancel with ``error=access_denied``. :meth:`Identity.authorize` (and ``POST
+  /_sandbox/authorize``) consents without it, for tests and the demo.
+* PKCE (https://developer.xero.com/documentation/guides/oauth2/pkce-flow/, RFC 7636): a
+  ``code_challenge`` given with the authorization request must be met by the
+  ``code_verifier`` at the token endpoint, else ``invalid_grant`` (and the code is spent).
+* Access tokens are JWTs, as Xero's are, carrying the ``authentication_event_id`` claim that
+  ``GET /connections?authEventId=`` filters on (unsigned here: nothing may trust them but the sandbox).
 """
 
 import base64
+import hashlib
+import json
+import re
 import secrets
 import uuid
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 from local.xero_sandbox.api import Request
 from local.xero_sandbox.errors import SandboxError, not_found, unauthorized
@@ -40,6 +50,21 @@ def _oauth_error(error: str, description: str | None = None) -> SandboxError:
 
 def _secret() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")  # RFC 7636 section 4.1
+
+
+def pkce_met(code: AuthCode, verifier: str) -> bool:
+    """Whether ``verifier`` is the one whose challenge the authorization request carried."""
+    if not VERIFIER.match(verifier):
+        return False
+    if code.code_challenge_method == "S256":
+        digest = hashlib.sha256(verifier.encode("ascii")).digest()
+        derived = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    else:
+        derived = verifier
+    return secrets.compare_digest(derived, code.code_challenge)
 
 
 def connection_id(client_id: str, tenant_id: str) -> str:
@@ -68,7 +93,14 @@ class Identity:
         return event
 
     def authorize(
-        self, client_id: str, tenant_ids: list[str], *, scope: str = DEFAULT_SCOPE, redirect_uri: str = ""
+        self,
+        client_id: str,
+        tenant_ids: list[str],
+        *,
+        scope: str = DEFAULT_SCOPE,
+        redirect_uri: str = "",
+        code_challenge: str = "",
+        code_challenge_method: str = "",
     ) -> str:
         """A user consents for ``tenant_ids``: returns the authorization code the redirect would carry."""
         client = self.state.clients.get(client_id)
@@ -81,30 +113,19 @@ class Identity:
             raise ValueError(f"no organisation {unknown[0]}")
         event = self.connect(client, tenant_ids)
         code = AuthCode(
-            _secret(), client_id, list(tenant_ids), scope, redirect_uri, self.state.clock() + CODE_LIFETIME, event
+            _secret(),
+            client_id,
+            list(tenant_ids),
+            scope,
+            redirect_uri,
+            self.state.clock() + CODE_LIFETIME,
+            event,
+            code_challenge=code_challenge,
+            code_challenge_method=(code_challenge_method or "plain") if code_challenge else "",
         )
         with self.state.lock:
             self.state.auth_codes[code.code] = code
         return code.code
-
-    def authorize_endpoint(self, request: Request) -> tuple[int, Any, dict[str, str]]:
-        client_id = request.arg("client_id") or ""
-        redirect_uri = request.arg("redirect_uri") or ""
-        client = self.state.clients.get(client_id)
-        if client is None or client.custom_connection:
-            return 400, {"error": "unauthorized_client"}, {}
-        if client.redirect_uris and redirect_uri not in client.redirect_uris:
-            return 400, {"error": "invalid_request", "error_description": "redirect_uri is not registered"}, {}
-        if request.arg("response_type") != "code":
-            return 400, {"error": "unsupported_response_type"}, {}
-        code = self.authorize(
-            client_id, list(client.tenant_ids), scope=request.arg("scope") or DEFAULT_SCOPE, redirect_uri=redirect_uri
-        )
-        query = {"code": code, "scope": request.arg("scope") or DEFAULT_SCOPE}
-        if request.arg("state") is not None:
-            query["state"] = request.arg("state") or ""
-        separator = "&" if "?" in redirect_uri else "?"
-        return 302, None, {"Location": redirect_uri + separator + urlencode(query)}
 
     # --- tokens -------------------------------------------------------------------------------
     def _client(self, request: Request, form: dict[str, str]) -> Client:
@@ -122,7 +143,7 @@ class Identity:
 
     def _access(self, client: Client, tenant_ids: list[str], event: str) -> Token:
         token = Token(
-            access_token=_secret(),
+            access_token=self._jwt(client, event),
             client_id=client.client_id,
             tenant_ids=list(tenant_ids),
             expires_at=self.state.clock() + ACCESS_LIFETIME,
@@ -132,6 +153,22 @@ class Identity:
         with self.state.lock:
             self.state.tokens[token.access_token] = token
         return token
+
+    def _jwt(self, client: Client, event: str) -> str:
+        """An access token shaped as Xero's: a JWT whose claims name the client and the consent."""
+        now = int(self.state.clock().timestamp())
+        claims = {
+            "nbf": now,
+            "exp": now + int(ACCESS_LIFETIME.total_seconds()),
+            "iss": "https://identity.xero.com",
+            "aud": "https://identity.xero.com/resources",
+            "client_id": client.client_id,
+            "jti": uuid.uuid4().hex,
+            "authentication_event_id": event,
+        }
+        header = {"alg": "RS256", "kid": "sandbox", "typ": "JWT"}
+        parts = [json.dumps(header).encode(), json.dumps(claims).encode(), secrets.token_bytes(32)]
+        return ".".join(base64.urlsafe_b64encode(p).decode().rstrip("=") for p in parts)
 
     def _refresh(self, client: Client, scope: str, event: str) -> RefreshToken:
         refresh = RefreshToken(_secret(), client.client_id, scope, self.state.clock(), event)
@@ -176,7 +213,9 @@ class Identity:
                 raise _oauth_error("invalid_grant")
             if code.redirect_uri and form.get("redirect_uri") != code.redirect_uri:
                 raise _oauth_error("invalid_grant", "redirect_uri does not match the authorization request")
-            code.used = True
+            code.used = True  # a wrong verifier spends it too: a stolen code gets one guess
+            if code.code_challenge and not pkce_met(code, form.get("code_verifier") or ""):
+                raise _oauth_error("invalid_grant")
         token = self._access(client, code.tenant_ids, code.auth_event_id)
         refresh = self._refresh(client, code.scope, code.auth_event_id) if "offline_access" in code.scope else None
         return self._answer(token, code.scope, refresh)

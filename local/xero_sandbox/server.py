@@ -27,6 +27,7 @@ from local.http import QuietHTTPServer
 from local.xero_sandbox import conformance
 from local.xero_sandbox import spec as spec_module
 from local.xero_sandbox.api import Request
+from local.xero_sandbox.consent import Consent
 from local.xero_sandbox.dates import ms
 from local.xero_sandbox.errors import SandboxError, forbidden, not_found, server_error
 from local.xero_sandbox.faults import ConnectionDropped, Faults
@@ -95,11 +96,13 @@ class XeroSandbox:
         self.state = SandboxState(clock=self.time)
         self.provider_name = provider_name
         self.identity = Identity(self.state)
+        self.consent = Consent(self.identity)
         self.limits = RateLimiter(self.time, app_minute_limit)
         self.idempotency = IdempotencyStore(self.time)
         self.faults = Faults(seed)
         self.webhooks = Webhooks(self.time, seed)
         self.spec: spec_module.Spec | None = None
+        self.identity_spec: spec_module.Spec | None = None
         self.spec_violations: list[str] = []
         found = Path(spec_path) if spec_path else spec_module.find_spec()
         if validate is False:
@@ -117,6 +120,10 @@ class XeroSandbox:
         else:
             self.spec = spec_module.load(found)
             self.validation = f"on: requests and responses checked against {found} ({self.spec.version})"
+            identity_spec = found.parent / spec_module.IDENTITY_SPEC
+            if identity_spec.is_file():  # the identity answers too (token, connections)
+                self.identity_spec = spec_module.load(identity_spec)
+                self.validation += f"; identity answers against {identity_spec.name}"
         self._server: QuietHTTPServer | None = None
         self.url = ""
         self.routes: list[Route] = []
@@ -132,8 +139,9 @@ class XeroSandbox:
 
         self.identity_route("POST", "/connect/token", self.identity.token_endpoint)
         self.identity_route("POST", "/connect/revocation", self.identity.revoke_endpoint)
-        self.identity_route("GET", "/identity/connect/authorize", self.identity.authorize_endpoint)
-        self.identity_route("GET", "/connect/authorize", self.identity.authorize_endpoint)
+        self.identity_route("GET", "/identity/connect/authorize", self.consent.authorize_endpoint)
+        self.identity_route("GET", "/connect/authorize", self.consent.authorize_endpoint)
+        self.identity_route("POST", "/identity/connect/consent", self.consent.decide_endpoint)
         self.identity_route("GET", "/connections", self.identity.connections_endpoint)
         self.identity_route("DELETE", "/connections/{id}", self.identity.delete_connection)
         for module in (
@@ -210,10 +218,22 @@ class XeroSandbox:
         return client
 
     def authorize(
-        self, client_id: str, tenant_ids: list[str], *, scope: str | None = None, redirect_uri: str = ""
+        self,
+        client_id: str,
+        tenant_ids: list[str],
+        *,
+        scope: str | None = None,
+        redirect_uri: str = "",
+        code_challenge: str = "",
+        code_challenge_method: str = "",
     ) -> str:
-        """A user of a standard app consents for ``tenant_ids``: the authorization code to exchange."""
-        options: dict[str, Any] = {"redirect_uri": redirect_uri}
+        """A user of a standard app consents for ``tenant_ids`` (no consent screen): the
+        authorization code to exchange, bound to ``code_challenge`` when one is given (PKCE)."""
+        options: dict[str, Any] = {
+            "redirect_uri": redirect_uri,
+            "code_challenge": code_challenge,
+            "code_challenge_method": code_challenge_method,
+        }
         if scope is not None:
             options["scope"] = scope
         return self.identity.authorize(client_id, [t.lower() for t in tenant_ids], **options)
@@ -279,6 +299,8 @@ class XeroSandbox:
             status, payload = result[0], result[1]
             if len(result) > 2:
                 extra = result[2]
+            if route.kind == "identity":
+                conformance.check_identity(self.identity_spec, route.template, status, payload, self.spec_violations)
         except SandboxError as err:
             status, payload, extra = err.status, err.body, err.headers
         return status, {"Content-Type": "application/json; charset=utf-8", **extra}, self._bytes(payload)

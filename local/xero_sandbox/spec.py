@@ -42,6 +42,7 @@ from local.xero_sandbox.dates import parse_date
 from local.xero_sandbox.errors import ITEM_CODE_TOO_LONG
 
 SPEC_ENV = "XERO_OPENAPI_SPEC"
+IDENTITY_SPEC = "xero-identity.yaml"  # beside the accounting spec: the token and connections answers
 SPEC_URI = "urn:xero:accounting"
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO.parent / "shared" / "xero" / "xero_accounting.yaml"

@@ -93,6 +93,7 @@ class Client:
     tenant_ids: list[str]
     custom_connection: bool = True
     redirect_uris: list[str] = field(default_factory=list)
+    name: str = "xerosync"  # what the consent screen calls the app
 
 
 @dataclass
@@ -129,6 +130,8 @@ class AuthCode:
     expires_at: datetime
     auth_event_id: str
     used: bool = False
+    code_challenge: str = ""  # PKCE (RFC 7636): the verifier must match it at the token endpoint
+    code_challenge_method: str = ""  # S256 or plain
 
 
 @dataclass

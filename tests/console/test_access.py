@@ -16,8 +16,10 @@ from xerosync.console.web import Request, router
 
 pytestmark = pytest.mark.e2e  # the whole local stack
 
-# pages anyone may open: the sign-in itself, and the page that says you signed out
-PUBLIC = {("GET", "/console/signin"), ("GET", "/console/signedout")}
+# pages anyone may open: the sign-in itself, the page that says you signed out, and Xero's redirect
+# back (cross-site: no SameSite=Strict cookie comes with it; its single-use state ties it to the
+# signed-in request that started it, tests/console/test_connect.py)
+PUBLIC = {("GET", "/console/signin"), ("GET", "/console/signedout"), ("GET", "/connect/xero/callback")}
 GUARDED = sorted({(r.method, r.pattern) for r in router.routes} - PUBLIC)
 
 

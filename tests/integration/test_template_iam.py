@@ -195,3 +195,17 @@ def test_logs_go_only_to_the_functions_own_group(deployed: dict[str, Any]) -> No
         allowed = grants(deployed, name)
         assert allowed["logs:CreateLogStream"] == allowed["logs:PutLogEvents"] == {group}, name
         assert not {a for a in allowed if a.startswith("logs:")} - {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_only_the_console_and_an_amazon_stack_s_settlements_write_secrets(deployed: dict[str, Any]) -> None:
+    # the console's Connect page stores the Xero consent and the store's credentials entered once;
+    # an Amazon stack's settlements function stores a renewed LWA client secret; nothing else writes one
+    writers = {
+        name: grants(deployed, name)["secretsmanager:PutSecretValue"]
+        for name in of_type(deployed, "AWS::Lambda::Function")
+        if grants(deployed, name).get("secretsmanager:PutSecretValue")
+    }
+    assert writers == {
+        "ConsoleFunction": {"StoreApiSecret", "XeroCredentialsSecret"},
+        "SettlementsFunction": {"StoreApiSecret"},
+    }

@@ -13,7 +13,16 @@ from tests.integration.conftest import mappings_table
 from xerosync.aws.tokens import DynamoTokenStore
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.errors import XeroAuthError
-from xerosync.xero.tokens import AuthorizationCode, InvalidGrant, exchange_code
+from xerosync.xero.tokens import (
+    AuthorizationCode,
+    InvalidGrant,
+    TokenSet,
+    exchange_code,
+    seed_of,
+    store_connection,
+    store_disconnected,
+    token_key,
+)
 
 
 class Clock:
@@ -84,7 +93,7 @@ def test_a_refused_connection_stops_every_worker_with_one_clear_error(standard_a
     for token in list(sandbox.state.refresh_tokens):
         sandbox.state.refresh_tokens.pop(token)
     clock.now += timedelta(minutes=31)
-    with pytest.raises(InvalidGrant, match="reconnect it with `xerosync setup`"):
+    with pytest.raises(InvalidGrant, match="connect it again"):
         first.organisation()
     refreshes = second.tokens.refreshes  # type: ignore[attr-defined]
     with pytest.raises(XeroAuthError):
@@ -111,3 +120,44 @@ def test_a_cached_token_expires_on_the_clock_the_sync_runs_by(monkeypatch: pytes
         assert client.tokens.access_token() != first
     finally:
         sandbox.stop()
+
+
+def test_a_reconnect_reaches_warm_workers_still_holding_the_old_secret(standard_app: Any) -> None:
+    """The console stores a new consent (another organisation) while a warm worker still holds the
+    secret it read before: at its next call it uses the new set and its organisation, not its
+    spent refresh token and the old organisation; a disconnect then stops it with who did it."""
+    sandbox, org, app, refresh_token, table, clock = standard_app
+    warm = lambda_worker(sandbox, org, app, refresh_token, table)
+    warm.organisation()
+    other = sandbox.add_organisation("Reconnected Co", limits={"minute": 10_000, "day": 100_000})
+    code = sandbox.authorize(app.client_id, [other.tenant_id])
+    answer = exchange_code(warm.http, sandbox.url, app.client_id, app.client_secret, code)
+    store = DynamoTokenStore(table)
+    fresh = TokenSet(
+        answer["access_token"],
+        time.time() + 1800,
+        answer["refresh_token"],
+        seed_of(answer["refresh_token"]),
+        tenant_id=other.tenant_id,
+    )
+    stored = store_connection(store, token_key(app.client_id), fresh)
+    assert stored.supersedes == (seed_of(refresh_token),)
+    for old in sandbox.state.refresh_tokens.values():  # the first consent's tokens no longer work
+        if old.token != answer["refresh_token"]:
+            old.revoked = True
+    before = len(other.invoices)
+    clock.now += timedelta(minutes=31)
+    sandbox.state.calls.clear()
+    assert warm.tenant_id() == other.tenant_id
+    warm.organisation()
+    assert [t for (t, _), n in sandbox.state.calls.items() if n] == [other.tenant_id]
+    assert len(other.invoices) == before
+    # a worker started after the secret was updated uses the same set (no second refresh chain)
+    cold = lambda_worker(sandbox, other, app, answer["refresh_token"], table)
+    cold.organisation()
+    assert store.load(token_key(app.client_id)).refresh_token != answer["refresh_token"]  # type: ignore[union-attr]
+
+    store_disconnected(store, token_key(app.client_id), "Xero was disconnected by someone@test")
+    for worker in (warm, cold):
+        with pytest.raises(InvalidGrant, match="disconnected by someone@test"):
+            worker.access_token()

@@ -66,12 +66,14 @@ def test_unused_refresh_tokens_expire_after_60_days_and_codes_after_5_minutes(bo
 
 
 def test_the_authorize_endpoint_redirects_with_a_code_and_the_state(box: Box) -> None:
+    """Without a screen (``auto``, as a demo without a browser runs it); the screen: test_consent.py."""
     client = box.sandbox.add_client([box.org.tenant_id], custom_connection=False, redirect_uris=["http://localhost/cb"])
     bad = box.raw(
         "GET",
         f"/identity/connect/authorize?response_type=code&client_id={client.client_id}&redirect_uri=http://evil/cb",
     )
     assert bad.status == 400
+    assert box.raw("POST", "/_sandbox/consent", b'{"auto": true}').body == {"auto": True}
 
     import http.client
 

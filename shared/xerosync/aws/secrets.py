@@ -44,3 +44,19 @@ def put_secret_json(secret_id: str, value: dict[str, Any]) -> str:
     answer = client("secretsmanager").put_secret_value(SecretId=secret_id, SecretString=text)
     _cache[secret_id] = (time.monotonic(), text)
     return str(answer["VersionId"])
+
+
+class JsonSecret:
+    """One secret read fresh and written whole (a new version each time): what connecting Xero
+    and the store's credentials change (:class:`xerosync.connect.xero.AppSecret`)."""
+
+    def __init__(self, secret_id: str) -> None:
+        self.secret_id = secret_id
+
+    def read(self) -> dict[str, Any]:
+        text = get_secret_string(self.secret_id, max_age=0)
+        value = json.loads(text) if text.strip() else {}
+        return value if isinstance(value, dict) else {}
+
+    def write(self, value: dict[str, Any]) -> None:
+        put_secret_json(self.secret_id, value)

@@ -81,7 +81,9 @@ class DynamoTokenStore:
 
     def load(self, key: str) -> TokenSet | None:
         item = self.table.get_item(Key={"pk": key, "sk": "tokens"}, ConsistentRead=True).get("Item")
-        return from_item(item) if item and item.get("refresh_token") else None
+        # an item holding only a lock (taken before the first save) is no token set; a
+        # disconnected one holds no token but says why
+        return from_item(item) if item and (item.get("refresh_token") or item.get("broken")) else None
 
     def lock(self, key: str, owner: str, until: float) -> bool:
         return take_lock(self.table, {"pk": key, "sk": "tokens"}, owner, until)

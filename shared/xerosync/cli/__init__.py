@@ -2,8 +2,9 @@
 
 Against a store's stack (``--stack``): ``status``, ``log``, ``retry``, ``push``, ``pull``,
 ``reconcile``, ``drift``, ``setup`` (the last five in :mod:`xerosync.cli.stack_commands`), ``resume``
-``privacy export|request|redact`` (:mod:`xerosync.cli.privacy_commands`) and ``console link``
-(:mod:`xerosync.cli.console_commands`).
+``privacy export|request|redact`` (:mod:`xerosync.cli.privacy_commands`), ``console link``
+(:mod:`xerosync.cli.console_commands`) and ``connect xero``/``disconnect xero``
+(:mod:`xerosync.cli.connect_commands`).
 
 Commands that read a settings file work offline; those that talk to Xero take the custom
 connection's credentials from options or the environment (XERO_CLIENT_ID, XERO_CLIENT_SECRET,
@@ -312,6 +313,7 @@ def main() -> None:
 
 
 from xerosync.cli import (  # noqa: E402, F401 - register their commands
+    connect_commands,
     console_commands,
     privacy_commands,
     settlement_commands,

@@ -19,6 +19,8 @@ PAGES = (
     "xerosync.console.record",  # a record: the store beside Xero
     "xerosync.console.fix",  # retry, push, reconcile, drift
     "xerosync.console.map",  # the settings as a form
+    "xerosync.console.connect",  # Xero's consent, disconnect
+    "xerosync.console.store_credentials",  # the store's API credentials
 )
 
 for _module in PAGES:

@@ -11,9 +11,13 @@ from xerosync.aws.synclog import DynamoSyncLog, LogEntry
 from xerosync.environment import Environment, current
 
 if TYPE_CHECKING:
+    from xerosync.aws.consent_state import DynamoConsents
+    from xerosync.aws.secrets import JsonSecret
     from xerosync.aws.stack import Stack
+    from xerosync.connect.xero import XeroConnect
     from xerosync.console.auth import Session
     from xerosync.jobs import Job
+    from xerosync.sources.credentials_port import CredentialForm
 
 CONSOLE_TOPIC = "console"  # the sync log's topic of every change made from the console
 
@@ -55,3 +59,39 @@ def audit(session: "Session", key: str, action: str, detail: str) -> None:
             key=key, outcome="requested", action=action, topic=CONSOLE_TOPIC, reason=f"{detail} (by {session.who})"
         )
     )
+
+
+# --- connecting Xero and the store (xerosync.console.connect) ------------------------------------------
+def xero_connect() -> "XeroConnect":
+    """The Xero connection's use cases on this stack's secret, token set and sync log."""
+    from xerosync.aws.secrets import JsonSecret
+    from xerosync.aws.tokens import DynamoTokenStore
+    from xerosync.connect.xero import XeroConnect
+
+    env = current().require("XERO_CREDENTIALS_SECRET_ARN", "MAPPINGS_TABLE")
+    return XeroConnect(
+        JsonSecret(env.xero_secret_arn),
+        DynamoTokenStore(env.mappings_table),
+        journal(),
+        identity_url=env.xero_identity_url,
+        api_url=env.xero_api_url,
+    )
+
+
+@cache
+def consents() -> "DynamoConsents":
+    from xerosync.aws.consent_state import DynamoConsents
+
+    return DynamoConsents(environment().sync_log_table)
+
+
+def store_form() -> "CredentialForm | None":
+    from xerosync import sources
+
+    return sources.credential_form(current().store_source or sources.DEFAULT)
+
+
+def store_secret() -> "JsonSecret":
+    from xerosync.aws.secrets import JsonSecret
+
+    return JsonSecret(current().require("STORE_API_SECRET_ARN").store_secret_arn)

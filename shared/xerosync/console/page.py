@@ -103,6 +103,7 @@ NAV: list[tuple[str, str]] = [
     ("/console/log", "Sync log"),
     ("/console/fix", "Fix"),
     ("/console/map", "Map"),
+    ("/console/connect", "Connect"),
 ]
 
 

@@ -8,7 +8,8 @@ standard library only, for the ingress) whose ``decide`` is its
 A name not listed here is the import path of an adapter package kept outside this one (shipped
 in a layer of its own beside the stack's, say ``acme_store``): the same two modules, found by
 the same rules. Modules are imported when first asked for, so a function loads only the source
-it serves.
+it serves. A source whose credentials a person enters in the console also has a ``credentials``
+module whose ``FORM`` is its :class:`xerosync.sources.credentials_port.CredentialForm`.
 """
 
 import importlib
@@ -17,6 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from xerosync.sources.credentials_port import CredentialForm
     from xerosync.sources.port import StoreSource, WebhookDecider
 
 SOURCES: dict[str, str] = {
@@ -60,3 +62,13 @@ def source(name: str) -> "StoreSource":
 def decider(name: str) -> "WebhookDecider":
     """The webhook decision of the store source ``name`` (standard library only)."""
     return cast("WebhookDecider", _module(name, "webhook").decide)
+
+
+def credential_form(name: str) -> "CredentialForm | None":
+    """How the source ``name``'s credentials are entered and checked (its ``credentials`` module's
+    ``FORM``); None for a source that declares none."""
+    try:
+        module = importlib.import_module(f"{_package(name)}.credentials")
+    except ModuleNotFoundError:
+        return None
+    return cast("CredentialForm", module.FORM)

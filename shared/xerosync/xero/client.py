@@ -128,6 +128,7 @@ class XeroClient(QuoteCalls, RecordReads):
         self.last_rate = RateHeaders()
         self._count = threading.Lock()
         self._last_token = ""
+        self._pinned = threading.local()  # the token read with this thread's call's organisation
         self._short_code: str | None = None
 
     # --- authentication --------------------------------------------------------------------
@@ -135,10 +136,18 @@ class XeroClient(QuoteCalls, RecordReads):
         return self.tokens.access_token(stale=stale)
 
     def _token_for_call(self) -> str:
-        self._last_token = self.access_token()
+        pinned, self._pinned.token = getattr(self._pinned, "token", ""), ""
+        self._last_token = pinned or self.access_token()
         return self._last_token
 
     def tenant_id(self) -> str:
+        # an authorization-code connection made in the console or by the CLI names its organisation
+        # in the shared token set, which wins over a secret read before a reconnect: the token and
+        # its organisation come from one read, and the call that follows uses that very token
+        if hasattr(self.tokens, "tenant"):
+            self._pinned.token = self.access_token()
+            if self.tokens.tenant:
+                return str(self.tokens.tenant)
         if self._tenant_id:
             return self._tenant_id
         reply = self._raw("GET", self.api_url + CONNECTIONS_PATH)

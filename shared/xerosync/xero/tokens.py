@@ -19,7 +19,7 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -44,7 +44,9 @@ class InvalidGrant(XeroAuthError):
 def request_token(
     http: urllib3.PoolManager, identity_url: str, client_id: str, client_secret: str, form: dict[str, str]
 ) -> dict[str, Any]:
-    """One call to Xero's token endpoint (client authenticated by HTTP Basic)."""
+    """One call to Xero's token endpoint (client authenticated by HTTP Basic). A refused refresh
+    is a broken connection (counted: the XeroConnectionAlarm); a refused authorization code is
+    only a consent to start again."""
     basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
     body = urlencode(form)
     try:
@@ -64,20 +66,38 @@ def request_token(
         raise XeroTransientError(f"Xero identity answered {reply.status}", status=reply.status)
     if reply.status != 200 or "access_token" not in answer:
         error = str(answer.get("error", reply.status))
+        if form.get("grant_type") == "authorization_code" and error == "invalid_grant":
+            raise InvalidGrant(
+                "Xero refused the authorization code (invalid_grant: spent, expired, or not this "
+                "request's PKCE verifier): connect again"
+            )
         if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
             count("xero_connection_refused")  # the XeroConnectionAlarm tells the merchant
-            raise InvalidGrant(f"Xero refused the connection ({error}): reconnect it with `xerosync setup`")
+            raise InvalidGrant(
+                f"Xero refused the connection ({error}): connect it again (the console's Connect page, "
+                "or `xerosync connect xero`)"
+            )
         raise XeroAuthError(f"Xero's token endpoint answered {reply.status}: {error}")
     return answer
 
 
 def exchange_code(
-    http: urllib3.PoolManager, identity_url: str, client_id: str, client_secret: str, code: str, redirect_uri: str = ""
+    http: urllib3.PoolManager,
+    identity_url: str,
+    client_id: str,
+    client_secret: str,
+    code: str,
+    redirect_uri: str = "",
+    code_verifier: str = "",
 ) -> dict[str, Any]:
-    """The merchant consented (authorization-code flow): the first token set, refresh token included."""
+    """The merchant consented (authorization-code flow): the first token set, refresh token included.
+    ``code_verifier``: the PKCE verifier whose challenge the authorization request carried
+    (RFC 7636; Xero refuses a wrong or missing one with ``invalid_grant``)."""
     form = {"grant_type": "authorization_code", "code": code}
     if redirect_uri:
         form["redirect_uri"] = redirect_uri
+    if code_verifier:
+        form["code_verifier"] = code_verifier
     return request_token(http, identity_url, client_id, client_secret, form)
 
 
@@ -134,7 +154,10 @@ class TokenSet:
     expires_at: float
     refresh_token: str = field(repr=False)
     seed: str = ""  # a hash of the refresh token the merchant put in the secret (to notice a reconnect)
-    broken: str = ""  # why Xero refused the connection, when it did
+    broken: str = ""  # why Xero refused the connection (or who disconnected it), when it did
+    tenant_id: str = ""  # the organisation chosen when it was connected (xerosync.connect)
+    connection_id: str = ""  # Xero's id of that connection: what a disconnect deletes
+    supersedes: tuple[str, ...] = ()  # the seeds of the connections this one replaced (a reconnect)
 
 
 class TokenStore(Protocol):
@@ -153,6 +176,11 @@ class TokenStore(Protocol):
 
 def seed_of(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()[:16]
+
+
+def token_key(client_id: str) -> str:
+    """The key of an app's token set in the :class:`TokenStore`."""
+    return f"xero-token#{client_id}"
 
 
 class AuthorizationCode:
@@ -174,14 +202,20 @@ class AuthorizationCode:
         self.client_secret = client_secret
         self.seed = seed_of(refresh_token)
         self.initial = refresh_token
-        self.key = f"xero-token#{client_id}"
+        self.key = token_key(client_id)
         self.refreshes = 0  # this worker's calls to the token endpoint
+        self.tenant: str | None = None  # the stored connection's organisation ("": the secret's; None: not read)
 
     def _current(self) -> TokenSet:
         tokens = self.store.load(self.key)
-        if tokens is None or tokens.seed != self.seed:  # first use, or the merchant reconnected
-            return TokenSet("", 0.0, self.initial, self.seed)
-        return tokens
+        if tokens is not None and (tokens.seed == self.seed or self.seed in tokens.supersedes):
+            # this worker's connection, or a reconnect (the console, the CLI) newer than the
+            # secret this worker read: the stored set replaced the refresh token it holds
+            self.tenant = tokens.tenant_id
+            return tokens
+        # first use, or the merchant put a new refresh token in the secret by hand
+        self.tenant = ""
+        return TokenSet("", 0.0, self.initial, self.seed)
 
     @staticmethod
     def _usable(tokens: TokenSet, stale: str | None) -> bool:
@@ -223,13 +257,13 @@ class AuthorizationCode:
                     {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
                 )
             except InvalidGrant as refused:
-                self.store.save(self.key, TokenSet("", 0.0, tokens.refresh_token, self.seed, str(refused)), owner)
+                self.store.save(self.key, replace(tokens, access_token="", expires_at=0.0, broken=str(refused)), owner)
                 raise
-            fresh = TokenSet(
-                str(answer["access_token"]),
-                clock.now() + float(answer.get("expires_in", 1800)),
-                str(answer.get("refresh_token") or tokens.refresh_token),
-                self.seed,
+            fresh = replace(
+                tokens,
+                access_token=str(answer["access_token"]),
+                expires_at=clock.now() + float(answer.get("expires_in", 1800)),
+                refresh_token=str(answer.get("refresh_token") or tokens.refresh_token),
             )
             # saved before it is used: if this worker dies now, the next one holds the new refresh token
             if not self.store.save(self.key, fresh, owner):
@@ -237,6 +271,53 @@ class AuthorizationCode:
             return fresh.access_token
         finally:
             self.store.unlock(self.key, owner)
+
+
+SUPERSEDED_KEPT = 20  # the seeds of earlier connections a new one remembers (workers that read an old secret)
+
+
+def _under_lock(store: TokenStore, key: str, change: Any, wait: float) -> TokenSet:
+    """``change(current set or None)`` saved under the refresh lock the workers take: a worker in
+    the middle of a refresh finishes first, and nothing it saves afterwards lands on the new set."""
+    owner = uuid.uuid4().hex
+    deadline = time.monotonic() + wait
+    while not store.lock(key, owner, time.time() + REFRESH_LOCK_SECONDS):
+        if time.monotonic() > deadline:
+            raise XeroTransientError("a worker holds the Xero token lock: try again in a minute", retry_after=30.0)
+        time.sleep(0.2)
+    try:
+        stored: TokenSet = change(store.load(key))
+        if not store.save(key, stored, owner):
+            raise XeroTransientError("the Xero token lock was lost while saving the connection", retry_after=5.0)
+        return stored
+    finally:
+        store.unlock(key, owner)
+
+
+def store_connection(
+    store: TokenStore, key: str, connected: TokenSet, *, wait: float = REFRESH_LOCK_SECONDS + 5
+) -> TokenSet:
+    """A new consent's token set in place of the one ``key`` held (a reconnect replaces it whole).
+    It remembers the seeds of the sets it replaced, so a warm worker that still holds the old
+    secret uses this set instead of its spent refresh token (:meth:`AuthorizationCode._current`)."""
+
+    def change(old: TokenSet | None) -> TokenSet:
+        earlier = () if old is None else (old.seed, *old.supersedes)
+        kept = tuple(dict.fromkeys(s for s in earlier if s and s != connected.seed))[:SUPERSEDED_KEPT]
+        return replace(connected, supersedes=kept, broken="")
+
+    return _under_lock(store, key, change, wait)
+
+
+def store_disconnected(store: TokenStore, key: str, reason: str, *, wait: float = REFRESH_LOCK_SECONDS + 5) -> None:
+    """The connection cleared: no token kept, and every worker stops with ``reason`` (who
+    disconnected it, and how to connect again) instead of refreshing a token Xero still honours."""
+
+    def change(old: TokenSet | None) -> TokenSet:
+        seed = old.seed if old is not None else ""
+        return TokenSet("", 0.0, "", seed, reason, supersedes=old.supersedes if old is not None else ())
+
+    _under_lock(store, key, change, wait)
 
 
 # The stored name of the access token's expiry. Not ``expires_at``: that is the name DynamoDB's
@@ -252,6 +333,9 @@ def as_item(tokens: TokenSet) -> dict[str, Any]:
         "refresh_token": tokens.refresh_token,
         "seed": tokens.seed,
         "broken": tokens.broken,
+        "tenant_id": tokens.tenant_id,
+        "connection_id": tokens.connection_id,
+        "supersedes": list(tokens.supersedes),
     }
 
 
@@ -262,4 +346,7 @@ def from_item(item: dict[str, Any]) -> TokenSet:
         str(item.get("refresh_token", "")),
         str(item.get("seed", "")),
         str(item.get("broken", "")),
+        str(item.get("tenant_id", "")),
+        str(item.get("connection_id", "")),
+        tuple(str(s) for s in item.get("supersedes") or ()),
     )

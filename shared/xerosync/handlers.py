@@ -20,15 +20,12 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
 
 from xerosync import clock, sources
 from xerosync.aws import client, queues
+from xerosync.aws.idempotency import IdempotencyTable
 from xerosync.config import SettingsError
 from xerosync.environment import current
 from xerosync.events import StoreEvent, parse_envelope
@@ -145,7 +142,9 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         response_hook=_mark_duplicate,
     )
     env = current().require("IDEMPOTENCY_TABLE")
-    persistence = DynamoDBPersistenceLayer(table_name=env.idempotency_table, boto3_client=client("dynamodb"))
+    # Powertools' DynamoDB layer, which knows its own "in progress" record when a retried save
+    # meets it (xerosync.aws.idempotency)
+    persistence = IdempotencyTable(env.idempotency_table, client("dynamodb"))
     # Powertools marks its layer configured before compiling the key expression, so records
     # applied in parallel threads at a cold start could find it half done ("'NoneType' object
     # has no attribute 'search'", seen once in a chaos run): configure it before any thread

@@ -16,10 +16,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from local.xero_sandbox import XeroSandbox
 from local.xero_sandbox.state import Limits
 from local.zoho import ZohoStack, start
+from tests.e2e.conftest import operator
+from xerosync import sources
+from xerosync.cli import app
+from xerosync.webhooks import by_reference
 
 ROOMY = Limits(concurrent=5, minute=100_000, day=1_000_000)
 
@@ -226,3 +231,61 @@ def test_a_lost_notification_is_made_good_by_the_reconciliation(zoho: ZohoStack)
     assert zoho.stack.run_schedule("ReconcileFunction").ok
     assert zoho.settle()
     assert writes(zoho) == before
+
+
+def test_a_dead_lettered_invoice_is_brought_in_once_by_xerosync_retry(zoho: ZohoStack) -> None:
+    """A record its queue gave up on (MaxReceiveCount receives, bench/README.md "Zoho CRM") is on
+    the dead-letter queue as it was first sent: ``xerosync retry`` sends it back and it becomes
+    exactly one Xero invoice; the same record dead-lettered and sent back again writes nothing.
+    (The reconciliation brings in only records changed since its watermark: a record of a
+    history pushed before install is healed by ``xerosync retry``.)"""
+    crm = zoho.crm
+    assert crm.channels is not None
+    account = one(crm.user_edit("Accounts", [{"Account_Name": "Dead Letter Pty Ltd"}]))
+    product = one(crm.user_edit("Products", [{"Product_Name": "Retried thing", "Product_Code": "RETRIED-1",
+                                              "Unit_Price": Decimal("40")}]))  # fmt: skip
+    assert zoho.settle()
+    crm.channels.faults.drop = 1  # its notification goes to the dead-letter queue below instead
+    invoice = {
+        "Subject": "Dead-lettered",
+        "Invoice_Number": "INV-DLQ-1",
+        "Status": "Approved",
+        "Account_Name": {"id": account},
+        "Invoice_Date": "2026-09-04",
+        "Invoiced_Items": [{"Product_Name": {"id": product}, "Quantity": 3}],
+    }
+    invoice_id = one(crm.user_edit("Invoices", [invoice]))
+    assert zoho.settle()
+    (notified,) = [d for d in crm.channels.deliveries if d.dropped and str(invoice_id) in json.dumps(d.body)]
+    # what the ingress enqueued for that notification, where SQS's redrive policy leaves it
+    decision = sources.decider("zoho")({}, json.dumps(notified.body).encode(), lambda: zoho.token, None)
+    (message,) = decision.messages
+    sqs = zoho.stack.client("sqs")
+    dead = zoho.stack.queue_url("OrdersDLQ")
+
+    def dead_letter() -> None:
+        sqs.send_message(
+            QueueUrl=dead,
+            MessageBody=by_reference(message.body),
+            MessageAttributes={"record": {"DataType": "String", "StringValue": message.group}},
+        )
+
+    def retry() -> str:
+        with operator(zoho.stack):
+            result = CliRunner().invoke(app, ["retry", "--queue", "orders"], env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    dead_letter()
+    assert not [i for i in zoho.org.invoices.values() if i["InvoiceNumber"] == "ZC-INV-DLQ-1"]
+    assert "orders: 1 sent back" in retry()
+    assert zoho.settle()
+    (found,) = [i for i in zoho.org.invoices.values() if i["InvoiceNumber"] == "ZC-INV-DLQ-1"]
+    assert Decimal(str(found["Total"])) == Decimal(str(crm.store.get("Invoices", invoice_id)["Grand_Total"]))  # type: ignore[index]
+    assert zoho.stack.queue_depths()["OrdersDLQ"] == 0
+    before = writes(zoho)
+    dead_letter()  # a second copy of the record (a duplicate notification) given up on as well
+    assert "orders: 1 sent back" in retry()
+    assert zoho.settle()
+    assert writes(zoho) == before
+    assert len([i for i in zoho.org.invoices.values() if i["InvoiceNumber"] == "ZC-INV-DLQ-1"]) == 1

@@ -4,8 +4,11 @@ import json
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from samtranslator.yaml_helper import yaml_parse
 
 from local.events import envelope
+from local.sam import TEMPLATE
 from local.woo import delivery
 from xerosync.aws.synclog import LogEntry
 from xerosync.events import BadEnvelope, StoreEvent, parse_envelope
@@ -126,3 +129,45 @@ def test_a_body_that_is_not_an_event_is_parked() -> None:
         "failed"
     )
     assert spy.parked and journal.entries[0].outcome == "failed"
+
+
+def test_a_wait_behind_a_hold_is_wall_time_under_a_faster_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmark's clock runs x60, and the handler divides a delay by that scale before SQS
+    hides the record (delays are the clock's seconds: Xero's Retry-After, the governor). A hold
+    lasts wall time, so its wait is given in wall time: before, a record behind a lock whose
+    release had failed came back every second and was dead-lettered within a 150 s lease."""
+    monkeypatch.setenv("XEROSYNC_TIME_SCALE", "60")
+    spy = Spy()
+    with pytest.raises(ClaimHeld):
+        handle_record(BODY, failing(ClaimHeld("order:7", 14.0)), spy.delivery(3), Journal())
+    with pytest.raises(IdempotencyAlreadyInProgressError):
+        handle_record(BODY, failing(IdempotencyAlreadyInProgressError("running")), spy.delivery(2), Journal())
+    with pytest.raises(XeroRateLimited):  # Xero's minute is the clock's: its Retry-After stays as said
+        handle_record(BODY, failing(XeroRateLimited("minute", 37.0)), spy.delivery(3), Journal())
+    assert spy.delays == [6.0 * 60, 6.0 * 60, 37.0]
+
+
+@pytest.mark.parametrize("scale", ["1", "60"])
+def test_the_receives_before_the_dead_letter_queue_outlast_any_hold(
+    scale: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record kept waiting by a hold its holder can no longer release (the worker died, the
+    release failed) comes back until the hold ends: a claim or lock lasts RecordLeaseSeconds, an
+    "in progress" record at most SyncTimeout. Its queue's receives (MaxReceiveCount) must cover
+    either, in wall seconds, at any clock: the template's defaults, and its longest timeout."""
+    monkeypatch.setenv("XEROSYNC_TIME_SCALE", scale)
+    parameters = yaml_parse(TEMPLATE.read_text())["Parameters"]
+    receives = int(parameters["MaxReceiveCount"]["Default"])
+    lease = float(parameters["RecordLeaseSeconds"]["Default"])
+    timeout = float(parameters["SyncTimeout"]["Default"])
+    held, running = Spy(), Spy()
+    for receive in range(1, receives):  # the last receive's failure sends it to the DLQ
+        with pytest.raises(ClaimHeld):
+            handle_record(BODY, failing(ClaimHeld("order:7", 15.0)), held.delivery(receive), Journal())
+        with pytest.raises(IdempotencyAlreadyInProgressError):
+            handle_record(
+                BODY, failing(IdempotencyAlreadyInProgressError("running")), running.delivery(receive), Journal()
+            )
+    wall = float(scale)  # what the handler asks of SQS: the delay / the clock's scale
+    assert sum(held.delays) / wall > 2 * lease
+    assert sum(running.delays) / wall > 2 * timeout

@@ -3,6 +3,14 @@
 One item per store record: ``pk`` is the record key (``order:727``, ``customer:12``,
 ``guest:jane@example.com``), ``sk`` is ``mapping``; beside it, while a worker holds the record,
 its lock (``sk`` = ``lock``). A privacy request deletes a person's items (:meth:`DynamoMappings.forget`).
+
+Claims, locks and mappings recorded under a claim are conditional writes, and botocore retries a
+request whose answer was lost (a read timeout, a closed connection) after DynamoDB applied it: the
+retry's condition then fails on the item its own first try wrote. Each write recognises its own
+item in the failed condition's answer (``ReturnValuesOnConditionCheckFailure``) - the claim or
+lock carries the writer's token, the mapping is the one it sent - and takes it as done. Before,
+such an attempt saw ``ClaimHeld`` from itself and every later delivery of the record met the same
+hold until the lease ran out (bench/README.md, "Zoho CRM": two invoices dead-lettered so).
 """
 
 import operator
@@ -18,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from xerosync.aws import table
 from xerosync.environment import Environment
+from xerosync.observability import count, logger
 from xerosync.sync.ports import PERSONAL_KEY_PREFIXES, Claimed, ClaimHeld, ClaimLost, Mapping
 
 SK = "mapping"
@@ -76,6 +85,11 @@ class DynamoMappings:
         item = _plain(item) if item else None
         if item and item.get("status", DONE) == DONE:
             return _from_item(item)
+        if item and item.get("claim") == token:  # our own write, its answer lost and retried
+            _own_write("claim", key)
+            # whether it was the first claim was in the lost answer: taken as not, so the record
+            # is looked up in Xero before it is created (a lookup more, never a duplicate)
+            return Claimed(first=False)
         raise ClaimHeld(key, _wait(item, now))
 
     def put(self, mapping: Mapping, *, claim: str | None = None) -> None:
@@ -90,13 +104,19 @@ class DynamoMappings:
                 "ConditionExpression": "#c = :claim",
                 "ExpressionAttributeNames": {"#c": "claim"},
                 "ExpressionAttributeValues": {":claim": claim},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
+        sent = {"pk": mapping.key, "sk": SK, "status": DONE, **item}
         try:
-            self.table.put_item(Item={"pk": mapping.key, "sk": SK, "status": DONE, **item}, **kwargs)
+            self.table.put_item(Item=sent, **kwargs)
         except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ClaimLost(f"claim on {mapping.key} was taken over before it completed") from None
-            raise
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            found = err.response.get("Item")
+            if found and _from_item(_plain(found)) == mapping and _plain(found).get("status") == DONE:
+                _own_write("mapping", mapping.key)  # our own write, its answer lost and retried
+                return
+            raise ClaimLost(f"claim on {mapping.key} was taken over before it completed") from None
 
     def release(self, key: str, claim: str) -> None:
         # not deleted: a pending item whose lease has run out says "attempted before" to the
@@ -130,8 +150,11 @@ class DynamoMappings:
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            held = err.response.get("Item")
-            raise ClaimHeld(key, _wait(_plain(held) if held else None, now), doing="changed") from None
+            held = _plain(err.response["Item"]) if err.response.get("Item") else None
+            if held and held.get("claim") == token:  # our own write, its answer lost and retried
+                _own_write("lock", key)
+                return
+            raise ClaimHeld(key, _wait(held, now), doing="changed") from None
 
     def unlock(self, key: str, token: str) -> None:
         try:
@@ -176,6 +199,14 @@ class DynamoMappings:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return [_from_item(i) for i in items if i.get("sk") == SK and i.get("status", DONE) == DONE]
+
+
+def _own_write(what: str, key: str) -> None:
+    count("own_write_after_lost_answer")
+    logger.warning(
+        f"a {what} refused by its own write (its answer was lost and botocore retried): taken as done",
+        extra={"record": key},
+    )
 
 
 _TYPE_CODES = {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"}

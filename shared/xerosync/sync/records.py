@@ -13,6 +13,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from xerosync import clock
 from xerosync.events import BadEnvelope, StoreEvent
 from xerosync.frozen import frozen
 from xerosync.observability import logger, reason_of
@@ -34,6 +35,19 @@ class Delivery:
     receive_count: int
     park: Callable[[str, str], None]  # (reason, record key): move the message to the DLQ now
     retry_later: Callable[[float], None]  # seconds: make the message visible again then
+
+
+def waited(wall_seconds: float) -> float:
+    """A wait behind another attempt's hold, in the sync's clock (what ``retry_later`` takes).
+
+    A hold lasts wall-clock time whatever the clock: a claim's or lock's lease is
+    ``time.time()`` + RecordLeaseSeconds, an "in progress" record lasts until its invocation's
+    deadline, and the holder's work is DynamoDB, HTTP and CPU time. Under a simulated clock
+    (``XEROSYNC_TIME_SCALE``, the benchmark's x60) a wait counted in the clock's seconds was a
+    sixtieth of the hold, so a record behind a hold that outlived its attempt (a lock whose
+    release failed, a retried write refused by itself) spent its queue's 30 receives in about a
+    minute of a 150 s lease and was dead-lettered. In AWS the scale is 1 and nothing changes."""
+    return wall_seconds * clock.scale()
 
 
 def classify(exc: BaseException) -> str:
@@ -107,11 +121,11 @@ def handle_record(
         delay = float(getattr(exc, "retry_after", None) or (UNKNOWN_RETRY_SECONDS if kind == "unknown" else 5.0))
         if isinstance(exc, ClaimHeld):
             # the holder is usually alive and done in a moment; a dead holder's lease runs out later
-            delay = min(delay, 2.0 * delivery.receive_count)
+            delay = waited(min(delay, 2.0 * delivery.receive_count))
         elif type(exc).__name__ == "IdempotencyAlreadyInProgressError":
             # the same event is running elsewhere, or ran in a worker that died: its "in progress"
             # ends with that invocation's time, so back off towards it
-            delay = min(30.0, 3.0 * delivery.receive_count)
+            delay = waited(min(30.0, 3.0 * delivery.receive_count))
         report = logger.warning if kind == "transient" else logger.exception
         report(
             "sync will retry",

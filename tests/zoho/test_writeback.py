@@ -60,7 +60,11 @@ def test_the_deep_link_is_xeros_documented_form_for_invoices_and_bills() -> None
         f"&redirecturl=/AccountsReceivable/View.aspx?InvoiceID={INVOICE_ID}"
     )
     assert deep_link("!NLglS", "ACCPAY", "b-1").endswith("redirecturl=/AccountsPayable/Edit.aspx?InvoiceID=b-1")
-    assert deep_link("", "ACCREC", INVOICE_ID) == "" and deep_link("!x", "ACCRECCREDIT", "c") == ""
+    assert deep_link("!x", "ACCRECCREDIT", "c").endswith(
+        "redirecturl=/AccountsPayable/ViewCreditNote.aspx?creditNoteID=c"
+    )
+    # no link without the organisation's short code, or for a kind of document Xero gives no page
+    assert deep_link("", "ACCREC", INVOICE_ID) == "" and deep_link("!x", "RECEIPT", "r") == ""
 
 
 def test_a_part_paid_invoice_reads_to_the_cent_with_its_payment_dates_in_order() -> None:

@@ -5,7 +5,6 @@ from typing import Any
 
 from xerosync.domain import CustomerChanged, CustomerDataRequest, Ignored, RedactCustomer, StopSync
 from xerosync.handlers import sqs_sync_handler, store_command
-from xerosync.sync import privacy
 from xerosync.sync.base import Outcome
 from xerosync.sync.contacts import CALL_ORDER, sync_customer
 from xerosync.wiring import SyncContext
@@ -15,7 +14,9 @@ PRIVACY = (RedactCustomer, CustomerDataRequest, StopSync)
 
 
 def apply(command: Any, ctx: SyncContext) -> Outcome:
-    if isinstance(command, PRIVACY):
+    if isinstance(command, PRIVACY):  # a store's privacy request: its use case loads with the first one
+        from xerosync.sync import privacy
+
         return privacy.handle(command, privacy_ports())
     return sync_customer(command, xero=ctx.xero, mappings=ctx.mappings, settings=ctx.settings, store=ctx.store)
 

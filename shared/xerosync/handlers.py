@@ -34,7 +34,6 @@ from xerosync.sources.port import StoreClient, StoreError, StoreSource
 from xerosync.sync.base import Outcome
 from xerosync.sync.invocation import SharedClaims, batch_superseded, plan
 from xerosync.sync.ports import Journal, LogEntry
-from xerosync.sync.privacy import passes_while_stopped, skipped_while_stopped
 from xerosync.sync.records import AUTH_RETRY_SECONDS, Delivery, handle_record
 from xerosync.wiring import SyncContext, sync_context, sync_log
 from xerosync.xero import pacing
@@ -189,6 +188,8 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         todo = [p.index for p in planned if p.superseded_by is None]
         journal = sync_log()
         if base.stopped is not None:  # the store said stop (xerosync.sync.privacy): skipped, not applied
+            from xerosync.sync.privacy import passes_while_stopped, skipped_while_stopped
+
             held = [
                 i
                 for i in todo

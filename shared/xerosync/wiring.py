@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from xerosync import sources
 from xerosync.aws import parameters, secrets
@@ -22,12 +23,13 @@ from xerosync.config import StoreSettings, parse_settings
 from xerosync.environment import Environment, current
 from xerosync.sources.port import StoreClient, StoreSource, remembers_writes
 from xerosync.sync.ports import Mappings, Stopped
-from xerosync.sync.privacy import Privacy
-from xerosync.sync.quotes import QuoteXero
-from xerosync.sync.writeback import MappingMemory
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
 from xerosync.xero.tokens import AuthorizationCode
+
+if TYPE_CHECKING:  # the quotes' and privacy use cases load on their own paths (a cold start needs neither)
+    from xerosync.sync.privacy import Privacy
+    from xerosync.sync.quotes import QuoteXero
 
 SETTINGS_MAX_AGE = 300.0
 
@@ -37,7 +39,7 @@ class SyncContext:
     """What a sync function's use cases work with for one invocation."""
 
     settings: StoreSettings
-    xero: QuoteXero  # the client, or the batching facade over it for one invocation (orders' and quotes' calls)
+    xero: "QuoteXero"  # the client, or the batching facade over it for one invocation (orders' and quotes' calls)
     mappings: Mappings
     store: StoreClient | None  # None until the store's API credentials are filled in
     batching: bool = True  # Environment.batching off: one document per Xero request (the benchmark's baseline)
@@ -171,6 +173,8 @@ def _store() -> StoreClient | None:
     client = store_source().client(secrets.get_secret_json(arn), store_tokens(env)) if arn else None
     rememberer = remembers_writes(client)
     if rememberer is not None and env.mappings_table:
+        from xerosync.sync.writeback import MappingMemory  # a store that records Xero's writes back
+
         rememberer.remember_writes_in(MappingMemory(_mappings()))  # it knows its own writes when they come back
     _store_cache = (now, client)
     return client
@@ -192,10 +196,12 @@ SWEEP_SECONDS = 30.0  # a sync function's share of its invocation for searching 
 
 def privacy_from(
     env: Environment, dead_letter_queues: list[str] | None = None, *, sweep_seconds: float = SWEEP_SECONDS
-) -> Privacy:
+) -> "Privacy":
     """What the privacy use cases work on: the stack's sync log, mapping table, stop flag and
     dead-letter queues (the function's from PRIVACY_DEAD_LETTER_QUEUES; the CLI passes the stack's,
     and more time: a sweep cut short says so, and the operator's ``xerosync privacy redact`` ends it)."""
+    from xerosync.sync.privacy import Privacy
+
     env.require("MAPPINGS_TABLE")
     queues = env.dead_letter_queues if dead_letter_queues is None else dead_letter_queues
     return Privacy(
@@ -207,7 +213,7 @@ def privacy_from(
 
 
 @cache
-def privacy() -> Privacy:
+def privacy() -> "Privacy":
     return privacy_from(current())
 
 

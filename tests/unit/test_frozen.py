@@ -2,6 +2,7 @@
 ``__hash__`` and ``__repr__`` must behave as ``@dataclass(unsafe_hash=True)``'s, which they replace."""
 
 import dataclasses
+import inspect
 from dataclasses import field
 from decimal import Decimal
 from typing import Any
@@ -86,3 +87,70 @@ def test_a_value_holding_itself_prints_without_recursing() -> None:
     node.children.append(node)
     assert repr(node).endswith("Node(children=[...])")
     assert Node.__repr__.__qualname__.endswith("Node.__repr__")
+
+
+def test_init_is_dataclass_s_compiled_at_the_first_instance() -> None:
+    # Given a class with required, default and default_factory fields and a __post_init__, made
+    # by @frozen and by @dataclass
+    seen: list[str] = []
+
+    def post_init(self: Any) -> None:
+        seen.append(self.code)
+
+    made = []
+    for decorate in (frozen, dataclasses.dataclass(unsafe_hash=True)):
+        namespace = {
+            "__annotations__": {"code": str, "amount": Decimal, "note": str, "tags": list[str]},
+            "__doc__": "A value.",
+            "note": "",
+            "tags": field(default_factory=list),
+            "__post_init__": post_init,
+        }
+        made.append(decorate(type("Line", (), namespace)))
+    mine, theirs = made
+    deferred = mine.__dict__["__init__"]
+    # When the @frozen one is built for the first time
+    a = mine("A", Decimal("1.50"))
+    # Then its own __init__ was compiled and put in place, with dataclass's signature
+    assert mine.__dict__["__init__"] is not deferred and mine.__init__.__qualname__ == "Line.__init__"
+    assert str(inspect.signature(mine)) == str(inspect.signature(theirs))
+    # And it builds as dataclass's does: positional, keyword, defaults, a fresh list each time
+    b = mine(code="B", amount=Decimal(2), note="n", tags=["t"])
+    assert (a.code, a.amount, a.note, a.tags) == ("A", Decimal("1.50"), "", [])
+    assert (b.code, b.amount, b.note, b.tags) == ("B", Decimal(2), "n", ["t"])
+    assert mine("C", Decimal(0)).tags is not a.tags and seen == ["A", "B", "C"]
+    assert dataclasses.replace(b, note="m") == mine("B", Decimal(2), "m", ["t"])
+    for wrong in ({"code": "A"}, {"code": "A", "amount": 1, "colour": "red"}):
+        with pytest.raises(TypeError):
+            mine(**wrong)
+        with pytest.raises(TypeError):
+            theirs(**wrong)
+    with pytest.raises(TypeError):
+        mine("A", 1, code="B")
+
+
+def test_a_subclass_builds_with_its_parent_s_init() -> None:
+    @frozen
+    class Base:
+        """A base."""
+
+        code: str
+
+    class Child(Base):
+        pass
+
+    assert Child("A").code == "A" and Base("B").code == "B" and Child("A") != Base("A")
+
+
+def test_a_class_without_a_docstring_gets_dataclass_s() -> None:
+    mine = frozen(type("Line", (), {"__annotations__": {"code": str, "note": str}, "note": ""}))
+    theirs = dataclasses.dataclass(type("Line", (), {"__annotations__": {"code": str, "note": str}, "note": ""}))
+    assert mine.__doc__ == theirs.__doc__ == "Line(code: str, note: str = '')"
+
+
+def test_fields_the_deferred_init_cannot_write_are_refused_at_definition() -> None:
+    with pytest.raises(TypeError, match="non-default argument 'amount' follows default argument 'code'"):
+        frozen(type("Line", (), {"__annotations__": {"code": str, "amount": Decimal}, "code": "", "__doc__": "x"}))
+    for spec in (field(kw_only=True), field(init=False, default=0)):
+        with pytest.raises(TypeError, match="need @dataclass"):
+            frozen(type("Line", (), {"__annotations__": {"code": str}, "code": spec, "__doc__": "x"}))

@@ -35,6 +35,8 @@ def test_sync_handlers_import_neither_powertools_event_classes_nor_what_only_som
             "yaml",  # YAML settings only, read at the first batch
             "httpx",  # the store's API client, on the paths that call the store
             "pydantic",  # the settings are read by xerosync.schema (a store's payload models may use it)
+            "xerosync.sync.privacy",  # a store's privacy requests and a stopped sync
+            "xerosync.sync.quotes",  # quotes and purchases, on the orders' queue
         ),
         ENV,
     )

@@ -116,8 +116,10 @@ def test_ingress_imports_nothing_heavy() -> None:
             "xerosync.sync",
             "xerosync.xero",
             "xerosync.xero_webhooks",  # on the first Xero delivery only
+            "boto3.dynamodb",  # DynamoDB's conditions and attribute values: the ingress uses no table
         ),
         env,
     )
-    # Then neither xero-python nor pydantic, nor the sync machinery, nor the Xero webhook's decision were loaded
+    # Then neither xero-python nor pydantic, nor the sync machinery, nor the Xero webhook's decision, nor
+    # DynamoDB's helpers were loaded
     assert heavy == []

@@ -10,12 +10,11 @@ once per worker thread at a cold start (bench/README.md, "Cold start"). boto3 re
 whether it runs in AWS.
 """
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import ConditionBase, ConditionExpressionBuilder
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 
 _CONFIG = Config(
@@ -23,8 +22,15 @@ _CONFIG = Config(
 )
 _CONDITIONS = ("ConditionExpression", "FilterExpression", "KeyConditionExpression")
 _ITEMS = ("Item", "Key", "ExclusiveStartKey")
-_serialize = TypeSerializer().serialize
-_deserialize = TypeDeserializer().deserialize
+
+
+@cache
+def _codec() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """DynamoDB's attribute values from Python values and back, as a ``Table`` resource makes
+    them (loaded with the first table call: the ingress never makes one)."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer().serialize, TypeDeserializer().deserialize
 
 
 @cache
@@ -67,6 +73,9 @@ class Table:
 def _request(kwargs: dict[str, Any]) -> dict[str, Any]:
     """What the resource's request handlers do: conditions into expressions, values into
     DynamoDB's attribute values."""
+    from boto3.dynamodb.conditions import ConditionBase, ConditionExpressionBuilder
+
+    serialize = _codec()[0]
     params = dict(kwargs)
     builder = None
     for name in _CONDITIONS:
@@ -85,19 +94,20 @@ def _request(kwargs: dict[str, Any]) -> dict[str, Any]:
             }
     for name in _ITEMS:
         if name in params:
-            params[name] = {k: _serialize(v) for k, v in params[name].items()}
+            params[name] = {k: serialize(v) for k, v in params[name].items()}
     if "ExpressionAttributeValues" in params:
-        params["ExpressionAttributeValues"] = {k: _serialize(v) for k, v in params["ExpressionAttributeValues"].items()}
+        params["ExpressionAttributeValues"] = {k: serialize(v) for k, v in params["ExpressionAttributeValues"].items()}
     return params
 
 
 def _reply(reply: dict[str, Any]) -> dict[str, Any]:
     """What the resource's reply handlers do: attribute values back into Python values."""
+    deserialize = _codec()[1]
     for name in ("Item", "Attributes", "LastEvaluatedKey"):
         if name in reply:
-            reply[name] = {k: _deserialize(v) for k, v in reply[name].items()}
+            reply[name] = {k: deserialize(v) for k, v in reply[name].items()}
     if "Items" in reply:
-        reply["Items"] = [{k: _deserialize(v) for k, v in item.items()} for item in reply["Items"]]
+        reply["Items"] = [{k: deserialize(v) for k, v in item.items()} for item in reply["Items"]]
     return reply
 
 

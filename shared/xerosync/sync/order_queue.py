@@ -12,14 +12,17 @@ their invoice counterparts are, so the batcher sends a batch's quote creates tog
 its contact lookups and writes, as it does its invoices.
 """
 
+from typing import TYPE_CHECKING
+
 from xerosync.config import StoreSettings
 from xerosync.domain import DocumentGone, Ignored, PurchaseChanged, QuoteChanged, SaleChanged, SaleGone
 from xerosync.sync.base import Outcome
 from xerosync.sync.orders import CALL_ORDER as SALE_CALL_ORDER
 from xerosync.sync.orders import sync_sale
 from xerosync.sync.ports import Mappings, Store
-from xerosync.sync.quotes import QuoteXero, sync_purchase, sync_quote
-from xerosync.sync.quotes_gone import sync_gone
+
+if TYPE_CHECKING:  # the quotes' and purchases' use cases load with their first record (a store's orders never do)
+    from xerosync.sync.quotes import QuoteXero
 
 OrderCommand = SaleChanged | SaleGone | Ignored | QuoteChanged | PurchaseChanged | DocumentGone
 ACCEPTS = (SaleChanged, SaleGone, Ignored, QuoteChanged, PurchaseChanged, DocumentGone)
@@ -34,18 +37,22 @@ CALL_ORDER: tuple[tuple[str, ...], ...] = tuple(
 
 
 def sync_order_record(
-    command: OrderCommand, *, settings: StoreSettings, xero: QuoteXero, mappings: Mappings, store: Store | None = None
+    command: OrderCommand, *, settings: StoreSettings, xero: "QuoteXero", mappings: Mappings, store: Store | None = None
 ) -> Outcome:
     """One record of the orders' queue brought in step with Xero (``sync.orders`` off: quotes and
     purchases are skipped with the sales)."""
     if isinstance(command, DocumentGone):
         if not settings.sync.orders:
             return Outcome("skipped", command.key, reason="order sync is switched off (settings: sync.orders)")
+        from xerosync.sync.quotes_gone import sync_gone
+
         return sync_gone(command, settings=settings, xero=xero, mappings=mappings, store=store)
     if isinstance(command, QuoteChanged | PurchaseChanged):
         body = command.quote.body if isinstance(command, QuoteChanged) else command.purchase.body
         if not settings.sync.orders:
             return Outcome("skipped", body.key, reason="order sync is switched off (settings: sync.orders)")
+        from xerosync.sync.quotes import sync_purchase, sync_quote
+
         if isinstance(command, QuoteChanged):
             return sync_quote(command.quote, settings=settings, xero=xero, mappings=mappings)
         return sync_purchase(command.purchase, settings=settings, xero=xero, mappings=mappings)

@@ -55,7 +55,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 class SQSRecord:
     """One record of an SQS batch event, read as Powertools' ``SQSRecord`` reads it (the same
-    names, a missing key the same KeyError), for the five fields this module uses. Not Powertools'
+    names, a missing key the same KeyError), for the fields this module uses. Not Powertools'
     own: its data classes package imports every event class it has, dozens of modules, at each
     cold start."""
 
@@ -83,6 +83,11 @@ class SQSRecord:
     @property
     def event_source_arn(self) -> str:
         return self._field("eventSourceARN")
+
+    @property
+    def retried(self) -> bool:
+        """Sent back from its dead-letter queue by a retry (the ``retry`` attribute xerosync.ops sets)."""
+        return "retry" in (self._data.get("messageAttributes") or {})
 
     @property
     def receive_count(self) -> int:
@@ -179,7 +184,9 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         idempotency.register_lambda_context(context)
         records = [SQSRecord(r) for r in event.get("Records", [])]
         try:
-            base = sync_context()
+            # a retried record (xerosync.ops.retry: the console's, the CLI's) reads the settings afresh:
+            # the fix that preceded it may be a setting, which this warm container holds for minutes
+            base = sync_context(fresh_settings=any(r.retried for r in records))
         except (SettingsError, StoreError) as exc:  # what the merchant set up is wrong: no record can go on
             if getattr(exc, "transient", False):
                 raise

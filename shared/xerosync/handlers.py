@@ -36,7 +36,7 @@ from xerosync.sync.invocation import SharedClaims, batch_superseded, plan
 from xerosync.sync.ports import Journal, LogEntry
 from xerosync.sync.privacy import passes_while_stopped, skipped_while_stopped
 from xerosync.sync.records import AUTH_RETRY_SECONDS, Delivery, handle_record
-from xerosync.wiring import SyncContext, sync_context, sync_log
+from xerosync.wiring import SyncContext, forget_settings, sync_context, sync_log
 from xerosync.xero import pacing
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient
@@ -186,7 +186,9 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         try:
             # a retried record (xerosync.ops.retry: the console's, the CLI's) reads the settings afresh:
             # the fix that preceded it may be a setting, which this warm container holds for minutes
-            base = sync_context(fresh_settings=any(r.retried for r in records))
+            if any(r.retried for r in records):
+                forget_settings()
+            base = sync_context()
         except (SettingsError, StoreError) as exc:  # what the merchant set up is wrong: no record can go on
             if getattr(exc, "transient", False):
                 raise

@@ -47,13 +47,18 @@ class SyncContext:
 _settings_cache: tuple[float, StoreSettings] | None = None
 
 
-def load_settings(*, fresh: bool = False) -> StoreSettings:
-    """The store settings from the SSM parameter named in SETTINGS_PARAMETER (cached 5 minutes;
-    ``fresh``: read them now, as for a retried record, whose failure a setting may have caused and
-    whose retry comes after that setting was fixed)."""
+def forget_settings() -> None:
+    """Read the settings afresh at the next :func:`load_settings`: for a retried record, whose
+    failure a setting may have caused and whose retry comes after that setting was fixed."""
+    global _settings_cache
+    _settings_cache = None
+
+
+def load_settings() -> StoreSettings:
+    """The store settings from the SSM parameter named in SETTINGS_PARAMETER (cached 5 minutes)."""
     global _settings_cache
     now = time.monotonic()
-    if _settings_cache and now - _settings_cache[0] < SETTINGS_MAX_AGE and not fresh:
+    if _settings_cache and now - _settings_cache[0] < SETTINGS_MAX_AGE:
         return _settings_cache[1]
     name = current().require("SETTINGS_PARAMETER").settings_parameter
     text = parameters.get_parameter(name)
@@ -213,9 +218,9 @@ def privacy() -> Privacy:
     return privacy_from(current())
 
 
-def sync_context(*, fresh_settings: bool = False) -> SyncContext:
+def sync_context() -> SyncContext:
     return SyncContext(
-        settings=load_settings(fresh=fresh_settings),
+        settings=load_settings(),
         xero=_xero(),
         mappings=_mappings(),
         store=_store(),

@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration e2e e2e-push template chaos bench bench-quick multi-store clean deploy-check build lock
+.PHONY: demo test lint typecheck unit integration e2e e2e-push screenshots template chaos bench bench-quick multi-store clean deploy-check build lock
 
 CHAOS_SEED ?= 7
 CHAOS_EVENTS ?= 1000
@@ -101,6 +101,11 @@ chaos: $(STAMP)
 
 # `xerosync push` of 2,000 historical orders, each landing exactly once (make test pushes 100):
 # about ten minutes on a 2-core machine while each order costs several Xero calls.
+# The console's pictures in docs/console/ (README.md shows them), made by its browser tests; a plain
+# test run takes them too, into a temporary folder, and leaves the tree as it was.
+screenshots: $(STAMP)
+	XEROSYNC_SCREENSHOTS=1 $(PY) -m pytest -q tests/console/test_browser.py
+
 e2e-push: $(STAMP)
 	XEROSYNC_PUSH_ORDERS=2000 $(PY) -m pytest -q tests/e2e/test_push.py
 

@@ -35,7 +35,7 @@ from xerosync.sync.base import Outcome
 from xerosync.sync.invocation import SharedClaims, batch_superseded, plan
 from xerosync.sync.ports import Journal, LogEntry
 from xerosync.sync.records import AUTH_RETRY_SECONDS, Delivery, handle_record
-from xerosync.wiring import SyncContext, sync_context, sync_log
+from xerosync.wiring import SyncContext, forget_settings, sync_context, sync_log
 from xerosync.xero import pacing
 from xerosync.xero.batching import BatchingXero
 from xerosync.xero.client import XeroClient
@@ -54,7 +54,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 class SQSRecord:
     """One record of an SQS batch event, read as Powertools' ``SQSRecord`` reads it (the same
-    names, a missing key the same KeyError), for the five fields this module uses. Not Powertools'
+    names, a missing key the same KeyError), for the fields this module uses. Not Powertools'
     own: its data classes package imports every event class it has, dozens of modules, at each
     cold start."""
 
@@ -82,6 +82,11 @@ class SQSRecord:
     @property
     def event_source_arn(self) -> str:
         return self._field("eventSourceARN")
+
+    @property
+    def retried(self) -> bool:
+        """Sent back from its dead-letter queue by a retry (the ``retry`` attribute xerosync.ops sets)."""
+        return "retry" in (self._data.get("messageAttributes") or {})
 
     @property
     def receive_count(self) -> int:
@@ -178,6 +183,10 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
         idempotency.register_lambda_context(context)
         records = [SQSRecord(r) for r in event.get("Records", [])]
         try:
+            # a retried record (xerosync.ops.retry: the console's, the CLI's) reads the settings afresh:
+            # the fix that preceded it may be a setting, which this warm container holds for minutes
+            if any(r.retried for r in records):
+                forget_settings()
             base = sync_context()
         except (SettingsError, StoreError) as exc:  # what the merchant set up is wrong: no record can go on
             if getattr(exc, "transient", False):

@@ -54,7 +54,11 @@ def retry(stack: Stack, *, queue: str | None = None, record: str | None = None, 
                 sqs.send_message(
                     QueueUrl=stack.resources[source],
                     MessageBody=message["Body"],
-                    MessageAttributes={"record": {"DataType": "String", "StringValue": key or "unknown"}},
+                    MessageAttributes={
+                        "record": {"DataType": "String", "StringValue": key or "unknown"},
+                        # the handler reads the settings afresh for it (xerosync.handlers.SQSRecord.retried)
+                        "retry": {"DataType": "String", "StringValue": "1"},
+                    },
                 )
                 sqs.delete_message(QueueUrl=stack.resources[dead], ReceiptHandle=message["ReceiptHandle"])
                 result.moved += 1

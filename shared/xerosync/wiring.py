@@ -49,6 +49,13 @@ class SyncContext:
 _settings_cache: tuple[float, StoreSettings] | None = None
 
 
+def forget_settings() -> None:
+    """Read the settings afresh at the next :func:`load_settings`: for a retried record, whose
+    failure a setting may have caused and whose retry comes after that setting was fixed."""
+    global _settings_cache
+    _settings_cache = None
+
+
 def load_settings() -> StoreSettings:
     """The store settings from the SSM parameter named in SETTINGS_PARAMETER (cached 5 minutes)."""
     global _settings_cache

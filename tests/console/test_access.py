@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.console.conftest import csrf_of, mint, signed_in
+from tests.console.conftest import csrf_of, mint, own_origin, signed_in
 from tests.e2e.conftest import Stack, operator
 from xerosync.aws.console_sessions import DynamoConsoleSessions
 from xerosync.console import app  # noqa: F401 - registers every route
@@ -16,10 +16,16 @@ from xerosync.console.web import Request, router
 
 pytestmark = pytest.mark.e2e  # the whole local stack
 
-# pages anyone may open: the sign-in itself, the page that says you signed out, and Xero's redirect
-# back (cross-site: no SameSite=Strict cookie comes with it; its single-use state ties it to the
-# signed-in request that started it, tests/console/test_connect.py)
-PUBLIC = {("GET", "/console/signin"), ("GET", "/console/signedout"), ("GET", "/connect/xero/callback")}
+# pages anyone may open: the sign-in itself (its POST has no session yet: the link's token and the
+# origin check guard it, test_a_sign_in_link_is_spent_by_its_button_only_once), the page that says
+# you signed out, and Xero's redirect back (cross-site: no SameSite=Strict cookie comes with it;
+# its single-use state ties it to the signed-in request that started it, tests/console/test_connect.py)
+PUBLIC = {
+    ("GET", "/console/signin"),
+    ("POST", "/console/signin"),
+    ("GET", "/console/signedout"),
+    ("GET", "/connect/xero/callback"),
+}
 GUARDED = sorted({(r.method, r.pattern) for r in router.routes} - PUBLIC)
 
 
@@ -73,19 +79,34 @@ def test_a_change_from_another_origin_is_refused_even_with_the_token(site: Stack
     assert answer.status_code == 303 and answer.headers["location"].startswith("/console/fix?done=")
 
 
-def test_a_sign_in_link_works_once_and_its_cookie_is_locked_down(site: Stack) -> None:
+def test_a_sign_in_link_is_spent_by_its_button_only_once(site: Stack) -> None:
     token = mint(site, "jane@shop.example")
-    answer = httpx.get(f"{site.stack.api_url}/console/signin", params={"token": token}, timeout=30)
-    assert answer.status_code == 200 and "jane@shop.example" in answer.text
+    url = f"{site.stack.api_url}/console/signin"
+    # a mail scanner or a link preview fetches the link: a page with a button, nothing spent
+    for _ in range(2):
+        shown = httpx.get(url, params={"token": token}, timeout=30)
+        assert shown.status_code == 200 and 'id="signin"' in shown.text, shown.text
+        assert "set-cookie" not in shown.headers and token not in shown.text  # the token is never rendered
+        assert shown.headers["cache-control"] == "no-store"
+    # another site's page posting the link (to sign this browser in to a session of its choosing)
+    for elsewhere in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}):
+        refused = httpx.post(url, params={"token": token}, headers=elsewhere, timeout=30)
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    # the button: the link's own page posts to itself, and the token becomes a session
+    answer = httpx.post(url, params={"token": token}, headers=own_origin(site), timeout=30)
+    assert answer.status_code == 303 and answer.headers["location"] == "/console"
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=")
     for attribute in ("Path=/", "Secure", "HttpOnly", "SameSite=Strict"):
         assert attribute in cookie.split("; "), cookie
     assert "Domain=" not in cookie  # a __Host- cookie names no domain
-    assert token not in answer.text  # the link's token is never rendered
-    assert answer.headers["referrer-policy"] == "no-referrer" and answer.headers["cache-control"] == "no-store"
-    again = httpx.get(f"{site.stack.api_url}/console/signin", params={"token": token}, timeout=30)
+    secret = cookie.split(";")[0].split("=", 1)[1]
+    console = httpx.get(f"{site.stack.api_url}/console", cookies={COOKIE: secret}, timeout=30)
+    assert console.status_code == 200 and "jane@shop.example" in console.text
+    # once: the same link again, by its page or its button, signs nobody in
+    again = httpx.post(url, params={"token": token}, headers=own_origin(site), timeout=30)
     assert again.status_code == 401 and "set-cookie" not in again.headers
+    assert httpx.post(url, headers=own_origin(site), timeout=30).status_code == 401  # no token at all
 
 
 def test_a_session_ends_when_idle_and_at_its_absolute_limit(site: Stack) -> None:
@@ -137,8 +158,10 @@ def test_the_operators_command_mints_a_link_that_signs_in(site: Stack) -> None:
     assert result.exit_code == 0, result.output
     [link] = re.findall(r"http://\S+/console/signin\?token=\S+", result.output)
     assert link.startswith(site.stack.api_url + "/console/signin?token=")  # the stack's ConsoleUrl output
-    answer = httpx.get(link, timeout=30)
-    assert answer.status_code == 200 and "Signed in as cli@test" in answer.text
+    answer = httpx.post(link, headers=own_origin(site), timeout=30)
+    assert answer.status_code == 303
+    console = httpx.get(f"{site.stack.api_url}/console", cookies={COOKIE: answer.cookies[COOKIE]}, timeout=30)
+    assert "cli@test" in console.text
 
 
 def test_what_the_store_xero_or_a_visitor_wrote_is_shown_as_text_never_as_markup(

@@ -412,7 +412,9 @@ def test_in_a_browser_the_session_survives_xeros_cross_site_redirect(
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{console_base}/console/signin?token={mint(c.running, 'clicker@shop.example')}")
-    page.wait_for_url(f"{console_base}/console")
+    with page.expect_navigation():
+        page.click("#signin")
+    assert page.url == f"{console_base}/console"
     page.goto(f"{console_base}/console/connect")
     page.click("#connect-xero")
     page.wait_for_selector("#consent-allow")

@@ -102,3 +102,18 @@ def test_a_page_that_breaks_answers_500_in_the_layout_and_names_no_detail() -> N
     assert "RuntimeError" in answer["body"] and "secret-ish detail" not in answer["body"]
     assert handle(event("GET", "/console/nowhere"))["statusCode"] == 404
     assert handle(event("DELETE", "/console"))["statusCode"] == 405
+
+
+def test_a_sign_in_link_s_page_spends_nothing_and_its_post_from_elsewhere_is_refused() -> None:
+    # neither touches the session store: a link's page only shows a button, and a POST from another
+    # site is refused before its token is looked at (tests/console/test_access.py spends one for real)
+    from xerosync.console.app import handle
+
+    token = "t0ken-from-a-mail"
+    shown = handle(event("GET", "/console/signin", rawQueryString=f"token={token}"))
+    assert shown["statusCode"] == 200 and 'id="signin"' in shown["body"] and "cookies" not in shown
+    assert token not in shown["body"] and '<form method="post">' in shown["body"]  # posts to its own URL
+    for headers in ({"origin": "https://evil.example", "host": "console.example"}, {"sec-fetch-site": "cross-site"}):
+        refused = handle(event("POST", "/console/signin", rawQueryString=f"token={token}", headers=headers))
+        assert refused["statusCode"] == 403 and "cookies" not in refused
+    assert handle(event("GET", "/console/signin"))["statusCode"] == 401  # a link without its token

@@ -3,9 +3,11 @@
 * A sign-in link is minted by an operator with AWS credentials for the stack
   (``xerosync console link``): a random token, of which only a digest is stored, good once and
   for :data:`SIGNIN_SECONDS`; whoever minted it is the session's "who".
-* ``GET /console/signin?token=`` swaps it for a session: a random id in a ``__Host-`` cookie
-  (HttpOnly, Secure, SameSite=Strict, Path=/), of which again only a digest is stored. A session
-  ends after :data:`IDLE_SECONDS` without a request, and :data:`ABSOLUTE_SECONDS` after it began.
+* ``GET /console/signin?token=`` shows a "Sign in" button (a mail scanner's fetch spends nothing);
+  its ``POST`` to the same URL (from the console's own origin) swaps the token for a session: a
+  random id in a ``__Host-`` cookie (HttpOnly, Secure, SameSite=Strict, Path=/), of which again
+  only a digest is stored. A session ends after :data:`IDLE_SECONDS` without a request, and
+  :data:`ABSOLUTE_SECONDS` after it began.
 * Every POST carries the session's synchronizer token (:func:`csrf_field`), compared in constant
   time, and must come from the console's own origin (``Origin``, ``Sec-Fetch-Site``).
 

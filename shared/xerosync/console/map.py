@@ -2,7 +2,7 @@
 
 * ``GET /console/map``: the form over the stored settings (the SSM parameter), each problem
   ``xerosync settings check`` finds beside its field, and the parameter's versions.
-  ``?reread=1`` reads Xero's and the store's lists again (they are kept a minute).
+  ``?reread=1`` reads Xero's and the store's lists (and the recent order) again (kept a minute).
 * ``POST /console/map/preview`` (the form's "Review the change"): the posted form as proposed
   settings, checked, the changes they make, and an order previewed under the current and the
   proposed settings; nothing is saved. Only this page offers to save (its form carries the digest
@@ -66,6 +66,7 @@ def _load(job: Job, *, reread: bool = False) -> Stored:
     if reread:
         organisation.forget()
         store.forget()
+        MEMORY.setdefault("recent", Kept()).forget()  # the order to preview with, too
     notes = list(moved)
     try:
         xero = xero_lists(organisation)

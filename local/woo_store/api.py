@@ -193,6 +193,15 @@ class RestApi:
             if secret != self.store.consumer_secret:
                 raise RestError(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
             return
+        granted = self.store.api_key(key) if key else None  # made through /wc-auth/v1 (wc_auth.py)
+        if granted is not None:
+            if secret != granted.consumer_secret:
+                raise RestError(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
+            if not granted.allows(request.method):  # WC_REST_Authentication::check_permissions
+                kind = "read" if request.method in ("GET", "HEAD") else "write"
+                said = f"The API key provided does not have {kind} permissions."
+                raise RestError(401, "woocommerce_rest_authentication_error", said)
+            return
         code, message = {
             "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
             "view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),

@@ -8,6 +8,8 @@ in another process, inspection endpoints under ``/_store/`` (no authentication):
   receiver could not be reached (all webhooks, or one);
 * ``POST /_store/hold`` ``{"held": true}``: deliveries wait (a stalled WP-Cron);
 * ``POST /_store/flush`` ``{"timeout": 10}``: wait for queued deliveries; ``{"flushed": bool}``.
+
+and WooCommerce's application authentication endpoint under ``/wc-auth/v1/`` (``wc_auth.py``).
 """
 
 import json
@@ -19,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from local import woo
 from local.http import QuietHTTPServer
+from local.woo_store import wc_auth
 
 if TYPE_CHECKING:
     from local.woo_store.store import WooStore
@@ -67,6 +70,8 @@ def state_summary(store: "WooStore") -> dict[str, Any]:
             "home_url": state.home_url,
             "consumer_key": store.consumer_key,
             "consumer_secret": store.consumer_secret,
+            "api_keys": wc_auth.keys_json(store.api_keys),
+            "key_grants": list(store.auth_log),
             "settings": {**settings, "decimals": state.settings.decimals},
             "counts": {
                 "customers": len(state.customers),
@@ -115,6 +120,8 @@ def serve(store: "WooStore", host: str, port: int) -> QuietHTTPServer:
             body = self.rfile.read(length) if length else b""
             if self.path.startswith("/_store/"):
                 status, headers, payload = inspect(store, self.command, self.path, body)
+            elif self.path.startswith("/wc-auth/v1/"):
+                status, headers, payload = wc_auth.handle(store, self.command, self.path)
             else:
                 status, headers, payload = api.handle(self.command, self.path, dict(self.headers), body)
             self.send_response(status)

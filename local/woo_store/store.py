@@ -72,6 +72,7 @@ from local.woo_store.queue import DeliveryQueue, Pending
 from local.woo_store.rest import coupon_json, customer_json, order_json, product_json, refund_json, variation_json
 from local.woo_store.state import Clock, State, system_clock
 from local.woo_store.taxes import TaxRate
+from local.woo_store.wc_auth import ApiKey
 
 INVALID_URL = "Webhook delivery URL must be a valid URL starting with http:// or https://."
 LineSpec = tuple[int, int] | tuple[int, int, int] | dict[str, Any]
@@ -115,6 +116,10 @@ class WooStore:
         self._processed: set[tuple[int, int]] | None = None
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
+        # keys made through /wc-auth/v1 (local.woo_store.wc_auth), beside the store's own key
+        self.api_keys: dict[int, ApiKey] = {}
+        self.auth_log: list[dict[str, object]] = []  # each key's callback: url, status, key_id
+        self._auth_nonces: set[str] = set()
 
     @property
     def settings(self) -> Settings:
@@ -144,6 +149,37 @@ class WooStore:
             self._server.server_close()
             self._server = None
         self._queue.close()
+
+    # --- REST API keys granted through /wc-auth/v1 (local.woo_store.wc_auth) ---------------------
+    def add_api_key(self, permissions: str, app_name: str) -> ApiKey:
+        from local.woo_store.wc_auth import new_key
+
+        with self.lock:
+            when = self.now().strftime("%Y-%m-%d %H:%M:%S")
+            key = new_key(max(self.api_keys, default=1) + 1, permissions, app_name, when)
+            self.api_keys[key.key_id] = key
+            return key
+
+    def delete_api_key(self, key_id: int) -> None:
+        with self.lock:
+            self.api_keys.pop(key_id, None)
+
+    def api_key(self, consumer_key: str) -> ApiKey | None:
+        with self.lock:
+            return next((k for k in self.api_keys.values() if k.consumer_key == consumer_key), None)
+
+    def auth_nonce(self) -> str:
+        nonce = secrets.token_hex(5)
+        with self.lock:
+            self._auth_nonces.add(nonce)
+        return nonce
+
+    def spend_auth_nonce(self, nonce: str) -> bool:
+        with self.lock:
+            if nonce in self._auth_nonces:
+                self._auth_nonces.discard(nonce)
+                return True
+            return False
 
     # --- hooks and deliveries -----------------------------------------------------------------
     @contextmanager

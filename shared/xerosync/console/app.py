@@ -21,6 +21,7 @@ PAGES = (
     "xerosync.console.map",  # the settings as a form
     "xerosync.console.connect",  # Xero's consent, disconnect
     "xerosync.console.store_credentials",  # the store's API credentials
+    "xerosync.console.store_grant",  # the store's approve page (a key it makes and sends)
 )
 
 for _module in PAGES:

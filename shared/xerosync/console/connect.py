@@ -50,6 +50,8 @@ ERRORS = {
     "disconnect": "Xero did not disconnect: what it said is in the latest changes below.",
     "store": "The store refused the credentials, or did not answer: see the latest changes below. Nothing was saved.",
     "fields": "Some required fields are empty: nothing was saved.",
+    "storedenied": "The key was denied on the store's approve page: nothing changed.",
+    "address": "The store's URL must be a plain http(s) address: nothing changed.",
 }
 
 

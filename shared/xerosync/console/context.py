@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from xerosync.connect.xero import XeroConnect
     from xerosync.console.auth import Session
     from xerosync.jobs import Job
-    from xerosync.sources.credentials_port import CredentialForm
+    from xerosync.sources.credentials_port import CredentialForm, KeyGrant
 
 CONSOLE_TOPIC = "console"  # the sync log's topic of every change made from the console
 
@@ -89,6 +89,12 @@ def store_form() -> "CredentialForm | None":
     from xerosync import sources
 
     return sources.credential_form(current().store_source or sources.DEFAULT)
+
+
+def key_grant() -> "KeyGrant | None":
+    from xerosync import sources
+
+    return sources.key_grant(current().store_source or sources.DEFAULT)
 
 
 def store_secret() -> "JsonSecret":

@@ -3,14 +3,16 @@
 saved in the store's credentials secret only when it accepted them (:mod:`xerosync.connect.store`).
 
 A secret field is never shown back: its input is empty, saying whether a value is stored, and
-left empty it keeps that value. Element ids: ``#store-credentials`` (the form), ``#store-<field>``
-(each input), ``#save-store``.
+left empty it keeps that value. A store that makes keys from its own approve page gets a
+"Connect the store" button above the form (:mod:`xerosync.console.store_grant`). Element ids:
+``#store-credentials`` (the form), ``#store-<field>`` (each input), ``#save-store``.
 """
 
 from xerosync.connect import store
 from xerosync.console import context
 from xerosync.console.auth import Session, csrf_field, signed_in
 from xerosync.console.page import Html, esc, join, tag
+from xerosync.console.store_grant import grant_section
 from xerosync.console.web import Request, Response, redirect, router
 from xerosync.sources.port import StoreError
 
@@ -19,7 +21,10 @@ def store_section(session: Session) -> Html:
     form = context.store_form()
     if form is None:
         return Html(tag("h2", "Store") + tag("p", "This store's credentials are not entered here.", class_="muted"))
-    fields = store.shown(form, context.store_secret().read())
+    current = context.store_secret().read()
+    fields = store.shown(form, current)
+    grant = context.key_grant()
+    approve = grant_section(session, str(current.get(grant.address) or "")) if grant is not None else Html("")
 
     def hint(f: store.Shown) -> str:
         if not f.secret:
@@ -50,7 +55,7 @@ def store_section(session: Session) -> Html:
         id="store-credentials",
         class_="row",
     )
-    return Html(tag("h2", f"Store: {form.title}") + body)
+    return Html(tag("h2", f"Store: {form.title}") + approve + body)
 
 
 @router.post("/connect/store")

@@ -39,6 +39,7 @@ class Request:
     path: str
     query: dict[str, str] = field(default_factory=dict)
     form: dict[str, str] = field(default_factory=dict)  # an urlencoded POST body
+    body: str = ""  # any other POST body (a store's JSON callback)
     headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
     cookies: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
@@ -59,13 +60,17 @@ class Request:
                 cookies[name] = value
         method = str(http.get("method") or "GET").upper()
         form: dict[str, str] = {}
+        body = ""
         if method == "POST" and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = dict(parse_qsl(_body(event), keep_blank_values=True))
+        elif method == "POST":
+            body = _body(event)
         return cls(
             method=method,
             path=str(event.get("rawPath") or http.get("path") or "/"),
             query=dict(parse_qsl(str(event.get("rawQueryString") or ""), keep_blank_values=True)),
             form=form,
+            body=body,
             headers=headers,
             cookies=cookies,
         )

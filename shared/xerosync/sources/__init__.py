@@ -18,7 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from xerosync.sources.credentials_port import CredentialForm
+    from xerosync.sources.credentials_port import CredentialForm, KeyGrant
     from xerosync.sources.port import StoreSource, WebhookDecider
 
 SOURCES: dict[str, str] = {
@@ -72,3 +72,13 @@ def credential_form(name: str) -> "CredentialForm | None":
     except ModuleNotFoundError:
         return None
     return cast("CredentialForm", module.FORM)
+
+
+def key_grant(name: str) -> "KeyGrant | None":
+    """How the source ``name``'s store grants a key from its own approve page (its ``credentials``
+    module's ``GRANT``); None for a source whose store offers no such flow."""
+    try:
+        module = importlib.import_module(f"{_package(name)}.credentials")
+    except ModuleNotFoundError:
+        return None
+    return cast("KeyGrant | None", getattr(module, "GRANT", None))

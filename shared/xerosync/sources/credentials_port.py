@@ -47,3 +47,39 @@ class CredentialForm(Protocol):
         whose message says what is wrong (naming a field, never its value) when the store refuses
         them; :class:`~xerosync.sources.port.StoreUnavailable` when it did not answer."""
         ...
+
+
+@frozen
+class Granted:
+    """What a store sent to the stack's callback when its administrator approved: the nonce the
+    stack sent (``nonce``, to be checked before anything else) and the credentials secret's fields."""
+
+    nonce: str
+    fields: Mapping[str, str]
+
+
+class KeyGrant(Protocol):
+    """An optional capability beside :class:`CredentialForm` (a ``GRANT`` in the adapter's
+    ``credentials`` module, found by :func:`xerosync.sources.key_grant`): the store makes the key
+    itself when its administrator approves on the store's own page, and sends it to the stack's
+    callback, server to server. The console sends the signed-in person there with a single-use
+    nonce and stores what arrives with that nonce, checked first with :meth:`CredentialForm.check`."""
+
+    @property
+    def address(self) -> str:
+        """The :class:`CredentialField` naming where the store is (its URL), typed before going."""
+        ...
+
+    def approve_url(self, address: str, *, app_name: str, nonce: str, return_url: str, callback_url: str) -> str:
+        """The store's approve page for this app, this nonce and these URLs of the stack."""
+        ...
+
+    def granted(self, body: str) -> Granted:
+        """The callback's body, parsed: :class:`~xerosync.sources.port.StoreError` when it is not
+        what the store sends (nothing in it trusted until its nonce is found)."""
+        ...
+
+    def returned(self, query: Mapping[str, str]) -> tuple[str, bool] | None:
+        """The browser sent back to the stack: its nonce, and whether the administrator approved;
+        None when the query is not the store's."""
+        ...

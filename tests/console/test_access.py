@@ -25,6 +25,11 @@ PUBLIC = {
     ("POST", "/console/signin"),
     ("GET", "/console/signedout"),
     ("GET", "/connect/xero/callback"),
+    # the store's key grant: its callback comes from the store's server and the return is a
+    # cross-site redirect, so neither has a session; the single-use nonce ties them to the signed-in
+    # request that started it (tests/console/test_store_grant.py)
+    ("POST", "/connect/store/callback"),
+    ("GET", "/connect/store/return"),
 }
 GUARDED = sorted({(r.method, r.pattern) for r in router.routes} - PUBLIC)
 

@@ -293,6 +293,7 @@ def test_the_store_key_is_checked_before_it_is_saved_and_never_shown(connecting:
         ("POST", "/connect/xero/choose"),
         ("POST", "/connect/xero/disconnect"),
         ("POST", "/connect/store"),
+        ("POST", "/connect/store/grant"),
     ],
 )
 def test_every_connect_route_refuses_without_a_session_and_changes_without_csrf(

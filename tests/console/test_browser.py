@@ -1,9 +1,10 @@
 """The console in a real browser: Debian's chromium, headless, driven by Playwright, against the
 local stack (the WooCommerce simulator sending signed webhooks, the Xero sandbox over HTTP).
 
-Sign in with a minted link, watch an order sync, see a record Xero refuses with Xero's reason, fix
-the cause in Xero, retry it from the console and see it land; push a day and follow it; a day's
-drift report. Each page's screenshot is written to docs/console/ (the README shows them).
+Sign in with a minted link, connect Xero and the store through their consent pages, watch an order
+sync, see a record Xero refuses with Xero's reason, fix the cause in Xero, retry it from the console
+and see it land; push a day and follow it; a day's drift report. Each page's screenshot is written
+to docs/console/ (the README shows them).
 
 Skipped, saying why, where /usr/bin/chromium is absent; failed instead when CI=true (.ci/run
 installs it)."""
@@ -174,6 +175,31 @@ def test_connect_xero_through_the_sandbox_s_consent_screen(phone: Any, site: Sta
     assert site.org.name in phone.inner_text("#xero-status")
     assert web_app.client_secret not in phone.content()
     shot(phone, "connect", shots)
+
+
+def test_connect_the_store_through_its_approve_page(phone: Any, site: Stack, shots: Path) -> None:
+    # Given the console's Connect page and the store (WooCommerce's /wc-auth/v1 on the simulator)
+    woo = site.store
+    assert woo is not None
+    keys = len(woo.api_keys)
+    phone.goto(f"{base(site)}/console/connect")
+    # When the merchant connects the store: the store's own approve page, on the store's site ...
+    phone.click("#connect-store")
+    phone.wait_for_selector("#wc-auth-approve")
+    assert phone.url.startswith(woo.url + "/wc-auth/v1/authorize?")
+    assert "Read/Write" in phone.inner_text("#wc-auth-scope")
+    shot(phone, "store-approve", shots)
+    phone.click("#wc-auth-approve")
+    # ... the store posts the key to the stack, and the browser is back, still signed in, connected
+    phone.wait_for_url(f"{base(site)}/console/connect?done=store", timeout=30_000)
+    assert "ops@shop.example" in phone.inner_text("header")
+    assert "The store's credentials are saved." in phone.inner_text("main")
+    (granted,) = list(woo.api_keys.values())[keys:]
+    arn = site.stack.secret_arn("StoreApiSecret")
+    stored = json.loads(site.stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    assert stored["consumer_key"] == granted.consumer_key
+    assert granted.consumer_key not in phone.content() and granted.consumer_secret not in phone.content()
+    assert "approved at the store" in phone.inner_text("#connect-log")
 
 
 def test_sign_in_and_watch_an_order_sync(phone: Any, site: Stack, mug: Any, shots: Path) -> None:

@@ -72,6 +72,7 @@ def to_the_store(site: Stack, who: str) -> tuple[httpx.Client, str, str]:
 def test_approve_stores_a_checked_key_that_works_and_is_never_shown(site: Stack) -> None:
     woo = site.store
     assert woo is not None
+    keys = len(woo.api_keys)  # the browser tests may have granted one already (one stack for the package)
     merchant, screen, nonce = to_the_store(site, "grant@test")
     approved = httpx.get(woo.url + href(screen, "wc-auth-approve"))  # the store POSTs the key, then redirects
     assert approved.status_code == 302, approved.text
@@ -79,18 +80,18 @@ def test_approve_stores_a_checked_key_that_works_and_is_never_shown(site: Stack)
     assert back == f"{site.stack.api_url}/connect/store/return?success=1&user_id={nonce}"
     landing = httpx.get(back)  # cross-site: no session cookie
     assert moves_on_to(landing) == "/console/connect?done=store"
-    (granted,) = [k for k in woo.api_keys.values()]
+    (granted,) = list(woo.api_keys.values())[keys:]
     assert granted.permissions == "read_write"
     stored = secret(site)
     assert stored["consumer_key"] == granted.consumer_key and stored["consumer_secret"] == granted.consumer_secret
     assert stored["url"] == woo.url
     works = httpx.get(woo.api_url + "/orders", auth=(stored["consumer_key"], stored["consumer_secret"]))
     assert works.status_code == 200
-    said = [r for r in log(site) if "approved at the store" in r]
-    assert said and "grant@test" in said[0] and "accepted the key" in said[0]
+    said = [r for r in log(site) if "grant@test (approved at the store)" in r]
+    assert said and "accepted the key" in said[0]
     shown = merchant.get("/console/connect?done=store").text
     assert granted.consumer_key not in shown and granted.consumer_secret not in shown
-    assert "The store&#x27;s credentials are saved." in shown or "credentials are saved" in shown
+    assert "credentials are saved" in shown
 
     # the same key, sent again with the spent nonce (a replay), is refused; the return too
     replay = {

@@ -21,7 +21,8 @@ https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-endpoint
 
 Simplified: the visitor is the store's administrator, already signed in (WooCommerce sends a
 visitor who is not to ``/wc-auth/v1/login`` first); the nonce is single use (WordPress's lasts
-12-24 hours); a callback's redirect is its answer (WordPress's HTTP API follows up to five). WooCommerce requires ``callback_url`` to be ``https://``; the simulator also accepts
+12-24 hours); a callback's redirect is its answer (WordPress's HTTP API follows up to five).
+WooCommerce requires ``callback_url`` to be ``https://``; the simulator also accepts
 ``http://`` to ``localhost`` or ``127.0.0.1`` so the local stack (plain HTTP) can be the callback.
 """
 

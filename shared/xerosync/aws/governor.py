@@ -3,19 +3,26 @@
 No item here carries an expiry: the mapping table keeps everything it holds (see
 :mod:`xerosync.aws.tokens`). The items are few (a slot per call in flight, one minute log, one
 counter a day).
+
+A write whose answer is lost is sent again by botocore (:mod:`xerosync.aws.own_writes`), and each
+conditional write here knows its own item when the retry is refused by it: a slot by its token
+(else the worker would skip its own slot, held until the lease ran out), the minute log and the
+day's counter by the ``writer`` token of their last write (else the retry, refused, would log the
+same call again, or count it twice and, at the day's limit, refuse the call it had just counted).
+An unconditional or idempotent write (a slot freed, the day corrected or blocked) needs nothing:
+its retry does again what is already done, or is refused because it is done.
 """
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
+from xerosync.aws.own_writes import ALL_OLD, refused_by_own
+from xerosync.aws.own_writes import conflict as _conflict
 from xerosync.xero.governor import Limits
-
-
-def _conflict(err: ClientError) -> bool:
-    return bool(err.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 def _n(value: float) -> Decimal:
@@ -45,9 +52,12 @@ class DynamoBudget:
                 ConditionExpression="attribute_not_exists(pk) OR #u < :now",
                 ExpressionAttributeNames={"#u": "until"},
                 ExpressionAttributeValues={":now": _n(now)},
+                **ALL_OLD,
             )
             return True
         except ClientError as err:
+            if refused_by_own(err, "token", token, what="call slot", key=f"governor#{tenant} slot#{slot}"):
+                return True
             if _conflict(err):
                 return False
             raise
@@ -73,18 +83,23 @@ class DynamoBudget:
 
     def _write_log(self, tenant: str, seconds: dict[int, int], version: int) -> bool:
         """Replace the log only if nobody else did since we read it (optimistic concurrency)."""
+        writer = uuid.uuid4().hex
         try:
             self.table.put_item(
                 Item={
                     **self._key(tenant, "minute"),
                     "seconds": {str(k): v for k, v in seconds.items()},
                     "version": version + 1,
+                    "writer": writer,
                 },
                 ConditionExpression="attribute_not_exists(version) OR version = :v",
                 ExpressionAttributeValues={":v": version},
+                **ALL_OLD,
             )
             return True
         except ClientError as err:
+            if refused_by_own(err, "writer", writer, what="minute log", key=f"governor#{tenant} minute"):
+                return True
             if _conflict(err):
                 return False
             raise
@@ -131,20 +146,28 @@ class DynamoBudget:
                 return
 
     def count_day(self, tenant: str, day: str, limit: int, now: float) -> float:
+        # ``writer`` names the count: its retry finds it there and is refused, not counted again
+        # (unless another count came in between: then it counts twice, never too few)
+        writer = uuid.uuid4().hex
         try:
             self.table.update_item(
                 Key=self._key(tenant, f"day#{day}"),
-                UpdateExpression="ADD used :one",
+                UpdateExpression="ADD used :one SET writer = :writer",
                 ConditionExpression="(attribute_not_exists(used) OR used < :limit) "
-                "AND (attribute_not_exists(blocked_until) OR blocked_until < :now)",
+                "AND (attribute_not_exists(blocked_until) OR blocked_until < :now) "
+                "AND (attribute_not_exists(writer) OR writer <> :writer)",
                 ExpressionAttributeValues={
                     ":one": 1,
                     ":limit": limit,
                     ":now": _n(now),
+                    ":writer": writer,
                 },
+                **ALL_OLD,
             )
             return 0.0
         except ClientError as err:
+            if refused_by_own(err, "writer", writer, what="day's count", key=f"governor#{tenant} day#{day}"):
+                return 0.0
             if not _conflict(err):
                 raise
         item = self.table.get_item(Key=self._key(tenant, f"day#{day}"), ConsistentRead=True).get("Item") or {}

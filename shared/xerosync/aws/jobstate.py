@@ -5,7 +5,11 @@ Job state lives in the mapping table under its own keys (``pk`` = ``job#<name>``
 ``state``), beside the mappings (``sk`` = ``mapping``) that it never mixes with. Saving is
 conditional on the version read, so two runs that overlap never overwrite each other's
 watermark silently; a run holds a lease (``sk`` = ``lease``) while it works, so that a second
-invocation of the same schedule leaves at once.
+invocation of the same schedule leaves at once. A save or a lease whose answer was lost is
+refused by its own first try when botocore retries it: each knows its own item by its token (a
+save's ``writer``, the lease's ``token``; :mod:`xerosync.aws.own_writes`), so a run neither reports
+its own save as another run's nor leaves its own schedule as taken. The release needs nothing: its
+retry finds the lease gone and is refused, harmlessly.
 
 The sync's stop flag (:class:`DynamoSyncSwitch`) is the state of the job ``sync``: set when the
 store says the app was uninstalled or the shop erased, cleared by ``xerosync resume``.
@@ -15,6 +19,7 @@ The reverse lookup queries the table's ``by-xero-id`` index (``xero_id`` of ever
 
 import json
 import time
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +27,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
+from xerosync.aws.own_writes import ALL_OLD, conflict, refused_by_own
 from xerosync.sync.ports import Stopped
 
 STATE_SK = "state"
@@ -47,6 +53,7 @@ class DynamoJobState:
 
     def save(self, job: str, state: dict[str, Any], version: int) -> int:
         """Save the state read at ``version``; raises :class:`StateConflict` if it changed since."""
+        writer = uuid.uuid4().hex
         try:
             self.table.put_item(
                 Item={
@@ -54,12 +61,16 @@ class DynamoJobState:
                     "sk": STATE_SK,
                     "state": json.dumps(state, sort_keys=True),
                     "version": version + 1,
+                    "writer": writer,
                 },
                 ConditionExpression="attribute_not_exists(pk) OR version = :v",
                 ExpressionAttributeValues={":v": version},
+                **ALL_OLD,
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if refused_by_own(err, "writer", writer, what="job state", key=f"job#{job}"):
+                return version + 1
+            if conflict(err):
                 raise StateConflict(f"job {job}: state changed by another run") from None
             raise
         return version + 1
@@ -78,9 +89,12 @@ class DynamoJobState:
                 ConditionExpression="attribute_not_exists(pk) OR #u < :now",
                 ExpressionAttributeNames={"#u": "until"},
                 ExpressionAttributeValues={":now": Decimal(int(now))},
+                **ALL_OLD,
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if refused_by_own(err, "token", token, what="job lease", key=f"job#{job}"):
+                return True
+            if conflict(err):
                 return False
             raise
         return True

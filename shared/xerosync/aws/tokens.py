@@ -16,7 +16,15 @@ Nothing in the mapping table may carry a DynamoDB TTL attribute: DynamoDB delete
 item within days of its expiry, and this item holds the only copy of the rotated refresh token
 (the one in the secret is spent), so losing it loses the connection until the merchant
 reconnects. The access token's expiry is ``access_expires_at``; a token set saved by an earlier
-version under ``expires_at`` loses that attribute on its next save."""
+version under ``expires_at`` loses that attribute on its next save.
+
+A write whose answer is lost is sent again by botocore (:mod:`xerosync.aws.own_writes`). The lock
+knows its own item by its owner: else the retry, refused by the lock its first try took, would
+wait for itself until the lock ran out (a refresh, a mint or a reconnect held up that long). The
+other writes need nothing: a token set's save is conditional on the lock that the save leaves in
+place, so its retry passes and writes the same set again; a dropped lock's retry finds it gone and
+is refused harmlessly; an access token's put keeps a token expiring no earlier (``<=``), its own
+included."""
 
 import time
 from decimal import Decimal
@@ -25,14 +33,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from xerosync.aws import table
+from xerosync.aws.own_writes import ALL_OLD, refused_by_own
+from xerosync.aws.own_writes import conflict as _conflict
 from xerosync.sources.port import AccessToken
 from xerosync.xero.tokens import ACCESS_EXPIRY, LEGACY_EXPIRY, TokenSet, as_item, from_item
 
 ACCESS_TOKEN_SK = "access-token"  # noqa: S105 - the item's sort key, not a secret
-
-
-def _conflict(err: ClientError) -> bool:
-    return bool(err.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 def take_lock(table: Any, key: dict[str, str], owner: str, until: float) -> bool:
@@ -49,9 +55,12 @@ def take_lock(table: Any, key: dict[str, str], owner: str, until: float) -> bool
                 ":until": Decimal(str(round(until, 3))),
                 ":now": Decimal(str(round(time.time(), 3))),
             },
+            **ALL_OLD,
         )
         return True
     except ClientError as err:
+        if refused_by_own(err, "lock_owner", owner, what="lock", key=str(key["pk"])):
+            return True
         if _conflict(err):
             return False
         raise

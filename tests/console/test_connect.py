@@ -52,6 +52,19 @@ class Connecting:
         )
         return dict(item) if item else None
 
+    def parked(self, key: str) -> dict[str, Any] | None:
+        """The console's parked item ``console#parked#<key>`` in the sync log table, if any."""
+        item = (
+            self.stack.client("dynamodb")
+            .get_item(
+                TableName=self.stack.resources["SyncLogTable"],
+                Key={"pk": {"S": f"console#parked#{key}"}, "sk": {"S": "console"}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return dict(item) if item else None
+
     def log(self, key: str) -> list[dict[str, Any]]:
         items = self.stack.client("dynamodb").query(
             TableName=self.stack.resources["SyncLogTable"],
@@ -214,6 +227,54 @@ def test_several_organisations_get_a_chooser_in_the_same_session_only(connecting
         merchant.post(form.action, content=encoded(form.submission("choose-organisation")), headers=FORM).status_code
         == 400
     )
+
+
+def test_xeros_answer_waits_server_side_and_the_browser_holds_only_a_reference(connecting: Connecting) -> None:
+    """While the merchant chooses, Xero's token answer is kept in the stack's table (bound to the
+    session, under the digest of a random reference); the browser gets the reference and nothing
+    that opens anything. No token of that answer reaches a page, a header, a cookie, a URL, the
+    functions' logs or the sync log, before or after the choice."""
+    import re
+
+    from xerosync.console.auth import digest
+
+    c = connecting
+    merchant = signed_in(c.running, "careful@test")
+    location, _ = begin(c, merchant)
+    landed = back_from_xero(c, consent(location, tick=(f"org-{c.running.org.tenant_id}", f"org-{c.second.tenant_id}")))
+    chooser_url = moves_on_to(landed)
+    reference = parse_qs(urlsplit(chooser_url).query)["c"][0]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", reference), chooser_url  # one random reference, no key beside it
+    assert c.parked(reference) is None  # the table keeps its digest, not the reference itself
+    parked = c.parked(digest(reference))
+    assert parked is not None and parked["who"]["S"] == "careful@test"
+    answer = json.loads(parked["consent"]["S"])["answer"]
+    secrets_of_the_answer = [v for k, v in answer.items() if k.endswith("token") and isinstance(v, str)]
+    assert {"access_token", "refresh_token"} <= set(answer) and all(len(v) >= 16 for v in secrets_of_the_answer)
+    assert c.parked(digest(reference + "x")) is None
+    assert merchant.get(chooser_url + "x").status_code == 400  # a reference altered opens nothing
+
+    chooser = merchant.get(chooser_url)
+    form = read(chooser.text).form_with("choose-organisation")
+    chosen = merchant.post(
+        form.action,
+        content=encoded(form.submission("choose-organisation", tick=(f"tenant-{c.running.org.tenant_id}",))),
+        headers=FORM,
+    )
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/console/connect?done=connected"
+    after = merchant.get(chosen.headers["location"])
+    assert c.parked(digest(reference)) is None  # taken by the choice: no token answer is left waiting
+    stored = c.token_set()
+    assert stored is not None and stored["refresh_token"]["S"] == answer["refresh_token"]  # the very answer
+
+    seen = [chooser_url, str(merchant.cookies)]
+    for reply in (landed, chooser, chosen, after):
+        seen += [reply.text, json.dumps(dict(reply.headers)), str(reply.url)]
+    seen += [log.read_text(errors="replace") for log in c.stack.log_dir.glob("*.log")]
+    seen.append(json.dumps(c.log("xero:connection")))
+    for text in seen:
+        for value in secrets_of_the_answer:
+            assert value not in text
 
 
 def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) -> None:

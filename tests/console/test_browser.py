@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from local.sam import ROOT
-from tests.console.conftest import mint
+from tests.console.conftest import OnStack, mint
 from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e  # the whole local stack
@@ -141,8 +141,7 @@ def web_app(site: Stack) -> Iterator[Any]:
     secret, not connected yet; the stack's own custom connection put back after this module (the
     console's other tests use it)."""
     stack = site.stack
-    arn = stack.resources["XeroCredentialsSecret"]
-    original = stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    original = json.dumps(OnStack(site).secret("XeroCredentialsSecret"))
     app = site.sandbox.add_client(
         [site.org.tenant_id], custom_connection=False, redirect_uris=[f"{base(site)}/connect/xero/callback"]
     )
@@ -195,8 +194,7 @@ def test_connect_the_store_through_its_approve_page(phone: Any, site: Stack, sho
     assert "ops@shop.example" in phone.inner_text("header")
     assert "The store's credentials are saved." in phone.inner_text("main")
     (granted,) = list(woo.api_keys.values())[keys:]
-    arn = site.stack.secret_arn("StoreApiSecret")
-    stored = json.loads(site.stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    stored = OnStack(site).secret("StoreApiSecret")
     assert stored["consumer_key"] == granted.consumer_key
     assert granted.consumer_key not in phone.content() and granted.consumer_secret not in phone.content()
     assert "approved at the store" in phone.inner_text("#connect-log")

@@ -6,6 +6,7 @@ The form is posted as a browser posts it: every field the page renders, with the
 import html
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from html.parser import HTMLParser
 
 import httpx
@@ -209,6 +210,12 @@ def test_a_save_keeps_the_previous_version_shows_the_change_and_every_other_sett
     changes = after[after.index('id="map-changes"') : after.index("</section>", after.index('id="map-changes"'))]
     assert "accounts.shipping" in changes and "210" in changes and "payments.accounts.bacs" in changes
     assert f"Saved as version {new_version}" in after
+    # and from when the sync functions use it (a warm one keeps what it read for 5 minutes)
+    saved_at = {p["Version"]: p["LastModifiedDate"] for p in history["Parameters"]}[new_version]
+    due = saved_at.astimezone(UTC) + timedelta(seconds=300)
+    due = due if not (due.second or due.microsecond) else due.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    assert f"Records synced from {due:%H:%M} UTC (5 minutes after the save) use it" in html.unescape(after)
+    assert f"may still use version {old_version}" in after and "uses it at once" in after
     reasons = [entry["reason"] for entry in mapped.log("settings")]
     assert any("by merchant@map.test" in r and "accounts.shipping: 210 -> 200" in r for r in reasons), reasons
     stale = post(client, "/console/map", {**reviewed, "accounts.fees": "200"})  # the form of the old version

@@ -183,7 +183,8 @@ def _parked(request: Request, reference: str, *, take: bool) -> Consent | Respon
     store = context.consents()
     parked = digest(reference) if 0 < len(reference) <= 200 else ""
     found = store.peek_parked(parked, time.time()) if parked else None
-    if found is None or found.get("session") != request.session.digest:
+    # (no "consent": parked by an earlier version of the console, sealed: it asks to connect again)
+    if found is None or found.get("session") != request.session.digest or "consent" not in found:
         return problem(
             400,
             "This choice has expired",

@@ -14,6 +14,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -334,7 +335,10 @@ def test_a_setting_xero_refuses_is_fixed_from_the_map_lists_and_the_retry_lands(
 
 
 def test_push_a_day_and_follow_it_then_the_day_s_drift(phone: Any, site: Stack, mug: Any, shots: Path) -> None:
-    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert site.store is not None
+    # the store's day, not UTC's: a push takes orders by their date in the site's time zone
+    # (Melbourne, UTC+11 in summer), where from 13:00 UTC it is already tomorrow
+    today = datetime.now(site.store.settings.zone).date().isoformat()
     phone.goto(f"{base(site)}/console/fix")
     phone.fill("input[name=from]", today)
     phone.fill("input[name=to]", today)

@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # the quotes' and privacy use cases load on their own paths (
     from xerosync.sync.privacy import Privacy
     from xerosync.sync.quotes import QuoteXero
 
+# How long a warm container keeps the settings it read: a save reaches every record synced this
+# long after it (the console's Map says so, with the time: xerosync.console.map_html.saved_note).
+# Not a read per batch: GetParameter's default throughput is 40 a second for the whole account and
+# region (https://docs.aws.amazon.com/general/latest/gr/ssm.html). A retried record reads afresh.
 SETTINGS_MAX_AGE = 300.0
 
 

@@ -2,11 +2,15 @@
 template.yaml's functions, ConsoleFunction behind its HttpApi routes), over real HTTP. One stack
 for every console test, plain HTTP and browser alike: starting one costs most of their time."""
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 
+from local.stack import LocalStack
 from tests.e2e.conftest import Stack, operator, start, stop
 from xerosync.aws.console_sessions import DynamoConsoleSessions
 from xerosync.console.auth import COOKIE, mint_signin
@@ -18,6 +22,40 @@ def site() -> Iterator[Stack]:
     running = start("console", store=True, parameters={"SyncBatchWindow": "0", "SyncBatchSize": "10"})
     yield running
     stop(running)
+
+
+@dataclass
+class OnStack:
+    """A console test's view of its local stack: a secret and a record's sync log entries as the
+    console wrote them (each module's own fixture adds what it needs beside ``site``)."""
+
+    site: Stack
+
+    @property
+    def stack(self) -> LocalStack:
+        return self.site.stack
+
+    def secret(self, logical_id: str) -> dict[str, Any]:
+        raw = self.stack.client("secretsmanager").get_secret_value(SecretId=self.stack.secret_arn(logical_id))
+        value: dict[str, Any] = json.loads(raw["SecretString"])
+        return value
+
+    def item(self, table: str, pk: str, sk: str) -> dict[str, Any] | None:
+        """An item of the stack's table ``table`` (a logical id), read consistently, as DynamoDB gives it."""
+        found = self.stack.client("dynamodb").get_item(
+            TableName=self.stack.resources[table], Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+        )
+        return dict(found["Item"]) if "Item" in found else None
+
+    def log(self, key: str) -> list[dict[str, str]]:
+        """The sync log's entries of the record ``key`` (``xero:connection``, ``settings``, ...),
+        their attributes as strings."""
+        items = self.stack.client("dynamodb").query(
+            TableName=self.stack.resources["SyncLogTable"],
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"record#{key}"}},
+        )["Items"]
+        return [{k: v.get("S", "") for k, v in i.items()} for i in items]
 
 
 def mint(site: Stack, who: str = "operator@test") -> str:

@@ -14,13 +14,14 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.sam import ROOT
-from tests.console.conftest import mint
+from tests.console.conftest import OnStack, mint
 from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e  # the whole local stack
@@ -141,8 +142,7 @@ def web_app(site: Stack) -> Iterator[Any]:
     secret, not connected yet; the stack's own custom connection put back after this module (the
     console's other tests use it)."""
     stack = site.stack
-    arn = stack.resources["XeroCredentialsSecret"]
-    original = stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    original = json.dumps(OnStack(site).secret("XeroCredentialsSecret"))
     app = site.sandbox.add_client(
         [site.org.tenant_id], custom_connection=False, redirect_uris=[f"{base(site)}/connect/xero/callback"]
     )
@@ -195,8 +195,7 @@ def test_connect_the_store_through_its_approve_page(phone: Any, site: Stack, sho
     assert "ops@shop.example" in phone.inner_text("header")
     assert "The store's credentials are saved." in phone.inner_text("main")
     (granted,) = list(woo.api_keys.values())[keys:]
-    arn = site.stack.secret_arn("StoreApiSecret")
-    stored = json.loads(site.stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    stored = OnStack(site).secret("StoreApiSecret")
     assert stored["consumer_key"] == granted.consumer_key
     assert granted.consumer_key not in phone.content() and granted.consumer_secret not in phone.content()
     assert "approved at the store" in phone.inner_text("#connect-log")
@@ -336,7 +335,10 @@ def test_a_setting_xero_refuses_is_fixed_from_the_map_lists_and_the_retry_lands(
 
 
 def test_push_a_day_and_follow_it_then_the_day_s_drift(phone: Any, site: Stack, mug: Any, shots: Path) -> None:
-    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert site.store is not None
+    # the store's day, not UTC's: a push takes orders by their date in the site's time zone
+    # (Melbourne, UTC+11 in summer), where from 13:00 UTC it is already tomorrow
+    today = datetime.now(site.store.settings.zone).date().isoformat()
     phone.goto(f"{base(site)}/console/fix")
     phone.fill("input[name=from]", today)
     phone.fill("input[name=to]", today)

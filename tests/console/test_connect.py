@@ -15,50 +15,25 @@ import httpx
 import pytest
 
 from local.xero_sandbox.state import Client, Organisation
-from tests.console.conftest import signed_in
+from tests.console.conftest import OnStack, signed_in
 from tests.console.test_browser import browser  # noqa: F401 - the headless Chromium fixture
-from tests.e2e.conftest import Stack, start, stop
+from tests.e2e.conftest import start, stop
 from tests.forms import FORM, encoded, read
 
 pytestmark = pytest.mark.e2e
 
 
 @dataclass
-class Connecting:
-    running: Stack
+class Connecting(OnStack):
     app: Client
     second: Organisation
 
-    @property
-    def stack(self) -> Any:
-        return self.running.stack
-
-    def secret(self, logical_id: str) -> dict[str, Any]:
-        arn = self.stack.secret_arn(logical_id)
-        value: dict[str, Any] = json.loads(
-            self.stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-        )
-        return value
-
     def token_set(self) -> dict[str, Any] | None:
-        item = (
-            self.stack.client("dynamodb")
-            .get_item(
-                TableName=self.stack.resources["MappingsTable"],
-                Key={"pk": {"S": f"xero-token#{self.app.client_id}"}, "sk": {"S": "tokens"}},
-                ConsistentRead=True,
-            )
-            .get("Item")
-        )
-        return dict(item) if item else None
+        return self.item("MappingsTable", f"xero-token#{self.app.client_id}", "tokens")
 
-    def log(self, key: str) -> list[dict[str, Any]]:
-        items = self.stack.client("dynamodb").query(
-            TableName=self.stack.resources["SyncLogTable"],
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"record#{key}"}},
-        )["Items"]
-        return [{k: v.get("S", "") for k, v in i.items()} for i in items]
+    def parked(self, key: str) -> dict[str, Any] | None:
+        """The console's parked item ``console#parked#<key>`` in the sync log table, if any."""
+        return self.item("SyncLogTable", f"console#parked#{key}", "console")
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +59,7 @@ def begin(c: Connecting, merchant: httpx.Client) -> tuple[str, dict[str, str]]:
     start = merchant.get("/connect/xero")
     assert start.status_code == 302
     location = start.headers["location"]
-    assert location.startswith(c.running.sandbox.url + "/identity/connect/authorize?")
+    assert location.startswith(c.site.sandbox.url + "/identity/connect/authorize?")
     query = {k: v[-1] for k, v in parse_qs(urlsplit(location).query).items()}
     return location, query
 
@@ -118,13 +93,13 @@ def moves_on_to(reply: httpx.Response) -> str:
 
 def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting) -> None:
     c = connecting
-    merchant = signed_in(c.running, "merchant@shop.example")
+    merchant = signed_in(c.site, "merchant@shop.example")
     location, query = begin(c, merchant)
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
     assert "offline_access" in query["scope"].split() and query["state"]
     assert query["redirect_uri"] == c.stack.api_url + "/connect/xero/callback"
 
-    back = consent(location, tick=(f"org-{c.running.org.tenant_id}",))
+    back = consent(location, tick=(f"org-{c.site.org.tenant_id}",))
     assert parse_qs(urlsplit(back).query)["state"] == [query["state"]]
     landed = back_from_xero(c, back)
     assert landed.status_code == 200, landed.text
@@ -133,10 +108,10 @@ def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting)
 
     # the token set where the functions read it, with the organisation; the secret names both
     tokens = c.token_set()
-    assert tokens is not None and tokens["tenant_id"]["S"] == c.running.org.tenant_id
+    assert tokens is not None and tokens["tenant_id"]["S"] == c.site.org.tenant_id
     assert tokens["refresh_token"]["S"] and not tokens.get("broken", {}).get("S")
     secret = c.secret("XeroCredentialsSecret")
-    assert secret["tenant_id"] == c.running.org.tenant_id and secret["refresh_token"] == tokens["refresh_token"]["S"]
+    assert secret["tenant_id"] == c.site.org.tenant_id and secret["refresh_token"] == tokens["refresh_token"]["S"]
     [entry] = [e for e in c.log("xero:connection") if e["outcome"] == "connected"]
     assert "merchant@shop.example" in entry["reason"] and secret["refresh_token"] not in json.dumps(
         c.log("xero:connection")
@@ -149,10 +124,10 @@ def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting)
     # a sync writes through the connection
     from local.woo import post
 
-    status, _ = post(c.stack.api_url + "/webhooks/woocommerce", c.running.samples.find("order", 1001))
+    status, _ = post(c.stack.api_url + "/webhooks/woocommerce", c.site.samples.find("order", 1001))
     assert status == 202
     assert c.stack.wait_idle(120)
-    assert any(i["InvoiceNumber"] == "WC-1001" for i in c.running.org.invoices.values())
+    assert any(i["InvoiceNumber"] == "WC-1001" for i in c.site.org.invoices.values())
 
     # the state is spent: the same redirect again is refused, and so is one nobody started
     again = back_from_xero(c, back)
@@ -163,7 +138,7 @@ def test_connect_to_one_organisation_then_a_sync_uses_it(connecting: Connecting)
 
 def test_a_code_from_another_consent_fails_pkce_and_changes_nothing(connecting: Connecting) -> None:
     c = connecting
-    merchant = signed_in(c.running, "attacker-victim@test")
+    merchant = signed_in(c.site, "attacker-victim@test")
     before = c.token_set()
     location_a, _ = begin(c, merchant)
     _, query_b = begin(c, merchant)
@@ -176,7 +151,7 @@ def test_a_code_from_another_consent_fails_pkce_and_changes_nothing(connecting: 
 
 def test_cancel_says_so_and_changes_nothing(connecting: Connecting) -> None:
     c = connecting
-    merchant = signed_in(c.running, "canceller@test")
+    merchant = signed_in(c.site, "canceller@test")
     before = c.token_set()
     location, _ = begin(c, merchant)
     landed = back_from_xero(c, consent(location, "consent-cancel"))
@@ -188,18 +163,18 @@ def test_cancel_says_so_and_changes_nothing(connecting: Connecting) -> None:
 
 def test_several_organisations_get_a_chooser_in_the_same_session_only(connecting: Connecting) -> None:
     c = connecting
-    merchant = signed_in(c.running, "chooser@test")
+    merchant = signed_in(c.site, "chooser@test")
     location, _ = begin(c, merchant)
-    back = consent(location, tick=(f"org-{c.running.org.tenant_id}", f"org-{c.second.tenant_id}"))
+    back = consent(location, tick=(f"org-{c.site.org.tenant_id}", f"org-{c.second.tenant_id}"))
     landed = back_from_xero(c, back)
     chooser_url = moves_on_to(landed)
     assert chooser_url.startswith("/connect/xero/choose?c=")
-    stranger = signed_in(c.running, "someone-else@test")
+    stranger = signed_in(c.site, "someone-else@test")
     assert stranger.get(chooser_url).status_code == 400  # another session cannot see or use it
     chooser = merchant.get(chooser_url)
     assert chooser.status_code == 200
     seen = read(chooser.text)
-    assert {f"tenant-{c.running.org.tenant_id}", f"tenant-{c.second.tenant_id}", "choose-organisation"} <= set(seen.ids)
+    assert {f"tenant-{c.site.org.tenant_id}", f"tenant-{c.second.tenant_id}", "choose-organisation"} <= set(seen.ids)
     form = seen.form_with("choose-organisation")
     chosen = merchant.post(
         form.action,
@@ -216,18 +191,66 @@ def test_several_organisations_get_a_chooser_in_the_same_session_only(connecting
     )
 
 
+def test_xeros_answer_waits_server_side_and_the_browser_holds_only_a_reference(connecting: Connecting) -> None:
+    """While the merchant chooses, Xero's token answer is kept in the stack's table (bound to the
+    session, under the digest of a random reference); the browser gets the reference and nothing
+    that opens anything. No token of that answer reaches a page, a header, a cookie, a URL, the
+    functions' logs or the sync log, before or after the choice."""
+    import re
+
+    from xerosync.console.auth import digest
+
+    c = connecting
+    merchant = signed_in(c.site, "careful@test")
+    location, _ = begin(c, merchant)
+    landed = back_from_xero(c, consent(location, tick=(f"org-{c.site.org.tenant_id}", f"org-{c.second.tenant_id}")))
+    chooser_url = moves_on_to(landed)
+    reference = parse_qs(urlsplit(chooser_url).query)["c"][0]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", reference), chooser_url  # one random reference, no key beside it
+    assert c.parked(reference) is None  # the table keeps its digest, not the reference itself
+    parked = c.parked(digest(reference))
+    assert parked is not None and parked["who"]["S"] == "careful@test"
+    answer = json.loads(parked["consent"]["S"])["answer"]
+    secrets_of_the_answer = [v for k, v in answer.items() if k.endswith("token") and isinstance(v, str)]
+    assert {"access_token", "refresh_token"} <= set(answer) and all(len(v) >= 16 for v in secrets_of_the_answer)
+    assert c.parked(digest(reference + "x")) is None
+    assert merchant.get(chooser_url + "x").status_code == 400  # a reference altered opens nothing
+
+    chooser = merchant.get(chooser_url)
+    form = read(chooser.text).form_with("choose-organisation")
+    chosen = merchant.post(
+        form.action,
+        content=encoded(form.submission("choose-organisation", tick=(f"tenant-{c.site.org.tenant_id}",))),
+        headers=FORM,
+    )
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/console/connect?done=connected"
+    after = merchant.get(chosen.headers["location"])
+    assert c.parked(digest(reference)) is None  # taken by the choice: no token answer is left waiting
+    stored = c.token_set()
+    assert stored is not None and stored["refresh_token"]["S"] == answer["refresh_token"]  # the very answer
+
+    seen = [chooser_url, str(merchant.cookies)]
+    for reply in (landed, chooser, chosen, after):
+        seen += [reply.text, json.dumps(dict(reply.headers)), str(reply.url)]
+    seen += [log.read_text(errors="replace") for log in c.stack.log_dir.glob("*.log")]
+    seen.append(json.dumps(c.log("xero:connection")))
+    for text in seen:
+        for value in secrets_of_the_answer:
+            assert value not in text
+
+
 def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) -> None:
     c = connecting
-    merchant = signed_in(c.running, "leaver@test")
+    merchant = signed_in(c.site, "leaver@test")
     location, _ = begin(c, merchant)
-    landed = back_from_xero(c, consent(location, tick=(f"org-{c.running.org.tenant_id}",)))
+    landed = back_from_xero(c, consent(location, tick=(f"org-{c.site.org.tenant_id}",)))
     assert moves_on_to(landed) == "/console/connect?done=connected"
     access = c.token_set()["access_token"]["S"]  # type: ignore[index]
     assert (
-        c.running.sandbox.handle(
+        c.site.sandbox.handle(
             "GET",
             "/api.xro/2.0/Organisation",
-            {"Authorization": f"Bearer {access}", "xero-tenant-id": c.running.org.tenant_id},
+            {"Authorization": f"Bearer {access}", "xero-tenant-id": c.site.org.tenant_id},
         )[0]
         == 200
     )
@@ -238,14 +261,14 @@ def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) 
     # Xero's connection is gone: its tokens get 403 there
     assert not [
         x
-        for x in c.running.sandbox.state.connections.values()
-        if x.client_id == c.app.client_id and x.tenant_id == c.running.org.tenant_id
+        for x in c.site.sandbox.state.connections.values()
+        if x.client_id == c.app.client_id and x.tenant_id == c.site.org.tenant_id
     ]
     assert (
-        c.running.sandbox.handle(
+        c.site.sandbox.handle(
             "GET",
             "/api.xro/2.0/Organisation",
-            {"Authorization": f"Bearer {access}", "xero-tenant-id": c.running.org.tenant_id},
+            {"Authorization": f"Bearer {access}", "xero-tenant-id": c.site.org.tenant_id},
         )[0]
         == 403
     )
@@ -257,9 +280,9 @@ def test_disconnect_revokes_at_xero_and_stops_the_stack(connecting: Connecting) 
 
 def test_the_store_key_is_checked_before_it_is_saved_and_never_shown(connecting: Connecting) -> None:
     c = connecting
-    woo = c.running.store
+    woo = c.site.store
     assert woo is not None
-    merchant = signed_in(c.running, "keys@test")
+    merchant = signed_in(c.site, "keys@test")
     page = read(merchant.get("/console/connect").text)
     assert {"store-url", "store-consumer_key", "store-consumer_secret", "save-store"} <= set(page.ids)
     before = c.secret("StoreApiSecret")
@@ -303,7 +326,7 @@ def test_every_connect_route_refuses_without_a_session_and_changes_without_csrf(
     anonymous = httpx.request(method, c.stack.api_url + path, content="csrf=x", headers=FORM)
     assert anonymous.status_code == 401
     if method == "POST":
-        merchant = signed_in(c.running, "csrf@test")
+        merchant = signed_in(c.site, "csrf@test")
         assert merchant.get("/console/connect").status_code == 200  # signed in: only the token is missing
         stale = merchant.post(path, content="tenant=x&c=x.y", headers=FORM)
         assert stale.status_code == 403
@@ -311,7 +334,7 @@ def test_every_connect_route_refuses_without_a_session_and_changes_without_csrf(
 
 def test_no_page_renders_a_token(connecting: Connecting) -> None:
     c = connecting
-    merchant = signed_in(c.running, "reader@test")
+    merchant = signed_in(c.site, "reader@test")
     text = merchant.get("/console/connect").text
     tokens = c.token_set() or {}
     for name in ("access_token", "refresh_token"):
@@ -340,7 +363,7 @@ def test_the_cli_connects_through_its_loopback_listener_and_disconnects(
 
     def opens(url: str, *args: Any, **kwargs: Any) -> bool:
         def follow() -> None:
-            back = consent(url, tick=(f"org-{c.running.org.tenant_id}", f"org-{c.second.tenant_id}"))
+            back = consent(url, tick=(f"org-{c.site.org.tenant_id}", f"org-{c.second.tenant_id}"))
             assert back.startswith(f"http://localhost:{port}/callback?")
             followed.append(httpx.get(back).status_code)
 
@@ -366,7 +389,7 @@ def test_the_cli_connects_through_its_loopback_listener_and_disconnects(
         assert "disconnected at Xero" in gone.output
         assert not [
             x
-            for x in c.running.sandbox.state.connections.values()
+            for x in c.site.sandbox.state.connections.values()
             if x.client_id == c.app.client_id and x.tenant_id == c.second.tenant_id
         ]
 
@@ -412,17 +435,17 @@ def test_in_a_browser_the_session_survives_xeros_cross_site_redirect(
     c.app.redirect_uris.append(console_base + "/connect/xero/callback")
     context = browser.new_context()
     page = context.new_page()
-    page.goto(f"{console_base}/console/signin?token={mint(c.running, 'clicker@shop.example')}")
+    page.goto(f"{console_base}/console/signin?token={mint(c.site, 'clicker@shop.example')}")
     with page.expect_navigation():
         page.click("#signin")
     assert page.url == f"{console_base}/console"
     page.goto(f"{console_base}/console/connect")
     page.click("#connect-xero")
     page.wait_for_selector("#consent-allow")
-    assert page.url.startswith(c.running.sandbox.url)  # Xero's site, not the console's
+    assert page.url.startswith(c.site.sandbox.url)  # Xero's site, not the console's
     for box in page.query_selector_all("#consent-organisations input[type=checkbox]"):
         box.uncheck()
-    page.check(f"#org-{c.running.org.tenant_id}")
+    page.check(f"#org-{c.site.org.tenant_id}")
     page.click("#consent-allow")
     page.wait_for_url(f"{console_base}/console/connect?done=connected", timeout=30_000)
     assert "Xero is connected." in page.inner_text("main")
@@ -470,13 +493,13 @@ def test_the_cli_without_a_browser_prints_the_url_to_open(connecting: Connecting
         assert cli.stdout is not None
         url = ""
         for line in cli.stdout:
-            if line.startswith(c.running.sandbox.url):
+            if line.startswith(c.site.sandbox.url):
                 url = line.strip()
                 break
         assert url, "the CLI printed no URL to open"
-        back = consent(url, tick=(f"org-{c.running.org.tenant_id}",))
+        back = consent(url, tick=(f"org-{c.site.org.tenant_id}",))
         assert httpx.get(back).status_code == 200
         rest = cli.stdout.read()
         assert cli.wait(60) == 0, rest
     assert "Connected stack" in rest and "E2E Outdoor Co" in rest
-    assert c.token_set()["tenant_id"]["S"] == c.running.org.tenant_id  # type: ignore[index]
+    assert c.token_set()["tenant_id"]["S"] == c.site.org.tenant_id  # type: ignore[index]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.console.conftest import signed_in
+from tests.console.conftest import OnStack, signed_in
 from tests.console.test_connect import moves_on_to
 from tests.e2e.conftest import Stack
 from tests.forms import FORM, encoded, read
@@ -27,20 +27,11 @@ JSON = {"content-type": "application/json;charset=UTF-8"}
 
 
 def secret(site: Stack) -> dict[str, Any]:
-    arn = site.stack.secret_arn("StoreApiSecret")
-    value: dict[str, Any] = json.loads(
-        site.stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-    )
-    return value
+    return OnStack(site).secret("StoreApiSecret")
 
 
 def log(site: Stack) -> list[str]:
-    items = site.stack.client("dynamodb").query(
-        TableName=site.stack.resources["SyncLogTable"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "record#store:credentials"}},
-    )["Items"]
-    return [i.get("reason", {}).get("S", "") for i in items]
+    return [entry.get("reason", "") for entry in OnStack(site).log("store:credentials")]
 
 
 def href(page: str, id: str) -> str:

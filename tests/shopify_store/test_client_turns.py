@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from local.shopify_store import LineSpec, ShopifyStore
 from tests.shopify_store.conftest import CA_TAXES
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import Found, StoreUnavailable
-from xerosync.sources.shopify.client import Credentials, MemoryTokenCache, ShopifyGraphQL
+from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL
 from xerosync.sources.shopify.store import ShopifyStore as ShopifyAdapterStore
 
 
@@ -22,7 +23,7 @@ def test_forty_threads_reading_orders_at_once_take_turns_and_shopify_throttles_n
     for order_id in ids:
         store.pay(order_id)
     credentials = Credentials(store.url, store.app.client_id, store.app.client_secret)
-    shop = ShopifyAdapterStore(ShopifyGraphQL(credentials, tokens=MemoryTokenCache()))
+    shop = ShopifyAdapterStore(ShopifyGraphQL(credentials, tokens=MemoryTokens()))
 
     def read(order_id: int) -> Found | StoreUnavailable:
         try:

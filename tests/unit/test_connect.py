@@ -1,4 +1,4 @@
-"""The pure parts of connecting: PKCE and the authorize URL, the sealed consent, the store's
+"""The pure parts of connecting: PKCE and the authorize URL, the store's
 credentials merged and checked before they are saved."""
 
 import base64
@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from xerosync.connect import sealed, store
+from xerosync.connect import store
 from xerosync.sources import SOURCES
 from xerosync.sources.credentials_port import CredentialField
 from xerosync.sources.port import StoreError
@@ -52,17 +52,6 @@ def test_the_auth_event_is_read_from_the_access_token() -> None:
     claims = base64.urlsafe_b64encode(json.dumps({"authentication_event_id": "ev-1"}).encode()).decode().rstrip("=")
     assert oauth.auth_event_of(f"h.{claims}.s") == "ev-1"
     assert oauth.auth_event_of("opaque") is None and oauth.auth_event_of("a.!!!.c") is None
-
-
-def test_a_sealed_value_opens_only_with_its_key_and_unaltered() -> None:
-    box, key = sealed.seal(b'{"refresh_token": "r"}')
-    assert b"refresh_token" not in base64.urlsafe_b64decode(box + "==")
-    assert sealed.unseal(box, key) == b'{"refresh_token": "r"}'
-    _, other = sealed.seal(b"x")
-    assert sealed.unseal(box, other) is None
-    flipped = box[:30] + ("A" if box[30] != "A" else "B") + box[31:]
-    assert sealed.unseal(flipped, key) is None
-    assert sealed.unseal("short", key) is None and sealed.unseal(box, "not-a-key") is None
 
 
 class Form:

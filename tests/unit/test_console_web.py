@@ -4,7 +4,7 @@ the CSRF and origin checks (the same code runs behind the local stack in tests/c
 import base64
 
 from xerosync.console.auth import CSRF_FIELD, Session, csrf_field, csrf_ok, same_origin
-from xerosync.console.page import Html, esc, page, table, tag
+from xerosync.console.page import Html, esc, moving_on, page, table, tag
 from xerosync.console.web import Request, Response, Router, redirect
 
 SESSION = Session(digest="d", secret="s3cret-id", who="ops", started=0.0)
@@ -75,6 +75,28 @@ def test_the_origin_check_refuses_other_sites_and_null() -> None:
     assert not same_origin(request(origin="https://evil.example"))
     assert not same_origin(request(origin="null"))
     assert not same_origin(request(**{"sec-fetch-site": "same-site"}))
+
+
+def test_the_origin_is_the_one_the_browser_reached() -> None:
+    # the absolute URLs handed to other sites (Xero's redirect URI, the store's callback) start here
+    assert Request("GET", "/x", headers={"host": "abc.execute-api.eu-west-1.amazonaws.com"}).origin == (
+        "https://abc.execute-api.eu-west-1.amazonaws.com"
+    )
+    assert Request("GET", "/x", headers={"host": "localhost:3000"}).origin == "http://localhost:3000"
+    assert Request("GET", "/x", headers={"host": "127.0.0.1:3000"}).origin == "http://127.0.0.1:3000"
+    behind = Request(
+        "GET", "/x", headers={"host": "inner", "x-forwarded-host": "shop.example", "x-forwarded-proto": "https"}
+    )
+    assert behind.host == "shop.example" and behind.origin == "https://shop.example"
+    assert same_origin(Request("POST", "/x", headers={**behind.headers, "origin": "https://shop.example"}))
+
+
+def test_a_page_that_moves_on_goes_to_its_console_path_at_once_with_a_link_too() -> None:
+    answer = moving_on("Xero connected", "Connected to <Shop>.", "/console/connect?done=connected", status=400)
+    assert answer.status == 400
+    assert '<meta http-equiv="refresh" content="0; url=/console/connect?done=connected">' in answer.body
+    assert 'id="connect-continue"' in answer.body and "Connected to &lt;Shop&gt;." in answer.body
+    assert "cookies" not in answer.to_event()  # no session shown or set: it follows a cross-site redirect
 
 
 def test_a_redirect_never_leaves_the_site() -> None:

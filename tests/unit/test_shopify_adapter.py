@@ -19,9 +19,10 @@ from xerosync.cli import app
 from xerosync.config import parse_settings
 from xerosync.domain import CustomerChanged, Ignored, ProductChanged, RedactCustomer, SaleChanged, SaleGone
 from xerosync.events import parse_envelope
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import Found, ProductUpdate, StoreError, StoreProduct
 from xerosync.sources.shopify import webhook
-from xerosync.sources.shopify.client import Credentials, MemoryTokenCache, ShopifyGraphQL
+from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL
 from xerosync.sources.shopify.store import ShopifyStore
 
 SHOPIFY = sources.source("shopify")
@@ -55,7 +56,7 @@ def shop(admin: FakeAdmin) -> ShopifyStore:
     admin.on("Shop", {"shop": {"ianaTimezone": "Australia/Sydney"}})
     api = ShopifyGraphQL(
         Credentials("jsmith.myshopify.com", "client-id", "secret"),
-        tokens=MemoryTokenCache(),
+        tokens=MemoryTokens(),
         transport=admin.transport(),
     )
     return ShopifyStore(api, sleep=lambda seconds: None)

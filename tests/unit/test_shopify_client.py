@@ -4,9 +4,10 @@ honoured, THROTTLED as StoreUnavailable with the right wait, cursor pages, error
 import pytest
 
 from tests.shopify.fake_admin import FakeAdmin
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import StoreError, StoreUnavailable
 from xerosync.sources.shopify import queries
-from xerosync.sources.shopify.client import Credentials, MemoryTokenCache, ShopifyGraphQL, Token
+from xerosync.sources.shopify.client import Credentials, ShopifyGraphQL, Token
 
 CREDENTIALS = Credentials("jsmith.myshopify.com", "client-id", "secret")
 SHOP = {"shop": {"name": "Jsmith", "ianaTimezone": "Australia/Sydney"}}
@@ -20,15 +21,15 @@ class Clock:
         return self.now
 
 
-def client(admin: FakeAdmin, tokens: MemoryTokenCache | None = None, clock: Clock | None = None) -> ShopifyGraphQL:
+def client(admin: FakeAdmin, tokens: MemoryTokens | None = None, clock: Clock | None = None) -> ShopifyGraphQL:
     clock = clock or Clock()
     return ShopifyGraphQL(
-        CREDENTIALS, tokens=tokens or MemoryTokenCache(), transport=admin.transport(), clock=clock, monotonic=clock
+        CREDENTIALS, tokens=tokens or MemoryTokens(), transport=admin.transport(), clock=clock, monotonic=clock
     )
 
 
 def test_a_token_is_minted_once_and_shared_through_the_cache() -> None:
-    admin, tokens = FakeAdmin(), MemoryTokenCache()
+    admin, tokens = FakeAdmin(), MemoryTokens()
     admin.on("Shop", SHOP)
     client(admin, tokens).query(queries.SHOP)
     client(admin, tokens).query(queries.SHOP)  # another container, the same shared cache
@@ -38,7 +39,7 @@ def test_a_token_is_minted_once_and_shared_through_the_cache() -> None:
 
 
 def test_a_token_is_minted_again_an_hour_before_it_expires() -> None:
-    admin, tokens, clock = FakeAdmin(), MemoryTokenCache(), Clock()
+    admin, tokens, clock = FakeAdmin(), MemoryTokens(), Clock()
     admin.on("Shop", SHOP)
     api = client(admin, tokens, clock)
     api.query(queries.SHOP)
@@ -51,7 +52,7 @@ def test_a_token_is_minted_again_an_hour_before_it_expires() -> None:
 
 
 def test_a_401_mints_a_new_token_once() -> None:
-    admin, tokens = FakeAdmin(), MemoryTokenCache()
+    admin, tokens = FakeAdmin(), MemoryTokens()
     admin.on("Shop", SHOP)
     tokens.put("shopify-token:jsmith.myshopify.com:client-id", Token("shpat_revoked", 2e9))
     admin.revoked.add("shpat_revoked")
@@ -141,14 +142,14 @@ def test_server_errors_and_timeouts_are_transient() -> None:
             return httpx.Response(200, json={"access_token": "shpat_1", "expires_in": 86399})
         return httpx.Response(502)
 
-    api = ShopifyGraphQL(CREDENTIALS, tokens=MemoryTokenCache(), transport=httpx.MockTransport(fail))
+    api = ShopifyGraphQL(CREDENTIALS, tokens=MemoryTokens(), transport=httpx.MockTransport(fail))
     with pytest.raises(StoreUnavailable):
         api.query(queries.SHOP)
 
     def hang(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectTimeout("slow", request=request)
 
-    api = ShopifyGraphQL(CREDENTIALS, tokens=MemoryTokenCache(), transport=httpx.MockTransport(hang))
+    api = ShopifyGraphQL(CREDENTIALS, tokens=MemoryTokens(), transport=httpx.MockTransport(hang))
     with pytest.raises(StoreUnavailable):
         api.query(queries.SHOP)
 
@@ -163,7 +164,7 @@ def test_tokens_and_the_bucket_follow_the_clock_every_process_shares(monkeypatch
 
     monkeypatch.setenv("XEROSYNC_TIME_SCALE", "60")
     monkeypatch.setenv("XEROSYNC_TIME_EPOCH", f"{time.time() - 3600:.6f}")  # 60 simulated hours in
-    admin, tokens = FakeAdmin(bucket=25, restore=5, cost=10), MemoryTokenCache()
+    admin, tokens = FakeAdmin(bucket=25, restore=5, cost=10), MemoryTokens()
     admin.on("Shop", SHOP)
     api = ShopifyGraphQL(CREDENTIALS, tokens=tokens, transport=admin.transport())
     api.query(queries.SHOP)

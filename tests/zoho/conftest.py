@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from local.zoho_crm import ZohoCRM as Simulator
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import TokenCache
-from xerosync.sources.shopify.client import MemoryTokenCache
 from xerosync.sources.zoho.client import Credentials, ZohoCRM
 from xerosync.sources.zoho.governor import ZohoGovernor
 
@@ -48,7 +48,7 @@ def client(
     clock = lambda: crm.now().timestamp()  # noqa: E731
     return ZohoCRM(
         creds or credentials(crm),
-        tokens if tokens is not None else MemoryTokenCache(),
+        tokens if tokens is not None else MemoryTokens(),
         governor=governor or ZohoGovernor(5, backoff=0.01, clock=clock),
         clock=clock,
     )

@@ -10,8 +10,8 @@ import pytest
 from local.zoho_crm import ZohoCRM as Simulator
 from local.zoho_crm.records import ALL_TRIGGERS
 from tests.zoho.conftest import client, credentials
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import AccessToken, CredentialsRefused, StoreNotFound, StoreUnavailable
-from xerosync.sources.shopify.client import MemoryTokenCache
 from xerosync.sources.zoho.client import REMINT_BEFORE
 from xerosync.sources.zoho.governor import ZohoGovernor
 
@@ -25,7 +25,7 @@ def accounts(crm: Simulator, n: int, prefix: str = "Zylker") -> list[str]:
 # --- access ---------------------------------------------------------------------------------------
 def test_a_token_is_minted_again_only_when_its_hour_is_nearly_over(crm: Simulator) -> None:
     # Given a client that minted a token and used it
-    tokens = MemoryTokenCache()
+    tokens = MemoryTokens()
     api = client(crm, tokens)
     [one] = accounts(crm, 1)
     assert api.get("Accounts", one)["Account_Name"] == "Zylker 00000"
@@ -41,7 +41,7 @@ def test_a_token_is_minted_again_only_when_its_hour_is_nearly_over(crm: Simulato
 
 def test_a_token_zoho_refuses_is_replaced_once(crm: Simulator) -> None:
     # Given a cache holding a token Zoho does not know (deleted: a 31st token, or revoked)
-    tokens = MemoryTokenCache()
+    tokens = MemoryTokens()
     api = client(crm, tokens)
     far = crm.now().timestamp() + 3000
     tokens.put(api._key, AccessToken("1000.deadbeef", far))

@@ -5,9 +5,14 @@ every read checking the expiry itself, since TTL deletes late):
 * ``console#consent#<digest of state>``: who started a consent, from which session, the PKCE
   verifier and the redirect URI, until Xero's redirect comes back. Taken by a conditional
   delete: a ``state`` works once, and of two callbacks with one state one wins.
-* ``console#parked#<id>``: a consent that reached several organisations, while its user
-  chooses one: Xero's answer sealed (:mod:`xerosync.connect.sealed`) with a key that is only in
-  that user's continuation link, so the table holds nothing a reader could use.
+* ``console#parked#<digest of a reference>``: a consent that reached several organisations,
+  while its user chooses one: Xero's token answer itself, with the session that may choose, for
+  ten minutes. The browser holds only the random reference (nothing in it opens anything; the
+  table keeps its digest, not the reference), and the answer stays here, in the same trust as the
+  token set it becomes in the mapping table: encrypted at rest by DynamoDB
+  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/EncryptionAtRest.html), read
+  only by this stack's roles, taken (deleted) by the choice, and gone by TTL otherwise.
+  The store's key grant keeps its outcome under the same prefix (:mod:`xerosync.console.store_grant`).
 """
 
 from decimal import Decimal

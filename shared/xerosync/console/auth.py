@@ -137,8 +137,7 @@ def same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
-    return origin != "null" and urlsplit(origin).netloc.lower() == host.lower()
+    return origin != "null" and urlsplit(origin).netloc.lower() == request.host.lower()
 
 
 # --- wiring: where the sessions are kept, set once by xerosync.console.app ------------------------------

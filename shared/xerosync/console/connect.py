@@ -6,11 +6,13 @@
   minutes, single use (:class:`xerosync.aws.consent_state.DynamoConsents`), then Xero's consent.
 * ``GET /connect/xero/callback``: Xero's redirect. It comes from another site, so no SameSite=Strict
   session cookie comes with it: the ``state`` ties it to the signed-in request that started it
-  (RFC 6749 section 10.12). One organisation: connected here; several: the consent waits, sealed,
-  for the chooser; either way the answer is a page that moves on to a console page by itself (a
-  same-site navigation, where the session applies again).
-* ``GET /connect/xero/choose?c=`` and ``POST /connect/xero/choose`` (signed in, the same session
-  that started it): choose the organisation (``#tenant-<id>``, ``#choose-organisation``).
+  (RFC 6749 section 10.12). One organisation: connected here; several: Xero's answer waits
+  server-side for the chooser (:meth:`xerosync.aws.consent_state.DynamoConsents.put_parked`: ten
+  minutes, bound to the session, under the digest of a random reference), and the browser gets
+  only that reference; either way the answer is a page that moves on to a console page by itself
+  (a same-site navigation, where the session applies again).
+* ``GET /connect/xero/choose?c=<reference>`` and ``POST /connect/xero/choose`` (signed in, the
+  same session that started it): choose the organisation (``#tenant-<id>``, ``#choose-organisation``).
 * ``POST /connect/xero/disconnect`` (signed in, CSRF): ``DELETE /connections/{id}`` at Xero, the
   token set cleared.
 
@@ -22,17 +24,17 @@ import json
 import secrets
 import time
 
-from xerosync.connect import sealed
 from xerosync.connect.xero import Consent, ConsentRefused, NotReady, refusal
 from xerosync.console import context
 from xerosync.console.auth import csrf_field, digest, signed_in
-from xerosync.console.page import Html, badge, esc, join, link, page, problem, table, tag
+from xerosync.console.page import Html, badge, esc, join, link, moving_on, page, problem, table, tag
 from xerosync.console.web import Request, Response, redirect, router
 from xerosync.xero.errors import XeroError
 from xerosync.xero.oauth import Pkce, new_state
 
 CONSENT_SECONDS = 600  # a consent started must come back within this (Xero's code lives 5 minutes)
 CALLBACK = "/connect/xero/callback"
+REFERENCE_BYTES = 24  # the chooser's reference to a parked consent: random, and nothing but a reference
 PAGE = "/console/connect"
 # what ?done= and ?error= may say: fixed words, so nothing from a link reaches the page as text
 # (what Xero or the store said is in the sync log, shown below them)
@@ -53,21 +55,6 @@ ERRORS = {
     "storedenied": "The key was denied on the store's approve page: nothing changed.",
     "address": "The store's URL must be a plain http(s) address: nothing changed.",
 }
-
-
-def _base(request: Request) -> str:
-    """The stack's own origin, as the browser reached it (API Gateway says https; the local stack
-    serves http on this machine only)."""
-    host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
-    local = host.split(":")[0] in ("localhost", "127.0.0.1")
-    scheme = request.headers.get("x-forwarded-proto") or ("http" if local else "https")
-    return f"{scheme}://{host}"
-
-
-def _moving_on(title: str, message: str, to: str, *, status: int = 200) -> Response:
-    """A page that goes on to ``to`` at once (a same-site navigation: the session cookie goes too)."""
-    body = Html(tag("p", message, id="connect-message") + tag("p", link(to, "Continue", id="connect-continue")))
-    return page(title, body, status=status, refresh=0, refresh_to=to)
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -137,7 +124,7 @@ def _latest() -> Html:
 def start(request: Request) -> Response:
     connector = context.xero_connect()
     state, pkce = new_state(), Pkce.new()
-    redirect_uri = _base(request) + CALLBACK
+    redirect_uri = request.origin + CALLBACK
     try:
         url = connector.authorize_url(redirect_uri, state, pkce.challenge)
     except NotReady:
@@ -167,52 +154,53 @@ def callback(request: Request) -> Response:
         said = refusal(error or "no code", request.query.get("error_description", "")[:200])
         connector.refused(who, said, via="console")
         to = f"{PAGE}?error={'cancelled' if error == 'access_denied' else 'refused'}"
-        return _moving_on("Xero did not connect", said, to, status=400)
+        return moving_on("Xero did not connect", said, to, status=400)
     try:
         consent = connector.consent(request.query["code"], pending["redirect_uri"], pending["verifier"])
         if len(consent.organisations) == 1:
             chosen = connector.connect(consent, consent.organisations[0].tenant_id, who, via="console")
-            return _moving_on("Xero connected", f"Connected to {chosen.tenant_name}.", f"{PAGE}?done=connected")
+            return moving_on("Xero connected", f"Connected to {chosen.tenant_name}.", f"{PAGE}?done=connected")
     except (ConsentRefused, NotReady, XeroError) as exc:
         said = f"Xero did not connect: {exc}"
         connector.refused(who, said, via="console")
-        return _moving_on("Xero did not connect", said, f"{PAGE}?error=refused", status=400)
-    parked = secrets.token_urlsafe(18)
-    box, key = sealed.seal(json.dumps(consent.dump()).encode())
+        return moving_on("Xero did not connect", said, f"{PAGE}?error=refused", status=400)
+    # Xero's answer stays in the stack's table (encrypted at rest by DynamoDB, as the token set it
+    # becomes is); the browser holds only a random reference to it, kept there as its digest
+    reference = secrets.token_urlsafe(REFERENCE_BYTES)
     context.consents().put_parked(
-        parked, {"sealed": box, "session": pending["session"], "who": who}, time.time() + CONSENT_SECONDS
+        digest(reference),
+        {"consent": json.dumps(consent.dump()), "session": pending["session"], "who": who},
+        time.time() + CONSENT_SECONDS,
     )
-    return _moving_on(
+    return moving_on(
         "Choose the organisation",
         "Xero connected several organisations: choose one.",
-        f"/connect/xero/choose?c={parked}.{key}",
+        f"/connect/xero/choose?c={reference}",
     )
 
 
-def _parked(request: Request, ticket: str, *, take: bool) -> Consent | Response:
-    parked, _, key = ticket.partition(".")
+def _parked(request: Request, reference: str, *, take: bool) -> Consent | Response:
     store = context.consents()
+    parked = digest(reference) if 0 < len(reference) <= 200 else ""
     found = store.peek_parked(parked, time.time()) if parked else None
-    if found is None or found.get("session") != request.session.digest:
+    # (no "consent": parked by an earlier version of the console, sealed: it asks to connect again)
+    if found is None or found.get("session") != request.session.digest or "consent" not in found:
         return problem(
             400,
             "This choice has expired",
             "Choosing an organisation must follow its consent within ten minutes, in the same session: connect again.",
             session=request.session,
         )
-    opened = sealed.unseal(found["sealed"], key)
-    if opened is None:
-        return problem(400, "This link is not right", "Connect again from the Connect page.", session=request.session)
     if take and store.take_parked(parked, time.time()) is None:  # another request chose meanwhile
         return redirect(f"{PAGE}?done=connected")
-    return Consent.load(json.loads(opened))
+    return Consent.load(json.loads(found["consent"]))
 
 
 @router.get("/connect/xero/choose")
 @signed_in
 def choose_page(request: Request) -> Response:
-    ticket = request.query.get("c", "")
-    consent = _parked(request, ticket, take=False)
+    reference = request.query.get("c", "")
+    consent = _parked(request, reference, take=False)
     if isinstance(consent, Response):
         return consent
     options = join(
@@ -230,7 +218,7 @@ def choose_page(request: Request) -> Response:
         "form",
         Html(
             csrf_field(request.session)
-            + f'<input type="hidden" name="c" value="{esc(ticket)}">'
+            + f'<input type="hidden" name="c" value="{esc(reference)}">'
             + tag("fieldset", Html(tag("legend", "Organisation") + options), id="organisations")
             + tag("button", "Connect this organisation", type="submit", id="choose-organisation")
         ),

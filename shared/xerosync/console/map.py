@@ -26,7 +26,15 @@ from xerosync.aws import parameters
 from xerosync.config import Problem, SettingsError, StoreSettings, read_document
 from xerosync.console import context
 from xerosync.console.auth import signed_in
-from xerosync.console.map_html import STYLE, changes_html, form_html, preview_html, problems_html, versions_html
+from xerosync.console.map_html import (
+    STYLE,
+    changes_html,
+    form_html,
+    preview_html,
+    problems_html,
+    saved_note,
+    versions_html,
+)
 from xerosync.console.page import Html, join, page, tag
 from xerosync.console.web import Request, Response, redirect, router
 from xerosync.jobs import Job, NotConfigured
@@ -35,6 +43,7 @@ from xerosync.settings_check import Review, review
 from xerosync.settings_form import SCALARS, apply, changes, dump, form, mappings
 from xerosync.settings_lists import NO_LISTS, Kept, KeptOrganisation, XeroLists, xero_lists
 from xerosync.sources.port import StoreError, StoreLists, lists_of
+from xerosync.wiring import SETTINGS_MAX_AGE
 from xerosync.xero.errors import XeroError
 from xerosync.xero.governor import BudgetExhausted
 
@@ -186,7 +195,7 @@ def settings_form(request: Request) -> Response:
         if new is not None:
             before, _ = read_document(old.value) if old is not None else ({}, [])
             after, _ = read_document(new.value)
-            flash = f"Saved as version {saved}; the previous settings are kept as version {int(saved) - 1}."
+            flash = saved_note(new.number, new.modified, SETTINGS_MAX_AGE)
             top = changes_html(changes(before, after), f"What version {saved} changed")
     problems = _review(stored, stored.text).problems
     return _page(request, stored, stored.document, problems, top=top, flash=flash)

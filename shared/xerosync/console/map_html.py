@@ -6,8 +6,9 @@ Ids are the browser tests' handles: a field is ``setting-<its setting>`` (``sett
 the changes ``map-changes``, the preview ``map-preview``, the versions ``map-versions``.
 """
 
+import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from xerosync.aws.parameters import Version
 from xerosync.config import Problem
@@ -16,6 +17,29 @@ from xerosync.console.page import Html, esc, join, table, tag
 from xerosync.preview import Comparison
 from xerosync.settings_form import ADD_KEY, ADD_VALUE, Change, Field, Section
 from xerosync.settings_lists import Option
+
+
+def saved_note(version: int, saved_at: datetime | None, kept_seconds: float) -> str:
+    """What a save means for the records synced next. A sync function reads the settings once and
+    keeps them ``kept_seconds`` (:data:`xerosync.wiring.SETTINGS_MAX_AGE`), so a record it starts
+    within that time of the save may still use the previous version; one started after uses the
+    saved one. A record retried from the console or the CLI reads the settings afresh."""
+    minutes = math.ceil(kept_seconds / 60)
+    plural = "s" if minutes != 1 else ""
+    if saved_at is None:
+        when = f"within {minutes} minute{plural} of the save"
+    else:
+        due = saved_at.astimezone(UTC) + timedelta(seconds=kept_seconds)
+        if due.second or due.microsecond:  # the next whole minute: never an earlier time than the truth
+            due = due.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        when = f"from {due:%H:%M} UTC ({minutes} minute{plural} after the save)"
+    return (
+        f"Saved as version {version}; the previous settings are kept as version {version - 1}. "
+        f"Records synced {when} use it: a sync function keeps the settings it read for up to {minutes} "
+        f"minute{plural}, so a record it syncs before then may still use version {version - 1}. "
+        "A record retried from Fix (or with xerosync retry) uses it at once."
+    )
+
 
 STYLE = Html(
     "<style>"

@@ -156,3 +156,11 @@ def page(
 def problem(status: int, title: str, detail: str, *, session: Any = None) -> Response:
     """An error page (404, 403, ...) that says what happened."""
     return page(title, tag("p", detail), session=session, status=status)
+
+
+def moving_on(title: str, message: str, to: str, *, status: int = 200) -> Response:
+    """A page that goes on to ``to`` (a path of the console) at once, with a Continue link as well:
+    the answer to a redirect from another site (Xero's, the store's), which carries no
+    SameSite=Strict cookie, moves on by a same-site navigation, where the session applies again."""
+    body = Html(tag("p", message, id="connect-message") + tag("p", link(to, "Continue", id="connect-continue")))
+    return page(title, body, status=status, refresh=0, refresh_to=to)

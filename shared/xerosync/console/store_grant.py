@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from xerosync.connect import store
 from xerosync.console import context
 from xerosync.console.auth import Session, csrf_field, digest, signed_in
-from xerosync.console.page import Html, esc, link, page, problem, tag
+from xerosync.console.page import Html, esc, link, moving_on, page, problem, tag
 from xerosync.console.web import Request, Response, redirect, router
 from xerosync.sources.port import StoreError
 from xerosync.sync.ports import LogEntry
@@ -83,8 +83,6 @@ def grant_section(session: Session, address: str) -> Html:
 @router.post(START)
 @signed_in
 def start(request: Request) -> Response:
-    from xerosync.console.connect import _base
-
     grant = context.key_grant()
     if grant is None:
         return redirect(PAGE)
@@ -95,7 +93,7 @@ def start(request: Request) -> Response:
     nonce = secrets.token_urlsafe(24)
     fields = {"who": request.session.who, "session": request.session.digest, "address": address}
     context.consents().put_pending(_key(nonce), {**fields, "check": _key(nonce)}, time.time() + GRANT_SECONDS)
-    base = _base(request)
+    base = request.origin
     to = grant.approve_url(
         address, app_name=APP_NAME, nonce=nonce, return_url=base + RETURN, callback_url=base + CALLBACK
     )
@@ -144,8 +142,6 @@ def callback(request: Request) -> Response:
 
 @router.get(RETURN)
 def returned(request: Request) -> Response:
-    from xerosync.console.connect import _moving_on
-
     grant = context.key_grant()
     answer = grant.returned(request.query) if grant is not None else None
     if answer is None:
@@ -156,13 +152,13 @@ def returned(request: Request) -> Response:
         if pending is None:
             return problem(400, "This store connection is unknown", UNKNOWN)
         _log("refused", f"by {pending['who']} via console: denied at the store's approve page: nothing saved")
-        return _moving_on("The store did not connect", "The store's key was denied.", f"{PAGE}?error=storedenied")
+        return moving_on("The store did not connect", "The store's key was denied.", f"{PAGE}?error=storedenied")
     result = context.consents().take_parked(_result(_key(nonce)), time.time()) if 0 < len(nonce) <= 200 else None
     if result is None:
         return problem(400, "This store connection is unknown", UNKNOWN)
     if result.get("outcome") == "saved":
-        return _moving_on("Store connected", "The store's key is saved.", f"{PAGE}?done=store")
-    return _moving_on("The store did not connect", "The store's key was not saved.", f"{PAGE}?error=store")
+        return moving_on("Store connected", "The store's key is saved.", f"{PAGE}?done=store")
+    return moving_on("The store did not connect", "The store's key was not saved.", f"{PAGE}?error=store")
 
 
 def _log(outcome: str, reason: str) -> None:

@@ -45,6 +45,20 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
     session: Any = None  # xerosync.console.auth.Session once signed in
 
+    @property
+    def host(self) -> str:
+        """The host (and port) the browser reached: the proxy's ``X-Forwarded-Host`` when one says it."""
+        return self.headers.get("x-forwarded-host") or self.headers.get("host", "")
+
+    @property
+    def origin(self) -> str:
+        """The stack's own origin, as the browser reached it, for the absolute URLs a page hands to
+        another site (Xero's redirect URI, the store's callback): https behind API Gateway; the local
+        stack serves http on this machine only (localhost, 127.0.0.1)."""
+        local = self.host.split(":")[0] in ("localhost", "127.0.0.1")
+        scheme = self.headers.get("x-forwarded-proto") or ("http" if local else "https")
+        return f"{scheme}://{self.host}"
+
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> "Request":
         http = (event.get("requestContext") or {}).get("http") or {}

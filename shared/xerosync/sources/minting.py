@@ -14,13 +14,33 @@ while minting runs out after :data:`LOCK_SECONDS`, and the next container takes 
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from xerosync.sources.port import StoreUnavailable, TokenCache
+from xerosync.sources.port import AccessToken, StoreUnavailable, TokenCache
 
 LOCK_SECONDS = 30.0  # the lease on the mint: longer than one call to a token endpoint (20 s timeout)
 WAIT_SECONDS = 8.0  # how long a container finding the lock held waits for the token it will bring
 PAUSE_SECONDS = 0.2  # between two reads of the cache while waiting
+
+
+@dataclass
+class MemoryTokens:
+    """A process-local :class:`~xerosync.sources.port.TokenCache`, no lock: an adapter's default
+    when it is given no stack-wide cache (a command on the operator's machine, tests: a warm
+    process keeps its token, but every process mints its own), and, made fresh, the cache of a
+    credentials check (a token minted for that check alone and kept nowhere else). Of two tokens
+    put under one key it keeps the one that expires last."""
+
+    tokens: dict[str, AccessToken] = field(default_factory=dict)
+
+    def get(self, key: str) -> AccessToken | None:
+        return self.tokens.get(key)
+
+    def put(self, key: str, token: AccessToken) -> None:
+        known = self.tokens.get(key)
+        if known is None or known.expires_at <= token.expires_at:
+            self.tokens[key] = token
 
 
 @runtime_checkable

@@ -41,12 +41,13 @@ import gzip
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from xerosync.frozen import frozen
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import (
     AccessToken,
     CredentialsRefused,
@@ -92,17 +93,6 @@ class Credentials:
         if self.region not in ENDPOINTS:
             raise StoreError(f"SP-API region {self.region!r} is not one of {', '.join(ENDPOINTS)}")
         return ENDPOINTS[self.region]
-
-
-@dataclass
-class MemoryTokens:
-    tokens: dict[str, AccessToken] = field(default_factory=dict)
-
-    def get(self, key: str) -> AccessToken | None:
-        return self.tokens.get(key)
-
-    def put(self, key: str, token: AccessToken) -> None:
-        self.tokens[key] = token
 
 
 @frozen

@@ -9,17 +9,8 @@ from typing import Any
 
 from xerosync.sources.amazon.adapter import EXPIRES, SOURCE
 from xerosync.sources.credentials_port import CredentialField
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import StoreError
-
-
-class _Tokens:
-    """A cache holding nothing: the check mints."""
-
-    def get(self, key: str) -> None:
-        return None
-
-    def put(self, key: str, token: Any) -> None:
-        return None
 
 
 class AmazonCredentials:
@@ -33,7 +24,7 @@ class AmazonCredentials:
     )
 
     def check(self, credentials: Mapping[str, Any]) -> str:
-        store = SOURCE.client(credentials, _Tokens())
+        store = SOURCE.client(credentials, MemoryTokens())  # a token minted for this check alone
         if store is None:
             raise StoreError("the LWA client ID, client secret and refresh token are all needed")
         store.api.token()

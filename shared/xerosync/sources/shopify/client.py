@@ -39,12 +39,13 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from xerosync import clock as sync_clock
 from xerosync.frozen import frozen
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import AccessToken, StoreError, StoreUnavailable, TokenCache, require_https
 from xerosync.sources.shopify.settings import API_VERSION
 
@@ -85,26 +86,10 @@ class Credentials:
 
 
 Token = AccessToken  # a minted access token (value hidden from repr) and its expiry
-__all__ = ["AccessToken", "Credentials", "MemoryTokenCache", "ShopifyGraphQL", "Token", "TokenCache"]
+__all__ = ["AccessToken", "Credentials", "ShopifyGraphQL", "Token", "TokenCache"]
 
 
-@dataclass
-class MemoryTokenCache:
-    """The process-local default (a command run on the operator's machine, tests): a warm
-    container keeps its token, but every container mints its own."""
-
-    tokens: dict[str, Token] = field(default_factory=dict)
-
-    def get(self, key: str) -> Token | None:
-        return self.tokens.get(key)
-
-    def put(self, key: str, token: Token) -> None:
-        known = self.tokens.get(key)
-        if known is None or known.expires_at <= token.expires_at:  # the one that expires last
-            self.tokens[key] = token
-
-
-_PROCESS_TOKENS = MemoryTokenCache()
+_PROCESS_TOKENS = MemoryTokens()  # the process-local default (xerosync.sources.minting)
 _MINTING = threading.Lock()
 
 

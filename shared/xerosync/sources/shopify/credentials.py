@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from xerosync.sources.credentials_port import CredentialField
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import StoreError
 from xerosync.sources.shopify import queries
 from xerosync.sources.shopify.adapter import SOURCE
-from xerosync.sources.shopify.client import MemoryTokenCache
 
 
 class ShopifyCredentials:
@@ -27,7 +27,7 @@ class ShopifyCredentials:
     )
 
     def check(self, credentials: Mapping[str, Any]) -> str:
-        store = SOURCE.client(credentials, MemoryTokenCache())  # a token minted for this check alone
+        store = SOURCE.client(credentials, MemoryTokens())  # a token minted for this check alone
         if store is None:
             raise StoreError("the shop and either the app's client ID and secret or an access token are needed")
         try:

@@ -20,7 +20,7 @@ and a deleted invoice, quote or purchase order comes off the books (as far as Xe
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -41,8 +41,8 @@ from xerosync.domain import (
 )
 from xerosync.envelopes import Message
 from xerosync.events import StoreEvent
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import (
-    AccessToken,
     Found,
     Kind,
     ProductUpdate,
@@ -247,20 +247,7 @@ def _xero_word(resource: str) -> str:
     return {"customer": "contact", "product": "item"}.get(resource, "document")
 
 
-@dataclass
-class _MemoryTokens:
-    """The process-local token cache (a command on the operator's machine, tests)."""
-
-    tokens: dict[str, AccessToken] = field(default_factory=dict)
-
-    def get(self, key: str) -> AccessToken | None:
-        return self.tokens.get(key)
-
-    def put(self, key: str, token: AccessToken) -> None:
-        self.tokens[key] = token
-
-
-_PROCESS_TOKENS = _MemoryTokens()
+_PROCESS_TOKENS = MemoryTokens()  # the process's own, for an operator's command
 
 
 @dataclass

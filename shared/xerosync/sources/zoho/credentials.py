@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from xerosync.sources.credentials_port import CredentialField
+from xerosync.sources.minting import MemoryTokens
 from xerosync.sources.port import StoreError
-from xerosync.sources.zoho.adapter import SOURCE, _MemoryTokens
+from xerosync.sources.zoho.adapter import SOURCE
 
 
 class ZohoCredentials:
@@ -23,7 +24,7 @@ class ZohoCredentials:
     )
 
     def check(self, credentials: Mapping[str, Any]) -> str:
-        store = SOURCE.client(credentials, _MemoryTokens())  # a token minted for this check alone
+        store = SOURCE.client(credentials, MemoryTokens())  # a token minted for this check alone
         if store is None:
             raise StoreError("the client ID, the client secret and the refresh token are all needed")
         store.crm.token()  # type: ignore[attr-defined]

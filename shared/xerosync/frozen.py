@@ -28,8 +28,9 @@ time defining them took). A class without a docstring gets ``dataclass``'s (its 
 signature) when its ``__doc__`` is read. Fields that are keyword-only, ``init=False`` or
 ``InitVar`` are refused (none is used: a plain ``dataclass`` serves a class that needs them).
 
-Nor is ``dataclass()`` itself called for a class whose fields are all plain (its annotations
-types, not strings, ``ClassVar`` or ``InitVar``; no base but ``object``: every value class):
+Nor is ``dataclass()`` itself called for a class whose fields are all plain (no ``ClassVar``,
+``InitVar`` or ``KW_ONLY`` annotation) and whose only base is ``object``: every value class
+(``tests/unit/test_frozen.py`` checks those a sync function defines).
 :func:`_declare` reads its fields as ``dataclass`` does (``dataclasses.Field`` objects, the same
 defaults, the same errors) and sets what ``dataclasses.fields``/``replace``/``asdict``/
 ``is_dataclass`` read, with ``dataclass``'s own markers (:class:`_Probe`). ``dataclass()``
@@ -148,11 +149,13 @@ def _checked(cls: type, params: tuple[Field[Any], ...]) -> None:
 
 
 def _plain(annotation: object) -> bool:
-    """Whether ``dataclass`` reads this annotation as an ordinary field's without looking further:
-    a type, not a string (which it parses for ``ClassVar``/``InitVar``), a ``ClassVar``, an
-    ``InitVar`` or ``KW_ONLY``."""
+    """Whether ``dataclass`` reads this annotation as an ordinary field's: not a ``ClassVar``, an
+    ``InitVar`` or ``KW_ONLY``, nor a string that names one (``dataclass`` parses a string for
+    them; one that does not even contain their names cannot be one)."""
+    if isinstance(annotation, str):
+        return not any(special in annotation for special in ("ClassVar", "InitVar", "KW_ONLY"))
     return not (
-        isinstance(annotation, (str, InitVar))
+        isinstance(annotation, InitVar)
         or annotation is InitVar
         or annotation is KW_ONLY
         or getattr(annotation, "__origin__", annotation) is ClassVar

@@ -3,7 +3,9 @@
 
 import copy
 import dataclasses
+import importlib
 import inspect
+import sys
 from dataclasses import field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -211,18 +213,47 @@ def test_what_dataclass_refuses_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "annotations",
-    [{"code": "str"}, {"code": str, "kind": ClassVar[str]}, {"code": str, "seed": dataclasses.InitVar[int]}],
-    ids=["a string annotation", "a ClassVar", "an InitVar"],
+    [
+        {"code": str, "kind": ClassVar[str]},
+        {"code": str, "kind": "ClassVar[str]"},
+        {"code": str, "seed": dataclasses.InitVar[int]},
+        {"code": str, "seed": "dataclasses.InitVar[int]"},
+    ],
+    ids=["a ClassVar", "a ClassVar by name", "an InitVar", "an InitVar by name"],
 )
 def test_a_class_dataclass_reads_more_closely_goes_through_dataclass(annotations: dict[str, Any]) -> None:
-    made = frozen if annotations == {"code": "str"} else None
-    namespace = {"__annotations__": annotations, "__doc__": "x", "kind": "k"}
-    if made is None:  # ClassVar and InitVar: dataclass() tells them apart, then @frozen refuses them
-        with pytest.raises(TypeError, match="need @dataclass"):
-            frozen(type("Line", (), namespace))
-        return
-    line = made(type("Line", (), namespace))
-    assert [f.type for f in dataclasses.fields(line)] == ["str"] and line("A") == line("A")
+    # dataclass() tells a ClassVar or an InitVar from a field; then @frozen refuses the class
+    with pytest.raises(TypeError, match="need @dataclass"):
+        frozen(type("Line", (), {"__annotations__": annotations, "__doc__": "x", "kind": "k"}))
+
+
+def test_a_forward_reference_is_a_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xerosync.frozen, "dataclass", None)  # not called
+    line = frozen(type("Line", (), {"__annotations__": {"code": "str", "detail": "Line | None"}, "detail": None}))
+    assert [f.type for f in dataclasses.fields(line)] == ["str", "Line | None"] and line("A") == line("A", None)
+
+
+def test_every_value_class_a_sync_function_defines_is_declared_without_dataclass() -> None:
+    # Given every module a sync function imports
+    for module in ("xerosync.handlers", "xerosync.sync.order_queue", "xerosync.sync.contacts", "xerosync.sync.items"):
+        importlib.import_module(module)
+    # Then each @frozen class among them was declared by @frozen itself (an annotation that made it
+    # go through dataclass() would cost its cold start again)
+    made = [
+        c
+        for name, module in list(sys.modules.items())
+        if name.startswith("xerosync.")
+        for c in vars(module).values()
+        if isinstance(c, type) and c.__module__ == name and _by_frozen(c)
+    ]
+    assert len(made) > 50
+    assert [c.__qualname__ for c in made if c.__dataclass_params__ is not xerosync.frozen._PARAMS] == []
+
+
+def _by_frozen(cls: type) -> bool:
+    """Made by @frozen: its __eq__ is the one @frozen gives (a dataclass's own is compiled)."""
+    eq = cls.__dict__.get("__eq__")
+    return "__dataclass_fields__" in cls.__dict__ and getattr(eq, "__module__", "") == "xerosync.frozen"
 
 
 def test_a_subclass_by_dataclass_reads_the_value_class_s_fields() -> None:

@@ -2,7 +2,8 @@
 checked by ``make deploy-check`` (deploy/artefacts.py):
 
 * its service folders are exactly those of layers/deps/botocore-services.txt, their models stored
-  decompressed (nothing gunzipped at a cold start);
+  decompressed (nothing gunzipped at a cold start) and without their documentation text (decoded
+  at every cold start, read only by docstrings);
 * each listed service's client is created from the layer alone (``python -S``, the layer's folder the
   only path beside the standard library), in several partitions' regions, and resolves the same
   endpoint, region and signing name as the dev environment's whole botocore does when it is the
@@ -58,6 +59,13 @@ def probe(services: list[str], layer: Path | None) -> dict[str, object]:
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
+def _documented(node: object) -> bool:
+    """Whether a model holds ``documentation`` text (trim_botocore.undocumented removes it)."""
+    if isinstance(node, dict):
+        return any((k == "documentation" and isinstance(v, str)) or _documented(v) for k, v in node.items())
+    return isinstance(node, list) and any(_documented(v) for v in node)
+
+
 def check_botocore(layer: Path, services: list[str] | None = None) -> list[str]:
     """Problems of the botocore in a layer's ``python`` folder (none when it ships no botocore)."""
     data = layer / "botocore" / "data"
@@ -74,6 +82,11 @@ def check_botocore(layer: Path, services: list[str] | None = None) -> list[str]:
     packed = sorted(data.rglob("*.json.gz"))
     if packed:
         problems.append(f"{where}: {packed[0].relative_to(data)} is compressed (gunzipped at every cold start)")
+    documented = [m for m in sorted(data.glob("*/*/service-2.json")) if _documented(json.loads(m.read_bytes()))]
+    if documented:
+        problems.append(
+            f"{where}: {documented[0].relative_to(data)} keeps its documentation (decoded at every cold start)"
+        )
     if problems:
         return problems
     try:

@@ -24,20 +24,47 @@ any dataclass.
 default as the parameter's default, a ``default_factory`` called when the argument is left out,
 ``__post_init__`` called), compiled for the classes a container builds, not for every class the
 handler's modules define (a path builds a fraction of them, and compiling them was most of the
-time defining them took). A
-class without a docstring has it compiled at once, as ``dataclass`` needs its signature for the
-docstring it writes. Fields that are keyword-only, ``init=False`` or ``InitVar`` are refused (none
-is used: a plain ``dataclass`` serves a class that needs them).
+time defining them took). A class without a docstring gets ``dataclass``'s (its name and
+signature) when its ``__doc__`` is read. Fields that are keyword-only, ``init=False`` or
+``InitVar`` are refused (none is used: a plain ``dataclass`` serves a class that needs them).
+
+Nor is ``dataclass()`` itself called for a class whose fields are all plain (no ``ClassVar``,
+``InitVar`` or ``KW_ONLY`` annotation) and whose only base is ``object``: every value class
+(``tests/unit/test_frozen.py`` checks those a sync function defines).
+:func:`_declare` reads its fields as ``dataclass`` does (``dataclasses.Field`` objects, the same
+defaults, the same errors) and sets what ``dataclasses.fields``/``replace``/``asdict``/
+``is_dataclass`` read, with ``dataclass``'s own markers (:class:`_Probe`). ``dataclass()``
+execs a function builder for every class even when it writes no method, and reads each field's
+annotation for ``ClassVar``/``InitVar``/``KW_ONLY``: half the time the value classes took to
+define (bench/README.md, "Import time from the built artefacts"). Any other class goes through
+``dataclass()`` as before.
 
 Standard library only: the ingress and the stores' webhook modules use it.
 """
 
+import abc
 import inspect
 from collections.abc import Callable
-from dataclasses import MISSING, Field, dataclass, field, fields
+from dataclasses import KW_ONLY, MISSING, Field, InitVar, dataclass, field, fields
 from operator import attrgetter
 from reprlib import recursive_repr
-from typing import Any, dataclass_transform
+from types import MemberDescriptorType
+from typing import Any, ClassVar, dataclass_transform
+
+
+@dataclass(init=False, repr=False, eq=False)
+class _Probe:
+    """What ``dataclass`` marks a class and its fields with, read from a class it made rather
+    than from the module's private names: the ``__dataclass_params__`` of ``dataclass(init=False,
+    repr=False, eq=False)``, which every value class had before (one object shared: nothing
+    writes to it), the kind of an ordinary field, and ``__replace__`` (``copy.replace``)."""
+
+    probe: int
+
+
+_PARAMS = _Probe.__dataclass_params__  # type: ignore[attr-defined]
+_FIELD = _Probe.__dataclass_fields__["probe"]._field_type  # type: ignore[attr-defined]
+_REPLACE = _Probe.__replace__
 
 
 def _values(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
@@ -48,10 +75,10 @@ def _values(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
     return attrgetter(*names) if names else lambda obj: ()
 
 
-def _methods(cls: type) -> dict[str, Any]:
-    compared = _values(tuple(f.name for f in fields(cls) if f.compare))
-    hashed = _values(tuple(f.name for f in fields(cls) if (f.compare if f.hash is None else f.hash)))
-    shown = tuple(f.name for f in fields(cls) if f.repr)
+def _methods(params: tuple[Field[Any], ...]) -> dict[str, Any]:
+    compared = _values(tuple(f.name for f in params if f.compare))
+    hashed = _values(tuple(f.name for f in params if (f.compare if f.hash is None else f.hash)))
+    shown = tuple(f.name for f in params if f.repr)
 
     def __eq__(self: object, other: object) -> bool:
         if self is other:
@@ -105,11 +132,10 @@ def _init_source(cls: type) -> Callable[..., None]:
     return init
 
 
-def _checked(cls: type) -> None:
+def _checked(cls: type, params: tuple[Field[Any], ...]) -> None:
     """What ``dataclass`` checks when it writes ``__init__`` (at definition, as it does), and the
     kinds of field the deferred ``__init__`` does not write."""
     declared = cls.__dataclass_fields__  # type: ignore[attr-defined]
-    params = fields(cls)
     if len(declared) != len(params) or any(f.kw_only or not f.init for f in params):
         raise TypeError(
             f"@frozen {cls.__name__}: keyword-only, init=False, InitVar and ClassVar fields need @dataclass"
@@ -122,16 +148,89 @@ def _checked(cls: type) -> None:
             raise TypeError(f"non-default argument {f.name!r} follows default argument {defaulted!r}")
 
 
+def _plain(annotation: object) -> bool:
+    """Whether ``dataclass`` reads this annotation as an ordinary field's: not a ``ClassVar``, an
+    ``InitVar`` or ``KW_ONLY``, nor a string that names one (``dataclass`` parses a string for
+    them; one that does not even contain their names cannot be one)."""
+    if isinstance(annotation, str):
+        return not any(special in annotation for special in ("ClassVar", "InitVar", "KW_ONLY"))
+    return not (
+        isinstance(annotation, InitVar)
+        or annotation is InitVar
+        or annotation is KW_ONLY
+        or getattr(annotation, "__origin__", annotation) is ClassVar
+    )
+
+
+def _declare(cls: type, annotations: dict[str, Any]) -> None:
+    """``dataclass(init=False, repr=False, eq=False)(cls)`` for a class of plain fields and no base
+    but ``object`` (``_process_class`` of Python 3.13, what it does for such a class): each
+    annotation a ``Field`` (given or made from the default), a ``Field`` default replaced by its
+    default (or removed), the same errors (a mutable default, a ``Field`` without annotation),
+    ``__dataclass_fields__``/``__dataclass_params__``, ``__replace__``, ``__match_args__``."""
+    declared: dict[str, Field[Any]] = {}
+    for name, annotation in annotations.items():
+        default = getattr(cls, name, MISSING)
+        if isinstance(default, Field):
+            made = default
+            if default.default is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, default.default)
+        else:
+            value: Any = MISSING if isinstance(default, MemberDescriptorType) else default  # a slot: no default
+            made = field(default=value)
+        made.name, made.type, made._field_type = name, annotation, _FIELD  # type: ignore[attr-defined]
+        if made.kw_only is MISSING:
+            made.kw_only = False
+        if made.default.__class__.__hash__ is None:
+            raise ValueError(
+                f"mutable default {type(made.default)} for field {name} is not allowed: use default_factory"
+            )
+        declared[name] = made
+    for name, value in cls.__dict__.items():
+        if isinstance(value, Field) and name not in annotations:
+            raise TypeError(f"{name!r} is a field but has no type annotation")
+    cls.__dataclass_params__ = _PARAMS  # type: ignore[attr-defined]
+    cls.__dataclass_fields__ = declared  # type: ignore[attr-defined]
+    matched = tuple(name for name, f in declared.items() if f.init and not f.kw_only)
+    for name, value in (("__replace__", _REPLACE), ("__match_args__", matched)):
+        if name not in cls.__dict__:
+            setattr(cls, name, value)
+    abc.update_abstractmethods(cls)
+
+
 def _deferred_init(cls: type) -> Callable[..., None]:
     """An ``__init__`` that compiles the class's own at its first call, puts it in its place and
     calls it: each later instance is built by the compiled one, as fast as dataclass's."""
 
     def __init__(self: object, /, *args: Any, **kwargs: Any) -> None:
-        init = _init_source(cls)
-        setattr(cls, "__init__", init)  # noqa: B010 - the class's own __init__ from now on
+        init = _compiled_init(cls)
         init(self, *args, **kwargs)
 
+    __init__.__frozen_deferred__ = True  # type: ignore[attr-defined]
     return __init__
+
+
+def _compiled_init(cls: type) -> Callable[..., None]:
+    """The class's compiled ``__init__``, compiled and put in place of the deferred one if need be."""
+    init = cls.__dict__["__init__"]
+    if getattr(init, "__frozen_deferred__", False):
+        init = _init_source(cls)
+        setattr(cls, "__init__", init)  # noqa: B010 - the class's own __init__ from now on
+    return init  # type: ignore[no-any-return]
+
+
+class _Signature:
+    """A class's ``__doc__`` as ``dataclass`` writes it for a class without a docstring (its name
+    and signature), made when it is read: the signature needs the compiled ``__init__``."""
+
+    def __get__(self, instance: object, owner: type) -> str:
+        _compiled_init(owner)
+        return owner.__name__ + str(inspect.signature(owner)).replace(" -> None", "")
+
+
+_SIGNATURE = _Signature()
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
@@ -139,15 +238,21 @@ def frozen[T](cls: type[T]) -> type[T]:
     own = dict(cls.__dict__)
     if own.get("__hash__") is not None:
         raise TypeError(f"Cannot overwrite attribute __hash__ in class {cls.__name__}")  # as unsafe_hash does
-    made = dataclass(init=False, eq=False, repr=False)(cls)
-    methods = _methods(made)
+    annotations = inspect.get_annotations(cls)
+    made: type = cls
+    if cls.__bases__ == (object,) and type(cls) is type and all(_plain(a) for a in annotations.values()):
+        _declare(made, annotations)
+    else:
+        made = dataclass(init=False, eq=False, repr=False)(cls)
+    params = fields(made)
+    methods = _methods(params)
     if "__init__" not in own:
-        _checked(made)
-        methods["__init__"] = _init_source(made) if not own.get("__doc__") else _deferred_init(made)
+        _checked(made, params)
+        methods["__init__"] = _deferred_init(made)
     for name, method in methods.items():
         if name not in own or (name == "__hash__" and own[name] is None):
             method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
-    if not own.get("__doc__"):  # as dataclass writes it: the class's signature
-        made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
+    if not own.get("__doc__"):  # as dataclass writes it: the class's signature, when read
+        made.__doc__ = _SIGNATURE  # type: ignore[assignment]
     return made

@@ -5,7 +5,11 @@ trimmed botocore that lacks a listed service, keeps another, or ships a model co
 
 import gzip
 import importlib.util
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -59,6 +63,41 @@ def test_the_trimmed_botocore_keeps_the_listed_services_decompressed_and_creates
     assert check_botocore(layer) == []
 
 
+def test_the_trimmed_models_keep_no_documentation_and_answer_an_empty_one(layer: Path) -> None:
+    # Given botocore's DynamoDB model, with its documentation
+    source = Path(botocore.__file__).parent / "data" / "dynamodb" / "2012-08-10"
+    whole = json.loads(gzip.decompress((source / "service-2.json.gz").read_bytes()))
+    assert whole["operations"]["GetItem"]["documentation"]
+    # When the layer is trimmed
+    trimmer().trim(layer, listed())
+    model = layer / "botocore" / "data" / "dynamodb" / "2012-08-10" / "service-2.json"
+    trimmed = json.loads(model.read_bytes())
+    # Then the model is the same without any documentation string, a fifth of the size
+    assert "documentation" not in json.dumps(trimmed) and model.stat().st_size < len(json.dumps(whole)) / 3
+    assert (
+        trimmed["operations"].keys() == whole["operations"].keys()
+        and trimmed["shapes"].keys() == whole["shapes"].keys()
+    )
+    assert trimmer().undocumented(whole) == trimmed
+    # And a client from the layer reads it: what it needs is there, the documentation is ""
+    probe = (
+        "import botocore.session as s; c = s.get_session().create_client('dynamodb', region_name='eu-west-2', "
+        "aws_access_key_id='x', aws_secret_access_key='y'); op = c.meta.service_model.operation_model('GetItem'); "
+        "print(repr(op.documentation), op.input_shape.members['Key'].type_name, c.meta.endpoint_url)"
+    )
+    env = {"PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ.get("PATH", "")}
+    done = subprocess.run([sys.executable, "-S", "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["''", "map", "https://dynamodb.eu-west-2.amazonaws.com"]
+
+
+def test_a_member_named_documentation_stays() -> None:
+    shape = {
+        "documentation": "<p>A shape.</p>",
+        "members": {"documentation": {"shape": "String", "documentation": "x"}},
+    }
+    assert trimmer().undocumented(shape) == {"members": {"documentation": {"shape": "String"}}}
+
+
 def test_a_listed_service_the_layer_lacks_or_cannot_load_fails(layer: Path) -> None:
     trimmer().trim(layer, listed())
     shutil.rmtree(layer / "botocore" / "data" / "sqs")
@@ -81,6 +120,18 @@ def test_an_untrimmed_or_compressed_botocore_fails(layer: Path) -> None:
     [problem] = check_botocore(layer)
     assert problem.startswith("DepsLayer: dynamodb/") and problem.endswith(
         "is compressed (gunzipped at every cold start)"
+    )
+
+
+def test_a_documented_model_fails(layer: Path) -> None:
+    trimmer().trim(layer, listed())
+    model = next((layer / "botocore" / "data" / "sqs").glob("*/service-2.json"))
+    shapes = json.loads(model.read_bytes())
+    shapes["documentation"] = "<p>Welcome to the Amazon SQS API Reference.</p>"
+    model.write_text(json.dumps(shapes))
+    [problem] = check_botocore(layer)
+    assert problem.startswith("DepsLayer: sqs/") and problem.endswith(
+        "keeps its documentation (decoded at every cold start)"
     )
 
 

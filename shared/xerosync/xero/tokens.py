@@ -19,7 +19,7 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -107,7 +107,7 @@ class TokenSource(Protocol):
         ...
 
 
-@dataclass
+@frozen
 class _Cached:
     """An access token and when it expires (epoch seconds); printed, it hides the token."""
 

@@ -3,7 +3,7 @@ headers, one batch element's answer, idempotency keys, and ``where`` clauses."""
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -98,7 +98,7 @@ class ElementResult:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass
+@frozen
 class Response:
     """A Xero answer: its status, its JSON body and its rate-limit headers."""
 

@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("XEROSYNC_REFERENCE", ROOT.parent / "shared"))
 EVENTS = ROOT / "events"
 
+# The operator's command line prints with rich consoles made when xerosync.cli is imported, which keep
+# the width COLUMNS gave them then (only without it do they read COLUMNS at each print); the tests give
+# each invocation its width (CliRunner's env={"COLUMNS": ...}). A COLUMNS inherited from whatever ran
+# pytest (pytest-xdist starts its workers with COLUMNS=80, a shell may export one) would pin them.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 # Handlers and adapters must never reach a real AWS account from a test.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

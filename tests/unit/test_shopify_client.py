@@ -171,3 +171,26 @@ def test_tokens_and_the_bucket_follow_the_clock_every_process_shares(monkeypatch
     minted = tokens.get("shopify-token:jsmith.myshopify.com:client-id")
     assert minted is not None and abs(minted.expires_at - (clock.now() + 86_399)) < 120
     assert api.bucket is not None and abs(api.bucket.at - clock.now()) < 120
+
+
+def _status(available: float) -> dict[str, object]:
+    return {
+        "requestedQueryCost": 62,
+        "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": available, "restoreRate": 100.0},
+    }
+
+
+def test_an_answer_numbered_older_lowers_the_bucket_but_never_raises_it() -> None:
+    # Queries are numbered as they leave the client; Shopify may take them in another order (a
+    # thread paused between its number and its POST), so the answer to query 1 can be the one that
+    # saw query 2's points taken as well: acting on the higher word let a 41st read be THROTTLED.
+    clock = Clock()
+    api = client(FakeAdmin(), clock=clock)
+    api._note_cost("OrderById", _status(1000), sent=2)
+    api._note_cost("OrderById", _status(1500), sent=1)  # older and higher: the newer word stands
+    assert api.bucket is not None and api.bucket.available == 1000
+    api._note_cost("OrderById", _status(938), sent=1)  # older but lower: Shopify took both
+    assert api.bucket.available == 938
+    assert api.bucket.wait_for(1000, clock()) == pytest.approx(0.62)
+    api._note_cost("OrderById", _status(1200), sent=3)  # a newer answer replaces it as before
+    assert api.bucket.available == 1200

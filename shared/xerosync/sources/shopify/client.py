@@ -288,22 +288,31 @@ class ShopifyGraphQL:
     def _note_cost(self, name: str, cost: Mapping[str, Any], sent: int = 0) -> None:
         """Keep the requested cost and the bucket Shopify reports. With several queries in flight,
         answers arrive out of order: an answer to a query sent before the one whose answer set the
-        bucket tells what it held before that later query's points were taken, and would let a
-        query through that Shopify then refuses, so it does not replace the newer word."""
+        bucket usually tells what it held before that later query's points were taken, and would
+        let a query through that Shopify then refuses, so it does not raise the newer word. It may
+        lower it: queries are numbered as they leave this client, not as Shopify takes them (a
+        thread can be paused between the two), so the "older" answer can be the one that saw both
+        queries' points taken. The lower of the two words is always safe to act on; at worst a
+        query waits a little longer than it had to."""
         if cost.get("requestedQueryCost") is not None:
             self.costs[name] = float(cost["requestedQueryCost"])
         status = cost.get("throttleStatus") or {}
+        if status.get("currentlyAvailable") is None or not status.get("restoreRate"):
+            return
+        now = self._monotonic()
+        said = Bucket(
+            float(status["currentlyAvailable"]),
+            float(status.get("maximumAvailable") or status["currentlyAvailable"]),
+            float(status["restoreRate"]),
+            now,
+        )
         with self._turns:
             if sent and sent < self._status_of:
-                return
-            self._status_of = max(self._status_of, sent)
-        if status.get("currentlyAvailable") is not None and status.get("restoreRate"):
-            self.bucket = Bucket(
-                float(status["currentlyAvailable"]),
-                float(status.get("maximumAvailable") or status["currentlyAvailable"]),
-                float(status["restoreRate"]),
-                self._monotonic(),
-            )
+                if self.bucket is not None and said.available >= self.bucket.now(now):
+                    return
+            else:
+                self._status_of = max(self._status_of, sent)
+            self.bucket = said
 
     def _wait(self, name: str, cost: Any, response: Any) -> float:
         if isinstance(cost, dict) and self.bucket is not None:

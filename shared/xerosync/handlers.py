@@ -34,7 +34,7 @@ from xerosync.sources.port import StoreClient, StoreError, StoreSource
 from xerosync.sync.base import Outcome
 from xerosync.sync.invocation import SharedClaims, batch_superseded, plan
 from xerosync.sync.ports import Journal, LogEntry
-from xerosync.sync.records import AUTH_RETRY_SECONDS, Delivery, handle_record
+from xerosync.sync.records import AUTH_RETRY_SECONDS, UNKNOWN_RETRY_SECONDS, Delivery, handle_record
 from xerosync.wiring import SyncContext, forget_settings, sync_context, sync_log
 from xerosync.xero import pacing
 from xerosync.xero.batching import BatchingXero
@@ -234,14 +234,25 @@ def sqs_sync_handler(use_case: UseCase, decode: Decode, call_order: Sequence[Seq
             """One record; whatever escapes fails that record alone, logged with its exception
             (handle_record logs and classifies the use case's own failures before re-raising)."""
             record = records[index]
+            given = delivery(record)
+            delays: list[float] = []
+
+            def retry_later(seconds: float) -> None:
+                delays.append(seconds)
+                given.retry_later(seconds)
+
             try:
-                handle_record(planned[index].event, record.body, answer, delivery(record), journal)
+                handle_record(
+                    planned[index].event, record.body, answer, replace(given, retry_later=retry_later), journal
+                )
             except Exception as exc:
                 logger.exception(
                     "record failed",
                     extra={"record": planned[index].key, "message_id": record.message_id, "reason": reason_of(exc)},
                 )
                 failed.append(record.message_id)
+                if not delays:  # failed outside the use case's own retry (the sync log's write, say): soon
+                    _retry_later(record, UNKNOWN_RETRY_SECONDS)
 
         def run(index: int) -> None:
             with xero.worker() if batching else nullcontext():

@@ -361,3 +361,55 @@ def test_a_rotated_xero_secret_reaches_a_warm_container(endpoint: str, monkeypat
     sm.put_secret_value(SecretId=arn, SecretString=json.dumps(reconnected))
     secrets.clear_cache()
     assert wiring._xero().credentials.tenant_id == "t-2"
+
+
+def test_a_record_failing_outside_its_use_case_comes_back_soon(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch, sync_function: dict[str, Any]
+) -> None:
+    """The record was applied, then the sync log's write failed (DynamoDB did not answer): the
+    record fails alone and is back on its queue after UNKNOWN_RETRY_SECONDS, not after the
+    queue's whole visibility timeout (10 minutes in the bench, where this was seen)."""
+    journal = sync_function["journal"]
+
+    class Unanswered:
+        def write(self, entry: Any) -> None:
+            if entry.outcome == "applied":
+                raise ConnectionError("Connect timeout on endpoint URL")
+            journal.write(entry)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(journal, name)
+
+    monkeypatch.setattr(handlers, "sync_log", lambda: Unanswered())
+    monkeypatch.setenv("XEROSYNC_TIME_SCALE", "60")  # 30 s of the sync's clock: half a second here
+    url = queue(endpoint, "orders-unanswered")
+    sqs = boto("sqs", endpoint)
+    sqs.send_message(QueueUrl=url, MessageBody=envelope("2100"))
+    sqs.send_message(QueueUrl=url, MessageBody=envelope("2101", payload=json.dumps(order(2101, 1))))
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600, AttributeNames=["All"])
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    event = {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m["Attributes"],
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in got["Messages"]
+        ]
+    }
+    result = sync_function["handler"](event, Context())
+
+    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == sorted(
+        m["MessageId"] for m in got["Messages"]
+    )
+    import time
+
+    time.sleep(1.5)
+    back = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    assert sorted(json.loads(m["Body"])["id"] for m in back) == ["2100", "2101"]

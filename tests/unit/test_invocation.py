@@ -8,7 +8,7 @@ from local.events import envelope
 from local.woo import delivery
 from tests.fakes import InMemoryMappings
 from xerosync.sync.invocation import SharedClaims, plan
-from xerosync.sync.ports import Claimed, Mapping
+from xerosync.sync.ports import Claimed, ClaimLost, Mapping
 
 
 def body(order_id: int, modified: str, note: str = "") -> str:
@@ -58,3 +58,92 @@ def test_a_worker_whose_creation_failed_lets_the_next_one_try() -> None:
     # the second worker now holds the claim, knowing the first tried (and may have created it)
     assert result == [Claimed(first=False)]
     assert inner.claims["customer:9"] == "second"
+
+
+class CountingMappings(InMemoryMappings):
+    """The mapping table, counting its reads (each a DynamoDB request on AWS)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def get(self, key: str) -> Mapping | None:
+        self.reads.append(key)
+        return super().get(key)
+
+
+def test_a_mapping_is_read_once_an_invocation_found_or_not() -> None:
+    inner = CountingMappings()
+    inner.items["product:5"] = Mapping("product:5", "I5", xero_number="SKU5")
+    shared = SharedClaims(inner)
+    for _ in range(3):
+        assert shared.get("product:5") == Mapping("product:5", "I5", xero_number="SKU5")
+        assert shared.get("product:6") is None  # no item in Xero: not asked again either
+    assert inner.reads == ["product:5", "product:6"]
+
+
+def test_the_invocations_own_writes_are_what_it_reads_next() -> None:
+    inner = CountingMappings()
+    shared = SharedClaims(inner)
+    assert shared.get("order:1") is None
+    assert shared.claim("order:1", "c") == Claimed(first=True)
+    assert shared.get("order:1") is None  # a pending claim is not a mapping
+    shared.put(Mapping("order:1", "INV1"), claim="c")
+    assert shared.get("order:1") == Mapping("order:1", "INV1")
+    shared.put(Mapping("order:1", "INV1", data={"locked": True}))
+    assert shared.get("order:1") == Mapping("order:1", "INV1", data={"locked": True})
+    assert inner.reads == ["order:1"]
+
+
+def test_a_record_read_before_its_lock_is_read_again_under_it() -> None:
+    inner = CountingMappings()
+    shared = SharedClaims(inner)
+    assert shared.get("order:1") is None
+    inner.items["order:1"] = Mapping("order:1", "INV1")  # another invocation applied an event meanwhile
+    shared.lock("order:1", "t")
+    assert shared.get("order:1") == Mapping("order:1", "INV1")
+    assert inner.reads == ["order:1", "order:1"]
+
+
+def test_a_refused_write_or_a_released_claim_is_read_again() -> None:
+    inner = CountingMappings()
+    shared = SharedClaims(inner)
+    assert shared.claim("customer:9", "mine") == Claimed(first=True)
+    inner.claims["customer:9"] = "theirs"  # taken over after the lease ran out
+    inner.items["customer:9"] = Mapping("customer:9", "C9")
+    try:
+        shared.put(Mapping("customer:9", "C-mine"), claim="mine")
+    except ClaimLost:
+        pass
+    else:
+        raise AssertionError("the put should have been refused")
+    assert shared.get("customer:9") == Mapping("customer:9", "C9")  # theirs, read from the table
+    assert shared.claim("customer:10", "mine") == Claimed(first=True)
+    shared.release("customer:10", "mine")
+    inner.items["customer:10"] = Mapping("customer:10", "C10")
+    assert shared.get("customer:10") == Mapping("customer:10", "C10")
+
+
+def test_a_read_overtaken_by_a_write_of_the_same_invocation_is_not_kept() -> None:
+    """A worker's read that was answered before another worker's write of the key, but returns
+    after it, must not replace what the write left."""
+    written = threading.Event()
+    reading = threading.Event()
+
+    class SlowRead(CountingMappings):
+        def get(self, key: str) -> Mapping | None:
+            found = super().get(key)
+            reading.set()
+            written.wait(2)
+            return found
+
+    inner = SlowRead()
+    shared = SharedClaims(inner)
+    reader = threading.Thread(target=shared.get, args=("customer:9",))
+    reader.start()
+    reading.wait(2)
+    inner.items.pop("customer:9", None)
+    shared.put(Mapping("customer:9", "C9"))  # while the read is in flight (it saw nothing)
+    written.set()
+    reader.join(2)
+    assert shared.get("customer:9") == Mapping("customer:9", "C9")

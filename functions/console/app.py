@@ -4,8 +4,11 @@ Its own function, so that nothing of it reaches the sync functions' cold start."
 
 from typing import Any
 
-from xerosync.console.app import handle
-from xerosync.observability import logger
+from xerosync.coldstart import cold_start
+
+with cold_start():  # the import without the garbage collector's passes (xerosync.coldstart)
+    from xerosync.console.app import handle
+    from xerosync.observability import logger
 
 
 @logger.inject_lambda_context

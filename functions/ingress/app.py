@@ -12,18 +12,21 @@ import binascii
 import json
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from xerosync.coldstart import cold_start
 
-from xerosync import sources
-from xerosync.aws import queues, secrets
-from xerosync.environment import current
-from xerosync.observability import logger, metrics
-from xerosync.webhooks import Enqueue, by_reference
+with cold_start():  # the import without the garbage collector's passes (xerosync.coldstart)
+    from aws_lambda_powertools.metrics import MetricUnit
 
-ENV = current().require("ORDERS_QUEUE_URL", "CONTACTS_QUEUE_URL", "ITEMS_QUEUE_URL", "WEBHOOK_SECRET_ARN")
-STORE_SOURCE = ENV.store_source or sources.DEFAULT
-STORE_ROUTE = "POST /webhooks/{source}"
-XERO_ROUTE = "POST /webhooks/xero"
+    from xerosync import sources
+    from xerosync.aws import queues, secrets
+    from xerosync.environment import current
+    from xerosync.observability import logger, metrics
+    from xerosync.webhooks import Enqueue, by_reference
+
+    ENV = current().require("ORDERS_QUEUE_URL", "CONTACTS_QUEUE_URL", "ITEMS_QUEUE_URL", "WEBHOOK_SECRET_ARN")
+    STORE_SOURCE = ENV.store_source or sources.DEFAULT
+    STORE_ROUTE = "POST /webhooks/{source}"
+    XERO_ROUTE = "POST /webhooks/xero"
 
 
 @logger.inject_lambda_context

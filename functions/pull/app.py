@@ -3,9 +3,12 @@ fields the settings give to Xero. The logic: xerosync.pull (wired by xerosync.jo
 
 from typing import Any
 
-from xerosync.environment import current
-from xerosync.jobs import Job, NotConfigured, SyncStopped, pull_job
-from xerosync.observability import count, logger, metrics
+from xerosync.coldstart import cold_start
+
+with cold_start():  # the import without the garbage collector's passes (xerosync.coldstart)
+    from xerosync.environment import current
+    from xerosync.jobs import Job, NotConfigured, SyncStopped, pull_job
+    from xerosync.observability import count, logger, metrics
 
 
 @logger.inject_lambda_context

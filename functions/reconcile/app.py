@@ -3,9 +3,13 @@ the daily drift report. The logic: xerosync.reconcile, xerosync.drift (wired by 
 
 from typing import Any
 
-from xerosync.environment import current
-from xerosync.jobs import Job, NotConfigured, SyncStopped, reconcile_job
-from xerosync.observability import count, logger, metrics
+from xerosync.coldstart import cold_start
+
+with cold_start():  # the import without the garbage collector's passes (xerosync.coldstart)
+    from xerosync.environment import current
+    from xerosync.jobs import Job, NotConfigured, SyncStopped, reconcile_job
+    from xerosync.observability import count, logger, metrics
+
 
 SAFETY_MS = 30_000  # stop listing this long before the function's timeout, and save the watermark
 

@@ -9,12 +9,16 @@ store delivers on the credential notifications queue are stored in the credentia
 
 from typing import Any
 
-from xerosync import credentials
-from xerosync.environment import current
-from xerosync.jobs import Job, NotConfigured, SyncStopped
-from xerosync.observability import count, logger, metrics
-from xerosync.settlement_job import settlements_job
-from xerosync.sources.port import CredentialsRefused
+from xerosync.coldstart import cold_start
+
+with cold_start():  # the import without the garbage collector's passes (xerosync.coldstart)
+    from xerosync import credentials
+    from xerosync.environment import current
+    from xerosync.jobs import Job, NotConfigured, SyncStopped
+    from xerosync.observability import count, logger, metrics
+    from xerosync.settlement_job import settlements_job
+    from xerosync.sources.port import CredentialsRefused
+
 
 SAFETY_MS = 30_000  # stop posting this long before the function's timeout, and save the watermark
 

@@ -8,15 +8,48 @@ each one built its own client, loading DynamoDB's model again and the resource m
 once per worker thread at a cold start (bench/README.md, "Cold start"). boto3 reads
 ``AWS_ENDPOINT_URL`` itself, which is how the local stack points them at moto: no code here knows
 whether it runs in AWS.
+
+Every client comes from one boto3 session (what ``boto3.client`` would make as its default
+session), whose botocore session does two things otherwise, both at the first client, made at a
+sync function's import (:class:`_BotocoreSession`):
+
+* it registers botocore's built-in event handlers only for the services it can make a client for,
+  when that is known: from the DepsLayer's botocore, trimmed to the services xerosync calls
+  (layers/deps/botocore-services.txt), the ~80 handlers of S3, EC2, RDS, Glacier... are not
+  registered (botocore inspects each one's signature and rewrites its event name as it registers
+  it: 6-7 ms of CPU); a handler of another service's events never runs for these services' calls,
+  so each call meets the same handlers in the same order. Anywhere else (this environment's whole
+  botocore, a data path that adds models) it registers every one, as botocore does;
+* it reads botocore's JSON data (models, endpoint rules, partitions) into plain dicts, not
+  ``OrderedDict``s (a dict keeps its order; botocore copies what it orders into its own
+  ``OrderedDict``s): DynamoDB's model decodes in a third of the time.
 """
 
+import json
+import os
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import boto3
+import botocore
+import botocore.session
+from botocore import handlers
 from botocore.config import Config
+from botocore.loaders import JSONFileLoader, create_loader
+from botocore.utils import EVENT_ALIASES
 
+# The services xerosync calls (layers/deps/botocore-services.txt), by the name their events carry
+# (their service id, hyphenized; tests/unit/test_botocore_session.py checks both)
+EVENT_NAMES = {
+    "cloudformation": "cloudformation",
+    "cloudwatch": "cloudwatch",
+    "dynamodb": "dynamodb",
+    "secretsmanager": "secrets-manager",
+    "sqs": "sqs",
+    "ssm": "ssm",
+    "sts": "sts",
+}
 # A connection per record thread (a sync batch applies up to 200 records side by side: handlers'
 # MAX_WORKERS). With fewer, a thread beyond the pool opens a connection for its request and
 # closes it after (urllib3 discards what the pool cannot keep): on AWS a TLS handshake to
@@ -44,7 +77,79 @@ def _codec() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)
+    return session().client(service, config=_CONFIG)
+
+
+@cache
+def session() -> boto3.Session:
+    """The process's one boto3 session."""
+    core = _BotocoreSession(_event_names())
+    if core.services is not None and core.get_config_variable("data_path"):  # AWS_DATA_PATH may add models
+        core = _BotocoreSession(None)
+    return boto3.Session(botocore_session=core)
+
+
+def _event_names() -> frozenset[str] | None:
+    """The event names of the services botocore can make a client for, when every one is known:
+    its data holds only services of EVENT_NAMES (the DepsLayer's trimmed botocore) and nothing
+    adds models (``~/.aws/models``; a data path, ``AWS_DATA_PATH`` or the config file's, is checked
+    by :func:`session`, which botocore's configuration tells). None otherwise."""
+    if os.path.isdir(os.path.expanduser(os.path.join("~", ".aws", "models"))):
+        return None
+    with os.scandir(os.path.join(os.path.dirname(botocore.__file__), "data")) as entries:
+        services = {entry.name for entry in entries if entry.is_dir()}
+    if not services <= EVENT_NAMES.keys():
+        return None
+    return frozenset(EVENT_NAMES[name] for name in services)
+
+
+class _PlainJSONFileLoader(JSONFileLoader):  # type: ignore[misc]
+    """botocore's JSON file loader, decoding into dicts (botocore's: ``OrderedDict``s)."""
+
+    def _load_file(self, full_path: str, open_method: Callable[..., Any]) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as fp:
+            return json.loads(fp.read().decode("utf-8"))
+
+
+class _BotocoreSession(botocore.session.Session):  # type: ignore[misc]
+    """A botocore session that registers the built-in handlers of ``services`` only (event names;
+    None: every handler) and reads its data into plain dicts."""
+
+    def __init__(self, services: frozenset[str] | None) -> None:
+        self.services = services
+        super().__init__()
+
+    def _register_builtin_handlers(self, events: Any) -> None:
+        if self.services is None:
+            super()._register_builtin_handlers(events)
+            return
+        # the names botocore registers these services' handlers under before it rewrites them
+        # (EVENT_ALIASES: "secretsmanager" for "secrets-manager"); refused if an alias of
+        # several parts led to one of them, which this reading does not follow
+        names = self.services | {old for old, new in EVENT_ALIASES.items() if new in self.services}
+        if any("." in name for name in names):
+            super()._register_builtin_handlers(events)
+            return
+        for spec in handlers.BUILTIN_HANDLERS:
+            parts = spec[0].split(".")
+            if len(parts) > 1 and parts[0] != "docs" and parts[1] != "*" and parts[1] not in names:
+                continue  # another service's (docs events are kept whole: they are not called)
+            if len(spec) == 2:
+                self.register(spec[0], spec[1])
+            elif spec[2] is handlers.REGISTER_FIRST:
+                self._events.register_first(spec[0], spec[1])
+            elif spec[2] is handlers.REGISTER_LAST:
+                self._events.register_last(spec[0], spec[1])
+
+    def _register_data_loader(self) -> None:
+        def loader() -> Any:
+            found = create_loader(self.get_config_variable("data_path"))
+            found.file_loader = _PlainJSONFileLoader()
+            return found
+
+        self._components.lazy_register_component("data_loader", loader)
 
 
 class Table:

@@ -47,6 +47,7 @@ from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
 from moto.sqs.exceptions import InvalidAttributeName, ReceiptHandleIsInvalid
 from moto.sqs.models import Message, Queue, SQSBackend
+from werkzeug.serving import BaseWSGIServer
 
 _dynamodb = threading.RLock()
 _unserialised = DynamoHandler.call_action
@@ -58,8 +59,17 @@ def _serialised(self: Any) -> Any:
         return _unserialised(self)
 
 
+# werkzeug listens with a queue of 128 connections. A sync batch's 200 record threads, in each of
+# several workers, connect at once when their pools are new (xerosync.aws.POOL_CONNECTIONS): past
+# 128 waiting to be accepted, the kernel drops the rest and they fail after botocore's 3 s connect
+# timeout (the bench's ConnectTimeoutErrors, and a lock or claim whose release failed so is held
+# until its lease ends). DynamoDB's endpoints take them all; so does this.
+LISTEN_QUEUE = 1024
+
+
 def start_moto(port: int) -> ThreadedMotoServer:
     """moto's server on 127.0.0.1:``port``, started, one DynamoDB request at a time."""
+    BaseWSGIServer.request_queue_size = LISTEN_QUEUE
     DynamoHandler.call_action = _serialised  # type: ignore[method-assign]
     speed_up_sqs()
     list_modules_once()

@@ -339,6 +339,9 @@ def test_generated_orders_land_in_xero_to_the_cent_once_whatever_the_deliveries(
     for order in truth:
         number = "SH-" + order["name"].lstrip("#")
         invoice = [i for i in org.invoices.values() if i["InvoiceNumber"] == number]
+        if amount(order["totalPriceSet"]) == 0:  # discounted to nothing: not invoiced (zero_total_orders off)
+            assert invoice == [], f"{number}: a zero-total order was invoiced; {story(shopify, order)}"
+            continue
         assert len(invoice) == 1, f"{number}: {len(invoice)} invoices; {story(shopify, order)}"
         [inv] = invoice
         assert (inv["Total"], inv["TotalTax"]) == (amount(order["totalPriceSet"]), amount(order["totalTaxSet"])), number
@@ -424,11 +427,14 @@ def test_the_docs_signature_vector_verifies_and_a_changed_byte_is_401_with_nothi
     assert status == 401
     shopify.settle()
     assert sum(s.records for s in stack.poller_stats.values()) == polled  # nothing reached a queue
-    # the vector itself verifies and is enqueued (its order is not in this shop: nothing lands in Xero)
+    done = sum(s.records - s.failed_records for s in stack.poller_stats.values())
+    # the vector itself verifies and is enqueued (its order is not in this shop: nothing lands in Xero);
+    # counted once done: after a large example the minute's budget may be scarce, and a batch of one is
+    # then held back on its queue to meet others (xerosync.xero.pacing) and delivered twice
     status, _, _ = stack.http_request("POST", "/webhooks/shopify", headers, body)
     assert status == 200
     shopify.settle()
-    assert sum(s.records for s in stack.poller_stats.values()) == polled + 1
+    assert sum(s.records - s.failed_records for s in stack.poller_stats.values()) == done + 1
     order = json.loads(body)["order_id" if name == "refunds_create" else "id"]
     logged = [e for e in sync_log(shopify) if e["key"] == f"order:{order}"]
     assert logged and all(e["outcome"] != "failed" for e in logged), logged

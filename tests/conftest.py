@@ -14,6 +14,13 @@ from typing import Any
 
 import pytest
 
+from tests.parallel import (  # noqa: F401 - pytest-xdist's hooks (tests/parallel.py says how the suite is spread)
+    pytest_cmdline_main,
+    pytest_collection_modifyitems,
+    pytest_xdist_auto_num_workers,
+    pytest_xdist_make_scheduler,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("XEROSYNC_REFERENCE", ROOT.parent / "shared"))
 EVENTS = ROOT / "events"

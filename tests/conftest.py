@@ -32,6 +32,12 @@ EVENTS = ROOT / "events"
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
 
+# pytest-xdist's workers each start their own stacks: a stack of a name another worker may start too
+# (a session-scoped one) must not empty that worker's log folder when it starts (local.stack.logs_root).
+if "PYTEST_XDIST_WORKER" in os.environ:
+    _logs = Path(os.environ.get("XEROSYNC_RUN_LOGS") or ROOT / "local" / ".run" / "logs")
+    os.environ["XEROSYNC_RUN_LOGS"] = str(_logs / os.environ["PYTEST_XDIST_WORKER"])
+
 # Handlers and adapters must never reach a real AWS account from a test.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

@@ -1,6 +1,6 @@
 """The suite's parallel run (tests/parallel.py): a module, or a package that shares a package-scoped
-fixture, runs whole in one worker. The run tests start a small suite of their own on two xdist
-workers, as `make test` starts this one."""
+fixture, runs whole in one worker; each worker keeps its own stacks' logs. The run tests start a
+small suite of their own on two xdist workers, as `make test` starts this one."""
 
 import os
 import subprocess
@@ -8,6 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from local.stack import LocalStack
 from tests.conftest import ROOT
 from tests.parallel import scope_of
 
@@ -21,6 +24,8 @@ tests.parallel.TOGETHER = {together!r}
 """
 PACKAGE_FIXTURE = """
 import os
+import pytest
+
 @pytest.fixture(scope="package")
 def stack():
     with open(os.environ["BUILT"], "a") as built:  # one line each time the package's stack is built
@@ -35,6 +40,8 @@ USES_STACK = "import os, time\n" + "".join(
 # a module whose later tests read what its first one left, as the e2e modules' stacks do
 ORDERED = """
 import os, time
+import pytest
+
 @pytest.fixture(scope="module")
 def stack():
     return {}
@@ -138,3 +145,18 @@ def test_scope_is_the_module_or_a_package_named_together() -> None:
     assert scope_of("tests/e2e/test_push.py::test_a[x::y]") == "tests/e2e/test_push.py"
     assert scope_of("tests/console/test_map.py::test_every_map_route") == "tests/console"
     assert scope_of("tests/consoles/test_x.py::test_y") == "tests/consoles/test_x.py"
+
+
+def test_a_stacks_logs_go_where_xerosync_run_logs_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XEROSYNC_RUN_LOGS", str(tmp_path))
+    assert LocalStack(stack_name="e2e-main").log_dir == tmp_path / "e2e-main"
+    monkeypatch.delenv("XEROSYNC_RUN_LOGS")
+    assert LocalStack(stack_name="e2e-main").log_dir == ROOT / "local" / ".run" / "logs" / "e2e-main"
+
+
+def test_each_worker_keeps_its_stacks_logs_apart() -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        pytest.skip("runs in one process: no other worker starts stacks")
+    assert Path(os.environ["XEROSYNC_RUN_LOGS"]).name == worker
+    assert LocalStack(stack_name="e2e-main").log_dir == Path(os.environ["XEROSYNC_RUN_LOGS"]) / "e2e-main"

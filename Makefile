@@ -28,6 +28,7 @@ $(STAMP): requirements-dev.txt layers/deps/requirements.in pyproject.toml
 demo: $(STAMP)
 	$(PY) -m local.demo
 
+# pytest spreads the tests over the cores (pytest-xdist, at most 4 workers; tests/parallel.py)
 test: $(STAMP) lint typecheck
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory deploy-check

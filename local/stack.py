@@ -60,6 +60,14 @@ NOT_DEPLOYED = ("AWS::ApiGatewayV2::", "AWS::CloudWatch::Alarm", "AWS::SNS::Subs
 # calls too) busy for the whole window. A batch still closes when the window ends or it is full.
 WINDOW_POLL = 0.05
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
+# Where the stacks' function logs go, one folder a stack name: local/.run/logs, or the folder this
+# names. A stack empties its folder when it starts, so two processes that may each start a stack of
+# one name (the test suite's parallel workers) give each its own (tests/conftest.py).
+LOGS_VARIABLE = "XEROSYNC_RUN_LOGS"
+
+
+def logs_root() -> Path:
+    return Path(os.environ.get(LOGS_VARIABLE) or ROOT / "local" / ".run" / "logs")
 
 
 def free_port() -> int:
@@ -107,7 +115,7 @@ class LocalStack:
         self.stack_name = stack_name
         self.store_name = store_name
         self.parameters = {"StoreName": store_name, **(parameters or {})}
-        self.log_dir = log_dir or ROOT / "local" / ".run" / "logs" / stack_name
+        self.log_dir = log_dir or logs_root() / stack_name
         self.moto_port: int = share_aws_with.moto_port if share_aws_with else moto_port or free_port()
         self._owns_moto = share_aws_with is None
         self._moto_host: LocalStack = share_aws_with or self

@@ -14,6 +14,13 @@ from typing import Any
 
 import pytest
 
+from tests.parallel import (  # noqa: F401 - pytest-xdist's hooks (tests/parallel.py says how the suite is spread)
+    pytest_cmdline_main,
+    pytest_collection_modifyitems,
+    pytest_xdist_auto_num_workers,
+    pytest_xdist_make_scheduler,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("XEROSYNC_REFERENCE", ROOT.parent / "shared"))
 EVENTS = ROOT / "events"
@@ -24,6 +31,12 @@ EVENTS = ROOT / "events"
 # pytest (pytest-xdist starts its workers with COLUMNS=80, a shell may export one) would pin them.
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
+
+# pytest-xdist's workers each start their own stacks: a stack of a name another worker may start too
+# (a session-scoped one) must not empty that worker's log folder when it starts (local.stack.logs_root).
+if "PYTEST_XDIST_WORKER" in os.environ:
+    _logs = Path(os.environ.get("XEROSYNC_RUN_LOGS") or ROOT / "local" / ".run" / "logs")
+    os.environ["XEROSYNC_RUN_LOGS"] = str(_logs / os.environ["PYTEST_XDIST_WORKER"])
 
 # Handlers and adapters must never reach a real AWS account from a test.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

@@ -243,6 +243,26 @@ def sqs_event(bodies: list[str]) -> dict[str, Any]:
     }
 
 
+def received_event(sqs: Any, url: str, got: dict[str, Any]) -> dict[str, Any]:
+    """The event Lambda's SQS poller makes of messages it received (their real receipt handles)."""
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m["Attributes"],
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in got["Messages"]
+        ]
+    }
+
+
 def test_one_bad_message_does_not_fail_its_batch_mates(sync_function: dict[str, Any], endpoint: str) -> None:
     bodies = [
         envelope("1001"),
@@ -306,22 +326,7 @@ def test_invalid_settings_are_said_once_and_the_records_wait(
     for n in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=envelope(str(2000 + n)))
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1, AttributeNames=["All"])
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    event = {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m["Attributes"],
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in got["Messages"]
-        ]
-    }
+    event = received_event(sqs, url, got)
     capsys.readouterr()
     result = sync_function["handler"](event, Context())
 
@@ -387,22 +392,7 @@ def test_a_record_failing_outside_its_use_case_comes_back_soon(
     sqs.send_message(QueueUrl=url, MessageBody=envelope("2100"))
     sqs.send_message(QueueUrl=url, MessageBody=envelope("2101", payload=json.dumps(order(2101, 1))))
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600, AttributeNames=["All"])
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    event = {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m["Attributes"],
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in got["Messages"]
-        ]
-    }
+    event = received_event(sqs, url, got)
     result = sync_function["handler"](event, Context())
 
     assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == sorted(

@@ -119,3 +119,82 @@ def test_botocore_sends_every_request_on_one_connection(server: Any, port: int) 
     finally:
         del wsgi_server.process_request
     assert len(accepted) == 1
+
+
+# --- DynamoDB without Flask: the same answers as moto's own path --------------------------------
+TABLE = "keepalive-differential"
+REQUESTS: list[tuple[str, object]] = [
+    ("ListTables", {}),
+    ("DescribeTable", {"TableName": TABLE}),
+    ("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "a"}, "n": {"N": "1.50"}}}),
+    ("GetItem", {"TableName": TABLE, "Key": {"pk": {"S": "a"}}}),
+    ("GetItem", {"TableName": TABLE, "Key": {"pk": {"S": "missing"}}}),
+    (
+        "PutItem",
+        {
+            "TableName": TABLE,
+            "Item": {"pk": {"S": "a"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        },
+    ),
+    ("UpdateItem", {"TableName": TABLE, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET = oops"}),
+    ("GetItem", {"TableName": "no-such-table", "Key": {"pk": {"S": "a"}}}),
+    ("NoSuchOperation", {}),
+    ("GetItem", "{not json"),
+]
+UNCOMPARED = {"x-amzn-requestid", "date", "content-length"}
+
+
+def call(app: Any, action: str, body: object) -> tuple[int, dict[str, str], object]:
+    """The status, headers and body ``app`` answers, or what it raised (a 500 from the server)."""
+    from werkzeug.test import EnvironBuilder
+
+    data = body if isinstance(body, str) else json.dumps(body)
+    headers: dict[str, str] = {**LIST_TABLES, "X-Amz-Target": f"DynamoDB_20120810.{action}"}
+    environ = EnvironBuilder(method="POST", path="/", data=data, headers=list(headers.items())).get_environ()
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answer["status"], answer["headers"] = status, headers
+        return None
+
+    try:
+        content = b"".join(app(environ, start_response))
+    except Exception as exc:  # both paths must raise alike: the server answers such a request 500
+        return 500, {}, type(exc).__name__
+    try:
+        parsed: object = json.loads(content)
+    except ValueError:
+        parsed = content
+    compared = {k.lower(): v for k, v in answer["headers"] if k.lower() not in UNCOMPARED}
+    return int(answer["status"].split()[0]), compared, parsed
+
+
+def test_dynamodb_answers_without_flask_are_moto_s_own(server: Any) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from local.moto_ext import DynamoDBFirst
+
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    direct = DynamoDBFirst(moto_app)
+    assert (
+        call(
+            moto_app,
+            "CreateTable",
+            {
+                "TableName": TABLE,
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "BillingMode": "PAY_PER_REQUEST",
+            },
+        )[0]
+        == 200
+    )
+    statuses = []
+    for action, body in REQUESTS:
+        expected = call(moto_app, action, body)
+        assert call(direct, action, body) == expected, action
+        statuses.append(expected[0])
+    assert statuses[:5] == [200] * 5
+    assert 400 in statuses[5:]  # the errors were errors

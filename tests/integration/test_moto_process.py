@@ -2,10 +2,12 @@
 HTTP as the in-process server does, runs the caller's code where its backends are, and the
 benchmark's AWS meter installed there counts the requests it answers."""
 
+import sys
+
 import pytest
 
 from bench.meters import RemoteAwsMeter
-from local.moto_process import MotoProcess
+from local.moto_process import SWITCH_INTERVAL, MotoProcess
 from local.stack import free_port
 from tests.integration.conftest import boto
 
@@ -24,6 +26,7 @@ def test_moto_in_its_own_process_answers_runs_code_there_and_is_metered() -> Non
         counted = moto.call("bench.meters:snapshot")
         assert counted.requests[("sqs", "CreateQueue")] == 1
         assert counted.sqs.messages_received == 1
+        assert moto.call("sys:getswitchinterval") == pytest.approx(SWITCH_INTERVAL) != sys.getswitchinterval()
         with pytest.raises(RuntimeError, match=r"in the moto process, local\.moto_ext:nothing_here"):
             moto.call("local.moto_ext:nothing_here")
     finally:

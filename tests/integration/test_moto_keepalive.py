@@ -66,10 +66,10 @@ def test_one_connection_answers_request_after_request(port: int) -> None:
 
 
 def test_a_body_the_application_does_not_read_is_not_taken_for_the_next_request(port: int) -> None:
-    # moto's API answers a GET of /moto-api/ without reading what came with it
+    # moto's dashboard answers a GET of /moto-api/ without reading what came with it
     unread = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 3  # would be answered as requests if left unread
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as reader:
-        sock.sendall(request("/moto-api/data.json", unread, {}, method="GET") + request("/", b"{}", LIST_TABLES))
+        sock.sendall(request("/moto-api/", unread, {}, method="GET") + request("/", b"{}", LIST_TABLES))
         first, _, _ = read_answer(reader)
         second, _, body = read_answer(reader)
     assert first == 200

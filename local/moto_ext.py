@@ -111,6 +111,11 @@ class KeepAliveRequestHandler(MotoRequestHandler):
 
     timeout = 300
 
+    def log_error(self, format: str, *args: Any) -> None:
+        if format.startswith("Request timed out"):
+            return  # an idle connection ending, as it should: not an error of moto's
+        super().log_error(format, *args)
+
     def run_wsgi(self) -> None:
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")

@@ -198,3 +198,14 @@ def test_dynamodb_answers_without_flask_are_moto_s_own(server: Any) -> None:
         statuses.append(expected[0])
     assert statuses[:5] == [200] * 5
     assert 400 in statuses[5:]  # the errors were errors
+
+
+def test_an_idle_connection_is_closed_quietly(port: int, monkeypatch: pytest.MonkeyPatch, caplog: Any) -> None:
+    from local.moto_ext import KeepAliveRequestHandler
+
+    monkeypatch.setattr(KeepAliveRequestHandler, "timeout", 0.3)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as reader:
+        sock.sendall(request("/", b"{}", LIST_TABLES))
+        assert read_answer(reader)[0] == 200
+        assert reader.read() == b""  # closed by the server once idle
+    assert "timed out" not in caplog.text  # an idle connection ending is no error of moto's

@@ -349,7 +349,9 @@ def test_generated_orders_land_in_xero_to_the_cent_once_whatever_the_deliveries(
         # every line is one of Shopify's: nothing but cents is left to the rounding account
         rounding = sum((x["LineAmount"] for x in inv["LineItems"] if x.get("AccountCode") == "860"), D(0))
         assert abs(rounding) <= D("0.05"), f"{number}: {rounding} booked as rounding"
-        paid = money_in(order["transactions"], ("SALE", "CAPTURE"))
+        # a tender worth nothing in the shop's currency (the last 0.01 NZD of a split payment, once the
+        # gift card's share took the whole AUD total) leaves nothing due: Xero gets no payment for it
+        paid = [money for money in money_in(order["transactions"], ("SALE", "CAPTURE")) if money != 0]
         payments = [
             p for p in org.payments.values() if p["Document"][1] == inv["InvoiceID"] and p["Status"] != "DELETED"
         ]

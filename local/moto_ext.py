@@ -100,10 +100,10 @@ class KeepAliveRequestHandler(MotoRequestHandler):
     werkzeug's development server answers every request with ``Connection: close`` (its
     ``run_wsgi``: http.server cannot drain a request body the application left unread before
     the next request line). Every AWS call of every function then opened a TCP connection, and
-    moto started a thread for it: in a client loop, a quarter of moto's CPU (its system time fell
-    from 285 to 104 ticks for the same 3,200 DynamoDB requests), thousands of sockets in
-    TIME_WAIT, and on the client side urllib3's pool reduced to a connection per request, which
-    AWS's endpoints never ask of a client. Here the body is read whole by its ``Content-Length``
+    moto started a thread for it (thousands of sockets in TIME_WAIT; on the client side urllib3's
+    pool reduced to a connection per request, which AWS's endpoints never ask of a client). In a
+    client loop of 3,200 DynamoDB requests, moto's CPU a request fell from 3.8 to 2.3 ms with its
+    connections kept (its system time from 285 to 104 ticks). Here the body is read whole by its ``Content-Length``
     before the application runs (so nothing is left unread), the answer is buffered and sent
     with its own ``Content-Length``, and the connection stays open unless the client asked to
     close it, the body came chunked, or the application failed. Idle connections end after

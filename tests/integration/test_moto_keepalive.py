@@ -96,7 +96,9 @@ def test_a_chunked_body_is_read_and_the_connection_then_closed(port: int) -> Non
         assert headers["connection"] == "close"
 
 
-def test_botocore_sends_every_request_on_one_connection(server: Any, port: int) -> None:
+def test_botocore_sends_every_request_on_one_connection(
+    server: Any, port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     accepted: list[object] = []
     wsgi_server = server._server  # werkzeug's server inside moto's ThreadedMotoServer
     accept = wsgi_server.process_request
@@ -105,7 +107,7 @@ def test_botocore_sends_every_request_on_one_connection(server: Any, port: int) 
         accepted.append(address)
         accept(request, address)
 
-    wsgi_server.process_request = counted
+    monkeypatch.setattr(wsgi_server, "process_request", counted)
     client = boto3.client(
         "dynamodb",
         endpoint_url=f"http://127.0.0.1:{port}",
@@ -113,11 +115,8 @@ def test_botocore_sends_every_request_on_one_connection(server: Any, port: int) 
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    try:
-        for _ in range(5):
-            client.list_tables()
-    finally:
-        del wsgi_server.process_request
+    for _ in range(5):
+        client.list_tables()
     assert len(accepted) == 1
 
 

@@ -305,16 +305,24 @@ def _settings_invalid(exc: Exception, records: list[SQSRecord], journal: Journal
 
 def _hold_for(records: list[SQSRecord], xero: XeroClient) -> float:
     """Seconds (the sync's clock) to hold this batch on its queue before applying it, or 0
-    (:mod:`xerosync.xero.pacing`). Best effort: if the budget cannot be read, apply it now."""
-    first = all(r.receive_count <= 1 for r in records)
-    if xero.governor is None or not first or len(records) >= pacing.FULL_BATCH:
+    (:mod:`xerosync.xero.pacing`). A small batch's first deliveries are logged as the queue's
+    arrivals whether or not it can be held (one with records held before is applied now, with
+    whatever joined them). Best effort: if the budget cannot be read, apply it now."""
+    fresh = sum(1 for r in records if r.receive_count <= 1)
+    if xero.governor is None or not fresh or len(records) >= pacing.FULL_BATCH:
         return 0.0
     try:
-        pressure = xero.governor.pressure(xero.tenant_id())
+        tenant = xero.tenant_id()
+        queue = records[0].event_source_arn.rsplit(":", 1)[-1]
+        per_minute = xero.governor.arrivals(tenant, queue, fresh, pacing.ARRIVALS_WINDOW)
+        if fresh < len(records):
+            return 0.0
+        # the arrivals may decide alone: then the minute's pressure need not be read
+        pressure = 0.0 if pacing.tick(0.0, per_minute) else xero.governor.pressure(tenant)
     except Exception as exc:  # never hold records back on a guess
         logger.warning("could not read the Xero budget's pressure", extra={"reason": reason_of(exc)})
         return 0.0
-    return pacing.hold_seconds(pressure, len(records), first, clock.now())
+    return pacing.hold_seconds(pressure, len(records), True, clock.now(), per_minute)
 
 
 def _answer(outcome: Outcome) -> Callable[[StoreEvent], Outcome]:

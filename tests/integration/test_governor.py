@@ -187,3 +187,28 @@ def test_pressure_is_the_share_of_the_usable_minute_spent_and_reads_take_nothing
     assert governor.pressure("t1") >= 0.8
     clock.now += 61  # the window slides past every call
     assert governor.pressure("t1") == 0.0
+
+
+def test_a_queues_arrivals_are_a_rate_over_their_window_apart_from_other_queues_and_the_budget(
+    endpoint: str, clock: Clock
+) -> None:
+    governor = make(endpoint, "gov-arrivals", Limits(per_minute=60, headroom=0.1))
+    assert governor.arrivals("t1", "orders", 5, window=30.0) == 10.0  # 5 in 30 s: 10 a minute
+    clock.now += 10
+    assert governor.arrivals("t1", "orders", 10, window=30.0) == 30.0
+    assert governor.arrivals("t1", "contacts", 1, window=30.0) == 2.0  # each queue its own log
+    assert governor.arrivals("t2", "orders", 1, window=30.0) == 2.0  # each organisation too
+    clock.now += 21  # the first 5 have left the window
+    assert governor.arrivals("t1", "orders", 0, window=30.0) == 20.0
+    assert governor.pressure("t1") == 0.0  # arrivals are not calls: nothing taken from the minute
+
+    results: list[float] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(governor.arrivals("t1", "burst", 1, window=30.0)))
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [2.0 * n for n in range(1, 9)]  # concurrent logs: none lost, none twice

@@ -2,13 +2,14 @@
 
 No item here carries an expiry: the mapping table keeps everything it holds (see
 :mod:`xerosync.aws.tokens`). The items are few (a slot per call in flight, one minute log, one
-counter a day).
+counter a day, and one log of first deliveries per queue for the pacing, :mod:`xerosync.xero.pacing`).
 
 A write whose answer is lost is sent again by botocore (:mod:`xerosync.aws.own_writes`), and each
 conditional write here knows its own item when the retry is refused by it: a slot by its token
-(else the worker would skip its own slot, held until the lease ran out), the minute log and the
-day's counter by the ``writer`` token of their last write (else the retry, refused, would log the
-same call again, or count it twice and, at the day's limit, refuse the call it had just counted).
+(else the worker would skip its own slot, held until the lease ran out), the minute log (and the
+arrivals' logs) and the day's counter by the ``writer`` token of their last write (else the
+retry, refused, would log the same call again, or count it twice and, at the day's limit, refuse
+the call it had just counted).
 An unconditional or idempotent write (a slot freed, the day corrected or blocked) needs nothing:
 its retry does again what is already done, or is refused because it is done.
 """
@@ -77,17 +78,18 @@ class DynamoBudget:
     # The minute's calls, counted per second (a map second -> calls), so the item stays small
     # whatever the limit: a call in second ``b`` is taken to happen anywhere in [b, b + 1), and a
     # window counts every second it touches - never fewer calls than really happened.
-    def _log(self, tenant: str) -> tuple[dict[int, int], int]:
-        item = self.table.get_item(Key=self._key(tenant, "minute"), ConsistentRead=True).get("Item") or {}
+    # A queue's first deliveries are logged the same way (``arrivals#<queue>``), for the pacing.
+    def _log(self, tenant: str, what: str = "minute") -> tuple[dict[int, int], int]:
+        item = self.table.get_item(Key=self._key(tenant, what), ConsistentRead=True).get("Item") or {}
         return {int(k): int(v) for k, v in (item.get("seconds") or {}).items()}, int(item.get("version", 0))
 
-    def _write_log(self, tenant: str, seconds: dict[int, int], version: int) -> bool:
+    def _write_log(self, tenant: str, seconds: dict[int, int], version: int, what: str = "minute") -> bool:
         """Replace the log only if nobody else did since we read it (optimistic concurrency)."""
         writer = uuid.uuid4().hex
         try:
             self.table.put_item(
                 Item={
-                    **self._key(tenant, "minute"),
+                    **self._key(tenant, what),
                     "seconds": {str(k): v for k, v in seconds.items()},
                     "version": version + 1,
                     "writer": writer,
@@ -98,7 +100,7 @@ class DynamoBudget:
             )
             return True
         except ClientError as err:
-            if refused_by_own(err, "writer", writer, what="minute log", key=f"governor#{tenant} minute"):
+            if refused_by_own(err, "writer", writer, what=f"{what} log", key=f"governor#{tenant} {what}"):
                 return True
             if _conflict(err):
                 return False
@@ -131,6 +133,16 @@ class DynamoBudget:
     def minute_used(self, tenant: str, now: float) -> int:
         seconds, _ = self._log(tenant)
         return sum(self._live(seconds, now).values())
+
+    def log_arrivals(self, tenant: str, queue: str, records: int, window: float, now: float) -> int:
+        what = f"arrivals#{queue}"
+        for _ in range(25):
+            seconds, version = self._log(tenant, what)
+            live = {b: n for b, n in seconds.items() if b >= int(now - window)}
+            live[int(now)] = live.get(int(now), 0) + records
+            if self._write_log(tenant, live, version, what):
+                return sum(live.values())
+        return records  # heavy contention: what this batch alone says
 
     def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
         for _ in range(25):

@@ -71,6 +71,10 @@ class Budget(Protocol):
         """Calls logged in the sliding minute ending ``now`` (a read: nothing is taken)."""
         ...
 
+    def log_arrivals(self, tenant: str, queue: str, records: int, window: float, now: float) -> int:
+        """Log ``records`` first delivered on ``queue`` now; returns how many were in the last ``window`` s."""
+        ...
+
     def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
         """Allow at most ``allowed`` more calls before ``until`` (what Xero says is left, or a 429)."""
         ...
@@ -142,6 +146,11 @@ class Governor:
         """The share of the usable minute spent in the last 60 s (what Xero said other apps
         spent included): 0 when quiet, 1 or more when the minute is gone (``xero.pacing``)."""
         return self.budget.minute_used(tenant, clock_now()) / self.limits.usable_minute
+
+    def arrivals(self, tenant: str, queue: str, records: int, window: float) -> float:
+        """Log ``records`` first delivered on ``queue`` for this organisation; returns the queue's
+        first deliveries a minute over the last ``window`` seconds, these included (``xero.pacing``)."""
+        return self.budget.log_arrivals(tenant, queue, records, window, clock_now()) * Limits.WINDOW / window
 
     def release(self, permit: Permit) -> None:
         self.budget.free_slot(permit.tenant, permit.slot, permit.token)

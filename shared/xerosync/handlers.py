@@ -314,15 +314,14 @@ def _hold_for(records: list[SQSRecord], xero: XeroClient) -> float:
     try:
         tenant = xero.tenant_id()
         queue = records[0].event_source_arn.rsplit(":", 1)[-1]
-        per_minute = xero.governor.arrivals(tenant, queue, fresh, pacing.ARRIVALS_WINDOW)
+        arrivals = xero.governor.arrivals(tenant, queue, fresh)
         if fresh < len(records):
             return 0.0
-        # the arrivals may decide alone: then the minute's pressure need not be read
-        pressure = 0.0 if pacing.tick(0.0, per_minute) else xero.governor.pressure(tenant)
+        pressure = 0.0 if arrivals.busy else xero.governor.pressure(tenant)  # busy: held whatever the minute
     except Exception as exc:  # never hold records back on a guess
         logger.warning("could not read the Xero budget's pressure", extra={"reason": reason_of(exc)})
         return 0.0
-    return pacing.hold_seconds(pressure, len(records), True, clock.now(), per_minute)
+    return pacing.hold_seconds(pressure, len(records), True, clock.now(), arrivals)
 
 
 def _answer(outcome: Outcome) -> Callable[[StoreEvent], Outcome]:

@@ -9,6 +9,7 @@ from tests.integration.conftest import mappings_table
 from xerosync.aws.governor import DynamoBudget
 from xerosync.xero import governor as governor_module
 from xerosync.xero.governor import BudgetExhausted, Governor, Limits
+from xerosync.xero.pacing import BUSY_MEMORY, FLOW_SECONDS, Arrivals
 
 
 class Clock:
@@ -193,22 +194,44 @@ def test_a_queues_arrivals_are_a_rate_over_their_window_apart_from_other_queues_
     endpoint: str, clock: Clock
 ) -> None:
     governor = make(endpoint, "gov-arrivals", Limits(per_minute=60, headroom=0.1))
-    assert governor.arrivals("t1", "orders", 5, window=30.0) == 10.0  # 5 in 30 s: 10 a minute
+    assert governor.arrivals("t1", "orders", 5, window=30.0) == Arrivals(5, 1, 30.0)  # 10 a minute, in one second
     clock.now += 10
-    assert governor.arrivals("t1", "orders", 10, window=30.0) == 30.0
-    assert governor.arrivals("t1", "contacts", 1, window=30.0) == 2.0  # each queue its own log
-    assert governor.arrivals("t2", "orders", 1, window=30.0) == 2.0  # each organisation too
-    clock.now += 21  # the first 5 have left the window
-    assert governor.arrivals("t1", "orders", 0, window=30.0) == 20.0
+    assert governor.arrivals("t1", "orders", 10, window=30.0).per_minute == 30.0
+    assert governor.arrivals("t1", "orders", 0, window=30.0) == Arrivals(15, 2, 30.0)
+    assert governor.arrivals("t1", "contacts", 1, window=30.0).per_minute == 2.0  # each queue its own log
+    assert governor.arrivals("t2", "orders", 1, window=30.0).per_minute == 2.0  # each organisation too
+    clock.now += 20  # the first 5 have left the window
+    assert governor.arrivals("t1", "orders", 0, window=30.0) == Arrivals(10, 1, 30.0)
     assert governor.pressure("t1") == 0.0  # arrivals are not calls: nothing taken from the minute
 
-    results: list[float] = []
+    results: list[int] = []
     threads = [
-        threading.Thread(target=lambda: results.append(governor.arrivals("t1", "burst", 1, window=30.0)))
+        threading.Thread(target=lambda: results.append(governor.arrivals("t1", "burst", 1, window=30.0).records))
         for _ in range(8)
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [2.0 * n for n in range(1, 9)]  # concurrent logs: none lost, none twice
+    assert sorted(results) == list(range(1, 9))  # concurrent logs: none lost, none twice
+
+
+def test_a_queue_stays_busy_for_a_while_after_its_arrivals_last_flowed(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-flow", Limits(per_minute=60, headroom=0.1))
+    for _ in range(FLOW_SECONDS):  # two a second for FLOW_SECONDS seconds: 40 a minute
+        arrivals = governor.arrivals("t1", "orders", 2)
+        clock.now += 1
+    assert arrivals.flowing and arrivals.busy and arrivals.since_flow == 0.0
+    clock.now += 40  # the held orders are applied: no small batch, no arrival logged
+    after = governor.arrivals("t1", "orders", 1)
+    assert not after.flowing and after.busy and after.since_flow == pytest.approx(41.0)
+    clock.now += BUSY_MEMORY
+    assert not governor.arrivals("t1", "orders", 1).busy  # quiet again
+
+
+def test_a_pile_is_not_a_flow(endpoint: str, clock: Clock) -> None:
+    governor = make(endpoint, "gov-pile", Limits(per_minute=60, headroom=0.1))
+    for _ in range(3):  # 60 in three seconds: 120 a minute, but at once
+        pile = governor.arrivals("t1", "orders", 20)
+        clock.now += 1
+    assert pile.per_minute == 120.0 and not pile.busy

@@ -80,7 +80,7 @@ def test_no_long_lived_item_carries_a_ttl_attribute(endpoint: str) -> None:
     assert budget.take_minute("tenant", 60, now) == 0.0
     assert budget.count_day("tenant", "2026-12-02", 5000, now) == 0.0
     budget.block_day("tenant", "2026-12-02", now + 60)
-    assert budget.log_arrivals("tenant", "orders-queue", 3, 30.0, now) == 3
+    assert budget.log_arrivals("tenant", "orders-queue", 3, 30.0, now, lambda log: True) == ({int(now): 3}, now)
 
     found = items(endpoint, name)
     kinds = {kind(i) for i in found}

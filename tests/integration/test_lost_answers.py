@@ -218,9 +218,14 @@ def test_a_call_logged_in_the_minute_whose_answer_was_lost_is_logged_once(endpoi
 def test_arrivals_logged_whose_answer_was_lost_are_logged_once(endpoint: str, proxy: LosingProxy) -> None:
     budget = DynamoBudget(mappings_table(endpoint, "lost-arrivals"))
     proxy.lose = put_of(b'"arrivals#orders"')
-    assert budget.log_arrivals("t1", "orders", 3, 30.0, 1_795_000_000.0) == 3
+    never = lambda log: False  # noqa: E731
+    assert budget.log_arrivals("t1", "orders", 3, 30.0, 1_795_000_000.0, never) == ({1_795_000_000: 3}, 0.0)
     assert proxy.lost == [PUT]
-    assert budget.log_arrivals("t1", "orders", 1, 30.0, 1_795_000_001.0) == 4  # not 7: the retry was refused
+    # not 6 in the first second: the retry was refused
+    assert budget.log_arrivals("t1", "orders", 1, 30.0, 1_795_000_001.0, never) == (
+        {1_795_000_000: 3, 1_795_000_001: 1},
+        0.0,
+    )
 
 
 def test_a_call_counted_in_the_day_whose_answer_was_lost_is_counted_once(endpoint: str, proxy: LosingProxy) -> None:

@@ -2,6 +2,7 @@
 scarce a small batch of first deliveries goes back on its queue until the next tick (nothing is
 applied, nothing lost); when it comes back it is applied; when the minute is quiet nothing waits."""
 
+import time
 import uuid
 from typing import Any
 
@@ -17,9 +18,10 @@ from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.config import StoreSettings
 from xerosync.domain import SaleChanged, SaleGone
 from xerosync.sync.base import Outcome
+from xerosync.xero import governor as governor_module
 from xerosync.xero.client import XeroClient, XeroCredentials
 from xerosync.xero.governor import Governor, Limits
-from xerosync.xero.pacing import ARRIVALS_WINDOW, BUSY_FROM, BUSY_TICK, TICKS
+from xerosync.xero.pacing import ARRIVALS_WINDOW, BUSY_FROM, BUSY_TICK, FLOW_SECONDS, TICKS
 
 TENANT = "tenant-pacing"
 
@@ -86,7 +88,7 @@ def test_a_small_batch_waits_on_its_queue_while_the_minute_is_scarce_and_is_appl
     for _ in range(52):  # 52 of the 54 usable calls spent in the last minute
         paced["governor"].release(paced["governor"].acquire(TENANT))
     # the queue's other orders of the last 30 s: with this one 16 a minute, some due within the tick
-    paced["governor"].arrivals(TENANT, paced["queue"], 7, ARRIVALS_WINDOW)
+    paced["governor"].arrivals(TENANT, paced["queue"], 7)
     record = received(endpoint, paced["url"], envelope("2001"))
     result = paced["handler"]({"Records": [record]}, Context())
     assert result == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
@@ -118,13 +120,29 @@ def test_a_quiet_stores_order_goes_at_once_though_other_apps_spent_the_minute(
     assert paced["applied"] == ["order:2003"]
 
 
-def test_a_busy_queue_holds_its_small_batches_though_the_minute_is_quiet(paced: dict[str, Any], endpoint: str) -> None:
+class Clock:
+    """The governor's clock (arrivals are logged by the second), moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_busy_queue_holds_its_small_batches_though_the_minute_is_quiet(
+    paced: dict[str, Any], endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    monkeypatch.setattr(governor_module, "clock_now", clock)
     busy = round(BUSY_FROM * ARRIVALS_WINDOW / 60)  # first deliveries in the window that make a queue busy
-    sizes = [6] * ((busy - 1) // 6) + [(busy - 1) % 6]  # together one short of busy
+    sizes = [2] * ((busy - 1) // 2) + [(busy - 1) % 2]  # together one short of busy, over 10 seconds
+    assert len([s for s in sizes if s]) >= FLOW_SECONDS
     next_id = iter(range(3000, 4000))
     for size in [s for s in sizes if s]:
         batch = [received(endpoint, paced["url"], envelope(str(next(next_id)))) for _ in range(size)]
         assert paced["handler"]({"Records": batch}, Context()) == {"batchItemFailures": []}
+        clock.now += 1
     assert len(paced["applied"]) == busy - 1  # each applied at once: not busy yet, and no Xero call spent
 
     elsewhere = received(endpoint, paced["other"], envelope("4001"))  # another queue's arrivals are its own
@@ -140,3 +158,14 @@ def test_a_busy_queue_holds_its_small_batches_though_the_minute_is_quiet(paced: 
     mixed = [returned, received(endpoint, paced["url"], envelope("4003"))]
     assert paced["handler"]({"Records": mixed}, Context()) == {"batchItemFailures": []}  # held one among them: now
     assert paced["applied"][-2:] in (["order:4002", "order:4003"], ["order:4003", "order:4002"])
+
+
+def test_a_pile_delivered_at_once_is_applied_at_once(paced: dict[str, Any], endpoint: str) -> None:
+    # twice a busy queue's rate, all in a moment (webhooks a store held back, a reconciliation's
+    # window): the event source's window gathered it, and nothing is due to join it
+    next_id = iter(range(5000, 6000))
+    pile = round(2 * BUSY_FROM * ARRIVALS_WINDOW / 60)
+    for size in [10] * (pile // 10):
+        batch = [received(endpoint, paced["url"], envelope(str(next(next_id)))) for _ in range(size)]
+        assert paced["handler"]({"Records": batch}, Context()) == {"batchItemFailures": []}
+    assert len(paced["applied"]) == pile

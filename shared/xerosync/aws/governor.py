@@ -15,6 +15,7 @@ its retry does again what is already done, or is refused because it is done.
 """
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -83,7 +84,7 @@ class DynamoBudget:
         item = self.table.get_item(Key=self._key(tenant, what), ConsistentRead=True).get("Item") or {}
         return {int(k): int(v) for k, v in (item.get("seconds") or {}).items()}, int(item.get("version", 0))
 
-    def _write_log(self, tenant: str, seconds: dict[int, int], version: int, what: str = "minute") -> bool:
+    def _write_log(self, tenant: str, seconds: dict[int, int], version: int, what: str = "minute", **more: Any) -> bool:
         """Replace the log only if nobody else did since we read it (optimistic concurrency)."""
         writer = uuid.uuid4().hex
         try:
@@ -93,6 +94,7 @@ class DynamoBudget:
                     "seconds": {str(k): v for k, v in seconds.items()},
                     "version": version + 1,
                     "writer": writer,
+                    **more,
                 },
                 ConditionExpression="attribute_not_exists(version) OR version = :v",
                 ExpressionAttributeValues={":v": version},
@@ -134,15 +136,26 @@ class DynamoBudget:
         seconds, _ = self._log(tenant)
         return sum(self._live(seconds, now).values())
 
-    def log_arrivals(self, tenant: str, queue: str, records: int, window: float, now: float) -> int:
+    def log_arrivals(
+        self,
+        tenant: str,
+        queue: str,
+        records: int,
+        window: float,
+        now: float,
+        flowing: Callable[[dict[int, int]], bool],
+    ) -> tuple[dict[int, int], float]:
         what = f"arrivals#{queue}"
+        live: dict[int, int] = {}
+        flowed_at = 0.0
         for _ in range(25):
-            seconds, version = self._log(tenant, what)
-            live = {b: n for b, n in seconds.items() if b >= int(now - window)}
+            item = self.table.get_item(Key=self._key(tenant, what), ConsistentRead=True).get("Item") or {}
+            live = {int(k): int(v) for k, v in (item.get("seconds") or {}).items() if int(k) > int(now - window)}
             live[int(now)] = live.get(int(now), 0) + records
-            if self._write_log(tenant, live, version, what):
-                return sum(live.values())
-        return records  # heavy contention: what this batch alone says
+            flowed_at = now if flowing(live) else float(item.get("flowed_at", 0))
+            if self._write_log(tenant, live, int(item.get("version", 0)), what, flowed_at=_n(flowed_at)):
+                return live, flowed_at
+        return live, flowed_at  # heavy contention: the last read, with these
 
     def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
         for _ in range(25):

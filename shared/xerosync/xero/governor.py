@@ -20,10 +20,12 @@ import math
 import random
 import time
 import uuid
+from collections.abc import Callable
 from typing import Protocol
 
 from xerosync.clock import now as clock_now
 from xerosync.frozen import frozen
+from xerosync.xero.pacing import ARRIVALS_WINDOW, Arrivals
 
 
 class BudgetExhausted(Exception):
@@ -71,8 +73,18 @@ class Budget(Protocol):
         """Calls logged in the sliding minute ending ``now`` (a read: nothing is taken)."""
         ...
 
-    def log_arrivals(self, tenant: str, queue: str, records: int, window: float, now: float) -> int:
-        """Log ``records`` first delivered on ``queue`` now; returns how many were in the last ``window`` s."""
+    def log_arrivals(
+        self,
+        tenant: str,
+        queue: str,
+        records: int,
+        window: float,
+        now: float,
+        flowing: Callable[[dict[int, int]], bool],
+    ) -> tuple[dict[int, int], float]:
+        """Log ``records`` first delivered on ``queue`` now; returns the last ``window`` seconds'
+        (second -> records), these included, and when the log was last ``flowing`` (now if it is;
+        0: never)."""
         ...
 
     def cap_minute(self, tenant: str, limit: int, allowed: int, until: float, now: float) -> None:
@@ -147,10 +159,14 @@ class Governor:
         spent included): 0 when quiet, 1 or more when the minute is gone (``xero.pacing``)."""
         return self.budget.minute_used(tenant, clock_now()) / self.limits.usable_minute
 
-    def arrivals(self, tenant: str, queue: str, records: int, window: float) -> float:
+    def arrivals(self, tenant: str, queue: str, records: int, window: float = ARRIVALS_WINDOW) -> Arrivals:
         """Log ``records`` first delivered on ``queue`` for this organisation; returns the queue's
-        first deliveries a minute over the last ``window`` seconds, these included (``xero.pacing``)."""
-        return self.budget.log_arrivals(tenant, queue, records, window, clock_now()) * Limits.WINDOW / window
+        first deliveries over the last ``window`` seconds, these included (``xero.pacing``)."""
+        now = clock_now()
+        log, flowed_at = self.budget.log_arrivals(
+            tenant, queue, records, window, now, lambda seconds: Arrivals.of(seconds, window).flowing
+        )
+        return Arrivals.of(log, window, since_flow=now - flowed_at if flowed_at else math.inf)
 
     def release(self, permit: Permit) -> None:
         self.budget.free_slot(permit.tenant, permit.slot, permit.token)

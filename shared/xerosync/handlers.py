@@ -319,7 +319,7 @@ def _hold_for(records: list[SQSRecord], xero: XeroClient) -> float:
             return 0.0
         pressure = 0.0 if arrivals.busy else xero.governor.pressure(tenant)  # busy: held whatever the minute
     except Exception as exc:  # never hold records back on a guess
-        logger.warning("could not read the Xero budget's pressure", extra={"reason": reason_of(exc)})
+        logger.warning("could not read the queue's arrivals or the Xero budget", extra={"reason": reason_of(exc)})
         return 0.0
     return pacing.hold_seconds(pressure, len(records), True, clock.now(), arrivals)
 

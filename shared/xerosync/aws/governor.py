@@ -80,8 +80,8 @@ class DynamoBudget:
     # whatever the limit: a call in second ``b`` is taken to happen anywhere in [b, b + 1), and a
     # window counts every second it touches - never fewer calls than really happened.
     # A queue's first deliveries are logged the same way (``arrivals#<queue>``), for the pacing.
-    def _log(self, tenant: str, what: str = "minute") -> tuple[dict[int, int], int]:
-        item = self.table.get_item(Key=self._key(tenant, what), ConsistentRead=True).get("Item") or {}
+    def _log(self, tenant: str) -> tuple[dict[int, int], int]:
+        item = self.table.get_item(Key=self._key(tenant, "minute"), ConsistentRead=True).get("Item") or {}
         return {int(k): int(v) for k, v in (item.get("seconds") or {}).items()}, int(item.get("version", 0))
 
     def _write_log(self, tenant: str, seconds: dict[int, int], version: int, what: str = "minute", **more: Any) -> bool:

@@ -79,7 +79,6 @@ class DynamoBudget:
     # The minute's calls, counted per second (a map second -> calls), so the item stays small
     # whatever the limit: a call in second ``b`` is taken to happen anywhere in [b, b + 1), and a
     # window counts every second it touches - never fewer calls than really happened.
-    # A queue's first deliveries are logged the same way (``arrivals#<queue>``), for the pacing.
     def _log(self, tenant: str) -> tuple[dict[int, int], int]:
         item = self.table.get_item(Key=self._key(tenant, "minute"), ConsistentRead=True).get("Item") or {}
         return {int(k): int(v) for k, v in (item.get("seconds") or {}).items()}, int(item.get("version", 0))
@@ -145,6 +144,8 @@ class DynamoBudget:
         now: float,
         flowing: Callable[[dict[int, int]], bool],
     ) -> tuple[dict[int, int], float]:
+        # a queue's first deliveries, per second as the minute's calls are, in their own item
+        # (``arrivals#<queue>``) with when they last were ``flowing``; written as the minute log is
         what = f"arrivals#{queue}"
         live: dict[int, int] = {}
         flowed_at = 0.0

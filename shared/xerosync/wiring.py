@@ -7,7 +7,6 @@ Handlers call :func:`sync_context`; nothing below the handlers reads the environ
 
 import threading
 import time
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from xerosync.aws.synclog import DynamoSyncLog
 from xerosync.aws.tokens import DynamoAccessTokens, DynamoTokenStore
 from xerosync.config import StoreSettings, parse_settings
 from xerosync.environment import Environment, current
+from xerosync.frozen import record
 from xerosync.sources.port import StoreClient, StoreSource, remembers_writes
 from xerosync.sync.ports import Mappings, Stopped
 from xerosync.xero.client import XeroClient, XeroCredentials
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the quotes' and privacy use cases load on their own paths (
 SETTINGS_MAX_AGE = 300.0
 
 
-@dataclass
+@record
 class SyncContext:
     """What a sync function's use cases work with for one invocation."""
 

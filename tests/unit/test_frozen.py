@@ -5,15 +5,18 @@ import copy
 import dataclasses
 import importlib
 import inspect
+import os
+import subprocess
 import sys
 from dataclasses import field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
 import xerosync.frozen
-from xerosync.frozen import frozen
+from xerosync.frozen import frozen, record
 
 
 def both(**annotations: Any) -> tuple[Any, Any]:
@@ -218,8 +221,10 @@ def test_what_dataclass_refuses_is_refused() -> None:
         {"code": str, "kind": "ClassVar[str]"},
         {"code": str, "seed": dataclasses.InitVar[int]},
         {"code": str, "seed": "dataclasses.InitVar[int]"},
+        {"code": str, "seed": dataclasses.InitVar},
+        {"_": dataclasses.KW_ONLY, "code": str},
     ],
-    ids=["a ClassVar", "a ClassVar by name", "an InitVar", "an InitVar by name"],
+    ids=["a ClassVar", "a ClassVar by name", "an InitVar", "an InitVar by name", "a bare InitVar", "KW_ONLY"],
 )
 def test_a_class_dataclass_reads_more_closely_goes_through_dataclass(annotations: dict[str, Any]) -> None:
     # dataclass() tells a ClassVar or an InitVar from a field; then @frozen refuses the class
@@ -248,6 +253,127 @@ def test_every_value_class_a_sync_function_defines_is_declared_without_dataclass
     ]
     assert len(made) > 50
     assert [c.__qualname__ for c in made if c.__dataclass_params__ is not xerosync.frozen._PARAMS] == []
+
+
+def test_every_dataclass_a_sync_function_defines_is_declared_without_dataclass() -> None:
+    # Given the modules a sync function imports, in a fresh interpreter (this one holds others)
+    program = """
+import sys, xerosync.frozen
+for module in ("xerosync.handlers", "xerosync.sync.order_queue", "xerosync.sync.contacts", "xerosync.sync.items"):
+    __import__(module)
+made = [
+    c
+    for name, module in list(sys.modules.items())
+    if name.startswith("xerosync.") and name != "xerosync.frozen"
+    for c in vars(module).values()
+    if isinstance(c, type) and c.__module__ == name and "__dataclass_fields__" in c.__dict__
+]
+print(len(made), *sorted(c.__qualname__ for c in made if c.__dataclass_params__ is not xerosync.frozen._PARAMS))
+"""
+    found = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, env=_shared_env()
+    ).stdout.split()
+    # Then every dataclass among them, value class or @record (an exception too), was declared
+    # without dataclass(), which compiles three methods for each at every cold start
+    assert int(found[0]) > 50
+    assert found[1:] == []
+
+
+def _shared_env() -> dict[str, str]:
+    """This environment, with the package this test imports first on the path."""
+    shared = str(Path(xerosync.frozen.__file__).parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([shared, os.environ.get("PYTHONPATH", "")])}
+
+
+def both_mutable(**annotations: Any) -> tuple[Any, Any]:
+    """The same class made by @record and by a plain @dataclass."""
+    made: list[Any] = []
+    for decorate in (record, dataclasses.dataclass):
+        namespace = {"__annotations__": dict(annotations), "__doc__": "A result."}
+        namespace.update({k: v for k, v in DEFAULTS.items() if k in annotations})
+        made.append(decorate(type("Run", (), namespace)))
+    return made[0], made[1]
+
+
+@pytest.mark.parametrize(
+    "annotations",
+    [{}, {"code": str}, {"code": str, "amount": Decimal, "secret": str}, {"code": str, "origin": str}],
+    ids=["no fields", "one field", "a hidden field", "an uncompared field"],
+)
+def test_a_record_is_compared_shown_and_unhashable_as_a_plain_dataclass(annotations: dict[str, type]) -> None:
+    mine, theirs = both_mutable(**annotations)
+    args = {name: f"{name}-1" for name in annotations if name not in ("secret", "origin")}
+    a, b, c = mine(**args), mine(**args), theirs(**args)
+    assert a == b and repr(a) == repr(c) and (a != b) is False
+    assert a.__eq__(c) is NotImplemented and a != c  # another class, as dataclasses
+    assert mine.__hash__ is None and theirs.__hash__ is None
+    with pytest.raises(TypeError, match="unhashable type"):
+        hash(a)
+    for name in args:  # its fields are assigned after it is built
+        setattr(a, name, "other")
+        assert a != b and getattr(a, name) == "other"
+    assert [f.name for f in dataclasses.fields(mine)] == [f.name for f in dataclasses.fields(theirs)]
+    assert mine.__match_args__ == theirs.__match_args__
+    assert inspect.signature(mine) == inspect.signature(theirs)
+    assert dataclasses.asdict(mine(**args)) == dataclasses.asdict(theirs(**args))
+
+
+def test_a_record_keeps_a_hash_it_defines_and_refuses_one_its_own_eq_took_away() -> None:
+    def body(**extra: Any) -> dict[str, Any]:
+        return {"__annotations__": {"code": str}, "__doc__": "A result.", **extra}
+
+    for decorate in (record, dataclasses.dataclass):
+        kept = decorate(type("Run", (), body(__hash__=lambda self: 7)))
+        assert hash(kept("A")) == 7
+        own_eq = decorate(type("Run", (), body(__eq__=lambda self, other: True, __hash__=None)))
+        assert own_eq.__hash__ is None and own_eq("A") == own_eq("B")  # its own __eq__ is kept
+
+
+def test_a_record_with_defaults_and_factories_builds_as_a_dataclass() -> None:
+    @record
+    class Run:
+        read: int = 0
+        outcomes: list[str] = field(default_factory=list)
+        note: str | None = None
+
+        def count(self) -> int:
+            return len(self.outcomes)
+
+    run, other = Run(), Run()
+    run.read += 1
+    run.outcomes.append("x")
+    assert (run.read, run.count(), other.outcomes, run.note) == (1, 1, [], None)
+    assert repr(run).endswith(".<locals>.Run(read=1, outcomes=['x'], note=None)")
+    assert dataclasses.replace(run, note="n").note == "n" and Run(2) == Run(read=2)
+
+
+def test_an_exception_record_is_the_exception_dataclass_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Failed(Exception):
+        transient = False
+
+    def body() -> dict[str, Any]:
+        def __post_init__(self: Any) -> None:
+            Exception.__init__(self, "; ".join(self.messages))
+
+        return {
+            "__annotations__": {"messages": list[str], "body": dict[str, Any]},
+            "__doc__": "Refused.",
+            "body": field(default_factory=dict),
+            "__post_init__": __post_init__,
+        }
+
+    theirs = dataclasses.dataclass(type("Rejected", (Failed,), body()))
+    monkeypatch.setattr(xerosync.frozen, "dataclass", None)  # not called: the bases hold no fields
+    mine = record(type("Rejected", (Failed,), body()))
+    for made in (mine, theirs):
+        error = made(["a", "b"])
+        assert (str(error), error.args, error.body, error.transient) == ("a; b", ("a; b",), {}, False)
+        assert error == made(["a", "b"]) and error != made(["c"]) and made.__hash__ is None
+        with pytest.raises(Failed, match="a; b"):
+            raise error
+    assert repr(mine(["a"])).endswith("Rejected(messages=['a'], body={})")
+    assert repr(mine(["a"])).split(".")[-1] == repr(theirs(["a"])).split(".")[-1]
+    assert [f.name for f in dataclasses.fields(mine)] == ["messages", "body"]
 
 
 def _by_frozen(cls: type) -> bool:

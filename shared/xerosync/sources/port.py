@@ -22,12 +22,12 @@ This module is standard library only, so the ingress can import it.
 """
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from xerosync.frozen import frozen
+from xerosync.frozen import frozen, record
 
 if TYPE_CHECKING:
     from xerosync.config import StoreSettings
@@ -160,7 +160,7 @@ class WebhookAction:
         return self.action in ("create", "reenable", "replace")
 
 
-@dataclass
+@record
 class Subscriptions:
     """The store's webhooks to this stack after a check (and repair)."""
 

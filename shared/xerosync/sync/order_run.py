@@ -1,13 +1,13 @@
 """One order event against Xero: what its steps share (the sale, the collaborators, the invoice
 as this event knows it) and creating an order's other documents exactly once."""
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from xerosync.config import StoreSettings
 from xerosync.domain import Sale, Tender
+from xerosync.frozen import record
 from xerosync.sync.base import create_once
 from xerosync.sync.ports import Mapping, Mappings, Store, Xero
 from xerosync.xero.client import ElementResult
@@ -22,7 +22,7 @@ def number_taken(result: ElementResult) -> bool:
     return any(NUMBER_TAKEN in message for message in result.errors)
 
 
-@dataclass
+@record
 class Credit:
     """A refund's credit note, created by this event or an earlier one, still to be settled."""
 

@@ -23,7 +23,7 @@ own write when the store's notification of it comes back): items of the mapping 
 """
 
 from collections.abc import Mapping as ReadMapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from xerosync import documents
 from xerosync.config import StoreSettings
 from xerosync.events import StoreEvent
+from xerosync.frozen import record
 from xerosync.sources.port import DocumentWriteBack, StoreError, StoreNotFound, XeroDocumentState
 from xerosync.sync.base import Outcome, holding, now_iso
 from xerosync.sync.ports import ClaimHeld, Mapping, Mappings
@@ -113,7 +114,7 @@ class ModifiedReader(Protocol):
     def short_code(self) -> str: ...
 
 
-@dataclass
+@record
 class CaughtUp:
     """What one pass over the documents Xero changed since a watermark did."""
 

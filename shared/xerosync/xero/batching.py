@@ -20,9 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from xerosync.frozen import record
 from xerosync.xero.batching_quotes import QuoteBatching
 from xerosync.xero.client import ElementResult, XeroClient, batch_chunks, contact_keys, where_chunks, where_in
 from xerosync.xero.errors import XeroNotFound
@@ -32,7 +33,7 @@ LIST_CHUNK = 50  # values per IDs= / InvoiceNumbers= query (a GUID is 37 charact
 OVERDUE = 3  # times max_wait the oldest waiting call may wait while other workers keep arriving
 
 
-@dataclass
+@record
 class _Call:
     """A worker's Xero call parked for the next batched request, and its answer."""
 

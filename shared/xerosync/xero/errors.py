@@ -1,7 +1,9 @@
 """What can go wrong talking to Xero, classified by what the sync should do about it."""
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from xerosync.frozen import record
 
 
 class XeroError(Exception):
@@ -35,7 +37,7 @@ class XeroNotFound(XeroError):
     pass
 
 
-@dataclass
+@record
 class XeroRejected(XeroError):
     """Xero refused the request (400): its own messages, verbatim."""
 

@@ -52,6 +52,13 @@ for service in sys.argv[1:]:
             compared += 1
             if met(ours, event) != met(stock, event):
                 differ.append(event)
+# and each kept built-in handler's own event, under the name botocore's aliases give it
+for spec in botocore.handlers.BUILTIN_HANDLERS:
+    parts = spec[0].split(".")
+    if len(parts) == 1 or parts[0] == "docs" or parts[1] == "*" or parts[1] in (ours.services or [parts[1]]):
+        compared += 1
+        if met(ours, spec[0]) != met(stock, spec[0]):
+            differ.append(spec[0])
 client = aws.client("dynamodb")
 S3 = "before-parameter-build.s3.PutObject"
 print(json.dumps({
@@ -173,3 +180,73 @@ def test_the_data_is_read_into_plain_dicts_equal_to_botocores_reading() -> None:
     assert json.loads(done.stdout) == {
         name: [True, True] for name in ("endpoints", "partitions", "sdk-default-configuration", "dynamodb", "order")
     }
+
+
+# --- credentials: the environment's, resolved as botocore's chain would, without building it -----
+CREDENTIAL_CASES = {
+    "Lambda's: key, secret and session token": {
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_SESSION_TOKEN": "token",
+    },
+    "with an expiry: refreshable": {
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_SESSION_TOKEN": "token",
+        "AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z",
+    },
+    "the older token variable, a profile named by the environment": {
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_SECURITY_TOKEN": "older",
+        "AWS_PROFILE": "elsewhere",
+    },
+}
+
+
+@pytest.fixture
+def no_credentials_but(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """An environment with no credentials anywhere botocore looks (no files, no instance metadata)."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    (tmp_path / "config").write_text("[profile elsewhere]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    return monkeypatch
+
+
+def described(credentials: object) -> tuple[object, ...]:
+    frozen = credentials.get_frozen_credentials()  # type: ignore[attr-defined]
+    return type(credentials).__name__, credentials.method, frozen.access_key, frozen.secret_key, frozen.token  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("case", CREDENTIAL_CASES)
+def test_the_environments_credentials_are_botocores_without_its_chain(
+    no_credentials_but: pytest.MonkeyPatch, case: str
+) -> None:
+    # Given credentials in the environment, as Lambda gives a function its role's
+    for name, value in CREDENTIAL_CASES[case].items():
+        no_credentials_but.setenv(name, value)
+    # When the session is made
+    ours = aws.session.__wrapped__()._session
+    # Then its credentials are those botocore's chain finds, of the same kind and method
+    assert described(ours.get_credentials()) == described(botocore.session.Session().get_credentials())
+    # resolved by the environment's provider alone: the chain's other providers are not built
+    resolver = ours.get_component("credential_provider")
+    assert [type(p).__name__ for p in resolver.providers] == ["EnvProvider"]
+
+
+def test_without_credentials_in_the_environment_botocores_whole_chain_resolves(
+    no_credentials_but: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given no credentials in the environment, and a shared credentials file holding some
+    (tmp_path / "credentials").write_text("[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = fromfile\n")
+    # When the session is made
+    ours = aws.session.__wrapped__()._session
+    # Then botocore's own chain finds them, as a stock session's does
+    assert described(ours.get_credentials()) == described(botocore.session.Session().get_credentials())
+    assert ours.get_credentials().method == "shared-credentials-file"
+    assert len(ours.get_component("credential_provider").providers) > 1

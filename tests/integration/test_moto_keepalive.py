@@ -208,3 +208,25 @@ def test_an_idle_connection_is_closed_quietly(port: int, monkeypatch: pytest.Mon
         assert read_answer(reader)[0] == 200
         assert reader.read() == b""  # closed by the server once idle
     assert "timed out" not in caplog.text  # an idle connection ending is no error of moto's
+
+
+def test_a_body_cut_short_by_a_client_gone_is_not_run(port: int, caplog: Any) -> None:
+    # Given a client that sends a request's head and part of its body, then goes away
+    # (a sync worker killed mid-request)
+    put = {**LIST_TABLES, "X-Amz-Target": "DynamoDB_20120810.PutItem"}
+    whole = request("/", json.dumps({"TableName": "t", "Item": {"pk": {"S": "x"}}}).encode(), put)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as reader:
+        sock.sendall(whole[:-10])
+        sock.shutdown(socket.SHUT_WR)
+        # Then the server closes the connection without an answer, and moto never saw the half
+        assert reader.read() == b""
+    assert "Error on request" not in caplog.text
+
+
+def test_a_content_length_that_is_not_a_number_is_answered_400(port: int) -> None:
+    head = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock, sock.makefile("rb") as reader:
+        sock.sendall(head.encode() + b"{}")
+        status, headers, _ = read_answer(reader)
+        assert status == 400
+        assert headers["connection"] == "close"

@@ -19,11 +19,11 @@ sync function's import (:class:`_BotocoreSession`):
   registered (botocore inspects each one's signature and rewrites its event name as it registers
   it: 6-7 ms of CPU); a handler of another service's events never runs for these services' calls,
   so each call meets the same handlers in the same order. Anywhere else (this environment's whole
-  botocore, a data path that adds models) it registers every one, as botocore does;
-  Those it keeps it registers as botocore's own registration would leave them (the same event
-  name, rewritten only where botocore's aliases would rewrite it; the same order) without
-  botocore's checks of each handler's signature, which botocore's handlers pass by construction,
-  nor its search of every alias in every name none of them is part of (3-4 ms of CPU otherwise);
+  botocore, a data path that adds models) it registers every one, as botocore does. Those it
+  keeps it registers as botocore's own registration would leave them (the same event name,
+  rewritten only where botocore's aliases would rewrite it; the same order) without botocore's
+  check of each handler's signature, which botocore's handlers pass by construction, nor its
+  search of every alias in every name none of them is part of (3-4 ms of CPU otherwise);
 * it reads botocore's JSON data (models, endpoint rules, partitions) into plain dicts, not
   ``OrderedDict``s (a dict keeps its order; botocore copies what it orders into its own
   ``OrderedDict``s): DynamoDB's model decodes in a third of the time;

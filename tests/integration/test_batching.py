@@ -112,15 +112,17 @@ def test_workers_arriving_one_by_one_still_make_one_request(xero: XeroClient, sa
     """Workers slowed on their way to Xero (a busy DynamoDB, a slow store) keep arriving, each
     well within the wait but all together well beyond it: the batcher keeps waiting while they
     come, so the phase is still one request, not one per wait."""
-    facade = BatchingXero(xero, workers=8, max_wait=0.6, call_order=CALL_ORDER)
+    # each arrives 0.2 s after the one before, 0.8 s within the wait (a busy 2-core machine
+    # delayed a thread by more than the 0.35 s the first version left: CI of ffda364)
+    facade = BatchingXero(xero, workers=12, max_wait=1.0, call_order=CALL_ORDER)
     before = calls(sandbox, "GET /Contacts")
 
     def late(n: int) -> Any:
-        time.sleep(0.25 * n)  # the last arrives 1.75 s after the first: three times the wait
+        time.sleep(0.2 * n)  # the last arrives 2.2 s after the first: more than twice the wait
         return facade.contacts_matching(f"L{n}", f"l{n}@x.au")
 
-    results = run_workers(facade, [lambda n=n: late(n) for n in range(8)])
-    assert results == [[]] * 8
+    results = run_workers(facade, [lambda n=n: late(n) for n in range(12)])
+    assert results == [[]] * 12
     assert calls(sandbox, "GET /Contacts") == before + 1
     assert facade.flushes_timed_out == 0
 

@@ -53,8 +53,15 @@ class ZohoStack:
     def webhook_url(self) -> str:
         return self.stack.api_url + WEBHOOK
 
-    def settle(self, timeout: float = 60.0) -> bool:
-        """Until the CRM has delivered its notifications and the stack's queues are empty."""
+    def settle(self, timeout: float = 180.0) -> bool:
+        """Until the CRM has delivered its notifications and the stack's queues are empty.
+
+        The timeout covers the sync's pacing (``xerosync.xero.pacing``): after a flow of
+        notifications (an earlier test's history) a queue stays busy for ``BUSY_MEMORY`` seconds and
+        holds each small batch to the next ``BUSY_TICK`` (or twice that), and a record applied here
+        is followed by the echo of xerosync's own write-back, held in turn: two holds of up to
+        64 s each. With 60 s, one CI run timed out by seconds on such a chain (held 30 s, applied,
+        its echo held 30 s). Returns as soon as the queues are idle."""
         deadline = time.monotonic() + timeout
         assert self.crm.channels is not None
         self.crm.channels.drain(timeout)

@@ -109,8 +109,8 @@ class KeepAliveRequestHandler(MotoRequestHandler):
     is left unread), the answer is buffered and sent with its own ``Content-Length``, and the
     connection stays open unless the client asked to close it, the body came chunked, or the
     application failed. A body cut short (its client gone) is not run; a ``Content-Length`` that
-    is not a number is answered 400. Idle connections end after ``timeout`` seconds (urllib3 checks a pooled
-    connection before it reuses it)."""
+    is not a number is answered 400. Idle connections end after ``timeout`` seconds (urllib3
+    checks a pooled connection before it reuses it)."""
 
     timeout = 300
 

@@ -19,24 +19,30 @@ import xerosync.frozen
 from xerosync.frozen import frozen, record
 
 
-def both(**annotations: Any) -> tuple[Any, Any]:
-    """The same class made by @frozen and by @dataclass(unsafe_hash=True)."""
+def made_by(mine: Any, theirs: Any, name: str, **annotations: Any) -> tuple[Any, Any]:
+    """The same class (``annotations`` its fields, DEFAULTS' defaults) made by each decorator."""
     made: list[Any] = []
-    for decorate in (frozen, dataclasses.dataclass(unsafe_hash=True)):
+    for decorate in (mine, theirs):
         namespace = {"__annotations__": dict(annotations), "__doc__": "A value."}
         namespace.update({k: v for k, v in DEFAULTS.items() if k in annotations})
-        made.append(decorate(type("Line", (), namespace)))
+        made.append(decorate(type(name, (), namespace)))
     return made[0], made[1]
 
 
+def both(**annotations: Any) -> tuple[Any, Any]:
+    """The same class made by @frozen and by @dataclass(unsafe_hash=True)."""
+    return made_by(frozen, dataclasses.dataclass(unsafe_hash=True), "Line", **annotations)
+
+
 DEFAULTS: dict[str, Any] = {"secret": field(default="s", repr=False), "origin": field(default="o", compare=False)}
-
-
-@pytest.mark.parametrize(
+FIELD_SETS = pytest.mark.parametrize(
     "annotations",
     [{}, {"code": str}, {"code": str, "amount": Decimal, "secret": str}, {"code": str, "origin": str}],
     ids=["no fields", "one field", "a hidden field", "an uncompared field"],
 )
+
+
+@FIELD_SETS
 def test_equality_hash_and_repr_are_the_dataclass_ones(annotations: dict[str, type]) -> None:
     mine, theirs = both(**annotations)
     for values in ({}, {"secret": "t", "origin": "p"}):
@@ -287,19 +293,10 @@ def _shared_env() -> dict[str, str]:
 
 def both_mutable(**annotations: Any) -> tuple[Any, Any]:
     """The same class made by @record and by a plain @dataclass."""
-    made: list[Any] = []
-    for decorate in (record, dataclasses.dataclass):
-        namespace = {"__annotations__": dict(annotations), "__doc__": "A result."}
-        namespace.update({k: v for k, v in DEFAULTS.items() if k in annotations})
-        made.append(decorate(type("Run", (), namespace)))
-    return made[0], made[1]
+    return made_by(record, dataclasses.dataclass, "Run", **annotations)
 
 
-@pytest.mark.parametrize(
-    "annotations",
-    [{}, {"code": str}, {"code": str, "amount": Decimal, "secret": str}, {"code": str, "origin": str}],
-    ids=["no fields", "one field", "a hidden field", "an uncompared field"],
-)
+@FIELD_SETS
 def test_a_record_is_compared_shown_and_unhashable_as_a_plain_dataclass(annotations: dict[str, type]) -> None:
     mine, theirs = both_mutable(**annotations)
     args = {name: f"{name}-1" for name in annotations if name not in ("secret", "origin")}
